@@ -1,0 +1,23 @@
+/*
+ * The Xen PV entry (XEN_ELFNOTE_ENTRY).  Xen starts us in 64-bit mode in
+ * ring 3 with its own page tables mapping the kernel, start_info, the P2M
+ * list and a bootstrap stack, and start_info's virtual address in %rsi.
+ * Privileged instructions would fault here, so we only clear the BSS, move
+ * to our own stack and go to C.
+ */
+	.section .text.boot, "ax"
+	.code64
+	.globl xen_pv_start
+xen_pv_start:
+	cld
+	mov %rsi, %r12
+	lea __bss_start(%rip), %rdi
+	lea __bss_end(%rip), %rcx
+	sub %rdi, %rcx
+	xor %eax, %eax
+	rep stosb
+	lea boot_stack_top(%rip), %rsp
+	xor %ebp, %ebp
+	mov %r12, %rdi
+	call xen_pv_boot
+	ud2

@@ -1,0 +1,89 @@
+/*
+ * Exception entry stubs for vectors 0-31.  Each pushes a dummy error code
+ * where the CPU pushes none, then its vector, so every exception reaches
+ * trap_common with the same frame (struct trap_frame in include/asm/trap.h).
+ * Xen PV enters through its own stubs (arch/x86/xen/entry_pv.S), which drop
+ * the two registers Xen saves and then come here.
+ */
+#include <xen/xen.h>
+	.text
+.macro TRAP_STUB vec
+	.balign 16
+	.globl trap_stub_\vec
+trap_stub_\vec:
+	.if !(\vec == 8 || (\vec >= 10 && \vec <= 14) || \vec == 17 || \vec == 21 || \vec == 29 || \vec == 30)
+	pushq $0
+	.endif
+	pushq $\vec
+	jmp trap_common
+.endm
+
+	.altmacro
+.macro STUBS from=0, to=31
+	TRAP_STUB \from
+	.if \to-\from
+	STUBS %(\from+1),\to
+	.endif
+.endm
+	STUBS
+
+trap_common:
+	push %rax
+	push %rbx
+	push %rcx
+	push %rdx
+	push %rsi
+	push %rdi
+	push %rbp
+	push %r8
+	push %r9
+	push %r10
+	push %r11
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	cld
+	mov %rsp, %rdi
+	call trap_dispatch
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %r11
+	pop %r10
+	pop %r9
+	pop %r8
+	pop %rbp
+	pop %rdi
+	pop %rsi
+	pop %rdx
+	pop %rcx
+	pop %rbx
+	pop %rax
+	add $16, %rsp
+	cmpb $0, trap_return_via_xen(%rip)
+	jne 1f
+	iretq
+	/* Xen PV: the frame's CS is the guest's view (RPL 0, event mask in the
+	 * high bits), which iretq would refuse; HYPERVISOR_iret takes an
+	 * iret_context of rax, r11, rcx and flags on top of the frame. */
+1:	pushq $0
+	push %rcx
+	push %r11
+	push %rax
+	mov $__HYPERVISOR_iret, %eax
+	syscall
+
+.macro STUB_ADDR vec
+	.quad trap_stub_\vec
+.endm
+	.section .rodata
+	.balign 8
+	.globl trap_stub_table
+trap_stub_table:
+	.set i, 0
+	.rept 32
+	STUB_ADDR %i
+	.set i, i+1
+	.endr

@@ -1,0 +1,136 @@
+/*
+ * Exceptions.  Natively (and on PVH) an IDT routes vectors 0-31 to the
+ * stubs; a TSS gives double faults, NMIs and machine checks a stack of
+ * their own, so a kernel stack overflow is reported instead of becoming a
+ * triple fault.  An unexpected exception prints everything we know and
+ * powers off with a failure status: never a silent reset.
+ */
+#include <amphi/platform.h>
+#include <amphi/printk.h>
+#include <amphi/string.h>
+#include <asm/trap.h>
+
+struct idt_gate {
+	uint16_t off_lo, sel;
+	uint8_t ist, type;
+	uint16_t off_mid;
+	uint32_t off_hi, zero;
+} __packed;
+
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3, iomap_base;
+} __packed;
+
+struct desc_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __packed;
+
+#define KERNEL_CS 0x08
+#define KERNEL_DS 0x10
+#define TSS_SEL 0x18
+#define IST_FATAL 1
+
+static struct idt_gate idt[256] __aligned(16);
+static struct tss tss __aligned(16);
+static uint64_t gdt[5] __aligned(16);
+static uint8_t fatal_stack[16384] __aligned(16);
+struct trap_expect trap_expect = {.vector = -1};
+/* Set by the Xen PV platform: return from exceptions through Xen. */
+bool trap_return_via_xen;
+
+static const char *const trap_names[32] = {
+	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
+	"invalid opcode", "device not available", "double fault", "coprocessor overrun",
+	"invalid TSS", "segment not present", "stack fault", "general protection",
+	"page fault", "reserved", "x87 error", "alignment check", "machine check",
+	"SIMD error", "virtualization", "control protection",
+};
+
+const char *trap_name(uint64_t vector)
+{
+	if (vector < 32 && trap_names[vector])
+		return trap_names[vector];
+	return "reserved";
+}
+
+static void load_gdt_tss(void)
+{
+	uint64_t base = (uintptr_t)&tss;
+
+	gdt[1] = 0x00af9a000000ffffULL; /* 64-bit code */
+	gdt[2] = 0x00cf92000000ffffULL; /* data */
+	gdt[3] = (sizeof(tss) - 1) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |
+		 (((base >> 24) & 0xff) << 56);
+	gdt[4] = base >> 32;
+	tss.ist[IST_FATAL - 1] = (uintptr_t)fatal_stack + sizeof(fatal_stack);
+	tss.iomap_base = sizeof(tss);
+
+	struct desc_ptr p = {sizeof(gdt) - 1, (uintptr_t)gdt};
+	__asm__ __volatile__("lgdt %0\n\t"
+			     "pushq %1\n\t"
+			     "leaq 1f(%%rip), %%rax\n\t"
+			     "pushq %%rax\n\t"
+			     "lretq\n"
+			     "1:\n\t"
+			     "mov %2, %%ds\n\tmov %2, %%es\n\tmov %2, %%ss\n\t"
+			     "ltr %w3"
+			     :
+			     : "m"(p), "i"(KERNEL_CS), "r"(KERNEL_DS), "r"(TSS_SEL)
+			     : "rax", "memory");
+}
+
+void native_traps_init(void)
+{
+	load_gdt_tss();
+	for (int v = 0; v < 32; v++) {
+		uint64_t a = trap_stub_table[v];
+		bool fatal = v == 2 || v == 8 || v == 18;
+
+		idt[v] = (struct idt_gate){
+			.off_lo = a & 0xffff,
+			.sel = KERNEL_CS,
+			.ist = fatal ? IST_FATAL : 0,
+			.type = 0x8e, /* present, DPL 0, interrupt gate */
+			.off_mid = (a >> 16) & 0xffff,
+			.off_hi = a >> 32,
+		};
+	}
+	struct desc_ptr p = {sizeof(idt) - 1, (uintptr_t)idt};
+	__asm__ __volatile__("lidt %0" : : "m"(p));
+}
+
+static void dump_frame(const struct trap_frame *f, uint64_t cr2)
+{
+	kprintf("  vector %lu (%s), error code %#lx\n", f->vector, trap_name(f->vector),
+		f->error_code);
+	kprintf("  RIP %016lx  CS %04lx  RFLAGS %016lx\n", f->rip, f->cs, f->rflags);
+	kprintf("  RSP %016lx  SS %04lx  CR2 %016lx\n", f->rsp, f->ss, cr2);
+	kprintf("  RAX %016lx  RBX %016lx  RCX %016lx\n", f->rax, f->rbx, f->rcx);
+	kprintf("  RDX %016lx  RSI %016lx  RDI %016lx\n", f->rdx, f->rsi, f->rdi);
+	kprintf("  RBP %016lx  R8  %016lx  R9  %016lx\n", f->rbp, f->r8, f->r9);
+	kprintf("  R10 %016lx  R11 %016lx  R12 %016lx\n", f->r10, f->r11, f->r12);
+	kprintf("  R13 %016lx  R14 %016lx  R15 %016lx\n", f->r13, f->r14, f->r15);
+}
+
+void trap_dispatch(struct trap_frame *f)
+{
+	uint64_t cr2 = f->vector == 14 ? platform_ops.read_cr2() : 0;
+
+	if (trap_expect.vector == (int)f->vector && !trap_expect.seen) {
+		trap_expect.seen = true;
+		trap_expect.cr2 = cr2;
+		trap_expect.error_code = f->error_code;
+		f->rip = trap_expect.resume;
+		f->rsp = trap_expect.resume_rsp;
+		return;
+	}
+	kprintf("\nPANIC: unexpected exception: %s\n", trap_name(f->vector));
+	dump_frame(f, cr2);
+	panic("unexpected exception %lu at RIP %#lx", f->vector, f->rip);
+}

@@ -1,0 +1,50 @@
+/*
+ * What Xen PV and Xen PVH share: reporting the hypervisor, choosing the
+ * console (dom0 talks to Xen's own console through console_io; a domU has
+ * the console ring that xenconsoled serves, since a non-debug Xen drops a
+ * domU's console_io output), and ending the domain.
+ */
+#include <amphi/platform.h>
+#include <amphi/printk.h>
+#include <amphi/console.h>
+#include <asm/xen/hypercall.h>
+#include <asm/xen/xen.h>
+#include <drivers/xen/console.h>
+
+void xen_report(void)
+{
+	pr_info("xen: Xen %u.%u%s, %s, hypercalls by %s, CPUID leaves at %#x\n",
+		hypervisor.xen_major, hypervisor.xen_minor, hypervisor.xen_extra,
+		hypervisor.xen_dom0 ? "dom0" : "domU", hypercall_kind_name(),
+		hypervisor.cpuid_base);
+}
+
+void xen_console_init(const char *want, void *ring, uint32_t evtchn)
+{
+	if (hypervisor.xen_dom0)
+		xen_console_io_register_hvc0();
+	else if (ring)
+		xen_console_ring_register(ring, evtchn);
+	else
+		pr_err("xen: no console ring was given to this domU\n");
+}
+
+/*
+ * Xen 4.17 cannot power a machine off without dom0's ACPI code, so dom0's
+ * power off asks Xen to restart the machine: under QEMU with -no-reboot that
+ * ends the run.  The status has been printed by then.
+ */
+void xen_power_off(enum power_status status)
+{
+	if (hypervisor.xen_dom0) {
+		pr_notice("xen: dom0 power off (%s): asking Xen to restart the machine\n",
+			  status == POWER_SUCCESS ? "success" : "failure");
+		xen_shutdown(SHUTDOWN_reboot);
+	}
+	xen_shutdown(status == POWER_SUCCESS ? SHUTDOWN_poweroff : SHUTDOWN_crash);
+}
+
+void xen_restart(void)
+{
+	xen_shutdown(SHUTDOWN_reboot);
+}

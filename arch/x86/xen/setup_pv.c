@@ -1,0 +1,168 @@
+/*
+ * Xen PV: the kernel runs in ring 3 on page tables Xen built and owns.
+ * start_info tells us everything: the memory size, the P2M list, where the
+ * bootstrap region (kernel, P2M, start_info, page tables, console and
+ * xenstore pages) ends, and the console.  Our virtual addresses equal
+ * pseudo-physical ones (VIRT_BASE 0), and Xen's read-only M2P table turns a
+ * machine frame back into a pseudo-physical one.
+ */
+#include <amphi/platform.h>
+#include <amphi/printk.h>
+#include <amphi/string.h>
+#include <asm/x86.h>
+#include <asm/cpuid_hv.h>
+#include <asm/xen/hypercall.h>
+#include <asm/xen/xen.h>
+
+#define M2P ((const unsigned long *)MACH2PHYS_VIRT_START)
+#define PTE_PRESENT 0x1ULL
+#define PTE_RW 0x2ULL
+#define PTE_NX (1ULL << 63)
+#define PTE_ADDR 0x000ffffffffff000ULL
+
+static const start_info_t *xen_start;
+static uint8_t shared_info_page[PAGE_SIZE] __aligned(PAGE_SIZE);
+static shared_info_t *shared_info;
+
+static void *mfn_to_virt(uint64_t mfn)
+{
+	return (void *)(uintptr_t)(M2P[mfn] << PAGE_SHIFT);
+}
+
+void xen_pv_boot(void *start_info)
+{
+	const start_info_t *si = start_info;
+
+	xen_start = si;
+	boot_info.entry = BOOT_ENTRY_XEN_PV;
+	boot_info.xen_start_info = si;
+	boot_info.cmdline_truncated = boot_copy_string(
+		boot_info.cmdline, sizeof(boot_info.cmdline), (const char *)si->cmd_line,
+		sizeof(si->cmd_line));
+	memmap_add(&boot_info.memmap, 0, (uint64_t)si->nr_pages << PAGE_SHIFT, MEMMAP_RAM);
+	boot_info.memmap_source = "start_info";
+	kmain(&boot_info);
+}
+
+int xen_pv_detect(const struct boot_info *bi)
+{
+	return bi->entry == BOOT_ENTRY_XEN_PV ? 10 : 0;
+}
+
+uint64_t xen_pv_read_cr2(void)
+{
+	return shared_info ? shared_info->vcpu_info[0].arch.cr2 : 0;
+}
+
+/* One past the last page mapped contiguously from the kernel's start, found
+ * by walking Xen's bootstrap page tables (first 1 GiB only). */
+static uint64_t pv_mapped_limit(void)
+{
+	const uint64_t *l4 = (const uint64_t *)xen_start->pt_base;
+	uint64_t va = (uintptr_t)_kernel_start;
+
+	if (!(l4[0] & PTE_PRESENT))
+		return 0;
+	const uint64_t *l3 = mfn_to_virt((l4[0] & PTE_ADDR) >> PAGE_SHIFT);
+	if (!(l3[0] & PTE_PRESENT))
+		return 0;
+	const uint64_t *l2 = mfn_to_virt((l3[0] & PTE_ADDR) >> PAGE_SHIFT);
+	for (; va < (1ULL << 30); va += PAGE_SIZE) {
+		uint64_t l2e = l2[(va >> 21) & 511];
+		if (!(l2e & PTE_PRESENT))
+			break;
+		const uint64_t *l1 = mfn_to_virt((l2e & PTE_ADDR) >> PAGE_SHIFT);
+		if (!(l1[(va >> 12) & 511] & PTE_PRESENT))
+			break;
+	}
+	return va;
+}
+
+/* Every P2M entry must name a machine frame whose M2P entry points back. */
+static void pv_check_p2m(void)
+{
+	const unsigned long *p2m = (const unsigned long *)xen_start->mfn_list;
+	unsigned long bad = 0, first_bad = 0;
+
+	for (unsigned long pfn = 0; pfn < xen_start->nr_pages; pfn++) {
+		if (M2P[p2m[pfn]] != pfn && bad++ == 0)
+			first_bad = pfn;
+	}
+	if (bad)
+		pr_err("xen-pv: P2M: %lu of %lu entries do not match the M2P (first pfn %#lx)\n",
+		       bad, xen_start->nr_pages, first_bad);
+	else
+		pr_info("xen-pv: P2M: %lu entries at %#lx, all consistent with the M2P\n",
+			xen_start->nr_pages, xen_start->mfn_list);
+}
+
+static uint64_t pv_bootstrap_end(void)
+{
+	const start_info_t *si = xen_start;
+	uint64_t end = si->pt_base + si->nr_pt_frames * PAGE_SIZE;
+
+	end = MAX(end, si->mfn_list + si->nr_pages * sizeof(unsigned long));
+	end = MAX(end, (uintptr_t)si + PAGE_SIZE);
+	if (si->mod_start && !(si->flags & SIF_MOD_START_PFN))
+		end = MAX(end, si->mod_start + si->mod_len);
+	if (!(si->flags & SIF_INITDOMAIN)) {
+		end = MAX(end, (M2P[si->console.domU.mfn] + 1) << PAGE_SHIFT);
+		end = MAX(end, (M2P[si->store_mfn] + 1) << PAGE_SHIFT);
+	}
+	/* Xen's bootstrap stack follows the page tables. */
+	return ALIGN_UP(end, PAGE_SIZE) + PAGE_SIZE;
+}
+
+static void xen_pv_memory_setup(struct boot_info *bi)
+{
+	bi->mapped_limit = pv_mapped_limit();
+	/* Below the kernel is free RAM on PV, but kept out like the PC's low
+	 * 1 MiB so every platform sees the same layout. */
+	memmap_mark(&bi->memmap, 0, pv_bootstrap_end(), MEMMAP_KERNEL);
+	pv_check_p2m();
+}
+
+static void xen_pv_console(const char *want)
+{
+	void *ring = NULL;
+
+	if (!(xen_start->flags & SIF_INITDOMAIN))
+		ring = mfn_to_virt(xen_start->console.domU.mfn);
+	xen_console_init(want, ring, xen_start->console.domU.evtchn);
+}
+
+static void xen_pv_report(void)
+{
+	xen_report();
+	pr_info("xen-pv: %lu pages, start_info at %p, page tables at %#lx (%lu frames), "
+		"shared info at machine %#lx\n",
+		xen_start->nr_pages, (const void *)xen_start, xen_start->pt_base,
+		xen_start->nr_pt_frames, xen_start->shared_info);
+}
+
+/* Map the shared info page over a page of our BSS: Xen gives its machine
+ * address, and only a page-table update can put it in our address space. */
+static void pv_map_shared_info(void)
+{
+	uint64_t pte = xen_start->shared_info | PTE_PRESENT | PTE_RW | PTE_NX;
+
+	if (hypercall_update_va_mapping((uintptr_t)shared_info_page, pte, UVMF_INVLPG) == 0)
+		shared_info = (shared_info_t *)shared_info_page;
+}
+
+void xen_pv_setup(struct boot_info *bi)
+{
+	hypercall_init(HYPERCALL_SYSCALL);
+	hypervisor.cpuid_base = cpuid_hypervisor_base(CPUID_SIG_XEN, true);
+	xen_read_version();
+	pv_map_shared_info();
+	platform_ops = (struct platform_ops){
+		.traps_init = xen_pv_traps_init,
+		.memory_setup = xen_pv_memory_setup,
+		.console_init = xen_pv_console,
+		.read_cr2 = xen_pv_read_cr2,
+		.report = xen_pv_report,
+		.power_off = xen_power_off,
+		.restart = xen_restart,
+	};
+}

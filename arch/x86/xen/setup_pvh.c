@@ -1,0 +1,93 @@
+/*
+ * Xen PVH: a hardware-virtualized guest with no emulated devices.  Paging
+ * and the IDT are native; what differs is the hypercall instruction, the
+ * console (console_io for dom0, the ring named by HVM params for a domU) and,
+ * for dom0 whose hvm_start_info is version 0, the memory map, which comes
+ * from XENMEM_memory_map.
+ */
+#include <amphi/platform.h>
+#include <amphi/printk.h>
+#include <amphi/string.h>
+#include <asm/x86.h>
+#include <asm/cpuid_hv.h>
+#include <asm/xen/hypercall.h>
+#include <asm/xen/xen.h>
+
+int xen_pvh_detect(const struct boot_info *bi)
+{
+	if (bi->entry != BOOT_ENTRY_PVH || bi->pvh_version == UINT32_MAX)
+		return 0;
+	return cpuid_hypervisor_base(CPUID_SIG_XEN, false) ? 3 : 0;
+}
+
+struct e820_entry {
+	uint64_t addr;
+	uint64_t size;
+	uint32_t type;
+} __packed;
+
+static void pvh_memory_map_from_xen(struct boot_info *bi)
+{
+	static struct e820_entry map[MEMMAP_MAX];
+	struct xen_memory_map arg = {.nr_entries = MEMMAP_MAX};
+	long rc;
+
+	set_xen_guest_handle(arg.buffer, map);
+	rc = hypercall_memory_op(XENMEM_memory_map, &arg);
+	if (rc) {
+		pr_err("xen-pvh: XENMEM_memory_map failed (%ld)\n", rc);
+		return;
+	}
+	for (unsigned i = 0; i < arg.nr_entries && i < MEMMAP_MAX; i++)
+		memmap_add(&bi->memmap, map[i].addr, map[i].size, map[i].type);
+	bi->memmap_source = "XENMEM_memory_map";
+}
+
+static void xen_pvh_memory_setup(struct boot_info *bi)
+{
+	if (bi->memmap.n == 0)
+		pvh_memory_map_from_xen(bi);
+	native_memory_setup(bi);
+}
+
+static void xen_pvh_console(const char *want)
+{
+	uint64_t pfn = 0, evtchn = 0;
+	void *ring = NULL;
+
+	if (!hypervisor.xen_dom0) {
+		if (xen_hvm_get_param(HVM_PARAM_CONSOLE_PFN, &pfn) == 0 &&
+		    xen_hvm_get_param(HVM_PARAM_CONSOLE_EVTCHN, &evtchn) == 0 && pfn)
+			ring = (void *)(uintptr_t)(pfn << PAGE_SHIFT);
+	}
+	xen_console_init(want, ring, (uint32_t)evtchn);
+}
+
+static void xen_pvh_report(void)
+{
+	xen_report();
+	pr_info("xen-pvh: hvm_start_info version %u, flags %#x\n", boot_info.pvh_version,
+		boot_info.pvh_flags);
+}
+
+void xen_pvh_setup(struct boot_info *bi)
+{
+	char vendor[13];
+
+	cpu_vendor(vendor);
+	if (!strcmp(vendor, "AuthenticAMD") || !strcmp(vendor, "HygonGenuine"))
+		hypercall_init(HYPERCALL_VMMCALL);
+	else
+		hypercall_init(HYPERCALL_VMCALL);
+	hypervisor.cpuid_base = cpuid_hypervisor_base(CPUID_SIG_XEN, false);
+	xen_read_version();
+	platform_ops = (struct platform_ops){
+		.traps_init = native_traps_init,
+		.memory_setup = xen_pvh_memory_setup,
+		.console_init = xen_pvh_console,
+		.read_cr2 = native_read_cr2,
+		.report = xen_pvh_report,
+		.power_off = xen_power_off,
+		.restart = xen_restart,
+	};
+}

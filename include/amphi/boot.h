@@ -1,0 +1,56 @@
+/*
+ * struct boot_info: what every entry stub hands to kmain().  Each boot
+ * protocol (Xen PV start_info, PVH hvm_start_info, multiboot2) is converted
+ * into this one form at entry, and everything we need from the loader's
+ * structures is copied here, so nothing later depends on where the loader
+ * put them.
+ */
+#ifndef AMPHI_BOOT_H
+#define AMPHI_BOOT_H
+#include <amphi/types.h>
+#include <amphi/memmap.h>
+
+enum boot_entry {
+	BOOT_ENTRY_MULTIBOOT2,
+	BOOT_ENTRY_PVH,
+	BOOT_ENTRY_XEN_PV,
+};
+
+#define BOOT_CMDLINE_MAX 2048
+
+struct boot_info {
+	enum boot_entry entry;
+	char cmdline[BOOT_CMDLINE_MAX];
+	bool cmdline_truncated;
+	struct memmap memmap;
+	const char *memmap_source; /* "multiboot2", "pvh", "xen", "start_info" */
+	/* Physical memory below this is mapped at the same virtual address. */
+	uint64_t mapped_limit;
+	char loader[64]; /* multiboot2 boot loader name, if given */
+	uint64_t rsdp;	 /* ACPI RSDP physical address, 0 if none was given */
+	/* Protocol specifics kept for the platform code that owns them. */
+	const void *xen_start_info;   /* Xen PV: start_info (virtual) */
+	uint32_t pvh_version;	      /* PVH: hvm_start_info version */
+	uint32_t pvh_flags;	      /* PVH: SIF_* flags */
+};
+
+extern struct boot_info boot_info;
+
+/* Linker-script symbols. */
+extern char _kernel_start[], _etext[], _kernel_end[];
+
+/* Entry points from the assembly stubs (never return). */
+void boot32_main(uint32_t magic, uint32_t info) __noreturn;
+void xen_pv_boot(void *start_info) __noreturn;
+void multiboot2_parse(uint32_t info, struct boot_info *bi);
+void pvh_parse(uint32_t info, struct boot_info *bi);
+
+/* Copies a loader's string into a fixed buffer, noting truncation. */
+bool boot_copy_string(char *dst, size_t size, const char *src, size_t max_src);
+
+void kmain(struct boot_info *bi) __noreturn;
+/* kernel/report.c */
+void early_console_init(void);
+void boot_report(const struct boot_info *bi);
+
+#endif

@@ -1,0 +1,46 @@
+/* The physical memory map (mm/memmap.c, pure code).  Every boot protocol's
+ * map (multiboot2, PVH, XENMEM_memory_map, PV start_info) is converted into
+ * this one form, then sanitized: sorted, overlaps resolved in favour of the
+ * more restrictive type (as Linux does for e820), neighbours of one type
+ * merged. */
+#ifndef AMPHI_MEMMAP_H
+#define AMPHI_MEMMAP_H
+#include <amphi/types.h>
+
+enum memmap_type {
+	MEMMAP_RAM = 1, /* the e820 numbering */
+	MEMMAP_RESERVED = 2,
+	MEMMAP_ACPI = 3,
+	MEMMAP_NVS = 4,
+	MEMMAP_UNUSABLE = 5,
+	MEMMAP_KERNEL = 6, /* RAM holding the kernel image and boot data */
+};
+
+#define MEMMAP_MAX 128
+
+struct memmap_entry {
+	uint64_t base;
+	uint64_t len;
+	uint32_t type;
+};
+
+struct memmap {
+	struct memmap_entry e[MEMMAP_MAX];
+	unsigned n;
+	unsigned dropped; /* entries that did not fit or were invalid */
+};
+
+/* Adds an entry; an empty or wrapping entry, an unknown type (mapped to
+ * MEMMAP_RESERVED first, so nothing is lost) or a full table counts in
+ * ->dropped and returns -1. */
+int memmap_add(struct memmap *m, uint64_t base, uint64_t len, uint32_t type);
+/* Sorts, resolves overlaps (higher type number wins), merges neighbours. */
+void memmap_sanitize(struct memmap *m);
+/* Marks [base, base+len) as `type` over whatever was there, then sanitizes. */
+int memmap_mark(struct memmap *m, uint64_t base, uint64_t len, uint32_t type);
+uint64_t memmap_total(const struct memmap *m, uint32_t type);
+/* One past the highest byte of `type`, 0 if none. */
+uint64_t memmap_end(const struct memmap *m, uint32_t type);
+const char *memmap_type_name(uint32_t type);
+
+#endif

@@ -1,0 +1,18 @@
+/* Memory: the boot memory map, the frame allocator and the heap (mm/mm.c). */
+#ifndef AMPHI_MM_H
+#define AMPHI_MM_H
+#include <amphi/boot.h>
+#include <amphi/frame.h>
+#include <amphi/heap.h>
+
+extern struct frame_allocator frames;
+extern struct heap kheap;
+
+void mm_init(struct boot_info *bi);
+/* Is [pa, pa+len) mapped at the same virtual address? */
+bool mm_is_mapped(uint64_t pa, uint64_t len);
+void *kmalloc(size_t size);
+void *kmalloc_aligned(size_t size, size_t align);
+void kfree(void *p);
+
+#endif

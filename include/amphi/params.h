@@ -1,0 +1,14 @@
+/* The kernel's command-line options (kernel/params.c). */
+#ifndef AMPHI_PARAMS_H
+#define AMPHI_PARAMS_H
+#include <amphi/types.h>
+
+/* console=NAME[,options]: NULL when not given. */
+extern const char *param_console;
+/* earlyprintk=xen was given. */
+extern bool param_earlyprintk_xen;
+
+/* Parses the boot command line, reporting every problem. */
+void params_parse(const char *cmdline);
+
+#endif

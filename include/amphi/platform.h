@@ -1,0 +1,81 @@
+/*
+ * Platforms: native, KVM, Xen PVH and Xen PV.  Each is a row of a table with
+ * a detect() that says how well it matches this boot (0 = not at all) and a
+ * setup() that installs its operations; the highest match wins.  What
+ * differs between platforms is reached through struct platform_ops, never
+ * through a test of which platform this is.
+ */
+#ifndef AMPHI_PLATFORM_H
+#define AMPHI_PLATFORM_H
+#include <amphi/types.h>
+#include <amphi/boot.h>
+
+/* Power-off status, as selftests and panic report it. */
+enum power_status {
+	POWER_SUCCESS = 0,
+	POWER_FAILURE = 1,
+};
+
+struct platform_ops {
+	/* Install exception handlers (an IDT, or Xen's trap table).  Called
+	 * once, early, with interrupts off. */
+	void (*traps_init)(void);
+	/* Fill or correct the memory map the entry left, set mapped_limit. */
+	void (*memory_setup)(struct boot_info *bi);
+	/* Register this platform's consoles: `want` is the console= name, or
+	 * NULL for the platform's default. */
+	void (*console_init)(const char *want);
+	/* The faulting address of the last page fault (CR2, or where Xen PV
+	 * keeps it).  Called from the exception handler. */
+	uint64_t (*read_cr2)(void);
+	/* Add lines to the boot report and the `info` command. */
+	void (*report)(void);
+	/* Never return.  Where a status cannot be passed on, it is printed. */
+	void (*power_off)(enum power_status status) __noreturn;
+	void (*restart)(void) __noreturn;
+};
+
+struct platform {
+	const char *name;
+	int (*detect)(const struct boot_info *bi);
+	void (*setup)(struct boot_info *bi);
+};
+
+/* What platform_detect() chose. */
+extern const struct platform *platform;
+extern struct platform_ops platform_ops;
+
+/* Facts about the hypervisor, filled in by the Xen platforms. */
+struct hypervisor_info {
+	const char *name; /* "none", "KVM", "Xen" ... */
+	uint32_t cpuid_base;
+	bool is_xen;
+	uint16_t xen_major, xen_minor;
+	char xen_extra[16];
+	bool xen_dom0;
+};
+extern struct hypervisor_info hypervisor;
+
+void platform_detect(struct boot_info *bi);
+void power_off(enum power_status status) __noreturn;
+void restart(void) __noreturn;
+
+/* Platform setups, for the table in arch/x86/platform.c. */
+int native_detect(const struct boot_info *bi);
+void native_setup(struct boot_info *bi);
+int kvm_detect(const struct boot_info *bi);
+void kvm_setup(struct boot_info *bi);
+int xen_pvh_detect(const struct boot_info *bi);
+void xen_pvh_setup(struct boot_info *bi);
+int xen_pv_detect(const struct boot_info *bi);
+void xen_pv_setup(struct boot_info *bi);
+
+/* Shared by native and KVM: the PC's own devices. */
+void native_traps_init(void);
+void native_memory_setup(struct boot_info *bi);
+void native_console_init(const char *want);
+void native_power_off(enum power_status status) __noreturn;
+void native_restart(void) __noreturn;
+uint64_t native_read_cr2(void);
+
+#endif

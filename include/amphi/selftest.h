@@ -1,0 +1,54 @@
+/*
+ * In-VM selftests, in the manner of XTF: each test registers itself in the
+ * .selftests linker section, and with `selftest` on the command line every
+ * test runs and prints one line
+ *     Test result: SUCCESS|SKIP|ERROR|FAILURE <name>: <reason>
+ * followed by a summary, then the machine powers off with the matching
+ * status.  `selftest=a,b` runs only the named tests.  A test marked
+ * explicit runs only when named: it exists to show that a failure is caught.
+ */
+#ifndef AMPHI_SELFTEST_H
+#define AMPHI_SELFTEST_H
+#include <amphi/types.h>
+
+enum selftest_result {
+	SELFTEST_SUCCESS,
+	SELFTEST_SKIP,
+	SELFTEST_ERROR,	  /* the test could not run as intended */
+	SELFTEST_FAILURE, /* the test ran and the kernel is wrong */
+};
+
+struct selftest_ctx {
+	char reason[160];
+};
+
+struct selftest {
+	const char *name;
+	enum selftest_result (*run)(struct selftest_ctx *ctx);
+	bool explicit_only;
+};
+
+#define SELFTEST_DEFINE(tname, explicit)                                                   \
+	static enum selftest_result selftest_##tname(struct selftest_ctx *ctx);            \
+	static const struct selftest selftest_entry_##tname __section(".selftests") __used \
+	__aligned(8) = {#tname, selftest_##tname, explicit};                               \
+	static enum selftest_result selftest_##tname(struct selftest_ctx *ctx)
+
+#define SELFTEST(tname) SELFTEST_DEFINE(tname, false)
+#define SELFTEST_EXPLICIT(tname) SELFTEST_DEFINE(tname, true)
+
+/* Set the reason and return the result: `return selftest_fail(ctx, ...)`. */
+enum selftest_result selftest_say(struct selftest_ctx *ctx, enum selftest_result r,
+				  const char *fmt, ...) __printf(3, 4);
+#define selftest_pass(ctx, ...) selftest_say(ctx, SELFTEST_SUCCESS, __VA_ARGS__)
+#define selftest_skip(ctx, ...) selftest_say(ctx, SELFTEST_SKIP, __VA_ARGS__)
+#define selftest_error(ctx, ...) selftest_say(ctx, SELFTEST_ERROR, __VA_ARGS__)
+#define selftest_fail(ctx, ...) selftest_say(ctx, SELFTEST_FAILURE, __VA_ARGS__)
+
+/* From the command line: NULL = no selftests, "" = all, else a list. */
+extern const char *selftest_request;
+/* Runs the requested tests, prints the summary, returns true when none
+ * failed or erred. */
+bool selftest_run(void);
+
+#endif

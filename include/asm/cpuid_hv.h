@@ -1,0 +1,13 @@
+/* CPUID hypervisor-leaf scan (arch/x86/cpuid_hv.c). */
+#ifndef ASM_CPUID_HV_H
+#define ASM_CPUID_HV_H
+#include <amphi/types.h>
+
+#define CPUID_SIG_XEN "XenVMMXenVMM"
+#define CPUID_SIG_KVM "KVMKVMKVM\0\0\0"
+
+/* The leaf where `sig` answers, or 0.  pv: use Xen's forced emulation. */
+uint32_t cpuid_hypervisor_base(const char sig[12], bool pv);
+bool cpu_has_hypervisor_bit(void);
+
+#endif

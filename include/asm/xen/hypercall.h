@@ -1,0 +1,89 @@
+/*
+ * Xen hypercalls without a hypercall page.  Every hypercall goes through
+ * one three-byte instruction slot, xen_hypercall_insn, which holds `syscall`
+ * for a PV guest (a PV kernel's syscall enters Xen) or `vmcall`/`vmmcall`
+ * for a PVH guest, by CPU vendor.  It is written once at boot by
+ * hypercall_init(); until then it holds ud2, so a hypercall made too early
+ * faults loudly instead of doing something undefined.  Arguments go in
+ * rdi, rsi, rdx, r10, r8, the number in rax; rcx and r11 are clobbered.
+ */
+#ifndef ASM_XEN_HYPERCALL_H
+#define ASM_XEN_HYPERCALL_H
+#include <amphi/types.h>
+#include <xen/xen.h>
+#include <xen/version.h>
+#include <xen/sched.h>
+#include <xen/memory.h>
+#include <xen/event_channel.h>
+#include <xen/hvm/params.h>
+#include <xen/hvm/hvm_op.h>
+
+enum hypercall_kind { HYPERCALL_SYSCALL, HYPERCALL_VMCALL, HYPERCALL_VMMCALL };
+void hypercall_init(enum hypercall_kind kind);
+const char *hypercall_kind_name(void);
+
+static inline long _hypercall5(unsigned long nr, unsigned long a1, unsigned long a2,
+			       unsigned long a3, unsigned long a4, unsigned long a5)
+{
+	long ret;
+	register unsigned long r10 __asm__("r10") = a4;
+	register unsigned long r8 __asm__("r8") = a5;
+	__asm__ __volatile__("call xen_hypercall_insn"
+			     : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3), "+r"(r10), "+r"(r8)
+			     : "a"(nr)
+			     : "rcx", "r11", "memory");
+	return ret;
+}
+
+#define HC(nr, a, b, c, d, e)                                                         \
+	_hypercall5(nr, (unsigned long)(a), (unsigned long)(b), (unsigned long)(c), \
+		    (unsigned long)(d), (unsigned long)(e))
+
+static inline long hypercall_console_io(int cmd, int count, char *buf)
+{
+	return HC(__HYPERVISOR_console_io, cmd, count, buf, 0, 0);
+}
+
+static inline long hypercall_xen_version(int cmd, void *arg)
+{
+	return HC(__HYPERVISOR_xen_version, cmd, arg, 0, 0, 0);
+}
+
+static inline long hypercall_sched_op(int cmd, void *arg)
+{
+	return HC(__HYPERVISOR_sched_op, cmd, arg, 0, 0, 0);
+}
+
+static inline long hypercall_memory_op(int cmd, void *arg)
+{
+	return HC(__HYPERVISOR_memory_op, cmd, arg, 0, 0, 0);
+}
+
+static inline long hypercall_event_channel_op(int cmd, void *arg)
+{
+	return HC(__HYPERVISOR_event_channel_op, cmd, arg, 0, 0, 0);
+}
+
+static inline long hypercall_hvm_op(int cmd, void *arg)
+{
+	return HC(__HYPERVISOR_hvm_op, cmd, arg, 0, 0, 0);
+}
+
+static inline long hypercall_update_va_mapping(unsigned long va, uint64_t pte,
+					       unsigned long flags)
+{
+	return HC(__HYPERVISOR_update_va_mapping, va, pte, flags, 0, 0);
+}
+
+static inline long hypercall_set_trap_table(const void *table)
+{
+	return HC(__HYPERVISOR_set_trap_table, table, 0, 0, 0, 0);
+}
+
+/* Helpers built on the above (arch/x86/xen/hypercall.c). */
+void xen_shutdown(unsigned int reason) __noreturn;
+int xen_evtchn_send(uint32_t port);
+int xen_hvm_get_param(uint32_t index, uint64_t *value);
+void xen_read_version(void);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * kmain: the table of contents of a boot.  Every entry stub (Xen PV, PVH,
+ * multiboot2) has filled struct boot_info by now; from here on the code is
+ * the same for every platform, which differs only through platform_ops.
+ */
+#include <amphi/boot.h>
+#include <amphi/console.h>
+#include <amphi/mm.h>
+#include <amphi/params.h>
+#include <amphi/platform.h>
+#include <amphi/printk.h>
+#include <amphi/selftest.h>
+#include <amphi/shell.h>
+
+void kmain(struct boot_info *bi)
+{
+	params_parse(bi->cmdline);	     /* console=, loglevel=, selftest= ... */
+	platform_detect(bi);		     /* native, kvm, xen-pvh or xen-pv */
+	early_console_init();		     /* earlyprintk=xen */
+	platform_ops.traps_init();	     /* exceptions: IDT or Xen's trap table */
+	platform_ops.console_init(param_console); /* ttyS0 or hvc0 */
+	console_select(param_console);
+	boot_report(bi);		     /* platform, hypervisor, command line */
+	platform_ops.memory_setup(bi);	     /* the memory map, where it comes late */
+	mm_init(bi);			     /* memory map, frames, heap */
+	if (selftest_request)		     /* selftest on the command line */
+		power_off(selftest_run() ? POWER_SUCCESS : POWER_FAILURE);
+	shell_run();			     /* the console shell */
+}

@@ -1,0 +1,100 @@
+/*
+ * The options Amphi understands on its command line, in the manner of
+ * Linux: console=, earlyprintk=xen, loglevel=, quiet, debug and selftest[=a,b].
+ * The words are parsed by lib/cmdline.c; this file says what each means.
+ * Anything unknown or malformed is reported at boot, never silently dropped.
+ */
+#include <amphi/params.h>
+#include <amphi/cmdline.h>
+#include <amphi/printk.h>
+#include <amphi/selftest.h>
+#include <amphi/string.h>
+
+const char *param_console;
+bool param_earlyprintk_xen;
+
+/* Values are copied here: the handlers get pointers into the line. */
+static char console_buf[32];
+static char selftest_buf[512];
+
+static int opt_console(const char *v, size_t n, const char **why)
+{
+	if (!v || n == 0 || n >= sizeof(console_buf)) {
+		*why = "expects a console name such as ttyS0 or hvc0";
+		return -1;
+	}
+	memcpy(console_buf, v, n);
+	console_buf[n] = '\0';
+	param_console = console_buf;
+	return 0;
+}
+
+static int opt_earlyprintk(const char *v, size_t n, const char **why)
+{
+	if (!v || n != 3 || strncmp(v, "xen", 3)) {
+		*why = "only earlyprintk=xen is supported";
+		return -1;
+	}
+	param_earlyprintk_xen = true;
+	return 0;
+}
+
+static int opt_loglevel(const char *v, size_t n, const char **why)
+{
+	uint64_t level;
+
+	if (!v || parse_u64(v, n, &level) != n || level > 15) {
+		*why = "expects a number from 0 to 15";
+		return -1;
+	}
+	console_loglevel = (int)level;
+	return 0;
+}
+
+static int opt_quiet(const char *v, size_t n, const char **why)
+{
+	console_loglevel = 4;
+	return 0;
+}
+
+static int opt_debug(const char *v, size_t n, const char **why)
+{
+	console_loglevel = 10;
+	return 0;
+}
+
+static int opt_selftest(const char *v, size_t n, const char **why)
+{
+	if (v && n >= sizeof(selftest_buf)) {
+		*why = "list too long";
+		return -1;
+	}
+	if (v)
+		memcpy(selftest_buf, v, n);
+	selftest_buf[v ? n : 0] = '\0';
+	selftest_request = selftest_buf;
+	return 0;
+}
+
+static const struct cmdline_option options[] = {
+	{"console", opt_console},   {"earlyprintk", opt_earlyprintk},
+	{"loglevel", opt_loglevel}, {"quiet", opt_quiet},
+	{"debug", opt_debug},	    {"selftest", opt_selftest},
+};
+
+static void report(enum cmdline_problem what, const char *word, size_t len, const char *why)
+{
+	static const char *const kinds[] = {
+		[CMDLINE_UNKNOWN] = "unknown option",
+		[CMDLINE_MALFORMED] = "malformed option",
+		[CMDLINE_REJECTED] = "bad value for option",
+	};
+
+	pr_warn("cmdline: %s '%.*s'%s%s%s\n", kinds[what], (int)len, word, why ? " (" : "",
+		why ? why : "", why ? ")" : "");
+}
+
+void params_parse(const char *cmdline)
+{
+	cmdline_apply(cmdline, options, ARRAY_SIZE(options), report);
+}

@@ -1,0 +1,61 @@
+/*
+ * What the kernel says about itself at boot and in the shell's `info`:
+ * how it was entered, which platform it found, the hypervisor, the command
+ * line and the consoles.
+ */
+#include <amphi/boot.h>
+#include <amphi/console.h>
+#include <amphi/params.h>
+#include <amphi/platform.h>
+#include <amphi/printk.h>
+#include <amphi/shell.h>
+#include <drivers/xen/console.h>
+
+static const char *const entry_names[] = {
+	[BOOT_ENTRY_MULTIBOOT2] = "multiboot2",
+	[BOOT_ENTRY_PVH] = "PVH",
+	[BOOT_ENTRY_XEN_PV] = "Xen PV",
+};
+
+void early_console_init(void)
+{
+	if (!param_earlyprintk_xen)
+		return;
+	if (hypervisor.is_xen)
+		xen_console_io_register_early();
+	else
+		pr_warn("earlyprintk=xen: not running on Xen; ignored\n");
+}
+
+static void report_lines(const struct boot_info *bi, int level)
+{
+	char cons[64];
+
+	console_describe(cons, sizeof(cons));
+	printk(level, "Amphi 0.1 (x86-64), entered through %s%s%s\n", entry_names[bi->entry],
+	       bi->loader[0] ? " from " : "", bi->loader);
+	printk(level, "platform: %s, hypervisor: %s%s\n", platform->name, hypervisor.name,
+	       hypervisor.is_xen ? (hypervisor.xen_dom0 ? " (dom0)" : " (domU)") : "");
+	if (hypervisor.is_xen)
+		printk(level, "xen: version %u.%u%s\n", hypervisor.xen_major, hypervisor.xen_minor,
+		       hypervisor.xen_extra);
+	printk(level, "command line: %s%s\n", bi->cmdline,
+	       bi->cmdline_truncated ? " [truncated]" : "");
+	printk(level, "console: %s, loglevel %d\n", cons, console_loglevel);
+}
+
+void boot_report(const struct boot_info *bi)
+{
+	report_lines(bi, LOG_NOTICE);
+	platform_ops.report();
+	if (bi->entry == BOOT_ENTRY_PVH && bi->pvh_version == UINT32_MAX)
+		panic("PVH entry, but %%ebx does not point at an hvm_start_info "
+		      "(bad magic): no boot information");
+}
+
+SHELL_CMD(info, "what Amphi is running on")
+{
+	report_lines(&boot_info, LOG_EMERG);
+	platform_ops.report();
+	return 0;
+}

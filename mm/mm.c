@@ -1,0 +1,133 @@
+/*
+ * Bringing memory up: the memory map (from whichever source the boot had,
+ * with the kernel image and the low 1 MiB carved out), a frame allocator
+ * whose bitmap is placed in the first RAM that fits, and a heap that grows
+ * by asking the frame allocator for runs of mapped frames.
+ */
+#include <amphi/mm.h>
+#include <amphi/printk.h>
+#include <amphi/shell.h>
+#include <amphi/string.h>
+
+#define HEAP_CHUNK (256 * 1024)
+#define LOW_MEMORY (1024 * 1024)
+
+struct frame_allocator frames;
+struct heap kheap;
+static uint64_t mapped_limit;
+
+bool mm_is_mapped(uint64_t pa, uint64_t len)
+{
+	return pa + len >= pa && pa + len <= mapped_limit;
+}
+
+static void memmap_print(const struct memmap *m, int level)
+{
+	for (unsigned i = 0; i < m->n; i++)
+		printk(level, "  [0x%012lx-0x%012lx] %s\n", m->e[i].base,
+		       m->e[i].base + m->e[i].len - 1, memmap_type_name(m->e[i].type));
+}
+
+/* The first mapped RAM above 1 MiB with room for `bytes`. */
+static uint64_t find_ram(const struct memmap *m, uint64_t bytes)
+{
+	for (unsigned i = 0; i < m->n; i++) {
+		const struct memmap_entry *e = &m->e[i];
+		uint64_t base = ALIGN_UP(MAX(e->base, (uint64_t)LOW_MEMORY), PAGE_SIZE);
+
+		if (e->type == MEMMAP_RAM && base + bytes <= e->base + e->len &&
+		    mm_is_mapped(base, bytes))
+			return base;
+	}
+	return 0;
+}
+
+static void frames_init(struct memmap *m)
+{
+	uint64_t nframes = memmap_end(m, MEMMAP_RAM) >> PAGE_SHIFT;
+	size_t bytes = ALIGN_UP(frame_bitmap_bytes(nframes), PAGE_SIZE);
+	uint64_t at = find_ram(m, bytes);
+
+	if (!at)
+		panic("mm: no mapped RAM for a %zu-byte frame bitmap", bytes);
+	memmap_mark(m, at, bytes, MEMMAP_KERNEL);
+	frame_init(&frames, (uint64_t *)(uintptr_t)at, nframes);
+	for (unsigned i = 0; i < m->n; i++) {
+		const struct memmap_entry *e = &m->e[i];
+		uint64_t first = ALIGN_UP(e->base, PAGE_SIZE) >> PAGE_SHIFT;
+		uint64_t end = ALIGN_DOWN(e->base + e->len, PAGE_SIZE) >> PAGE_SHIFT;
+
+		if (e->type == MEMMAP_RAM && end > first)
+			frame_release_range(&frames, first, end - first);
+	}
+}
+
+static bool heap_grow(size_t need)
+{
+	size_t bytes = ALIGN_UP(MAX(need + 256, (size_t)HEAP_CHUNK), PAGE_SIZE);
+	int64_t pfn = frame_alloc_contig(&frames, bytes >> PAGE_SHIFT, 1);
+
+	if (pfn < 0)
+		return false;
+	if (!mm_is_mapped((uint64_t)pfn << PAGE_SHIFT, bytes)) {
+		frame_release_range(&frames, (uint64_t)pfn, bytes >> PAGE_SHIFT);
+		return false;
+	}
+	heap_add_region(&kheap, (void *)(uintptr_t)((uint64_t)pfn << PAGE_SHIFT), bytes);
+	return true;
+}
+
+void *kmalloc_aligned(size_t size, size_t align)
+{
+	void *p = heap_alloc(&kheap, size, align);
+
+	if (!p && size && heap_grow(size + align))
+		p = heap_alloc(&kheap, size, align);
+	return p;
+}
+
+void *kmalloc(size_t size)
+{
+	return kmalloc_aligned(size, 16);
+}
+
+void kfree(void *p)
+{
+	if (p && heap_free(&kheap, p))
+		pr_err("kfree: %p was not allocated by kmalloc (or was freed twice)\n", p);
+}
+
+void mm_init(struct boot_info *bi)
+{
+	struct memmap *m = &bi->memmap;
+
+	mapped_limit = bi->mapped_limit;
+	memmap_mark(m, 0, LOW_MEMORY, MEMMAP_RESERVED);
+	memmap_mark(m, (uintptr_t)_kernel_start, (uintptr_t)_kernel_end - (uintptr_t)_kernel_start,
+		    MEMMAP_KERNEL);
+	pr_info("memory map (from %s):\n", bi->memmap_source ? bi->memmap_source : "nowhere");
+	memmap_print(m, LOG_INFO);
+	if (m->dropped)
+		pr_warn("memory map: %u entries were invalid or did not fit; see above\n",
+			m->dropped);
+	if (!memmap_total(m, MEMMAP_RAM))
+		panic("no usable RAM in the memory map (source: %s)",
+		      bi->memmap_source ? bi->memmap_source : "none was given");
+	frames_init(m);
+	heap_init(&kheap);
+	if (!heap_grow(0))
+		panic("mm: no memory for the kernel heap");
+	pr_info("mm: %lu MiB usable RAM, %lu frames free, %lu MiB mapped, heap %zu KiB\n",
+		memmap_total(m, MEMMAP_RAM) >> 20, frames.nfree, mapped_limit >> 20,
+		kheap.total >> 10);
+}
+
+SHELL_CMD(mem, "memory map, frames and heap")
+{
+	memmap_print(&boot_info.memmap, LOG_EMERG);
+	kprintf("RAM %lu KiB; frames: %lu of %lu free; heap: %zu KiB in %zu blocks of %zu KiB, "
+		"largest free %zu bytes\n",
+		memmap_total(&boot_info.memmap, MEMMAP_RAM) >> 10, frames.nfree, frames.nframes,
+		kheap.in_use >> 10, kheap.nallocs, kheap.total >> 10, heap_largest_free(&kheap));
+	return 0;
+}

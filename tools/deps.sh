@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need, from Debian's packages only.
+#   tools/deps.sh run   the build plus QEMU (make run)
+#   tools/deps.sh all   everything make test uses
+# Packages already present are not reinstalled; apt-get update runs once,
+# when something is missing.
+set -euo pipefail
+build=(gcc make binutils libxen-dev)
+run=(qemu-system-x86)
+test=(libcmocka-dev grub-pc-bin grub-common xorriso mtools
+      xen-hypervisor-4.17-amd64 xen-utils-4.17 linux-image-amd64 busybox-static cpio)
+
+want=("${build[@]}")
+case "${1:-all}" in
+run) want+=("${run[@]}") ;;
+all) want+=("${run[@]}" "${test[@]}") ;;
+*) echo "usage: $0 run|all" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing packages: ${missing[*]}; install them as root" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -29,7 +29,7 @@ KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdinc \
 	-fno-asynchronous-unwind-tables -fno-strict-aliasing \
 	-Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
 KASFLAGS := $(filter-out -std=gnu11,$(KCFLAGS)) -D__ASSEMBLY__
-KLDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
+KLDFLAGS := -nostdlib -static -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
 	-Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -T arch/x86/boot/amphi.ld
 
 # Every directory of kernel code; each .c and .S in them is part of the kernel.
@@ -82,7 +82,7 @@ include tests/host/host.mk
 test: deps
 	tools/test-all.sh
 
-vm-test: $(B)/amphi.elf $(B)/amphi.iso
+vm-test: $(B)/amphi.elf
 	tests/vm/run
 
 bench:

@@ -18,14 +18,10 @@ trap_stub_\vec:
 	jmp trap_common
 .endm
 
-	.altmacro
-.macro STUBS from=0, to=31
-	TRAP_STUB \from
-	.if \to-\from
-	STUBS %(\from+1),\to
-	.endif
-.endm
-	STUBS
+#define VECTORS 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.irp vec, VECTORS
+	TRAP_STUB \vec
+	.endr
 
 trap_common:
 	push %rax
@@ -75,15 +71,10 @@ trap_common:
 	mov $__HYPERVISOR_iret, %eax
 	syscall
 
-.macro STUB_ADDR vec
-	.quad trap_stub_\vec
-.endm
 	.section .rodata
 	.balign 8
 	.globl trap_stub_table
 trap_stub_table:
-	.set i, 0
-	.rept 32
-	STUB_ADDR %i
-	.set i, i+1
+	.irp vec, VECTORS
+	.quad trap_stub_\vec
 	.endr

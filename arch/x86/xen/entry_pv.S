@@ -12,24 +12,15 @@ xen_pv_trap_\vec:
 	pop %r11
 	jmp trap_stub_\vec
 .endm
-	.altmacro
-.macro PV_STUBS from=0, to=31
-	PV_STUB \from
-	.if \to-\from
-	PV_STUBS %(\from+1),\to
-	.endif
-.endm
-	PV_STUBS
+#define VECTORS 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.irp vec, VECTORS
+	PV_STUB \vec
+	.endr
 
-.macro PV_ADDR vec
-	.quad xen_pv_trap_\vec
-.endm
 	.section .rodata
 	.balign 8
 	.globl xen_pv_trap_table_addrs
 xen_pv_trap_table_addrs:
-	.set i, 0
-	.rept 32
-	PV_ADDR %i
-	.set i, i+1
+	.irp vec, VECTORS
+	.quad xen_pv_trap_\vec
 	.endr

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# make test: every tier, in order, each summing up as "TIER: N passed, N
+# failed", and a last line with the totals.
+#   build  the kernel builds warning-free with gcc and with clang
+#   host   unit tests of the pure code (cmocka)
+#   vm     the same ELF booted natively, on Xen as dom0, and as a domU of a
+#          Linux dom0, each running its selftests (tests/vm/run)
+# A tier that crashes without a summary counts as one failure.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+total_pass=0 total_fail=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+tier() { # NAME COMMAND...
+	local name=$1 rc line p f
+	shift
+	echo "=== $name ==="
+	"$@" 2>&1 | tee "$out"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed" "$out" | tail -1)
+	if [ -n "$line" ]; then
+		p=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")
+		f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+	else
+		p=0 f=0
+	fi
+	[ "$rc" = 0 ] || [ "$f" != 0 ] || f=1
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+}
+
+build_tier() {
+	local p=0 f=0
+	for cc in gcc clang; do
+		if command -v $cc >/dev/null && make -s CC=$cc B=build/$cc-check all; then
+			echo "build with $cc: ok"
+			p=$((p + 1))
+		else
+			echo "build with $cc: FAILED"
+			f=$((f + 1))
+		fi
+	done
+	echo "build: $p passed, $f failed"
+	[ $f = 0 ]
+}
+
+tier build build_tier
+tier host make -s host-test
+tier vm make -s vm-test
+echo "total: $total_pass passed, $total_fail failed"
+[ $total_fail = 0 ]

@@ -125,9 +125,9 @@ void mm_init(struct boot_info *bi)
 SHELL_CMD(mem, "memory map, frames and heap")
 {
 	memmap_print(&boot_info.memmap, LOG_EMERG);
-	kprintf("RAM %lu KiB; frames: %lu of %lu free; heap: %zu KiB in %zu blocks of %zu KiB, "
-		"largest free %zu bytes\n",
-		memmap_total(&boot_info.memmap, MEMMAP_RAM) >> 10, frames.nfree, frames.nframes,
-		kheap.in_use >> 10, kheap.nallocs, kheap.total >> 10, heap_largest_free(&kheap));
+	kprintf("RAM: %lu KiB\n", memmap_total(&boot_info.memmap, MEMMAP_RAM) >> 10);
+	kprintf("frames: %lu of %lu free\n", frames.nfree, frames.nframes);
+	kprintf("heap: %zu KiB, %zu bytes in %zu allocations, largest free block %zu bytes\n",
+		kheap.total >> 10, kheap.in_use, kheap.nallocs, heap_largest_free(&kheap));
 	return 0;
 }

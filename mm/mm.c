@@ -1,6 +1,7 @@
 /*
  * Bringing memory up: the memory map (from whichever source the boot had,
- * with the kernel image and the low 1 MiB carved out), a frame allocator
+ * with the kernel image marked), a frame allocator that leaves the low 1 MiB
+ * alone
  * whose bitmap is placed in the first RAM that fits, and a heap that grows
  * by asking the frame allocator for runs of mapped frames.
  */
@@ -54,7 +55,9 @@ static void frames_init(struct memmap *m)
 	frame_init(&frames, (uint64_t *)(uintptr_t)at, nframes);
 	for (unsigned i = 0; i < m->n; i++) {
 		const struct memmap_entry *e = &m->e[i];
-		uint64_t first = ALIGN_UP(e->base, PAGE_SIZE) >> PAGE_SHIFT;
+		/* The low 1 MiB stays out of use: BIOS data, the real-mode
+		 * area SMP bring-up will want. */
+		uint64_t first = ALIGN_UP(MAX(e->base, (uint64_t)LOW_MEMORY), PAGE_SIZE) >> PAGE_SHIFT;
 		uint64_t end = ALIGN_DOWN(e->base + e->len, PAGE_SIZE) >> PAGE_SHIFT;
 
 		if (e->type == MEMMAP_RAM && end > first)
@@ -79,6 +82,8 @@ static bool heap_grow(size_t need)
 
 void *kmalloc_aligned(size_t size, size_t align)
 {
+	if (align & (align - 1))
+		return NULL;
 	void *p = heap_alloc(&kheap, size, align);
 
 	if (!p && size && heap_grow(size + align))
@@ -102,7 +107,6 @@ void mm_init(struct boot_info *bi)
 	struct memmap *m = &bi->memmap;
 
 	mapped_limit = bi->mapped_limit;
-	memmap_mark(m, 0, LOW_MEMORY, MEMMAP_RESERVED);
 	memmap_mark(m, (uintptr_t)_kernel_start, (uintptr_t)_kernel_end - (uintptr_t)_kernel_start,
 		    MEMMAP_KERNEL);
 	pr_info("memory map (from %s):\n", bi->memmap_source ? bi->memmap_source : "nowhere");

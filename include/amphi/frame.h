@@ -1,7 +1,7 @@
 /* Physical frame allocator (mm/frame.c, pure code): a bitmap, one bit per
  * 4 KiB frame, set when the frame is in use.  Frames start out used; the
- * memory map's RAM is then freed into it.  Double frees and frees of frames
- * never handed out are refused, not absorbed. */
+ * memory map's RAM is then freed into it.  A free of a frame that is
+ * already free, or out of range, is refused, not absorbed. */
 #ifndef AMPHI_FRAME_H
 #define AMPHI_FRAME_H
 #include <amphi/types.h>

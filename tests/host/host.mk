@@ -1,0 +1,54 @@
+# Host unit tests: the kernel's pure code, built for and run on the build
+# machine under cmocka and the address and undefined-behaviour sanitizers.
+#
+#   make host-test                               from the top Makefile
+#   make -f tests/host/host.mk B=build host-test  on its own
+#
+# Kernel sources are compiled with tests/host/host_rename.h forced in, so
+# their memcpy, snprintf and friends become amphi_memcpy and so on and do
+# not clash with the C library in the same binary.  Only HOST_ variables are
+# defined here, to stay out of the top Makefile's way.
+
+B ?= build
+
+HOST_CC       ?= gcc
+HOST_SANITIZE ?= -fsanitize=address,undefined -fno-sanitize-recover=all
+HOST_CFLAGS   := -std=gnu11 -g -O1 -fno-omit-frame-pointer -fno-strict-aliasing \
+	-Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Iinclude $(HOST_SANITIZE)
+HOST_KFLAGS   := -fno-builtin -include tests/host/host_rename.h
+HOST_LIBS     := -lcmocka
+HOST_DIR      := $(B)/host
+
+# Each test and the kernel sources it exercises.
+HOST_TESTS        := string printf cmdline memmap frame heap
+HOST_KSRC_string  := lib/string.c
+HOST_KSRC_printf  := lib/vsnprintf.c lib/string.c
+HOST_KSRC_cmdline := lib/cmdline.c lib/string.c
+HOST_KSRC_memmap  := mm/memmap.c
+HOST_KSRC_frame   := mm/frame.c
+HOST_KSRC_heap    := mm/heap.c
+
+HOST_BINS := $(HOST_TESTS:%=$(HOST_DIR)/test_%)
+HOST_KOBJ := $(sort $(foreach t,$(HOST_TESTS),$(HOST_KSRC_$(t):%.c=$(HOST_DIR)/k/%.o)))
+HOST_TOBJ := $(HOST_TESTS:%=$(HOST_DIR)/t/test_%.o)
+
+.PHONY: host-test
+host-test: $(HOST_BINS)
+	@sh tests/host/run.sh $(HOST_BINS)
+
+$(HOST_DIR)/k/%.o: %.c tests/host/host_rename.h
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) $(HOST_KFLAGS) -MMD -MP -c $< -o $@
+
+$(HOST_DIR)/t/%.o: tests/host/%.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+
+# The link rule is generated per test so each binary gets its own sources.
+define HOST_LINK
+$(HOST_DIR)/test_$(1): $(HOST_DIR)/t/test_$(1).o $(HOST_KSRC_$(1):%.c=$(HOST_DIR)/k/%.o)
+	$$(HOST_CC) $$(HOST_CFLAGS) -o $$@ $$^ $$(HOST_LIBS)
+endef
+$(foreach t,$(HOST_TESTS),$(eval $(call HOST_LINK,$(t))))
+
+-include $(HOST_KOBJ:.o=.d) $(HOST_TOBJ:.o=.d)

@@ -1,0 +1,35 @@
+#!/bin/sh
+# Runs the host test binaries and sums up their cmocka results.
+#
+# A test case counts as passed when cmocka printed "[       OK ]" for it; every
+# other case the binary announced ("Running N test(s)") counts as failed, so
+# a binary that crashes half-way cannot make its unreached cases vanish.  A
+# binary that exits non-zero although all its cases passed (a leak found by
+# the sanitizer at exit, say) counts as one more failure.  The last line is
+# always the summary, and the exit status is non-zero on any failure.
+
+passed=0
+failed=0
+for bin in "$@"; do
+	name=${bin##*/}
+	log=$bin.log
+	CMOCKA_MESSAGE_OUTPUT=stdout "$bin" >"$log" 2>&1
+	rc=$?
+	total=$(sed -n 's/^\[==========\] Running \([0-9]*\) test(s)\.$/\1/p' "$log" | head -n 1)
+	ok=$(grep -c '^\[       OK \]' "$log")
+	total=${total:-0}
+	bad=$((total - ok))
+	if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then
+		bad=1
+	fi
+	if [ "$bad" -ne 0 ]; then
+		cat "$log"
+		echo "host: $name: $ok passed, $bad failed (exit status $rc)"
+	else
+		echo "host: $name: $ok passed"
+	fi
+	passed=$((passed + ok))
+	failed=$((failed + bad))
+done
+echo "host: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -10,6 +10,7 @@
 #include <amphi/printk.h>
 #include <amphi/shell.h>
 #include <drivers/xen/console.h>
+#include <asm/paravirt.h>
 
 static const char *const entry_names[] = {
 	[BOOT_ENTRY_MULTIBOOT2] = "multiboot2",
@@ -48,6 +49,7 @@ void boot_report(const struct boot_info *bi)
 {
 	report_lines(bi, LOG_NOTICE);
 	platform_ops.report();
+	paravirt_report(LOG_DEBUG);
 	if (bi->entry == BOOT_ENTRY_PVH && bi->pvh_version == UINT32_MAX)
 		panic("PVH entry, but %%ebx does not point at an hvm_start_info "
 		      "(bad magic): no boot information");

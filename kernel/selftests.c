@@ -84,22 +84,6 @@ SELFTEST(xen_version)
 			     hypervisor.xen_dom0 ? "dom0" : "domU", hypercall_kind_name());
 }
 
-/* Take an expected exception and come back from it. */
-static bool expect_fault(int vector, void (*cause)(void))
-{
-	trap_expect = (struct trap_expect){.vector = vector};
-	__asm__ __volatile__("leaq 1f(%%rip), %%rax\n\t"
-			     "movq %%rax, %0\n\t"
-			     "movq %%rsp, %1\n\t"
-			     "call *%2\n"
-			     "1:"
-			     : "=m"(trap_expect.resume), "=m"(trap_expect.resume_rsp)
-			     : "r"(cause)
-			     : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
-	trap_expect.vector = -1;
-	return trap_expect.seen;
-}
-
 #define UNMAPPED_ADDRESS 0x0000100000000000ULL
 
 static void cause_breakpoint(void)
@@ -114,9 +98,9 @@ static void cause_page_fault(void)
 
 SELFTEST(exceptions)
 {
-	if (!expect_fault(3, cause_breakpoint))
+	if (!trap_expect_run(3, cause_breakpoint))
 		return selftest_fail(ctx, "int3 did not reach the breakpoint handler");
-	if (!expect_fault(14, cause_page_fault))
+	if (!trap_expect_run(14, cause_page_fault))
 		return selftest_fail(ctx, "a write to unmapped memory did not fault");
 	if (trap_expect.cr2 != UNMAPPED_ADDRESS)
 		return selftest_fail(ctx, "page fault reported address %#lx, expected %#llx",

@@ -5,7 +5,8 @@
  * Xen PV enters through its own stubs (arch/x86/xen/entry_pv.S), which drop
  * the two registers Xen saves and then come here.
  */
-#include <xen/xen.h>
+#include <asm/entry.h>
+#include <asm/paravirt.h>
 	.text
 .macro TRAP_STUB vec
 	.balign 16
@@ -24,52 +25,11 @@ trap_stub_\vec:
 	.endr
 
 trap_common:
-	push %rax
-	push %rbx
-	push %rcx
-	push %rdx
-	push %rsi
-	push %rdi
-	push %rbp
-	push %r8
-	push %r9
-	push %r10
-	push %r11
-	push %r12
-	push %r13
-	push %r14
-	push %r15
-	cld
+	SAVE_REGS
 	mov %rsp, %rdi
 	call trap_dispatch
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %r11
-	pop %r10
-	pop %r9
-	pop %r8
-	pop %rbp
-	pop %rdi
-	pop %rsi
-	pop %rdx
-	pop %rcx
-	pop %rbx
-	pop %rax
-	add $16, %rsp
-	cmpb $0, trap_return_via_xen(%rip)
-	jne 1f
-	iretq
-	/* Xen PV: the frame's CS is the guest's view (RPL 0, event mask in the
-	 * high bits), which iretq would refuse; HYPERVISOR_iret takes an
-	 * iret_context of rax, r11, rcx and flags on top of the frame. */
-1:	pushq $0
-	push %rcx
-	push %r11
-	push %rax
-	mov $__HYPERVISOR_iret, %eax
-	syscall
+	RESTORE_REGS
+	PV_IRET
 
 	.section .rodata
 	.balign 8

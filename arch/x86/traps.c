@@ -9,13 +9,8 @@
 #include <amphi/printk.h>
 #include <amphi/string.h>
 #include <asm/trap.h>
-
-struct idt_gate {
-	uint16_t off_lo, sel;
-	uint8_t ist, type;
-	uint16_t off_mid;
-	uint32_t off_hi, zero;
-} __packed;
+#include <asm/desc.h>
+#include <asm/paravirt.h>
 
 struct tss {
 	uint32_t reserved0;
@@ -26,14 +21,6 @@ struct tss {
 	uint16_t reserved3, iomap_base;
 } __packed;
 
-struct desc_ptr {
-	uint16_t limit;
-	uint64_t base;
-} __packed;
-
-#define KERNEL_CS 0x08
-#define KERNEL_DS 0x10
-#define TSS_SEL 0x18
 #define IST_FATAL 1
 
 static struct idt_gate idt[256] __aligned(16);
@@ -41,8 +28,6 @@ static struct tss tss __aligned(16);
 static uint64_t gdt[5] __aligned(16);
 static uint8_t fatal_stack[16384] __aligned(16);
 struct trap_expect trap_expect = {.vector = -1};
-/* Set by the Xen PV platform: return from exceptions through Xen. */
-bool trap_return_via_xen;
 
 static const char *const trap_names[32] = {
 	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
@@ -72,27 +57,32 @@ static void load_gdt_tss(void)
 	tss.iomap_base = sizeof(tss);
 
 	struct desc_ptr p = {sizeof(gdt) - 1, (uintptr_t)gdt};
-	__asm__ __volatile__("lgdt %0\n\t"
-			     "pushq %1\n\t"
+	load_gdt(&p);
+	__asm__ __volatile__("pushq %0\n\t"
 			     "leaq 1f(%%rip), %%rax\n\t"
 			     "pushq %%rax\n\t"
 			     "lretq\n"
 			     "1:\n\t"
-			     "mov %2, %%ds\n\tmov %2, %%es\n\tmov %2, %%ss\n\t"
-			     "ltr %w3"
+			     "mov %1, %%ds\n\tmov %1, %%es\n\tmov %1, %%ss"
 			     :
-			     : "m"(p), "i"(KERNEL_CS), "r"(KERNEL_DS), "r"(TSS_SEL)
+			     : "i"(KERNEL_CS), "r"(KERNEL_DS)
 			     : "rax", "memory");
+	load_tr(TSS_SEL);
 }
 
-void native_traps_init(void)
+void tss_set_rsp0(unsigned long sp0)
 {
-	load_gdt_tss();
+	tss.rsp[0] = sp0;
+}
+
+/* The exception gates, loaded through the load_idt op: natively the IDT,
+ * on Xen PV a trap table made from it. */
+void idt_init(void)
+{
 	for (int v = 0; v < 32; v++) {
 		uint64_t a = trap_stub_table[v];
 		bool fatal = v == 2 || v == 8 || v == 18;
-
-		idt[v] = (struct idt_gate){
+		struct idt_gate g = {
 			.off_lo = a & 0xffff,
 			.sel = KERNEL_CS,
 			.ist = fatal ? IST_FATAL : 0,
@@ -100,9 +90,22 @@ void native_traps_init(void)
 			.off_mid = (a >> 16) & 0xffff,
 			.off_hi = a >> 32,
 		};
+		write_idt_entry(idt, v, &g);
 	}
 	struct desc_ptr p = {sizeof(idt) - 1, (uintptr_t)idt};
-	__asm__ __volatile__("lidt %0" : : "m"(p));
+	load_idt(&p);
+}
+
+void native_traps_init(void)
+{
+	load_gdt_tss();
+	idt_init();
+}
+
+/* For arch/x86/irq.c: the IDT the vectors above 31 are added to. */
+struct idt_gate *idt_table(void)
+{
+	return idt;
 }
 
 static void dump_frame(const struct trap_frame *f, uint64_t cr2)
@@ -120,7 +123,7 @@ static void dump_frame(const struct trap_frame *f, uint64_t cr2)
 
 void trap_dispatch(struct trap_frame *f)
 {
-	uint64_t cr2 = f->vector == 14 ? platform_ops.read_cr2() : 0;
+	uint64_t cr2 = f->vector == 14 ? read_cr2() : 0;
 
 	if (trap_expect.vector == (int)f->vector && !trap_expect.seen) {
 		trap_expect.seen = true;
@@ -128,9 +131,39 @@ void trap_dispatch(struct trap_frame *f)
 		trap_expect.error_code = f->error_code;
 		f->rip = trap_expect.resume;
 		f->rsp = trap_expect.resume_rsp;
+		f->rbx = trap_expect.rbx;
+		f->rbp = trap_expect.rbp;
+		f->r12 = trap_expect.r12;
+		f->r13 = trap_expect.r13;
+		f->r14 = trap_expect.r14;
+		f->r15 = trap_expect.r15;
 		return;
 	}
 	kprintf("\nPANIC: unexpected exception: %s\n", trap_name(f->vector));
 	dump_frame(f, cr2);
 	panic("unexpected exception %lu at RIP %#lx", f->vector, f->rip);
+}
+
+bool trap_expect_run(int vector, void (*cause)(void))
+{
+	trap_expect = (struct trap_expect){.vector = vector};
+	__asm__ __volatile__("leaq 1f(%%rip), %%rax\n\t"
+			     "movq %%rax, %[resume]\n\t"
+			     "movq %%rsp, %[rsp]\n\t"
+			     "movq %%rbx, %[rbx]\n\t"
+			     "movq %%rbp, %[rbp]\n\t"
+			     "movq %%r12, %[r12]\n\t"
+			     "movq %%r13, %[r13]\n\t"
+			     "movq %%r14, %[r14]\n\t"
+			     "movq %%r15, %[r15]\n\t"
+			     "call *%[cause]\n"
+			     "1:"
+			     : [resume] "=m"(trap_expect.resume), [rsp] "=m"(trap_expect.resume_rsp),
+			       [rbx] "=m"(trap_expect.rbx), [rbp] "=m"(trap_expect.rbp),
+			       [r12] "=m"(trap_expect.r12), [r13] "=m"(trap_expect.r13),
+			       [r14] "=m"(trap_expect.r14), [r15] "=m"(trap_expect.r15)
+			     : [cause] "r"(cause)
+			     : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
+	trap_expect.vector = -1;
+	return trap_expect.seen;
 }

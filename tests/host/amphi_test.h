@@ -24,6 +24,7 @@
 #include <amphi/memmap.h>
 #include <amphi/frame.h>
 #include <amphi/heap.h>
+#include <amphi/pvpatch.h>
 
 #undef memcpy
 #undef memmove

@@ -20,21 +20,27 @@ HOST_LIBS     := -lcmocka
 HOST_DIR      := $(B)/host
 
 # Each test and the kernel sources it exercises.
-HOST_TESTS        := string printf cmdline memmap frame heap
+HOST_TESTS        := string printf cmdline memmap frame heap pvpatch pvsites
 HOST_KSRC_string  := lib/string.c
 HOST_KSRC_printf  := lib/vsnprintf.c lib/string.c
 HOST_KSRC_cmdline := lib/cmdline.c lib/string.c
 HOST_KSRC_memmap  := mm/memmap.c
 HOST_KSRC_frame   := mm/frame.c
 HOST_KSRC_heap    := mm/heap.c
+HOST_KSRC_pvpatch := lib/pvpatch.c lib/string.c
+# Reads the kernel ELF itself: the top Makefile builds it first.
+HOST_KSRC_pvsites := lib/pvpatch.c lib/string.c
 
 HOST_BINS := $(HOST_TESTS:%=$(HOST_DIR)/test_%)
 HOST_KOBJ := $(sort $(foreach t,$(HOST_TESTS),$(HOST_KSRC_$(t):%.c=$(HOST_DIR)/k/%.o)))
 HOST_TOBJ := $(HOST_TESTS:%=$(HOST_DIR)/t/test_%.o)
 
 .PHONY: host-test
+ifdef KOBJ
+host-test: $(B)/amphi.elf
+endif
 host-test: $(HOST_BINS)
-	@sh tests/host/run.sh $(HOST_BINS)
+	@AMPHI_ELF=$(B)/amphi.elf sh tests/host/run.sh $(HOST_BINS)
 
 $(HOST_DIR)/k/%.o: %.c tests/host/host_rename.h
 	@mkdir -p $(dir $@)

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs the host test binaries and sums up their cmocka results.
 #
-# A test case counts as passed when cmocka printed "[       OK ]" for it; every
+# A test case counts as passed when cmocka printed "[       OK ]" for it, as
+# skipped when it printed "[  SKIPPED ]" (and the skip is shown); every
 # other case the binary announced ("Running N test(s)") counts as failed, so
 # a binary that crashes half-way cannot make its unreached cases vanish.  A
 # binary that exits non-zero although all its cases passed (a leak found by
@@ -10,6 +11,7 @@
 
 passed=0
 failed=0
+skipped=0
 for bin in "$@"; do
 	name=${bin##*/}
 	log=$bin.log
@@ -17,8 +19,9 @@ for bin in "$@"; do
 	rc=$?
 	total=$(sed -n 's/^\[==========\] Running \([0-9]*\) test(s)\.$/\1/p' "$log" | head -n 1)
 	ok=$(grep -c '^\[       OK \]' "$log")
+	skip=$(grep -c '^\[  SKIPPED \]' "$log")
 	total=${total:-0}
-	bad=$((total - ok))
+	bad=$((total - ok - skip))
 	if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then
 		bad=1
 	fi
@@ -26,10 +29,12 @@ for bin in "$@"; do
 		cat "$log"
 		echo "host: $name: $ok passed, $bad failed (exit status $rc)"
 	else
-		echo "host: $name: $ok passed"
+		if [ "$skip" -gt 0 ]; then echo "host: $name: $ok passed, $skip skipped"; else echo "host: $name: $ok passed"; fi
 	fi
+	[ "$skip" -eq 0 ] || grep -B1 '^\[  SKIPPED \]' "$log"
+	skipped=$((skipped + skip))
 	passed=$((passed + ok))
 	failed=$((failed + bad))
 done
-echo "host: $passed passed, $failed failed"
+echo "host: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

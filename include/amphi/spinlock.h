@@ -1,0 +1,47 @@
+/*
+ * Spinlocks: a byte, taken with an atomic exchange.  The unlock is a
+ * paravirt op (natively patched inline to `movb $0,(%rdi)`), where Xen's
+ * PV spinlocks will kick a waiting vCPU.
+ */
+#ifndef AMPHI_SPINLOCK_H
+#define AMPHI_SPINLOCK_H
+#include <amphi/types.h>
+#include <asm/paravirt.h>
+
+struct spinlock {
+	volatile uint8_t locked;
+};
+
+#define SPINLOCK_INIT {0}
+
+static inline void spin_lock(struct spinlock *l)
+{
+	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+		while (READ_ONCE(l->locked))
+			cpu_relax();
+}
+
+static inline bool spin_trylock(struct spinlock *l)
+{
+	return !__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE);
+}
+
+static inline void spin_unlock(struct spinlock *l)
+{
+	PV_CS_VOID1(lock.spin_unlock, NATIVE_SPIN_UNLOCK, l);
+}
+
+static inline unsigned long spin_lock_irqsave(struct spinlock *l)
+{
+	unsigned long flags = local_irq_save();
+	spin_lock(l);
+	return flags;
+}
+
+static inline void spin_unlock_irqrestore(struct spinlock *l, unsigned long flags)
+{
+	spin_unlock(l);
+	local_irq_restore(flags);
+}
+
+#endif

@@ -9,6 +9,7 @@
 #include <amphi/printk.h>
 #include <amphi/shell.h>
 #include <amphi/string.h>
+#include <asm/paravirt.h>
 
 #define HEAP_CHUNK (256 * 1024)
 #define LOW_MEMORY (1024 * 1024)
@@ -16,6 +17,12 @@
 struct frame_allocator frames;
 struct heap kheap;
 static uint64_t mapped_limit;
+
+void mm_set_mapped_limit(uint64_t limit)
+{
+	mapped_limit = limit;
+	boot_info.mapped_limit = limit;
+}
 
 bool mm_is_mapped(uint64_t pa, uint64_t len)
 {
@@ -80,14 +87,18 @@ static bool heap_grow(size_t need)
 	return true;
 }
 
+/* The heap is shared by every thread and by interrupt handlers, on one
+ * CPU: masking interrupts is what keeps it consistent. */
 void *kmalloc_aligned(size_t size, size_t align)
 {
 	if (align & (align - 1))
 		return NULL;
+	unsigned long flags = local_irq_save();
 	void *p = heap_alloc(&kheap, size, align);
 
 	if (!p && size && heap_grow(size + align))
 		p = heap_alloc(&kheap, size, align);
+	local_irq_restore(flags);
 	return p;
 }
 
@@ -98,7 +109,12 @@ void *kmalloc(size_t size)
 
 void kfree(void *p)
 {
-	if (p && heap_free(&kheap, p))
+	if (!p)
+		return;
+	unsigned long flags = local_irq_save();
+	int rc = heap_free(&kheap, p);
+	local_irq_restore(flags);
+	if (rc)
 		pr_err("kfree: %p was not allocated by kmalloc (or was freed twice)\n", p);
 }
 

@@ -37,7 +37,7 @@ struct boot_info {
 extern struct boot_info boot_info;
 
 /* Linker-script symbols. */
-extern char _kernel_start[], _etext[], _kernel_end[];
+extern char _kernel_start[], _etext[], __rodata_start[], __data_start[], _kernel_end[];
 
 /* Entry points from the assembly stubs (never return). */
 void boot32_main(uint32_t magic, uint32_t info) __noreturn;

@@ -9,8 +9,13 @@ extern struct frame_allocator frames;
 extern struct heap kheap;
 
 void mm_init(struct boot_info *bi);
+/* Paging extends what is mapped once it knows (Xen PV maps the rest of RAM). */
+void mm_set_mapped_limit(uint64_t limit);
 /* Is [pa, pa+len) mapped at the same virtual address? */
 bool mm_is_mapped(uint64_t pa, uint64_t len);
+/* Maps device memory (uncached) and returns its virtual address; NULL
+ * when it cannot be mapped. */
+void *ioremap(uint64_t pa, size_t size);
 void *kmalloc(size_t size);
 void *kmalloc_aligned(size_t size, size_t align);
 void kfree(void *p);

@@ -1,0 +1,212 @@
+/*
+ * The page-table walker every platform shares.  It never writes a table
+ * entry itself: entries go through set_pte/set_pmd/set_pud/set_p4d and
+ * values through make_pte/pte_val (and their pmd twins), and a new table
+ * page is announced with paravirt_alloc_pt, so on Xen PV every change is a
+ * hypercall on machine frames while natively it is a plain store.
+ */
+#include <asm/pgtable.h>
+#include <amphi/mm.h>
+#include <amphi/printk.h>
+#include <amphi/string.h>
+
+/* Xen PV has no large pages; natively they keep the direct map small. */
+bool pgtable_large_pages = true;
+/* Whether PTE_NX may be set: without NX it is a reserved bit. */
+bool paging_nx;
+
+static pteval_t fix_flags(pteval_t flags)
+{
+	return paging_nx ? flags : flags & ~PTE_NX;
+}
+
+static unsigned idx(unsigned long va, int level)
+{
+	return (va >> (PAGE_SHIFT + 9 * (level - 1))) & 511;
+}
+
+static pteval_t entry_val(int level, pteval_t stored)
+{
+	return level == 1 ? pte_val(stored) : pmd_val(stored);
+}
+
+static pteval_t entry_make(int level, pteval_t v)
+{
+	return level == 1 ? make_pte(v) : make_pmd(v);
+}
+
+static void entry_set(int level, pteval_t *p, pteval_t v)
+{
+	switch (level) {
+	case 1:
+		set_pte(p, v);
+		break;
+	case 2:
+		set_pmd(p, v);
+		break;
+	case 3:
+		set_pud(p, v);
+		break;
+	default:
+		set_p4d(p, v);
+		break;
+	}
+}
+
+pteval_t *pgtable_root(void)
+{
+	return (pteval_t *)(uintptr_t)(read_cr3() & PTE_ADDR);
+}
+
+/* A zeroed, mapped frame, not yet announced as a table. */
+static pteval_t *table_frame(void)
+{
+	int64_t pfn = frame_alloc(&frames);
+
+	if (pfn < 0)
+		return NULL;
+	if (!mm_is_mapped((uint64_t)pfn << PAGE_SHIFT, PAGE_SIZE)) {
+		frame_free(&frames, (uint64_t)pfn);
+		return NULL;
+	}
+	pteval_t *t = (pteval_t *)(uintptr_t)((uint64_t)pfn << PAGE_SHIFT);
+	memset(t, 0, PAGE_SIZE);
+	return t;
+}
+
+pteval_t *pgtable_alloc_table(int level)
+{
+	pteval_t *t = table_frame();
+
+	if (t)
+		paravirt_alloc_pt((uintptr_t)t >> PAGE_SHIFT, level);
+	return t;
+}
+
+/* Replaces the 2 MiB page in *e by a table of 512 small pages with the
+ * same frames and permissions. */
+static pteval_t *split_large(pteval_t *e, pteval_t v)
+{
+	pteval_t *t = table_frame();
+	pteval_t flags = (v & ~PTE_ADDR & ~PTE_PS) | (v & PTE_NX);
+
+	if (!t)
+		return NULL;
+	for (unsigned i = 0; i < 512; i++)
+		t[i] = make_pte(((v & PTE_ADDR) + i * PAGE_SIZE) | flags);
+	paravirt_alloc_pt((uintptr_t)t >> PAGE_SHIFT, 1);
+	entry_set(2, e, entry_make(2, (uintptr_t)t | PTE_P | PTE_W));
+	flush_tlb_local();
+	return t;
+}
+
+/* The entry for va in the table of `level`, creating tables on the way. */
+static pteval_t *walk(pteval_t *root, unsigned long va, int level)
+{
+	pteval_t *table = root;
+
+	for (int l = 4; l > level; l--) {
+		pteval_t *e = &table[idx(va, l)];
+		pteval_t v = entry_val(l, *e);
+
+		if (!(v & PTE_P)) {
+			pteval_t *t = pgtable_alloc_table(l - 1);
+			if (!t)
+				return NULL;
+			entry_set(l, e, entry_make(l, (uintptr_t)t | PTE_P | PTE_W));
+			table = t;
+		} else if (v & PTE_PS) {
+			if (l != 2 || !(table = split_large(e, v)))
+				return NULL;
+		} else {
+			table = (pteval_t *)(uintptr_t)(v & PTE_ADDR);
+		}
+	}
+	return &table[idx(va, level)];
+}
+
+int pgtable_map_page(pteval_t *root, unsigned long va, uint64_t pa, pteval_t flags)
+{
+	pteval_t *e = walk(root, va, 1);
+
+	if (!e)
+		return -1;
+	/* A TLB holds no not-present entry: only a changed mapping needs a flush. */
+	bool was_present = pte_val(*e) & PTE_P;
+	set_pte(e, make_pte((pa & PTE_ADDR) | fix_flags(flags)));
+	if (was_present)
+		flush_tlb_one(va);
+	return 0;
+}
+
+static int map_large(pteval_t *root, unsigned long va, uint64_t pa, pteval_t flags)
+{
+	pteval_t *e = walk(root, va, 2);
+
+	if (!e)
+		return -1;
+	pteval_t old = entry_val(2, *e);
+	set_pmd(e, make_pmd((pa & PTE_ADDR) | fix_flags(flags) | PTE_PS));
+	if (old & PTE_P)
+		flush_tlb_local();
+	if ((old & PTE_P) && !(old & PTE_PS))
+		paravirt_release_pt((old & PTE_ADDR) >> PAGE_SHIFT, 1);
+	return 0;
+}
+
+int pgtable_map_range(pteval_t *root, unsigned long va, uint64_t pa, uint64_t len, pteval_t flags)
+{
+	while (len) {
+		bool large = pgtable_large_pages && !(va & (LARGE_PAGE_SIZE - 1)) &&
+			     !(pa & (LARGE_PAGE_SIZE - 1)) && len >= LARGE_PAGE_SIZE;
+		uint64_t step = large ? LARGE_PAGE_SIZE : PAGE_SIZE;
+
+		if ((large ? map_large(root, va, pa, flags) : pgtable_map_page(root, va, pa, flags)))
+			return -1;
+		va += step;
+		pa += step;
+		len = len > step ? len - step : 0;
+	}
+	return 0;
+}
+
+int pgtable_unmap_page(pteval_t *root, unsigned long va)
+{
+	int level;
+
+	if (!pgtable_lookup(root, va, &level))
+		return -1;
+	pteval_t *e = walk(root, va, 1); /* splits a large page first */
+	if (!e)
+		return -1;
+	set_pte(e, 0);
+	flush_tlb_one(va);
+	return 0;
+}
+
+pteval_t *pgtable_pte_ptr(pteval_t *root, unsigned long va)
+{
+	int level;
+
+	if (!pgtable_lookup(root, va, &level) || level != 1)
+		return NULL;
+	return walk(root, va, 1);
+}
+
+pteval_t pgtable_lookup(pteval_t *root, unsigned long va, int *level)
+{
+	pteval_t *table = root;
+
+	for (int l = 4; l >= 1; l--) {
+		pteval_t v = entry_val(l, table[idx(va, l)]);
+
+		if (!(v & PTE_P))
+			return 0;
+		if (l == 1 || (v & PTE_PS)) {
+			*level = l;
+			return v;
+		}
+		table = (pteval_t *)(uintptr_t)(v & PTE_ADDR);
+	}
+	return 0;
+}

@@ -1,0 +1,55 @@
+/*
+ * x86-64 4-level page tables, reached only through the paravirt MMU ops so
+ * that the same code edits native tables and Xen PV's hypervisor-checked
+ * ones (arch/x86/mm/pgtable.c).  Addresses are the kernel's: virtual ==
+ * pseudo-physical in the direct map.
+ */
+#ifndef ASM_PGTABLE_H
+#define ASM_PGTABLE_H
+#include <amphi/types.h>
+#include <asm/paravirt.h>
+
+#define PTE_P (1ULL << 0)
+#define PTE_W (1ULL << 1)
+#define PTE_U (1ULL << 2)
+#define PTE_PWT (1ULL << 3)
+#define PTE_PCD (1ULL << 4)
+#define PTE_A (1ULL << 5)
+#define PTE_D (1ULL << 6)
+#define PTE_PS (1ULL << 7)
+#define PTE_G (1ULL << 8)
+#define PTE_NX (1ULL << 63)
+#define PTE_ADDR 0x000ffffffffff000ULL
+
+/* What kernel mappings are made of. */
+#define PAGE_KERNEL_RX (PTE_P)
+#define PAGE_KERNEL_RO (PTE_P | PTE_NX)
+#define PAGE_KERNEL_RW (PTE_P | PTE_W | PTE_NX)
+#define PAGE_KERNEL_IO (PTE_P | PTE_W | PTE_NX | PTE_PCD | PTE_PWT)
+
+#define LARGE_PAGE_SIZE (1ULL << 21)
+
+/* Maps one 4 KiB page at va, splitting a large page if one covers it;
+ * 0, or -1 when a page-table page cannot be had. */
+int pgtable_map_page(pteval_t *root, unsigned long va, uint64_t pa, pteval_t flags);
+/* Maps [va, va+len) to [pa, ...) using 2 MiB pages where alignment allows. */
+int pgtable_map_range(pteval_t *root, unsigned long va, uint64_t pa, uint64_t len, pteval_t flags);
+int pgtable_unmap_page(pteval_t *root, unsigned long va);
+/* The entry mapping va and its level (1 = 4 KiB, 2 = 2 MiB), in the
+ * kernel's terms (pte_val applied); 0 when va is not mapped. */
+pteval_t pgtable_lookup(pteval_t *root, unsigned long va, int *level);
+/* The 4 KiB-level entry for a mapped va, NULL when va is unmapped or in a
+ * large page. */
+pteval_t *pgtable_pte_ptr(pteval_t *root, unsigned long va);
+/* A new zeroed table page, announced with paravirt_alloc_pt. */
+pteval_t *pgtable_alloc_table(int level);
+/* The current root, from cr3. */
+pteval_t *pgtable_root(void);
+
+extern bool pgtable_large_pages;
+/* Whether no-execute protection is on; set by the platform's paging init. */
+extern bool paging_nx;
+/* Maps the kernel image W^X into root (arch/x86/mm/paging_native.c). */
+int paging_map_kernel(pteval_t *root);
+
+#endif

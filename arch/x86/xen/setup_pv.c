@@ -13,6 +13,7 @@
 #include <asm/cpuid_hv.h>
 #include <asm/xen/hypercall.h>
 #include <asm/xen/xen.h>
+#include <asm/trap.h>
 
 #define M2P ((const unsigned long *)MACH2PHYS_VIRT_START)
 #define PTE_PRESENT 0x1ULL
@@ -20,9 +21,9 @@
 #define PTE_NX (1ULL << 63)
 #define PTE_ADDR 0x000ffffffffff000ULL
 
-static const start_info_t *xen_start;
+const start_info_t *xen_start_info;
 static uint8_t shared_info_page[PAGE_SIZE] __aligned(PAGE_SIZE);
-static shared_info_t *shared_info;
+struct shared_info *xen_shared_info;
 
 static void *mfn_to_virt(uint64_t mfn)
 {
@@ -33,7 +34,7 @@ void xen_pv_boot(void *start_info)
 {
 	const start_info_t *si = start_info;
 
-	xen_start = si;
+	xen_start_info = si;
 	boot_info.entry = BOOT_ENTRY_XEN_PV;
 	boot_info.xen_start_info = si;
 	boot_info.cmdline_truncated = boot_copy_string(
@@ -49,16 +50,11 @@ int xen_pv_detect(const struct boot_info *bi)
 	return bi->entry == BOOT_ENTRY_XEN_PV ? 10 : 0;
 }
 
-uint64_t xen_pv_read_cr2(void)
-{
-	return shared_info ? shared_info->vcpu_info[0].arch.cr2 : 0;
-}
-
 /* One past the last page mapped contiguously from the kernel's start, found
  * by walking Xen's bootstrap page tables (first 1 GiB only). */
 static uint64_t pv_mapped_limit(void)
 {
-	const uint64_t *l4 = (const uint64_t *)xen_start->pt_base;
+	const uint64_t *l4 = (const uint64_t *)xen_start_info->pt_base;
 	uint64_t va = (uintptr_t)_kernel_start;
 
 	if (!(l4[0] & PTE_PRESENT))
@@ -81,24 +77,24 @@ static uint64_t pv_mapped_limit(void)
 /* Every P2M entry must name a machine frame whose M2P entry points back. */
 static void pv_check_p2m(void)
 {
-	const unsigned long *p2m = (const unsigned long *)xen_start->mfn_list;
+	const unsigned long *p2m = (const unsigned long *)xen_start_info->mfn_list;
 	unsigned long bad = 0, first_bad = 0;
 
-	for (unsigned long pfn = 0; pfn < xen_start->nr_pages; pfn++) {
+	for (unsigned long pfn = 0; pfn < xen_start_info->nr_pages; pfn++) {
 		if (M2P[p2m[pfn]] != pfn && bad++ == 0)
 			first_bad = pfn;
 	}
 	if (bad)
 		pr_err("xen-pv: P2M: %lu of %lu entries do not match the M2P (first pfn %#lx)\n",
-		       bad, xen_start->nr_pages, first_bad);
+		       bad, xen_start_info->nr_pages, first_bad);
 	else
 		pr_info("xen-pv: P2M: %lu entries at %#lx, all consistent with the M2P\n",
-			xen_start->nr_pages, xen_start->mfn_list);
+			xen_start_info->nr_pages, xen_start_info->mfn_list);
 }
 
 static uint64_t pv_bootstrap_end(void)
 {
-	const start_info_t *si = xen_start;
+	const start_info_t *si = xen_start_info;
 	uint64_t end = si->pt_base + si->nr_pt_frames * PAGE_SIZE;
 
 	end = MAX(end, si->mfn_list + si->nr_pages * sizeof(unsigned long));
@@ -126,9 +122,9 @@ static void xen_pv_console(const char *want)
 {
 	void *ring = NULL;
 
-	if (!(xen_start->flags & SIF_INITDOMAIN))
-		ring = mfn_to_virt(xen_start->console.domU.mfn);
-	xen_console_init(want, ring, xen_start->console.domU.evtchn);
+	if (!(xen_start_info->flags & SIF_INITDOMAIN))
+		ring = mfn_to_virt(xen_start_info->console.domU.mfn);
+	xen_console_init(want, ring, xen_start_info->console.domU.evtchn);
 }
 
 static void xen_pv_report(void)
@@ -136,18 +132,18 @@ static void xen_pv_report(void)
 	xen_report();
 	pr_info("xen-pv: %lu pages, start_info at %p, page tables at %#lx (%lu frames), "
 		"shared info at machine %#lx\n",
-		xen_start->nr_pages, (const void *)xen_start, xen_start->pt_base,
-		xen_start->nr_pt_frames, xen_start->shared_info);
+		xen_start_info->nr_pages, (const void *)xen_start_info, xen_start_info->pt_base,
+		xen_start_info->nr_pt_frames, xen_start_info->shared_info);
 }
 
 /* Map the shared info page over a page of our BSS: Xen gives its machine
  * address, and only a page-table update can put it in our address space. */
-static void pv_map_shared_info(void)
+void xen_pv_map_shared_info(void)
 {
-	uint64_t pte = xen_start->shared_info | PTE_PRESENT | PTE_RW | PTE_NX;
+	uint64_t pte = xen_start_info->shared_info | PTE_PRESENT | PTE_RW | PTE_NX;
 
 	if (hypercall_update_va_mapping((uintptr_t)shared_info_page, pte, UVMF_INVLPG) == 0)
-		shared_info = (shared_info_t *)shared_info_page;
+		xen_shared_info = (struct shared_info *)shared_info_page;
 }
 
 void xen_pv_setup(struct boot_info *bi)
@@ -155,12 +151,19 @@ void xen_pv_setup(struct boot_info *bi)
 	hypercall_init(HYPERCALL_SYSCALL);
 	hypervisor.cpuid_base = cpuid_hypervisor_base(CPUID_SIG_XEN, true);
 	xen_read_version();
-	pv_map_shared_info();
+	xen_pv_map_shared_info();
+	xen_pv_cpu_ops_init();
+	xen_pv_mmu_ops_init();
+	xen_pv_irq_ops_init();
+	xen_time_ops_init();
 	platform_ops = (struct platform_ops){
-		.traps_init = xen_pv_traps_init,
+		.traps_init = idt_init,
 		.memory_setup = xen_pv_memory_setup,
 		.console_init = xen_pv_console,
-		.read_cr2 = xen_pv_read_cr2,
+		.paging_init = xen_pv_paging_init,
+		.irq_init = xen_pv_irq_init,
+		.time_init = xen_time_init,
+		.smp_init = smp_init_up,
 		.report = xen_pv_report,
 		.power_off = xen_power_off,
 		.restart = xen_restart,

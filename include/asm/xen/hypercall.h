@@ -75,6 +75,58 @@ static inline long hypercall_update_va_mapping(unsigned long va, uint64_t pte,
 	return HC(__HYPERVISOR_update_va_mapping, va, pte, flags, 0, 0);
 }
 
+static inline long hypercall_mmu_update(const void *reqs, unsigned int count,
+					unsigned int *done, uint16_t domid)
+{
+	return HC(__HYPERVISOR_mmu_update, reqs, count, done, domid, 0);
+}
+
+static inline long hypercall_mmuext_op(const void *ops, unsigned int count, unsigned int *done,
+				       uint16_t domid)
+{
+	return HC(__HYPERVISOR_mmuext_op, ops, count, done, domid, 0);
+}
+
+static inline long hypercall_multicall(void *entries, unsigned int count)
+{
+	return HC(__HYPERVISOR_multicall, entries, count, 0, 0, 0);
+}
+
+static inline long hypercall_stack_switch(unsigned long ss, unsigned long sp)
+{
+	return HC(__HYPERVISOR_stack_switch, ss, sp, 0, 0, 0);
+}
+
+static inline long hypercall_set_gdt(const unsigned long *gdt_frames, unsigned int entries)
+{
+	return HC(__HYPERVISOR_set_gdt, gdt_frames, entries, 0, 0, 0);
+}
+
+static inline long hypercall_update_descriptor(uint64_t maddr, uint64_t desc)
+{
+	return HC(__HYPERVISOR_update_descriptor, maddr, desc, 0, 0, 0);
+}
+
+static inline long hypercall_fpu_taskswitch(int set)
+{
+	return HC(__HYPERVISOR_fpu_taskswitch, set, 0, 0, 0, 0);
+}
+
+static inline long hypercall_set_segment_base(unsigned int which, unsigned long base)
+{
+	return HC(__HYPERVISOR_set_segment_base, which, base, 0, 0, 0);
+}
+
+static inline long hypercall_vcpu_op(int cmd, unsigned int vcpu, void *arg)
+{
+	return HC(__HYPERVISOR_vcpu_op, cmd, vcpu, arg, 0, 0);
+}
+
+static inline long hypercall_callback_op(int cmd, const void *arg)
+{
+	return HC(__HYPERVISOR_callback_op, cmd, arg, 0, 0, 0);
+}
+
 static inline long hypercall_set_trap_table(const void *table)
 {
 	return HC(__HYPERVISOR_set_trap_table, table, 0, 0, 0, 0);

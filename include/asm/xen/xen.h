@@ -8,8 +8,30 @@ void xen_console_init(const char *want, void *ring, uint32_t evtchn);
 void xen_power_off(enum power_status status) __noreturn;
 void xen_restart(void) __noreturn;
 
-/* Xen PV: trap table (arch/x86/xen/traps_pv.c) and fault address. */
-void xen_pv_traps_init(void);
-uint64_t xen_pv_read_cr2(void);
+/* Xen PV: CPU ops (enlighten_pv.c), the trap table among them. */
+void xen_pv_cpu_ops_init(void);
+/* Makes the page at va read-only or writable again (mmu_pv.c): page
+ * tables and descriptor tables must not be writable to a PV guest. */
+void xen_pv_set_page_writable(const void *va, bool writable);
+uint64_t xen_pv_virt_to_machine(const void *va);
+/* Xen PV's start_info (virtual), and re-mapping the shared info page over
+ * its BSS page after the kernel's mappings were rewritten. */
+extern const struct start_info *xen_start_info;
+void xen_pv_map_shared_info(void);
+/* The PV MMU (arch/x86/xen/mmu_pv.c). */
+void xen_pv_mmu_ops_init(void);
+void xen_pv_paging_init(struct boot_info *bi);
+/* The shared info page, mapped by the platform setup (PV) or the event
+ * setup (PVH); NULL before. */
+extern struct shared_info *xen_shared_info;
+
+/* Events and interrupts (drivers/xen/events.c and arch/x86/xen/irq_*.c). */
+void xen_pv_irq_ops_init(void);
+void xen_pv_irq_init(void);
+void xen_pvh_irq_init(void);
+/* Time: pvclock as sched_clock, VIRQ_TIMER as the event timer
+ * (arch/x86/xen/time.c). */
+void xen_time_ops_init(void);
+void xen_time_init(void);
 
 #endif

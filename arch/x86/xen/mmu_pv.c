@@ -1,0 +1,317 @@
+/*
+ * The Xen PV MMU.  A PV guest's page tables hold machine frames and are
+ * read-only to it: Xen checks every change.  So here
+ *   - a pte written by the kernel is translated pseudo-physical -> machine
+ *     (make_pte, through the P2M list) and read back machine -> pseudo-
+ *     physical (pte_val, through Xen's M2P table);
+ *   - entries are written with mmu_update, and a frame becomes a page table
+ *     only after its own mapping was made read-only (alloc_pt);
+ *   - cr3 and TLB flushes are mmuext ops;
+ *   - in lazy-MMU mode the updates and flushes are queued and issued as one
+ *     multicall when the mode ends or the queue fills.
+ */
+#include <asm/pgtable.h>
+#include <asm/xen/hypercall.h>
+#include <asm/xen/xen.h>
+#include <amphi/mm.h>
+#include <amphi/printk.h>
+#include <amphi/shell.h>
+#include <amphi/string.h>
+
+#define M2P ((const unsigned long *)MACH2PHYS_VIRT_START)
+#define INVALID_MFN (~0UL)
+#define BATCH 64
+
+static const unsigned long *p2m;
+static unsigned long p2m_size, max_mfn;
+static unsigned long xen_cr3; /* pseudo-physical, as the kernel sees it */
+
+/* The lazy-mode queue: one mmu_update batch and one mmuext batch. */
+static struct mmu_update mmu_queue[BATCH];
+static struct mmuext_op ext_queue[BATCH];
+static unsigned mmu_n, ext_n;
+static bool lazy;
+static struct {
+	uint64_t updates, multicalls, hypercalls, errors;
+} stats;
+
+static unsigned long pfn_to_mfn(unsigned long pfn)
+{
+	return pfn < p2m_size ? p2m[pfn] : INVALID_MFN;
+}
+
+/* The pseudo-physical frame of a machine frame, if it is ours. */
+static unsigned long mfn_to_pfn(unsigned long mfn)
+{
+	if (mfn > max_mfn)
+		return INVALID_MFN;
+	unsigned long pfn = M2P[mfn];
+	return pfn_to_mfn(pfn) == mfn ? pfn : INVALID_MFN;
+}
+
+uint64_t xen_pv_virt_to_machine(const void *va)
+{
+	uintptr_t pa = (uintptr_t)va;
+	return ((uint64_t)pfn_to_mfn(pa >> PAGE_SHIFT) << PAGE_SHIFT) | (pa & (PAGE_SIZE - 1));
+}
+
+pteval_t xen_make_pte(pteval_t v)
+{
+	if (!(v & PTE_P))
+		return v;
+	unsigned long mfn = pfn_to_mfn((v & PTE_ADDR) >> PAGE_SHIFT);
+	if (mfn == INVALID_MFN)
+		return 0; /* no such frame: map nothing rather than something else */
+	return (v & ~PTE_ADDR) | ((uint64_t)mfn << PAGE_SHIFT);
+}
+PV_CALLEE_SAVE_THUNK(xen_make_pte);
+
+pteval_t xen_pte_val(pteval_t v)
+{
+	if (!(v & PTE_P))
+		return v;
+	unsigned long pfn = mfn_to_pfn((v & PTE_ADDR) >> PAGE_SHIFT);
+	if (pfn == INVALID_MFN)
+		return v; /* a foreign or device frame: left as it is */
+	return (v & ~PTE_ADDR) | ((uint64_t)pfn << PAGE_SHIFT);
+}
+PV_CALLEE_SAVE_THUNK(xen_pte_val);
+
+/* Issues everything queued, as one multicall when both queues hold work. */
+static void queue_flush(void)
+{
+	multicall_entry_t mc[2];
+	unsigned n = 0;
+
+	if (mmu_n)
+		mc[n++] = (multicall_entry_t){.op = __HYPERVISOR_mmu_update,
+					      .args = {(uintptr_t)mmu_queue, mmu_n, 0, DOMID_SELF}};
+	if (ext_n)
+		mc[n++] = (multicall_entry_t){.op = __HYPERVISOR_mmuext_op,
+					      .args = {(uintptr_t)ext_queue, ext_n, 0, DOMID_SELF}};
+	if (!n)
+		return;
+	long rc = hypercall_multicall(mc, n);
+	stats.multicalls++;
+	for (unsigned i = 0; i < n; i++)
+		if (rc || mc[i].result) {
+			stats.errors++;
+			pr_err("xen-pv mmu: multicall entry %u failed (%ld, result %ld)\n", i, rc,
+			       (long)mc[i].result);
+		}
+	mmu_n = ext_n = 0;
+}
+
+static void mmu_update_one(uint64_t maddr, pteval_t val)
+{
+	stats.updates++;
+	if (lazy) {
+		if (mmu_n == BATCH)
+			queue_flush();
+		mmu_queue[mmu_n++] = (struct mmu_update){maddr | MMU_NORMAL_PT_UPDATE, val};
+		return;
+	}
+	struct mmu_update u = {maddr | MMU_NORMAL_PT_UPDATE, val};
+	stats.hypercalls++;
+	if (hypercall_mmu_update(&u, 1, NULL, DOMID_SELF)) {
+		stats.errors++;
+		pr_err("xen-pv mmu: update of %#lx to %#lx refused\n", maddr, val);
+	}
+}
+
+static void mmuext(struct mmuext_op op)
+{
+	if (lazy) {
+		if (ext_n == BATCH)
+			queue_flush();
+		ext_queue[ext_n++] = op;
+		return;
+	}
+	stats.hypercalls++;
+	if (hypercall_mmuext_op(&op, 1, NULL, DOMID_SELF)) {
+		stats.errors++;
+		pr_err("xen-pv mmu: mmuext op %u refused\n", op.cmd);
+	}
+}
+
+void xen_set_pte(pteval_t *ptep, pteval_t val)
+{
+	mmu_update_one(xen_pv_virt_to_machine(ptep), val);
+}
+PV_CALLEE_SAVE_THUNK_VOID(xen_set_pte);
+
+/* Upper levels are never deferred: the walker reads them back at once to
+ * find the next table, and must not see a stale entry. */
+static void xen_set_pxd(pteval_t *p, pteval_t val)
+{
+	bool was_lazy = lazy;
+
+	queue_flush();
+	lazy = false;
+	mmu_update_one(xen_pv_virt_to_machine(p), val);
+	lazy = was_lazy;
+}
+
+unsigned long xen_read_cr3(void)
+{
+	return xen_cr3;
+}
+PV_CALLEE_SAVE_THUNK(xen_read_cr3);
+
+void xen_write_cr3(unsigned long val)
+{
+	queue_flush(); /* the new tables must see every queued update */
+	mmuext((struct mmuext_op){.cmd = MMUEXT_NEW_BASEPTR,
+				  .arg1.mfn = pfn_to_mfn((val & PTE_ADDR) >> PAGE_SHIFT)});
+	xen_cr3 = val & PTE_ADDR;
+}
+PV_CALLEE_SAVE_THUNK_VOID(xen_write_cr3);
+
+void xen_flush_tlb_one(unsigned long addr)
+{
+	mmuext((struct mmuext_op){.cmd = MMUEXT_INVLPG_LOCAL, .arg1.linear_addr = addr});
+}
+PV_CALLEE_SAVE_THUNK_VOID(xen_flush_tlb_one);
+
+static void xen_flush_tlb_local(void)
+{
+	mmuext((struct mmuext_op){.cmd = MMUEXT_TLB_FLUSH_LOCAL});
+}
+
+static void xen_flush_tlb_global(void)
+{
+	mmuext((struct mmuext_op){.cmd = MMUEXT_TLB_FLUSH_ALL});
+}
+
+static void xen_flush_tlb_others(const struct cpumask *cpus, unsigned long addr)
+{
+	struct mmuext_op op = {.cmd = addr ? MMUEXT_INVLPG_MULTI : MMUEXT_TLB_FLUSH_MULTI,
+			       .arg1.linear_addr = addr};
+	set_xen_guest_handle(op.arg2.vcpumask, (const void *)cpus);
+	mmuext(op);
+}
+
+/* A frame about to hold a page table must be mapped read-only first. */
+static void set_frame_writable(uint64_t pfn, bool writable)
+{
+	uint64_t pa = pfn << PAGE_SHIFT;
+	pteval_t pte = xen_make_pte(pa | PTE_P | PTE_NX | (writable ? PTE_W : 0));
+
+	queue_flush();
+	stats.hypercalls++;
+	if (hypercall_update_va_mapping(pa, paging_nx ? pte : pte & ~PTE_NX, UVMF_INVLPG)) {
+		stats.errors++;
+		pr_err("xen-pv mmu: cannot make frame %#lx %s\n", pfn,
+		       writable ? "writable" : "read-only");
+	}
+}
+
+void xen_pv_set_page_writable(const void *va, bool writable)
+{
+	set_frame_writable((uintptr_t)va >> PAGE_SHIFT, writable);
+}
+
+static void xen_alloc_pt(uint64_t pfn, int level)
+{
+	set_frame_writable(pfn, false);
+}
+
+/* Only whole hierarchies (level 4) are pinned here, so only they unpin. */
+static void xen_release_pt(uint64_t pfn, int level)
+{
+	if (level == 4)
+		mmuext((struct mmuext_op){.cmd = MMUEXT_UNPIN_TABLE, .arg1.mfn = pfn_to_mfn(pfn)});
+	queue_flush();
+	set_frame_writable(pfn, true);
+}
+
+static void xen_pin_pt(uint64_t pfn, int level)
+{
+	static const unsigned cmds[] = {0, MMUEXT_PIN_L1_TABLE, MMUEXT_PIN_L2_TABLE,
+					MMUEXT_PIN_L3_TABLE, MMUEXT_PIN_L4_TABLE};
+	if (level >= 1 && level <= 4)
+		mmuext((struct mmuext_op){.cmd = cmds[level], .arg1.mfn = pfn_to_mfn(pfn)});
+}
+
+static void xen_lazy_enter(void)
+{
+	lazy = true;
+}
+
+static void xen_lazy_leave(void)
+{
+	queue_flush();
+	lazy = false;
+}
+
+static void xen_lazy_flush(void)
+{
+	queue_flush();
+}
+
+void xen_pv_mmu_ops_init(void)
+{
+	struct xen_machphys_mapping mapping;
+	const start_info_t *si = xen_start_info;
+
+	p2m = (const unsigned long *)si->mfn_list;
+	p2m_size = si->nr_pages;
+	max_mfn = hypercall_memory_op(XENMEM_machphys_mapping, &mapping) == 0 ? mapping.max_mfn
+									      : ~0UL;
+	xen_cr3 = si->pt_base;
+	pv_ops.mmu = (struct pv_mmu_ops){
+		.set_pte = (void *)xen_set_pte_thunk,
+		.set_pmd = xen_set_pxd,
+		.set_pud = xen_set_pxd,
+		.set_p4d = xen_set_pxd,
+		.pte_val = (void *)xen_pte_val_thunk,
+		.make_pte = (void *)xen_make_pte_thunk,
+		.pmd_val = (void *)xen_pte_val_thunk,
+		.make_pmd = (void *)xen_make_pte_thunk,
+		.alloc_pt = xen_alloc_pt,
+		.release_pt = xen_release_pt,
+		.pin_pt = xen_pin_pt,
+		.flush_tlb_local = xen_flush_tlb_local,
+		.flush_tlb_global = xen_flush_tlb_global,
+		.flush_tlb_one = (void *)xen_flush_tlb_one_thunk,
+		.flush_tlb_others = xen_flush_tlb_others,
+		.lazy_mmu_enter = xen_lazy_enter,
+		.lazy_mmu_leave = xen_lazy_leave,
+		.lazy_mmu_flush = xen_lazy_flush,
+	};
+	pv_ops.cpu.read_cr3 = (void *)xen_read_cr3_thunk;
+	pv_ops.cpu.write_cr3 = (void *)xen_write_cr3_thunk;
+}
+
+void xen_pv_paging_init(struct boot_info *bi)
+{
+	pteval_t *root = pgtable_root();
+	uint64_t ram_end = (uint64_t)xen_start_info->nr_pages << PAGE_SHIFT;
+	uint64_t from = bi->mapped_limit, free_before = frames.nfree;
+
+	pgtable_large_pages = false;
+	paging_nx = pv_cpuid(0x80000001, 0).edx & (1u << 20);
+	arch_enter_lazy_mmu_mode();
+	int rc = pgtable_map_range(root, from, from, ram_end - from, PAGE_KERNEL_RW);
+	rc |= paging_map_kernel(root);
+	arch_leave_lazy_mmu_mode();
+	if (rc || pgtable_unmap_page(root, 0))
+		panic("xen-pv: could not build the kernel's mappings");
+	/* paging_map_kernel remapped the BSS page the shared info sits on. */
+	xen_pv_map_shared_info();
+	flush_tlb_local();
+	mm_set_mapped_limit(ram_end);
+	pr_info("xen-pv: direct map of %lu MiB (%lu page-table pages), kernel W^X%s, page 0 "
+		"unmapped; %lu updates in %lu multicalls\n",
+		ram_end >> 20, free_before - frames.nfree, paging_nx ? " with NX" : "",
+		stats.updates, stats.multicalls);
+	if (stats.errors)
+		panic("xen-pv: %lu page-table updates were refused", stats.errors);
+}
+
+SHELL_CMD(xenmmu, "Xen PV MMU statistics")
+{
+	kprintf("updates %lu, multicalls %lu, single hypercalls %lu, errors %lu, cr3 %#lx\n",
+		stats.updates, stats.multicalls, stats.hypercalls, stats.errors, xen_cr3);
+	return 0;
+}

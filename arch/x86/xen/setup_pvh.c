@@ -81,11 +81,15 @@ void xen_pvh_setup(struct boot_info *bi)
 		hypercall_init(HYPERCALL_VMCALL);
 	hypervisor.cpuid_base = cpuid_hypervisor_base(CPUID_SIG_XEN, false);
 	xen_read_version();
+	xen_time_ops_init();
 	platform_ops = (struct platform_ops){
 		.traps_init = native_traps_init,
 		.memory_setup = xen_pvh_memory_setup,
 		.console_init = xen_pvh_console,
-		.read_cr2 = native_read_cr2,
+		.paging_init = native_paging_init,
+		.irq_init = xen_pvh_irq_init,
+		.time_init = xen_time_init,
+		.smp_init = smp_init_up,
 		.report = xen_pvh_report,
 		.power_off = xen_power_off,
 		.restart = xen_restart,

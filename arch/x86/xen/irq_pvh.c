@@ -1,0 +1,87 @@
+/*
+ * Xen PVH interrupts.  A PVH guest keeps the native interrupt flag (cli and
+ * sti work) and its own IDT; what it lacks is the shared info page, which
+ * Xen only places where the guest asks (XENMEM_add_to_physmap), and a way
+ * for events to interrupt it.  Xen injects an IDT vector of our choosing
+ * while vCPU 0's evtchn_upcall_pending is set (the "vector" callback type),
+ * which needs no LAPIC EOI and no emulated interrupt controller.
+ */
+#include <amphi/irq.h>
+#include <amphi/mm.h>
+#include <amphi/printk.h>
+#include <asm/irq.h>
+#include <asm/xen/hypercall.h>
+#include <asm/xen/pvclock.h>
+#include <asm/xen/xen.h>
+#include <drivers/xen/events.h>
+#include <xen/features.h>
+
+static bool xen_pvh_has_feature(unsigned int feature)
+{
+	xen_feature_info_t fi = {.submap_idx = feature / 32};
+
+	if (hypercall_xen_version(XENVER_get_features, &fi))
+		return false;
+	return (fi.submap >> (feature % 32)) & 1;
+}
+
+/* A frame from the allocator becomes the shared info page: Xen swaps its
+ * own page in at that guest frame, so the frame must be ours and mapped
+ * (PVH identity-maps the first 4 GiB). */
+static void xen_pvh_map_shared_info(void)
+{
+	int64_t pfn = frame_alloc(&frames);
+	struct xen_add_to_physmap xatp = {
+	    .domid = DOMID_SELF,
+	    .space = XENMAPSPACE_shared_info,
+	    .idx = 0,
+	};
+	long rc;
+
+	if (pfn < 0)
+		panic("xen-pvh: no free frame for the shared info page");
+	if (!mm_is_mapped((uint64_t)pfn << PAGE_SHIFT, PAGE_SIZE))
+		panic("xen-pvh: frame %#lx for the shared info page is not mapped", (uint64_t)pfn);
+	xatp.gpfn = (xen_pfn_t)pfn;
+	rc = hypercall_memory_op(XENMEM_add_to_physmap, &xatp);
+	if (rc)
+		panic("xen-pvh: XENMEM_add_to_physmap(shared_info) failed (%ld)", rc);
+	xen_shared_info = (struct shared_info *)(uintptr_t)((uint64_t)pfn << PAGE_SHIFT);
+}
+
+static void xen_pvh_callback(struct trap_frame *f, void *arg)
+{
+	evtchn_do_upcall();
+}
+
+static int xen_pvh_set_param(uint32_t index, uint64_t value)
+{
+	struct xen_hvm_param p = {.domid = DOMID_SELF, .index = index, .value = value};
+
+	return (int)hypercall_hvm_op(HVMOP_set_param, &p);
+}
+
+void xen_pvh_irq_init(void)
+{
+	uint64_t via = ((uint64_t)HVM_PARAM_CALLBACK_TYPE_VECTOR << 56) | VECTOR_XEN_CALLBACK;
+	int rc;
+
+	if (!xen_pvh_has_feature(XENFEAT_hvm_callback_vector))
+		panic("xen-pvh: Xen lacks XENFEAT_hvm_callback_vector, the only event "
+		      "delivery Amphi supports on PVH");
+	xen_pvh_map_shared_info();
+	/* pvclock lives in the same page: sched_clock can count from now. */
+	xen_clock_start();
+	evtchn_init();
+	/* The callback is an ordinary IDT vector: the gates must exist. */
+	irq_idt_init();
+	if (irq_vector_register(VECTOR_XEN_CALLBACK, xen_pvh_callback, NULL))
+		panic("xen-pvh: IDT vector %#x for the event callback is taken",
+		      VECTOR_XEN_CALLBACK);
+	rc = xen_pvh_set_param(HVM_PARAM_CALLBACK_IRQ, via);
+	if (rc)
+		panic("xen-pvh: HVM_PARAM_CALLBACK_IRQ (vector %#x) failed (%d)",
+		      VECTOR_XEN_CALLBACK, rc);
+	pr_info("xen-pvh: shared info at %p, events on vector %#x\n", (void *)xen_shared_info,
+		VECTOR_XEN_CALLBACK);
+}

@@ -1,0 +1,223 @@
+/*
+ * Xen time.  The clock is pvclock: Xen publishes, in vCPU 0's
+ * vcpu_time_info, its system time at some TSC value and the factor that
+ * turns TSC ticks into nanoseconds; the guest extrapolates with rdtsc.
+ * Xen may rewrite the record at any time, so it is read under its version
+ * number (odd while an update is in progress).  sched_clock counts from
+ * the moment the clock was started, and never runs backwards even if two
+ * records disagree slightly.
+ *
+ * The event timer is VIRQ_TIMER with VCPUOP_set_singleshot_timer, whose
+ * deadline is Xen system time: sched_clock's zero is added back.  Steal
+ * time comes from the runstate area Xen keeps up to date for us, when it
+ * accepts one.
+ */
+#include <amphi/printk.h>
+#include <amphi/time.h>
+#include <asm/paravirt.h>
+#include <asm/x86.h>
+#include <asm/xen/hypercall.h>
+#include <asm/xen/pvclock.h>
+#include <asm/xen/xen.h>
+#include <drivers/xen/events.h>
+#include <xen/vcpu.h>
+
+/* Xen rewrites the record only while this vCPU is not running, so a
+ * version seen odd (or changing) more than a few times is a broken Xen;
+ * the bound also keeps the report quick where rdtsc exits to Xen. */
+#define PVCLOCK_MAX_TRIES (1UL << 16)
+#define RUNSTATE_MAX_TRIES 1000
+
+static uint64_t xen_clock_base; /* Xen system time at sched_clock 0 */
+static bool xen_clock_ready;
+static uint64_t xen_clock_last; /* the latest value handed out */
+static struct vcpu_runstate_info xen_runstate __aligned(64);
+static bool xen_runstate_ok;
+static int xen_timer_evtchn = -1;
+static uint64_t xen_timer_count;
+static unsigned long xen_timer_errors;
+
+static long xen_vcpu_op(int cmd, void *arg)
+{
+	return hypercall_vcpu_op(cmd, 0, arg);
+}
+
+/* The 64x32 multiply is done in two halves so no 128-bit type is needed:
+ * (hi * 2^32 + lo) * mul >> 32 == hi * mul + (lo * mul >> 32). */
+uint64_t pvclock_scale(uint64_t delta, uint32_t mul, int8_t shift)
+{
+	if (shift >= 0)
+		delta <<= shift;
+	else
+		delta >>= -shift;
+	return (delta >> 32) * mul + (((delta & 0xffffffffULL) * mul) >> 32);
+}
+
+/* lfence keeps rdtsc from running ahead of the loads it is paired with. */
+static inline uint64_t rdtsc_ordered(void)
+{
+	__asm__ __volatile__("lfence" ::: "memory");
+	return rdtsc();
+}
+
+uint64_t xen_system_time(void)
+{
+	const volatile struct vcpu_time_info *t = &xen_shared_info->vcpu_info[0].time;
+
+	for (unsigned long tries = 0; tries < PVCLOCK_MAX_TRIES; tries++) {
+		uint32_t version = t->version;
+		barrier();
+		uint64_t stamp = t->tsc_timestamp, system = t->system_time;
+		uint32_t mul = t->tsc_to_system_mul;
+		int8_t shift = t->tsc_shift;
+		uint64_t tsc = rdtsc_ordered();
+
+		if ((version & 1) || version != t->version)
+			continue;
+		/* A TSC read just before the record's stamp counts as no time. */
+		uint64_t delta = (int64_t)(tsc - stamp) > 0 ? tsc - stamp : 0;
+		return system + pvclock_scale(delta, mul, shift);
+	}
+	panic("pvclock: vcpu_time_info version stuck at %u", t->version);
+}
+
+void xen_clock_start(void)
+{
+	if (xen_clock_ready || !xen_shared_info)
+		return;
+	xen_clock_base = xen_system_time();
+	__atomic_store_n(&xen_clock_ready, true, __ATOMIC_RELEASE);
+}
+
+uint64_t xen_clock_zero(void)
+{
+	return xen_clock_base;
+}
+
+/* The compare-and-swap makes the clamp safe against an interrupt that
+ * reads the clock in the middle. */
+static uint64_t xen_sched_clock(void)
+{
+	uint64_t now, last;
+
+	if (!__atomic_load_n(&xen_clock_ready, __ATOMIC_ACQUIRE))
+		return 0;
+	now = xen_system_time() - xen_clock_base;
+	last = __atomic_load_n(&xen_clock_last, __ATOMIC_RELAXED);
+	do {
+		if (now <= last)
+			return last;
+	} while (!__atomic_compare_exchange_n(&xen_clock_last, &last, now, false, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return now;
+}
+
+/* Xen updates the area whenever it deschedules us: a copy is good when
+ * the entry time did not change under it and no update was flagged. */
+static uint64_t xen_steal_clock(int cpu)
+{
+	struct vcpu_runstate_info r;
+
+	if (!xen_runstate_ok || cpu != 0)
+		return 0;
+	for (int tries = 0; tries < RUNSTATE_MAX_TRIES; tries++) {
+		uint64_t entry = READ_ONCE(xen_runstate.state_entry_time);
+		barrier();
+		r = xen_runstate;
+		barrier();
+		if (entry == READ_ONCE(xen_runstate.state_entry_time) &&
+		    !(entry & XEN_RUNSTATE_UPDATE))
+			return r.time[RUNSTATE_runnable] + r.time[RUNSTATE_offline];
+	}
+	return 0;
+}
+
+/* With the update flag Xen marks the area while it rewrites it; without
+ * it (older Xen) the entry-time check alone has to catch a torn copy. */
+static void xen_runstate_register(void)
+{
+	struct vcpu_register_runstate_memory_area area = {.addr.v = &xen_runstate};
+
+	HC(__HYPERVISOR_vm_assist, VMASST_CMD_enable, VMASST_TYPE_runstate_update_flag, 0, 0, 0);
+	xen_runstate_ok = xen_vcpu_op(VCPUOP_register_runstate_memory_area, &area) == 0;
+}
+
+void xen_time_ops_init(void)
+{
+	xen_clock_start();
+	xen_runstate_register();
+	pv_ops.time.sched_clock = xen_sched_clock;
+	pv_ops.time.steal_clock = xen_steal_clock;
+}
+
+/* Called with interrupts off.  A deadline past what Xen's clock can hold
+ * means "never": the timer is stopped rather than wrapped to the past. */
+static void xen_timer_set_next(uint64_t deadline_ns)
+{
+	struct vcpu_set_singleshot_timer t = {.flags = 0};
+	long rc;
+
+	if (deadline_ns > UINT64_MAX - xen_clock_base) {
+		rc = xen_vcpu_op(VCPUOP_stop_singleshot_timer, NULL);
+	} else {
+		t.timeout_abs_ns = deadline_ns + xen_clock_base;
+		rc = xen_vcpu_op(VCPUOP_set_singleshot_timer, &t);
+	}
+	if (rc && xen_timer_errors++ < 5)
+		pr_err("xen: arming the single-shot timer for %lu ns failed (%ld)\n", deadline_ns,
+		       rc);
+}
+
+struct clock_event xen_clock_event = {
+    .name = "xen-singleshot",
+    .set_next = xen_timer_set_next,
+};
+
+static void xen_timer_virq(evtchn_port_t port, void *arg)
+{
+	xen_timer_count++;
+	timer_interrupt();
+}
+
+int xen_timer_port(void)
+{
+	return xen_timer_evtchn;
+}
+
+uint64_t xen_timer_virqs(void)
+{
+	return xen_timer_count;
+}
+
+/* The TSC rate the record implies: (10^9 << 32) / mul, undone shift. */
+static uint64_t xen_tsc_khz(void)
+{
+	const struct vcpu_time_info *t = &xen_shared_info->vcpu_info[0].time;
+	uint64_t hz;
+
+	if (!t->tsc_to_system_mul)
+		return 0;
+	hz = (NSEC_PER_SEC << 32) / t->tsc_to_system_mul;
+	hz = t->tsc_shift >= 0 ? hz >> t->tsc_shift : hz << -t->tsc_shift;
+	return hz / 1000;
+}
+
+void xen_time_init(void)
+{
+	long rc;
+
+	if (!xen_clock_ready)
+		panic("xen: pvclock never started (no shared info page)");
+	/* A PV vCPU may start with a periodic tick we do not want. */
+	rc = xen_vcpu_op(VCPUOP_stop_periodic_timer, NULL);
+	if (rc)
+		pr_warn("xen: stopping the periodic timer failed (%ld)\n", rc);
+	xen_timer_evtchn = evtchn_bind_virq(VIRQ_TIMER, xen_timer_virq, NULL, "timer");
+	if (xen_timer_evtchn < 0)
+		panic("xen: binding VIRQ_TIMER failed (%d)", xen_timer_evtchn);
+	clock_event_register(&xen_clock_event);
+	pr_info("xen: pvclock (TSC %lu kHz), sched_clock zero at Xen time %lu ns, "
+		"VIRQ_TIMER on port %d, steal time %s\n",
+		xen_tsc_khz(), xen_clock_base, xen_timer_evtchn,
+		xen_runstate_ok ? "from the runstate area" : "unavailable");
+}

@@ -1,0 +1,439 @@
+/*
+ * Xen event channels over the 2-level ABI, the one every Xen offers: the
+ * shared info page holds a pending and a mask bit per port, and vCPU 0's
+ * selector word says which words of pending bits changed.
+ *
+ * The handler table is allocated one selector word (64 ports) at a time, on
+ * first use: the ABI allows 4096 ports, a guest uses a handful, and this
+ * keeps every port reachable without a fixed small limit.  Every port
+ * number, whether Xen returned it or a caller passed it, is range-checked
+ * before it indexes anything.  The scan remembers the port after the last
+ * one it served and starts there next time, so a port that keeps firing
+ * cannot starve the ports after it.
+ */
+#include <amphi/mm.h>
+#include <amphi/printf.h>
+#include <amphi/printk.h>
+#include <amphi/shell.h>
+#include <asm/paravirt.h>
+#include <asm/xen/hypercall.h>
+#include <asm/xen/xen.h>
+#include <drivers/xen/events.h>
+#include <xen/errno.h>
+
+#define BITS_PER_WORD (sizeof(xen_ulong_t) * 8)
+#define NR_WORDS (EVTCHN_NR_PORTS / BITS_PER_WORD)
+/* Passes over the selector in one upcall; what is left after them is
+ * still flagged pending and comes back as a fresh upcall. */
+#define UPCALL_MAX_ROUNDS 8
+
+_Static_assert(NR_WORDS <= BITS_PER_WORD, "one selector word covers every pending word");
+
+enum evtchn_kind {
+	EVTCHN_FREE,
+	EVTCHN_VIRQ,
+	EVTCHN_IPI,
+	EVTCHN_INTERDOMAIN,
+	EVTCHN_UNBOUND,
+	EVTCHN_EXISTING,
+};
+
+struct evtchn_binding {
+	evtchn_handler_t fn;
+	void *arg;
+	const char *name;
+	uint64_t delivered;
+	enum evtchn_kind kind;
+	uint32_t what;	      /* the VIRQ, or the remote domain */
+	uint32_t remote_port; /* interdomain only */
+};
+
+static struct evtchn_binding *evtchn_table[NR_WORDS];
+/* The port the next scan starts at: one past the last port served. */
+static unsigned int evtchn_next_port;
+static uint64_t evtchn_upcalls, evtchn_stray;
+
+static inline xen_ulong_t bit(unsigned int b)
+{
+	return (xen_ulong_t)1 << b;
+}
+
+/* Xen changes these words concurrently, so every write is atomic. */
+static void bit_set(xen_ulong_t *w, unsigned int b)
+{
+	__atomic_fetch_or(w, bit(b), __ATOMIC_SEQ_CST);
+}
+
+static void bit_clear(xen_ulong_t *w, unsigned int b)
+{
+	__atomic_fetch_and(w, ~bit(b), __ATOMIC_SEQ_CST);
+}
+
+static bool bit_test_and_clear(xen_ulong_t *w, unsigned int b)
+{
+	return __atomic_fetch_and(w, ~bit(b), __ATOMIC_SEQ_CST) & bit(b);
+}
+
+static bool bit_test(const xen_ulong_t *w, unsigned int b)
+{
+	return (READ_ONCE(*w) >> b) & 1;
+}
+
+static struct vcpu_info *evtchn_vcpu(void)
+{
+	return &xen_shared_info->vcpu_info[0];
+}
+
+static bool evtchn_valid(evtchn_port_t port)
+{
+	return xen_shared_info && port < EVTCHN_NR_PORTS;
+}
+
+/* The binding of a port, or NULL when its block was never allocated. */
+static struct evtchn_binding *evtchn_binding(evtchn_port_t port)
+{
+	if (port >= EVTCHN_NR_PORTS || !evtchn_table[port / BITS_PER_WORD])
+		return NULL;
+	return &evtchn_table[port / BITS_PER_WORD][port % BITS_PER_WORD];
+}
+
+static struct evtchn_binding *evtchn_binding_alloc(evtchn_port_t port)
+{
+	struct evtchn_binding **block = &evtchn_table[port / BITS_PER_WORD];
+
+	if (!*block) {
+		struct evtchn_binding *b = kmalloc(BITS_PER_WORD * sizeof(*b));
+
+		if (!b)
+			return NULL;
+		for (unsigned int i = 0; i < BITS_PER_WORD; i++)
+			b[i] = (struct evtchn_binding){.kind = EVTCHN_FREE};
+		*block = b;
+	}
+	return evtchn_binding(port);
+}
+
+void evtchn_init(void)
+{
+	if (!xen_shared_info)
+		panic("evtchn: no shared info page, so no event channels");
+	/* Nothing is delivered until someone binds a handler. */
+	for (unsigned int w = 0; w < NR_WORDS; w++)
+		__atomic_store_n(&xen_shared_info->evtchn_mask[w], ~(xen_ulong_t)0,
+				 __ATOMIC_SEQ_CST);
+	pr_info("evtchn: 2-level ABI, %u ports, all masked until bound\n",
+		(unsigned int)EVTCHN_NR_PORTS);
+}
+
+static void evtchn_deliver(evtchn_port_t port)
+{
+	struct evtchn_binding *b = evtchn_binding(port);
+
+	if (!b || !b->fn) {
+		/* Nobody listens: keep it from firing again. */
+		evtchn_stray++;
+		bit_set(&xen_shared_info->evtchn_mask[port / BITS_PER_WORD], port % BITS_PER_WORD);
+		return;
+	}
+	b->delivered++;
+	b->fn(port, b->arg);
+}
+
+static void evtchn_serve_word(unsigned int w, xen_ulong_t bits)
+{
+	while (bits) {
+		unsigned int b = (unsigned int)__builtin_ctzl(bits);
+		evtchn_port_t port = w * BITS_PER_WORD + b;
+
+		bits &= bits - 1;
+		if (!bit_test_and_clear(&xen_shared_info->evtchn_pending[w], b))
+			continue;
+		evtchn_next_port = (port + 1) % EVTCHN_NR_PORTS;
+		evtchn_deliver(port);
+	}
+}
+
+/* One pass over the words named in `sel`, in port order starting at
+ * evtchn_next_port: the start word's upper bits first, the other words,
+ * then its lower bits last. */
+static void evtchn_scan(xen_ulong_t sel)
+{
+	unsigned int start = evtchn_next_port / BITS_PER_WORD;
+	unsigned int first = evtchn_next_port % BITS_PER_WORD;
+
+	for (unsigned int i = 0; i <= NR_WORDS; i++) {
+		unsigned int w = (start + i) % NR_WORDS;
+		xen_ulong_t bits;
+
+		if (!(sel & bit(w)))
+			continue;
+		bits = READ_ONCE(xen_shared_info->evtchn_pending[w]) &
+		       ~READ_ONCE(xen_shared_info->evtchn_mask[w]);
+		if (i == 0)
+			bits &= ~(xen_ulong_t)0 << first;
+		else if (i == NR_WORDS)
+			bits &= ~(~(xen_ulong_t)0 << first);
+		evtchn_serve_word(w, bits);
+	}
+}
+
+void evtchn_do_upcall(void)
+{
+	struct vcpu_info *v;
+
+	if (!xen_shared_info)
+		return;
+	v = evtchn_vcpu();
+	evtchn_upcalls++;
+	for (int round = 0; round < UPCALL_MAX_ROUNDS; round++) {
+		/* Cleared before the selector is read, as the ABI asks, so an
+		 * event arriving during the scan sets it again. */
+		WRITE_ONCE(v->evtchn_upcall_pending, 0);
+		xen_ulong_t sel = __atomic_exchange_n(&v->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+
+		evtchn_scan(sel);
+		if (!READ_ONCE(v->evtchn_upcall_pending))
+			break;
+	}
+}
+
+void evtchn_mask(evtchn_port_t port)
+{
+	if (evtchn_valid(port))
+		bit_set(&xen_shared_info->evtchn_mask[port / BITS_PER_WORD], port % BITS_PER_WORD);
+}
+
+/* A hypercall costs little, and returning from one delivers pending
+ * events: on PV through the upcall when events are enabled, on PVH at the
+ * VM entry (or as soon as the guest enables interrupts). */
+static void evtchn_force_upcall(void)
+{
+	hypercall_xen_version(XENVER_version, NULL);
+}
+
+/* The 2-level ABI does not remember an event that arrived while the port
+ * was masked: the guest must re-raise it through the selector itself. */
+void evtchn_unmask(evtchn_port_t port)
+{
+	unsigned int w = port / BITS_PER_WORD, b = port % BITS_PER_WORD;
+	struct vcpu_info *v;
+	unsigned long flags;
+	bool raised = false;
+
+	if (!evtchn_valid(port))
+		return;
+	v = evtchn_vcpu();
+	flags = local_irq_save();
+	bit_clear(&xen_shared_info->evtchn_mask[w], b);
+	if (bit_test(&xen_shared_info->evtchn_pending[w], b)) {
+		bit_set(&v->evtchn_pending_sel, w);
+		WRITE_ONCE(v->evtchn_upcall_pending, 1);
+		raised = true;
+	}
+	local_irq_restore(flags);
+	if (raised && READ_ONCE(v->evtchn_upcall_pending))
+		evtchn_force_upcall();
+}
+
+int evtchn_send(evtchn_port_t port)
+{
+	if (!evtchn_valid(port))
+		return -XEN_EINVAL;
+	return xen_evtchn_send(port);
+}
+
+bool evtchn_is_pending(evtchn_port_t port)
+{
+	return evtchn_valid(port) &&
+	       bit_test(&xen_shared_info->evtchn_pending[port / BITS_PER_WORD],
+			port % BITS_PER_WORD);
+}
+
+bool evtchn_is_masked(evtchn_port_t port)
+{
+	return evtchn_valid(port) &&
+	       bit_test(&xen_shared_info->evtchn_mask[port / BITS_PER_WORD], port % BITS_PER_WORD);
+}
+
+void evtchn_clear_pending(evtchn_port_t port)
+{
+	if (evtchn_valid(port))
+		bit_clear(&xen_shared_info->evtchn_pending[port / BITS_PER_WORD],
+			  port % BITS_PER_WORD);
+}
+
+uint64_t evtchn_delivered(evtchn_port_t port)
+{
+	struct evtchn_binding *b = evtchn_binding(port);
+
+	return b ? b->delivered : 0;
+}
+
+unsigned int evtchn_scan_next(void)
+{
+	return evtchn_next_port;
+}
+
+static int evtchn_close_in_xen(evtchn_port_t port)
+{
+	struct evtchn_close c = {.port = port};
+
+	return (int)hypercall_event_channel_op(EVTCHNOP_close, &c);
+}
+
+/* Where a new binding of `port` goes, or why there is none (a Xen error
+ * code). */
+static int evtchn_slot(evtchn_port_t port, evtchn_handler_t fn, struct evtchn_binding **slot)
+{
+	if (!evtchn_valid(port) || !fn) {
+		pr_err("evtchn: port %u: %s\n", port, fn ? "beyond the 2-level ABI" : "no handler");
+		return -XEN_EINVAL;
+	}
+	*slot = evtchn_binding_alloc(port);
+	if (!*slot) {
+		pr_err("evtchn: port %u: out of memory for its binding\n", port);
+		return -XEN_ENOMEM;
+	}
+	if ((*slot)->kind != EVTCHN_FREE) {
+		pr_err("evtchn: port %u is already bound\n", port);
+		return -XEN_EBUSY;
+	}
+	return 0;
+}
+
+/* Records a port Xen gave us and unmasks it.  On failure a port we asked
+ * Xen for is closed again, so Xen and the table never disagree. */
+static int evtchn_attach(long rc, evtchn_port_t port, struct evtchn_binding tmpl)
+{
+	struct evtchn_binding *b;
+	unsigned long flags;
+
+	if (rc)
+		return (int)rc;
+	rc = evtchn_slot(port, tmpl.fn, &b);
+	if (rc) {
+		if (tmpl.kind != EVTCHN_EXISTING)
+			evtchn_close_in_xen(port);
+		return (int)rc;
+	}
+	flags = local_irq_save();
+	*b = tmpl;
+	local_irq_restore(flags);
+	evtchn_unmask(port);
+	return (int)port;
+}
+
+static struct evtchn_binding binding(enum evtchn_kind kind, uint32_t what, uint32_t remote_port,
+				     evtchn_handler_t fn, void *arg, const char *name)
+{
+	return (struct evtchn_binding){
+	    .fn = fn,
+	    .arg = arg,
+	    .name = name,
+	    .kind = kind,
+	    .what = what,
+	    .remote_port = remote_port,
+	};
+}
+
+int evtchn_bind_virq(uint32_t virq, evtchn_handler_t fn, void *arg, const char *name)
+{
+	struct evtchn_bind_virq op = {.virq = virq, .vcpu = 0};
+	long rc = hypercall_event_channel_op(EVTCHNOP_bind_virq, &op);
+
+	return evtchn_attach(rc, op.port, binding(EVTCHN_VIRQ, virq, 0, fn, arg, name));
+}
+
+int evtchn_bind_ipi(evtchn_handler_t fn, void *arg, const char *name)
+{
+	struct evtchn_bind_ipi op = {.vcpu = 0};
+	long rc = hypercall_event_channel_op(EVTCHNOP_bind_ipi, &op);
+
+	return evtchn_attach(rc, op.port, binding(EVTCHN_IPI, 0, 0, fn, arg, name));
+}
+
+int evtchn_bind_interdomain(domid_t remote_dom, evtchn_port_t remote_port, evtchn_handler_t fn,
+			    void *arg, const char *name)
+{
+	struct evtchn_bind_interdomain op = {.remote_dom = remote_dom, .remote_port = remote_port};
+	long rc = hypercall_event_channel_op(EVTCHNOP_bind_interdomain, &op);
+
+	return evtchn_attach(rc, op.local_port,
+			     binding(EVTCHN_INTERDOMAIN, remote_dom, remote_port, fn, arg, name));
+}
+
+int evtchn_alloc_unbound(domid_t remote_dom, evtchn_handler_t fn, void *arg, const char *name)
+{
+	struct evtchn_alloc_unbound op = {.dom = DOMID_SELF, .remote_dom = remote_dom};
+	long rc = hypercall_event_channel_op(EVTCHNOP_alloc_unbound, &op);
+
+	return evtchn_attach(rc, op.port, binding(EVTCHN_UNBOUND, remote_dom, 0, fn, arg, name));
+}
+
+int evtchn_bind_existing(evtchn_port_t port, evtchn_handler_t fn, void *arg, const char *name)
+{
+	return evtchn_attach(0, port, binding(EVTCHN_EXISTING, 0, 0, fn, arg, name));
+}
+
+int evtchn_close(evtchn_port_t port)
+{
+	struct evtchn_binding *b = evtchn_binding(port);
+	unsigned long flags;
+	int rc;
+
+	if (!evtchn_valid(port))
+		return -XEN_EINVAL;
+	evtchn_mask(port);
+	flags = local_irq_save();
+	if (b)
+		*b = (struct evtchn_binding){.kind = EVTCHN_FREE};
+	local_irq_restore(flags);
+	rc = evtchn_close_in_xen(port);
+	/* A stale event must not reach whoever is given this port next. */
+	evtchn_clear_pending(port);
+	return rc;
+}
+
+static void evtchn_describe(char *buf, size_t len, const struct evtchn_binding *b)
+{
+	switch (b->kind) {
+	case EVTCHN_VIRQ:
+		snprintf(buf, len, "virq %u", b->what);
+		break;
+	case EVTCHN_IPI:
+		snprintf(buf, len, "ipi vcpu 0");
+		break;
+	case EVTCHN_INTERDOMAIN:
+		snprintf(buf, len, "domain %u port %u", b->what, b->remote_port);
+		break;
+	case EVTCHN_UNBOUND:
+		snprintf(buf, len, "unbound, for domain %u", b->what);
+		break;
+	default:
+		snprintf(buf, len, "existing port");
+		break;
+	}
+}
+
+SHELL_CMD(evtchn, "event channels: bound ports, what they are bound to, deliveries")
+{
+	char what[40];
+
+	if (!xen_shared_info) {
+		kprintf("evtchn: no event channels (not running on Xen)\n");
+		return 0;
+	}
+	kprintf("port  bound to                 name              delivered  state\n");
+	for (evtchn_port_t port = 0; port < EVTCHN_NR_PORTS; port++) {
+		const struct evtchn_binding *b = evtchn_binding(port);
+
+		if (!b || b->kind == EVTCHN_FREE)
+			continue;
+		evtchn_describe(what, sizeof(what), b);
+		kprintf("%4u  %-24s %-16s %10lu  %s%s\n", port, what, b->name ? b->name : "-",
+			b->delivered, evtchn_is_masked(port) ? "masked" : "open",
+			evtchn_is_pending(port) ? ", pending" : "");
+	}
+	kprintf("upcalls %lu, events on unbound ports %lu\n", evtchn_upcalls, evtchn_stray);
+	return 0;
+}

@@ -1,14 +1,17 @@
 /*
- * The console shell: reads a line by polling the consoles (interrupt-driven
- * input comes with event channels), splits it into words and runs the
- * command of that name from the .shell_cmds section.
+ * The console shell: reads a line by polling the consoles every
+ * millisecond, sleeping in between so that other threads run and the idle
+ * thread can halt (interrupt-driven console input is still to come), splits
+ * it into words and runs the command of that name from the .shell_cmds
+ * section.
  */
 #include <amphi/shell.h>
 #include <amphi/console.h>
 #include <amphi/platform.h>
 #include <amphi/printk.h>
 #include <amphi/string.h>
-#include <asm/x86.h>
+#include <amphi/sched.h>
+#include <amphi/time.h>
 
 extern const struct shell_cmd __shell_cmds_start[], __shell_cmds_end[];
 
@@ -23,7 +26,7 @@ static size_t read_line(char *buf, size_t size)
 		int c = console_getc();
 
 		if (c < 0) {
-			cpu_relax();
+			sleep_ns(NSEC_PER_MSEC);
 			continue;
 		}
 		if (c == '\r' || c == '\n') {

@@ -1,0 +1,79 @@
+/*
+ * Kernel threads and the scheduler (kernel/sched.c): round-robin over the
+ * runnable threads, preemptive (the timer tick asks for a switch, taken at
+ * irq_exit), with sleeping, wait queues and an idle thread that halts
+ * through the safe_halt paravirt op (SCHEDOP_block on Xen).
+ *
+ * One CPU: the scheduler's state is guarded by disabling interrupts, not by
+ * locks, so other CPUs must not enter it until it grows per-CPU run queues.
+ */
+#ifndef AMPHI_SCHED_H
+#define AMPHI_SCHED_H
+#include <amphi/types.h>
+
+enum thread_state {
+	THREAD_RUNNABLE, /* running, or on the run queue */
+	THREAD_SLEEPING, /* in sleep_ns(), until its timer fires */
+	THREAD_WAITING,	 /* on a wait queue, until wq_wake_*() */
+	THREAD_DEAD,	 /* exited; its stack is freed later by another thread */
+};
+
+struct thread;
+
+/* The boot context becomes the thread "main"; the idle thread is made. */
+void sched_init(void);
+/* A new runnable thread; NULL when out of memory.  The name is copied
+ * (up to 15 characters).  fn runs with interrupts on; when it returns the
+ * thread exits.  The pointer must not be used once the thread may have
+ * exited: its memory is reclaimed. */
+struct thread *thread_create(const char *name, void (*fn)(void *arg), void *arg);
+void thread_exit(void) __noreturn;
+struct thread *thread_current(void);
+const char *thread_name(const struct thread *t);
+/* Threads that have not exited, idle and main included. */
+unsigned int sched_nr_threads(void);
+
+/* Give up the CPU to the next runnable thread, if any.  Callable with
+ * interrupts on or off; returns with them as they were. */
+void schedule(void);
+void yield(void);
+/* Sleeps at least ns nanoseconds of sched_clock(); not from interrupts. */
+void sleep_ns(uint64_t ns);
+
+/* From the timer tick, interrupts off: accounts the running thread's time
+ * slice. */
+void sched_tick(void);
+/* Set when the running thread should give way at the next irq_exit. */
+extern volatile bool need_resched;
+/* Context switches since boot, and how many of them were preemptions
+ * taken at irq_exit. */
+extern uint64_t context_switches;
+extern uint64_t preemptions;
+
+/* For tests and reports: how long the idle thread has run, in ns, and
+ * how often it was switched to. */
+uint64_t sched_idle_ns(void);
+uint64_t sched_idle_switches(void);
+
+/* Wait queues: wq_wait sleeps until wq_wake_*; callers re-check their
+ * condition in a loop with interrupts off, as with any condition variable:
+ *
+ *	flags = local_irq_save();
+ *	while (!cond)
+ *		wq_wait(&wq);
+ *	local_irq_restore(flags);
+ *
+ * A waker sets the condition, then calls wq_wake_one() or wq_wake_all(),
+ * which are safe from interrupt handlers. */
+struct wait_queue {
+	struct thread *head;
+};
+#define WAIT_QUEUE_INIT                                                                            \
+	{                                                                                          \
+		NULL                                                                               \
+	}
+void wq_wait(struct wait_queue *wq);
+void wq_wake_one(struct wait_queue *wq);
+void wq_wake_all(struct wait_queue *wq);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * Time.  The clock is sched_clock() (a paravirt time op: TSC natively,
+ * pvclock on Xen), nanoseconds since boot.  A platform provides one
+ * one-shot event timer (LAPIC or TSC deadline natively, VIRQ_TIMER with
+ * VCPUOP_set_singleshot_timer on Xen) and calls timer_interrupt() when it
+ * fires; kernel/timer.c keeps the software timers and the scheduler tick on
+ * top of it.
+ */
+#ifndef AMPHI_TIME_H
+#define AMPHI_TIME_H
+#include <amphi/types.h>
+#include <asm/paravirt.h>
+
+/* unsigned long, the type of uint64_t here, so that time arithmetic stays
+ * uint64_t and prints with %lu. */
+#define NSEC_PER_USEC 1000UL
+#define NSEC_PER_MSEC 1000000UL
+#define NSEC_PER_SEC 1000000000UL
+
+/* The scheduler tick: how often a busy thread is preempted at most. */
+#define TICK_NSEC (10 * NSEC_PER_MSEC)
+
+static inline uint64_t time_now_ns(void)
+{
+	return sched_clock();
+}
+
+struct clock_event {
+	const char *name;
+	/* Interrupt at (or soon after) the absolute sched_clock() time
+	 * `deadline_ns`; a deadline in the past fires at once.  Called with
+	 * interrupts off. */
+	void (*set_next)(uint64_t deadline_ns);
+};
+
+/* The platform's event timer (kernel/timer.c). */
+void clock_event_register(struct clock_event *ce);
+extern struct clock_event *clock_event;
+/* The platform's timer interrupt calls this, interrupts off. */
+void timer_interrupt(void);
+/* Timer interrupts taken since boot. */
+extern uint64_t timer_interrupts;
+
+struct timer {
+	uint64_t deadline;
+	void (*fn)(struct timer *t); /* runs in interrupt context */
+	struct timer *next;
+	bool pending;
+};
+
+void timer_add(struct timer *t, uint64_t deadline_ns, void (*fn)(struct timer *t));
+void timer_cancel(struct timer *t);
+
+/* Busy-wait (calibration, short device delays): needs only sched_clock. */
+void udelay(uint64_t usec);
+
+#endif

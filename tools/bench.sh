@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# make bench: the paravirt_ops microbenchmarks (kernel/bench.c), side by
+# side from one run, counted in instructions: under QEMU with -icount
+# shift=0 the guest TSC advances exactly with executed instructions.
+#
+#   compiled-out  a kernel built with PARAVIRT=0 (native instructions inline)
+#   patched       the normal kernel, call sites patched at boot
+#   nopvpatch     the same binary booted with nopvpatch (indirect calls)
+#   xen-pv, xen-pvh  the normal kernel as Xen PV and PVH dom0 (Xen's own
+#                 instructions are counted too: that is what a hypercall costs)
+#
+# Prints instructions per operation and the ratios to compiled-out; the
+# target natively is patched / compiled-out <= 1.005 on every line.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+B=build
+LOGS=$B/bench
+mkdir -p "$LOGS"
+XEN_ARGS="console=com1 com1=115200,8n1 dom0_mem=128M,max:128M"
+
+make -s all || exit 1
+make -s B=$B/bench-out PARAVIRT=0 all || exit 1
+
+native() { # NAME ELF CMDLINE
+	timeout 300 qemu-system-x86_64 -accel tcg -icount shift=0 -cpu qemu64 -m 256 -no-reboot \
+		-display none -nic none -serial "file:$LOGS/$1.log" \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$2" -append "$3"
+}
+
+xen() { # NAME CMDLINE XEN-EXTRA [qemu args]
+	local name=$1 cmdline=$2 extra=$3
+	shift 3
+	tools/xen-elf.sh $B/xen.elf >/dev/null || return 1
+	timeout 600 qemu-system-x86_64 -accel tcg -icount shift=0 -cpu qemu64,+svm,+npt -m 1024 \
+		-no-reboot -display none -nic none -serial "file:$LOGS/$name.log" "$@" \
+		-kernel $B/xen.elf -append "$XEN_ARGS $extra" -initrd "$B/amphi.elf $cmdline"
+}
+
+echo "bench: running (QEMU TCG with -icount shift=0)..."
+native out $B/bench-out/amphi.elf bench
+native patched $B/amphi.elf bench
+native nopvpatch $B/amphi.elf "bench nopvpatch"
+xen xen-pv bench ""
+xen xen-pvh bench "dom0=pvh" -M q35,kernel-irqchip=split -device intel-iommu,intremap=on
+
+# per-iteration instruction count (thousandths) of benchmark $2 in run $1
+value() {
+	tr -d '\r' <"$LOGS/$1.log" | awk -v b="$2" '$1 == "bench:" && $2 == b { print $5 }' | tail -1
+}
+fmt() { [ -n "$1" ] && awk -v v="$1" 'BEGIN { printf "%.3f", v / 1000 }' || printf -- "-"; }
+ratio() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", a / b }' || printf -- "-"; }
+
+fail=0 missed=0
+for run in out patched nopvpatch xen-pv xen-pvh; do
+	grep -aq '^bench: done' "$LOGS/$run.log" 2>/dev/null || { echo "bench: the $run run did not finish (log: $LOGS/$run.log)"; fail=1; }
+done
+echo
+printf '%-18s %12s %12s %12s %9s %9s %12s %12s\n' benchmark compiled-out patched nopvpatch \
+	patch/out nopv/out xen-pv xen-pvh
+for b in irq_save_restore cr3_reload pte_update spin_lock_unlock context_switch; do
+	o=$(value out $b) p=$(value patched $b) n=$(value nopvpatch $b)
+	r=$(ratio "$p" "$o")
+	printf '%-18s %12s %12s %12s %9s %9s %12s %12s\n' $b "$(fmt "$o")" "$(fmt "$p")" \
+		"$(fmt "$n")" "$r" "$(ratio "$n" "$o")" "$(fmt "$(value xen-pv $b)")" \
+		"$(fmt "$(value xen-pvh $b)")"
+	if [ "$r" != - ] && awk -v r="$r" 'BEGIN { exit !(r > 1.005) }'; then
+		missed=$((missed + 1))
+	fi
+done
+echo
+echo "(instructions per operation, loop overhead included; ratios to compiled-out)"
+if [ $missed -gt 0 ]; then
+	echo "bench: target missed: patched / compiled-out > 1.005 on $missed benchmark(s)"
+else
+	echo "bench: target met: patched / compiled-out <= 1.005 on every benchmark"
+fi
+exit $fail

@@ -21,7 +21,10 @@ XEN_INC := /usr/include/xen
 # The kernel is freestanding C: no red zone (interrupts land on the stack we
 # are using), no SSE or x87 (we never save that state), and no PIC: it is
 # linked at its load address, which is also its virtual address.
-KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdinc \
+# PARAVIRT=0 builds the comparison kernel of make bench: native only, every
+# paravirt wrapper compiled to the native instruction or a direct call.
+PARAVIRT ?= 1
+KCFLAGS := -DCONFIG_PARAVIRT=$(PARAVIRT) -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) -I$(B)/sysinc -Iinclude \
 	-D__XEN_INTERFACE_VERSION__=0x00040e00 \
 	-mno-red-zone -mno-sse -mno-sse2 -mno-mmx -mno-80387 -mgeneral-regs-only \
@@ -33,8 +36,8 @@ KLDFLAGS := -nostdlib -static -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
 	-Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -T arch/x86/boot/amphi.ld
 
 # Every directory of kernel code; each .c and .S in them is part of the kernel.
-KDIRS := arch/x86/boot arch/x86 arch/x86/xen kernel mm drivers drivers/xen lib
-KSRC  := $(foreach d,$(KDIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S))
+KDIRS := arch/x86/boot arch/x86 arch/x86/mm arch/x86/xen kernel mm drivers drivers/xen lib
+KSRC  := $(filter-out $(KEXCLUDE),$(foreach d,$(KDIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S)))
 KOBJ  := $(patsubst %,$(B)/k/%.o,$(basename $(KSRC)))
 
 .DELETE_ON_ERROR:
@@ -85,8 +88,8 @@ test: deps
 vm-test: $(B)/amphi.elf
 	tests/vm/run
 
-bench:
-	@echo "make bench: no benchmarks exist yet (the paravirt_ops work adds them)"; exit 1
+bench: deps
+	tools/bench.sh
 
 format:
 	clang-format -i $(KSRC:%.S=) $(wildcard include/amphi/*.h)

@@ -1,6 +1,6 @@
 /*
  * The options Amphi understands on its command line, in the manner of
- * Linux: console=, earlyprintk=xen, loglevel=, quiet, debug and selftest[=a,b].
+ * Linux: console=, earlyprintk=xen, loglevel=, quiet, debug, nopvpatch, bench and selftest[=a,b].
  * The words are parsed by lib/cmdline.c; this file says what each means.
  * Anything unknown or malformed is reported at boot, never silently dropped.
  */
@@ -12,6 +12,8 @@
 
 const char *param_console;
 bool param_earlyprintk_xen;
+bool param_nopvpatch;
+bool param_bench;
 
 /* Values are copied here: the handlers get pointers into the line. */
 static char console_buf[32];
@@ -63,6 +65,26 @@ static int opt_debug(const char *v, size_t n, const char **why)
 	return 0;
 }
 
+static int opt_nopvpatch(const char *v, size_t n, const char **why)
+{
+	if (v) {
+		*why = "takes no value";
+		return -1;
+	}
+	param_nopvpatch = true;
+	return 0;
+}
+
+static int opt_bench(const char *v, size_t n, const char **why)
+{
+	if (v) {
+		*why = "takes no value";
+		return -1;
+	}
+	param_bench = true;
+	return 0;
+}
+
 static int opt_selftest(const char *v, size_t n, const char **why)
 {
 	if (v && n >= sizeof(selftest_buf)) {
@@ -80,6 +102,7 @@ static const struct cmdline_option options[] = {
 	{"console", opt_console},   {"earlyprintk", opt_earlyprintk},
 	{"loglevel", opt_loglevel}, {"quiet", opt_quiet},
 	{"debug", opt_debug},	    {"selftest", opt_selftest},
+	{"nopvpatch", opt_nopvpatch}, {"bench", opt_bench},
 };
 
 static void report(enum cmdline_problem what, const char *word, size_t len, const char *why)

@@ -53,9 +53,8 @@ void native_restart(void)
 		__asm__ __volatile__("cli; hlt");
 }
 
-uint64_t native_read_cr2(void)
+void smp_init_up(void)
 {
-	return read_cr2_raw();
 }
 
 static void native_report(void)
@@ -72,7 +71,10 @@ void native_setup(struct boot_info *bi)
 		.traps_init = native_traps_init,
 		.memory_setup = native_memory_setup,
 		.console_init = native_console_init,
-		.read_cr2 = native_read_cr2,
+		.paging_init = native_paging_init,
+		.irq_init = native_irq_init,
+		.time_init = native_time_init,
+		.smp_init = smp_init_up,
 		.report = native_report,
 		.power_off = native_power_off,
 		.restart = native_restart,

@@ -8,6 +8,12 @@ extern const char *param_console;
 /* earlyprintk=xen was given. */
 extern bool param_earlyprintk_xen;
 
+/* nopvpatch: leave paravirt call sites as indirect calls. */
+extern bool param_nopvpatch;
+
+/* bench on the command line: run the microbenchmarks and power off. */
+extern bool param_bench;
+
 /* Parses the boot command line, reporting every problem. */
 void params_parse(const char *cmdline);
 

@@ -25,9 +25,16 @@ struct platform_ops {
 	/* Register this platform's consoles: `want` is the console= name, or
 	 * NULL for the platform's default. */
 	void (*console_init)(const char *want);
-	/* The faulting address of the last page fault (CR2, or where Xen PV
-	 * keeps it).  Called from the exception handler. */
-	uint64_t (*read_cr2)(void);
+	/* The kernel's own mappings: W^X kernel image, page 0 unmapped, the
+	 * direct map of RAM.  Runs once the frame allocator works. */
+	void (*paging_init)(struct boot_info *bi);
+	/* Bring up interrupt delivery: the LAPIC with the legacy PIC masked,
+	 * or Xen event channels.  Interrupts stay off. */
+	void (*irq_init)(void);
+	/* Start the clock (sched_clock) and register the event timer. */
+	void (*time_init)(void);
+	/* Bring up the other CPUs; smp_init_up where there are none yet. */
+	void (*smp_init)(void);
 	/* Add lines to the boot report and the `info` command. */
 	void (*report)(void);
 	/* Never return.  Where a status cannot be passed on, it is printed. */
@@ -76,6 +83,10 @@ void native_memory_setup(struct boot_info *bi);
 void native_console_init(const char *want);
 void native_power_off(enum power_status status) __noreturn;
 void native_restart(void) __noreturn;
-uint64_t native_read_cr2(void);
+void native_paging_init(struct boot_info *bi);
+void native_irq_init(void);
+void native_time_init(void);
+/* The named "nothing to bring up": one CPU. */
+void smp_init_up(void);
 
 #endif

@@ -21,7 +21,7 @@
 
 #define ITERATIONS 20000
 #define RUNS 5
-#define BENCH_VA 0x0000300000000000UL
+#define BENCH_VA VA_BENCH_PTE
 
 static uint64_t __attribute__((noinline)) loop_irq(unsigned n)
 {
@@ -112,7 +112,7 @@ static bool run_one(const char *name, uint64_t (*loop)(unsigned), unsigned n, un
 
 static bool pte_setup(void)
 {
-	int64_t pfn = frame_alloc(&frames);
+	int64_t pfn = mm_frame_alloc();
 
 	if (pfn < 0)
 		return false;

@@ -5,6 +5,7 @@
  * tests exist only to prove that the runner notices failure: one fails, one
  * takes an unexpected page fault.
  */
+#include <asm/pgtable.h>
 #include <amphi/boot.h>
 #include <amphi/console.h>
 #include <amphi/platform.h>
@@ -84,7 +85,7 @@ SELFTEST(xen_version)
 			     hypervisor.xen_dom0 ? "dom0" : "domU", hypercall_kind_name());
 }
 
-#define UNMAPPED_ADDRESS 0x0000100000000000ULL
+#define UNMAPPED_ADDRESS VA_NEVER_MAPPED
 
 static void cause_breakpoint(void)
 {
@@ -103,7 +104,7 @@ SELFTEST(exceptions)
 	if (!trap_expect_run(14, cause_page_fault))
 		return selftest_fail(ctx, "a write to unmapped memory did not fault");
 	if (trap_expect.cr2 != UNMAPPED_ADDRESS)
-		return selftest_fail(ctx, "page fault reported address %#lx, expected %#llx",
+		return selftest_fail(ctx, "page fault reported address %#lx, expected %#lx",
 				     trap_expect.cr2, UNMAPPED_ADDRESS);
 	if (!(trap_expect.error_code & 2))
 		return selftest_fail(ctx, "page fault error code %#lx lacks the write bit",

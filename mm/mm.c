@@ -24,6 +24,22 @@ void mm_set_mapped_limit(uint64_t limit)
 	boot_info.mapped_limit = limit;
 }
 
+int64_t mm_frame_alloc(void)
+{
+	unsigned long flags = local_irq_save();
+	int64_t pfn = frame_alloc(&frames);
+	local_irq_restore(flags);
+	return pfn;
+}
+
+int mm_frame_free(uint64_t pfn)
+{
+	unsigned long flags = local_irq_save();
+	int rc = frame_free(&frames, pfn);
+	local_irq_restore(flags);
+	return rc;
+}
+
 bool mm_is_mapped(uint64_t pa, uint64_t len)
 {
 	return pa + len >= pa && pa + len <= mapped_limit;

@@ -47,7 +47,7 @@ SELFTEST(frames)
 	unsigned written = 0;
 
 	for (int i = 0; i < NFRAMES; i++) {
-		got[i] = frame_alloc(&frames);
+		got[i] = mm_frame_alloc();
 		if (got[i] < 0)
 			return selftest_error(ctx, "allocation %d of %d failed", i, NFRAMES);
 		if (!is_ram((uint64_t)got[i] << PAGE_SHIFT))
@@ -65,9 +65,9 @@ SELFTEST(frames)
 		if (mm_is_mapped((uint64_t)got[i] << PAGE_SHIFT, PAGE_SIZE) &&
 		    (p[0] != i || p[PAGE_SIZE - 1] != i))
 			return selftest_fail(ctx, "frame %#lx lost its pattern", got[i]);
-		frame_free(&frames, (uint64_t)got[i]);
+		mm_frame_free((uint64_t)got[i]);
 	}
-	if (frame_free(&frames, (uint64_t)got[0]) == 0)
+	if (mm_frame_free((uint64_t)got[0]) == 0)
 		return selftest_fail(ctx, "a double free was accepted");
 	if (frames.nfree != before)
 		return selftest_fail(ctx, "%lu frames free after, %lu before", frames.nfree, before);

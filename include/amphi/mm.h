@@ -11,6 +11,10 @@ extern struct heap kheap;
 void mm_init(struct boot_info *bi);
 /* Paging extends what is mapped once it knows (Xen PV maps the rest of RAM). */
 void mm_set_mapped_limit(uint64_t limit);
+/* A free physical frame (its pfn), or -1; and back.  Safe from any
+ * thread and from interrupt handlers: the allocator is shared by all. */
+int64_t mm_frame_alloc(void);
+int mm_frame_free(uint64_t pfn);
 /* Is [pa, pa+len) mapped at the same virtual address? */
 bool mm_is_mapped(uint64_t pa, uint64_t len);
 /* Maps device memory (uncached) and returns its virtual address; NULL

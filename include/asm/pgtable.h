@@ -29,6 +29,17 @@
 
 #define LARGE_PAGE_SIZE (1ULL << 21)
 
+/*
+ * The kernel's fixed virtual ranges outside the direct map (which covers
+ * physical memory one to one from 0), kept in one list so they cannot
+ * collide.  Each is 1 TiB apart, far above any RAM a guest here has.
+ */
+#define VA_NEVER_MAPPED 0x0000100000000000UL  /* exception selftest: must fault */
+#define VA_PAGING_TEST 0x0000200000000000UL   /* paging selftest */
+#define VA_BENCH_PTE 0x0000300000000000UL     /* make bench's pte update */
+#define VA_GRANT_TABLE 0x0000400000000000UL   /* Xen PV grant table frames */
+#define VA_GRANT_TEST 0x0000400100000000UL    /* grant in-use selftest */
+
 /* Maps one 4 KiB page at va, splitting a large page if one covers it;
  * 0, or -1 when a page-table page cannot be had. */
 int pgtable_map_page(pteval_t *root, unsigned long va, uint64_t pa, pteval_t flags);

@@ -11,7 +11,7 @@
 #include <amphi/selftest.h>
 #include <amphi/string.h>
 
-#define TEST_VA 0x0000200000000000UL
+#define TEST_VA VA_PAGING_TEST
 #define PF_PRESENT 0x1
 #define PF_WRITE 0x2
 #define PF_FETCH 0x10
@@ -50,7 +50,7 @@ static enum selftest_result check(struct selftest_ctx *ctx, void (*cause)(void),
 
 SELFTEST(paging_map_unmap)
 {
-	int64_t pfn = frame_alloc(&frames);
+	int64_t pfn = mm_frame_alloc();
 	enum selftest_result r;
 
 	if (pfn < 0)
@@ -64,7 +64,7 @@ SELFTEST(paging_map_unmap)
 	pteval_t pte = pgtable_lookup(pgtable_root(), TEST_VA, &level);
 	pgtable_unmap_page(pgtable_root(), TEST_VA);
 	r = check(ctx, read_target, TEST_VA, 0, "a read of the unmapped page");
-	frame_free(&frames, (uint64_t)pfn);
+	mm_frame_free((uint64_t)pfn);
 	if (!seen || (pte & PTE_ADDR) != pa || level != 1)
 		return selftest_fail(ctx, "the mapping did not reach frame %#lx (pte %#lx)", pa, pte);
 	if (r != SELFTEST_SUCCESS)
@@ -115,7 +115,7 @@ SELFTEST(paging_cr3_switch)
 	bool works = probe == 0x1235;
 	write_cr3((uintptr_t)old);
 	paravirt_release_pt(pfn, 4);
-	frame_free(&frames, pfn);
+	mm_frame_free(pfn);
 	if (!switched)
 		return selftest_fail(ctx, "cr3 reads %p after loading %p", (void *)pgtable_root(),
 				     (void *)copy);

@@ -30,7 +30,7 @@ static bool xen_pvh_has_feature(unsigned int feature)
  * (PVH identity-maps the first 4 GiB). */
 static void xen_pvh_map_shared_info(void)
 {
-	int64_t pfn = frame_alloc(&frames);
+	int64_t pfn = mm_frame_alloc();
 	struct xen_add_to_physmap xatp = {
 	    .domid = DOMID_SELF,
 	    .space = XENMAPSPACE_shared_info,

@@ -1,0 +1,63 @@
+/*
+ * Xenbus, the device model Xen's split drivers live in (drivers/xen/xenbus/).
+ * A frontend driver names the device type it serves ("vbd", "vif"...);
+ * the bus finds devices under device/<type>/<id> at boot and, through a
+ * watch, whenever one is added or removed, and probes the matching driver
+ * by itself.  Each device follows the xenbus state machine (Initialising,
+ * InitWait, Initialised, Connected, Closing, Closed) against its backend,
+ * whose state node is watched; a backend that closes or vanishes is
+ * reported to the driver, which then removes the device.
+ */
+#ifndef DRIVERS_XEN_XENBUS_H
+#define DRIVERS_XEN_XENBUS_H
+#include <amphi/types.h>
+#include <xen/io/xenbus.h>
+#include <drivers/xen/xenstore.h>
+
+struct xenbus_driver;
+
+struct xenbus_device {
+	char nodename[64];  /* device/vbd/51712 */
+	char type[16];	    /* vbd */
+	char otherend[96];  /* the backend's directory, from "backend" */
+	int otherend_id;    /* the backend's domain, from "backend-id" */
+	enum xenbus_state state;
+	struct xenbus_driver *driver;
+	void *priv;
+	struct xs_watch otherend_watch;
+	struct xenbus_device *next;
+};
+
+struct xenbus_driver {
+	const char *type;
+	/* A device appeared; 0 when the driver takes it.  Runs with the bus
+	 * lock held, in the booting thread for devices present at boot and
+	 * in the watch thread for those plugged later, so it must not wait
+	 * for a watch callback (otherend_changed included). */
+	int (*probe)(struct xenbus_device *dev);
+	/* The backend moved to `state` (Closing or Closed also when its
+	 * directory vanished).  Called from the watch thread, once when the
+	 * driver is bound and on every event on the backend's state node,
+	 * so the same state may be reported twice. */
+	void (*otherend_changed)(struct xenbus_device *dev, enum xenbus_state state);
+	/* The device is going away: release everything. */
+	void (*remove)(struct xenbus_device *dev);
+};
+
+/* Drivers register themselves at link time, the way a driver module
+ * declares the device type it serves. */
+#define XENBUS_DRIVER(name)                                                                \
+	static struct xenbus_driver name;                                                  \
+	static struct xenbus_driver *const xenbus_driver_ptr_##name                        \
+		__section(".xenbus_drivers") __used __aligned(8) = &name;                  \
+	static struct xenbus_driver name
+
+/* Enumerates device/ and starts watching it (after xs_init). */
+int xenbus_probe_init(void);
+int xenbus_switch_state(struct xenbus_device *dev, enum xenbus_state state);
+enum xenbus_state xenbus_read_otherend_state(struct xenbus_device *dev);
+const char *xenbus_state_name(enum xenbus_state state);
+/* Devices the bus knows, for the shell. */
+struct xenbus_device *xenbus_devices(void);
+
+#endif

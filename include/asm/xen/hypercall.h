@@ -17,6 +17,7 @@
 #include <xen/event_channel.h>
 #include <xen/hvm/params.h>
 #include <xen/hvm/hvm_op.h>
+#include <xen/grant_table.h>
 
 enum hypercall_kind { HYPERCALL_SYSCALL, HYPERCALL_VMCALL, HYPERCALL_VMMCALL };
 void hypercall_init(enum hypercall_kind kind);
@@ -130,6 +131,11 @@ static inline long hypercall_callback_op(int cmd, const void *arg)
 static inline long hypercall_set_trap_table(const void *table)
 {
 	return HC(__HYPERVISOR_set_trap_table, table, 0, 0, 0, 0);
+}
+
+static inline long hypercall_grant_table_op(unsigned int cmd, void *uop, unsigned int count)
+{
+	return HC(__HYPERVISOR_grant_table_op, cmd, uop, count, 0, 0);
 }
 
 /* Helpers built on the above (arch/x86/xen/hypercall.c). */

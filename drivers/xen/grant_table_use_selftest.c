@@ -1,0 +1,263 @@
+/*
+ * Selftests in which Xen itself uses our grants, so that what we write in
+ * the table is checked by its only real reader.  A page is granted to our
+ * own domain: GNTTABOP_copy then reads and writes through the grant (and
+ * must refuse to write through a read-only one), and on PV we map our own
+ * grant, which holds it "in use" (GTF_reading | GTF_writing) the way a
+ * backend would, to see an end refused and a deferred end wait for the
+ * unmap.  Both need our domain id, which a PV domU learns only from the
+ * store.  A PVH guest cannot map its own grant safely: Xen would take the
+ * page away from its original guest frame when mapping it at another, so
+ * there the in-use test skips.
+ */
+#include <amphi/errno.h>
+#include <amphi/mm.h>
+#include <amphi/platform.h>
+#include <amphi/sched.h>
+#include <amphi/selftest.h>
+#include <amphi/string.h>
+#include <amphi/time.h>
+#include <asm/pgtable.h>
+#include <asm/xen/grant_table.h>
+#include <drivers/xen/grant_table.h>
+#include <drivers/xen/hypervisor.h>
+#include <xen/features.h>
+
+/* Where the in-use test maps its own grant (Xen PV only). */
+#define GNTTAB_TEST_VA VA_GRANT_TEST
+
+static enum selftest_result need_self_grants(struct selftest_ctx *ctx, int *domid)
+{
+	int rc;
+
+	if (!hypervisor.is_xen)
+		return selftest_skip(ctx, "not running on Xen: there is no grant table natively");
+	if ((rc = gnttab_init()))
+		return selftest_error(ctx, "gnttab_init failed (%d)", rc);
+	*domid = xen_domid();
+	if (*domid < 0)
+		return selftest_skip(ctx, "our domain id is unknown (a PV domU reads it from the "
+					  "store, which is not up)");
+	return SELFTEST_SUCCESS;
+}
+
+static void page_free(void *p)
+{
+	unsigned long flags = local_irq_save();
+	mm_frame_free((uintptr_t)p >> PAGE_SHIFT);
+	local_irq_restore(flags);
+}
+
+static void *page_alloc(void)
+{
+	unsigned long flags = local_irq_save();
+	int64_t pfn = mm_frame_alloc();
+	local_irq_restore(flags);
+
+	if (pfn < 0)
+		return NULL;
+	void *p = (void *)(uintptr_t)((uint64_t)pfn << PAGE_SHIFT);
+	if (!mm_is_mapped((uint64_t)pfn << PAGE_SHIFT, PAGE_SIZE)) {
+		page_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* One GNTTABOP_copy of a whole page: its status, or the hypercall's error. */
+static int copy_page(struct gnttab_copy_ptr src, struct gnttab_copy_ptr dst, uint16_t flags)
+{
+	struct gnttab_copy op = {.source = src, .dest = dst, .len = PAGE_SIZE, .flags = flags};
+	long rc = hypercall_grant_table_op(GNTTABOP_copy, &op, 1);
+
+	return rc ? (int)rc : op.status;
+}
+
+static struct gnttab_copy_ptr by_ref(grant_ref_t ref, int domid)
+{
+	return (struct gnttab_copy_ptr){.u.ref = ref, .domid = (domid_t)domid};
+}
+
+static struct gnttab_copy_ptr by_frame(const void *page)
+{
+	return (struct gnttab_copy_ptr){.u.gmfn = gnttab_frame_of(page), .domid = DOMID_SELF};
+}
+
+static void fill(void *p, uint8_t seed)
+{
+	uint8_t *b = p;
+
+	for (size_t i = 0; i < PAGE_SIZE; i++)
+		b[i] = (uint8_t)(seed + i * 7);
+}
+
+/* Through a read-only grant of src: a copy out, then a copy in that Xen
+ * must refuse; through a writable grant of dst: a copy in. */
+static enum selftest_result copy_checks(struct selftest_ctx *ctx, int domid, void *src, void *dst,
+					grant_ref_t ro, grant_ref_t rw)
+{
+	int st;
+
+	fill(src, 0x11);
+	memset(dst, 0, PAGE_SIZE);
+	if ((st = copy_page(by_ref(ro, domid), by_frame(dst), GNTCOPY_source_gref)))
+		return selftest_fail(ctx, "copy out of read-only grant %u refused (%d)", ro, st);
+	if (memcmp(src, dst, PAGE_SIZE))
+		return selftest_fail(ctx, "copy out of grant %u did not bring the page's bytes",
+				     ro);
+	if ((st = copy_page(by_frame(dst), by_ref(ro, domid), GNTCOPY_dest_gref)) == GNTST_okay)
+		return selftest_fail(ctx, "Xen copied into read-only grant %u", ro);
+	fill(src, 0x5a);
+	if (copy_page(by_frame(src), by_ref(rw, domid), GNTCOPY_dest_gref) ||
+	    memcmp(src, dst, PAGE_SIZE))
+		return selftest_fail(ctx, "copy into writable grant %u failed or wrong", rw);
+	return SELFTEST_SUCCESS;
+}
+
+SELFTEST(gnttab_copy)
+{
+	int domid, ro = -1, rw = -1;
+	enum selftest_result r = need_self_grants(ctx, &domid);
+
+	if (r != SELFTEST_SUCCESS)
+		return r;
+	void *src = page_alloc(), *dst = page_alloc();
+	if (src && dst) {
+		ro = gnttab_grant_access((uint16_t)domid, src, true);
+		rw = gnttab_grant_access((uint16_t)domid, dst, false);
+	}
+	if (ro >= 0 && rw >= 0)
+		r = copy_checks(ctx, domid, src, dst, (grant_ref_t)ro, (grant_ref_t)rw);
+	else
+		r = selftest_error(ctx, "could not set up (pages %p %p, grants %d %d)", src, dst,
+				   ro, rw);
+	/* Xen is done with both: they must end at once. */
+	int end_ro = ro >= 0 ? gnttab_end_access(ro) : 0;
+	int end_rw = rw >= 0 ? gnttab_end_access(rw) : 0;
+	if (src)
+		page_free(src);
+	if (dst)
+		page_free(dst);
+	if (r != SELFTEST_SUCCESS)
+		return r;
+	if (end_ro || end_rw)
+		return selftest_fail(ctx, "after the copies the grants would not end (%d, %d)",
+				     end_ro, end_rw);
+	return selftest_pass(ctx,
+			     "Xen copied out of read-only grant %d and into writable grant "
+			     "%d of dom%d, refused to write the read-only one",
+			     ro, rw, domid);
+}
+
+static int map_own_grant(grant_ref_t ref, int domid, grant_handle_t *handle)
+{
+	struct gnttab_map_grant_ref op = {.host_addr = GNTTAB_TEST_VA,
+					  .flags = GNTMAP_host_map,
+					  .ref = ref,
+					  .dom = (domid_t)domid};
+
+	/* Xen writes the entry: the tables above it must exist.  The walker
+	 * may take frames, which is done with interrupts off. */
+	unsigned long flags = local_irq_save();
+	int made = pgtable_map_page(pgtable_root(), GNTTAB_TEST_VA, 0, 0);
+	local_irq_restore(flags);
+	if (made)
+		return -ENOMEM;
+	long rc = hypercall_grant_table_op(GNTTABOP_map_grant_ref, &op, 1);
+	*handle = op.handle;
+	return rc ? (int)rc : op.status;
+}
+
+static int unmap_own_grant(grant_handle_t handle)
+{
+	struct gnttab_unmap_grant_ref op = {.host_addr = GNTTAB_TEST_VA, .handle = handle};
+	long rc = hypercall_grant_table_op(GNTTABOP_unmap_grant_ref, &op, 1);
+
+	return rc ? (int)rc : op.status;
+}
+
+/* Bounded waits on the deferred list, sampled every millisecond. */
+static long wait_freed_us(const void *page, unsigned deferred, uint64_t ns)
+{
+	uint64_t t0 = time_now_ns();
+
+	while (time_now_ns() - t0 < ns) {
+		if (frame_is_free(&frames, (uintptr_t)page >> PAGE_SHIFT) &&
+		    gnttab_deferred_count() <= deferred)
+			return (long)((time_now_ns() - t0) / NSEC_PER_USEC);
+		sleep_ns(NSEC_PER_MSEC);
+	}
+	return -1;
+}
+
+/* While mapped: flags show the use, the mapping is the page, an end is
+ * refused and a deferred end (after which *handed_over) holds on to the
+ * page. */
+static enum selftest_result while_mapped(struct selftest_ctx *ctx, grant_ref_t ref, void *page,
+					 unsigned deferred0, bool *handed_over)
+{
+	const grant_entry_v1_t *e = gnttab_shared_entry(ref);
+	uint16_t flags = e->flags;
+	int rc;
+
+	*(volatile uint64_t *)(GNTTAB_TEST_VA + 64) = 0x6772616e74ULL;
+	if (!(flags & GTF_reading) || !(flags & GTF_writing))
+		return selftest_fail(ctx, "mapped grant %u has flags %#x", ref, flags);
+	if (((volatile uint64_t *)page)[8] != 0x6772616e74ULL)
+		return selftest_fail(ctx, "a write through the mapping missed the page");
+	if ((rc = gnttab_end_access(ref)) != -EBUSY)
+		return selftest_fail(ctx, "end of mapped grant %u gave %d, not -EBUSY", ref, rc);
+	gnttab_end_access_deferred(ref, page);
+	*handed_over = true;
+	sleep_ns(300 * NSEC_PER_MSEC); /* the thread retries three times meanwhile */
+	if (gnttab_deferred_count() != deferred0 + 1 ||
+	    frame_is_free(&frames, (uintptr_t)page >> PAGE_SHIFT))
+		return selftest_fail(ctx,
+				     "deferred end of mapped grant %u let go of the page "
+				     "(%u deferred)",
+				     ref, gnttab_deferred_count());
+	return SELFTEST_SUCCESS;
+}
+
+SELFTEST(gnttab_in_use)
+{
+	int domid, ref, rc;
+	grant_handle_t handle;
+	enum selftest_result r = need_self_grants(ctx, &domid);
+
+	if (r != SELFTEST_SUCCESS)
+		return r;
+	if (xen_has_feature(XENFEAT_auto_translated_physmap))
+		return selftest_skip(ctx, "PVH: mapping our own grant would move the page away "
+					  "from its guest frame, so no grant can be held in use "
+					  "without a backend");
+	void *page = page_alloc();
+	if (!page)
+		return selftest_error(ctx, "no free frame");
+	unsigned deferred0 = gnttab_deferred_count();
+	ref = gnttab_grant_access((uint16_t)domid, page, false);
+	if (ref < 0 || (rc = map_own_grant(ref, domid, &handle)) != GNTST_okay) {
+		if (ref >= 0)
+			gnttab_end_access(ref);
+		page_free(page);
+		return selftest_error(ctx, "grant %d of our own page could not be mapped (%d)", ref,
+				      ref < 0 ? ref : rc);
+	}
+	bool handed_over = false;
+	r = while_mapped(ctx, ref, page, deferred0, &handed_over);
+	rc = unmap_own_grant(handle);
+	if (!handed_over) /* the test failed before: release it now */
+		gnttab_end_access_deferred(ref, page);
+	long us = wait_freed_us(page, deferred0, 2 * NSEC_PER_SEC);
+	if (r != SELFTEST_SUCCESS)
+		return r;
+	if (rc != GNTST_okay)
+		return selftest_error(ctx, "unmapping our own grant %d failed (%d)", ref, rc);
+	if (us < 0)
+		return selftest_fail(ctx, "grant %d unmapped, yet its page was not freed in 2 s",
+				     ref);
+	return selftest_pass(ctx,
+			     "own grant %d mapped: end refused (-EBUSY), deferred end held "
+			     "the page 300 ms, freed it %ld us after the unmap",
+			     ref, us);
+}

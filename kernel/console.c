@@ -6,6 +6,8 @@
 #include <amphi/console.h>
 #include <amphi/printk.h>
 #include <amphi/string.h>
+#include <amphi/sched.h>
+#include <amphi/time.h>
 #include <amphi/printf.h>
 
 static struct console *consoles;
@@ -93,6 +95,34 @@ int console_getc(void)
 		}
 	}
 	return -1;
+}
+
+static struct wait_queue input_waiters = WAIT_QUEUE_INIT;
+static volatile bool input_signalled;
+
+void console_input_ready(void)
+{
+	input_signalled = true;
+	wq_wake_all(&input_waiters);
+}
+
+void console_wait_input(void)
+{
+	bool polled = false;
+
+	for (struct console *c = consoles; c; c = c->next)
+		polled |= c->enabled && c->getc && !c->irq_input;
+	if (polled) {
+		sleep_ns(NSEC_PER_MSEC);
+		return;
+	}
+	/* Checked with interrupts off, so a wake-up between the check and the
+	 * wait cannot be lost. */
+	unsigned long flags = local_irq_save();
+	if (!input_signalled)
+		wq_wait(&input_waiters);
+	input_signalled = false;
+	local_irq_restore(flags);
 }
 
 void console_describe(char *buf, size_t size)

@@ -1,9 +1,9 @@
 /*
- * The console shell: reads a line by polling the consoles every
- * millisecond, sleeping in between so that other threads run and the idle
- * thread can halt (interrupt-driven console input is still to come), splits
- * it into words and runs the command of that name from the .shell_cmds
- * section.
+ * The console shell: reads a line from the consoles, sleeping while there
+ * is no input (until an input interrupt, or for a millisecond where a
+ * console has to be polled) so that other threads run and the idle thread
+ * can halt; splits it into words and runs the command of that name from the
+ * .shell_cmds section.
  */
 #include <amphi/shell.h>
 #include <amphi/console.h>
@@ -26,7 +26,7 @@ static size_t read_line(char *buf, size_t size)
 		int c = console_getc();
 
 		if (c < 0) {
-			sleep_ns(NSEC_PER_MSEC);
+			console_wait_input();
 			continue;
 		}
 		if (c == '\r' || c == '\n') {

@@ -15,6 +15,9 @@ struct console {
 	struct console *next;
 	bool enabled;
 	bool early; /* earlyprintk: replaced when the real console starts */
+	/* Input raises an interrupt and the driver calls console_input_ready();
+	 * otherwise a reader has to poll it. */
+	bool irq_input;
 };
 
 /* Adds a console, disabled until console_select() (early ones: enabled at
@@ -27,6 +30,11 @@ void console_register(struct console *c);
 void console_select(const char *want);
 void console_write(const char *s, size_t n);
 int console_getc(void);
+/* Sleeps until a console may have input: until console_input_ready() when
+ * every enabled input is interrupt-driven, else for a millisecond. */
+void console_wait_input(void);
+/* From a console's input interrupt: wakes the readers. */
+void console_input_ready(void);
 /* Names of the enabled consoles, for the boot report. */
 void console_describe(char *buf, size_t size);
 

@@ -34,6 +34,7 @@ void kmain(struct boot_info *bi)
 	sched_init();			     /* threads: this is now "main" */
 	local_irq_enable();
 	platform_ops.smp_init();	     /* other CPUs */
+	platform_ops.bus_init();	     /* buses and their drivers */
 	if (selftest_request)		     /* selftest on the command line */
 		power_off(selftest_run() ? POWER_SUCCESS : POWER_FAILURE);
 	if (param_bench)		     /* bench on the command line */

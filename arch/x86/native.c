@@ -57,6 +57,10 @@ void smp_init_up(void)
 {
 }
 
+void bus_init_none(void)
+{
+}
+
 static void native_report(void)
 {
 	char vendor[13];
@@ -75,6 +79,7 @@ void native_setup(struct boot_info *bi)
 		.irq_init = native_irq_init,
 		.time_init = native_time_init,
 		.smp_init = smp_init_up,
+		.bus_init = bus_init_none,
 		.report = native_report,
 		.power_off = native_power_off,
 		.restart = native_restart,

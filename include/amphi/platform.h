@@ -35,6 +35,10 @@ struct platform_ops {
 	void (*time_init)(void);
 	/* Bring up the other CPUs; smp_init_up where there are none yet. */
 	void (*smp_init)(void);
+	/* Find the platform's buses and probe their drivers (Xen: xenstore,
+	 * grant tables, xenbus, control).  Runs in thread context with
+	 * interrupts on. */
+	void (*bus_init)(void);
 	/* Add lines to the boot report and the `info` command. */
 	void (*report)(void);
 	/* Never return.  Where a status cannot be passed on, it is printed. */
@@ -88,5 +92,7 @@ void native_irq_init(void);
 void native_time_init(void);
 /* The named "nothing to bring up": one CPU. */
 void smp_init_up(void);
+/* The named "no bus to probe yet" (PCI will come natively). */
+void bus_init_none(void);
 
 #endif

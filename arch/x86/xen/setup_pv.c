@@ -118,13 +118,21 @@ static void xen_pv_memory_setup(struct boot_info *bi)
 	pv_check_p2m();
 }
 
+/* A domU's console and store pages are in its own memory: their machine
+ * frames from start_info name pseudo-physical frames we have mapped. */
 static void xen_pv_console(const char *want)
 {
-	void *ring = NULL;
+	const start_info_t *si = xen_start_info;
 
-	if (!(xen_start_info->flags & SIF_INITDOMAIN))
-		ring = mfn_to_virt(xen_start_info->console.domU.mfn);
-	xen_console_init(want, ring, xen_start_info->console.domU.evtchn);
+	if (!(si->flags & SIF_INITDOMAIN)) {
+		xen_info.console_ring = mfn_to_virt(si->console.domU.mfn);
+		xen_info.console_evtchn = si->console.domU.evtchn;
+		if (si->store_mfn) {
+			xen_info.store_ring = mfn_to_virt(si->store_mfn);
+			xen_info.store_evtchn = si->store_evtchn;
+		}
+	}
+	xen_console_init(want, xen_info.console_ring, xen_info.console_evtchn);
 }
 
 static void xen_pv_report(void)
@@ -164,6 +172,7 @@ void xen_pv_setup(struct boot_info *bi)
 		.irq_init = xen_pv_irq_init,
 		.time_init = xen_time_init,
 		.smp_init = smp_init_up,
+		.bus_init = xen_bus_init,
 		.report = xen_pv_report,
 		.power_off = xen_power_off,
 		.restart = xen_restart,

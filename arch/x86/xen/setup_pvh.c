@@ -50,17 +50,26 @@ static void xen_pvh_memory_setup(struct boot_info *bi)
 	native_memory_setup(bi);
 }
 
+/* The page an HVM param names, identity-mapped like all low memory. */
+static void *param_page(uint32_t pfn_param, uint32_t evtchn_param, uint32_t *evtchn)
+{
+	uint64_t pfn = 0, port = 0;
+
+	if (xen_hvm_get_param(pfn_param, &pfn) || xen_hvm_get_param(evtchn_param, &port) || !pfn)
+		return NULL;
+	*evtchn = (uint32_t)port;
+	return (void *)(uintptr_t)(pfn << PAGE_SHIFT);
+}
+
 static void xen_pvh_console(const char *want)
 {
-	uint64_t pfn = 0, evtchn = 0;
-	void *ring = NULL;
-
 	if (!hypervisor.xen_dom0) {
-		if (xen_hvm_get_param(HVM_PARAM_CONSOLE_PFN, &pfn) == 0 &&
-		    xen_hvm_get_param(HVM_PARAM_CONSOLE_EVTCHN, &evtchn) == 0 && pfn)
-			ring = (void *)(uintptr_t)(pfn << PAGE_SHIFT);
+		xen_info.console_ring = param_page(HVM_PARAM_CONSOLE_PFN, HVM_PARAM_CONSOLE_EVTCHN,
+						   &xen_info.console_evtchn);
+		xen_info.store_ring = param_page(HVM_PARAM_STORE_PFN, HVM_PARAM_STORE_EVTCHN,
+						 &xen_info.store_evtchn);
 	}
-	xen_console_init(want, ring, (uint32_t)evtchn);
+	xen_console_init(want, xen_info.console_ring, xen_info.console_evtchn);
 }
 
 static void xen_pvh_report(void)
@@ -90,6 +99,7 @@ void xen_pvh_setup(struct boot_info *bi)
 		.irq_init = xen_pvh_irq_init,
 		.time_init = xen_time_init,
 		.smp_init = smp_init_up,
+		.bus_init = xen_bus_init,
 		.report = xen_pvh_report,
 		.power_off = xen_power_off,
 		.restart = xen_restart,

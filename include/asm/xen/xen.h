@@ -3,7 +3,22 @@
 #define ASM_XEN_XEN_H
 #include <amphi/platform.h>
 
+/*
+ * Where this domain's shared pages are, as the platform found them (PV:
+ * start_info; PVH: HVM params); NULL / 0 when the domain has none, as a
+ * dom0 without xenstored has no store.  Filled by the platform setup.
+ */
+struct xen_info {
+	void *store_ring;
+	uint32_t store_evtchn;
+	void *console_ring;
+	uint32_t console_evtchn;
+};
+extern struct xen_info xen_info;
+
 void xen_report(void);
+/* The Xen buses: xenstore, grant tables, xenbus and the control node. */
+void xen_bus_init(void);
 void xen_console_init(const char *want, void *ring, uint32_t evtchn);
 void xen_power_off(enum power_status status) __noreturn;
 void xen_restart(void) __noreturn;

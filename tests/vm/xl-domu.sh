@@ -10,7 +10,8 @@
 # file and prints it between marker lines on its own console, which is Xen's
 # serial port; this script cuts it out of QEMU's serial log. Per run, a small
 # cpio with the guest, its xl config and /scenario.sh is appended to the
-# dom0 initramfs (the kernel unpacks concatenated archives).
+# dom0 initramfs (the kernel unpacks concatenated archives). What this
+# shares with tests/vm/xl-session.sh is in tests/vm/xl-lib.sh.
 #
 # --xl adds a line to the domain's xl config (a disk, a vif on xenbr0...);
 # --dom0-setup SCRIPT runs in dom0 (busybox sh, cwd /guest) before
@@ -26,20 +27,18 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BUILD=$ROOT/build
-DOM0_DIR=$BUILD/dom0
-XEN_ELF=$BUILD/xen.elf
 DOM_NAME=domu
-QEMU=${QEMU:-qemu-system-x86_64}
 
 KERNEL='' TYPE='' CMDLINE='' RAMDISK='' MEMORY=128 TIMEOUT=240 OUT='' SETUP=''
 XL_EXTRA=()
 WORK=
-T0=
 
 die() { echo "xl-domu: $*" >&2; exit 2; }
 fail() { echo "xl-domu: $*" >&2; exit 1; }
 note() { echo "xl-domu: $*"; }
+
+# shellcheck source=tests/vm/xl-lib.sh
+. "$ROOT/tests/vm/xl-lib.sh"
 
 usage() {
 	sed -n '2,4s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
@@ -73,17 +72,11 @@ parse_args() {
 }
 
 check_env() {
-	local t
-	for t in "$QEMU" timeout cpio gzip; do
-		command -v "$t" >/dev/null || die "$t not found (Debian: qemu-system-x86, coreutils, cpio, gzip)"
-	done
 	[ -r "$KERNEL" ] || die "kernel $KERNEL not found"
 	[ -z "$RAMDISK" ] || [ -r "$RAMDISK" ] || die "ramdisk $RAMDISK not found"
 	[ -z "$SETUP" ] || [ -r "$SETUP" ] || die "dom0 setup script $SETUP not found"
-	[[ $ROOT != *[\ ,]* ]] || die "the tree's path may not contain spaces or commas: $ROOT"
 	[[ $OUT != *[,:]* ]] || die "--out may not contain commas or colons (QEMU options)"
-	"$ROOT/tools/xen-elf.sh" "$XEN_ELF" || exit 2
-	"$ROOT/tools/dom0/mkdom0.sh" "$DOM0_DIR" || exit 2
+	xl_check_host
 }
 
 write_xl_config() {
@@ -208,83 +201,29 @@ make_initrd() {
 	# Leave ~20 s of the QEMU timeout for Xen's boot and for the dump.
 	printf 'NAME=%s\nDEADLINE=%s\n' "$DOM_NAME" "$((TIMEOUT - 20))" >"$run/guest/params"
 	write_scenario "$run/scenario.sh"
-	cp "$DOM0_DIR/dom0.cpio.gz" "$WORK/initrd"
-	(cd "$run" && find . -mindepth 1 | LC_ALL=C sort |
-		cpio --quiet -o -H newc -R 0:0) | gzip -1n >>"$WORK/initrd"
+	xl_pack_initrd "$run" "$WORK/initrd"
 }
-
-xen_cmdline() {
-	echo "console=com1 com1=115200,8n1 console_timestamps=none" \
-		"dom0_mem=768M,max:768M loglvl=warning guest_loglvl=warning" \
-		"bootscrub=off"
-}
-
-dom0_cmdline() {
-	local args="console=hvc0 earlyprintk=xen loglevel=4 panic=5 ${DOM0_APPEND:-}"
-	# Module command lines in QEMU's -initrd double their commas.
-	echo "${args//,/,,}"
-}
-
-# The ELF copy boots ~3 s faster: Xen need not decompress it (see mkdom0.sh).
-dom0_kernel() {
-	if [ -s "$DOM0_DIR/vmlinux" ]; then echo "$DOM0_DIR/vmlinux"; else echo "$DOM0_DIR/vmlinuz"; fi
-}
-
-start_qemu() {
-	T0=$EPOCHREALTIME
-	timeout -k 10 "$TIMEOUT" "$QEMU" -accel tcg -cpu qemu64,+svm,+npt \
-		-smp 2 -m 2048 -nodefaults -display none -nic none -no-reboot \
-		-monitor none -serial "file:$OUT.serial" \
-		-kernel "$XEN_ELF" -append "$(xen_cmdline)" \
-		-initrd "$(dom0_kernel) $(dom0_cmdline),$WORK/initrd" \
-		</dev/null >"$WORK/qemu.out" 2>&1 &
-	QEMU_PID=$!
-}
-
-elapsed() { awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
-
-# A copy of the serial log without the CRs that Xen's console adds.
-refresh() { { tr -d '\r' <"$OUT.serial" >"$WORK/serial.txt"; } 2>/dev/null || :; }
-seen() { grep -qs -- "$1" "$WORK/serial.txt"; }
 
 # Reports progress as the markers show up; returns QEMU's exit status.
 watch_run() {
-	local marks=("dom0: ready" "domU: created" "domU: first console output" "domU: ended" "domU: timeout")
-	local done_marks=() m i rc=0
-	while kill -0 "$QEMU_PID" 2>/dev/null; do
-		refresh
-		for i in "${!marks[@]}"; do
-			m=${marks[$i]}
-			[ -z "${done_marks[$i]:-}" ] || continue
-			if seen "$m"; then
-				done_marks[i]=1
-				note "$(elapsed) s: $(grep -m1 -- "$m" "$WORK/serial.txt")"
-			fi
-		done
-		sleep 0.5
-	done
-	wait "$QEMU_PID" || rc=$?
-	note "$(elapsed) s: QEMU exited ($rc)"
-	return "$rc"
+	xl_watch "dom0: ready" "domU: created" "domU: first console output" "domU: ended" \
+		"domU: timeout"
 }
 
 extract_console() {
 	awk '
 		/^==== domU console end ====$/ { inside = 0 }
 		inside && !/^\(XEN\) / { print }
-		/^==== domU console begin ====$/ { inside = 1 }' "$WORK/serial.txt" >"$OUT"
+		/^==== domU console begin ====$/ { inside = 1 }' "$XL_TEXT" >"$OUT"
 }
 
 verdict() {
-	local qrc=$1 line
-	seen "dom0: ready" || {
-		seen "Xen version" || fail "Xen did not boot (see $OUT.serial)"
-		line=$(grep -m1 "dom0: FAILED" "$WORK/serial.txt" || :)
-		fail "dom0 did not come up${line:+: ${line#dom0: FAILED: }} (see $OUT.serial)"
-	}
+	local qrc=$1 line trouble
+	trouble=$(xl_dom0_trouble)
+	[ -z "$trouble" ] || fail "$trouble (see $OUT.serial)"
 	seen "domU: dom0 setup failed" && fail "the dom0 setup script failed (see $OUT.serial)"
 	seen "domU: xl create failed" && {
-		line=$(grep -m1 -E '^(xc|libxl): error' "$WORK/serial.txt" || :)
+		line=$(grep -m1 -E '^(xc|libxl): error' "$XL_TEXT" || :)
 		fail "xl create failed${line:+: $line} (see $OUT.serial)"
 	}
 	seen "domU: created" || fail "domain was not created (see $OUT.serial)"
@@ -294,12 +233,12 @@ verdict() {
 	}
 	seen "==== domU console end ====" ||
 		fail "the guest console was not printed in full (see $OUT.serial)"
-	line=$(grep -m1 "domU: ended" "$WORK/serial.txt")
+	line=$(grep -m1 "domU: ended" "$XL_TEXT")
 	note "domain ${line#domU: }; guest console in $OUT ($(wc -l <"$OUT") lines)"
 }
 
 cleanup() {
-	[ -z "${QEMU_PID:-}" ] || kill "$QEMU_PID" 2>/dev/null || true
+	xl_kill_qemu
 	[ -z "$WORK" ] || rm -rf "$WORK"
 }
 
@@ -307,16 +246,16 @@ main() {
 	local qrc=0
 	parse_args "$@"
 	check_env
-	mkdir -p "$(dirname "$OUT")" "$BUILD"
+	mkdir -p "$(dirname "$OUT")" "$XL_BUILD"
 	rm -f "$OUT" "$OUT.serial"
-	WORK=$(mktemp -d "$BUILD/xl-domu.XXXXXX")
+	WORK=$(mktemp -d "$XL_BUILD/xl-domu.XXXXXX")
 	trap cleanup EXIT
+	XL_SERIAL=$OUT.serial XL_TEXT=$WORK/serial.txt
 	make_initrd
-	start_qemu
+	xl_start_qemu "$TIMEOUT" "$OUT.serial" "$WORK/initrd" "$WORK/qemu.out"
 	watch_run || qrc=$?
-	QEMU_PID=
 	[ -s "$OUT.serial" ] || fail "QEMU wrote no serial output: $(head -c 300 "$WORK/qemu.out")"
-	refresh
+	xl_refresh
 	extract_console
 	verdict "$qrc"
 }

@@ -1,0 +1,108 @@
+# shellcheck shell=bash
+# Sourced by tests/vm/xl-domu.sh and tests/vm/xl-session.sh: the host side
+# they share.  Both boot Debian's Xen in QEMU (TCG, no KVM here) with the
+# Linux dom0 of tools/dom0/mkdom0.sh, hand the dom0 one extra cpio with the
+# guest and a /scenario.sh (the kernel unpacks concatenated archives), and
+# read what the scenario prints on dom0's console, which is Xen's serial
+# port and so QEMU's serial log.  A sourcing script sets ROOT and defines
+# note, die and fail (its messages carry its own name).
+
+XL_BUILD=$ROOT/build
+DOM0_DIR=$XL_BUILD/dom0
+XEN_ELF=$XL_BUILD/xen.elf
+QEMU=${QEMU:-qemu-system-x86_64}
+QEMU_PID=
+T0=
+
+# The tools, Xen as an ELF and the dom0 image; exits 2 when one is missing.
+xl_check_host() {
+	local t
+	for t in "$QEMU" timeout cpio gzip; do
+		command -v "$t" >/dev/null || die "$t not found (Debian: qemu-system-x86, coreutils, cpio, gzip)"
+	done
+	[[ $ROOT != *[\ ,]* ]] || die "the tree's path may not contain spaces or commas: $ROOT"
+	"$ROOT/tools/xen-elf.sh" "$XEN_ELF" || exit 2
+	"$ROOT/tools/dom0/mkdom0.sh" "$DOM0_DIR" || exit 2
+}
+
+# The dom0 initramfs plus one archive of RUNDIR (guest/, scenario.sh).
+xl_pack_initrd() { # RUNDIR OUT
+	local run=$1 out=$2
+	cp "$DOM0_DIR/dom0.cpio.gz" "$out"
+	(cd "$run" && find . -mindepth 1 | LC_ALL=C sort |
+		cpio --quiet -o -H newc -R 0:0) | gzip -1n >>"$out"
+}
+
+xen_cmdline() {
+	echo "console=com1 com1=115200,8n1 console_timestamps=none" \
+		"dom0_mem=768M,max:768M loglvl=warning guest_loglvl=warning" \
+		"bootscrub=off"
+}
+
+dom0_cmdline() {
+	local args="console=hvc0 earlyprintk=xen loglevel=4 panic=5 ${DOM0_APPEND:-}"
+	# Module command lines in QEMU's -initrd double their commas.
+	echo "${args//,/,,}"
+}
+
+# The ELF copy boots ~3 s faster: Xen need not decompress it (see mkdom0.sh).
+dom0_kernel() {
+	if [ -s "$DOM0_DIR/vmlinux" ]; then echo "$DOM0_DIR/vmlinux"; else echo "$DOM0_DIR/vmlinuz"; fi
+}
+
+# Starts QEMU in the background (QEMU_PID), its serial port in SERIAL.
+xl_start_qemu() { # TIMEOUT SERIAL INITRD QEMU-OUT
+	local timeout=$1 serial=$2 initrd=$3 qout=$4
+	T0=$EPOCHREALTIME
+	timeout -k 10 "$timeout" "$QEMU" -accel tcg -cpu qemu64,+svm,+npt \
+		-smp 2 -m 2048 -nodefaults -display none -nic none -no-reboot \
+		-monitor none -serial "file:$serial" \
+		-kernel "$XEN_ELF" -append "$(xen_cmdline)" \
+		-initrd "$(dom0_kernel) $(dom0_cmdline),$initrd" \
+		</dev/null >"$qout" 2>&1 &
+	QEMU_PID=$!
+}
+
+elapsed() { awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
+
+# XL_TEXT is a copy of the serial log without the CRs that Xen's console
+# adds; grep reads files, never a pipe that it could cut short.
+XL_SERIAL=
+XL_TEXT=
+xl_refresh() { { tr -d '\r' <"$XL_SERIAL" >"$XL_TEXT"; } 2>/dev/null || :; }
+seen() { grep -qs -- "$1" "$XL_TEXT"; }
+
+# Reports each marker (a fixed string) the first time it shows up, until
+# QEMU exits; returns QEMU's exit status.
+xl_watch() { # MARKER...
+	local marks=("$@") done_marks=() i rc=0
+	while kill -0 "$QEMU_PID" 2>/dev/null; do
+		xl_refresh
+		for i in "${!marks[@]}"; do
+			[ -z "${done_marks[$i]:-}" ] || continue
+			if seen "${marks[$i]}"; then
+				done_marks[i]=1
+				note "$(elapsed) s: $(grep -m1 -- "${marks[$i]}" "$XL_TEXT")"
+			fi
+		done
+		sleep 0.5
+	done
+	wait "$QEMU_PID" || rc=$?
+	QEMU_PID=
+	note "$(elapsed) s: QEMU exited ($rc)"
+	return "$rc"
+}
+
+# Why dom0 never reached its scenario, or nothing when it did.
+xl_dom0_trouble() {
+	local line
+	seen "dom0: ready" && return 0
+	seen "Xen version" || { echo "Xen did not boot"; return 0; }
+	line=$(grep -m1 "dom0: FAILED" "$XL_TEXT" || :)
+	echo "dom0 did not come up${line:+: ${line#dom0: FAILED: }}"
+}
+
+xl_kill_qemu() {
+	[ -z "$QEMU_PID" ] || kill "$QEMU_PID" 2>/dev/null || true
+	QEMU_PID=
+}

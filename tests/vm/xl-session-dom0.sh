@@ -1,0 +1,386 @@
+#!/bin/sh
+# The dom0 half of tests/vm/xl-session.sh, run by tools/dom0/init as
+# /scenario.sh (busybox sh).  It uses a domU the way a person at the host
+# does: xl create, type into its console, xl list, xl reboot, xl shutdown.
+#
+# Typing goes where `xl console` sends it: the pty xenconsoled made for the
+# domain, named in xenstore (/local/domain/<domid>/console/tty).  Answers
+# are read from xenconsoled's log of the guest console, which holds
+# everything the guest printed, in order, across reboots.  Each step ends
+# with one line
+#     session: step NAME: ok (DETAIL)  |  session: step NAME: FAILED: WHY
+# and every wait is bounded, by its own limit and by the run's deadline.
+# Between "==== session begin/end ====" the host harness copies it all.
+
+# shellcheck shell=dash disable=SC1091
+set -u
+. /guest/params # NAME MEMORY DEADLINE
+LOG=/var/log/xen/console/guest-$NAME.log
+XL_LOG=/var/log/xen/xl-$NAME.log
+PROMPT='amphi> '
+# How long xl reboot and xl shutdown -w may take: the guest takes a request
+# in well under a second; xl itself would wait a minute for it.
+XL_WAIT=20
+BANNER='), entered through '
+STEPS='create commands list reboot shutdown'
+failed=''
+DOMID=''
+TTY=''
+PTY_READER=''
+
+# Time is dom0's uptime in centiseconds, read without a fork: the wait
+# loops run often, and every process costs under this emulation.  (dom0 has
+# been up for seconds by now, so the integer part has no leading zero.)
+clock() {
+	read -r CLOCK _ </proc/uptime
+	CLOCK=${CLOCK%.*}${CLOCK#*.}
+}
+# Seconds since a clock reading, to a tenth.
+since() { # CLOCK-THEN
+	clock
+	echo "$(((CLOCK - $1) / 100)).$(((CLOCK - $1) % 100 / 10))"
+}
+
+# Runs COMMAND until it succeeds, for at most LIMIT seconds and never past
+# the run's deadline; $late says when the deadline ended a wait.
+late=''
+poll() { # LIMIT COMMAND...
+	local end limit=$1 capped=''
+	shift
+	clock
+	end=$((CLOCK + limit * 100))
+	if [ "$end" -ge $((DEADLINE * 100)) ]; then
+		end=$((DEADLINE * 100))
+		capped=1
+	fi
+	while ! "$@"; do
+		clock
+		if [ "$CLOCK" -ge "$end" ]; then
+			late=$capped
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# LIMIT, or the seconds left before the deadline if fewer (at least 1): for
+# waits that poll() does not run, like xl's own.
+budget() { # LIMIT
+	local left
+	clock
+	left=$((DEADLINE - CLOCK / 100))
+	[ "$left" -ge 1 ] || left=1
+	if [ "$1" -lt "$left" ]; then echo "$1"; else echo "$left"; fi
+}
+
+ok() { echo "session: step $1: ok${2:+ ($2)}"; }
+bad() {
+	echo "session: step $1: FAILED: $2${late:+ (cut short: the run was out of time)}"
+	failed="$failed $1"
+	late=''
+}
+# Prints a file's lines, each after a prefix, for the record.
+show() { sed "s/^/$1: /" "$2"; }
+
+# The guest's lines end in CR LF.  The checks below look for text within
+# lines, so only what is shown drops the CRs.
+log_size() { if [ -f "$LOG" ]; then stat -c %s "$LOG"; else echo 0; fi; }
+# The console text written after byte OFFSET, into /tmp/after.
+log_after() { tail -c +"$(($1 + 1))" "$LOG" >/tmp/after 2>/dev/null; }
+last_line() { tail -c +"$(($1 + 1))" "$LOG" 2>/dev/null | tr -d '\r' | grep -v '^$' | tail -n 1; }
+
+# Does the console, after OFFSET, hold TEXT?
+has_text() { # OFFSET TEXT
+	log_after "$1"
+	grep -qF -- "$2" /tmp/after
+}
+
+# Does the console, after OFFSET, show a boot: the banner, then the prompt?
+has_boot() { # OFFSET
+	log_after "$1"
+	awk -v b="$BANNER" -v p="$PROMPT" 'index($0, b) { up = 1 } up && index($0, p) { ok = 1 }
+		END { exit !ok }' /tmp/after
+}
+
+xs() { xenstore-read "$1" 2>/dev/null || echo '(none)'; }
+
+# Opens the domain's console pty as fd 3 and drains what the guest prints
+# there into /tmp/pty.DOMID, as `xl console` would read it.
+read_tty() { TTY=$(xenstore-read "$1" 2>/dev/null) && [ -n "$TTY" ]; }
+
+console_open() { # DOMID
+	local path=/local/domain/$1/console/tty
+	poll 10 read_tty "$path" || { why="no $path in xenstore after 10 s"; return 1; }
+	# A failed redirection on exec would end this shell: try it first.
+	if ! (: <>"$TTY") 2>/dev/null; then
+		why="cannot open the console pty $TTY"
+		return 1
+	fi
+	exec 3<>"$TTY"
+	cat <&3 >"/tmp/pty.$1" 2>/dev/null &
+	PTY_READER=$!
+	echo "session: domain $1's console is $TTY"
+}
+
+console_close() {
+	exec 3>&-
+	[ -z "$PTY_READER" ] || kill "$PTY_READER" 2>/dev/null
+	PTY_READER=''
+}
+
+# Prints the answer in /tmp/after between markers, and puts what was wrong
+# with it, if anything, in /tmp/why.  Line 1 is the shell's echo of what
+# was typed; the answer ends at the next prompt.  One awk does it all: in
+# this emulated PV dom0 every process started costs a good part of a second.
+answer() { # CMD WHY-SO-FAR SECONDS
+	awk -v cmd="$1" -v why="$2" -v took="$3" -v p="$PROMPT" '
+		{ sub(/\r$/, "") }
+		NR == 1 { echoed = $0; next }
+		done { next }
+		index($0, p) == 1 { done = 1; next }
+		{ ans[++n] = $0 }
+		index($0, "no such command") { nosuch = 1 }
+		index($0, word ": failed") == 1 { failed = 1 }
+		BEGIN { word = cmd; sub(/ .*/, "", word) }
+		END {
+			print "==== command begin: " cmd " ===="
+			for (i = 1; i <= n; i++)
+				print ans[i]
+			if (why == "" && echoed != cmd)
+				why = "typed \047" cmd "\047, the shell echoed \047" echoed "\047"
+			else if (why == "" && nosuch)
+				why = "no such command"
+			else if (why == "" && failed)
+				why = "the command failed"
+			if (why == "")
+				print "==== command end: ok (" n + 0 " lines in " took " s) ===="
+			else
+				print "==== command end: FAILED: " why " ===="
+			print why >"/tmp/why"
+		}' /tmp/after
+}
+
+# Types one command into the console and waits for the next prompt; on
+# failure returns 1 with $why set.
+type_command() { # CMD LIMIT
+	local off t0
+	off=$(log_size)
+	clock
+	t0=$CLOCK
+	why=''
+	printf '%s\r' "$1" >&3 || { why="cannot write to the console pty $TTY"; return 1; }
+	poll "$2" has_text "$off" "$PROMPT" || why="no prompt within $2 s after typing it"
+	echo "the answer could not be read" >/tmp/why
+	answer "$1" "$why" "$(since "$t0")"
+	read -r why </tmp/why
+	[ -z "$why" ]
+}
+
+# The first error xl (or libxc under it) printed, else its last line.
+first_error() { awk '/^(xc|libxl): error/ { print; found = 1; exit } { last = $0 }
+	END { if (!found) print last }' "$1"; }
+
+step_create() {
+	local t0
+	echo "==== xl config ===="
+	cat /guest/domu.cfg
+	clock
+	t0=$CLOCK
+	if ! xl create /guest/domu.cfg >/tmp/xl-create 2>&1; then
+		show "xl create" /tmp/xl-create
+		bad create "xl create failed: $(first_error /tmp/xl-create)"
+		return 1
+	fi
+	show "xl create" /tmp/xl-create
+	DOMID=$(xl domid "$NAME" 2>/dev/null)
+	if ! poll 60 has_boot 0; then
+		bad create "domain ${DOMID:-?}: no banner and prompt within 60 s (last console line: '$(last_line 0)')"
+		return 1
+	fi
+	if ! console_open "$DOMID"; then
+		bad create "$why"
+		return 1
+	fi
+	ok create "domid $DOMID, prompt $(since "$t0") s after xl create"
+}
+
+step_commands() {
+	local cmd n=0 errs=''
+	# The list comes in on fd 4, so nothing in the loop can eat it.
+	while read -r cmd <&4; do
+		[ -n "$cmd" ] || continue
+		n=$((n + 1))
+		type_command "$cmd" 15 || errs="$errs${errs:+; }'$cmd': $why"
+	done 4</guest/commands
+	if ! grep -qF "$PROMPT" "/tmp/pty.$DOMID" 2>/dev/null; then
+		errs="$errs${errs:+; }the pty $TTY carried no prompt"
+	fi
+	if [ -n "$errs" ]; then
+		bad commands "$errs"
+		return 1
+	fi
+	ok commands "$n answered, the pty showed them too ($(stat -c %s "/tmp/pty.$DOMID") bytes)"
+}
+
+step_list() {
+	local mem
+	xl list "$NAME" >/tmp/xl-list 2>&1
+	show "xl list" /tmp/xl-list
+	mem=$(awk 'NR == 2 { print $3 }' /tmp/xl-list)
+	if [ "$mem" != "$MEMORY" ]; then
+		bad list "xl list shows memory '${mem:-none}' MiB, the config gave $MEMORY"
+		return 1
+	fi
+	ok list "memory $mem"
+}
+
+# xl's own words about a control request, if they say it could not be sent.
+xl_refused() { grep -iE 'not support|fallback|not available|PV control' "$1" | head -n 1; }
+
+# Does $NAME have a domain id other than OLD?  Sets $new.
+new_domid() { # OLD
+	new=$(xl domid "$NAME" 2>/dev/null) && [ -n "$new" ] && [ "$new" != "$1" ]
+}
+
+# Why a domain did not act on a control/shutdown request, from the store:
+# a guest takes a request by clearing the key.
+control_state() { # DOMID
+	local dir=/local/domain/$1/control req
+	req=$(xs "$dir/shutdown")
+	case $req in
+	'' | '(none)') printf 'the guest took the request but did not go down' ;;
+	*) printf "the guest did not take the request: control/shutdown is still '%s'" "$req" ;;
+	esac
+	echo "; feature-poweroff '$(xs "$dir/feature-poweroff")', feature-reboot '$(xs "$dir/feature-reboot")'"
+}
+
+step_reboot() {
+	local old=$DOMID off t0 took rc=0 refused new limit
+	off=$(log_size)
+	clock
+	t0=$CLOCK
+	limit=$(budget "$XL_WAIT")
+	timeout "$limit" xl reboot "$NAME" >/tmp/xl-reboot 2>&1 || rc=$?
+	show "xl reboot" /tmp/xl-reboot
+	refused=$(xl_refused /tmp/xl-reboot)
+	[ -z "$refused" ] || { bad reboot "xl: $refused"; return 1; }
+	case $rc in
+	0) ;;
+	124 | 143)
+		# xl waits for the guest to take the request (to clear the key).
+		bad reboot "xl reboot did not return within $limit s: $(control_state "$old")"
+		return 1 ;;
+	*)
+		bad reboot "xl reboot exited $rc: $(tail -n 1 /tmp/xl-reboot)"
+		return 1 ;;
+	esac
+	if ! poll 40 new_domid "$old"; then
+		bad reboot "domain $old was not restarted within 40 s: $(control_state "$old")"
+		return 1
+	fi
+	console_close
+	DOMID=$new
+	if ! poll 60 has_boot "$off"; then
+		bad reboot "new domain $new: no banner and prompt within 60 s (last console line: '$(last_line "$off")')"
+		return 1
+	fi
+	took=$(since "$t0")
+	if ! grep -q "Domain $old has shut down, reason code 1 " "$XL_LOG"; then
+		bad reboot "xl's log does not say domain $old shut down to reboot (reason code 1)"
+		return 1
+	fi
+	console_open "$new" || { bad reboot "$why"; return 1; }
+	type_command info 15 || { bad reboot "the new boot's console: 'info': $why"; return 1; }
+	ok reboot "domid $old -> $new, banner and prompt again $took s after xl reboot, 'info' answered"
+}
+
+# Has $NAME left xl list?
+gone() { ! xl domid "$NAME" >/dev/null 2>&1; }
+
+step_shutdown() {
+	local off rc=0 refused said limit
+	off=$(log_size)
+	limit=$(budget "$XL_WAIT")
+	timeout "$limit" xl shutdown -w "$NAME" >/tmp/xl-shutdown 2>&1 || rc=$?
+	show "xl shutdown" /tmp/xl-shutdown
+	refused=$(xl_refused /tmp/xl-shutdown)
+	[ -z "$refused" ] || { bad shutdown "xl: $refused"; return 1; }
+	case $rc in
+	0) ;;
+	124 | 143)
+		bad shutdown "xl shutdown -w did not return within $limit s: $(control_state "$DOMID")"
+		return 1 ;;
+	*)
+		bad shutdown "xl shutdown exited $rc: $(tail -n 1 /tmp/xl-shutdown)"
+		return 1 ;;
+	esac
+	said=$(grep -m1 -E "Domain $DOMID has been (shut down|destroyed)" /tmp/xl-shutdown)
+	# The xl that created the domain watches it and acts on the reason it
+	# went down: its log is the record of a clean power off.  (xl shutdown
+	# -w may see the domain already destroyed by that xl, after the fact.)
+	if ! grep -q "Domain $DOMID has shut down, reason code 0 " "$XL_LOG"; then
+		bad shutdown "xl's log does not say domain $DOMID shut down with reason code 0 (poweroff)${said:+; xl shutdown -w said: $said}"
+		return 1
+	fi
+	poll 15 gone || { bad shutdown "domain $DOMID still in xl list 15 s after it shut down"; return 1; }
+	ok shutdown "xl: domain $DOMID shut down, reason code 0 (poweroff); xl shutdown -w: '${said:-nothing}'; gone from xl list; the guest's last line: '$(last_line "$off")'"
+	DOMID=''
+}
+
+# Marks the steps after a failed one that cannot run without it.
+skip_rest() { # REASON STEP...
+	local why=$1 s
+	shift
+	for s in "$@"; do bad "$s" "not run: $why"; done
+}
+
+cleanup() {
+	console_close
+	if xl domid "$NAME" >/dev/null 2>&1; then
+		echo "session: destroying the domain left over"
+		xl destroy "$NAME" 2>/dev/null
+		poll 10 gone || echo "session: the domain is still there after xl destroy"
+	fi
+}
+
+dump() {
+	echo "==== domU console begin ===="
+	if [ -f "$LOG" ]; then
+		tr -d '\r' <"$LOG"
+		[ -z "$(tail -c 1 "$LOG")" ] || echo
+	fi
+	echo "==== domU console end ===="
+	echo "==== xl log begin ===="
+	cat "$XL_LOG" 2>/dev/null
+	echo "==== xl log end ===="
+}
+
+main() {
+	echo "==== session begin ===="
+	echo "session: steps: $STEPS"
+	if step_create; then
+		step_commands
+		step_list
+		step_reboot
+		# Even after a failed reboot there may be a domain to shut down.
+		DOMID=$(xl domid "$NAME" 2>/dev/null)
+		if [ -n "$DOMID" ]; then
+			step_shutdown
+		else
+			skip_rest "no domain left to shut down" shutdown
+		fi
+	else
+		skip_rest "the domain did not come up" commands list reboot shutdown
+	fi
+	cleanup
+	dump
+	if [ -n "$failed" ]; then
+		echo "session: result: FAILED:$failed"
+	else
+		echo "session: result: ok"
+	fi
+	echo "==== session end ===="
+	[ -z "$failed" ]
+}
+
+main

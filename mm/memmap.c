@@ -34,18 +34,27 @@ static void put_entry(struct memmap *m, uint64_t base, uint64_t len, uint32_t ty
 	m->n++;
 }
 
-int memmap_add(struct memmap *m, uint64_t base, uint64_t len, uint32_t type)
+/* The checks memmap_add and memmap_mark share: 1 for an entry to drop,
+ * -1 for one kept as reserved because its type is unknown, else 0. */
+static int check_entry(struct memmap *m, uint64_t base, uint64_t len, uint32_t *type)
 {
-	int ret = 0;
-
 	if (!range_valid(base, len)) {
 		m->dropped++;
+		return 1;
+	}
+	if (!type_known(*type)) {
+		*type = MEMMAP_RESERVED;
 		return -1;
 	}
-	if (!type_known(type)) {
-		type = MEMMAP_RESERVED;
-		ret = -1;
-	}
+	return 0;
+}
+
+int memmap_add(struct memmap *m, uint64_t base, uint64_t len, uint32_t type)
+{
+	int ret = check_entry(m, base, len, &type);
+
+	if (ret > 0)
+		return -1;
 	/* A full table may still have mergeable or overlapping entries;
 	 * sanitizing early changes nothing the final sanitize would not. */
 	if (m->n == MEMMAP_MAX)
@@ -201,16 +210,10 @@ static void cut_hole(struct memmap *m, uint64_t lo, uint64_t hi)
 
 int memmap_mark(struct memmap *m, uint64_t base, uint64_t len, uint32_t type)
 {
-	int ret = 0;
+	int ret = check_entry(m, base, len, &type);
 
-	if (!range_valid(base, len)) {
-		m->dropped++;
+	if (ret > 0)
 		return -1;
-	}
-	if (!type_known(type)) {
-		type = MEMMAP_RESERVED;
-		ret = -1;
-	}
 	memmap_sanitize(m);
 	if (count_after_cut(m, base, base + len) + 1 > MEMMAP_MAX) {
 		m->dropped++;

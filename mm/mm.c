@@ -40,6 +40,25 @@ int mm_frame_free(uint64_t pfn)
 	return rc;
 }
 
+void *mm_page_alloc(void)
+{
+	int64_t pfn = mm_frame_alloc();
+
+	if (pfn < 0)
+		return NULL;
+	uint64_t pa = (uint64_t)pfn << PAGE_SHIFT;
+	if (!mm_is_mapped(pa, PAGE_SIZE)) {
+		mm_frame_free((uint64_t)pfn);
+		return NULL;
+	}
+	return (void *)(uintptr_t)pa;
+}
+
+void mm_page_free(void *page)
+{
+	mm_frame_free((uintptr_t)page >> PAGE_SHIFT);
+}
+
 bool mm_is_mapped(uint64_t pa, uint64_t len)
 {
 	return pa + len >= pa && pa + len <= mapped_limit;

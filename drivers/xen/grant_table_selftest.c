@@ -34,29 +34,6 @@ static enum selftest_result need_gnttab(struct selftest_ctx *ctx)
 	return SELFTEST_SUCCESS;
 }
 
-static void page_free(void *p)
-{
-	unsigned long flags = local_irq_save();
-	mm_frame_free((uintptr_t)p >> PAGE_SHIFT);
-	local_irq_restore(flags);
-}
-
-static void *page_alloc(void)
-{
-	unsigned long flags = local_irq_save();
-	int64_t pfn = mm_frame_alloc();
-	local_irq_restore(flags);
-
-	if (pfn < 0)
-		return NULL;
-	void *p = (void *)(uintptr_t)((uint64_t)pfn << PAGE_SHIFT);
-	if (!mm_is_mapped((uint64_t)pfn << PAGE_SHIFT, PAGE_SIZE)) {
-		page_free(p);
-		return NULL;
-	}
-	return p;
-}
-
 static bool frame_free_now(const void *p)
 {
 	return frame_is_free(&frames, (uintptr_t)p >> PAGE_SHIFT);
@@ -92,7 +69,7 @@ SELFTEST(gnttab_grant_end)
 
 	if (r != SELFTEST_SUCCESS)
 		return r;
-	if (!(page = page_alloc()))
+	if (!(page = mm_page_alloc()))
 		return selftest_error(ctx, "no free frame");
 	frame = gnttab_frame_of(page);
 	rw = gnttab_grant_access(0, page, false);
@@ -104,7 +81,7 @@ SELFTEST(gnttab_grant_end)
 	int end_ro = ro >= 0 ? gnttab_end_access(ro) : 0;
 	reserved = gnttab_end_access(GNTTAB_RESERVED_XENSTORE);
 	beyond = gnttab_end_access(gnttab_nr_frames() * GNTTAB_ENTRIES_PER_FRAME);
-	page_free(page);
+	mm_page_free(page);
 	if (r != SELFTEST_SUCCESS)
 		return r;
 	if (end_rw || end_ro || !cleared)
@@ -132,14 +109,14 @@ SELFTEST(gnttab_reuse)
 
 	if (r != SELFTEST_SUCCESS)
 		return r;
-	if (!(page = page_alloc()))
+	if (!(page = mm_page_alloc()))
 		return selftest_error(ctx, "no free frame");
 	free0 = gnttab_free_count();
 	a = gnttab_grant_access(0, page, true);
 	end_a = a >= 0 ? gnttab_end_access(a) : a;
 	b = gnttab_grant_access(0, page, true);
 	end_b = b >= 0 ? gnttab_end_access(b) : b;
-	page_free(page);
+	mm_page_free(page);
 	if (a < 0 || b < 0 || end_a || end_b)
 		return selftest_fail(ctx, "grant/end gave %d/%d then %d/%d", a, end_a, b, end_b);
 	if (a != b)
@@ -192,11 +169,11 @@ SELFTEST(gnttab_grow)
 	free0 = gnttab_free_count();
 	n = free0 + GROW_EXTRA;
 	refs = kmalloc(n * sizeof(*refs));
-	page = page_alloc();
+	page = mm_page_alloc();
 	if (!refs || !page) {
 		kfree(refs);
 		if (page)
-			page_free(page);
+			mm_page_free(page);
 		return selftest_error(ctx, "no memory for %u refs and a page", n);
 	}
 	uint64_t frame = gnttab_frame_of(page);
@@ -209,7 +186,7 @@ SELFTEST(gnttab_grow)
 	bad_ends = end_many(refs, got);
 	unsigned free1 = gnttab_free_count();
 	kfree(refs);
-	page_free(page);
+	mm_page_free(page);
 	if (got != n)
 		return selftest_fail(ctx, "only %u of %u grants (%d) with %u of %u frames", got, n,
 				     err, nr1, gnttab_max_frames());

@@ -41,29 +41,6 @@ static enum selftest_result need_self_grants(struct selftest_ctx *ctx, int *domi
 	return SELFTEST_SUCCESS;
 }
 
-static void page_free(void *p)
-{
-	unsigned long flags = local_irq_save();
-	mm_frame_free((uintptr_t)p >> PAGE_SHIFT);
-	local_irq_restore(flags);
-}
-
-static void *page_alloc(void)
-{
-	unsigned long flags = local_irq_save();
-	int64_t pfn = mm_frame_alloc();
-	local_irq_restore(flags);
-
-	if (pfn < 0)
-		return NULL;
-	void *p = (void *)(uintptr_t)((uint64_t)pfn << PAGE_SHIFT);
-	if (!mm_is_mapped((uint64_t)pfn << PAGE_SHIFT, PAGE_SIZE)) {
-		page_free(p);
-		return NULL;
-	}
-	return p;
-}
-
 /* One GNTTABOP_copy of a whole page: its status, or the hypercall's error. */
 static int copy_page(struct gnttab_copy_ptr src, struct gnttab_copy_ptr dst, uint16_t flags)
 {
@@ -121,7 +98,7 @@ SELFTEST(gnttab_copy)
 
 	if (r != SELFTEST_SUCCESS)
 		return r;
-	void *src = page_alloc(), *dst = page_alloc();
+	void *src = mm_page_alloc(), *dst = mm_page_alloc();
 	if (src && dst) {
 		ro = gnttab_grant_access((uint16_t)domid, src, true);
 		rw = gnttab_grant_access((uint16_t)domid, dst, false);
@@ -135,9 +112,9 @@ SELFTEST(gnttab_copy)
 	int end_ro = ro >= 0 ? gnttab_end_access(ro) : 0;
 	int end_rw = rw >= 0 ? gnttab_end_access(rw) : 0;
 	if (src)
-		page_free(src);
+		mm_page_free(src);
 	if (dst)
-		page_free(dst);
+		mm_page_free(dst);
 	if (r != SELFTEST_SUCCESS)
 		return r;
 	if (end_ro || end_rw)
@@ -231,7 +208,7 @@ SELFTEST(gnttab_in_use)
 		return selftest_skip(ctx, "PVH: mapping our own grant would move the page away "
 					  "from its guest frame, so no grant can be held in use "
 					  "without a backend");
-	void *page = page_alloc();
+	void *page = mm_page_alloc();
 	if (!page)
 		return selftest_error(ctx, "no free frame");
 	unsigned deferred0 = gnttab_deferred_count();
@@ -239,7 +216,7 @@ SELFTEST(gnttab_in_use)
 	if (ref < 0 || (rc = map_own_grant(ref, domid, &handle)) != GNTST_okay) {
 		if (ref >= 0)
 			gnttab_end_access(ref);
-		page_free(page);
+		mm_page_free(page);
 		return selftest_error(ctx, "grant %d of our own page could not be mapped (%d)", ref,
 				      ref < 0 ? ref : rc);
 	}

@@ -15,6 +15,10 @@ void mm_set_mapped_limit(uint64_t limit);
  * thread and from interrupt handlers: the allocator is shared by all. */
 int64_t mm_frame_alloc(void);
 int mm_frame_free(uint64_t pfn);
+/* One page of RAM the kernel can use at once (mapped, not zeroed): its
+ * address, or NULL.  mm_page_free gives it back. */
+void *mm_page_alloc(void);
+void mm_page_free(void *page);
 /* Is [pa, pa+len) mapped at the same virtual address? */
 bool mm_is_mapped(uint64_t pa, uint64_t len);
 /* Maps device memory (uncached) and returns its virtual address; NULL

@@ -61,16 +61,10 @@ pteval_t *pgtable_root(void)
 /* A zeroed, mapped frame, not yet announced as a table. */
 static pteval_t *table_frame(void)
 {
-	int64_t pfn = mm_frame_alloc();
+	pteval_t *t = mm_page_alloc();
 
-	if (pfn < 0)
-		return NULL;
-	if (!mm_is_mapped((uint64_t)pfn << PAGE_SHIFT, PAGE_SIZE)) {
-		mm_frame_free((uint64_t)pfn);
-		return NULL;
-	}
-	pteval_t *t = (pteval_t *)(uintptr_t)((uint64_t)pfn << PAGE_SHIFT);
-	memset(t, 0, PAGE_SIZE);
+	if (t)
+		memset(t, 0, PAGE_SIZE);
 	return t;
 }
 

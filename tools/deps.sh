@@ -8,7 +8,7 @@ set -euo pipefail
 build=(gcc make binutils libxen-dev)
 run=(qemu-system-x86)
 test=(clang libcmocka-dev grub-pc-bin grub-common xorriso mtools
-      xen-hypervisor-4.17-amd64 xen-utils-4.17 linux-image-amd64 busybox-static cpio)
+      xen-hypervisor-4.17-amd64 xen-utils-4.17 linux-image-amd64 busybox-static cpio xz-utils)
 
 want=("${build[@]}")
 case "${1:-all}" in

@@ -1,0 +1,134 @@
+# shellcheck shell=bash
+# Block frontend scenarios for tests/vm/run, which sources this file: an
+# Amphi domU gets two disks that dom0 made (loop devices on image files),
+# against Linux's blkback.  dom0 fills the first MiB of each with the
+# pattern of blkdev_pattern_fill() (seed 0x00d0d0d0); the guest's
+# selftests read it, write their own seed (0x0a3f1e5d) over 512 KiB at
+# 2 MiB on xvda (and xvdb when there is one), and see writes to the
+# read-only xvdc refused.  When the guest says it waits for a resize, dom0
+# grows xvda's image to 32 MiB online.  Once the domain has shut down, a
+# checker left running in dom0 compares the images with what the guest
+# should have written, and that xvdc's image did not change, and prints
+# "blk-check:" lines this scenario requires.  The guest's word alone is
+# not enough: a frontend that only read back its own cache would pass.
+#
+# Uses from tests/vm/run: ROOT, ELF, why, log_has, check_selftests.
+
+BLK_TESTS=blkfront_names,blkfront_rw,blkfront_ro,blkfront_resize
+# phy: on loop devices dom0 sets up itself, and only two disks: on a
+# loaded emulated host the block hotplug scripts, which run one after
+# another, hit libxl's hotplug timeout with three (file: or phy:).
+BLK_DISKS="disk = [ 'phy:/dev/loop4,xvda,w', 'phy:/dev/loop6,xvdc,r' ]"
+
+# The dom0 side (busybox sh, cwd /guest): images, then the checker.
+blk_dom0_script() {
+	cat <<'EOF_SETUP'
+#!/bin/sh
+. /guest/params
+DOM0_SEED=13684944   # 0x00d0d0d0
+GUEST_SEED=171908701 # 0x0a3f1e5d
+# 512-byte units FIRST.. of the pattern, COUNT of them, on stdout.
+pattern() { # SEED FIRST COUNT
+	awk -v seed="$1" -v first="$2" -v n="$3" 'BEGIN {
+		for (u = first; u < first + n; u++)
+			for (k = 0; k < 16; k++)
+				printf "amphi %08x %014x %x\n", seed, u, k
+	}'
+}
+pattern $DOM0_SEED 0 2048 >dom0.bin
+pattern $GUEST_SEED 4096 1024 >guest.bin
+[ "$(wc -c <dom0.bin)" = 1048576 ] || { echo "blk-setup: awk made a bad pattern"; exit 1; }
+for img in a ro; do
+	dd if=/dev/zero of=$img.img bs=1M count=16 2>/dev/null || exit 1
+	dd if=dom0.bin of=$img.img conv=notrunc 2>/dev/null || exit 1
+done
+md5sum ro.img >ro.md5
+losetup /dev/loop4 a.img && losetup -r /dev/loop6 ro.img || {
+	echo "blk-setup: cannot set up /dev/loop4 and /dev/loop6"
+	exit 1
+}
+echo "blk-setup: two 16 MiB images ready"
+
+state() { xl list -v "$NAME" 2>/dev/null | awk 'NR == 2 { print $5 }'; }
+check() {
+	for img in a; do
+		if dd if=$img.img bs=512 skip=4096 count=1024 2>/dev/null | cmp -s - guest.bin; then
+			echo "blk-check: $img.img holds the guest's pattern"
+		else
+			echo "blk-check: FAIL: $img.img lacks the guest's pattern"
+		fi
+		dd if=$img.img bs=512 count=2048 2>/dev/null | cmp -s - dom0.bin ||
+			echo "blk-check: FAIL: $img.img lost dom0's pattern"
+	done
+	if md5sum -c ro.md5 >/dev/null 2>&1; then
+		echo "blk-check: ro.img unchanged"
+	else
+		echo "blk-check: FAIL: ro.img was written"
+	fi
+}
+# Waits (bounded) for the guest's first console output, then for the
+# domain to shut down or vanish.  Until then it only tests a file: an "xl"
+# run every few tenths of a second starves the block hotplug scripts that
+# "xl create" waits for on this emulated machine.
+watch() {
+	n=0
+	while [ ! -s /var/log/xen/console/guest-$NAME.log ]; do
+		n=$((n + 1)); [ $n -lt 300 ] || { echo "blk-check: FAIL: the guest never spoke"; return; }
+		sleep 1
+	done
+	n=0
+	while :; do
+		case $(state) in
+		"" | *s* | *c*) break ;;
+		esac
+		n=$((n + 1)); [ $n -lt 300 ] || { echo "blk-check: FAIL: domain never ended"; return; }
+		sleep 1
+	done
+	check
+}
+# Grows a.img once the resize selftest asks, as an administrator would:
+# a bigger file, then the loop device told to reread its size.
+grow() {
+	n=0
+	until grep -q 'blkfront_resize: waiting' /var/log/xen/console/guest-$NAME.log 2>/dev/null; do
+		n=$((n + 1)); [ $n -lt 300 ] || return
+		sleep 1
+	done
+	dd if=/dev/zero of=a.img bs=1M count=0 seek=32 2>/dev/null
+	if losetup -c /dev/loop4; then
+		echo "blk-resize: a.img grown to 32 MiB"
+	else
+		echo "blk-resize: FAIL: cannot grow a.img (losetup -c /dev/loop4)"
+	fi
+}
+watch </dev/null &
+grow </dev/null &
+EOF_SETUP
+}
+
+blk_domu() { # LOG TYPE PLATFORM
+	local log=$1 type=$2 plat=$3 rc setup
+	setup=$(mktemp)
+	blk_dom0_script >"$setup"
+	"$ROOT/tests/vm/xl-domu.sh" --kernel "$ELF" --type "$type" --cmdline "selftest=$BLK_TESTS" \
+		--memory 128 --out "$log" --xl "$BLK_DISKS" --dom0-setup "$setup" 2>"$log.err"
+	rc=$?
+	rm -f "$setup"
+	[ $rc = 0 ] || { why="$(tail -1 "$log.err")"; return $rc; }
+	check_selftests "$log" "$plat" || return 1
+	local t
+	for t in ${BLK_TESTS//,/ }; do
+		log_has "$log" "^Test result: SUCCESS $t" || { why="$t did not succeed"; return 1; }
+	done
+	if log_has "$log.serial" '^blk-check: FAIL'; then
+		why=$(tr -d '\r' <"$log.serial" | grep -a '^blk-check: FAIL' | head -2 | tr '\n' ';')
+		return 1
+	fi
+	for t in "a.img holds" "ro.img unchanged"; do
+		log_has "$log.serial" "^blk-check: $t" || { why="dom0 did not report '$t'"; return 1; }
+	done
+	summary+=", dom0 found the guest's writes"
+}
+
+sc_xen_pv_blk() { blk_domu "$1" pv xen-pv; }
+sc_xen_pvh_blk() { blk_domu "$1" pvh xen-pvh; }

@@ -10,6 +10,7 @@
 #include <asm/xen/hypercall.h>
 #include <asm/xen/xen.h>
 #include <drivers/xen/console.h>
+#include <drivers/xen/balloon.h>
 #include <drivers/xen/control.h>
 #include <drivers/xen/grant_table.h>
 #include <drivers/xen/xenbus.h>
@@ -43,6 +44,7 @@ void xen_bus_init(void)
 		pr_err("xen: xenbus probe failed (%d)\n", rc);
 	if ((rc = xen_control_init()))
 		pr_err("xen: control node unavailable (%d)\n", rc);
+	balloon_init(); /* follows memory/target; reports its own failures */
 }
 
 void xen_console_init(const char *want, void *ring, uint32_t evtchn)

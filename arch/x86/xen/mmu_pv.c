@@ -315,3 +315,22 @@ SHELL_CMD(xenmmu, "Xen PV MMU statistics")
 		stats.updates, stats.multicalls, stats.hypercalls, stats.errors, xen_cr3);
 	return 0;
 }
+
+/*
+ * The balloon driver (drivers/xen/balloon.c) hands frames back to Xen and
+ * takes others in their place, so it must read and change this domain's
+ * P2M.  The list is the one start_info gave us, in our own RAM; a frame
+ * given back is marked INVALID_MFN so that no pte can be made for it.
+ */
+unsigned long xen_pv_pfn_to_mfn(unsigned long pfn)
+{
+	return pfn_to_mfn(pfn);
+}
+
+int xen_pv_set_p2m(unsigned long pfn, unsigned long mfn)
+{
+	if (pfn >= p2m_size)
+		return -1;
+	((unsigned long *)p2m)[pfn] = mfn;
+	return 0;
+}

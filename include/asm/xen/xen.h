@@ -35,6 +35,9 @@ extern const struct start_info *xen_start_info;
 void xen_pv_map_shared_info(void);
 /* The PV MMU (arch/x86/xen/mmu_pv.c). */
 void xen_pv_mmu_ops_init(void);
+/* Xen PV's P2M, for the balloon (arch/x86/xen/mmu_pv.c). */
+unsigned long xen_pv_pfn_to_mfn(unsigned long pfn);
+int xen_pv_set_p2m(unsigned long pfn, unsigned long mfn);
 void xen_pv_paging_init(struct boot_info *bi);
 /* The shared info page, mapped by the platform setup (PV) or the event
  * setup (PVH); NULL before. */

@@ -1,0 +1,460 @@
+/*
+ * The Xen balloon: the toolstack (`xl mem-set`) writes a target into
+ * memory/target, in KiB, and this domain gives frames back to Xen
+ * (XENMEM_decrease_reservation) or takes them again (XENMEM_populate_physmap)
+ * until its reservation matches.
+ *
+ * A frame to give back is taken from the frame allocator, so nothing else
+ * can be using it and nothing will be handed it while it is out.  On PV the
+ * kernel addresses machine frames through the P2M: before a frame goes its
+ * direct-map pte is removed (Xen refuses to free a frame still mapped) and
+ * its P2M entry made invalid, so no new pte can point at it; a frame taken
+ * again gets a new machine frame, which goes into the P2M and the direct
+ * map.  On PVH the same guest frame number is given back and repopulated
+ * and the direct map is left alone.
+ *
+ * Xen's count of a domain's pages is not exactly what xl calls its memory
+ * (a PVH domain has a few pages more), so the first target read is taken
+ * to mean "as booted" and later ones move the reservation by their
+ * difference from it.  The work runs in its own thread, 64 frames per
+ * hypercall: the watch callback only records the target.
+ */
+#include <amphi/errno.h>
+#include <amphi/mm.h>
+#include <amphi/platform.h>
+#include <amphi/printk.h>
+#include <amphi/sched.h>
+#include <amphi/string.h>
+#include <amphi/time.h>
+#include <asm/pgtable.h>
+#include <asm/xen/hypercall.h>
+#include <asm/xen/xen.h>
+#include <drivers/xen/balloon.h>
+#include <drivers/xen/xenstore.h>
+
+#define BALLOON_BATCH 64
+/* The kernel's heap, stacks and page tables live in what is left. */
+#define BALLOON_MIN_PAGES (16 * 256)	 /* 16 MiB */
+#define BALLOON_RESERVE_FRAMES (4 * 256) /* frames kept free in the allocator */
+#define BALLOON_INVALID_MFN (~0UL)
+
+static struct balloon_stats st;
+static uint64_t store_kib; /* the last memory/target acted on */
+static uint64_t *out_map;  /* one bit per frame: given back */
+static uint64_t grow_hint; /* where the search for given-back frames starts */
+static bool running, pv, stuck;
+static volatile bool work;
+static struct wait_queue work_wq = WAIT_QUEUE_INIT;
+
+static long reservation_op(int op, xen_pfn_t *list, unsigned n)
+{
+	struct xen_memory_reservation r = {
+		.nr_extents = n,
+		.extent_order = 0,
+		.domid = DOMID_SELF,
+	};
+
+	set_xen_guest_handle(r.extent_start, list);
+	return hypercall_memory_op(op, &r);
+}
+
+long balloon_xen_reservation(void)
+{
+	domid_t self = DOMID_SELF;
+
+	return hypercall_memory_op(XENMEM_current_reservation, &self);
+}
+
+long balloon_xen_max_reservation(void)
+{
+	domid_t self = DOMID_SELF;
+
+	return hypercall_memory_op(XENMEM_maximum_reservation, &self);
+}
+
+static void out_set(uint64_t pfn, bool out)
+{
+	if (out)
+		out_map[pfn / 64] |= 1ULL << (pfn % 64);
+	else
+		out_map[pfn / 64] &= ~(1ULL << (pfn % 64));
+}
+
+bool balloon_is_out(uint64_t pfn)
+{
+	return out_map && pfn < frames.nframes && (out_map[pfn / 64] >> (pfn % 64)) & 1;
+}
+
+/* PV: unmaps the frame and invalidates its P2M entry; its machine frame. */
+static unsigned long balloon_pv_release(uint64_t pfn)
+{
+	unsigned long mfn = xen_pv_pfn_to_mfn(pfn);
+	unsigned long flags = local_irq_save();
+
+	pgtable_unmap_page(pgtable_root(), pfn << PAGE_SHIFT);
+	xen_pv_set_p2m(pfn, BALLOON_INVALID_MFN);
+	local_irq_restore(flags);
+	return mfn;
+}
+
+/* PV: the frame is backed by mfn again; maps it back into the direct map. */
+static int balloon_pv_restore(uint64_t pfn, unsigned long mfn)
+{
+	unsigned long flags = local_irq_save();
+	int rc = xen_pv_set_p2m(pfn, mfn);
+
+	if (!rc)
+		rc = pgtable_map_page(pgtable_root(), pfn << PAGE_SHIFT, pfn << PAGE_SHIFT,
+				      PAGE_KERNEL_RW);
+	local_irq_restore(flags);
+	return rc;
+}
+
+/* Takes up to n free frames from the allocator into pfns/list. */
+static unsigned balloon_take_frames(uint64_t *pfns, xen_pfn_t *list, unsigned n)
+{
+	unsigned k = 0;
+
+	while (k < n && frames.nfree > BALLOON_RESERVE_FRAMES) {
+		int64_t pfn = mm_frame_alloc();
+
+		if (pfn < 0)
+			break;
+		pfns[k] = pfn;
+		list[k++] = pv ? balloon_pv_release(pfn) : (xen_pfn_t)pfn;
+	}
+	return k;
+}
+
+/* Gives up to n frames back to Xen: how many went. */
+static long balloon_shrink(unsigned n)
+{
+	uint64_t pfns[BALLOON_BATCH];
+	xen_pfn_t list[BALLOON_BATCH];
+	unsigned k = balloon_take_frames(pfns, list, n);
+
+	if (!k)
+		return 0;
+	long rc = reservation_op(XENMEM_decrease_reservation, list, k);
+	unsigned done = rc < 0 ? 0 : (unsigned)rc;
+
+	for (unsigned i = done; i < k; i++) {
+		if (pv && balloon_pv_restore(pfns[i], list[i]))
+			continue; /* cannot be mapped again: better lost than reused */
+		mm_frame_free(pfns[i]);
+	}
+	for (unsigned i = 0; i < done; i++)
+		out_set(pfns[i], true);
+	st.ballooned_pages += done;
+	st.current_pages -= done;
+	if (done < k) {
+		st.errors++;
+		pr_err("balloon: Xen took %u of %u frames (%ld)\n", done, k, rc);
+	}
+	return done;
+}
+
+/* Up to n frames that are out, from the search hint on. */
+static unsigned balloon_find_out(uint64_t *pfns, unsigned n)
+{
+	unsigned k = 0;
+
+	for (uint64_t i = 0; i < frames.nframes && k < n; i++) {
+		uint64_t pfn = (grow_hint + i) % frames.nframes;
+
+		if (balloon_is_out(pfn))
+			pfns[k++] = pfn;
+	}
+	if (k)
+		grow_hint = pfns[k - 1];
+	return k;
+}
+
+/* Takes up to n frames back from Xen: how many came. */
+static long balloon_grow(unsigned n)
+{
+	uint64_t pfns[BALLOON_BATCH];
+	xen_pfn_t list[BALLOON_BATCH];
+	unsigned k = balloon_find_out(pfns, n);
+
+	for (unsigned i = 0; i < k; i++)
+		list[i] = pfns[i];
+	long rc = k ? reservation_op(XENMEM_populate_physmap, list, k) : 0;
+	unsigned done = rc < 0 ? 0 : (unsigned)rc;
+
+	for (unsigned i = 0; i < done; i++) {
+		if (pv && balloon_pv_restore(pfns[i], list[i])) {
+			pr_err("balloon: frame %#lx cannot be mapped again\n", pfns[i]);
+			continue;
+		}
+		/* Whatever the frame held before is not ours to show. */
+		memset((void *)(uintptr_t)(pfns[i] << PAGE_SHIFT), 0, PAGE_SIZE);
+		out_set(pfns[i], false);
+		st.ballooned_pages--;
+		st.current_pages++;
+		mm_frame_free(pfns[i]);
+	}
+	if (done < k) {
+		st.errors++;
+		pr_err("balloon: Xen gave %u of %u frames (%ld)\n", done, k, rc);
+	}
+	return done;
+}
+
+/* One batch towards the target: frames moved, 0 when none could be. */
+static long balloon_step(void)
+{
+	uint64_t cur = st.current_pages, tgt = st.target_pages;
+
+	if (cur > tgt)
+		return balloon_shrink(MIN(cur - tgt, BALLOON_BATCH));
+	return balloon_grow(MIN(tgt - cur, BALLOON_BATCH));
+}
+
+static void balloon_thread(void *arg)
+{
+	for (;;) {
+		unsigned long flags = local_irq_save();
+
+		while (!work)
+			wq_wait(&work_wq);
+		work = false;
+		stuck = false; /* with work, so that a waiter never sees a stale pair */
+		local_irq_restore(flags);
+		while (st.current_pages != st.target_pages && !stuck) {
+			if (balloon_step() <= 0) {
+				stuck = true;
+				pr_err("balloon: stuck at %lu pages, target %lu: waiting for a new "
+				       "target\n",
+				       st.current_pages, st.target_pages);
+			}
+			yield();
+		}
+		if (!stuck)
+			pr_info("balloon: at target, %lu KiB (%lu KiB given back)\n",
+				(st.current_pages - st.slack) * 4, st.ballooned_pages * 4);
+	}
+}
+
+void balloon_set_target_kib(uint64_t kib, const char *who)
+{
+	uint64_t max_kib = st.static_max_pages * 4;
+
+	if (kib > max_kib) {
+		pr_warn("balloon: %s target %lu KiB is above static-max %lu KiB: clamped\n", who,
+			kib, max_kib);
+		kib = max_kib;
+	}
+	int64_t pages = (int64_t)(kib / 4) + st.slack;
+
+	if (pages > (int64_t)st.map_pages) {
+		pr_notice("balloon: %s target %lu KiB is above the RAM in this domain's memory "
+			  "map: growing to that only\n",
+			  who, kib);
+		pages = st.map_pages;
+	}
+	long xen_max = balloon_xen_max_reservation();
+
+	/* Xen's own limit (xl raises it with memory/target): asking for more
+	 * would only be refused half-way. */
+	if (xen_max > 0 && pages > xen_max) {
+		pr_notice("balloon: %s target %lu KiB is above Xen's limit of %ld pages for "
+			  "this domain: clamped\n",
+			  who, kib, xen_max);
+		pages = xen_max;
+	}
+	if (pages < (int64_t)st.min_pages) {
+		pr_warn("balloon: %s target %lu KiB is below the safe minimum of %lu KiB: "
+			"clamped\n",
+			who, kib, (st.min_pages - st.slack) * 4);
+		pages = st.min_pages;
+	}
+	st.target_pages = pages;
+	work = true;
+	wq_wake_one(&work_wq);
+}
+
+/* Only a change is acted on: the watch also fires once when registered,
+ * maybe after the shell or a selftest set a target of its own. */
+static void balloon_watch_cb(struct xs_watch *w, const char *path)
+{
+	uint64_t kib;
+	int rc = xs_read_u64(XBT_NIL, "memory/target", &kib);
+
+	if (rc) {
+		pr_err("balloon: memory/target unreadable or not a number (%d): target "
+		       "unchanged\n",
+		       rc);
+		return;
+	}
+	if (kib == store_kib)
+		return;
+	store_kib = kib;
+	balloon_set_target_kib(kib, "the toolstack's");
+}
+
+/* Claims one frame that Xen never populated; false when it is in use. */
+static bool balloon_claim(uint64_t pfn)
+{
+	unsigned long flags = local_irq_save();
+	bool is_free = frame_is_free(&frames, pfn);
+
+	if (is_free) {
+		frame_reserve_range(&frames, pfn, 1);
+		out_set(pfn, true);
+	}
+	local_irq_restore(flags);
+	return is_free;
+}
+
+/*
+ * Hands the claimed frames to Xen, 64 at a time.  Under populate-on-demand
+ * they are entries Xen would back when touched, and its cache only shrinks
+ * with the rest of the domain once they are gone; a frame Xen refuses
+ * (never populated at all) is skipped.  How many it took.
+ */
+static uint64_t balloon_release_claimed(void)
+{
+	xen_pfn_t list[BALLOON_BATCH];
+	uint64_t taken = 0, pfn = 0;
+
+	while (pfn < frames.nframes) {
+		unsigned k = 0;
+
+		for (; pfn < frames.nframes && k < BALLOON_BATCH; pfn++)
+			if (balloon_is_out(pfn))
+				list[k++] = pfn;
+		for (unsigned i = 0; i < k;) {
+			long rc = reservation_op(XENMEM_decrease_reservation, list + i, k - i);
+
+			taken += rc > 0 ? rc : 0;
+			i += (rc > 0 ? rc : 0) + 1; /* past the one refused */
+		}
+	}
+	return taken;
+}
+
+/*
+ * PVH with maxmem above memory: the memory map holds RAM up to maxmem but
+ * Xen populated only the first `memory` of it, in address order (or all of
+ * it on demand, with a cache of `memory`).  The rest is given back at
+ * once, so it is never handed out and Xen's count follows ours, and is
+ * what the balloon grows into.  (PV's memory map is the populated pages
+ * only.)
+ */
+static void balloon_claim_unpopulated(uint64_t populated)
+{
+	const struct memmap *m = &boot_info.memmap;
+	uint64_t seen = 0, claimed = 0, busy = 0;
+
+	for (unsigned i = 0; i < m->n; i++) {
+		if (m->e[i].type != MEMMAP_RAM && m->e[i].type != MEMMAP_KERNEL)
+			continue;
+		uint64_t pfn = m->e[i].base >> PAGE_SHIFT;
+		uint64_t end = (m->e[i].base + m->e[i].len) >> PAGE_SHIFT;
+
+		for (; pfn < end && pfn < frames.nframes; pfn++)
+			if (seen++ >= populated)
+				balloon_claim(pfn) ? claimed++ : busy++;
+	}
+	st.ballooned_pages = claimed;
+	st.map_pages = st.boot_pages + claimed;
+	if (claimed)
+		pr_info("balloon: %lu KiB of RAM in the memory map is not populated: starts "
+			"out ballooned (%lu frames handed to Xen)\n",
+			claimed * 4, balloon_release_claimed());
+	if (busy)
+		pr_err("balloon: %lu unpopulated frames were in use before the balloon "
+		       "started\n",
+		       busy);
+}
+
+static struct xs_watch balloon_watch = {
+	.path = "memory/target",
+	.callback = balloon_watch_cb,
+};
+
+/* Xen's count, static-max and the first target fix the units. */
+static int balloon_read_limits(void)
+{
+	long res = balloon_xen_reservation();
+	uint64_t kib;
+
+	if (res <= 0)
+		return res < 0 ? (int)res : -EIO;
+	st.boot_pages = st.current_pages = st.target_pages = res;
+	if (!xs_read_u64(XBT_NIL, "memory/target", &kib)) {
+		st.slack = res - (int64_t)(kib / 4);
+		store_kib = kib;
+	}
+	st.map_pages = res;
+	if (!pv && store_kib)
+		balloon_claim_unpopulated(store_kib / 4);
+	/* In xl's units, as the targets it is compared with. */
+	st.static_max_pages = res - st.slack;
+	if (!xs_read_u64(XBT_NIL, "memory/static-max", &kib))
+		st.static_max_pages = kib / 4;
+	st.min_pages = BALLOON_MIN_PAGES + (st.slack > 0 ? st.slack : 0);
+	return 0;
+}
+
+static int balloon_start(void)
+{
+	int rc;
+
+	pv = xen_start_info != NULL;
+	out_map = kmalloc(frame_bitmap_bytes(frames.nframes));
+	if (!out_map)
+		return -ENOMEM;
+	memset(out_map, 0, frame_bitmap_bytes(frames.nframes));
+	if ((rc = balloon_read_limits()))
+		return rc;
+	if (!thread_create("balloon", balloon_thread, NULL))
+		return -ENOMEM;
+	pr_info("balloon: %lu pages reserved, static-max %lu KiB, minimum %lu KiB (%s)\n",
+		st.boot_pages, st.static_max_pages * 4, (st.min_pages - st.slack) * 4,
+		pv ? "pv: p2m and direct map follow" : "pvh: same gpfns repopulated");
+	if ((rc = xs_watch_register(&balloon_watch)))
+		pr_err("balloon: no watch on memory/target (%d): the shell can still set one\n",
+		       rc);
+	return 0;
+}
+
+void balloon_init(void)
+{
+	int rc;
+
+	if (!hypervisor.is_xen || hypervisor.xen_dom0 || !xs_available())
+		return; /* only a domU with a store has a toolstack to follow */
+	if ((rc = balloon_start()))
+		pr_err("balloon: not started (%d)\n", rc);
+	else
+		running = true;
+}
+
+bool balloon_running(void)
+{
+	return running;
+}
+
+void balloon_get_stats(struct balloon_stats *s)
+{
+	*s = st;
+}
+
+uint64_t balloon_base_kib(void)
+{
+	return (st.boot_pages - st.slack) * 4;
+}
+
+bool balloon_wait_settled(uint64_t timeout_ns)
+{
+	uint64_t end = sched_clock() + timeout_ns;
+
+	while (sched_clock() < end) {
+		if (!work && (stuck || st.current_pages == st.target_pages))
+			return !stuck;
+		sleep_ns(10 * NSEC_PER_MSEC);
+	}
+	return false;
+}

@@ -1,0 +1,195 @@
+/*
+ * The balloon against the real Xen: shrink by a few MiB and grow back,
+ * checking Xen's own count (XENMEM_current_reservation) after each step,
+ * that pages the kernel kept hold their contents, that frames given back
+ * are neither free in the allocator nor handed out by it, and (PV) that a
+ * frame taken back is mapped again at its own address.
+ */
+#include <amphi/mm.h>
+#include <amphi/platform.h>
+#include <amphi/selftest.h>
+#include <amphi/string.h>
+#include <amphi/time.h>
+#include <asm/pgtable.h>
+#include <asm/xen/xen.h>
+#include <drivers/xen/balloon.h>
+
+#define TEST_PAGES (4 * 256) /* 4 MiB */
+#define KEPT 32
+#define ALLOC_PROBE 256
+
+static uint64_t kept[KEPT];
+static uint64_t out0; /* frames out before the test: PVH's unpopulated RAM */
+
+static uint64_t pattern(uint64_t pfn, unsigned i)
+{
+	return (pfn << 20) ^ (i * 0x9e3779b97f4a7c15ULL);
+}
+
+static void kept_fill(void)
+{
+	for (unsigned k = 0; k < KEPT; k++) {
+		uint64_t *p = (uint64_t *)(uintptr_t)(kept[k] << PAGE_SHIFT);
+
+		for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
+			p[i] = pattern(kept[k], i);
+	}
+}
+
+static bool kept_intact(void)
+{
+	for (unsigned k = 0; k < KEPT; k++) {
+		const uint64_t *p = (const uint64_t *)(uintptr_t)(kept[k] << PAGE_SHIFT);
+
+		for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
+			if (p[i] != pattern(kept[k], i))
+				return false;
+	}
+	return true;
+}
+
+/* Allocates ALLOC_PROBE frames and frees them: false when one was out. */
+static bool allocator_avoids_out(uint64_t *bad)
+{
+	static int64_t got[ALLOC_PROBE];
+	bool ok = true;
+	unsigned n;
+
+	for (n = 0; n < ALLOC_PROBE && (got[n] = mm_frame_alloc()) >= 0; n++)
+		if (balloon_is_out(got[n]) && ok) {
+			*bad = got[n];
+			ok = false;
+		}
+	while (n--)
+		mm_frame_free(got[n]);
+	return ok;
+}
+
+/* The first frame given back, and whether every one is held from the
+ * allocator; *first = -1 when none is out. */
+static bool out_frames_held(int64_t *first, uint64_t *count)
+{
+	*first = -1;
+	*count = 0;
+	for (uint64_t pfn = 0; pfn < frames.nframes; pfn++) {
+		if (!balloon_is_out(pfn))
+			continue;
+		if (*first < 0)
+			*first = pfn;
+		++*count;
+		if (frame_is_free(&frames, pfn))
+			return false;
+	}
+	return true;
+}
+
+static enum selftest_result balloon_move(struct selftest_ctx *ctx, uint64_t kib,
+					 long want_res, const char *step)
+{
+	balloon_set_target_kib(kib, "a selftest's");
+	if (!balloon_wait_settled(10 * NSEC_PER_SEC))
+		return selftest_fail(ctx, "%s to %lu KiB did not settle", step, kib);
+	long res = balloon_xen_reservation();
+
+	if (res != want_res)
+		return selftest_fail(ctx, "%s: Xen reports %ld pages, expected %ld", step, res,
+				     want_res);
+	if (!kept_intact())
+		return selftest_fail(ctx, "%s: a kept page lost its pattern", step);
+	return SELFTEST_SUCCESS;
+}
+
+static enum selftest_result balloon_check_out(struct selftest_ctx *ctx, int64_t *first)
+{
+	uint64_t count, bad;
+
+	if (!out_frames_held(first, &count))
+		return selftest_fail(ctx, "a frame given back is free in the allocator");
+	if (count != out0 + TEST_PAGES)
+		return selftest_fail(ctx, "%lu frames out, expected %lu", count, out0 + TEST_PAGES);
+	if (!allocator_avoids_out(&bad))
+		return selftest_fail(ctx, "the allocator handed out frame %#lx, given back", bad);
+	return SELFTEST_SUCCESS;
+}
+
+/* PV: a frame taken back must be mapped again at its own address (the
+ * P2M and Xen's M2P agree on it), and not be out any more. */
+static bool frame_back(uint64_t pfn)
+{
+	int level;
+	pteval_t e = pgtable_lookup(pgtable_root(), pfn << PAGE_SHIFT, &level);
+
+	if (balloon_is_out(pfn))
+		return false;
+	if (!xen_start_info)
+		return true;
+	return (e & PTE_P) && level == 1 && (e & PTE_ADDR) == pfn << PAGE_SHIFT;
+}
+
+static enum selftest_result balloon_round(struct selftest_ctx *ctx, uint64_t base_kib,
+					  long res0)
+{
+	enum selftest_result r;
+	int64_t first;
+
+	if ((r = balloon_move(ctx, base_kib - TEST_PAGES * 4, res0 - TEST_PAGES, "shrink")))
+		return r;
+	if ((r = balloon_check_out(ctx, &first)))
+		return r;
+	if ((r = balloon_move(ctx, base_kib, res0, "grow")))
+		return r;
+	if (!frame_back(first))
+		return selftest_fail(ctx, "frame %#lx given back and taken again is not mapped "
+					  "back at its own address",
+				     first);
+	if (out0 < TEST_PAGES || balloon_xen_max_reservation() < res0 + TEST_PAGES)
+		return selftest_pass(ctx, "-%u pages and back (Xen: %ld); pattern intact, "
+					  "out frames held; no room to grow past boot",
+				     TEST_PAGES, res0);
+	/* Unpopulated RAM (PVH, maxmem above memory): grow into it and back. */
+	if ((r = balloon_move(ctx, base_kib + TEST_PAGES * 4, res0 + TEST_PAGES, "grow above")))
+		return r;
+	if ((r = balloon_move(ctx, base_kib, res0, "back to boot")))
+		return r;
+	return selftest_pass(ctx, "-%u pages and back, +%u past boot and back (Xen: %ld); "
+				  "pattern intact, out frames held",
+			     TEST_PAGES, TEST_PAGES, res0);
+}
+
+SELFTEST(balloon)
+{
+	struct balloon_stats s;
+
+	if (!hypervisor.is_xen)
+		return selftest_skip(ctx, "not on Xen: nothing to give memory back to");
+	if (hypervisor.xen_dom0)
+		return selftest_skip(ctx, "dom0: its memory is not ballooned here");
+	if (!balloon_running())
+		return selftest_error(ctx, "the balloon did not start in this domU");
+	if (!balloon_wait_settled(10 * NSEC_PER_SEC))
+		return selftest_error(ctx, "the balloon is not at its first target");
+	balloon_get_stats(&s);
+	if (s.current_pages != s.boot_pages)
+		return selftest_skip(ctx, "the toolstack already moved the target (%lu pages, "
+					  "booted with %lu)",
+				     s.current_pages, s.boot_pages);
+	out0 = s.ballooned_pages;
+	long res0 = balloon_xen_reservation();
+
+	if (res0 != (long)s.current_pages)
+		return selftest_fail(ctx, "Xen reports %ld pages, the balloon counts %lu", res0,
+				     s.current_pages);
+	for (unsigned k = 0; k < KEPT; k++) {
+		int64_t pfn = mm_frame_alloc();
+
+		if (pfn < 0)
+			return selftest_error(ctx, "no frame for the pattern");
+		kept[k] = pfn;
+	}
+	kept_fill();
+	enum selftest_result r = balloon_round(ctx, balloon_base_kib(), res0);
+
+	for (unsigned k = 0; k < KEPT; k++)
+		mm_frame_free(kept[k]);
+	return r;
+}

@@ -166,15 +166,7 @@ main() {
 	else
 		skip_rest "the domain did not come up" fill down up nonsense shutdown
 	fi
-	cleanup
-	dump
-	if [ -n "$failed" ]; then
-		echo "session: result: FAILED:$failed"
-	else
-		echo "session: result: ok"
-	fi
-	echo "==== session end ===="
-	[ -z "$failed" ]
+	finish
 }
 
 main
@@ -208,55 +200,15 @@ make_initrd() {
 }
 
 watch_run() {
-	local marks=("dom0: ready") s
-	for s in "${STEPS[@]}"; do marks+=("session: step $s:"); done
-	xl_watch "${marks[@]}" "session: result:"
-}
-
-extract_report() {
-	awk '
-		/^==== session end ====$/ { inside = 0 }
-		inside && !/^\(XEN\) / { print }
-		/^==== session begin ====$/ { inside = 1 }' "$XL_TEXT" >"$OUT"
-}
-
-verdict() { # QEMU-STATUS
-	local qrc=$1 trouble s line
-	trouble=$(xl_dom0_trouble)
-	[ -z "$trouble" ] || fail "$trouble (see $OUT.serial)"
-	for s in "${STEPS[@]}"; do
-		line=$(grep -m1 "^session: step $s: " "$OUT" || :)
-		if [ -z "$line" ]; then
-			[ "$qrc" -ne 124 ] || fail "timeout: the run took more than $TIMEOUT s, before step $s reported"
-			fail "step $s did not report (see $OUT.serial)"
-		fi
-		[[ $line == "session: step $s: ok"* ]] || fail "${line#session: }"
-	done
-	grep -q '^session: result: ok$' "$OUT" || fail "every step passed, but the session did not end with 'session: result: ok' (see $OUT)"
-	note "every step passed: $(grep -c '^session: step .*: ok' "$OUT") steps; report in $OUT"
-}
-
-cleanup() {
-	xl_kill_qemu
-	[ -z "$WORK" ] || rm -rf "$WORK"
+	xl_session_watch
 }
 
 main() {
-	local qrc=0
 	parse_args "$@"
 	xl_check_host
-	mkdir -p "$(dirname "$OUT")" "$XL_BUILD"
-	rm -f "$OUT" "$OUT.serial"
-	WORK=$(mktemp -d "$XL_BUILD/balloon-scenarios.XXXXXX")
-	trap cleanup EXIT
-	XL_SERIAL=$OUT.serial XL_TEXT=$WORK/serial.txt
-	make_initrd
-	xl_start_qemu "$TIMEOUT" "$OUT.serial" "$WORK/initrd" "$WORK/qemu.out"
-	watch_run || qrc=$?
-	[ -s "$OUT.serial" ] || fail "QEMU wrote no serial output: $(head -c 300 "$WORK/qemu.out")"
-	xl_refresh
-	extract_report
-	verdict "$qrc"
+	xl_run balloon-scenarios
+	xl_extract session >"$OUT"
+	xl_session_verdict "$QRC"
 }
 
 main "$@"

@@ -210,13 +210,6 @@ watch_run() {
 		"domU: timeout"
 }
 
-extract_console() {
-	awk '
-		/^==== domU console end ====$/ { inside = 0 }
-		inside && !/^\(XEN\) / { print }
-		/^==== domU console begin ====$/ { inside = 1 }' "$XL_TEXT" >"$OUT"
-}
-
 verdict() {
 	local qrc=$1 line trouble
 	trouble=$(xl_dom0_trouble)
@@ -237,27 +230,12 @@ verdict() {
 	note "domain ${line#domU: }; guest console in $OUT ($(wc -l <"$OUT") lines)"
 }
 
-cleanup() {
-	xl_kill_qemu
-	[ -z "$WORK" ] || rm -rf "$WORK"
-}
-
 main() {
-	local qrc=0
 	parse_args "$@"
 	check_env
-	mkdir -p "$(dirname "$OUT")" "$XL_BUILD"
-	rm -f "$OUT" "$OUT.serial"
-	WORK=$(mktemp -d "$XL_BUILD/xl-domu.XXXXXX")
-	trap cleanup EXIT
-	XL_SERIAL=$OUT.serial XL_TEXT=$WORK/serial.txt
-	make_initrd
-	xl_start_qemu "$TIMEOUT" "$OUT.serial" "$WORK/initrd" "$WORK/qemu.out"
-	watch_run || qrc=$?
-	[ -s "$OUT.serial" ] || fail "QEMU wrote no serial output: $(head -c 300 "$WORK/qemu.out")"
-	xl_refresh
-	extract_console
-	verdict "$qrc"
+	xl_run xl-domu
+	xl_extract "domU console" >"$OUT"
+	verdict "$QRC"
 }
 
 main "$@"

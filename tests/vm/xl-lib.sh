@@ -1,11 +1,12 @@
 # shellcheck shell=bash
-# Sourced by tests/vm/xl-domu.sh and tests/vm/xl-session.sh: the host side
-# they share.  Both boot Debian's Xen in QEMU (TCG, no KVM here) with the
+# Sourced by tests/vm/xl-domu.sh, xl-session.sh and balloon-scenarios.sh:
+# the host side they share.  Both boot Debian's Xen in QEMU (TCG, no KVM here) with the
 # Linux dom0 of tools/dom0/mkdom0.sh, hand the dom0 one extra cpio with the
 # guest and a /scenario.sh (the kernel unpacks concatenated archives), and
 # read what the scenario prints on dom0's console, which is Xen's serial
-# port and so QEMU's serial log.  A sourcing script sets ROOT and defines
-# note, die and fail (its messages carry its own name).
+# port and so QEMU's serial log.  A sourcing script sets ROOT, OUT and
+# TIMEOUT, and defines note, die and fail (its messages carry its own name)
+# and the make_initrd and watch_run that xl_run calls.
 
 XL_BUILD=$ROOT/build
 DOM0_DIR=$XL_BUILD/dom0
@@ -105,4 +106,61 @@ xl_dom0_trouble() {
 xl_kill_qemu() {
 	[ -z "$QEMU_PID" ] || kill "$QEMU_PID" 2>/dev/null || true
 	QEMU_PID=
+}
+
+xl_cleanup() {
+	xl_kill_qemu
+	[ -z "${WORK:-}" ] || rm -rf "$WORK"
+}
+
+# The run every harness makes: a private work directory named after the
+# harness, the initrd its make_initrd packs, QEMU, and its watch_run until
+# QEMU exits, whose status is left in QRC; then the serial log, cleaned.
+xl_run() { # NAME
+	mkdir -p "$(dirname "$OUT")" "$XL_BUILD"
+	rm -f "$OUT" "$OUT.serial"
+	WORK=$(mktemp -d "$XL_BUILD/$1.XXXXXX")
+	trap xl_cleanup EXIT
+	XL_SERIAL=$OUT.serial XL_TEXT=$WORK/serial.txt
+	make_initrd
+	xl_start_qemu "$TIMEOUT" "$OUT.serial" "$WORK/initrd" "$WORK/qemu.out"
+	QRC=0
+	watch_run || QRC=$?
+	[ -s "$OUT.serial" ] || fail "QEMU wrote no serial output: $(head -c 300 "$WORK/qemu.out")"
+	xl_refresh
+}
+
+# The lines the dom0 printed between "==== NAME begin ====" and
+# "==== NAME end ====", without Xen's own lines interleaved there.
+xl_extract() { # NAME
+	awk -v b="==== $1 begin ====" -v e="==== $1 end ====" '
+		$0 == e { inside = 0 }
+		inside && !/^\(XEN\) / { print }
+		$0 == b { inside = 1 }' "$XL_TEXT"
+}
+
+# --- sessions: a dom0 script reporting "session: step NAME: ok|FAILED..." ---
+
+# Progress as each of STEPS reports.
+xl_session_watch() {
+	local marks=("dom0: ready") s
+	for s in "${STEPS[@]}"; do marks+=("session: step $s:"); done
+	xl_watch "${marks[@]}" "session: result:"
+}
+
+# One line: the first step that failed, or why the session never ran.
+xl_session_verdict() { # QEMU-STATUS
+	local qrc=$1 trouble s line
+	trouble=$(xl_dom0_trouble)
+	[ -z "$trouble" ] || fail "$trouble (see $OUT.serial)"
+	for s in "${STEPS[@]}"; do
+		line=$(grep -m1 "^session: step $s: " "$OUT" || :)
+		if [ -z "$line" ]; then
+			[ "$qrc" -ne 124 ] || fail "timeout: the run took more than $TIMEOUT s, before step $s reported"
+			fail "step $s did not report (see $OUT.serial)"
+		fi
+		[[ $line == "session: step $s: ok"* ]] || fail "${line#session: }"
+	done
+	grep -q '^session: result: ok$' "$OUT" || fail "every step passed, but the session did not end with 'session: result: ok' (see $OUT)"
+	note "every step passed: $(grep -c '^session: step .*: ok' "$OUT") steps; report in $OUT"
 }

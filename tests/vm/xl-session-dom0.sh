@@ -355,6 +355,19 @@ dump() {
 	echo "==== xl log end ===="
 }
 
+# Tidy up, print the logs and the one result line every session ends with.
+finish() {
+	cleanup
+	dump
+	if [ -n "$failed" ]; then
+		echo "session: result: FAILED:$failed"
+	else
+		echo "session: result: ok"
+	fi
+	echo "==== session end ===="
+	[ -z "$failed" ]
+}
+
 main() {
 	echo "==== session begin ===="
 	echo "session: steps: $STEPS"
@@ -372,15 +385,7 @@ main() {
 	else
 		skip_rest "the domain did not come up" commands list reboot shutdown
 	fi
-	cleanup
-	dump
-	if [ -n "$failed" ]; then
-		echo "session: result: FAILED:$failed"
-	else
-		echo "session: result: ok"
-	fi
-	echo "==== session end ===="
-	[ -z "$failed" ]
+	finish
 }
 
 main

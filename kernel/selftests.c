@@ -14,6 +14,7 @@
 #include <amphi/string.h>
 #include <asm/x86.h>
 #include <asm/trap.h>
+#include <asm/paravirt.h>
 #include <asm/xen/hypercall.h>
 
 SELFTEST(printf)
@@ -69,15 +70,9 @@ SELFTEST(xen_version)
 	if (!hypervisor.is_xen)
 		return selftest_skip(ctx, "not running on Xen");
 	long v = hypercall_xen_version(XENVER_version, NULL);
-	uint32_t leaf = hypervisor.cpuid_base + 1;
-	struct cpuid_regs r;
-
-	if (boot_info.entry == BOOT_ENTRY_XEN_PV)
-		__asm__ __volatile__("ud2a; .ascii \"xen\"; cpuid"
-				     : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
-				     : "a"(leaf), "c"(0));
-	else
-		r = cpuid(leaf, 0);
+	/* The cpuid op asks the way this platform must (Xen PV: forced
+	 * emulation). */
+	struct cpuid_regs r = pv_cpuid(hypervisor.cpuid_base + 1, 0);
 	if ((uint32_t)v != r.eax)
 		return selftest_fail(ctx, "hypercall says %#lx, CPUID says %#x", v, r.eax);
 	return selftest_pass(ctx, "Xen %u.%u%s (%s), via %s", hypervisor.xen_major,

@@ -10,19 +10,19 @@
 #include <asm/x86.h>
 #include <asm/cpuid_hv.h>
 
-static struct cpuid_regs cpuid_pv(uint32_t leaf)
+struct cpuid_regs cpuid_xen_forced(uint32_t leaf, uint32_t subleaf)
 {
 	struct cpuid_regs r;
 	__asm__ __volatile__("ud2a; .ascii \"xen\"; cpuid"
 			     : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
-			     : "a"(leaf), "c"(0));
+			     : "a"(leaf), "c"(subleaf));
 	return r;
 }
 
 uint32_t cpuid_hypervisor_base(const char sig[12], bool pv)
 {
 	for (uint32_t base = 0x40000000; base < 0x40010000; base += 0x100) {
-		struct cpuid_regs r = pv ? cpuid_pv(base) : cpuid(base, 0);
+		struct cpuid_regs r = pv ? cpuid_xen_forced(base, 0) : cpuid(base, 0);
 		char got[12];
 
 		memcpy(got, &r.ebx, 4);

@@ -9,5 +9,8 @@
 /* The leaf where `sig` answers, or 0.  pv: use Xen's forced emulation. */
 uint32_t cpuid_hypervisor_base(const char sig[12], bool pv);
 bool cpu_has_hypervisor_bit(void);
+/* CPUID through Xen's forced-emulation prefix: what Xen offers a PV guest.
+ * Only valid under Xen PV (elsewhere the prefix is an invalid opcode). */
+struct cpuid_regs cpuid_xen_forced(uint32_t leaf, uint32_t subleaf);
 
 #endif

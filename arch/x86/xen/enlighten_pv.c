@@ -13,6 +13,7 @@
  *   - an exception returns through HYPERVISOR_iret (xen_pv_iret).
  * The interrupt-flag and halt ops are in irq_pv.c, the MMU ops in mmu_pv.c.
  */
+#include <asm/cpuid_hv.h>
 #include <asm/desc.h>
 #include <asm/pgtable.h>
 #include <asm/trap.h>
@@ -66,9 +67,7 @@ static void xen_write_cr4(unsigned long val)
 
 static void xen_cpuid(struct cpuid_regs *r)
 {
-	__asm__ __volatile__("ud2a; .ascii \"xen\"; cpuid"
-			     : "=a"(r->eax), "=b"(r->ebx), "=c"(r->ecx), "=d"(r->edx)
-			     : "a"(r->eax), "c"(r->ecx));
+	*r = cpuid_xen_forced(r->eax, r->ecx);
 }
 
 static void xen_write_msr(uint32_t msr, uint64_t val)

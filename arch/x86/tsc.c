@@ -55,6 +55,9 @@ bool pit_measure(uint32_t ticks, uint64_t (*clock)(void), uint64_t *elapsed)
 
 	if (ticks == 0 || ticks > 0xffff)
 		return false;
+	/* An interrupt (a timer tick, a thread switch) taken inside the
+	 * window would be counted as PIT time: the window runs masked. */
+	unsigned long flags = local_irq_save();
 	uint8_t port_b = inb(PORT_B);
 
 	outb(PORT_B, (port_b & ~PORT_B_SPEAKER) | PORT_B_GATE2);
@@ -73,6 +76,7 @@ bool pit_measure(uint32_t ticks, uint64_t (*clock)(void), uint64_t *elapsed)
 	}
 	*elapsed = clock() - start;
 	outb(PORT_B, port_b);
+	local_irq_restore(flags);
 	return counted;
 }
 

@@ -20,6 +20,7 @@
 #define ENOSYS 38
 #define ENOTEMPTY 39
 #define EBADMSG 74
+#define ENETDOWN 100
 #define EISCONN 106
 #define ETIMEDOUT 110
 

@@ -1,0 +1,554 @@
+/*
+ * The Xen network frontend's data path.  Each queue is a transmit and a
+ * receive ring shared with the backend (Linux's netback), each with an
+ * event channel, or one channel for both when the backend cannot split
+ * them.  Receive is rx-copy: we post granted pages and the backend copies
+ * frames into them, one page a slot, a frame over several slots when it
+ * is longer than a page.  Transmit copies a frame into slot pages that
+ * stay granted read-only to the backend, one page a slot, several slots a
+ * frame when the backend takes scatter-gather.
+ *
+ * The backend is not trusted: a response must name a slot we filled, stay
+ * inside its page and arrive where the protocol puts it, and the indexes
+ * it publishes must make sense; otherwise the device is marked broken and
+ * stops, rather than corrupting memory or hanging.  Received frames reach
+ * the stack from a kernel thread, never from the interrupt.
+ */
+#include <amphi/errno.h>
+#include <amphi/mm.h>
+#include <amphi/printk.h>
+#include <amphi/string.h>
+#include <drivers/xen/events.h>
+#include "netfront.h"
+
+#define PAGE 4096u
+#define TX_WAIT_NS 1000000ull /* between looks for a free transmit slot */
+#define TX_WAIT_TRIES 200     /* so a frame waits at most about 200 ms */
+
+static void netfront_break(struct netfront_info *info, const char *why, unsigned long a,
+			   unsigned long b)
+{
+	if (!info->broken)
+		pr_err("netfront: %s: backend broke the protocol: %s (%lu, %lu); device stopped\n",
+		       info->ndev.name, why, a, b);
+	info->broken = true;
+}
+
+/* ---- transmit ---- */
+
+/* Takes finished transmit requests back.  Called with q->lock held. */
+static void netfront_tx_reclaim(struct netfront_queue *q)
+{
+	struct netfront_info *info = q->info;
+	int more;
+
+	do {
+		RING_IDX prod = q->tx.sring->rsp_prod, cons = q->tx.rsp_cons;
+
+		xen_rmb();
+		if (prod - cons > q->tx.req_prod_pvt - cons) {
+			netfront_break(info, "bad tx response index", prod, cons);
+			return;
+		}
+		for (; cons != prod; cons++) {
+			netif_tx_response_t rsp = *RING_GET_RESPONSE(&q->tx, cons);
+			struct netfront_tx_slot *s;
+
+			if (rsp.status == NETIF_RSP_NULL)
+				continue;
+			if (rsp.id >= NETFRONT_TX_SIZE || !q->tx_slot[rsp.id].busy) {
+				netfront_break(info, "tx response for a slot not in flight", rsp.id,
+					       cons);
+				q->tx.rsp_cons = cons;
+				return;
+			}
+			if (rsp.status != NETIF_RSP_OKAY) {
+				info->ndev.stats.tx_errors++;
+				if (rsp.status != NETIF_RSP_DROPPED)
+					info->tx_bad++;
+			}
+			s = &q->tx_slot[rsp.id];
+			s->busy = false;
+			s->next_free = q->tx_free;
+			q->tx_free = rsp.id;
+			q->tx_in_flight--;
+		}
+		q->tx.rsp_cons = cons;
+		RING_FINAL_CHECK_FOR_RESPONSES(&q->tx, more);
+	} while (more);
+}
+
+static void netfront_tx_interrupt(evtchn_port_t port, void *arg)
+{
+	struct netfront_queue *q = arg;
+	unsigned long flags = spin_lock_irqsave(&q->lock);
+
+	(void)port;
+	if (!q->info->broken && q->tx.sring)
+		netfront_tx_reclaim(q);
+	spin_unlock_irqrestore(&q->lock, flags);
+}
+
+static void netfront_rx_interrupt(evtchn_port_t port, void *arg)
+{
+	struct netfront_queue *q = arg;
+
+	(void)port;
+	q->rx_pending = true;
+	wq_wake_one(&q->info->rx_wq);
+}
+
+/* One channel for both directions. */
+static void netfront_interrupt(evtchn_port_t port, void *arg)
+{
+	netfront_tx_interrupt(port, arg);
+	netfront_rx_interrupt(port, arg);
+}
+
+/* The byte at `off` of a frame in fragments, or -1 past its end. */
+static int frame_byte(const struct netdev_frame *f, uint32_t off)
+{
+	for (unsigned i = 0; i < f->nfrags; i++) {
+		if (off < f->frag[i].len)
+			return ((const uint8_t *)f->frag[i].data)[off];
+		off -= f->frag[i].len;
+	}
+	return -1;
+}
+
+/* Frames of one flow stay on one queue, in order: a hash of the IPv4
+ * addresses and, for TCP and UDP, the ports. */
+static unsigned netfront_pick_queue(struct netfront_info *info, const struct netdev_frame *f)
+{
+	uint32_t h = 0;
+	int ihl, proto;
+
+	if (info->nqueues == 1 || frame_byte(f, 12) != 0x08 || frame_byte(f, 13) != 0x00)
+		return 0;
+	ihl = frame_byte(f, 14);
+	proto = frame_byte(f, 23);
+	if (ihl < 0 || proto < 0)
+		return 0;
+	for (uint32_t o = 26; o < 34; o++)
+		h = h * 31 + (uint32_t)frame_byte(f, o);
+	if (proto == 6 || proto == 17)
+		for (uint32_t o = 14 + 4u * (ihl & 15); o < 18 + 4u * (ihl & 15); o++)
+			h = h * 31 + (uint32_t)frame_byte(f, o);
+	return (h ^ h >> 16) % info->nqueues;
+}
+
+/* Copies `len` bytes of the frame from `*off` on into dst. */
+static void frame_copy(const struct netdev_frame *f, uint32_t *off, void *dst, uint32_t len)
+{
+	uint32_t skip = *off, done = 0;
+
+	for (unsigned i = 0; i < f->nfrags && done < len; i++) {
+		uint32_t flen = f->frag[i].len, n;
+
+		if (skip >= flen) {
+			skip -= flen;
+			continue;
+		}
+		n = flen - skip < len - done ? flen - skip : len - done;
+		memcpy((char *)dst + done, (const char *)f->frag[i].data + skip, n);
+		done += n;
+		skip = 0;
+	}
+	*off += len;
+}
+
+/* Puts a frame on q's ring: 0, or -EAGAIN when it has no room now. */
+static int netfront_tx_put(struct netfront_queue *q, const struct netdev_frame *f, unsigned nslots)
+{
+	struct netfront_info *info = q->info;
+	uint16_t be = (uint16_t)info->xdev->otherend_id;
+	uint32_t off = 0;
+	int notify, err;
+
+	if (!q->tx.sring)
+		return -ENETDOWN; /* torn down under us */
+	netfront_tx_reclaim(q);
+	if (info->broken)
+		return -EIO;
+	if (NETFRONT_TX_SIZE - (q->tx.req_prod_pvt - q->tx.rsp_cons) < nslots ||
+	    NETFRONT_TX_SIZE - q->tx_in_flight < nslots)
+		return -EAGAIN;
+	for (unsigned i = 0; i < nslots; i++) {
+		uint16_t id = q->tx_free;
+		struct netfront_tx_slot *s = &q->tx_slot[id];
+		netif_tx_request_t *req = RING_GET_REQUEST(&q->tx, q->tx.req_prod_pvt);
+		uint32_t n = f->len - off < PAGE ? f->len - off : PAGE;
+
+		if (!s->page && !(s->page = gnttab_alloc_granted_page(be, true, &s->gref, &err))) {
+			/* Nothing of this frame is published until the
+			 * producer index moves: undo the requests filled. */
+			q->tx.req_prod_pvt -= i;
+			for (unsigned j = 0; j < i; j++) {
+				RING_IDX idx = q->tx.req_prod_pvt + j;
+				uint16_t used = RING_GET_REQUEST(&q->tx, idx)->id;
+
+				q->tx_slot[used].busy = false;
+				q->tx_slot[used].next_free = q->tx_free;
+				q->tx_free = used;
+				q->tx_in_flight--;
+			}
+			return err;
+		}
+		q->tx_free = s->next_free;
+		s->busy = true;
+		q->tx_in_flight++;
+		frame_copy(f, &off, s->page, n);
+		req->gref = s->gref;
+		req->offset = 0;
+		req->id = id;
+		/* The first slot carries the frame's length, the rest their own. */
+		req->size = (uint16_t)(i == 0 ? f->len : n);
+		req->flags = i + 1 < nslots ? NETTXF_more_data : 0;
+		if (i == 0 && (f->flags & NETDEV_FRAME_CSUM_PARTIAL))
+			req->flags |= NETTXF_csum_blank | NETTXF_data_validated;
+		q->tx.req_prod_pvt++;
+	}
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->tx, notify);
+	if (notify)
+		evtchn_send((evtchn_port_t)q->evtchn_tx);
+	return 0;
+}
+
+static int netfront_xmit(struct netdev *dev, const struct netdev_frame *f)
+{
+	struct netfront_info *info = dev->priv;
+	unsigned nslots = (f->len + PAGE - 1) / PAGE, tries = 0;
+	struct netfront_queue *q;
+	int rc;
+
+	if (!info->connected || info->broken)
+		return -ENETDOWN;
+	if (f->len < ETH_HLEN || f->len > XEN_NETIF_MAX_TX_SIZE || nslots > NETFRONT_TX_MAX_SLOTS ||
+	    (nslots > 1 && !info->sg))
+		return -EINVAL;
+	if ((f->flags & NETDEV_FRAME_CSUM_PARTIAL) && !info->tx_csum)
+		return -EINVAL;
+	q = &info->queue[netfront_pick_queue(info, f)];
+	for (;;) {
+		unsigned long flags = spin_lock_irqsave(&q->lock);
+
+		rc = netfront_tx_put(q, f, nslots);
+		spin_unlock_irqrestore(&q->lock, flags);
+		/* A full ring empties as the backend answers: wait a little
+		 * rather than drop, which would cost TCP a retransmission. */
+		if (rc != -EAGAIN || ++tries > TX_WAIT_TRIES)
+			return rc;
+		sleep_ns(TX_WAIT_NS);
+		if (!info->connected || info->broken)
+			return -ENETDOWN;
+	}
+}
+
+const struct netdev_ops netfront_netdev_ops = {.xmit = netfront_xmit};
+
+/* ---- receive ---- */
+
+/* Where the checksum of a frame the backend left CSUM_PARTIAL goes: only
+ * IPv4 TCP and UDP, which is all we let the backend offload (no IPv6
+ * checksum offload is requested).  0, or -EINVAL. */
+static int netfront_csum_offsets(const struct netdev_frame *f, struct netdev_frame *out)
+{
+	int ihl = frame_byte(f, 14), proto = frame_byte(f, 23);
+
+	if (frame_byte(f, 12) != 0x08 || frame_byte(f, 13) != 0x00 || ihl < 0 || (ihl >> 4) != 4 ||
+	    (ihl & 15) < 5)
+		return -EINVAL;
+	out->csum_start = (uint16_t)(ETH_HLEN + 4 * (ihl & 15));
+	if (proto == 6)
+		out->csum_offset = 16;
+	else if (proto == 17)
+		out->csum_offset = 6;
+	else
+		return -EINVAL;
+	return (uint32_t)out->csum_start + out->csum_offset + 2 <= f->len ? 0 : -EINVAL;
+}
+
+/* Gives the slots cons_from..cons_to back to the backend: each response
+ * sits in the slot of its request, so slot i's buffer is request i's. */
+static void netfront_rx_repost(struct netfront_queue *q, RING_IDX from, RING_IDX to)
+{
+	int notify;
+
+	for (RING_IDX i = from; i != to; i++) {
+		netif_rx_request_t *req = RING_GET_REQUEST(&q->rx, q->rx.req_prod_pvt);
+		unsigned id = i & (NETFRONT_RX_SIZE - 1);
+
+		req->id = (uint16_t)id;
+		req->gref = q->rx_buf[id].gref;
+		q->rx.req_prod_pvt++;
+	}
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->rx, notify);
+	if (notify)
+		evtchn_send((evtchn_port_t)q->evtchn_rx);
+}
+
+/* Reads one frame starting at response `cons`: the index after it, or
+ * `cons` when the backend has not published all of it yet.  A frame that
+ * cannot be used is dropped (counted); a protocol error breaks the device. */
+static RING_IDX netfront_rx_frame(struct netfront_queue *q, RING_IDX cons, RING_IDX prod)
+{
+	struct netfront_info *info = q->info;
+	struct netdev_frame f = {0};
+	RING_IDX i = cons;
+	bool bad = false, extra;
+	uint16_t first_flags = 0;
+
+	for (;;) {
+		netif_rx_response_t rsp;
+		unsigned id;
+
+		if (i == prod)
+			return cons; /* the rest is still to come */
+		rsp = *RING_GET_RESPONSE(&q->rx, i);
+		id = i & (NETFRONT_RX_SIZE - 1);
+		if (rsp.id != id) {
+			netfront_break(info, "rx response in the wrong slot", rsp.id, id);
+			return i;
+		}
+		i++;
+		if (rsp.status < 0 || (uint32_t)rsp.offset + (uint32_t)rsp.status > PAGE) {
+			if (rsp.status >= 0)
+				info->rx_bad++;
+			bad = true;
+		} else if (f.nfrags == NETDEV_MAX_FRAGS) {
+			bad = true;
+		} else if (!bad) {
+			f.frag[f.nfrags].data = (char *)q->rx_buf[id].page + rsp.offset;
+			f.frag[f.nfrags].len = (uint32_t)rsp.status;
+			f.nfrags++;
+			f.len += (uint32_t)rsp.status;
+		}
+		if (i - 1 == cons)
+			first_flags = rsp.flags;
+		/* Extra-info slots follow the first response; we asked for
+		 * nothing that needs them (no GSO), so they are skipped. */
+		extra = i - 1 == cons && (rsp.flags & NETRXF_extra_info);
+		while (extra) {
+			struct netif_extra_info *x;
+
+			if (i == prod)
+				return cons;
+			x = (struct netif_extra_info *)RING_GET_RESPONSE(&q->rx, i);
+			extra = (x->flags & XEN_NETIF_EXTRA_FLAG_MORE) != 0;
+			i++;
+			if (i - cons > NETFRONT_RX_SIZE) {
+				netfront_break(info, "endless extra-info chain", i, cons);
+				return i;
+			}
+		}
+		if (!(rsp.flags & NETRXF_more_data))
+			break;
+		if (i - cons >= NETFRONT_RX_SIZE) {
+			netfront_break(info, "frame longer than the ring", i, cons);
+			return i;
+		}
+	}
+	if (!bad && f.len >= ETH_HLEN) {
+		if (first_flags & NETRXF_csum_blank) {
+			f.flags = NETDEV_FRAME_CSUM_PARTIAL;
+			bad = netfront_csum_offsets(&f, &f) != 0;
+		} else if (first_flags & NETRXF_data_validated) {
+			f.flags = NETDEV_FRAME_CSUM_VALID;
+		}
+	} else {
+		bad = true;
+	}
+	if (bad) {
+		info->ndev.stats.rx_errors++;
+		return i;
+	}
+	netdev_rx(&info->ndev, &f);
+	return i;
+}
+
+static void netfront_rx_poll(struct netfront_queue *q)
+{
+	struct netfront_info *info = q->info;
+	int more;
+
+	do {
+		RING_IDX prod = q->rx.sring->rsp_prod, cons = q->rx.rsp_cons, next;
+
+		xen_rmb();
+		if (prod - cons > q->rx.req_prod_pvt - cons) {
+			netfront_break(info, "bad rx response index", prod, cons);
+			return;
+		}
+		while (cons != prod && !info->broken) {
+			next = netfront_rx_frame(q, cons, prod);
+			if (next == cons)
+				break; /* a frame not yet whole */
+			netfront_rx_repost(q, cons, next);
+			cons = next;
+			q->rx.rsp_cons = cons;
+		}
+		if (info->broken || cons != prod)
+			return;
+		RING_FINAL_CHECK_FOR_RESPONSES(&q->rx, more);
+	} while (more);
+}
+
+static void netfront_rx_thread(void *arg)
+{
+	struct netfront_info *info = arg;
+
+	for (;;) {
+		unsigned long flags = local_irq_save();
+		bool pending = false;
+
+		for (;;) {
+			for (unsigned i = 0; i < info->nqueues; i++)
+				pending |= info->queue[i].rx_pending;
+			if (pending || info->rx_stop)
+				break;
+			wq_wait(&info->rx_wq);
+		}
+		local_irq_restore(flags);
+		if (info->rx_stop)
+			break;
+		for (unsigned i = 0; i < info->nqueues; i++) {
+			struct netfront_queue *q = &info->queue[i];
+
+			q->rx_pending = false;
+			if (!info->broken)
+				netfront_rx_poll(q);
+		}
+	}
+	info->rx_stopped = true;
+	wq_wake_all(&info->rx_stopped_wq);
+}
+
+/* ---- setup ---- */
+
+static int netfront_queue_setup(struct netfront_queue *q)
+{
+	struct netfront_info *info = q->info;
+	uint16_t be = (uint16_t)info->xdev->otherend_id;
+	int rc;
+
+	q->lock = (struct spinlock)SPINLOCK_INIT;
+	q->evtchn_tx = q->evtchn_rx = -1;
+	q->tx_ring_page = gnttab_alloc_granted_page(be, false, &q->tx_ring_ref, &rc);
+	if (!q->tx_ring_page)
+		return rc;
+	q->rx_ring_page = gnttab_alloc_granted_page(be, false, &q->rx_ring_ref, &rc);
+	if (!q->rx_ring_page)
+		return rc;
+	SHARED_RING_INIT((netif_tx_sring_t *)q->tx_ring_page);
+	FRONT_RING_INIT(&q->tx, (netif_tx_sring_t *)q->tx_ring_page, PAGE);
+	SHARED_RING_INIT((netif_rx_sring_t *)q->rx_ring_page);
+	FRONT_RING_INIT(&q->rx, (netif_rx_sring_t *)q->rx_ring_page, PAGE);
+	for (unsigned i = 0; i < NETFRONT_TX_SIZE; i++)
+		q->tx_slot[i].next_free = (uint16_t)(i + 1);
+	q->tx_free = 0;
+	for (unsigned i = 0; i < NETFRONT_RX_SIZE; i++) {
+		struct netfront_rx_buf *b = &q->rx_buf[i];
+
+		if (!(b->page = gnttab_alloc_granted_page(be, false, &b->gref, &rc)))
+			return rc;
+	}
+	if (info->split_evtchn) {
+		q->evtchn_tx = evtchn_alloc_unbound(be, netfront_tx_interrupt, q, "netfront-tx");
+		if (q->evtchn_tx < 0)
+			return q->evtchn_tx;
+		q->evtchn_rx = evtchn_alloc_unbound(be, netfront_rx_interrupt, q, "netfront-rx");
+		if (q->evtchn_rx < 0)
+			return q->evtchn_rx;
+	} else {
+		q->evtchn_tx = evtchn_alloc_unbound(be, netfront_interrupt, q, "netfront");
+		if (q->evtchn_tx < 0)
+			return q->evtchn_tx;
+		q->evtchn_rx = q->evtchn_tx;
+	}
+	return 0;
+}
+
+int netfront_rings_setup(struct netfront_info *info)
+{
+	int rc;
+
+	for (unsigned i = 0; i < info->nqueues; i++) {
+		info->queue[i].info = info;
+		info->queue[i].id = i;
+		if ((rc = netfront_queue_setup(&info->queue[i]))) {
+			netfront_rings_free(info);
+			return rc;
+		}
+	}
+	info->rings_ready = true;
+	return 0;
+}
+
+static void netfront_end_page(grant_ref_t ref, void **page)
+{
+	if (*page)
+		gnttab_end_access_deferred(ref, *page);
+	*page = NULL;
+}
+
+/* Closes the channels and ends every grant; a page the backend still
+ * maps is freed only once it lets go. */
+void netfront_rings_free(struct netfront_info *info)
+{
+	for (unsigned i = 0; i < NETFRONT_MAX_QUEUES; i++) {
+		struct netfront_queue *q = &info->queue[i];
+		unsigned long flags;
+
+		if (!q->info)
+			continue;
+		/* A transmitter holds the lock while it uses the ring. */
+		flags = spin_lock_irqsave(&q->lock);
+		q->tx.sring = NULL;
+		spin_unlock_irqrestore(&q->lock, flags);
+		if (q->evtchn_rx >= 0 && q->evtchn_rx != q->evtchn_tx)
+			evtchn_close((evtchn_port_t)q->evtchn_rx);
+		if (q->evtchn_tx >= 0)
+			evtchn_close((evtchn_port_t)q->evtchn_tx);
+		q->evtchn_tx = q->evtchn_rx = -1;
+		netfront_end_page(q->tx_ring_ref, &q->tx_ring_page);
+		netfront_end_page(q->rx_ring_ref, &q->rx_ring_page);
+		q->rx.sring = NULL;
+		for (unsigned j = 0; j < NETFRONT_TX_SIZE; j++) {
+			netfront_end_page(q->tx_slot[j].gref, &q->tx_slot[j].page);
+			q->tx_slot[j].busy = false;
+		}
+		q->tx_in_flight = 0;
+		for (unsigned j = 0; j < NETFRONT_RX_SIZE; j++)
+			netfront_end_page(q->rx_buf[j].gref, &q->rx_buf[j].page);
+	}
+	info->rings_ready = false;
+}
+
+int netfront_start(struct netfront_info *info)
+{
+	for (unsigned i = 0; i < info->nqueues; i++) {
+		struct netfront_queue *q = &info->queue[i];
+
+		netfront_rx_repost(q, 0, NETFRONT_RX_SIZE);
+	}
+	info->rx_stop = false;
+	info->rx_stopped = false;
+	if (!thread_create("netfront-rx", netfront_rx_thread, info)) {
+		info->rx_stopped = true;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void netfront_stop(struct netfront_info *info)
+{
+	unsigned long flags;
+
+	info->connected = false;
+	info->rx_stop = true;
+	wq_wake_all(&info->rx_wq);
+	flags = local_irq_save();
+	while (!info->rx_stopped)
+		wq_wait(&info->rx_stopped_wq);
+	local_irq_restore(flags);
+}

@@ -1,0 +1,322 @@
+/*
+ * The Xen network frontend's handshake with its backend, through xenbus,
+ * in the order Linux's netback expects: when the backend reaches InitWait
+ * we read what it offers (rx-copy is required; scatter-gather, checksum
+ * offload, split event channels and several queues are used when
+ * offered), set up the rings, write their references, post the receive
+ * buffers and say Connected.  When the backend is Connected too the vif
+ * becomes a network device named eth<N>, with the MAC the toolstack wrote.
+ * A backend that closes takes the device away; one that comes back to
+ * InitWait is connected again.
+ */
+#include <amphi/errno.h>
+#include <amphi/mm.h>
+#include <amphi/printf.h>
+#include <amphi/printk.h>
+#include <amphi/string.h>
+#include "netfront.h"
+
+static unsigned netfront_devices, netfront_nconnected;
+
+unsigned netfront_count(unsigned *connected)
+{
+	*connected = READ_ONCE(netfront_nconnected);
+	return READ_ONCE(netfront_devices);
+}
+
+/* A flag the backend may write: absent is `dflt`. */
+static bool netfront_be_flag(struct netfront_info *info, const char *node, bool dflt)
+{
+	char path[128];
+	uint64_t v;
+
+	snprintf(path, sizeof(path), "%s/%s", info->xdev->otherend, node);
+	if (xs_read_u64(XBT_NIL, path, &v))
+		return dflt;
+	return v != 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* "00:16:3e:01:02:03": 0, or -EINVAL for anything else. */
+int netfront_parse_mac(const char *s, uint8_t *mac)
+{
+	for (int i = 0; i < ETH_ALEN; i++) {
+		int hi = hexval(s[3 * i]), lo = hi < 0 ? -1 : hexval(s[3 * i + 1]);
+		char sep = s[3 * i + 2];
+
+		if (hi < 0 || lo < 0 || sep != (i == ETH_ALEN - 1 ? '\0' : ':'))
+			return -EINVAL;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	/* A multicast or all-zero address would never get a unicast frame. */
+	if (mac[0] & 1 || !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+		return -EINVAL;
+	return 0;
+}
+
+/* What the backend offers, bounded. */
+static void netfront_read_features(struct netfront_info *info)
+{
+	char path[128];
+	uint64_t maxq = 1;
+
+	info->sg = netfront_be_flag(info, "feature-sg", false);
+	info->split_evtchn = netfront_be_flag(info, "feature-split-event-channels", false);
+	/* Missing means on (netif.h). */
+	info->tx_csum = !netfront_be_flag(info, "feature-no-csum-offload", false);
+	snprintf(path, sizeof(path), "%s/multi-queue-max-queues", info->xdev->otherend);
+	if (xs_read_u64(XBT_NIL, path, &maxq) || maxq == 0)
+		maxq = 1;
+	info->nqueues = maxq < NETFRONT_MAX_QUEUES ? (unsigned)maxq : NETFRONT_MAX_QUEUES;
+}
+
+/* Writes one queue's rings and channels under `dir`. */
+static int netfront_write_queue(xs_transaction_t t, struct netfront_info *info, const char *dir,
+				struct netfront_queue *q)
+{
+	char path[128];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/tx-ring-ref", dir);
+	if ((rc = xs_printf(t, path, "%u", q->tx_ring_ref)))
+		return rc;
+	snprintf(path, sizeof(path), "%s/rx-ring-ref", dir);
+	if ((rc = xs_printf(t, path, "%u", q->rx_ring_ref)))
+		return rc;
+	if (info->split_evtchn) {
+		snprintf(path, sizeof(path), "%s/event-channel-tx", dir);
+		if ((rc = xs_printf(t, path, "%d", q->evtchn_tx)))
+			return rc;
+		snprintf(path, sizeof(path), "%s/event-channel-rx", dir);
+		return xs_printf(t, path, "%d", q->evtchn_rx);
+	}
+	snprintf(path, sizeof(path), "%s/event-channel", dir);
+	return xs_printf(t, path, "%d", q->evtchn_tx);
+}
+
+static int netfront_write_keys(xs_transaction_t t, struct netfront_info *info)
+{
+	static const char *const flags[][2] = {
+	    {"request-rx-copy", "1"},	       {"feature-rx-notify", "1"},
+	    {"feature-sg", "1"},	       {"feature-no-csum-offload", "0"},
+	    {"feature-gso-tcpv4", "0"},	       {"feature-gso-tcpv6", "0"},
+	    {"feature-ipv6-csum-offload", "0"},
+	};
+	const char *dir = info->xdev->nodename;
+	char path[128], qdir[96];
+	int rc;
+
+	if (info->nqueues == 1) {
+		if ((rc = netfront_write_queue(t, info, dir, &info->queue[0])))
+			return rc;
+	} else {
+		snprintf(path, sizeof(path), "%s/multi-queue-num-queues", dir);
+		if ((rc = xs_printf(t, path, "%u", info->nqueues)))
+			return rc;
+		for (unsigned i = 0; i < info->nqueues; i++) {
+			snprintf(qdir, sizeof(qdir), "%s/queue-%u", dir, i);
+			if ((rc = netfront_write_queue(t, info, qdir, &info->queue[i])))
+				return rc;
+		}
+	}
+	for (unsigned i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, flags[i][0]);
+		if ((rc = xs_write(t, path, flags[i][1])))
+			return rc;
+	}
+	return 0;
+}
+
+/* Backend InitWait: offer the rings, post buffers, say Connected. */
+static int netfront_talk(struct netfront_info *info)
+{
+	xs_transaction_t t;
+	int rc;
+
+	if (!netfront_be_flag(info, "feature-rx-copy", false)) {
+		pr_err("netfront: %s: backend does not offer rx-copy, the only receive mode "
+		       "supported\n",
+		       info->xdev->nodename);
+		return -ENOSYS;
+	}
+	netfront_read_features(info);
+	info->broken = false;
+	if ((rc = netfront_rings_setup(info)))
+		return rc;
+	do {
+		if ((rc = xs_transaction_start(&t)))
+			goto fail;
+		if ((rc = netfront_write_keys(t, info))) {
+			xs_transaction_end(t, true);
+			goto fail;
+		}
+		rc = xs_transaction_end(t, false);
+	} while (rc == -EAGAIN);
+	if (rc || (rc = netfront_start(info)))
+		goto fail;
+	return xenbus_switch_state(info->xdev, XenbusStateConnected);
+fail:
+	netfront_rings_free(info);
+	return rc;
+}
+
+static void netfront_connected(struct netfront_info *info)
+{
+	struct netdev *nd = &info->ndev;
+	int rc;
+
+	if (!info->rings_ready)
+		return;
+	info->connected = true;
+	if (!info->registered) {
+		nd->features = (info->sg ? NETDEV_F_SG : 0) |
+			       (info->tx_csum ? NETDEV_F_TX_CSUM : 0) | NETDEV_F_RX_CSUM;
+		nd->nqueues = info->nqueues;
+		if (!info->sg && nd->mtu > 1500)
+			nd->mtu = 1500;
+		nd->ops = &netfront_netdev_ops;
+		nd->priv = info;
+		if ((rc = netdev_register(nd))) {
+			pr_err("netfront: %s: cannot register %s (%d)\n", info->xdev->nodename,
+			       nd->name, rc);
+			return;
+		}
+		info->registered = true;
+		netfront_nconnected++;
+		pr_info("netfront: %s: %s, %u queue%s, %s event channels%s%s\n",
+			info->xdev->nodename, nd->name, info->nqueues,
+			info->nqueues == 1 ? "" : "s", info->split_evtchn ? "split" : "shared",
+			info->sg ? ", scatter-gather" : "", info->tx_csum ? ", checksum offload" : "");
+	}
+	netdev_set_link(nd, netfront_be_flag(info, "carrier", true));
+}
+
+/* Stops everything: the backend is closing, or the device goes away. */
+static void netfront_disconnect(struct netfront_info *info)
+{
+	if (info->registered) {
+		netdev_set_link(&info->ndev, false);
+		netdev_unregister(&info->ndev);
+		info->ndev.rx = NULL;
+		info->registered = false;
+		netfront_nconnected--;
+	}
+	if (info->rings_ready) {
+		netfront_stop(info);
+		netfront_rings_free(info);
+	}
+	info->connected = false;
+}
+
+static void netfront_otherend_changed(struct xenbus_device *dev, enum xenbus_state state)
+{
+	struct netfront_info *info = dev->priv;
+	int rc;
+
+	switch (state) {
+	case XenbusStateInitWait:
+		if (dev->state != XenbusStateInitialising && dev->state != XenbusStateClosed)
+			break;
+		if (dev->state == XenbusStateClosed)
+			pr_info("netfront: %s: backend is back, connecting again\n", dev->nodename);
+		if ((rc = netfront_talk(info))) {
+			pr_err("netfront: %s: cannot connect to the backend (%d)\n", dev->nodename,
+			       rc);
+			xenbus_switch_state(dev, XenbusStateClosed);
+		}
+		break;
+	case XenbusStateConnected:
+		netfront_connected(info);
+		break;
+	case XenbusStateClosing:
+		pr_info("netfront: %s: backend closing\n", dev->nodename);
+		netfront_disconnect(info);
+		if (dev->state != XenbusStateClosing && dev->state != XenbusStateClosed)
+			xenbus_switch_state(dev, XenbusStateClosing);
+		xenbus_switch_state(dev, XenbusStateClosed);
+		break;
+	case XenbusStateClosed:
+		netfront_disconnect(info);
+		if (dev->state != XenbusStateClosed)
+			xenbus_switch_state(dev, XenbusStateClosed);
+		break;
+	default:
+		break;
+	}
+}
+
+static int netfront_probe(struct xenbus_device *dev)
+{
+	struct netfront_info *info;
+	const char *id = dev->nodename + strlen(dev->nodename);
+	char path[96], *mac;
+	uint64_t mtu = 1500;
+	unsigned handle = 0;
+	int rc;
+
+	while (id > dev->nodename && id[-1] != '/')
+		id--;
+	for (; *id >= '0' && *id <= '9' && handle < 100000; id++)
+		handle = handle * 10 + (unsigned)(*id - '0');
+	if (!(info = kmalloc(sizeof(*info))))
+		return -ENOMEM;
+	memset(info, 0, sizeof(*info));
+	info->xdev = dev;
+	info->handle = handle;
+	info->rx_stopped = true;
+	snprintf(info->ndev.name, sizeof(info->ndev.name), "eth%u", handle);
+	snprintf(path, sizeof(path), "%s/mac", dev->nodename);
+	if (!(mac = xs_read(XBT_NIL, path, &rc))) {
+		pr_err("netfront: %s: no mac in the store (%d)\n", dev->nodename, rc);
+		kfree(info);
+		return rc;
+	}
+	if (netfront_parse_mac(mac, info->ndev.mac)) {
+		pr_err("netfront: %s: the store's mac '%s' is not a unicast Ethernet address\n",
+		       dev->nodename, mac);
+		kfree(mac);
+		kfree(info);
+		return -EINVAL;
+	}
+	kfree(mac);
+	/* The toolstack's MTU, if it wrote one (netif.h: absent is 1500). */
+	snprintf(path, sizeof(path), "%s/mtu", dev->nodename);
+	if (xs_read_u64(XBT_NIL, path, &mtu) == 0 && (mtu < 68 || mtu > 65535 - ETH_HLEN)) {
+		pr_err("netfront: %s: ignoring the store's mtu %llu\n", dev->nodename,
+		       (unsigned long long)mtu);
+		mtu = 1500;
+	}
+	info->ndev.mtu = (uint16_t)mtu;
+	dev->priv = info;
+	netfront_devices++;
+	return 0;
+}
+
+static void netfront_remove(struct xenbus_device *dev)
+{
+	struct netfront_info *info = dev->priv;
+
+	if (!info)
+		return;
+	netfront_disconnect(info);
+	dev->priv = NULL;
+	netfront_devices--;
+	kfree(info);
+}
+
+XENBUS_DRIVER(netfront_driver) = {
+    .type = "vif",
+    .probe = netfront_probe,
+    .otherend_changed = netfront_otherend_changed,
+    .remove = netfront_remove,
+};

@@ -82,6 +82,12 @@ deps-run:
 
 include tests/host/host.mk
 
+# A tool the network scenarios run in the test dom0 (static: the dom0 has
+# only busybox's libraries).
+$(B)/udpcheck: tools/dom0/udpcheck.c
+	@mkdir -p $(B)
+	$(HOST_CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+
 test: deps
 	tools/test-all.sh
 

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Sourced by tests/vm/xl-domu.sh, xl-session.sh and balloon-scenarios.sh:
+# Sourced by tests/vm/xl-domu.sh, xl-session.sh and xl-steps.sh:
 # the host side they share.  Both boot Debian's Xen in QEMU (TCG, no KVM here) with the
 # Linux dom0 of tools/dom0/mkdom0.sh, hand the dom0 one extra cpio with the
 # guest and a /scenario.sh (the kernel unpacks concatenated archives), and

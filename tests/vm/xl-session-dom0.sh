@@ -160,20 +160,42 @@ answer() { # CMD WHY-SO-FAR SECONDS
 		}' /tmp/after
 }
 
+# Types one command into the console and returns at once, for a command
+# that waits on something dom0 does next; end_command collects the answer.
+CMD_OFF=0 CMD_T0=0
+start_command() { # CMD
+	CMD_OFF=$(log_size)
+	clock
+	CMD_T0=$CLOCK
+	why=''
+	printf '%s\r' "$1" >&3 || { why="cannot write to the console pty $TTY"; return 1; }
+}
+
+# Waits for the prompt after start_command's CMD; on failure returns 1
+# with $why set.  The answer is in /tmp/after.
+end_command() { # CMD LIMIT
+	poll "$2" has_text "$CMD_OFF" "$PROMPT" || why="no prompt within $2 s after typing it"
+	echo "the answer could not be read" >/tmp/why
+	answer "$1" "$why" "$(since "$CMD_T0")"
+	read -r why </tmp/why
+	[ -z "$why" ]
+}
+
 # Types one command into the console and waits for the next prompt; on
 # failure returns 1 with $why set.
 type_command() { # CMD LIMIT
-	local off t0
-	off=$(log_size)
-	clock
-	t0=$CLOCK
-	why=''
-	printf '%s\r' "$1" >&3 || { why="cannot write to the console pty $TTY"; return 1; }
-	poll "$2" has_text "$off" "$PROMPT" || why="no prompt within $2 s after typing it"
-	echo "the answer could not be read" >/tmp/why
-	answer "$1" "$why" "$(since "$t0")"
-	read -r why </tmp/why
-	[ -z "$why" ]
+	start_command "$1" || return 1
+	end_command "$1" "$2"
+}
+
+# Types CMD; the answer must hold every TEXT given.  Sets $why.
+expect() { # CMD TEXT...
+	local cmd=$1 t
+	shift
+	type_command "$cmd" 15 || { why="'$cmd': $why"; return 1; }
+	for t in "$@"; do
+		grep -qF -- "$t" /tmp/after || { why="'$cmd' did not say '$t'"; return 1; }
+	done
 }
 
 # The first error xl (or libxc under it) printed, else its last line.

@@ -1,0 +1,100 @@
+# shellcheck shell=dash disable=SC2034
+# Networking between dom0 and Amphi over Linux's netback, as a person at
+# the host would try it; run by tests/vm/xl-steps.sh after
+# xl-session-dom0.sh's functions.  The guest's vif is on dom0's bridge
+# xenbr0 (169.254.0.1/16) and the guest has 169.254.0.2 from ip=.
+#   create:   xl creates the domain and waits for the shell's prompt;
+#   show:     `net show` lists eth0 with its address and the link up;
+#   ping:     dom0 pings the guest, then the guest pings dom0;
+#   udp:      datagrams of many sizes to the guest's UDP echo service come
+#             back intact (/guest/udpcheck, since busybox nc has no UDP);
+#   tcp-in:   dom0 sends BYTES of random data to the guest's `net sink`,
+#             whose sha256 must match dom0's;
+#   tcp-out:  the guest's `net source` sends BYTES to dom0's nc, whose
+#             sha256 of what arrived must match the guest's;
+#   shutdown: xl shutdown -w, a clean power off.
+STEPS='create show ping udp tcp-in tcp-out shutdown'
+GUEST=169.254.0.2
+DOM0=169.254.0.1
+BYTES=4194304
+
+# The 64 hex digits after "sha256 " in /tmp/after, or nothing.
+guest_sha() { tr -d '\r' </tmp/after | sed -n 's/.*sha256 \([0-9a-f]\{64\}\).*/\1/p' | tail -n 1; }
+
+step_show() {
+	expect "net show" eth0 "$GUEST" "link up" || { bad show "$why"; return 1; }
+	ok show "eth0 has $GUEST, link up"
+}
+
+step_ping() {
+	local got
+	ping -c 5 -w 30 "$GUEST" >/tmp/ping 2>&1
+	show ping /tmp/ping
+	got=$(sed -n 's/.* \([0-9]*\) packets received.*/\1/p' /tmp/ping)
+	[ "${got:-0}" = 5 ] || { bad ping "dom0's ping: ${got:-0} of 5 replies"; return 1; }
+	expect "net ping $DOM0 3" "3/3 replies" || { bad ping "$why"; return 1; }
+	ok ping "dom0 -> guest 5/5, guest -> dom0 3/3"
+}
+
+step_udp() {
+	/guest/udpcheck "$GUEST" 7 40 >/tmp/udp 2>&1
+	show udpcheck /tmp/udp
+	grep -q '^udpcheck: 40/40 echoed intact$' /tmp/udp ||
+		{ bad udp "$(tail -n 1 /tmp/udp)"; return 1; }
+	ok udp "40 datagrams of 1-1400 bytes echoed intact"
+}
+
+step_tcp_in() {
+	local want got n=0
+	head -c "$BYTES" /dev/urandom >/tmp/in.bin
+	want=$(sha256sum </tmp/in.bin | cut -d' ' -f1)
+	start_command "net sink 5001" || { bad tcp-in "$why"; return 1; }
+	# The sink listens once the command runs: connect until it does.
+	until nc "$GUEST" 5001 </tmp/in.bin 2>/tmp/nc-in; do
+		n=$((n + 1))
+		[ $n -lt 20 ] || { bad tcp-in "nc could not send to $GUEST:5001: $(cat /tmp/nc-in)"; return 1; }
+		sleep 1
+	done
+	end_command "net sink 5001" 120 || { bad tcp-in "$why"; return 1; }
+	got=$(guest_sha)
+	grep -qF "received $BYTES bytes" /tmp/after ||
+		{ bad tcp-in "the guest did not say it received $BYTES bytes"; return 1; }
+	[ "$got" = "$want" ] || { bad tcp-in "sha256 differs: dom0 sent $want, the guest got ${got:-none}"; return 1; }
+	ok tcp-in "$BYTES bytes dom0 -> guest, sha256 $want on both sides; $(tr -d '\r' </tmp/after | grep -o '[0-9]* KiB/s' | tail -n 1)"
+}
+
+out_size() { [ "$(stat -c %s /tmp/out.bin 2>/dev/null)" = "$BYTES" ]; }
+
+step_tcp_out() {
+	local want got pid
+	rm -f /tmp/out.bin
+	# busybox nc quits when its stdin ends, so it gets one that stays open.
+	sleep 300 | nc -l -p 5002 >/tmp/out.bin &
+	pid=$!
+	sleep 1
+	type_command "net source $DOM0 5002 $BYTES" 120 || { kill $pid 2>/dev/null; bad tcp-out "$why"; return 1; }
+	want=$(guest_sha)
+	poll 15 out_size
+	kill $pid 2>/dev/null
+	killall nc 2>/dev/null
+	got=$(sha256sum </tmp/out.bin | cut -d' ' -f1)
+	out_size || { bad tcp-out "dom0 received $(stat -c %s /tmp/out.bin) bytes, not $BYTES"; return 1; }
+	[ "$got" = "$want" ] || { bad tcp-out "sha256 differs: the guest sent ${want:-none}, dom0 got $got"; return 1; }
+	ok tcp-out "$BYTES bytes guest -> dom0, sha256 $want on both sides; $(tr -d '\r' </tmp/after | grep -o '[0-9]* KiB/s' | tail -n 1)"
+}
+
+main() {
+	echo "==== session begin ===="
+	echo "session: steps: $STEPS"
+	if step_create; then
+		step_show
+		step_ping
+		step_udp
+		step_tcp_in
+		step_tcp_out
+		step_shutdown
+	else
+		skip_rest "the domain did not come up" show ping udp tcp-in tcp-out shutdown
+	fi
+	finish
+}

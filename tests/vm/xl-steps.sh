@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Usage: tests/vm/xl-steps.sh --steps FILE --kernel ELF --type pv|pvh --out LOG
+#            [--memory MB] [--cmdline "ARGS"] [--xl "KEY = VALUE"]...
+#            [--file PATH]... [--timeout S]
+#
+# A session with Amphi as a Xen domU whose middle is a scenario's own:
+# Xen and a Linux dom0 boot in QEMU as for tests/vm/xl-session.sh, and the
+# dom0 runs xl-session-dom0.sh's functions (create, type_command,
+# step_shutdown, finish...; its last line, the call to its main, cut off)
+# followed by FILE, a busybox sh fragment that sets STEPS='a b c' on a
+# line of its own and defines main, which runs those steps and ends with
+# finish.  tests/vm/steps/ holds the scenarios (balloon, net).
+#
+# --xl adds a line to the domain's xl config; --cmdline is the guest's
+# command line (no selftests: the steps need the shell); --file copies a
+# file into the dom0's /guest/ for the steps to use.  The dom0 knows NAME,
+# MEMORY and DEADLINE from /guest/params.
+#
+# Writes LOG (the step lines, the answers, the guest console and xl's log);
+# LOG.serial has everything.  Exit 0 when every step passed, 2 when a tool
+# or input is missing, 1 otherwise, with one line on stderr saying why.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+DOM_NAME=amphi
+
+STEPS_FILE='' KERNEL='' TYPE='' MEMORY=128 CMDLINE='' TIMEOUT=200 OUT=''
+XL_EXTRA=() FILES=() STEPS=()
+WORK=
+ME=xl-steps
+
+die() { echo "$ME: $*" >&2; exit 2; }
+fail() { echo "$ME: $*" >&2; exit 1; }
+note() { echo "$ME: $*"; }
+
+# shellcheck source=tests/vm/xl-lib.sh
+. "$ROOT/tests/vm/xl-lib.sh"
+
+usage() {
+	sed -n '2,4s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	exit 2
+}
+
+parse_args() {
+	while [ $# -gt 0 ]; do
+		[ $# -ge 2 ] || usage
+		case $1 in
+		--steps) STEPS_FILE=$2 ;;
+		--kernel) KERNEL=$2 ;;
+		--type) TYPE=$2 ;;
+		--memory) MEMORY=$2 ;;
+		--cmdline) CMDLINE=$2 ;;
+		--xl) XL_EXTRA+=("$2") ;;
+		--file) FILES+=("$2") ;;
+		--timeout) TIMEOUT=$2 ;;
+		--out) OUT=$2 ;;
+		*) usage ;;
+		esac
+		shift 2
+	done
+	if [ -z "$STEPS_FILE" ] || [ -z "$KERNEL" ] || [ -z "$TYPE" ] || [ -z "$OUT" ]; then usage; fi
+	ME=$(basename "$STEPS_FILE" .sh)-steps
+	case $TYPE in pv | pvh) ;; *) die "--type must be pv or pvh, not '$TYPE'" ;; esac
+	[[ $MEMORY =~ ^[0-9]+$ ]] && [ "$MEMORY" -ge 32 ] || die "--memory wants a number of MiB, at least 32"
+	if ! [[ $TIMEOUT =~ ^[0-9]+$ ]] || [ "$TIMEOUT" -lt 90 ]; then
+		die "--timeout wants a number of seconds, at least 90"
+	fi
+	[[ $CMDLINE != *[\"\\]* ]] || die "--cmdline may not contain \" or \\"
+	[[ " $CMDLINE " != *" selftest"[\ =]* ]] || die "--cmdline may not ask for selftests: the steps need the shell"
+	[[ $OUT != *[,:]* ]] || die "--out may not contain commas or colons (QEMU options)"
+	[ -r "$KERNEL" ] || die "kernel $KERNEL not found"
+	[ -r "$STEPS_FILE" ] || die "steps file $STEPS_FILE not found"
+	local f lib=$ROOT/tests/vm/xl-session-dom0.sh line
+	for f in "${FILES[@]}"; do [ -r "$f" ] || die "--file $f not found"; done
+	[ "$(tail -n 1 "$lib")" = main ] || die "$lib no longer ends with its call to main"
+	line=$(grep -m1 "^STEPS='[a-z0-9 -]*'$" "$STEPS_FILE") || die "$STEPS_FILE sets no STEPS='...' line"
+	line=${line#STEPS=\'}
+	read -ra STEPS <<<"${line%\'}"
+	[ ${#STEPS[@]} -gt 0 ] || die "$STEPS_FILE names no steps"
+}
+
+write_xl_config() {
+	cat >"$1" <<EOF
+name = "$DOM_NAME"
+type = "$TYPE"
+kernel = "/guest/kernel"
+extra = "$CMDLINE"
+memory = $MEMORY
+maxmem = $MEMORY
+vcpus = 1
+on_poweroff = "destroy"
+on_reboot = "destroy"
+on_crash = "preserve"
+EOF
+	local l
+	for l in "${XL_EXTRA[@]}"; do echo "$l" >>"$1"; done
+}
+
+make_initrd() {
+	local run=$WORK/run f
+	mkdir -p "$run/guest"
+	cp "$KERNEL" "$run/guest/kernel"
+	for f in "${FILES[@]}"; do cp "$f" "$run/guest/"; done
+	write_xl_config "$run/guest/domu.cfg"
+	# The dom0 stops waiting 25 s before QEMU's timeout (its uptime starts
+	# after Xen's boot), so its report is always printed in full.
+	printf 'NAME=%s\nMEMORY=%s\nDEADLINE=%s\n' "$DOM_NAME" "$MEMORY" "$((TIMEOUT - 25))" \
+		>"$run/guest/params"
+	{ sed '$d' "$ROOT/tests/vm/xl-session-dom0.sh"; echo; cat "$STEPS_FILE"; echo main; } \
+		>"$run/scenario.sh"
+	chmod 0755 "$run/scenario.sh"
+	xl_pack_initrd "$run" "$WORK/initrd"
+}
+
+watch_run() {
+	xl_session_watch
+}
+
+main() {
+	parse_args "$@"
+	xl_check_host
+	xl_run "$ME"
+	xl_extract session >"$OUT"
+	xl_session_verdict "$QRC"
+}
+
+main "$@"

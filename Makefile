@@ -36,9 +36,31 @@ KLDFLAGS := -nostdlib -static -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
 	-Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -T arch/x86/boot/amphi.ld
 
 # Every directory of kernel code; each .c and .S in them is part of the kernel.
-KDIRS := arch/x86/boot arch/x86 arch/x86/mm arch/x86/xen kernel mm drivers drivers/xen drivers/xen/xenbus lib
+KDIRS := arch/x86/boot arch/x86 arch/x86/mm arch/x86/xen kernel mm drivers drivers/xen drivers/xen/xenbus lib net
 KSRC  := $(filter-out $(KEXCLUDE),$(foreach d,$(KDIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S)))
 KOBJ  := $(patsubst %,$(B)/k/%.o,$(basename $(KSRC)))
+
+# lwIP, the TCP/IP stack, is Debian's source package, fetched and unpacked
+# by tools/lwip-fetch.sh into build/lwip (one cache for every build
+# directory) and never kept in this tree.  net/ is our port of it: its
+# options, its OS layer and the glue to struct netdev.
+LWIP_CACHE := build/lwip
+LWIP_STAMP := $(LWIP_CACHE)/.fetched
+LWIP_SRC   := $(LWIP_CACHE)/src/src
+LWIP_FILES := core/init.c core/def.c core/inet_chksum.c core/ip.c core/mem.c core/memp.c \
+	core/netif.c core/pbuf.c core/raw.c core/sys.c core/tcp.c core/tcp_in.c core/tcp_out.c \
+	core/timeouts.c core/udp.c core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c \
+	core/ipv4/ip4_addr.c core/ipv4/ip4_frag.c netif/ethernet.c \
+	api/api_lib.c api/api_msg.c api/netbuf.c api/tcpip.c
+LWIP_OBJ   := $(LWIP_FILES:%.c=$(B)/lwip/%.o)
+# Our headers first (lwipopts.h, arch/), then lwIP's.  Not -isystem:
+# dependency files leave out whatever a system header includes, and so
+# would miss a change to lwipopts.h.
+NET_INC    := -Inet/include -I$(LWIP_SRC)/include
+# lwIP's own sources get the kernel's flags and warnings unchanged (2.1.3
+# builds clean with both compilers); only <string.h> and <stdlib.h> come
+# from net/include/compat, since the kernel has no C library.
+LWIP_CFLAGS := $(NET_INC) -Inet/include/compat
 
 .DELETE_ON_ERROR:
 .PHONY: all run iso test host-test vm-test bench deps clean format
@@ -51,22 +73,36 @@ $(B)/sysinc/xen:
 $(B)/k/%.o: %.c | $(B)/sysinc/xen
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
+	@$(CC) $(KCFLAGS) $(EXTRA_CFLAGS) -MMD -MP -c $< -o $@
+
+# net/ is the port layer: our code, held to our warnings, seeing lwIP.
+$(B)/k/net/%.o: EXTRA_CFLAGS := $(NET_INC)
+$(filter $(B)/k/net/%,$(KOBJ)): | $(LWIP_STAMP)
+
+$(LWIP_STAMP): | tools/lwip-fetch.sh
+	@tools/lwip-fetch.sh $(LWIP_CACHE)
+	@touch $@
+$(LWIP_FILES:%=$(LWIP_SRC)/%): | $(LWIP_STAMP) ;
+
+$(B)/lwip/%.o: $(LWIP_SRC)/%.c | $(B)/sysinc/xen $(LWIP_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      lwip/$*.c"
+	@$(CC) $(KCFLAGS) $(LWIP_CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/k/%.o: %.S | $(B)/sysinc/xen
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	@$(CC) $(KASFLAGS) -MMD -MP -c $< -o $@
 
-$(B)/amphi.elf: $(KOBJ) arch/x86/boot/amphi.ld
+$(B)/amphi.elf: $(KOBJ) $(LWIP_OBJ) arch/x86/boot/amphi.ld
 	@echo "  LD      $@"
-	@$(LD) $(KLDFLAGS) -o $@ $(KOBJ) -lgcc
+	@$(LD) $(KLDFLAGS) -o $@ $(KOBJ) $(LWIP_OBJ) -lgcc
 	@tools/check-elf.sh $@
 
 # Flags live here: a change to them rebuilds everything.
-$(KOBJ): Makefile
+$(KOBJ) $(LWIP_OBJ): Makefile
 
--include $(KOBJ:.o=.d)
+-include $(KOBJ:.o=.d) $(LWIP_OBJ:.o=.d)
 
 iso: $(B)/amphi.iso
 $(B)/amphi.iso: $(B)/amphi.elf tools/mkiso.sh

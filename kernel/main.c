@@ -8,6 +8,7 @@
 #include <amphi/boot.h>
 #include <amphi/console.h>
 #include <amphi/mm.h>
+#include <amphi/net.h>
 #include <amphi/params.h>
 #include <amphi/platform.h>
 #include <amphi/printk.h>
@@ -34,6 +35,7 @@ void kmain(struct boot_info *bi)
 	sched_init();			     /* threads: this is now "main" */
 	local_irq_enable();
 	platform_ops.smp_init();	     /* other CPUs */
+	net_init();			     /* TCP/IP: lwIP, loopback, UDP echo */
 	platform_ops.bus_init();	     /* buses and their drivers */
 	if (selftest_request)		     /* selftest on the command line */
 		power_off(selftest_run() ? POWER_SUCCESS : POWER_FAILURE);

@@ -1,6 +1,7 @@
 /*
  * The options Amphi understands on its command line, in the manner of
- * Linux: console=, earlyprintk=xen, loglevel=, quiet, debug, nopvpatch, bench and selftest[=a,b].
+ * Linux: console=, earlyprintk=xen, loglevel=, quiet, debug, nopvpatch, bench,
+ * selftest[=a,b] and ip=.
  * The words are parsed by lib/cmdline.c; this file says what each means.
  * Anything unknown or malformed is reported at boot, never silently dropped.
  */
@@ -14,6 +15,7 @@ const char *param_console;
 bool param_earlyprintk_xen;
 bool param_nopvpatch;
 bool param_bench;
+struct ipconfig param_ip;
 
 /* Values are copied here: the handlers get pointers into the line. */
 static char console_buf[32];
@@ -98,11 +100,24 @@ static int opt_selftest(const char *v, size_t n, const char **why)
 	return 0;
 }
 
+/* ip= is checked whole here, at boot, so a typo is reported before the
+ * network comes up rather than as a silently unconfigured interface. */
+static int opt_ip(const char *v, size_t n, const char **why)
+{
+	struct ipconfig c;
+
+	if (ipconfig_parse(v, v ? n : 0, &c, why))
+		return -1;
+	param_ip = c;
+	return 0;
+}
+
 static const struct cmdline_option options[] = {
 	{"console", opt_console},   {"earlyprintk", opt_earlyprintk},
 	{"loglevel", opt_loglevel}, {"quiet", opt_quiet},
 	{"debug", opt_debug},	    {"selftest", opt_selftest},
 	{"nopvpatch", opt_nopvpatch}, {"bench", opt_bench},
+	{"ip", opt_ip},
 };
 
 static void report(enum cmdline_problem what, const char *word, size_t len, const char *why)

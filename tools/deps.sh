@@ -5,7 +5,8 @@
 # Packages already present are not reinstalled; apt-get update runs once,
 # when something is missing.
 set -euo pipefail
-build=(gcc make binutils libxen-dev)
+# dpkg-dev: dpkg-source unpacks lwIP's Debian source package (tools/lwip-fetch.sh).
+build=(gcc make binutils libxen-dev dpkg-dev)
 run=(qemu-system-x86)
 test=(clang libcmocka-dev grub-pc-bin grub-common xorriso mtools
       xen-hypervisor-4.17-amd64 xen-utils-4.17 linux-image-amd64 busybox-static cpio xz-utils)

@@ -1,6 +1,7 @@
 /* The kernel's command-line options (kernel/params.c). */
 #ifndef AMPHI_PARAMS_H
 #define AMPHI_PARAMS_H
+#include <amphi/ipconfig.h>
 #include <amphi/types.h>
 
 /* console=NAME[,options]: NULL when not given. */
@@ -13,6 +14,10 @@ extern bool param_nopvpatch;
 
 /* bench on the command line: run the microbenchmarks and power off. */
 extern bool param_bench;
+
+/* ip=client::gateway:netmask[:hostname[:device]]: the static address of
+ * one network device (param_ip.configured false when not given). */
+extern struct ipconfig param_ip;
 
 /* Parses the boot command line, reporting every problem. */
 void params_parse(const char *cmdline);

@@ -1,0 +1,23 @@
+/* Between the files of net/ only. */
+#ifndef AMPHI_NET_PRIV_H
+#define AMPHI_NET_PRIV_H
+#include <amphi/selftest.h>
+#include <amphi/types.h>
+
+struct netif;
+struct netdev;
+
+/* netif_glue.c: attach to network devices (registers the listener). */
+void net_glue_start(void);
+/* The lwIP interface of a device, NULL when the stack does not use it. */
+struct netif *net_glue_netif(struct netdev *dev);
+/* stack.c: datagrams the UDP echo service has answered. */
+extern uint64_t net_udpecho_count;
+extern bool net_udpecho_running;
+/* net_selftest.c: a TCP transfer between a sink thread and a source,
+ * checked end to end (also used by net_selftest_dev.c). */
+enum selftest_result net_selftest_tcp(struct selftest_ctx *ctx, uint32_t addr, uint16_t port,
+				      uint32_t bytes, char *said, size_t said_len);
+/* A message for an lwIP error code. */
+const char *net_err_str(int err);
+#endif

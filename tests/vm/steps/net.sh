@@ -6,6 +6,9 @@
 #   create:   xl creates the domain and waits for the shell's prompt;
 #   show:     `net show` lists eth0 with its address and the link up;
 #   ping:     dom0 pings the guest, then the guest pings dom0;
+#   jumbo:    the vif's config sets mtu=N (N > 8028) and dom0 pings the
+#             guest with 8000-byte payloads: each frame takes more than one
+#             ring slot each way (scatter-gather);
 #   udp:      datagrams of many sizes to the guest's UDP echo service come
 #             back intact (/guest/udpcheck, since busybox nc has no UDP);
 #   tcp-in:   dom0 sends BYTES of random data to the guest's `net sink`,
@@ -13,10 +16,12 @@
 #   tcp-out:  the guest's `net source` sends BYTES to dom0's nc, whose
 #             sha256 of what arrived must match the guest's;
 #   shutdown: xl shutdown -w, a clean power off.
-STEPS='create show ping udp tcp-in tcp-out shutdown'
+STEPS='create show ping jumbo udp tcp-in tcp-out shutdown'
 GUEST=169.254.0.2
 DOM0=169.254.0.1
 BYTES=4194304
+# The vif's MTU from its config, if one is set there.
+MTU=$(sed -n "s/.*mtu=\([0-9]*\).*/\1/p" /guest/domu.cfg)
 
 # The 64 hex digits after "sha256 " in /tmp/after, or nothing.
 guest_sha() { tr -d '\r' </tmp/after | sed -n 's/.*sha256 \([0-9a-f]\{64\}\).*/\1/p' | tail -n 1; }
@@ -34,6 +39,20 @@ step_ping() {
 	[ "${got:-0}" = 5 ] || { bad ping "dom0's ping: ${got:-0} of 5 replies"; return 1; }
 	expect "net ping $DOM0 3" "3/3 replies" || { bad ping "$why"; return 1; }
 	ok ping "dom0 -> guest 5/5, guest -> dom0 3/3"
+}
+
+step_jumbo() {
+	local got
+	if [ -z "$MTU" ] || [ "$MTU" -le 8028 ]; then
+		bad jumbo "the vif's config sets no mtu above 8028 (it is ${MTU:-1500}): nothing to test"
+		return 1
+	fi
+	expect "net show" "mtu $MTU" || { bad jumbo "$why"; return 1; }
+	ping -c 3 -s 8000 -w 30 "$GUEST" >/tmp/ping 2>&1
+	show ping /tmp/ping
+	got=$(sed -n 's/.* \([0-9]*\) packets received.*/\1/p' /tmp/ping)
+	[ "${got:-0}" = 3 ] || { bad jumbo "dom0's ping -s 8000: ${got:-0} of 3 replies"; return 1; }
+	ok jumbo "mtu $MTU: 3/3 echoes of 8000 bytes, frames over a page each way"
 }
 
 step_udp() {
@@ -86,15 +105,18 @@ step_tcp_out() {
 main() {
 	echo "==== session begin ===="
 	echo "session: steps: $STEPS"
+	# The bridge carries what the vif may: the vif's MTU follows it.
+	[ -z "$MTU" ] || ip link set xenbr0 mtu "$MTU" || echo "session: cannot set xenbr0's mtu to $MTU"
 	if step_create; then
 		step_show
 		step_ping
+		step_jumbo
 		step_udp
 		step_tcp_in
 		step_tcp_out
 		step_shutdown
 	else
-		skip_rest "the domain did not come up" show ping udp tcp-in tcp-out shutdown
+		skip_rest "the domain did not come up" show ping jumbo udp tcp-in tcp-out shutdown
 	fi
 	finish
 }

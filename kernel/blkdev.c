@@ -67,6 +67,49 @@ struct blkdev *blkdev_find(const char *name)
 	return d;
 }
 
+struct blkdev *blkdev_get(const char *name)
+{
+	unsigned long flags = spin_lock_irqsave(&blkdev_lock);
+	struct blkdev *d;
+
+	for (d = blkdev_head; d && strcmp(d->name, name); d = d->next)
+		;
+	if (d)
+		d->refs++;
+	spin_unlock_irqrestore(&blkdev_lock, flags);
+	return d;
+}
+
+/* Lock held: does the last user of a retired device release it? */
+static bool blkdev_last(struct blkdev *dev)
+{
+	return dev->retired && !dev->refs;
+}
+
+void blkdev_put(struct blkdev *dev)
+{
+	unsigned long flags = spin_lock_irqsave(&blkdev_lock);
+	bool release;
+
+	dev->refs--;
+	release = blkdev_last(dev);
+	spin_unlock_irqrestore(&blkdev_lock, flags);
+	if (release && dev->ops->release)
+		dev->ops->release(dev);
+}
+
+void blkdev_retire(struct blkdev *dev)
+{
+	unsigned long flags = spin_lock_irqsave(&blkdev_lock);
+	bool release;
+
+	dev->retired = true;
+	release = blkdev_last(dev);
+	spin_unlock_irqrestore(&blkdev_lock, flags);
+	if (release && dev->ops && dev->ops->release)
+		dev->ops->release(dev);
+}
+
 struct blkdev *blkdev_list(void)
 {
 	return blkdev_head;

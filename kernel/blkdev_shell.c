@@ -78,31 +78,15 @@ static int blk_pattern(struct blkdev *d, bool write, uint64_t sector, uint64_t c
 	return rc;
 }
 
-/* Reads the whole device (up to 64 MiB) and reports the rate. */
+/* Reads the device sequentially (up to 64 MiB), then 1024 random 4 KiB
+ * reads 16 at a time, and reports both rates. */
 static int blk_bench(struct blkdev *d)
 {
-	uint64_t n = d->sectors, max = (64ull << 20) / d->sector_size, t0, ns;
-	void *buf = kmalloc((size_t)d->max_sectors * d->sector_size);
-	int rc = 0;
+	struct blkdev_bench b = {.rand_reads = 1024, .depth = 16};
+	int rc = blkdev_bench(d, 64ull << 20, &b);
 
-	if (!buf)
-		return -ENOMEM;
-	n = n < max ? n : max;
-	t0 = time_now_ns();
-	for (uint64_t s = 0; s < n && !rc; s += d->max_sectors) {
-		uint64_t left = n - s;
-
-		rc = blkdev_io_sync(d, BLKDEV_READ, s,
-				    left < d->max_sectors ? (uint32_t)left : d->max_sectors, buf);
-	}
-	ns = time_now_ns() - t0;
-	kfree(buf);
 	if (!rc)
-		kprintf("%s: read %llu KiB in %llu ms (%llu KiB/s)\n", d->name,
-			(unsigned long long)(n * d->sector_size >> 10),
-			(unsigned long long)(ns / 1000000),
-			(unsigned long long)((n * d->sector_size >> 10) * 1000000000ull /
-					     (ns ? ns : 1)));
+		blkdev_bench_print(d, NULL, &b);
 	return rc;
 }
 
@@ -141,7 +125,7 @@ SHELL_CMD(blk, "block devices: blk list | read | write | verify | flush | bench"
 	}
 	if (argc < 3)
 		return blk_usage();
-	if (!(d = blkdev_find(argv[2]))) {
+	if (!(d = blkdev_get(argv[2]))) {
 		kprintf("blk: no device %s\n", argv[2]);
 		return 1;
 	}
@@ -149,5 +133,6 @@ SHELL_CMD(blk, "block devices: blk list | read | write | verify | flush | bench"
 		kprintf("blk: %s: error %d\n", d->name, rc);
 	else if (rc == 0 && strcmp(argv[1], "read"))
 		kprintf("blk: %s: ok\n", d->name);
+	blkdev_put(d);
 	return rc ? 1 : 0;
 }

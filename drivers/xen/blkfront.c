@@ -1,13 +1,16 @@
 /*
  * The Xen block frontend's data path: requests from the block layer go
- * on the single-page blkif ring, responses come back through an event
- * channel.  Data moves through bounce pages that belong to each ring slot
- * and are granted to the backend only while a request is in flight, so a
- * caller's buffer is never shared with another domain.  The backend is
- * not trusted: a response must name a slot we filled, echo its operation
- * and carry a known status, and the ring indexes it publishes must make
- * sense, or the device is marked broken and every request fails with -EIO
- * rather than corrupting memory or hanging.
+ * round robin onto the device's queues, each a blkif ring with its own
+ * event channel; responses come back through that channel.  Data moves
+ * through granted pages of the queue's pool (blkfront_ring.c), so a
+ * caller's buffer is never shared with another domain.  A transfer of
+ * more than 11 pages goes as one indirect request whose segment list
+ * sits in a granted page of its own, when the backend offered that.
+ *
+ * The backend is not trusted: a response must name a slot we filled,
+ * echo its operation and carry a known status, and the ring indexes it
+ * publishes must make sense, or the device is marked broken and every
+ * request fails with -EIO rather than corrupting memory or hanging.
  */
 #include <amphi/errno.h>
 #include <amphi/mm.h>
@@ -16,22 +19,19 @@
 #include <drivers/xen/events.h>
 #include "blkfront.h"
 
-#define PAGE_SECTORS 8 /* blkif counts in 512-byte sectors */
+static void blkfront_kick(struct blkfront_queue *q);
 
-static void blkfront_kick(struct blkfront_info *info);
-
-/* Ends a slot's grants; a grant the backend still holds keeps its page
- * until released, and the slot gets a fresh one. */
-static void blkfront_release_slot(struct blkfront_info *info, struct blkfront_shadow *s)
+/* Gives a slot's pages back to the pool; `in_flight` when the backend
+ * never answered and may still hold them. */
+static void blkfront_release_slot(struct blkfront_queue *q, struct blkfront_shadow *s,
+				  bool in_flight)
 {
 	for (unsigned i = 0; i < s->nseg; i++) {
-		if (gnttab_end_access(s->gref[i]) == 0)
-			continue;
-		pr_err("blkfront: %s: backend still maps a page after answering\n",
-		       info->bdev.name);
-		gnttab_end_access_deferred(s->gref[i], s->page[i]);
-		s->page[i] = NULL;
+		blkfront_gpage_put(q, s->data[i], in_flight);
+		s->data[i] = NULL;
 	}
+	blkfront_gpage_put(q, s->indirect, in_flight);
+	s->indirect = NULL;
 	s->nseg = 0;
 	s->rq = NULL;
 }
@@ -48,7 +48,7 @@ static int blkfront_status(int16_t st)
 	}
 }
 
-/* Copies a finished read out of the bounce pages. */
+/* Copies a finished read out of the granted pages. */
 static void blkfront_copy_out(struct blkfront_info *info, struct blkfront_shadow *s)
 {
 	struct blkdev_request *rq = s->rq;
@@ -57,29 +57,36 @@ static void blkfront_copy_out(struct blkfront_info *info, struct blkfront_shadow
 	for (unsigned i = 0; i < s->nseg && len; i++) {
 		size_t n = len < 4096 ? len : 4096;
 
-		if (s->page[i])
-			memcpy((char *)rq->buf + 4096 * (size_t)i, s->page[i], n);
+		memcpy((char *)rq->buf + 4096 * (size_t)i, s->data[i]->page, n);
 		len -= n;
 	}
 }
 
-/* Takes one response off the ring: the request it finishes, or NULL. */
-static struct blkdev_request *blkfront_take(struct blkfront_info *info, blkif_response_t *rsp)
+/* Does the response's operation match what we sent?  For an indirect
+ * request a backend may echo either the wrapper or the operation inside. */
+static bool blkfront_op_matches(const struct blkfront_shadow *s, uint8_t op)
 {
+	return op == s->op || (s->op == BLKIF_OP_INDIRECT && op == s->inner_op);
+}
+
+/* Takes one response off the ring: the request it finishes, or NULL. */
+static struct blkdev_request *blkfront_take(struct blkfront_queue *q, blkif_response_t *rsp)
+{
+	struct blkfront_info *info = q->info;
 	uint64_t id = rsp->id;
 	struct blkfront_shadow *s;
 	struct blkdev_request *rq;
 
-	if (id >= BLKFRONT_RING_SIZE || !info->shadow[id].rq) {
-		pr_err("blkfront: %s: backend answered unknown request id %llu\n", info->bdev.name,
-		       (unsigned long long)id);
+	if (id >= q->nr_shadow || !q->shadow[id].rq) {
+		pr_err("blkfront: %s: backend answered unknown request id %llu on queue %u\n",
+		       info->bdev.name, (unsigned long long)id, q->index);
 		info->broken = true;
 		return NULL;
 	}
-	s = &info->shadow[id];
+	s = &q->shadow[id];
 	rq = s->rq;
 	rq->status = blkfront_status(rsp->status);
-	if (rsp->operation != s->op) {
+	if (!blkfront_op_matches(s, rsp->operation)) {
 		pr_err("blkfront: %s: response to request %llu has operation %u, sent %u\n",
 		       info->bdev.name, (unsigned long long)id, rsp->operation, s->op);
 		rq->status = -EIO;
@@ -89,42 +96,42 @@ static struct blkdev_request *blkfront_take(struct blkfront_info *info, blkif_re
 	}
 	if (!rq->status && rq->op == BLKDEV_READ)
 		blkfront_copy_out(info, s);
-	blkfront_release_slot(info, s);
+	blkfront_release_slot(q, s, false);
 	return rq;
 }
 
 /* Consumes the responses the backend published; finished requests are
  * chained on *done for completion outside the lock. */
-static void blkfront_consume(struct blkfront_info *info, struct blkdev_request **done)
+static void blkfront_consume(struct blkfront_queue *q, struct blkdev_request **done)
 {
+	struct blkfront_info *info = q->info;
 	int more;
 
 	do {
-		RING_IDX prod = info->ring.sring->rsp_prod;
-		RING_IDX cons = info->ring.rsp_cons;
+		RING_IDX prod = q->ring.sring->rsp_prod;
+		RING_IDX cons = q->ring.rsp_cons;
 
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (prod - cons > BLKFRONT_RING_SIZE ||
-		    prod - cons > info->ring.req_prod_pvt - cons) {
-			pr_err(
-			    "blkfront: %s: backend published a bad response index %u (ours %u)\n",
-			    info->bdev.name, prod, cons);
+		if (prod - cons > q->nr_shadow || prod - cons > q->ring.req_prod_pvt - cons) {
+			pr_err("blkfront: %s: backend published a bad response index %u on queue "
+			       "%u (ours %u)\n",
+			       info->bdev.name, prod, q->index, cons);
 			info->broken = true;
 			return;
 		}
 		for (; cons != prod && !info->broken; cons++) {
-			blkif_response_t rsp = *RING_GET_RESPONSE(&info->ring, cons);
-			struct blkdev_request *rq = blkfront_take(info, &rsp);
+			blkif_response_t rsp = *RING_GET_RESPONSE(&q->ring, cons);
+			struct blkdev_request *rq = blkfront_take(q, &rsp);
 
 			if (rq) {
 				rq->next = *done;
 				*done = rq;
 			}
 		}
-		info->ring.rsp_cons = cons;
+		q->ring.rsp_cons = cons;
 		if (info->broken)
 			return;
-		RING_FINAL_CHECK_FOR_RESPONSES(&info->ring, more);
+		RING_FINAL_CHECK_FOR_RESPONSES(&q->ring, more);
 	} while (more);
 }
 
@@ -138,109 +145,152 @@ static void blkfront_complete(struct blkdev_request *list)
 	}
 }
 
-static void blkfront_interrupt(evtchn_port_t port, void *arg)
+void blkfront_interrupt(evtchn_port_t port, void *arg)
 {
-	struct blkfront_info *info = arg;
+	struct blkfront_queue *q = arg;
+	struct blkfront_info *info = q->info;
 	struct blkdev_request *done = NULL;
-	unsigned long flags = spin_lock_irqsave(&info->lock);
+	unsigned long flags = spin_lock_irqsave(&q->lock);
 
 	(void)port;
-	if (info->connected && !info->broken)
-		blkfront_consume(info, &done);
-	spin_unlock_irqrestore(&info->lock, flags);
+	if (info->connected && !info->broken && q->shadow)
+		blkfront_consume(q, &done);
+	spin_unlock_irqrestore(&q->lock, flags);
 	blkfront_complete(done);
 	if (info->broken)
 		blkfront_fail_all(info, -EIO);
 	else
-		blkfront_kick(info);
+		blkfront_kick(q);
 }
 
-/* Grants the bounce pages a transfer needs; a write copies in first. */
-static int blkfront_map(struct blkfront_info *info, struct blkfront_shadow *s, blkif_request_t *req,
-			struct blkdev_request *rq)
+/* Grants the pages a transfer needs (a write copies in first) and fills
+ * in the segments: into the request itself, or with `indirect` into the
+ * segment list page. */
+static int blkfront_map(struct blkfront_queue *q, struct blkfront_shadow *s,
+			struct blkif_request_segment *seg, struct blkdev_request *rq)
 {
-	size_t len = (size_t)rq->count * info->bdev.sector_size;
+	size_t len = (size_t)rq->count * q->info->bdev.sector_size;
 	bool ro = rq->op == BLKDEV_WRITE; /* the backend only reads it */
 
-	s->nseg = 0;
 	for (unsigned i = 0; len; i++) {
 		size_t n = len < 4096 ? len : 4096;
-		int ref;
+		struct blkfront_gpage *g = blkfront_gpage_get(q, ro);
 
-		if (!s->page[i] && !(s->page[i] = mm_page_alloc()))
+		if (!g)
 			return -ENOMEM;
+		s->data[i] = g;
+		s->nseg = (uint16_t)(i + 1);
 		if (rq->op == BLKDEV_WRITE)
-			memcpy(s->page[i], (char *)rq->buf + 4096 * (size_t)i, n);
-		ref = gnttab_grant_access((uint16_t)info->xdev->otherend_id, s->page[i], ro);
-		if (ref < 0)
-			return ref;
-		s->gref[i] = (grant_ref_t)ref;
-		req->seg[i] = (struct blkif_request_segment){
-		    .gref = (grant_ref_t)ref, .first_sect = 0, .last_sect = (uint8_t)(n / 512 - 1)};
-		s->nseg = (uint8_t)(i + 1);
+			memcpy(g->page, (char *)rq->buf + 4096 * (size_t)i, n);
+		seg[i] = (struct blkif_request_segment){
+		    .gref = g->gref, .first_sect = 0, .last_sect = (uint8_t)(n / 512 - 1)};
 		len -= n;
 	}
-	req->nr_segments = s->nseg;
 	return 0;
+}
+
+/* A read or write: direct up to 11 segments, indirect beyond. */
+static int blkfront_fill_rw(struct blkfront_queue *q, struct blkfront_shadow *s,
+			    blkif_request_t *req, struct blkdev_request *rq)
+{
+	size_t pages = ((size_t)rq->count * q->info->bdev.sector_size + 4095) / 4096;
+	uint8_t op = rq->op == BLKDEV_WRITE ? BLKIF_OP_WRITE : BLKIF_OP_READ;
+	blkif_request_indirect_t *ind = (blkif_request_indirect_t *)req;
+	int rc;
+
+	s->op = op;
+	if (pages <= BLKIF_MAX_SEGMENTS_PER_REQUEST) {
+		req->operation = op;
+		rc = blkfront_map(q, s, req->seg, rq);
+		req->nr_segments = (uint8_t)s->nseg;
+		return rc;
+	}
+	/* blkdev_check() bounds count by max_sectors, which is this many
+	 * pages only when the backend takes indirect requests. */
+	if (!q->info->indirect || pages > q->info->max_segs)
+		return -EINVAL;
+	if (!(s->indirect = blkfront_gpage_get(q, true)))
+		return -ENOMEM;
+	memset(s->indirect->page, 0, 4096);
+	s->op = BLKIF_OP_INDIRECT;
+	s->inner_op = op;
+	q->indirect_requests++;
+	rc = blkfront_map(q, s, s->indirect->page, rq);
+	/* Fields after `operation` differ from blkif_request's: set them
+	 * through the indirect layout only. */
+	ind->operation = BLKIF_OP_INDIRECT;
+	ind->indirect_op = op;
+	ind->nr_segments = s->nseg;
+	ind->sector_number = req->sector_number;
+	ind->handle = (blkif_vdev_t)q->info->vdevice;
+	ind->indirect_grefs[0] = s->indirect->gref;
+	return rc;
 }
 
 /* Fills one ring slot from rq: 0, or an error that fails rq at once. */
-static int blkfront_fill(struct blkfront_info *info, struct blkdev_request *rq, unsigned id)
+static int blkfront_fill(struct blkfront_queue *q, struct blkdev_request *rq, unsigned id)
 {
-	struct blkfront_shadow *s = &info->shadow[id];
-	blkif_request_t *req = RING_GET_REQUEST(&info->ring, info->ring.req_prod_pvt);
+	struct blkfront_info *info = q->info;
+	struct blkfront_shadow *s = &q->shadow[id];
+	blkif_request_t *req = RING_GET_REQUEST(&q->ring, q->ring.req_prod_pvt);
+	blkif_request_t tmp;
 	uint32_t ratio = info->bdev.sector_size / 512;
 	int rc = 0;
 
-	memset(req, 0, sizeof(*req));
-	req->id = id;
-	req->handle = (blkif_vdev_t)info->vdevice;
-	req->sector_number = rq->sector * ratio;
+	/* Built in private, then copied: the backend may read the ring at
+	 * any time, and the indirect layout overlays the plain one. */
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.id = id;
+	tmp.handle = (blkif_vdev_t)info->vdevice;
+	tmp.sector_number = rq->sector * ratio;
 	if (rq->op == BLKDEV_DISCARD) {
-		blkif_request_discard_t *d = (blkif_request_discard_t *)req;
+		blkif_request_discard_t *d = (blkif_request_discard_t *)&tmp;
 
 		d->operation = BLKIF_OP_DISCARD;
 		d->nr_sectors = (uint64_t)rq->count * ratio;
+		s->op = BLKIF_OP_DISCARD;
 	} else if (rq->op == BLKDEV_FLUSH) {
-		req->operation =
+		tmp.operation =
 		    info->feature_barrier ? BLKIF_OP_WRITE_BARRIER : BLKIF_OP_FLUSH_DISKCACHE;
-		req->sector_number = 0;
+		tmp.sector_number = 0;
+		s->op = tmp.operation;
 	} else {
-		req->operation = rq->op == BLKDEV_WRITE ? BLKIF_OP_WRITE : BLKIF_OP_READ;
-		rc = blkfront_map(info, s, req, rq);
+		rc = blkfront_fill_rw(q, s, &tmp, rq);
 	}
-	s->op = req->operation;
 	s->rq = rq;
 	if (rc) {
-		blkfront_release_slot(info, s);
+		blkfront_release_slot(q, s, false);
 		return rc;
 	}
-	info->ring.req_prod_pvt++;
+	memcpy(req, &tmp, sizeof(tmp));
+	q->ring.req_prod_pvt++;
+	q->requests++;
 	return 0;
 }
 
-static int blkfront_free_slot(struct blkfront_info *info)
+static int blkfront_free_slot(struct blkfront_queue *q)
 {
-	for (unsigned i = 0; i < BLKFRONT_RING_SIZE; i++)
-		if (!info->shadow[i].rq)
+	for (unsigned i = 0; i < q->nr_shadow; i++)
+		if (!q->shadow[i].rq)
 			return (int)i;
 	return -1;
 }
 
 /* Moves queued requests onto the ring while it has room. */
-static void blkfront_kick(struct blkfront_info *info)
+static void blkfront_kick(struct blkfront_queue *q)
 {
+	struct blkfront_info *info = q->info;
 	struct blkdev_request *failed = NULL;
-	unsigned long flags = spin_lock_irqsave(&info->lock);
+	unsigned long flags = spin_lock_irqsave(&q->lock);
 	bool pushed = false;
 	int notify = 0, id;
 
-	while (info->connected && !info->broken && info->queue_head && !RING_FULL(&info->ring) &&
-	       (id = blkfront_free_slot(info)) >= 0) {
-		struct blkdev_request *rq = info->queue_head;
+	while (info->connected && !info->broken && q->shadow && q->queue_head &&
+	       !RING_FULL(&q->ring) && (id = blkfront_free_slot(q)) >= 0) {
+		struct blkdev_request *rq = q->queue_head;
 
-		info->queue_head = rq->next;
-		if ((rq->status = blkfront_fill(info, rq, (unsigned)id))) {
+		q->queue_head = rq->next;
+		if ((rq->status = blkfront_fill(q, rq, (unsigned)id))) {
 			rq->next = failed;
 			failed = rq;
 		} else {
@@ -248,91 +298,72 @@ static void blkfront_kick(struct blkfront_info *info)
 		}
 	}
 	if (pushed)
-		RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&info->ring, notify);
-	spin_unlock_irqrestore(&info->lock, flags);
+		RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->ring, notify);
+	spin_unlock_irqrestore(&q->lock, flags);
 	if (notify)
-		evtchn_send((evtchn_port_t)info->evtchn);
+		evtchn_send((evtchn_port_t)q->evtchn);
 	blkfront_complete(failed);
 }
 
 static void blkfront_submit(struct blkdev *dev, struct blkdev_request *rq)
 {
 	struct blkfront_info *info = dev->priv;
-	unsigned long flags = spin_lock_irqsave(&info->lock);
+	unsigned n = READ_ONCE(info->nr_queues);
+	struct blkfront_queue *q = &info->queue[n > 1 ? info->next_queue++ % n : 0];
+	unsigned long flags = spin_lock_irqsave(&q->lock);
 	bool dead = info->broken || !info->registered;
 
 	if (!dead) {
 		rq->next = NULL;
-		if (info->queue_tail && info->queue_head)
-			info->queue_tail->next = rq;
+		if (q->queue_tail && q->queue_head)
+			q->queue_tail->next = rq;
 		else
-			info->queue_head = rq;
-		info->queue_tail = rq;
+			q->queue_head = rq;
+		q->queue_tail = rq;
 	}
-	spin_unlock_irqrestore(&info->lock, flags);
+	spin_unlock_irqrestore(&q->lock, flags);
 	if (dead) {
 		rq->status = -EIO;
 		rq->done(rq);
 		return;
 	}
-	blkfront_kick(info);
+	blkfront_kick(q);
 }
 
-const struct blkdev_ops blkfront_blkdev_ops = {.submit = blkfront_submit};
+static void blkfront_release(struct blkdev *dev)
+{
+	kfree(dev->priv);
+}
+
+const struct blkdev_ops blkfront_blkdev_ops = {.submit = blkfront_submit,
+					       .release = blkfront_release};
 
 /* Fails queued and in-flight requests: the backend went away or broke.
- * In-flight grants are ended (deferred if still mapped) first. */
+ * In-flight pages go back to the pool, their grants ended (deferred if
+ * still mapped) unless persistent. */
 void blkfront_fail_all(struct blkfront_info *info, int status)
 {
-	unsigned long flags = spin_lock_irqsave(&info->lock);
-	struct blkdev_request *list = info->queue_head, *rq;
+	struct blkdev_request *list = NULL, *rq;
 
-	info->queue_head = info->queue_tail = NULL;
-	for (unsigned i = 0; i < BLKFRONT_RING_SIZE; i++) {
-		if (!(rq = info->shadow[i].rq))
-			continue;
-		blkfront_release_slot(info, &info->shadow[i]);
-		rq->next = list;
-		list = rq;
+	for (unsigned n = 0; n < info->nr_queues; n++) {
+		struct blkfront_queue *q = &info->queue[n];
+		unsigned long flags = spin_lock_irqsave(&q->lock);
+
+		if (q->queue_tail && q->queue_head) {
+			q->queue_tail->next = list;
+			list = q->queue_head;
+		}
+		q->queue_head = q->queue_tail = NULL;
+		for (unsigned i = 0; i < q->nr_shadow; i++) {
+			if (!(rq = q->shadow[i].rq))
+				continue;
+			blkfront_release_slot(q, &q->shadow[i], true);
+			rq->next = list;
+			list = rq;
+		}
+		spin_unlock_irqrestore(&q->lock, flags);
 	}
-	spin_unlock_irqrestore(&info->lock, flags);
 	for (rq = list; rq; rq = rq->next)
 		rq->status = status;
 	blkfront_complete(list);
-}
-
-int blkfront_ring_setup(struct blkfront_info *info)
-{
-	uint16_t be = (uint16_t)info->xdev->otherend_id;
-	int rc;
-
-	info->ring_page = gnttab_alloc_granted_page(be, false, &info->ring_ref, &rc);
-	if (!info->ring_page)
-		return rc;
-	SHARED_RING_INIT((blkif_sring_t *)info->ring_page);
-	FRONT_RING_INIT(&info->ring, (blkif_sring_t *)info->ring_page, 4096);
-	info->evtchn = evtchn_alloc_unbound(be, blkfront_interrupt, info, "blkfront");
-	if (info->evtchn < 0) {
-		rc = info->evtchn;
-		blkfront_ring_free(info);
-		return rc;
-	}
-	return 0;
-}
-
-void blkfront_ring_free(struct blkfront_info *info)
-{
-	if (info->evtchn >= 0)
-		evtchn_close((evtchn_port_t)info->evtchn);
-	info->evtchn = -1;
-	if (info->ring_page)
-		gnttab_end_access_deferred(info->ring_ref, info->ring_page);
-	info->ring_page = NULL;
-	for (unsigned i = 0; i < BLKFRONT_RING_SIZE; i++) {
-		for (unsigned j = 0; j < BLKFRONT_SEGS; j++) {
-			if (info->shadow[i].page[j])
-				mm_page_free(info->shadow[i].page[j]);
-			info->shadow[i].page[j] = NULL;
-		}
-	}
 }

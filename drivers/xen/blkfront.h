@@ -1,36 +1,76 @@
 /*
- * What blkfront's data path (blkfront.c) and its xenstore handshake
- * (blkfront_xs.c) share: one device's state.  Nothing outside these files
- * includes it; the rest of the kernel sees a struct blkdev.
+ * What blkfront's data path (blkfront.c), its granted pages and rings
+ * (blkfront_ring.c) and its xenstore handshake (blkfront_xs.c) share: one
+ * device's state.  Nothing outside these files includes it; the rest of
+ * the kernel sees a struct blkdev.
+ *
+ * A device has one or more queues, each a ring of 2^order pages with its
+ * own event channel, lock, request slots and pool of granted data pages.
+ * Which of the backend's offers are taken is decided in the handshake and
+ * kept in struct blkfront_info, never re-read from the store later.
  */
 #ifndef DRIVERS_XEN_BLKFRONT_H
 #define DRIVERS_XEN_BLKFRONT_H
 #include <amphi/blkdev.h>
 #include <amphi/spinlock.h>
+#include <drivers/xen/events.h>
 #include <drivers/xen/grant_table.h>
 #include <drivers/xen/xenbus.h>
 
-/* ring.h leaves its barriers to the includer.  x86 keeps stores in order
- * and loads in order, so only the full barrier (a store then a load, in
- * the notify checks) needs a fence; the others stop the compiler. */
-#ifndef xen_mb
-#define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define xen_rmb() __asm__ __volatile__("" ::: "memory")
-#define xen_wmb() __asm__ __volatile__("" ::: "memory")
-#endif
+#include <drivers/xen/ring.h>
 #include <xen/io/blkif.h>
 
-#define BLKFRONT_RING_SIZE __CONST_RING_SIZE(blkif, 4096)
-#define BLKFRONT_SEGS BLKIF_MAX_SEGMENTS_PER_REQUEST
+/* Our own ceilings on what a backend may offer.  Four ring pages and two
+ * queues are plenty for one vCPU and still exercise both features; 32
+ * indirect segments make a 128 KiB request, whose segment list fits one
+ * indirect page. */
+#define BLKFRONT_MAX_RING_ORDER 2
+#define BLKFRONT_MAX_RING_PAGES (1u << BLKFRONT_MAX_RING_ORDER)
+#define BLKFRONT_MAX_QUEUES 2
+#define BLKFRONT_MAX_SEGS 32
+#define BLKFRONT_SEGS_PER_INDIRECT (4096 / sizeof(struct blkif_request_segment))
+/* Granted pages a queue keeps for reuse with persistent grants; beyond
+ * this a request's pages are granted and ended one by one. */
+#define BLKFRONT_POOL_MAX 256
+
+/* A data (or indirect segment) page and, while `granted`, its grant. */
+struct blkfront_gpage {
+	void *page;
+	grant_ref_t gref;
+	bool granted;
+	bool pooled; /* counted in the queue's pool: kept granted when done */
+	struct blkfront_gpage *next;
+};
 
 /* A request in flight, as we sent it: a response is checked against it,
  * never trusted on its own. */
 struct blkfront_shadow {
 	struct blkdev_request *rq; /* NULL: the slot is free */
-	uint8_t op;
-	uint8_t nseg;
-	grant_ref_t gref[BLKFRONT_SEGS];
-	void *page[BLKFRONT_SEGS]; /* bounce pages, owned by the slot */
+	uint8_t op;		   /* the ring operation we sent */
+	uint8_t inner_op;	   /* for BLKIF_OP_INDIRECT: read or write */
+	uint16_t nseg;
+	struct blkfront_gpage *data[BLKFRONT_MAX_SEGS];
+	struct blkfront_gpage *indirect; /* the segment list page, or NULL */
+};
+
+struct blkfront_info;
+
+struct blkfront_queue {
+	struct blkfront_info *info;
+	unsigned index;
+	struct spinlock lock;
+	blkif_front_ring_t ring;
+	void *ring_mem; /* ring_pages pages, virtually contiguous */
+	grant_ref_t ring_ref[BLKFRONT_MAX_RING_PAGES];
+	int evtchn; /* -1 when not bound */
+	struct blkfront_shadow *shadow;
+	unsigned nr_shadow;				/* the ring's size */
+	struct blkdev_request *queue_head, *queue_tail; /* waiting for a slot */
+	struct blkfront_gpage *free_gpages;		/* idle pooled pages */
+	unsigned pooled; /* pages the queue keeps (granted throughout if persistent) */
+	/* Counters, for tests. */
+	uint64_t requests, indirect_requests;
+	uint64_t grants_reused; /* pages sent with the grant they already had */
 };
 
 struct blkfront_info {
@@ -38,28 +78,64 @@ struct blkfront_info {
 	struct blkdev bdev;
 	bool registered;
 	uint32_t vdevice;
-	struct spinlock lock;
-	blkif_front_ring_t ring;
-	void *ring_page;
-	grant_ref_t ring_ref;
-	int evtchn;	/* -1 when not bound */
-	bool connected; /* requests may go on the ring */
-	bool broken;	/* the backend misbehaved: fail everything */
+	/* What the handshake settled on. */
+	unsigned nr_queues, ring_order, ring_pages;
+	unsigned max_segs; /* per request: 11, or the indirect segments */
+	bool indirect, persistent;
+	bool offer_persistent; /* what our offer said */
+	struct blkfront_queue queue[BLKFRONT_MAX_QUEUES];
+	unsigned next_queue; /* round robin over the queues */
+	bool rings_up;	     /* rings and event channels allocated */
+	bool connected;	     /* requests may go on the rings */
+	bool broken;	     /* the backend misbehaved: fail everything */
 	bool feature_barrier;
-	struct blkdev_request *queue_head, *queue_tail; /* waiting for a slot */
-	struct blkfront_shadow shadow[BLKFRONT_RING_SIZE];
+	bool want_reconnect; /* closed on purpose: start over once Closed */
+	unsigned generation; /* connections so far, for tests */
 	struct xs_watch sectors_watch;
 	char sectors_path[112];
 	bool watching;
 };
 
 /* blkfront.c */
-int blkfront_ring_setup(struct blkfront_info *info);
-void blkfront_ring_free(struct blkfront_info *info);
 void blkfront_fail_all(struct blkfront_info *info, int status);
+void blkfront_interrupt(evtchn_port_t port, void *arg);
 extern const struct blkdev_ops blkfront_blkdev_ops;
+/* blkfront_ring.c */
+int blkfront_rings_setup(struct blkfront_info *info);
+void blkfront_rings_free(struct blkfront_info *info);
+/* A page granted to the backend (read-only if `readonly` and grants are
+ * not persistent), or NULL; and back, once the backend answered or, with
+ * `in_flight`, while it may still hold the page.  Queue lock held. */
+struct blkfront_gpage *blkfront_gpage_get(struct blkfront_queue *q, bool readonly);
+void blkfront_gpage_put(struct blkfront_queue *q, struct blkfront_gpage *g, bool in_flight);
+/* blkfront_feat.c: the offers, read from the backend (`otherend`) and
+ * written to our directory, within these ceilings (the maxima above
+ * unless a test lowers them; a connection keeps what it started with). */
+struct blkfront_limits {
+	unsigned ring_order, queues, segs;
+	bool persistent;
+};
+extern struct blkfront_limits blkfront_limits;
+void blkfront_choose_rings(struct blkfront_info *info);
+int blkfront_write_offer(struct blkfront_info *info, xs_transaction_t t);
+/* Needs the sector size read first. */
+void blkfront_choose_features(struct blkfront_info *info);
 /* blkfront_xs.c */
 int blkfront_name(uint32_t vdevice, char *buf, size_t len);
 /* Vbds the bus knows, and how many of them are connected. */
 unsigned blkfront_count(unsigned *connected);
+/* Closes the disk from our side and connects it again, as after a
+ * toolstack reset: 0 when the close was started. */
+int blkfront_restart(const char *name);
+/* How often `name` connected (0: unknown), for tests. */
+unsigned blkfront_generation(const char *name);
+
+/* What a connected disk negotiated and how its requests went, for tests. */
+struct blkfront_stats {
+	unsigned nr_queues, ring_pages, max_segs;
+	bool indirect, persistent;
+	uint64_t requests[BLKFRONT_MAX_QUEUES];
+	uint64_t indirect_requests, grants_reused;
+};
+int blkfront_get_stats(const char *name, struct blkfront_stats *st);
 #endif

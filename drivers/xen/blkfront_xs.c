@@ -7,13 +7,20 @@
  * appears as an ordinary block device named after its virtual device
  * number, the way Linux names it, and a watch on the backend's "sectors"
  * node reports an online resize.
+ *
+ * Going away follows the backend: at its Closing the disk is taken from
+ * the block layer and every request failed, and we answer Closed; only
+ * at its Closed, once it has unmapped everything, are rings, event
+ * channels and grants released.  A backend that then waits again
+ * (InitWait, as blkback does when told we are Initialising, or after a
+ * toolstack reset) is connected to afresh.  The memory of a removed
+ * disk stays until the last blkdev_get() holder lets go.
  */
 #include <amphi/errno.h>
 #include <amphi/mm.h>
 #include <amphi/printf.h>
 #include <amphi/printk.h>
 #include <amphi/string.h>
-#include <xen/io/protocols.h>
 #include "blkfront.h"
 
 static unsigned blkfront_devices, blkfront_connected;
@@ -71,35 +78,21 @@ unsigned blkfront_count(unsigned *connected)
 	return READ_ONCE(blkfront_devices);
 }
 
-static int blkfront_read_flag(struct blkfront_info *info, const char *node)
-{
-	char path[128];
-	uint64_t v = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", info->xdev->otherend, node);
-	return xs_read_u64(XBT_NIL, path, &v) == 0 && v != 0;
-}
-
-/* Offers the ring and event channel in one transaction (backend InitWait). */
+/* Offers the rings and event channels (backend InitWait). */
 static int blkfront_talk(struct blkfront_info *info)
 {
-	const char *dir = info->xdev->nodename;
 	xs_transaction_t t;
-	char path[96];
 	int rc;
 
-	if ((rc = blkfront_ring_setup(info)))
+	blkfront_rings_free(info);
+	blkfront_choose_rings(info);
+	info->broken = false;
+	if ((rc = blkfront_rings_setup(info)))
 		return rc;
 	do {
 		if ((rc = xs_transaction_start(&t)))
 			return rc;
-		snprintf(path, sizeof(path), "%s/ring-ref", dir);
-		rc = xs_printf(t, path, "%u", info->ring_ref);
-		snprintf(path, sizeof(path), "%s/event-channel", dir);
-		rc = rc ? rc : xs_printf(t, path, "%d", info->evtchn);
-		snprintf(path, sizeof(path), "%s/protocol", dir);
-		rc = rc ? rc : xs_write(t, path, XEN_IO_PROTO_ABI_NATIVE);
-		if (rc) {
+		if ((rc = blkfront_write_offer(info, t))) {
 			xs_transaction_end(t, true);
 			return rc;
 		}
@@ -156,7 +149,6 @@ static int blkfront_read_geometry(struct blkfront_info *info)
 			info->bdev.read_only = true;
 		kfree(mode);
 	}
-	info->bdev.max_sectors = BLKFRONT_SEGS * 4096 / info->bdev.sector_size;
 	return 0;
 }
 
@@ -175,13 +167,7 @@ static void blkfront_connect(struct blkfront_info *info)
 		       rc);
 		return;
 	}
-	info->bdev.can_flush = blkfront_read_flag(info, "feature-flush-cache");
-	info->feature_barrier =
-	    !info->bdev.can_flush && blkfront_read_flag(info, "feature-barrier");
-	info->bdev.can_flush |= info->feature_barrier;
-	info->bdev.can_discard = blkfront_read_flag(info, "feature-discard");
-	info->bdev.ops = &blkfront_blkdev_ops;
-	info->bdev.priv = info;
+	blkfront_choose_features(info);
 	info->connected = true;
 	info->registered = true;
 	if ((rc = blkdev_register(&info->bdev))) {
@@ -190,8 +176,13 @@ static void blkfront_connect(struct blkfront_info *info)
 		info->registered = info->connected = false;
 		return;
 	}
+	pr_info("blkfront: %s: queues %u, ring pages %u, %s%u segments, %s grants\n",
+		info->bdev.name, info->nr_queues, info->ring_pages,
+		info->indirect ? "indirect " : "", info->max_segs,
+		info->persistent ? "persistent" : "per-request");
 	xenbus_switch_state(info->xdev, XenbusStateConnected);
 	blkfront_connected++;
+	info->generation++;
 	snprintf(info->sectors_path, sizeof(info->sectors_path), "%s/sectors",
 		 info->xdev->otherend);
 	info->sectors_watch = (struct xs_watch){
@@ -199,7 +190,8 @@ static void blkfront_connect(struct blkfront_info *info)
 	info->watching = xs_watch_register(&info->sectors_watch) == 0;
 }
 
-/* Stops I/O and takes the block device away (backend closing, or remove). */
+/* Stops I/O and takes the block device away (backend closing, or
+ * remove); the rings stay until the backend has let go of them. */
 static void blkfront_disconnect(struct blkfront_info *info)
 {
 	if (info->watching)
@@ -211,7 +203,24 @@ static void blkfront_disconnect(struct blkfront_info *info)
 	}
 	info->connected = false;
 	info->registered = false;
-	blkfront_fail_all(info, -EIO);
+	if (info->rings_up)
+		blkfront_fail_all(info, -EIO);
+}
+
+/* The backend is Closed: it unmapped the rings and, with persistent
+ * grants, our data pages, so everything can be ended and freed now. */
+static void blkfront_closed(struct blkfront_info *info)
+{
+	unsigned before = gnttab_deferred_count(), after;
+
+	if (info->rings_up) {
+		blkfront_rings_free(info);
+		/* The reaper may finish older deferrals meanwhile. */
+		after = gnttab_deferred_count();
+		pr_info("blkfront: %s: closed: rings, event channels and grants released (%u "
+			"deferred)\n",
+			info->xdev->nodename, after > before ? after - before : 0);
+	}
 }
 
 static void blkfront_otherend_changed(struct xenbus_device *dev, enum xenbus_state state)
@@ -221,27 +230,45 @@ static void blkfront_otherend_changed(struct xenbus_device *dev, enum xenbus_sta
 
 	switch (state) {
 	case XenbusStateInitWait:
-		if (dev->state != XenbusStateInitialising)
+		/* From Closed too: a backend the toolstack reset waits for us
+		 * to connect again. */
+		if (dev->state != XenbusStateInitialising && dev->state != XenbusStateClosed)
 			break;
+		if (dev->state == XenbusStateClosed)
+			pr_info("blkfront: %s: backend waits again: reconnecting\n", dev->nodename);
 		if ((rc = blkfront_talk(info))) {
 			pr_err("blkfront: %s: cannot offer the ring (%d)\n", dev->nodename, rc);
+			blkfront_rings_free(info);
 			xenbus_switch_state(dev, XenbusStateClosed);
 		}
 		break;
 	case XenbusStateConnected:
-		blkfront_connect(info);
+		if (dev->state == XenbusStateInitialised || dev->state == XenbusStateConnected)
+			blkfront_connect(info);
 		break;
 	case XenbusStateClosing:
+		if (dev->state == XenbusStateClosed)
+			break;
 		pr_info("blkfront: %s: backend closing\n", dev->nodename);
 		blkfront_disconnect(info);
-		if (dev->state != XenbusStateClosing && dev->state != XenbusStateClosed)
+		if (dev->state != XenbusStateClosing)
 			xenbus_switch_state(dev, XenbusStateClosing);
 		xenbus_switch_state(dev, XenbusStateClosed);
 		break;
 	case XenbusStateClosed:
+		/* A repeat of Closed after we asked to connect again. */
+		if (dev->state == XenbusStateInitialising)
+			break;
 		blkfront_disconnect(info);
+		blkfront_closed(info);
 		if (dev->state != XenbusStateClosed)
 			xenbus_switch_state(dev, XenbusStateClosed);
+		if (info->want_reconnect) {
+			/* Initialising after Closed asks the backend to wait
+			 * for us again (InitWait). */
+			info->want_reconnect = false;
+			xenbus_switch_state(dev, XenbusStateInitialising);
+		}
 		break;
 	default:
 		break;
@@ -263,7 +290,6 @@ static int blkfront_probe(struct xenbus_device *dev)
 	memset(info, 0, sizeof(*info));
 	info->xdev = dev;
 	info->vdevice = (uint32_t)vdev;
-	info->evtchn = -1;
 	if (vdev > 0xffffffffull ||
 	    blkfront_name(info->vdevice, info->bdev.name, sizeof(info->bdev.name))) {
 		pr_err("blkfront: %s: cannot name virtual device %llu\n", dev->nodename,
@@ -271,6 +297,8 @@ static int blkfront_probe(struct xenbus_device *dev)
 		kfree(info);
 		return -EINVAL;
 	}
+	info->bdev.ops = &blkfront_blkdev_ops;
+	info->bdev.priv = info;
 	dev->priv = info;
 	blkfront_devices++;
 	return 0;
@@ -283,10 +311,13 @@ static void blkfront_remove(struct xenbus_device *dev)
 	if (!info)
 		return;
 	blkfront_disconnect(info);
-	blkfront_ring_free(info);
+	blkfront_closed(info);
 	blkfront_devices--;
 	dev->priv = NULL;
-	kfree(info);
+	info->xdev = NULL;
+	/* Someone may still hold the disk (blkdev_get): its requests fail
+	 * from now on, and the memory goes with the last holder. */
+	blkdev_retire(&info->bdev);
 }
 
 XENBUS_DRIVER(blkfront_driver) = {
@@ -295,3 +326,53 @@ XENBUS_DRIVER(blkfront_driver) = {
     .otherend_changed = blkfront_otherend_changed,
     .remove = blkfront_remove,
 };
+
+static struct blkfront_info *blkfront_find_info(const char *name)
+{
+	for (struct xenbus_device *d = xenbus_devices(); d; d = d->next) {
+		struct blkfront_info *info = d->priv;
+
+		if (d->driver == &blkfront_driver && info && !strcmp(info->bdev.name, name))
+			return info;
+	}
+	return NULL;
+}
+
+int blkfront_restart(const char *name)
+{
+	struct blkfront_info *info = blkfront_find_info(name);
+
+	if (!info)
+		return -ENODEV;
+	if (!info->connected)
+		return -EBUSY;
+	info->want_reconnect = true;
+	pr_info("blkfront: %s: closing to connect again\n", info->xdev->nodename);
+	return xenbus_switch_state(info->xdev, XenbusStateClosing);
+}
+
+unsigned blkfront_generation(const char *name)
+{
+	struct blkfront_info *info = blkfront_find_info(name);
+
+	return info ? info->generation : 0;
+}
+
+int blkfront_get_stats(const char *name, struct blkfront_stats *st)
+{
+	struct blkfront_info *info = blkfront_find_info(name);
+
+	if (!info || !info->connected)
+		return -ENODEV;
+	*st = (struct blkfront_stats){.nr_queues = info->nr_queues,
+				      .ring_pages = info->ring_pages,
+				      .max_segs = info->max_segs,
+				      .indirect = info->indirect,
+				      .persistent = info->persistent};
+	for (unsigned i = 0; i < info->nr_queues; i++) {
+		st->requests[i] = info->queue[i].requests;
+		st->indirect_requests += info->queue[i].indirect_requests;
+		st->grants_reused += info->queue[i].grants_reused;
+	}
+	return 0;
+}

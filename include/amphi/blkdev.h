@@ -35,6 +35,9 @@ struct blkdev_ops {
 	/* Queues a checked request; it completes through rq->done, even
 	 * when the device goes away first (-EIO).  Any context. */
 	void (*submit)(struct blkdev *dev, struct blkdev_request *rq);
+	/* The driver retired the device and nobody holds it any more: its
+	 * memory may go.  Any context; optional. */
+	void (*release)(struct blkdev *dev);
 };
 
 struct blkdev {
@@ -47,13 +50,24 @@ struct blkdev {
 	bool can_discard;
 	const struct blkdev_ops *ops;
 	void *priv;
-	struct blkdev *next; /* private to kernel/blkdev.c */
+	/* Private to kernel/blkdev.c. */
+	struct blkdev *next;
+	unsigned refs; /* blkdev_get() holders */
+	bool retired;
 };
 
 int blkdev_register(struct blkdev *dev);
 void blkdev_unregister(struct blkdev *dev);
-/* The device named `name`, or NULL. */
+/* The device named `name`, or NULL: only a glance, since a device can be
+ * unplugged and freed at any time. */
 struct blkdev *blkdev_find(const char *name);
+/* The same, held: its memory stays until blkdev_put(), even if it is
+ * unplugged meanwhile (requests then fail with -EIO). */
+struct blkdev *blkdev_get(const char *name);
+void blkdev_put(struct blkdev *dev);
+/* The driver is done with an unregistered device: ops->release runs now
+ * if nobody holds it, else at the last blkdev_put(). */
+void blkdev_retire(struct blkdev *dev);
 /* Registered devices, newest first, for the shell. */
 struct blkdev *blkdev_list(void);
 /* The driver saw the size change (an online resize). */
@@ -69,6 +83,17 @@ int blkdev_submit(struct blkdev *dev, struct blkdev_request *rq);
  * that does not complete within 30 s is -ETIMEDOUT.  Thread context. */
 int blkdev_io_sync(struct blkdev *dev, enum blkdev_op op, uint64_t sector, uint32_t count,
 		   void *buf);
+
+/* Read benchmarks (kernel/blkdev_bench.c): a sequential pass over up to
+ * seq_max_bytes, then rand_reads random 4 KiB reads, depth at a time
+ * (at most 32).  Thread context. */
+struct blkdev_bench {
+	unsigned rand_reads, depth; /* asked for */
+	uint64_t seq_bytes, seq_ns, rand_ns;
+};
+int blkdev_bench(struct blkdev *dev, uint64_t seq_max_bytes, struct blkdev_bench *out);
+/* One "blk bench: NAME TAG: ..." line, for logs that runs are compared by. */
+void blkdev_bench_print(struct blkdev *dev, const char *tag, const struct blkdev_bench *b);
 
 /* A test pattern dom0 can write and check with awk: every 512 bytes at
  * byte offset 512*n hold 16 lines "amphi SSSSSSSS NNNNNNNNNNNNNN K\n"

@@ -1,0 +1,187 @@
+/*
+ * The memory blkfront shares with its backend: each queue's ring (one
+ * or several pages, each granted on its own) and event channel, and the
+ * pages requests move data through.
+ *
+ * Data pages come from a small per-queue pool.  With persistent grants
+ * (both ends said feature-persistent) a pooled page stays granted for the
+ * life of the connection, so the backend maps it once and reuses the
+ * mapping; without them a page is granted for one request and its grant
+ * ended when the answer comes, read-only when the backend only reads it.
+ * Pages beyond the pool's size are freed after use, so a burst does not
+ * pin memory for good.  A grant the backend still holds is never ended
+ * by force: it goes to the grant table's deferred list, which frees the
+ * page once the backend lets go.  The ring itself is heap memory, which
+ * that list cannot free, so a ring still mapped at teardown is left to
+ * the backend and said so.
+ */
+#include <amphi/errno.h>
+#include <amphi/mm.h>
+#include <amphi/printk.h>
+#include <amphi/string.h>
+#include "blkfront.h"
+
+static uint16_t blkfront_be(struct blkfront_queue *q)
+{
+	return (uint16_t)q->info->xdev->otherend_id;
+}
+
+struct blkfront_gpage *blkfront_gpage_get(struct blkfront_queue *q, bool readonly)
+{
+	struct blkfront_gpage *g = q->free_gpages;
+	int ref;
+
+	if (g) {
+		q->free_gpages = g->next;
+	} else {
+		if (!(g = kmalloc(sizeof(*g))))
+			return NULL;
+		*g = (struct blkfront_gpage){.page = mm_page_alloc()};
+		if (!g->page) {
+			kfree(g);
+			return NULL;
+		}
+		if (q->pooled < BLKFRONT_POOL_MAX) {
+			g->pooled = true;
+			q->pooled++;
+		}
+	}
+	if (g->granted) {
+		q->grants_reused++;
+	} else {
+		/* A persistent grant serves reads and writes alike. */
+		ref =
+		    gnttab_grant_access(blkfront_be(q), g->page, readonly && !q->info->persistent);
+		if (ref < 0) {
+			g->next = q->free_gpages;
+			q->free_gpages = g;
+			return NULL;
+		}
+		g->gref = (grant_ref_t)ref;
+		g->granted = true;
+	}
+	g->next = NULL;
+	return g;
+}
+
+static void blkfront_gpage_drop(struct blkfront_queue *q, struct blkfront_gpage *g)
+{
+	if (g->pooled)
+		q->pooled--;
+	if (g->granted)
+		gnttab_end_access_deferred(g->gref, g->page);
+	else
+		mm_page_free(g->page);
+	kfree(g);
+}
+
+void blkfront_gpage_put(struct blkfront_queue *q, struct blkfront_gpage *g, bool in_flight)
+{
+	if (!g)
+		return;
+	if (!(q->info->persistent && g->pooled) && g->granted) {
+		if (gnttab_end_access(g->gref) != 0) {
+			if (!in_flight)
+				pr_err("blkfront: %s: backend still maps a page after answering\n",
+				       q->info->bdev.name);
+			blkfront_gpage_drop(q, g);
+			return;
+		}
+		g->granted = false;
+	}
+	if (!g->pooled) {
+		blkfront_gpage_drop(q, g);
+		return;
+	}
+	g->next = q->free_gpages;
+	q->free_gpages = g;
+}
+
+static void blkfront_queue_free(struct blkfront_queue *q)
+{
+	bool held = false;
+
+	if (q->evtchn >= 0)
+		evtchn_close((evtchn_port_t)q->evtchn);
+	q->evtchn = -1;
+	while (q->free_gpages) {
+		struct blkfront_gpage *g = q->free_gpages;
+
+		q->free_gpages = g->next;
+		blkfront_gpage_drop(q, g);
+	}
+	if (q->ring_mem) {
+		for (unsigned i = 0; i < q->info->ring_pages; i++) {
+			if (gnttab_end_access(q->ring_ref[i]) == 0)
+				continue;
+			gnttab_end_access_deferred(q->ring_ref[i], NULL);
+			held = true;
+		}
+		if (held)
+			pr_err("blkfront: %s: backend still maps queue %u's ring: its pages are "
+			       "left to it\n",
+			       q->info->xdev->nodename, q->index);
+		else
+			kfree(q->ring_mem);
+	}
+	q->ring_mem = NULL;
+	kfree(q->shadow);
+	q->shadow = NULL;
+	q->nr_shadow = 0;
+}
+
+static int blkfront_queue_setup(struct blkfront_info *info, struct blkfront_queue *q)
+{
+	size_t bytes = (size_t)info->ring_pages * 4096;
+	int ref;
+
+	if (!(q->ring_mem = kmalloc_aligned(bytes, 4096)))
+		return -ENOMEM;
+	memset(q->ring_mem, 0, bytes);
+	for (unsigned i = 0; i < info->ring_pages; i++) {
+		ref = gnttab_grant_access(blkfront_be(q), (char *)q->ring_mem + 4096 * (size_t)i,
+					  false);
+		if (ref < 0) {
+			/* Only the granted pages are ended. */
+			unsigned granted = info->ring_pages;
+
+			info->ring_pages = i;
+			blkfront_queue_free(q);
+			info->ring_pages = granted;
+			return ref;
+		}
+		q->ring_ref[i] = (grant_ref_t)ref;
+	}
+	SHARED_RING_INIT((blkif_sring_t *)q->ring_mem);
+	FRONT_RING_INIT(&q->ring, (blkif_sring_t *)q->ring_mem, bytes);
+	q->nr_shadow = RING_SIZE(&q->ring);
+	if (!(q->shadow = kmalloc(q->nr_shadow * sizeof(*q->shadow))))
+		return -ENOMEM;
+	memset(q->shadow, 0, q->nr_shadow * sizeof(*q->shadow));
+	q->evtchn = evtchn_alloc_unbound(blkfront_be(q), blkfront_interrupt, q, "blkfront");
+	return q->evtchn < 0 ? q->evtchn : 0;
+}
+
+int blkfront_rings_setup(struct blkfront_info *info)
+{
+	int rc = 0;
+
+	for (unsigned i = 0; i < info->nr_queues; i++)
+		info->queue[i] = (struct blkfront_queue){
+		    .info = info, .index = i, .lock = SPINLOCK_INIT, .evtchn = -1};
+	for (unsigned i = 0; i < info->nr_queues && !rc; i++)
+		rc = blkfront_queue_setup(info, &info->queue[i]);
+	info->rings_up = true;
+	if (rc)
+		blkfront_rings_free(info);
+	return rc;
+}
+
+void blkfront_rings_free(struct blkfront_info *info)
+{
+	if (!info->rings_up)
+		return;
+	for (unsigned i = 0; i < info->nr_queues; i++)
+		blkfront_queue_free(&info->queue[i]);
+	info->rings_up = false;
+}

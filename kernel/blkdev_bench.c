@@ -1,0 +1,171 @@
+/*
+ * Read benchmarks over any block device, for the shell's `blk bench` and
+ * for tests that log numbers a later run can be compared with: one
+ * sequential pass in the device's largest requests, then random 4 KiB
+ * reads kept several at a time in flight, which is where more queues or
+ * a larger ring can show.  Reads only, so a read-only disk serves too.
+ * The random offsets come from a fixed seed, so two runs read the same
+ * sectors in the same order.
+ */
+#include <amphi/blkdev.h>
+#include <amphi/errno.h>
+#include <amphi/mm.h>
+#include <amphi/printk.h>
+#include <amphi/sched.h>
+#include <amphi/string.h>
+#include <amphi/time.h>
+
+#define BENCH_MAX_DEPTH 32
+#define BENCH_TIMEOUT_NS (60ull * 1000000000ull)
+
+struct bench_async {
+	struct blkdev_request rq[BENCH_MAX_DEPTH];
+	bool busy[BENCH_MAX_DEPTH];
+	struct wait_queue wq;
+	struct timer timer;
+	volatile unsigned done, inflight;
+	volatile int err;
+	volatile bool timed_out;
+};
+
+static void bench_done(struct blkdev_request *rq)
+{
+	struct bench_async *a = rq->priv;
+
+	a->busy[rq - a->rq] = false;
+	if (rq->status && !a->err)
+		a->err = rq->status;
+	a->done++;
+	a->inflight--;
+	wq_wake_all(&a->wq);
+}
+
+static void bench_timeout(struct timer *t)
+{
+	struct bench_async *a =
+	    (struct bench_async *)((char *)t - __builtin_offsetof(struct bench_async, timer));
+
+	a->timed_out = true;
+	wq_wake_all(&a->wq);
+}
+
+static uint64_t bench_next(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+static int bench_seq(struct blkdev *d, uint64_t max_bytes, struct blkdev_bench *out)
+{
+	uint64_t n = MIN(d->sectors, max_bytes / d->sector_size), t0;
+	void *buf = kmalloc((size_t)d->max_sectors * d->sector_size);
+	int rc = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	t0 = time_now_ns();
+	for (uint64_t s = 0; s < n && !rc; s += d->max_sectors)
+		rc = blkdev_io_sync(d, BLKDEV_READ, s,
+				    (uint32_t)MIN(n - s, (uint64_t)d->max_sectors), buf);
+	out->seq_ns = time_now_ns() - t0;
+	out->seq_bytes = n * d->sector_size;
+	kfree(buf);
+	return rc;
+}
+
+/* Submits slot i for a random 4 KiB-aligned read; interrupts on. */
+static int bench_submit(struct blkdev *d, struct bench_async *a, unsigned i, uint64_t *seed)
+{
+	uint32_t per = 4096 / d->sector_size ? 4096 / d->sector_size : 1;
+	uint64_t units = d->sectors / per;
+
+	a->rq[i].op = BLKDEV_READ;
+	a->rq[i].sector = (bench_next(seed) % units) * per;
+	a->rq[i].count = per;
+	a->rq[i].done = bench_done;
+	a->rq[i].priv = a;
+	return blkdev_submit(d, &a->rq[i]);
+}
+
+static int bench_random(struct blkdev *d, struct blkdev_bench *out)
+{
+	struct bench_async *a = kmalloc(sizeof(*a));
+	size_t len = MAX((size_t)4096, (size_t)d->sector_size);
+	uint64_t seed = 0x9e3779b97f4a7c15ull, t0;
+	unsigned issued = 0, depth = out->depth, i;
+	unsigned long flags;
+	int rc = 0;
+
+	if (!a)
+		return -ENOMEM;
+	memset(a, 0, sizeof(*a));
+	for (i = 0; i < depth; i++)
+		if (!(a->rq[i].buf = kmalloc(len)))
+			rc = -ENOMEM;
+	if (rc || d->sectors < 4096 / d->sector_size + 1)
+		goto out;
+	t0 = time_now_ns();
+	flags = local_irq_save();
+	timer_add(&a->timer, t0 + BENCH_TIMEOUT_NS, bench_timeout);
+	while (!a->timed_out && (a->inflight || (issued < out->rand_reads && !a->err))) {
+		for (i = 0; i < depth && issued < out->rand_reads && !a->err; i++) {
+			if (a->busy[i])
+				continue;
+			a->busy[i] = true;
+			a->inflight++;
+			issued++;
+			local_irq_restore(flags);
+			rc = bench_submit(d, a, i, &seed);
+			flags = local_irq_save();
+			if (rc) {
+				a->busy[i] = false;
+				a->inflight--;
+				a->err = rc;
+			}
+		}
+		if (a->inflight)
+			wq_wait(&a->wq);
+	}
+	timer_cancel(&a->timer);
+	local_irq_restore(flags);
+	out->rand_ns = time_now_ns() - t0;
+	if (a->timed_out && a->inflight) {
+		/* Requests still out own their buffers: leave them be. */
+		pr_err("blk: %s: bench requests did not complete in 60 s\n", d->name);
+		return -ETIMEDOUT;
+	}
+	rc = a->err;
+out:
+	for (i = 0; i < depth; i++)
+		kfree(a->rq[i].buf);
+	kfree(a);
+	return rc;
+}
+
+int blkdev_bench(struct blkdev *d, uint64_t seq_max_bytes, struct blkdev_bench *out)
+{
+	int rc;
+
+	if (!out->depth || out->depth > BENCH_MAX_DEPTH)
+		return -EINVAL;
+	if ((rc = bench_seq(d, seq_max_bytes, out)))
+		return rc;
+	return bench_random(d, out);
+}
+
+void blkdev_bench_print(struct blkdev *d, const char *tag, const struct blkdev_bench *b)
+{
+	uint64_t seq_ms = b->seq_ns / 1000000, rand_ms = b->rand_ns / 1000000;
+
+	kprintf("blk bench: %s%s%s: sequential %llu KiB in %llu ms (%llu KiB/s); random 4 KiB "
+		"x%u at depth %u in %llu ms (%llu IOPS)\n",
+		d->name, tag ? " " : "", tag ? tag : "", (unsigned long long)(b->seq_bytes >> 10),
+		(unsigned long long)seq_ms,
+		(unsigned long long)((b->seq_bytes >> 10) * 1000000000ull /
+				     (b->seq_ns ? b->seq_ns : 1)),
+		b->rand_reads, b->depth, (unsigned long long)rand_ms,
+		(unsigned long long)((uint64_t)b->rand_reads * 1000000000ull /
+				     (b->rand_ns ? b->rand_ns : 1)));
+}

@@ -159,7 +159,7 @@ size_t strlcpy(char *dst, const char *src, size_t size)
 	return len;
 }
 
-static int digit_value(char c)
+int digit_value(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';

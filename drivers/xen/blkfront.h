@@ -117,7 +117,8 @@ struct blkfront_limits {
 };
 extern struct blkfront_limits blkfront_limits;
 void blkfront_choose_rings(struct blkfront_info *info);
-int blkfront_write_offer(struct blkfront_info *info, xs_transaction_t t);
+/* An xs_transact() body: arg is the struct blkfront_info. */
+int blkfront_write_offer(xs_transaction_t t, void *arg);
 /* Needs the sector size read first. */
 void blkfront_choose_features(struct blkfront_info *info);
 /* blkfront_xs.c */

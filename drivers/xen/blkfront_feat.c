@@ -139,8 +139,9 @@ static int blkfront_clear_offer(struct blkfront_info *info, xs_transaction_t t)
 
 /* Everything we offer, in one transaction: with one queue its keys sit
  * in the device's directory, with several in queue-N below it. */
-int blkfront_write_offer(struct blkfront_info *info, xs_transaction_t t)
+int blkfront_write_offer(xs_transaction_t t, void *arg)
 {
+	struct blkfront_info *info = arg;
 	const char *dir = info->xdev->nodename;
 	char path[128];
 	int rc = blkfront_clear_offer(info, t);

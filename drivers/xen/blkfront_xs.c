@@ -81,7 +81,6 @@ unsigned blkfront_count(unsigned *connected)
 /* Offers the rings and event channels (backend InitWait). */
 static int blkfront_talk(struct blkfront_info *info)
 {
-	xs_transaction_t t;
 	int rc;
 
 	blkfront_rings_free(info);
@@ -89,15 +88,7 @@ static int blkfront_talk(struct blkfront_info *info)
 	info->broken = false;
 	if ((rc = blkfront_rings_setup(info)))
 		return rc;
-	do {
-		if ((rc = xs_transaction_start(&t)))
-			return rc;
-		if ((rc = blkfront_write_offer(info, t))) {
-			xs_transaction_end(t, true);
-			return rc;
-		}
-		rc = xs_transaction_end(t, false);
-	} while (rc == -EAGAIN);
+	rc = xs_transact(blkfront_write_offer, info);
 	return rc ? rc : xenbus_switch_state(info->xdev, XenbusStateInitialised);
 }
 

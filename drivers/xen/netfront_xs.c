@@ -36,25 +36,14 @@ static bool netfront_be_flag(struct netfront_info *info, const char *node, bool 
 	return v != 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "00:16:3e:01:02:03": 0, or -EINVAL for anything else. */
 int netfront_parse_mac(const char *s, uint8_t *mac)
 {
 	for (int i = 0; i < ETH_ALEN; i++) {
-		int hi = hexval(s[3 * i]), lo = hi < 0 ? -1 : hexval(s[3 * i + 1]);
+		int hi = digit_value(s[3 * i]), lo = hi > 15 ? 99 : digit_value(s[3 * i + 1]);
 		char sep = s[3 * i + 2];
 
-		if (hi < 0 || lo < 0 || sep != (i == ETH_ALEN - 1 ? '\0' : ':'))
+		if (hi > 15 || lo > 15 || sep != (i == ETH_ALEN - 1 ? '\0' : ':'))
 			return -EINVAL;
 		mac[i] = (uint8_t)(hi << 4 | lo);
 	}
@@ -104,8 +93,10 @@ static int netfront_write_queue(xs_transaction_t t, struct netfront_info *info, 
 	return xs_printf(t, path, "%d", q->evtchn_tx);
 }
 
-static int netfront_write_keys(xs_transaction_t t, struct netfront_info *info)
+/* An xs_transact() body: arg is the struct netfront_info. */
+static int netfront_write_keys(xs_transaction_t t, void *arg)
 {
+	struct netfront_info *info = arg;
 	static const char *const flags[][2] = {
 	    {"request-rx-copy", "1"},	       {"feature-rx-notify", "1"},
 	    {"feature-sg", "1"},	       {"feature-no-csum-offload", "0"},
@@ -140,7 +131,6 @@ static int netfront_write_keys(xs_transaction_t t, struct netfront_info *info)
 /* Backend InitWait: offer the rings, post buffers, say Connected. */
 static int netfront_talk(struct netfront_info *info)
 {
-	xs_transaction_t t;
 	int rc;
 
 	if (!netfront_be_flag(info, "feature-rx-copy", false)) {
@@ -153,16 +143,7 @@ static int netfront_talk(struct netfront_info *info)
 	info->broken = false;
 	if ((rc = netfront_rings_setup(info)))
 		return rc;
-	do {
-		if ((rc = xs_transaction_start(&t)))
-			goto fail;
-		if ((rc = netfront_write_keys(t, info))) {
-			xs_transaction_end(t, true);
-			goto fail;
-		}
-		rc = xs_transaction_end(t, false);
-	} while (rc == -EAGAIN);
-	if (rc || (rc = netfront_start(info)))
+	if ((rc = xs_transact(netfront_write_keys, info)) || (rc = netfront_start(info)))
 		goto fail;
 	return xenbus_switch_state(info->xdev, XenbusStateConnected);
 fail:

@@ -14,6 +14,9 @@ int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 /* Copies at most size-1 bytes and always terminates; returns strlen(src). */
 size_t strlcpy(char *dst, const char *src, size_t size);
+/* The value of a hexadecimal digit (either case), or 99 for any other
+ * character. */
+int digit_value(char c);
 /* Parses an unsigned number in base 10, or 16 with a 0x prefix; returns the
  * number of characters consumed, 0 if there is no number or it overflows. */
 size_t parse_u64(const char *s, size_t len, uint64_t *out);

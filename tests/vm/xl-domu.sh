@@ -11,7 +11,7 @@
 # serial port; this script cuts it out of QEMU's serial log. Per run, a small
 # cpio with the guest, its xl config and /scenario.sh is appended to the
 # dom0 initramfs (the kernel unpacks concatenated archives). What this
-# shares with tests/vm/xl-session.sh is in tests/vm/xl-lib.sh.
+# shares with tests/vm/xl-steps.sh is in tests/vm/xl-lib.sh.
 #
 # --xl adds a line to the domain's xl config (a disk, a vif on xenbr0...);
 # --dom0-setup SCRIPT runs in dom0 (busybox sh, cwd /guest) before

@@ -3,13 +3,16 @@
 #            [--memory MB] [--cmdline "ARGS"] [--xl "KEY = VALUE"]...
 #            [--file PATH]... [--timeout S]
 #
-# A session with Amphi as a Xen domU whose middle is a scenario's own:
-# Xen and a Linux dom0 boot in QEMU as for tests/vm/xl-session.sh, and the
-# dom0 runs xl-session-dom0.sh's functions (create, type_command,
-# step_shutdown, finish...; its last line, the call to its main, cut off)
-# followed by FILE, a busybox sh fragment that sets STEPS='a b c' on a
-# line of its own and defines main, which runs those steps and ends with
-# finish.  tests/vm/steps/ holds the scenarios (balloon, net).
+# A session with Amphi as a Xen domU, end to end, the way a person at the
+# host would have one: Xen and a Linux dom0 boot in QEMU (as for
+# tests/vm/xl-domu.sh, with which this shares tests/vm/xl-lib.sh), and the
+# dom0 runs tests/vm/xl-dom0-lib.sh's functions (step_create,
+# type_command, step_shutdown, finish...) followed by FILE, a busybox sh
+# fragment that sets STEPS='a b c' on a line of its own and defines main,
+# which runs those steps and ends with finish.  tests/vm/steps/ holds the
+# scenarios: session, balloon, net.  The guest boots without `selftest`,
+# into its shell; it comes back after a reboot and goes for good at power
+# off.
 #
 # --xl adds a line to the domain's xl config; --cmdline is the guest's
 # command line (no selftests: the steps need the shell); --file copies a
@@ -70,9 +73,8 @@ parse_args() {
 	[[ $OUT != *[,:]* ]] || die "--out may not contain commas or colons (QEMU options)"
 	[ -r "$KERNEL" ] || die "kernel $KERNEL not found"
 	[ -r "$STEPS_FILE" ] || die "steps file $STEPS_FILE not found"
-	local f lib=$ROOT/tests/vm/xl-session-dom0.sh line
+	local f line
 	for f in "${FILES[@]}"; do [ -r "$f" ] || die "--file $f not found"; done
-	[ "$(tail -n 1 "$lib")" = main ] || die "$lib no longer ends with its call to main"
 	line=$(grep -m1 "^STEPS='[a-z0-9 -]*'$" "$STEPS_FILE") || die "$STEPS_FILE sets no STEPS='...' line"
 	line=${line#STEPS=\'}
 	read -ra STEPS <<<"${line%\'}"
@@ -89,7 +91,7 @@ memory = $MEMORY
 maxmem = $MEMORY
 vcpus = 1
 on_poweroff = "destroy"
-on_reboot = "destroy"
+on_reboot = "restart"
 on_crash = "preserve"
 EOF
 	local l
@@ -106,7 +108,7 @@ make_initrd() {
 	# after Xen's boot), so its report is always printed in full.
 	printf 'NAME=%s\nMEMORY=%s\nDEADLINE=%s\n' "$DOM_NAME" "$MEMORY" "$((TIMEOUT - 25))" \
 		>"$run/guest/params"
-	{ sed '$d' "$ROOT/tests/vm/xl-session-dom0.sh"; echo; cat "$STEPS_FILE"; echo main; } \
+	{ cat "$ROOT/tests/vm/xl-dom0-lib.sh"; echo; cat "$STEPS_FILE"; echo main; } \
 		>"$run/scenario.sh"
 	chmod 0755 "$run/scenario.sh"
 	xl_pack_initrd "$run" "$WORK/initrd"

@@ -174,3 +174,20 @@ int xs_transaction_end(xs_transaction_t t, bool abort)
 	kfree(r.body);
 	return rc;
 }
+
+int xs_transact(int (*fn)(xs_transaction_t t, void *arg), void *arg)
+{
+	xs_transaction_t t;
+	int rc;
+
+	do {
+		if ((rc = xs_transaction_start(&t)))
+			return rc;
+		if ((rc = fn(t, arg))) {
+			xs_transaction_end(t, true);
+			return rc;
+		}
+		rc = xs_transaction_end(t, false);
+	} while (rc == -EAGAIN);
+	return rc;
+}

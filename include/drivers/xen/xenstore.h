@@ -44,6 +44,9 @@ int xs_transaction_start(xs_transaction_t *t);
 /* Commits (or aborts); -EAGAIN when another writer got in first: the
  * caller redoes the whole transaction. */
 int xs_transaction_end(xs_transaction_t t, bool abort);
+/* Runs fn in a transaction, again from the start while another writer
+ * gets in first (-EAGAIN); an error from fn aborts it and is returned. */
+int xs_transact(int (*fn)(xs_transaction_t t, void *arg), void *arg);
 
 /* Watches fire once when registered and on every change at or below
  * `path`; the callback runs in the watch thread, one at a time, and may

@@ -1,6 +1,6 @@
 # shellcheck shell=dash disable=SC2034
 # `xl mem-set` against Amphi, as a person at the host would do it; run by
-# tests/vm/xl-steps.sh after xl-session-dom0.sh's functions:
+# tests/vm/xl-steps.sh after xl-dom0-lib.sh's functions:
 #   create:   xl creates the domain and waits for the shell's prompt;
 #   fill:     `balloon fill` writes a pattern in pages the guest keeps;
 #   down:     xl mem-set to MEMORY-DOWN MiB; xl list must show it, the

@@ -1,7 +1,7 @@
 # shellcheck shell=dash disable=SC2034
 # Networking between dom0 and Amphi over Linux's netback, as a person at
 # the host would try it; run by tests/vm/xl-steps.sh after
-# xl-session-dom0.sh's functions.  The guest's vif is on dom0's bridge
+# xl-dom0-lib.sh's functions.  The guest's vif is on dom0's bridge
 # xenbr0 (169.254.0.1/16) and the guest has 169.254.0.2 from ip=.
 #   create:   xl creates the domain and waits for the shell's prompt;
 #   show:     `net show` lists eth0 with its address and the link up;

@@ -1,7 +1,10 @@
 #!/bin/sh
-# The dom0 half of tests/vm/xl-session.sh, run by tools/dom0/init as
-# /scenario.sh (busybox sh).  It uses a domU the way a person at the host
-# does: xl create, type into its console, xl list, xl reboot, xl shutdown.
+# The dom0 half of tests/vm/xl-steps.sh: the functions a scenario's steps
+# (tests/vm/steps/) are made of.  xl-steps.sh puts this file, then the
+# steps file, then a call to its main into the /scenario.sh that
+# tools/dom0/init runs (busybox sh).  They use a domU the way a person at
+# the host does: xl create, type into its console, xl list, xl mem-set,
+# xl reboot, xl shutdown.
 #
 # Typing goes where `xl console` sends it: the pty xenconsoled made for the
 # domain, named in xenstore (/local/domain/<domid>/console/tty).  Answers
@@ -22,7 +25,6 @@ PROMPT='amphi> '
 # in well under a second; xl itself would wait a minute for it.
 XL_WAIT=20
 BANNER='), entered through '
-STEPS='create commands list reboot shutdown'
 failed=''
 DOMID=''
 TTY=''
@@ -233,7 +235,9 @@ step_commands() {
 		[ -n "$cmd" ] || continue
 		n=$((n + 1))
 		type_command "$cmd" 15 || errs="$errs${errs:+; }'$cmd': $why"
-	done 4</guest/commands
+	done 4<<EOF
+$COMMANDS
+EOF
 	if ! grep -qF "$PROMPT" "/tmp/pty.$DOMID" 2>/dev/null; then
 		errs="$errs${errs:+; }the pty $TTY carried no prompt"
 	fi
@@ -391,25 +395,3 @@ finish() {
 	echo "==== session end ===="
 	[ -z "$failed" ]
 }
-
-main() {
-	echo "==== session begin ===="
-	echo "session: steps: $STEPS"
-	if step_create; then
-		step_commands
-		step_list
-		step_reboot
-		# Even after a failed reboot there may be a domain to shut down.
-		DOMID=$(xl domid "$NAME" 2>/dev/null)
-		if [ -n "$DOMID" ]; then
-			step_shutdown
-		else
-			skip_rest "no domain left to shut down" shutdown
-		fi
-	else
-		skip_rest "the domain did not come up" commands list reboot shutdown
-	fi
-	finish
-}
-
-main

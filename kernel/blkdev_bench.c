@@ -57,18 +57,21 @@ static uint64_t bench_next(uint64_t *x)
 	return *x;
 }
 
-static int bench_seq(struct blkdev *d, uint64_t max_bytes, struct blkdev_bench *out)
+static int bench_seq(struct blkdev *d, uint64_t n, struct blkdev_bench *out)
 {
-	uint64_t n = MIN(d->sectors, max_bytes / d->sector_size), t0;
-	void *buf = kmalloc((size_t)d->max_sectors * d->sector_size);
+	uint32_t req = out->seq_req_bytes ? out->seq_req_bytes / d->sector_size : d->max_sectors;
+	void *buf;
+	uint64_t t0;
 	int rc = 0;
 
-	if (!buf)
+	if (!req)
+		return -EINVAL;
+	if (!(buf = kmalloc((size_t)req * d->sector_size)))
 		return -ENOMEM;
 	t0 = time_now_ns();
-	for (uint64_t s = 0; s < n && !rc; s += d->max_sectors)
-		rc = blkdev_io_sync(d, BLKDEV_READ, s,
-				    (uint32_t)MIN(n - s, (uint64_t)d->max_sectors), buf);
+	/* blkdev_io_sync splits what is over the device's largest request. */
+	for (uint64_t s = 0; s < n && !rc; s += req)
+		rc = blkdev_io_sync(d, BLKDEV_READ, s, (uint32_t)MIN(n - s, (uint64_t)req), buf);
 	out->seq_ns = time_now_ns() - t0;
 	out->seq_bytes = n * d->sector_size;
 	kfree(buf);
@@ -76,10 +79,11 @@ static int bench_seq(struct blkdev *d, uint64_t max_bytes, struct blkdev_bench *
 }
 
 /* Submits slot i for a random 4 KiB-aligned read; interrupts on. */
-static int bench_submit(struct blkdev *d, struct bench_async *a, unsigned i, uint64_t *seed)
+static int bench_submit(struct blkdev *d, struct bench_async *a, unsigned i, uint64_t *seed,
+			uint64_t span)
 {
 	uint32_t per = 4096 / d->sector_size ? 4096 / d->sector_size : 1;
-	uint64_t units = d->sectors / per;
+	uint64_t units = span / per;
 
 	a->rq[i].op = BLKDEV_READ;
 	a->rq[i].sector = (bench_next(seed) % units) * per;
@@ -89,11 +93,11 @@ static int bench_submit(struct blkdev *d, struct bench_async *a, unsigned i, uin
 	return blkdev_submit(d, &a->rq[i]);
 }
 
-static int bench_random(struct blkdev *d, struct blkdev_bench *out)
+static int bench_random(struct blkdev *d, uint64_t span, struct blkdev_bench *out)
 {
 	struct bench_async *a = kmalloc(sizeof(*a));
 	size_t len = MAX((size_t)4096, (size_t)d->sector_size);
-	uint64_t seed = 0x9e3779b97f4a7c15ull, t0;
+	uint64_t seed = 1, t0;
 	unsigned issued = 0, depth = out->depth, i;
 	unsigned long flags;
 	int rc = 0;
@@ -104,7 +108,7 @@ static int bench_random(struct blkdev *d, struct blkdev_bench *out)
 	for (i = 0; i < depth; i++)
 		if (!(a->rq[i].buf = kmalloc(len)))
 			rc = -ENOMEM;
-	if (rc || d->sectors < 4096 / d->sector_size + 1)
+	if (rc || span < 4096 / d->sector_size + 1)
 		goto out;
 	t0 = time_now_ns();
 	flags = local_irq_save();
@@ -117,7 +121,7 @@ static int bench_random(struct blkdev *d, struct blkdev_bench *out)
 			a->inflight++;
 			issued++;
 			local_irq_restore(flags);
-			rc = bench_submit(d, a, i, &seed);
+			rc = bench_submit(d, a, i, &seed, span);
 			flags = local_irq_save();
 			if (rc) {
 				a->busy[i] = false;
@@ -148,20 +152,24 @@ int blkdev_bench(struct blkdev *d, uint64_t seq_max_bytes, struct blkdev_bench *
 {
 	int rc;
 
+	uint64_t span = MIN(d->sectors, seq_max_bytes / d->sector_size);
+
 	if (!out->depth || out->depth > BENCH_MAX_DEPTH)
 		return -EINVAL;
-	if ((rc = bench_seq(d, seq_max_bytes, out)))
+	if ((rc = bench_seq(d, span, out)))
 		return rc;
-	return bench_random(d, out);
+	return bench_random(d, span, out);
 }
 
 void blkdev_bench_print(struct blkdev *d, const char *tag, const struct blkdev_bench *b)
 {
 	uint64_t seq_ms = b->seq_ns / 1000000, rand_ms = b->rand_ns / 1000000;
 
-	kprintf("blk bench: %s%s%s: sequential %llu KiB in %llu ms (%llu KiB/s); random 4 KiB "
-		"x%u at depth %u in %llu ms (%llu IOPS)\n",
+	kprintf("blk bench: %s%s%s: sequential %llu KiB in %s%u KiB reads, %llu ms (%llu KiB/s); "
+		"random 4 KiB x%u at depth %u in %llu ms (%llu IOPS)\n",
 		d->name, tag ? " " : "", tag ? tag : "", (unsigned long long)(b->seq_bytes >> 10),
+		b->seq_req_bytes ? "" : "<= ",
+		(b->seq_req_bytes ? b->seq_req_bytes : d->max_sectors * d->sector_size) >> 10,
 		(unsigned long long)seq_ms,
 		(unsigned long long)((b->seq_bytes >> 10) * 1000000000ull /
 				     (b->seq_ns ? b->seq_ns : 1)),

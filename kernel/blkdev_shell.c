@@ -78,23 +78,43 @@ static int blk_pattern(struct blkdev *d, bool write, uint64_t sector, uint64_t c
 	return rc;
 }
 
-/* Reads the device sequentially (up to 64 MiB), then 1024 random 4 KiB
- * reads 16 at a time, and reports both rates. */
-static int blk_bench(struct blkdev *d)
-{
-	struct blkdev_bench b = {.rand_reads = 1024, .depth = 16};
-	int rc = blkdev_bench(d, 64ull << 20, &b);
-
-	if (!rc)
-		blkdev_bench_print(d, NULL, &b);
-	return rc;
-}
-
 static int blk_usage(void)
 {
 	kprintf("usage: blk list | read DEV SECTOR | write|verify DEV SECTOR COUNT SEED | "
-		"flush DEV | bench DEV\n");
+		"flush DEV | bench DEV [REQ-KIB DEPTH [COUNT]]\n");
 	return 1;
+}
+
+/* Reads the device sequentially (up to 64 MiB), then random 4 KiB reads
+ * in that span, and reports both rates.  By default the sequential reads
+ * are the device's largest and 1024 random ones go 16 at a time; make
+ * bench asks for REQ-KIB reads and DEPTH and COUNT of its own, the ones
+ * its Linux guest makes with tools/dom0/blkbench.c. */
+static int blk_bench(struct blkdev *d, int argc, char **argv)
+{
+	struct blkdev_bench b = {.rand_reads = 1024, .depth = 16};
+	uint64_t kib = 0, depth = 16, count = 1024;
+	int rc;
+
+	if (argc != 3 && argc != 5 && argc != 6)
+		return blk_usage();
+	if (argc >= 5 && (!blk_num(argv[3], &kib) || !kib || kib > 1024 ||
+			  !blk_num(argv[4], &depth) || !depth || depth > 32 ||
+			  (argc == 6 && (!blk_num(argv[5], &count) || !count || count > 65536)))) {
+		kprintf("blk bench: REQ-KIB is 1 to 1024, DEPTH 1 to 32, COUNT 1 to 65536\n");
+		return 1;
+	}
+	b.seq_req_bytes = (uint32_t)(kib << 10);
+	b.depth = (unsigned)depth;
+	b.rand_reads = (unsigned)count;
+	if (b.seq_req_bytes % d->sector_size) {
+		kprintf("blk bench: %s: %llu KiB is not a whole number of sectors\n", d->name,
+			(unsigned long long)kib);
+		return 1;
+	}
+	if (!(rc = blkdev_bench(d, 64ull << 20, &b)))
+		blkdev_bench_print(d, NULL, &b);
+	return rc;
 }
 
 static int blk_dev_cmd(struct blkdev *d, int argc, char **argv)
@@ -103,7 +123,7 @@ static int blk_dev_cmd(struct blkdev *d, int argc, char **argv)
 	bool w = !strcmp(argv[1], "write");
 
 	if (!strcmp(argv[1], "bench"))
-		return blk_bench(d);
+		return blk_bench(d, argc, argv);
 	if (!strcmp(argv[1], "flush"))
 		return blkdev_io_sync(d, BLKDEV_FLUSH, 0, 0, NULL);
 	if (!strcmp(argv[1], "read") && argc == 4 && blk_num(argv[3], &a))

@@ -11,6 +11,10 @@
 #
 # Prints instructions per operation and the ratios to compiled-out; the
 # target natively is patched / compiled-out <= 1.005 on every line.
+#
+# Then tools/bench-io.sh: Amphi's Xen block and network frontends beside
+# Linux's, both as PV domUs on the same dom0 backends in one run, as
+# ratios.  Its failure is reported after the table above, never instead.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 B=build
@@ -74,4 +78,7 @@ if [ $missed -gt 0 ]; then
 else
 	echo "bench: target met: patched / compiled-out <= 1.005 on every benchmark"
 fi
+echo
+echo "bench: I/O, Amphi beside Linux as Xen PV domUs (one QEMU run, a few minutes)..."
+tools/bench-io.sh --out "$LOGS/io.log" || { echo "bench: the I/O bench failed (log: $LOGS/io.log)"; fail=1; }
 exit $fail

@@ -85,10 +85,14 @@ int blkdev_io_sync(struct blkdev *dev, enum blkdev_op op, uint64_t sector, uint3
 		   void *buf);
 
 /* Read benchmarks (kernel/blkdev_bench.c): a sequential pass over up to
- * seq_max_bytes, then rand_reads random 4 KiB reads, depth at a time
- * (at most 32).  Thread context. */
+ * seq_max_bytes in requests of seq_req_bytes (0: the device's largest),
+ * one at a time, then rand_reads random 4 KiB reads within the same span,
+ * depth at a time (at most 32), their offsets xorshift64 from seed 1, so
+ * tools/dom0/blkbench.c can make the very same reads from Linux.  Thread
+ * context. */
 struct blkdev_bench {
 	unsigned rand_reads, depth; /* asked for */
+	uint32_t seq_req_bytes;	    /* asked for; 0 for the device's largest */
 	uint64_t seq_bytes, seq_ns, rand_ns;
 };
 int blkdev_bench(struct blkdev *dev, uint64_t seq_max_bytes, struct blkdev_bench *out);

@@ -156,10 +156,11 @@ module_order() {
 	done
 }
 
-# busybox insmod cannot read compressed modules: store them plain.
+# busybox insmod cannot read compressed modules: store them plain, and
+# list them in load order in LIST (a path in the image).
 install_modules() {
-	local root=$1 kver=$2 rel src dst
-	: >"$root/etc/dom0-modules"
+	local root=$1 kver=$2 list=${3:-/etc/dom0-modules} rel src dst
+	: >"$root$list"
 	for rel in $(module_order "$kver"); do
 		src=/lib/modules/$kver/$rel
 		dst=/lib/modules/$kver/${rel%.*}.ko
@@ -170,7 +171,7 @@ install_modules() {
 		*.ko.gz) gzip -dc "$src" >"$root$dst" ;;
 		*) cp "$src" "$root$dst" ;;
 		esac
-		echo "$dst" >>"$root/etc/dom0-modules"
+		echo "$dst" >>"$root$list"
 	done
 }
 
@@ -248,4 +249,5 @@ main() {
 	echo "$want" >"$out/stamp"
 }
 
-main "$@"
+# tools/dom0/mkdomu-linux.sh sources this file for its helpers.
+[ "${BASH_SOURCE[0]}" != "$0" ] || main "$@"

@@ -1,22 +1,23 @@
 # shellcheck shell=bash
 # Block frontend scenarios for tests/vm/run, which sources this file: an
-# Amphi domU gets two disks that dom0 made (loop devices on image files),
-# against Linux's blkback.  dom0 fills the first MiB of each with the
+# Amphi domU gets disks that dom0 made (loop devices on image files),
+# against Linux's blkback: two writable and a read-only one.  dom0 fills the first MiB of each with the
 # pattern of blkdev_pattern_fill() (seed 0x00d0d0d0); the guest's
 # selftests read it, write their own seed (0x0a3f1e5d) over 512 KiB at
-# 2 MiB on xvda (and xvdb when there is one), and see writes to the
+# 2 MiB on xvda (and on the hot-plugged xvdd), and see writes to the
 # read-only xvdc refused.  When the guest says it waits for a resize, dom0
 # grows xvda's image to 32 MiB online.  When it says it waits for a disk,
-# dom0 attaches a third one, read-only, to the running guest with
+# dom0 attaches a third one, writable, to the running guest with
 # `xl block-attach` (three disks at `xl create` time hit the hotplug
-# timeout below); the guest reads it, reconnects it from its side, and
+# timeout below); the guest reads and writes it, reconnects it from its
+# side, and
 # once it says so dom0 runs `xl block-detach` and checks that
 # `xl block-list` and the guest's xenstore directory no longer show it.
 # The guest must also report the features it negotiated with blkback
 # (two queues, four-page rings, indirect requests, persistent grants).
 # Once the domain has shut down, a checker left running in dom0 compares
 # the images with what the guest should have written, and that xvdc's
-# (and the hot-plugged xvdd's) image did not change, and prints
+# image did not change, and prints
 # "blk-check:" lines this scenario requires.  The guest's word alone is
 # not enough: a frontend that only read back its own cache would pass.
 #
@@ -52,8 +53,8 @@ for img in a ro hot; do
 	dd if=/dev/zero of=$img.img bs=1M count=16 2>/dev/null || exit 1
 	dd if=dom0.bin of=$img.img conv=notrunc 2>/dev/null || exit 1
 done
-md5sum ro.img hot.img >ro.md5
-losetup /dev/loop4 a.img && losetup -r /dev/loop6 ro.img && losetup -r /dev/loop5 hot.img || {
+md5sum ro.img >ro.md5
+losetup /dev/loop4 a.img && losetup -r /dev/loop6 ro.img && losetup /dev/loop5 hot.img || {
 	echo "blk-setup: cannot set up /dev/loop4, /dev/loop5 and /dev/loop6"
 	exit 1
 }
@@ -61,7 +62,7 @@ echo "blk-setup: three 16 MiB images ready"
 
 state() { xl list -v "$NAME" 2>/dev/null | awk 'NR == 2 { print $5 }'; }
 check() {
-	for img in a; do
+	for img in a hot; do
 		if dd if=$img.img bs=512 skip=4096 count=1024 2>/dev/null | cmp -s - guest.bin; then
 			echo "blk-check: $img.img holds the guest's pattern"
 		else
@@ -136,7 +137,7 @@ listed() { xl block-list "$NAME" 2>/dev/null | awk '$1 == 51760 { f = 1 } END { 
 # never checks a disk that is about to be torn down again.
 attach() {
 	for try in 1 2; do
-		timeout 60 xl block-attach "$NAME" 'phy:/dev/loop5,xvdd,r' && return 0
+		timeout 60 xl block-attach "$NAME" 'phy:/dev/loop5,xvdd,w' && return 0
 		echo "blk-hotplug: xl block-attach failed (try $try)"
 		timeout 60 xl block-detach "$NAME" xvdd 2>/dev/null
 		sleep 2
@@ -204,7 +205,7 @@ blk_domu() { # LOG TYPE PLATFORM
 		why=$(tr -d '\r' <"$log.serial" | grep -aE '^blk-(check|hotplug): FAIL' | head -2 | tr '\n' ';')
 		return 1
 	fi
-	for t in "check: a.img holds" "check: ro.img unchanged" "hotplug: xvdd attached" \
+	for t in "check: a.img holds" "check: hot.img holds" "check: ro.img unchanged" "hotplug: xvdd attached" \
 		"hotplug: xvdd detached" "hotplug: xl block-list no longer shows xvdd" \
 		"hotplug: xvdd's xenstore nodes are gone"; do
 		log_has "$log.serial" "^blk-$t" || { why="dom0 did not report '$t'"; return 1; }
@@ -213,7 +214,7 @@ blk_domu() { # LOG TYPE PLATFORM
 		log_has "$log" "^blkfront: $t: $BLK_FEATURES\$" ||
 			{ why="$t did not report '$BLK_FEATURES'"; return 1; }
 	done
-	summary+=", dom0 found the guest's writes, xvdd hot-plugged and removed"
+	summary+=", dom0 found the guest's writes on xvda and the hot-plugged xvdd, xvdd removed"
 	! log_has "$log.serial" '^blk-hotplug: xl block-attach failed \(try 1\)' ||
 		summary+=" (attach retried: libxl's hotplug timeout)"
 	summary+="; $BLK_FEATURES$retried"

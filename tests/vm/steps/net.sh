@@ -15,8 +15,11 @@
 #             whose sha256 must match dom0's;
 #   tcp-out:  the guest's `net source` sends BYTES to dom0's nc, whose
 #             sha256 of what arrived must match the guest's;
+#   replug:   xl network-detach: the guest must take eth0 away; then
+#             xl network-attach of the same vif: eth0 comes back, gets its
+#             ip= address again and answers dom0's ping;
 #   shutdown: xl shutdown -w, a clean power off.
-STEPS='create show ping jumbo udp tcp-in tcp-out shutdown'
+STEPS='create show ping jumbo udp tcp-in tcp-out replug shutdown'
 GUEST=169.254.0.2
 DOM0=169.254.0.1
 BYTES=4194304
@@ -102,6 +105,28 @@ step_tcp_out() {
 	ok tcp-out "$BYTES bytes guest -> dom0, sha256 $want on both sides; $(tr -d '\r' </tmp/after | grep -o '[0-9]* KiB/s' | tail -n 1)"
 }
 
+step_replug() {
+	local off got vif
+	vif=$(sed -n "s/^vif = \[ '\(.*\)' \]$/\1/p" /guest/domu.cfg)
+	off=$(log_size)
+	timeout 60 xl network-detach "$NAME" 0 >/tmp/xl-net 2>&1 ||
+		{ show "xl network-detach" /tmp/xl-net; bad replug "xl network-detach failed: $(tail -n 1 /tmp/xl-net)"; return 1; }
+	poll 30 has_text "$off" "net: eth0: removed" ||
+		{ bad replug "the guest did not say 'net: eth0: removed' within 30 s of the detach"; return 1; }
+	off=$(log_size)
+	# xl network-attach takes the config's settings as separate words.
+	# shellcheck disable=SC2046
+	timeout 60 xl network-attach "$NAME" $(echo "$vif" | tr ',' ' ') >/tmp/xl-net 2>&1 ||
+		{ show "xl network-attach" /tmp/xl-net; bad replug "xl network-attach $vif failed: $(tail -n 1 /tmp/xl-net)"; return 1; }
+	poll 30 has_text "$off" "net: eth0: link up" ||
+		{ bad replug "the guest did not say 'net: eth0: link up' within 30 s of the attach"; return 1; }
+	ping -c 3 -w 30 "$GUEST" >/tmp/ping 2>&1
+	show ping /tmp/ping
+	got=$(sed -n 's/.* \([0-9]*\) packets received.*/\1/p' /tmp/ping)
+	[ "${got:-0}" = 3 ] || { bad replug "after the attach, dom0's ping: ${got:-0} of 3 replies"; return 1; }
+	ok replug "xl network-detach took eth0 away, xl network-attach brought it back: ping 3/3"
+}
+
 main() {
 	echo "==== session begin ===="
 	echo "session: steps: $STEPS"
@@ -114,9 +139,10 @@ main() {
 		step_udp
 		step_tcp_in
 		step_tcp_out
+		step_replug
 		step_shutdown
 	else
-		skip_rest "the domain did not come up" show ping jumbo udp tcp-in tcp-out shutdown
+		skip_rest "the domain did not come up" show ping jumbo udp tcp-in tcp-out replug shutdown
 	fi
 	finish
 }

@@ -37,7 +37,7 @@ static void netfront_break(struct netfront_info *info, const char *why, unsigned
 /* ---- transmit ---- */
 
 /* Takes finished transmit requests back.  Called with q->lock held. */
-static void netfront_tx_reclaim(struct netfront_queue *q)
+void netfront_tx_reclaim(struct netfront_queue *q)
 {
 	struct netfront_info *info = q->info;
 	int more;
@@ -283,7 +283,7 @@ static void netfront_rx_repost(struct netfront_queue *q, RING_IDX from, RING_IDX
 		q->rx.req_prod_pvt++;
 	}
 	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->rx, notify);
-	if (notify)
+	if (notify && q->evtchn_rx >= 0)
 		evtchn_send((evtchn_port_t)q->evtchn_rx);
 }
 
@@ -366,7 +366,7 @@ static RING_IDX netfront_rx_frame(struct netfront_queue *q, RING_IDX cons, RING_
 	return i;
 }
 
-static void netfront_rx_poll(struct netfront_queue *q)
+void netfront_rx_poll(struct netfront_queue *q)
 {
 	struct netfront_info *info = q->info;
 	int more;

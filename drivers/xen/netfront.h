@@ -85,6 +85,11 @@ void netfront_rings_free(struct netfront_info *info);
 int netfront_start(struct netfront_info *info);
 void netfront_stop(struct netfront_info *info);
 extern const struct netdev_ops netfront_netdev_ops;
+/* What the event handlers run: take the responses the backend published
+ * (tx: with q->lock held).  Also driven by the selftest with a pretend
+ * backend. */
+void netfront_tx_reclaim(struct netfront_queue *q);
+void netfront_rx_poll(struct netfront_queue *q);
 /* netfront_xs.c */
 /* "00:16:3e:01:02:03" into mac: 0, or -EINVAL (also for a multicast or
  * all-zero address). */

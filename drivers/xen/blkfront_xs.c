@@ -214,56 +214,49 @@ static void blkfront_closed(struct blkfront_info *info)
 	}
 }
 
-static void blkfront_otherend_changed(struct xenbus_device *dev, enum xenbus_state state)
+/* The steps of the common frontend state machine (xenbus/frontend.c). */
+static int blkfront_fe_offer(struct xenbus_device *dev)
+{
+	return blkfront_talk(dev->priv);
+}
+
+static void blkfront_fe_connected(struct xenbus_device *dev)
+{
+	blkfront_connect(dev->priv);
+}
+
+static void blkfront_fe_disconnect(struct xenbus_device *dev)
+{
+	blkfront_disconnect(dev->priv);
+}
+
+static void blkfront_fe_release(struct xenbus_device *dev)
+{
+	blkfront_closed(dev->priv);
+}
+
+/* Set by blkfront_restart(): it closed the device to connect again. */
+static bool blkfront_fe_want_reconnect(struct xenbus_device *dev)
 {
 	struct blkfront_info *info = dev->priv;
-	int rc;
+	bool want = info->want_reconnect;
 
-	switch (state) {
-	case XenbusStateInitWait:
-		/* From Closed too: a backend the toolstack reset waits for us
-		 * to connect again. */
-		if (dev->state != XenbusStateInitialising && dev->state != XenbusStateClosed)
-			break;
-		if (dev->state == XenbusStateClosed)
-			pr_info("blkfront: %s: backend waits again: reconnecting\n", dev->nodename);
-		if ((rc = blkfront_talk(info))) {
-			pr_err("blkfront: %s: cannot offer the ring (%d)\n", dev->nodename, rc);
-			blkfront_rings_free(info);
-			xenbus_switch_state(dev, XenbusStateClosed);
-		}
-		break;
-	case XenbusStateConnected:
-		if (dev->state == XenbusStateInitialised || dev->state == XenbusStateConnected)
-			blkfront_connect(info);
-		break;
-	case XenbusStateClosing:
-		if (dev->state == XenbusStateClosed)
-			break;
-		pr_info("blkfront: %s: backend closing\n", dev->nodename);
-		blkfront_disconnect(info);
-		if (dev->state != XenbusStateClosing)
-			xenbus_switch_state(dev, XenbusStateClosing);
-		xenbus_switch_state(dev, XenbusStateClosed);
-		break;
-	case XenbusStateClosed:
-		/* A repeat of Closed after we asked to connect again. */
-		if (dev->state == XenbusStateInitialising)
-			break;
-		blkfront_disconnect(info);
-		blkfront_closed(info);
-		if (dev->state != XenbusStateClosed)
-			xenbus_switch_state(dev, XenbusStateClosed);
-		if (info->want_reconnect) {
-			/* Initialising after Closed asks the backend to wait
-			 * for us again (InitWait). */
-			info->want_reconnect = false;
-			xenbus_switch_state(dev, XenbusStateInitialising);
-		}
-		break;
-	default:
-		break;
-	}
+	info->want_reconnect = false;
+	return want;
+}
+
+static const struct xenbus_frontend_ops blkfront_fe_ops = {
+    .name = "blkfront",
+    .offer = blkfront_fe_offer,
+    .connected = blkfront_fe_connected,
+    .disconnect = blkfront_fe_disconnect,
+    .release = blkfront_fe_release,
+    .want_reconnect = blkfront_fe_want_reconnect,
+};
+
+static void blkfront_otherend_changed(struct xenbus_device *dev, enum xenbus_state state)
+{
+	xenbus_frontend_changed(dev, state, &blkfront_fe_ops);
 }
 
 static int blkfront_probe(struct xenbus_device *dev)

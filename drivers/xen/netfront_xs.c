@@ -182,7 +182,8 @@ static void netfront_connected(struct netfront_info *info)
 	netdev_set_link(nd, netfront_be_flag(info, "carrier", true));
 }
 
-/* Stops everything: the backend is closing, or the device goes away. */
+/* Stops I/O and takes the device away (backend closing, or remove); the
+ * rings stay until the backend has let go of them. */
 static void netfront_disconnect(struct netfront_info *info)
 {
 	if (info->registered) {
@@ -192,48 +193,50 @@ static void netfront_disconnect(struct netfront_info *info)
 		info->registered = false;
 		netfront_nconnected--;
 	}
-	if (info->rings_ready) {
+	if (info->rings_ready)
 		netfront_stop(info);
-		netfront_rings_free(info);
-	}
 	info->connected = false;
 }
 
+/* The backend is Closed: every grant can be ended and the rings freed. */
+static void netfront_release(struct netfront_info *info)
+{
+	if (info->rings_ready)
+		netfront_rings_free(info);
+}
+
+/* The steps of the common frontend state machine (xenbus/frontend.c). */
+static int netfront_fe_offer(struct xenbus_device *dev)
+{
+	return netfront_talk(dev->priv);
+}
+
+static void netfront_fe_connected(struct xenbus_device *dev)
+{
+	netfront_connected(dev->priv);
+}
+
+static void netfront_fe_disconnect(struct xenbus_device *dev)
+{
+	netfront_disconnect(dev->priv);
+}
+
+static void netfront_fe_release(struct xenbus_device *dev)
+{
+	netfront_release(dev->priv);
+}
+
+static const struct xenbus_frontend_ops netfront_fe_ops = {
+    .name = "netfront",
+    .offer = netfront_fe_offer,
+    .connected = netfront_fe_connected,
+    .disconnect = netfront_fe_disconnect,
+    .release = netfront_fe_release,
+};
+
 static void netfront_otherend_changed(struct xenbus_device *dev, enum xenbus_state state)
 {
-	struct netfront_info *info = dev->priv;
-	int rc;
-
-	switch (state) {
-	case XenbusStateInitWait:
-		if (dev->state != XenbusStateInitialising && dev->state != XenbusStateClosed)
-			break;
-		if (dev->state == XenbusStateClosed)
-			pr_info("netfront: %s: backend is back, connecting again\n", dev->nodename);
-		if ((rc = netfront_talk(info))) {
-			pr_err("netfront: %s: cannot connect to the backend (%d)\n", dev->nodename,
-			       rc);
-			xenbus_switch_state(dev, XenbusStateClosed);
-		}
-		break;
-	case XenbusStateConnected:
-		netfront_connected(info);
-		break;
-	case XenbusStateClosing:
-		pr_info("netfront: %s: backend closing\n", dev->nodename);
-		netfront_disconnect(info);
-		if (dev->state != XenbusStateClosing && dev->state != XenbusStateClosed)
-			xenbus_switch_state(dev, XenbusStateClosing);
-		xenbus_switch_state(dev, XenbusStateClosed);
-		break;
-	case XenbusStateClosed:
-		netfront_disconnect(info);
-		if (dev->state != XenbusStateClosed)
-			xenbus_switch_state(dev, XenbusStateClosed);
-		break;
-	default:
-		break;
-	}
+	xenbus_frontend_changed(dev, state, &netfront_fe_ops);
 }
 
 static int netfront_probe(struct xenbus_device *dev)
@@ -290,6 +293,7 @@ static void netfront_remove(struct xenbus_device *dev)
 	if (!info)
 		return;
 	netfront_disconnect(info);
+	netfront_release(info);
 	dev->priv = NULL;
 	netfront_devices--;
 	kfree(info);

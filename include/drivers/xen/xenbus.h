@@ -52,6 +52,26 @@ struct xenbus_driver {
 		__section(".xenbus_drivers") __used __aligned(8) = &name;                  \
 	static struct xenbus_driver name
 
+/* A frontend's steps; the common state machine (xenbus/frontend.c) calls
+ * them from the watch thread as the backend moves.  offer sets up and
+ * publishes what the backend needs and switches our state (Initialised,
+ * or Connected when nothing more is to come); connected makes the device
+ * usable; disconnect stops its I/O and takes it away (it may run when
+ * already done); release frees what offer allocated (optional);
+ * want_reconnect, after the backend closed, says whether to ask it to
+ * wait for us again (optional). */
+struct xenbus_frontend_ops {
+	const char *name;
+	int (*offer)(struct xenbus_device *dev);
+	void (*connected)(struct xenbus_device *dev);
+	void (*disconnect)(struct xenbus_device *dev);
+	void (*release)(struct xenbus_device *dev);
+	bool (*want_reconnect)(struct xenbus_device *dev);
+};
+/* A driver's otherend_changed hands the state on to this. */
+void xenbus_frontend_changed(struct xenbus_device *dev, enum xenbus_state state,
+			     const struct xenbus_frontend_ops *ops);
+
 /* Enumerates device/ and starts watching it (after xs_init). */
 int xenbus_probe_init(void);
 int xenbus_switch_state(struct xenbus_device *dev, enum xenbus_state state);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Usage: tools/bench-io.sh [--kernel ELF] [--out LOG] [--net-mib N] [--timeout S]
+# Usage: tools/bench-io.sh [--kernel ELF] [--out LOG] [--net-mib N] [--rounds N] [--timeout S]
 #
 # The I/O half of make bench: Amphi's Xen frontends beside Linux's, as PV
 # domUs of one Xen + Linux dom0 run under QEMU, one guest after the other
@@ -27,7 +27,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=$ROOT/build/bench/io.log
 KERNEL=
 NET_MIB=16
-TIMEOUT=480
+ROUNDS=3
+TIMEOUT=720
 WORK=
 ME=bench-io
 
@@ -59,6 +60,7 @@ parse_args() {
 		--kernel) KERNEL=$2 ;;
 		--out) OUT=$2 ;;
 		--net-mib) NET_MIB=$2 ;;
+		--rounds) ROUNDS=$2 ;;
 		--timeout) TIMEOUT=$2 ;;
 		*) usage ;;
 		esac
@@ -66,6 +68,9 @@ parse_args() {
 	done
 	if ! [[ $NET_MIB =~ ^[0-9]+$ ]] || [ "$NET_MIB" -lt 1 ]; then
 		die "--net-mib wants a number of MiB, at least 1"
+	fi
+	if ! [[ $ROUNDS =~ ^[0-9]+$ ]] || [ "$ROUNDS" -lt 1 ] || [ "$ROUNDS" -gt 9 ]; then
+		die "--rounds wants a number from 1 to 9"
 	fi
 	if ! [[ $TIMEOUT =~ ^[0-9]+$ ]] || [ "$TIMEOUT" -lt 120 ]; then
 		die "--timeout wants a number of seconds, at least 120"
@@ -126,7 +131,7 @@ make_initrd() {
 	# The dom0 stops waiting 25 s before QEMU's timeout, so its report is
 	# always printed in full.
 	printf 'NAME=amphi\nMEMORY=128\nDEADLINE=%s\n' "$((TIMEOUT - 25))" >"$run/guest/params"
-	echo "BYTES=$((NET_MIB << 20))" >"$run/guest/bench-params"
+	printf 'BYTES=%s\nROUNDS=%s\n' "$((NET_MIB << 20))" "$ROUNDS" >"$run/guest/bench-params"
 	{ cat "$ROOT/tests/vm/xl-dom0-lib.sh"; echo; cat "$ROOT/tools/dom0/bench-io-dom0.sh"
 		echo main; } >"$run/scenario.sh"
 	chmod 0755 "$run/scenario.sh"
@@ -146,25 +151,44 @@ result() { grep -m1 "^bench-io: $1 $2" "$OUT" | sed "s/^bench-io: $1 //" || :; }
 # CELL: the value of a test for a guest, or "-" with the reason added
 # to REASONS.
 REASONS=() CELL=
-cell() { # GUEST TEST
-	local line
-	# Both blk rows come from the one "blk bench:" line.
-	if [[ $2 == blk-* ]]; then line=$(result "$1" "blk"); else line=$(result "$1" "$2"); fi
-	case $2:$line in
+# The number in one report LINE of TEST, or nothing.
+value() { # TEST LINE
+	case $1:$2 in
 	blk-seq:"blk: blk bench: "*)
-		CELL=$(sed -n 's/.*(\([0-9]*\) KiB\/s).*/\1/p' <<<"$line" | awk '{ printf "%.2f", $1 / 1024 }') ;;
+		sed -n 's/.*(\([0-9]*\) KiB\/s).*/\1/p' <<<"$2" | awk '{ printf "%.2f", $1 / 1024 }' ;;
 	blk-rand:"blk: blk bench: "*)
-		CELL=$(sed -n 's/.*(\([0-9]*\) IOPS).*/\1/p' <<<"$line") ;;
+		sed -n 's/.*(\([0-9]*\) IOPS).*/\1/p' <<<"$2" ;;
 	tcp-*:"tcp-"*": "*" bytes in "*" cs")
-		CELL=$(awk '{ printf "%.2f", $2 / ($5 / 100) / 1048576 }' <<<"$line") ;;
-	*:)
+		awk '{ printf "%.2f", $2 / ($5 / 100) / 1048576 }' <<<"$2" ;;
+	esac
+}
+
+# CELL: the median over the rounds of a test for a guest, or "-" with the
+# reason added to REASONS; SPREAD: the lowest and highest.
+REASONS=() CELL= SPREAD=
+cell() { # GUEST TEST
+	local what=$2 line v vals=()
+	# Both blk rows come from the one "blk bench:" line of each round.
+	[[ $2 != blk-* ]] || what=blk
+	while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		v=$(value "$2" "$line")
+		if [ -z "$v" ]; then
+			REASONS+=("$1 $line")
+			CELL=- SPREAD=
+			return
+		fi
+		vals+=("$v")
+	done < <(grep "^bench-io: $1 $what[: ]" "$OUT" | grep -v "^bench-io: $1 $what note:" |
+		sed "s/^bench-io: $1 //" || :)
+	if [ ${#vals[@]} -eq 0 ]; then
 		line=$(result "$1" all)
 		REASONS+=("$1 $2: ${line:-no result (see $OUT)}")
-		CELL=- ;;
-	*)
-		REASONS+=("$1 $line")
-		CELL=- ;;
-	esac
+		CELL=- SPREAD=
+		return
+	fi
+	read -r CELL SPREAD < <(printf '%s\n' "${vals[@]}" | sort -g |
+		awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)], a[1] "-" a[NR] }')
 }
 
 ratio() { [ "$1" != - ] && [ "$2" != - ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }' || printf -- -; }
@@ -177,20 +201,21 @@ print_table() {
 	local r a l
 	REASONS=()
 	echo
-	printf '%-26s %10s %10s %12s\n' benchmark Amphi Linux Amphi/Linux
+	printf '%-26s %10s %10s %12s   %s\n' benchmark Amphi Linux Amphi/Linux "range Amphi; Linux"
 	for r in "${rows[@]}"; do
 		cell amphi "${r#*|}"
-		a=$CELL
+		a=$CELL as=$SPREAD
 		cell linux "${r#*|}"
-		l=$CELL
-		printf '%-26s %10s %10s %12s\n' "${r%|*}" "$a" "$l" "$(ratio "$a" "$l")"
+		l=$CELL ls=$SPREAD
+		printf '%-26s %10s %10s %12s   %s\n' "${r%|*}" "$a" "$l" "$(ratio "$a" "$l")" "${as:--}; ${ls:--}"
 	done
 	echo
 	echo "(Amphi and Linux 6.1 each as a one-vCPU Xen 4.17 PV domU of a Linux 6.1 dom0,"
 	echo " Xen's credit scheduler, all under QEMU TCG with two CPUs and no hardware"
 	echo " virtualisation; the same blkback on a 64 MiB loop image cached in dom0 and the"
 	echo " same netback vif on xenbr0.  blk: 64 MiB in 64 KiB reads and 4096 random 4 KiB"
-	echo " reads, one at a time, timed by the guest; tcp: $NET_MIB MiB with busybox nc, timed by dom0)"
+	echo " reads, one at a time, timed by the guest; tcp: $NET_MIB MiB with busybox nc, timed by dom0;"
+	echo " each the median of $ROUNDS rounds, the range beside it)"
 	for r in "${REASONS[@]}"; do echo "  $r"; done
 }
 

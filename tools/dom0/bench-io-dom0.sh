@@ -12,12 +12,13 @@
 #            from the start of its nc to the guest closing the connection;
 #   tcp-out: the guest sends BYTES to dom0's nc; dom0 times it, from
 #            typing the command to its nc seeing the guest close.
-# Every result is one line "bench-io: GUEST TEST ..." (a number, a skip or
-# a failure, with why), between "==== bench begin/end ====".
+# Each guest does ROUNDS rounds of the three, one after the other.  Every
+# result is one line "bench-io: GUEST TEST ..." (a number, a skip or a
+# failure, with why), between "==== bench begin/end ====".
 GUEST_AMPHI=169.254.0.2
 GUEST_LINUX=169.254.0.3
 DOM0=169.254.0.1
-. /guest/bench-params # BYTES
+. /guest/bench-params # BYTES ROUNDS
 
 say() { echo "bench-io: $*"; }
 
@@ -142,17 +143,21 @@ bench_tcp_out() { # GUEST SOURCE-CMD
 }
 
 bench_amphi() {
+	local r
 	use_guest amphi 'amphi> ' '), entered through '
 	step_create || { say "amphi all FAILED: the domain did not come up"; return; }
-	bench_blk amphi "blk bench xvda 64 1 4096"
 	# A kernel without the net command has no TCP/IP stack to measure.
+	local net=1
 	if ! type_command "net" 15 && [ "$why" = "no such command" ]; then
 		say "amphi tcp-in SKIPPED: no TCP/IP stack in this kernel (no 'net' command)"
 		say "amphi tcp-out SKIPPED: no TCP/IP stack in this kernel (no 'net' command)"
-	else
-		bench_tcp_in amphi "$GUEST_AMPHI" "net sink 5001"
-		bench_tcp_out amphi "net source $DOM0 5002 $BYTES"
+		net=''
 	fi
+	for r in $(seq "$ROUNDS"); do
+		bench_blk amphi "blk bench xvda 64 1 4096"
+		[ -z "$net" ] || bench_tcp_in amphi "$GUEST_AMPHI" "net sink 5001"
+		[ -z "$net" ] || bench_tcp_out amphi "net source $DOM0 5002 $BYTES"
+	done
 	step_shutdown
 	console_close
 }
@@ -165,13 +170,16 @@ linux_gone() {
 }
 
 bench_linux() {
+	local r
 	use_guest linux 'linux> ' 'domu: ready'
 	step_create || { say "linux all FAILED: the domain did not come up"; return; }
-	bench_blk linux "blkbench /dev/xvda"
-	bench_tcp_in linux "$GUEST_LINUX" "nc -l -p 5001 <>/tmp/hold >/dev/null"
 	type_command "head -c $BYTES /dev/zero >/tmp/src.bin" 60 ||
 		say "linux tcp-out note: making the data: $why"
-	bench_tcp_out linux "nc $DOM0 5002 </tmp/src.bin"
+	for r in $(seq "$ROUNDS"); do
+		bench_blk linux "blkbench /dev/xvda"
+		bench_tcp_in linux "$GUEST_LINUX" "nc -l -p 5001 <>/tmp/hold >/dev/null"
+		bench_tcp_out linux "nc $DOM0 5002 </tmp/src.bin"
+	done
 	# What Linux's frontends negotiated with the backends, for the record.
 	type_command "dmesg | grep -i -e blkfront -e netfront -e xvda; cat /sys/block/xvda/queue/scheduler" 30
 	linux_gone

@@ -45,8 +45,7 @@ note() { echo "$ME: $*"; }
 # read cost about that much whichever guest made it, which measures the
 # scheduler, not the frontends.  BENCH_XEN_ARGS adds to it (sched=credit2
 # to see that for yourself).
-eval "xl_lib_$(declare -f xen_cmdline)"
-xen_cmdline() { echo "$(xl_lib_xen_cmdline) sched=credit ${BENCH_XEN_ARGS:-}"; }
+XL_XEN_EXTRA="sched=credit ${BENCH_XEN_ARGS:-}"
 
 usage() {
 	sed -n '2s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2

@@ -34,10 +34,11 @@ xl_pack_initrd() { # RUNDIR OUT
 		cpio --quiet -o -H newc -R 0:0) | gzip -1n >>"$out"
 }
 
+# XL_XEN_EXTRA: more of Xen's options, from a harness that needs them.
 xen_cmdline() {
 	echo "console=com1 com1=115200,8n1 console_timestamps=none" \
 		"dom0_mem=768M,max:768M loglvl=warning guest_loglvl=warning" \
-		"bootscrub=off"
+		"bootscrub=off ${XL_XEN_EXTRA:-}"
 }
 
 dom0_cmdline() {

@@ -18,6 +18,9 @@ extern bool net_udpecho_running;
  * checked end to end (also used by net_selftest_dev.c). */
 enum selftest_result net_selftest_tcp(struct selftest_ctx *ctx, uint32_t addr, uint16_t port,
 				      uint32_t bytes, char *said, size_t said_len);
+/* net_selftest.c: one datagram to the UDP echo service at addr (host
+ * order) and back, whole (also used by net_selftest_dev.c). */
+enum selftest_result net_selftest_udp(struct selftest_ctx *ctx, uint32_t addr);
 /* A message for an lwIP error code. */
 const char *net_err_str(int err);
 #endif

@@ -73,35 +73,36 @@ enum selftest_result net_selftest_tcp(struct selftest_ctx *ctx, uint32_t addr, u
 	return SELFTEST_SUCCESS;
 }
 
-/* One datagram to the echo service on port 7 and back. */
-static enum selftest_result loop_udp(struct selftest_ctx *ctx)
+/* One datagram to the echo service on port 7 at addr and back, whole. */
+enum selftest_result net_selftest_udp(struct selftest_ctx *ctx, uint32_t addr)
 {
 	static const char msg[] = "amphi udp echo";
 	struct netconn *c = netconn_new(NETCONN_UDP);
 	struct netbuf *out = netbuf_new(), *in = NULL;
 	enum selftest_result res = SELFTEST_SUCCESS;
-	char got[sizeof(msg)];
+	char got[sizeof(msg)], as[16];
 	ip4_addr_t a;
 	err_t err;
 
+	ip4_addr_set_u32(&a, lwip_htonl(addr));
+	ip4addr_ntoa_r(&a, as, sizeof(as));
 	if (!c || !out) {
 		res = selftest_error(ctx, "no memory for a UDP netconn");
 		goto out;
 	}
-	ip4_addr_set_u32(&a, lwip_htonl(LOOP_ADDR));
 	netconn_set_recvtimeout(c, 2000);
 	if ((err = netbuf_ref(out, msg, sizeof(msg))) != ERR_OK ||
 	    (err = netconn_sendto(c, out, &a, 7)) != ERR_OK) {
-		res = selftest_fail(ctx, "udp send to 127.0.0.1:7: %s", net_err_str(err));
+		res = selftest_fail(ctx, "udp send to %s:7: %s", as, net_err_str(err));
 		goto out;
 	}
 	if ((err = netconn_recv(c, &in)) != ERR_OK) {
-		res = selftest_fail(ctx, "no udp echo from 127.0.0.1:7: %s", net_err_str(err));
+		res = selftest_fail(ctx, "no udp echo from %s:7: %s", as, net_err_str(err));
 		goto out;
 	}
 	if (netbuf_len(in) != sizeof(msg) || netbuf_copy(in, got, sizeof(got)) != sizeof(msg) ||
 	    memcmp(got, msg, sizeof(msg)))
-		res = selftest_fail(ctx, "the udp echo came back different (%u bytes)",
+		res = selftest_fail(ctx, "the udp echo from %s came back different (%u bytes)", as,
 				    (unsigned)netbuf_len(in));
 out:
 	if (in)
@@ -125,7 +126,7 @@ SELFTEST(net_loopback)
 	if ((r = net_selftest_tcp(ctx, LOOP_ADDR, LOOP_PORT, LOOP_BYTES, said, sizeof(said))) !=
 	    SELFTEST_SUCCESS)
 		return r;
-	if ((r = loop_udp(ctx)) != SELFTEST_SUCCESS)
+	if ((r = net_selftest_udp(ctx, LOOP_ADDR)) != SELFTEST_SUCCESS)
 		return r;
 	if ((n = net_ping(LOOP_ADDR, 1, true, &why)) != 1)
 		return selftest_fail(ctx, "ping 127.0.0.1: %s", n < 0 ? why : "no reply");

@@ -146,38 +146,6 @@ static int resp_xmit(struct netdev *dev, const struct netdev_frame *f)
 
 static const struct netdev_ops resp_ops = {.xmit = resp_xmit};
 
-static bool udp_echo(uint32_t to, const char **why)
-{
-	static const char msg[] = "a datagram through a pretend device";
-	struct netconn *c = netconn_new(NETCONN_UDP);
-	struct netbuf *out = netbuf_new(), *in = NULL;
-	char got[sizeof(msg)];
-	bool ok = false;
-	ip4_addr_t a;
-
-	*why = "no memory";
-	if (!c || !out)
-		goto out;
-	ip4_addr_set_u32(&a, lwip_htonl(to));
-	netconn_set_recvtimeout(c, 2000);
-	*why = "send failed";
-	if (netbuf_ref(out, msg, sizeof(msg)) != ERR_OK || netconn_sendto(c, out, &a, 7) != ERR_OK)
-		goto out;
-	*why = "no echo came back";
-	if (netconn_recv(c, &in) != ERR_OK)
-		goto out;
-	*why = "the echo came back different";
-	ok = netbuf_copy(in, got, sizeof(got)) == sizeof(msg) && !memcmp(got, msg, sizeof(msg));
-out:
-	if (in)
-		netbuf_delete(in);
-	if (out)
-		netbuf_delete(out);
-	if (c)
-		netconn_delete(c);
-	return ok;
-}
-
 static enum selftest_result one_device(struct selftest_ctx *ctx, unsigned features)
 {
 	static struct netdev dev;
@@ -218,10 +186,8 @@ static enum selftest_result one_device(struct selftest_ctx *ctx, unsigned featur
 				    replies < 0 ? why : "replies missing");
 		goto out;
 	}
-	if (!udp_echo(PEER, &why)) {
-		res = selftest_fail(ctx, "features %#x: udp echo: %s", features, why);
+	if ((res = net_selftest_udp(ctx, PEER)))
 		goto out;
-	}
 	if ((res = net_selftest_tcp(ctx, PEER, 5002, 128 * 1024, said, sizeof(said))))
 		goto out;
 	if (resp.bad_csum || (features & NETDEV_F_TX_CSUM ? !resp.partial_seen : resp.partial_seen))

@@ -62,11 +62,8 @@ void netfront_tx_reclaim(struct netfront_queue *q)
 				q->tx.rsp_cons = cons;
 				return;
 			}
-			if (rsp.status != NETIF_RSP_OKAY) {
+			if (rsp.status != NETIF_RSP_OKAY)
 				info->ndev.stats.tx_errors++;
-				if (rsp.status != NETIF_RSP_DROPPED)
-					info->tx_bad++;
-			}
 			s = &q->tx_slot[rsp.id];
 			s->busy = false;
 			s->next_free = q->tx_free;
@@ -312,8 +309,6 @@ static RING_IDX netfront_rx_frame(struct netfront_queue *q, RING_IDX cons, RING_
 		}
 		i++;
 		if (rsp.status < 0 || (uint32_t)rsp.offset + (uint32_t)rsp.status > PAGE) {
-			if (rsp.status >= 0)
-				info->rx_bad++;
 			bad = true;
 		} else if (f.nfrags == NETDEV_MAX_FRAGS) {
 			bad = true;

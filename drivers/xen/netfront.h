@@ -59,7 +59,6 @@ struct netfront_queue {
 struct netfront_info {
 	struct xenbus_device *xdev;
 	struct netdev ndev;
-	unsigned handle; /* the vif's number, from its node name */
 	unsigned nqueues;
 	struct netfront_queue queue[NETFRONT_MAX_QUEUES];
 	/* What the backend offered and we use. */
@@ -72,10 +71,6 @@ struct netfront_info {
 	struct wait_queue rx_wq;
 	volatile bool rx_stop, rx_stopped;
 	struct wait_queue rx_stopped_wq;
-	/* Transmitters waiting for a free slot. */
-	struct wait_queue tx_wq;
-	/* Protocol errors seen, for tests and `net show`. */
-	uint64_t rx_bad, tx_bad;
 };
 
 /* netfront.c */

@@ -256,7 +256,6 @@ static int netfront_probe(struct xenbus_device *dev)
 		return -ENOMEM;
 	memset(info, 0, sizeof(*info));
 	info->xdev = dev;
-	info->handle = handle;
 	info->rx_stopped = true;
 	snprintf(info->ndev.name, sizeof(info->ndev.name), "eth%u", handle);
 	snprintf(path, sizeof(path), "%s/mac", dev->nodename);

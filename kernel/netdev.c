@@ -12,20 +12,10 @@ static struct netdev *netdev_head;
 static struct spinlock netdev_lock = SPINLOCK_INIT;
 static const struct netdev_listener *listener;
 
-static void mac_str(const uint8_t *m, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	for (int i = 0; i < ETH_ALEN; i++) {
-		out[3 * i] = hex[m[i] >> 4];
-		out[3 * i + 1] = hex[m[i] & 15];
-		out[3 * i + 2] = i == ETH_ALEN - 1 ? '\0' : ':';
-	}
-}
-
 int netdev_register(struct netdev *dev)
 {
 	unsigned long flags;
-	char mac[3 * ETH_ALEN];
+	const uint8_t *m = dev->mac;
 
 	if (!dev->ops || !dev->ops->xmit || !dev->mtu)
 		return -EINVAL;
@@ -35,8 +25,8 @@ int netdev_register(struct netdev *dev)
 	dev->next = netdev_head;
 	netdev_head = dev;
 	spin_unlock_irqrestore(&netdev_lock, flags);
-	mac_str(dev->mac, mac);
-	pr_info("net: %s: %s mtu %u, %u queue%s%s%s%s\n", dev->name, mac, dev->mtu, dev->nqueues,
+	pr_info("net: %s: %02x:%02x:%02x:%02x:%02x:%02x mtu %u, %u queue%s%s%s%s\n", dev->name,
+		m[0], m[1], m[2], m[3], m[4], m[5], dev->mtu, dev->nqueues,
 		dev->nqueues == 1 ? "" : "s", dev->features & NETDEV_F_SG ? ", sg" : "",
 		dev->features & NETDEV_F_TX_CSUM ? ", tx-csum" : "",
 		dev->features & NETDEV_F_RX_CSUM ? ", rx-csum" : "");

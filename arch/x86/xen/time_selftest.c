@@ -24,9 +24,10 @@
 /* Xen keeps system time per physical CPU, and a timer fires by the clock
  * of the CPU it sits on.  On the 2-CPU QEMU host of the domU tests the
  * CPUs' clocks disagree by milliseconds, and a vCPU saw its timer up to
- * 5.3 ms "early" by its own clock (never on one CPU, as dom0 runs).  The
- * slack absorbs that and still tells a wrong conversion apart. */
-#define EARLY_SLACK (10 * NSEC_PER_MSEC)
+ * 5.3 ms "early" by its own clock, once 13 ms (never on one CPU, as dom0
+ * runs).  Half the lead absorbs that and still tells a wrong conversion,
+ * which fires at once, the whole lead early, apart. */
+#define EARLY_SLACK (TIMER_AHEAD / 2)
 /* A deadline already due, once the time Xen ran others is taken out. */
 #define DUE_MAX (50 * NSEC_PER_MSEC)
 

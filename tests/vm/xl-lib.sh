@@ -37,7 +37,7 @@ xl_pack_initrd() { # RUNDIR OUT
 # XL_XEN_EXTRA: more of Xen's options, from a harness that needs them.
 xen_cmdline() {
 	echo "console=com1 com1=115200,8n1 console_timestamps=none" \
-		"dom0_mem=768M,max:768M loglvl=warning guest_loglvl=warning" \
+		"dom0_mem=768M,max:768M loglvl=warning guest_loglvl=info" \
 		"bootscrub=off ${XL_XEN_EXTRA:-}"
 }
 

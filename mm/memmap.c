@@ -10,12 +10,15 @@
  * piece, about 2.3 KiB. */
 #include <amphi/memmap.h>
 
-#define MEMMAP_TYPE_MAX MEMMAP_KERNEL
+#define MEMMAP_FIRMWARE_MAX MEMMAP_UNUSABLE
+#define MEMMAP_TYPE_MAX MEMMAP_UNPOPULATED
 #define MAX_POINTS (2 * MEMMAP_MAX)
 
-static bool type_known(uint32_t type)
+/* A firmware map's numbers above ours mean other things (7 is persistent
+ * memory in ACPI's e820), so from a firmware only its own types are known. */
+static bool type_known(uint32_t type, bool firmware)
 {
-	return type >= MEMMAP_RAM && type <= MEMMAP_TYPE_MAX;
+	return type >= MEMMAP_RAM && type <= (firmware ? MEMMAP_FIRMWARE_MAX : MEMMAP_TYPE_MAX);
 }
 
 /* An entry must be non-empty and its exclusive end, base + len, must fit in
@@ -36,13 +39,14 @@ static void put_entry(struct memmap *m, uint64_t base, uint64_t len, uint32_t ty
 
 /* The checks memmap_add and memmap_mark share: 1 for an entry to drop,
  * -1 for one kept as reserved because its type is unknown, else 0. */
-static int check_entry(struct memmap *m, uint64_t base, uint64_t len, uint32_t *type)
+static int check_entry(struct memmap *m, uint64_t base, uint64_t len, uint32_t *type,
+		       bool firmware)
 {
 	if (!range_valid(base, len)) {
 		m->dropped++;
 		return 1;
 	}
-	if (!type_known(*type)) {
+	if (!type_known(*type, firmware)) {
 		*type = MEMMAP_RESERVED;
 		return -1;
 	}
@@ -51,7 +55,7 @@ static int check_entry(struct memmap *m, uint64_t base, uint64_t len, uint32_t *
 
 int memmap_add(struct memmap *m, uint64_t base, uint64_t len, uint32_t type)
 {
-	int ret = check_entry(m, base, len, &type);
+	int ret = check_entry(m, base, len, &type, true);
 
 	if (ret > 0)
 		return -1;
@@ -113,7 +117,7 @@ static uint8_t piece_type(const struct memmap *m, uint64_t lo)
 
 	for (unsigned i = 0; i < m->n; i++) {
 		const struct memmap_entry *e = &m->e[i];
-		uint32_t t = type_known(e->type) ? e->type : MEMMAP_RESERVED;
+		uint32_t t = type_known(e->type, false) ? e->type : MEMMAP_RESERVED;
 
 		if (range_valid(e->base, e->len) && lo >= e->base && lo - e->base < e->len &&
 		    t > best)
@@ -210,7 +214,7 @@ static void cut_hole(struct memmap *m, uint64_t lo, uint64_t hi)
 
 int memmap_mark(struct memmap *m, uint64_t base, uint64_t len, uint32_t type)
 {
-	int ret = check_entry(m, base, len, &type);
+	int ret = check_entry(m, base, len, &type, false);
 
 	if (ret > 0)
 		return -1;
@@ -266,6 +270,8 @@ const char *memmap_type_name(uint32_t type)
 		return "unusable";
 	case MEMMAP_KERNEL:
 		return "kernel";
+	case MEMMAP_UNPOPULATED:
+		return "unpopulated (balloon)";
 	default:
 		return "unknown";
 	}

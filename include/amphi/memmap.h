@@ -13,7 +13,13 @@ enum memmap_type {
 	MEMMAP_ACPI = 3,
 	MEMMAP_NVS = 4,
 	MEMMAP_UNUSABLE = 5,
+	/* The firmware's types end here; those below are ours, only ever
+	 * given through memmap_mark. */
 	MEMMAP_KERNEL = 6, /* RAM holding the kernel image and boot data */
+	/* Guest-physical space a Xen domain may be given memory in later (up
+	 * to its maximum reservation): no frame behind it at boot, so not
+	 * handed out; the balloon grows into it. */
+	MEMMAP_UNPOPULATED = 7,
 };
 
 #define MEMMAP_MAX 128
@@ -30,13 +36,15 @@ struct memmap {
 	unsigned dropped; /* entries that did not fit or were invalid */
 };
 
-/* Adds an entry; an empty or wrapping entry, an unknown type (mapped to
- * MEMMAP_RESERVED first, so nothing is lost) or a full table counts in
- * ->dropped and returns -1. */
+/* Adds an entry of a firmware type (RAM to unusable, the e820 numbering);
+ * an empty or wrapping entry, any other type (mapped to MEMMAP_RESERVED
+ * first, so nothing is lost) or a full table counts in ->dropped and
+ * returns -1. */
 int memmap_add(struct memmap *m, uint64_t base, uint64_t len, uint32_t type);
 /* Sorts, resolves overlaps (higher type number wins), merges neighbours. */
 void memmap_sanitize(struct memmap *m);
-/* Marks [base, base+len) as `type` over whatever was there, then sanitizes. */
+/* Marks [base, base+len) as `type` (any type, ours too) over whatever was
+ * there, then sanitizes. */
 int memmap_mark(struct memmap *m, uint64_t base, uint64_t len, uint32_t type);
 uint64_t memmap_total(const struct memmap *m, uint32_t type);
 /* One past the highest byte of `type`, 0 if none. */

@@ -36,15 +36,18 @@ static void test_add_and_errors(void **state)
 	expect_entry(1, UINT64_MAX - 0xfff, 0xfff, MEMMAP_ACPI);
 }
 
-/* Unknown types are kept as reserved, but still counted and refused. */
+/* Unknown types are kept as reserved, but still counted and refused.  Our
+ * own types are unknown to memmap_add: a firmware's 6 or 7 (persistent
+ * memory) must not pass for kernel or unpopulated space. */
 static void test_add_unknown_type(void **state)
 {
 	assert_int_equal(memmap_add(&map, 0x0, 0x1000, 0), -1);
-	assert_int_equal(memmap_add(&map, 0x2000, 0x1000, 7), -1);
-	assert_int_equal(memmap_add(&map, 0x4000, 0x1000, 0xffffffff), -1);
-	assert_int_equal(map.n, 3);
-	assert_int_equal(map.dropped, 3);
-	for (unsigned i = 0; i < 3; i++)
+	assert_int_equal(memmap_add(&map, 0x2000, 0x1000, MEMMAP_KERNEL), -1);
+	assert_int_equal(memmap_add(&map, 0x4000, 0x1000, MEMMAP_UNPOPULATED), -1);
+	assert_int_equal(memmap_add(&map, 0x6000, 0x1000, 0xffffffff), -1);
+	assert_int_equal(map.n, 4);
+	assert_int_equal(map.dropped, 4);
+	for (unsigned i = 0; i < 4; i++)
 		assert_int_equal(map.e[i].type, MEMMAP_RESERVED);
 }
 
@@ -94,10 +97,17 @@ static void test_sanitize_typical(void **state)
 	assert_int_equal(map.dropped, 0);
 }
 
+/* An entry as the kernel's own code puts one (a type only memmap_mark
+ * takes) before the sanitizer runs. */
+static void put_direct(uint64_t base, uint64_t len, uint32_t type)
+{
+	map.e[map.n++] = (struct memmap_entry){base, len, type};
+}
+
 static void test_sanitize_overlaps(void **state)
 {
 	memmap_add(&map, 0, 100, MEMMAP_RAM);
-	memmap_add(&map, 10, 10, MEMMAP_KERNEL);
+	put_direct(10, 10, MEMMAP_KERNEL); /* ours: never from memmap_add */
 	memmap_add(&map, 10, 10, MEMMAP_RAM);
 	memmap_add(&map, 15, 20, MEMMAP_UNUSABLE); /* partly under the kernel */
 	memmap_add(&map, 100, 50, MEMMAP_RAM);	   /* adjacent: merges */
@@ -169,10 +179,13 @@ static void random_round(unsigned n)
 	reset(NULL);
 	for (unsigned i = 0; i < n; i++) {
 		unsigned base = (unsigned)rand() % UNITS, len = 1 + (unsigned)rand() % 40;
-		uint32_t type = 1 + (unsigned)rand() % 6;
+		uint32_t type = 1 + (unsigned)rand() % MEMMAP_UNPOPULATED;
 
 		len = MIN(len, UNITS - base);
-		assert_int_equal(memmap_add(&map, base * 16ULL, len * 16ULL, type), 0);
+		if (type <= MEMMAP_UNUSABLE)
+			assert_int_equal(memmap_add(&map, base * 16ULL, len * 16ULL, type), 0);
+		else
+			put_direct(base * 16ULL, len * 16ULL, type);
 		for (unsigned u = base; u < base + len; u++)
 			model[u] = (uint8_t)MAX(model[u], type);
 	}
@@ -232,6 +245,11 @@ static void test_mark_errors(void **state)
 	assert_int_equal(map.dropped, 3);
 	assert_int_equal(map.n, 3);
 	expect_entry(1, 0x1000, 0x1000, MEMMAP_RESERVED);
+	/* Past the RAM, the way Xen PV setup marks room to grow into. */
+	assert_int_equal(memmap_mark(&map, 0x10000, 0x8000, MEMMAP_UNPOPULATED), 0);
+	assert_int_equal(map.n, 4);
+	expect_entry(3, 0x10000, 0x8000, MEMMAP_UNPOPULATED);
+	assert_int_equal(memmap_end(&map, MEMMAP_UNPOPULATED), 0x18000);
 }
 
 /* In a full table a mark that splits an entry cannot fit; one that covers
@@ -273,7 +291,8 @@ static void test_total_end_names(void **state)
 	assert_string_equal(memmap_type_name(MEMMAP_KERNEL), "kernel");
 	assert_string_equal(memmap_type_name(MEMMAP_NVS), "NVS");
 	assert_string_equal(memmap_type_name(0), "unknown");
-	assert_string_equal(memmap_type_name(7), "unknown");
+	assert_string_equal(memmap_type_name(MEMMAP_UNPOPULATED), "unpopulated (balloon)");
+	assert_string_equal(memmap_type_name(8), "unknown");
 	assert_string_equal(memmap_type_name(UINT32_MAX), "unknown");
 }
 

@@ -85,9 +85,12 @@ static uint64_t find_ram(const struct memmap *m, uint64_t bytes)
 	return 0;
 }
 
+/* The allocator's frames cover unpopulated space too, reserved, so that
+ * frames a Xen domain is given later can be freed into it. */
 static void frames_init(struct memmap *m)
 {
-	uint64_t nframes = memmap_end(m, MEMMAP_RAM) >> PAGE_SHIFT;
+	uint64_t nframes =
+	    MAX(memmap_end(m, MEMMAP_RAM), memmap_end(m, MEMMAP_UNPOPULATED)) >> PAGE_SHIFT;
 	size_t bytes = ALIGN_UP(frame_bitmap_bytes(nframes), PAGE_SIZE);
 	uint64_t at = find_ram(m, bytes);
 

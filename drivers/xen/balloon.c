@@ -339,8 +339,8 @@ static uint64_t balloon_release_claimed(void)
  * Xen populated only the first `memory` of it, in address order (or all of
  * it on demand, with a cache of `memory`).  The rest is given back at
  * once, so it is never handed out and Xen's count follows ours, and is
- * what the balloon grows into.  (PV's memory map is the populated pages
- * only.)
+ * what the balloon grows into.  (PV's map has the populated pages as RAM
+ * and the rest as unpopulated: balloon_claim_pv_extra.)
  */
 static void balloon_claim_unpopulated(uint64_t populated)
 {
@@ -369,6 +369,40 @@ static void balloon_claim_unpopulated(uint64_t populated)
 		       busy);
 }
 
+/*
+ * PV with maxmem above memory: setup_pv marked the pfns above the boot
+ * memory, up to Xen's limit, unpopulated.  The frame allocator keeps them
+ * reserved; here the P2M is given room for them and they start out
+ * ballooned, never populated, so growing gives them their first frames.
+ */
+static void balloon_claim_pv_extra(void)
+{
+	const struct memmap *m = &boot_info.memmap;
+	uint64_t end = memmap_end(m, MEMMAP_UNPOPULATED) >> PAGE_SHIFT, claimed = 0;
+	int rc;
+
+	if (!end)
+		return;
+	if ((rc = xen_pv_p2m_grow(end))) {
+		pr_err("balloon: no room for a P2M of %lu pfns (%d): cannot grow above the "
+		       "boot memory\n",
+		       end, rc);
+		return;
+	}
+	for (unsigned i = 0; i < m->n; i++) {
+		if (m->e[i].type != MEMMAP_UNPOPULATED)
+			continue;
+		for (uint64_t pfn = m->e[i].base >> PAGE_SHIFT;
+		     pfn < (m->e[i].base + m->e[i].len) >> PAGE_SHIFT; pfn++, claimed++)
+			out_set(pfn, true);
+	}
+	st.ballooned_pages = claimed;
+	st.map_pages = st.boot_pages + claimed;
+	pr_info("balloon: %lu KiB above the boot memory may be populated: starts out "
+		"ballooned\n",
+		claimed * 4);
+}
+
 static struct xs_watch balloon_watch = {
 	.path = "memory/target",
 	.callback = balloon_watch_cb,
@@ -388,7 +422,9 @@ static int balloon_read_limits(void)
 		store_kib = kib;
 	}
 	st.map_pages = res;
-	if (!pv && store_kib)
+	if (pv)
+		balloon_claim_pv_extra();
+	else if (store_kib)
 		balloon_claim_unpopulated(store_kib / 4);
 	/* In xl's units, as the targets it is compared with. */
 	st.static_max_pages = res - st.slack;

@@ -57,6 +57,27 @@ void xen_console_init(const char *want, void *ring, uint32_t evtchn)
 		pr_err("xen: no console ring was given to this domU\n");
 }
 
+/* The memory map Xen keeps for this domain, added to m; 0 or Xen's error. */
+long xen_memory_map(struct memmap *m)
+{
+	struct e820_entry {
+		uint64_t addr;
+		uint64_t size;
+		uint32_t type;
+	} __packed;
+	static struct e820_entry map[MEMMAP_MAX];
+	struct xen_memory_map arg = {.nr_entries = MEMMAP_MAX};
+	long rc;
+
+	set_xen_guest_handle(arg.buffer, map);
+	rc = hypercall_memory_op(XENMEM_memory_map, &arg);
+	if (rc)
+		return rc;
+	for (unsigned i = 0; i < arg.nr_entries && i < MEMMAP_MAX; i++)
+		memmap_add(m, map[i].addr, map[i].size, map[i].type);
+	return 0;
+}
+
 /*
  * Xen 4.17 cannot power a machine off without dom0's ACPI code, so dom0's
  * power off asks Xen to restart the machine: under QEMU with -no-reboot that

@@ -10,6 +10,7 @@
  *   - in lazy-MMU mode the updates and flushes are queued and issued as one
  *     multicall when the mode ends or the queue fills.
  */
+#include <amphi/errno.h>
 #include <asm/pgtable.h>
 #include <asm/xen/hypercall.h>
 #include <asm/xen/xen.h>
@@ -325,6 +326,27 @@ SHELL_CMD(xenmmu, "Xen PV MMU statistics")
 unsigned long xen_pv_pfn_to_mfn(unsigned long pfn)
 {
 	return pfn_to_mfn(pfn);
+}
+
+/* Room for nr pfns: the list is copied into the heap, the new entries
+ * invalid.  Readers see either list whole (interrupts off for the switch);
+ * the old one stays where Xen put it, in memory kept as boot data. */
+int xen_pv_p2m_grow(unsigned long nr)
+{
+	unsigned long *list, flags;
+
+	if (nr <= p2m_size)
+		return 0;
+	if (!(list = kmalloc_aligned(nr * sizeof(*list), PAGE_SIZE)))
+		return -ENOMEM;
+	flags = local_irq_save();
+	memcpy(list, p2m, p2m_size * sizeof(*list));
+	for (unsigned long pfn = p2m_size; pfn < nr; pfn++)
+		list[pfn] = INVALID_MFN;
+	p2m = list;
+	p2m_size = nr;
+	local_irq_restore(flags);
+	return 0;
 }
 
 int xen_pv_set_p2m(unsigned long pfn, unsigned long mfn)

@@ -109,12 +109,54 @@ static uint64_t pv_bootstrap_end(void)
 	return ALIGN_UP(end, PAGE_SIZE) + PAGE_SIZE;
 }
 
+/*
+ * A domU started with `memory` below `maxmem` gets nr_pages frames, and may
+ * be given more up to maxmem.  The toolstack says how far in the memory map
+ * Xen keeps for it (XENMEM_memory_map, RAM up to maxmem; the maximum
+ * reservation is only raised as targets rise): the pfns above nr_pages, up
+ * to there, are where the balloon grows (Linux's "extra memory").  They are
+ * marked unpopulated so that nothing uses them before it has a frame, and
+ * the P2M, frame allocator and balloon are sized for them.  The P2M is a
+ * flat list of 8 bytes a pfn in the heap, so the space is capped at
+ * PV_EXTRA_RATIO times the boot memory (a P2M of 1/64 of it).
+ */
+#define PV_EXTRA_RATIO 8
+
+static void pv_extra_memory(struct memmap *m)
+{
+	const start_info_t *si = xen_start_info;
+	static struct memmap xen_map;
+	uint64_t end, cap = (uint64_t)si->nr_pages * PV_EXTRA_RATIO;
+	long rc;
+
+	if (si->flags & SIF_INITDOMAIN)
+		return;
+	if ((rc = xen_memory_map(&xen_map))) {
+		pr_notice("xen-pv: no memory map from Xen (%ld): no room to grow above the boot "
+			  "memory\n",
+			  rc);
+		return;
+	}
+	end = memmap_end(&xen_map, MEMMAP_RAM) >> PAGE_SHIFT;
+	if (end <= si->nr_pages)
+		return;
+	if (end > cap) {
+		pr_notice("xen-pv: Xen's memory map reaches %lu pages, above %u times the %lu "
+			  "booted with: room to grow to %lu only\n",
+			  end, PV_EXTRA_RATIO, si->nr_pages, cap);
+		end = cap;
+	}
+	memmap_mark(m, (uint64_t)si->nr_pages << PAGE_SHIFT, (end - si->nr_pages) << PAGE_SHIFT,
+		    MEMMAP_UNPOPULATED);
+}
+
 static void xen_pv_memory_setup(struct boot_info *bi)
 {
 	bi->mapped_limit = pv_mapped_limit();
 	/* Below the kernel is free RAM on PV, but kept out like the PC's low
 	 * 1 MiB so every platform sees the same layout. */
 	memmap_mark(&bi->memmap, 0, pv_bootstrap_end(), MEMMAP_KERNEL);
+	pv_extra_memory(&bi->memmap);
 	pv_check_p2m();
 }
 

@@ -20,26 +20,14 @@ int xen_pvh_detect(const struct boot_info *bi)
 	return cpuid_hypervisor_base(CPUID_SIG_XEN, false) ? 3 : 0;
 }
 
-struct e820_entry {
-	uint64_t addr;
-	uint64_t size;
-	uint32_t type;
-} __packed;
-
 static void pvh_memory_map_from_xen(struct boot_info *bi)
 {
-	static struct e820_entry map[MEMMAP_MAX];
-	struct xen_memory_map arg = {.nr_entries = MEMMAP_MAX};
-	long rc;
+	long rc = xen_memory_map(&bi->memmap);
 
-	set_xen_guest_handle(arg.buffer, map);
-	rc = hypercall_memory_op(XENMEM_memory_map, &arg);
 	if (rc) {
 		pr_err("xen-pvh: XENMEM_memory_map failed (%ld)\n", rc);
 		return;
 	}
-	for (unsigned i = 0; i < arg.nr_entries && i < MEMMAP_MAX; i++)
-		memmap_add(&bi->memmap, map[i].addr, map[i].size, map[i].type);
 	bi->memmap_source = "XENMEM_memory_map";
 }
 

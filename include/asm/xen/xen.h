@@ -38,6 +38,10 @@ void xen_pv_mmu_ops_init(void);
 /* Xen PV's P2M, for the balloon (arch/x86/xen/mmu_pv.c). */
 unsigned long xen_pv_pfn_to_mfn(unsigned long pfn);
 int xen_pv_set_p2m(unsigned long pfn, unsigned long mfn);
+int xen_pv_p2m_grow(unsigned long nr);
+/* XENMEM_memory_map's entries, added to m (arch/x86/xen/enlighten.c). */
+struct memmap;
+long xen_memory_map(struct memmap *m);
 void xen_pv_paging_init(struct boot_info *bi);
 /* The shared info page, mapped by the platform setup (PV) or the event
  * setup (PVH); NULL before. */

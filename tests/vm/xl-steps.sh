@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Usage: tests/vm/xl-steps.sh --steps FILE --kernel ELF --type pv|pvh --out LOG
-#            [--memory MB] [--cmdline "ARGS"] [--xl "KEY = VALUE"]...
+#            [--memory MB] [--maxmem MB] [--cmdline "ARGS"] [--xl "KEY = VALUE"]...
 #            [--file PATH]... [--timeout S]
 #
 # A session with Amphi as a Xen domU, end to end, the way a person at the
@@ -16,8 +16,9 @@
 #
 # --xl adds a line to the domain's xl config; --cmdline is the guest's
 # command line (no selftests: the steps need the shell); --file copies a
-# file into the dom0's /guest/ for the steps to use.  The dom0 knows NAME,
-# MEMORY and DEADLINE from /guest/params.
+# file into the dom0's /guest/ for the steps to use; --maxmem (default:
+# --memory) is what the domain may grow to.  The dom0 knows NAME, MEMORY,
+# MAXMEM and DEADLINE from /guest/params.
 #
 # Writes LOG (the step lines, the answers, the guest console and xl's log);
 # LOG.serial has everything.  Exit 0 when every step passed, 2 when a tool
@@ -27,7 +28,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 DOM_NAME=amphi
 
-STEPS_FILE='' KERNEL='' TYPE='' MEMORY=128 CMDLINE='' TIMEOUT=200 OUT=''
+STEPS_FILE='' KERNEL='' TYPE='' MEMORY=128 MAXMEM='' CMDLINE='' TIMEOUT=200 OUT=''
 XL_EXTRA=() FILES=() STEPS=()
 WORK=
 ME=xl-steps
@@ -52,6 +53,7 @@ parse_args() {
 		--kernel) KERNEL=$2 ;;
 		--type) TYPE=$2 ;;
 		--memory) MEMORY=$2 ;;
+		--maxmem) MAXMEM=$2 ;;
 		--cmdline) CMDLINE=$2 ;;
 		--xl) XL_EXTRA+=("$2") ;;
 		--file) FILES+=("$2") ;;
@@ -65,6 +67,9 @@ parse_args() {
 	ME=$(basename "$STEPS_FILE" .sh)-steps
 	case $TYPE in pv | pvh) ;; *) die "--type must be pv or pvh, not '$TYPE'" ;; esac
 	[[ $MEMORY =~ ^[0-9]+$ ]] && [ "$MEMORY" -ge 32 ] || die "--memory wants a number of MiB, at least 32"
+	MAXMEM=${MAXMEM:-$MEMORY}
+	[[ $MAXMEM =~ ^[0-9]+$ ]] && [ "$MAXMEM" -ge "$MEMORY" ] ||
+		die "--maxmem wants a number of MiB, at least --memory ($MEMORY)"
 	if ! [[ $TIMEOUT =~ ^[0-9]+$ ]] || [ "$TIMEOUT" -lt 90 ]; then
 		die "--timeout wants a number of seconds, at least 90"
 	fi
@@ -88,7 +93,7 @@ type = "$TYPE"
 kernel = "/guest/kernel"
 extra = "$CMDLINE"
 memory = $MEMORY
-maxmem = $MEMORY
+maxmem = $MAXMEM
 vcpus = 1
 on_poweroff = "destroy"
 on_reboot = "restart"
@@ -106,8 +111,8 @@ make_initrd() {
 	write_xl_config "$run/guest/domu.cfg"
 	# The dom0 stops waiting 25 s before QEMU's timeout (its uptime starts
 	# after Xen's boot), so its report is always printed in full.
-	printf 'NAME=%s\nMEMORY=%s\nDEADLINE=%s\n' "$DOM_NAME" "$MEMORY" "$((TIMEOUT - 25))" \
-		>"$run/guest/params"
+	printf 'NAME=%s\nMEMORY=%s\nMAXMEM=%s\nDEADLINE=%s\n' "$DOM_NAME" "$MEMORY" "$MAXMEM" \
+		"$((TIMEOUT - 25))" >"$run/guest/params"
 	{ cat "$ROOT/tests/vm/xl-dom0-lib.sh"; echo; cat "$STEPS_FILE"; echo main; } \
 		>"$run/scenario.sh"
 	chmod 0755 "$run/scenario.sh"

@@ -11,6 +11,8 @@ struct netdev;
 void net_glue_start(void);
 /* The lwIP interface of a device, NULL when the stack does not use it. */
 struct netif *net_glue_netif(struct netdev *dev);
+/* Interfaces whose memory the glue has let go of after their removal. */
+extern uint64_t net_glue_freed;
 /* stack.c: datagrams the UDP echo service has answered. */
 extern uint64_t net_udpecho_count;
 extern bool net_udpecho_running;

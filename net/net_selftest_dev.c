@@ -14,8 +14,10 @@
  */
 #include <amphi/net.h>
 #include <amphi/netdev.h>
+#include <amphi/sched.h>
 #include <amphi/selftest.h>
 #include <amphi/string.h>
+#include <amphi/time.h>
 
 #include "lwip/api.h"
 #include "lwip/netif.h"
@@ -155,6 +157,7 @@ static enum selftest_result one_device(struct selftest_ctx *ctx, unsigned featur
 	const char *why;
 	char said[100];
 	int replies;
+	uint64_t freed;
 
 	memset(&dev, 0, sizeof(dev));
 	memset(&resp, 0, sizeof(resp));
@@ -198,7 +201,12 @@ static enum selftest_result one_device(struct selftest_ctx *ctx, unsigned featur
 				    features, (unsigned long)dev.stats.tx_packets,
 				    (unsigned long)dev.stats.rx_packets, resp.answered);
 out:
+	freed = net_glue_freed;
 	netdev_unregister(&dev);
+	for (int i = 0; i < 100 && net_glue_freed == freed; i++)
+		sleep_ns(10 * NSEC_PER_MSEC);
+	if (res == SELFTEST_SUCCESS && net_glue_freed == freed)
+		res = selftest_fail(ctx, "the removed interface's memory was not let go within 1 s");
 	return res;
 }
 

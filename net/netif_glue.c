@@ -114,6 +114,9 @@ static err_t glue_linkoutput(struct netif *netif, struct pbuf *p)
 	uint32_t hlen = MIN((uint32_t)p->tot_len, sizeof(hdr));
 	int rc;
 
+	if (!dev)
+		return ERR_IF; /* removed: a frame queued before may still answer */
+
 	memset(&f, 0, sizeof(f));
 	f.len = p->tot_len;
 	if (dev->features & NETDEV_F_TX_CSUM) {
@@ -266,8 +269,24 @@ static void glue_added(struct netdev *dev)
 	UNLOCK_TCPIP_CORE();
 }
 
-/* The interface leaves lwIP, but its memory stays: frames already queued
- * to the tcpip thread still point at it. */
+uint64_t net_glue_freed;
+
+static void glue_free(void *arg)
+{
+	struct net_if *ni = arg;
+
+	kfree(ni->txbuf);
+	kfree(ni);
+	net_glue_freed++;
+}
+
+/*
+ * The interface leaves lwIP at once and loses its device, so nothing is
+ * sent to a device that is going.  Its memory goes once the tcpip thread
+ * has taken what was queued before: frames received earlier still name
+ * it, and the free is queued behind them.  The driver has stopped
+ * receiving before it unregisters, so nothing is queued after.
+ */
 static void glue_removed(struct netdev *dev)
 {
 	struct net_if *ni = dev->stack_priv;
@@ -278,9 +297,13 @@ static void glue_removed(struct netdev *dev)
 	dev->stack_priv = NULL;
 	LOCK_TCPIP_CORE();
 	netif_remove(&ni->netif);
+	ni->dev = NULL;
 	if (ip_dev == dev)
 		ip_dev = NULL;
 	UNLOCK_TCPIP_CORE();
+	if (tcpip_callback(glue_free, ni) != ERR_OK)
+		pr_err("net: %s: could not queue the interface's release: its memory stays\n",
+		       dev->name);
 }
 
 static void glue_link_changed(struct netdev *dev)

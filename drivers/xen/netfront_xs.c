@@ -183,18 +183,20 @@ static void netfront_connected(struct netfront_info *info)
 }
 
 /* Stops I/O and takes the device away (backend closing, or remove); the
- * rings stay until the backend has let go of them. */
+ * rings stay until the backend has let go of them.  Receive stops before
+ * the device goes, so the stack is handed nothing after. */
 static void netfront_disconnect(struct netfront_info *info)
 {
-	if (info->registered) {
+	if (info->registered)
 		netdev_set_link(&info->ndev, false);
+	if (info->rings_ready)
+		netfront_stop(info);
+	if (info->registered) {
 		netdev_unregister(&info->ndev);
 		info->ndev.rx = NULL;
 		info->registered = false;
 		netfront_nconnected--;
 	}
-	if (info->rings_ready)
-		netfront_stop(info);
 	info->connected = false;
 }
 

@@ -23,6 +23,10 @@ enum selftest_result net_selftest_tcp(struct selftest_ctx *ctx, uint32_t addr, u
 /* net_selftest.c: one datagram to the UDP echo service at addr (host
  * order) and back, whole (also used by net_selftest_dev.c). */
 enum selftest_result net_selftest_udp(struct selftest_ctx *ctx, uint32_t addr);
+/* How long a selftest waits for an echo reply that must come: the answers
+ * are immediate, but a PVH guest on a loaded emulated host was once seen
+ * to need more than ping's 1 s. */
+#define SELFTEST_PING_WAIT_MS 5000
 /* A message for an lwIP error code. */
 const char *net_err_str(int err);
 #endif

@@ -179,12 +179,12 @@ static enum selftest_result one_device(struct selftest_ctx *ctx, unsigned featur
 	netif_set_addr(n, &a, &m, NULL);
 	UNLOCK_TCPIP_CORE();
 	/* Link down: lwIP must not send at all. */
-	if (net_ping(PEER, 1, true, &why) > 0) {
+	if (net_ping(PEER, 1, 1000, true, &why) > 0) {
 		res = selftest_fail(ctx, "a reply came over a link that is down");
 		goto out;
 	}
 	netdev_set_link(&dev, true);
-	if ((replies = net_ping(PEER, 2, true, &why)) != 2) {
+	if ((replies = net_ping(PEER, 2, SELFTEST_PING_WAIT_MS, true, &why)) != 2) {
 		res = selftest_fail(ctx, "features %#x: ping 192.0.2.2: %s", features,
 				    replies < 0 ? why : "replies missing");
 		goto out;

@@ -122,7 +122,7 @@ static int cmd_ping(int argc, char **argv)
 	}
 	if (!count)
 		count = 1;
-	if ((n = net_ping(a, (unsigned)count, false, &why)) < 0) {
+	if ((n = net_ping(a, (unsigned)count, 1000, false, &why)) < 0) {
 		kprintf("net: ping %s: %s\n", argv[2], why);
 		return 1;
 	}

@@ -198,7 +198,7 @@ static err_t ping_send(struct netconn *c, const ip4_addr_t *a, u16_t seq)
 	return err;
 }
 
-int net_ping(uint32_t addr, unsigned count, bool quiet, const char **why)
+int net_ping(uint32_t addr, unsigned count, uint32_t wait_ms, bool quiet, const char **why)
 {
 	struct netconn *c = netconn_new_with_proto_and_callback(NETCONN_RAW, IP_PROTO_ICMP, NULL);
 	int replies = 0;
@@ -217,7 +217,7 @@ int net_ping(uint32_t addr, unsigned count, bool quiet, const char **why)
 			netconn_delete(c);
 			return failed(why, err);
 		}
-		rtt = ping_wait(c, (u16_t)seq, sent, 1000);
+		rtt = ping_wait(c, (u16_t)seq, sent, wait_ms);
 		if (rtt) {
 			replies++;
 			if (!quiet)

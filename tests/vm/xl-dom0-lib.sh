@@ -280,26 +280,32 @@ control_state() { # DOMID
 	echo "; feature-poweroff '$(xs "$dir/feature-poweroff")', feature-reboot '$(xs "$dir/feature-reboot")'"
 }
 
+# Runs a request xl hands the guest (xl reboot, xl shutdown -w) within the
+# budget, its output in OUT; 0, or 1 with why set.  xl waits for the guest
+# to take the request (to clear the key), so a guest that ignores it shows
+# as a timeout, told with the state of the domain's control node.
+xl_request() { # OUT DOMID XL-ARGS...
+	local out=$1 dom=$2 limit rc=0 refused
+	shift 2
+	limit=$(budget "$XL_WAIT")
+	timeout "$limit" xl "$@" >"$out" 2>&1 || rc=$?
+	show "xl $1" "$out"
+	refused=$(xl_refused "$out")
+	[ -z "$refused" ] || { why="xl: $refused"; return 1; }
+	case $rc in
+	0) return 0 ;;
+	124 | 143) why="xl $* did not return within $limit s: $(control_state "$dom")" ;;
+	*) why="xl $1 exited $rc: $(tail -n 1 "$out")" ;;
+	esac
+	return 1
+}
+
 step_reboot() {
-	local old=$DOMID off t0 took rc=0 refused new limit
+	local old=$DOMID off t0 took new
 	off=$(log_size)
 	clock
 	t0=$CLOCK
-	limit=$(budget "$XL_WAIT")
-	timeout "$limit" xl reboot "$NAME" >/tmp/xl-reboot 2>&1 || rc=$?
-	show "xl reboot" /tmp/xl-reboot
-	refused=$(xl_refused /tmp/xl-reboot)
-	[ -z "$refused" ] || { bad reboot "xl: $refused"; return 1; }
-	case $rc in
-	0) ;;
-	124 | 143)
-		# xl waits for the guest to take the request (to clear the key).
-		bad reboot "xl reboot did not return within $limit s: $(control_state "$old")"
-		return 1 ;;
-	*)
-		bad reboot "xl reboot exited $rc: $(tail -n 1 /tmp/xl-reboot)"
-		return 1 ;;
-	esac
+	xl_request /tmp/xl-reboot "$old" reboot "$NAME" || { bad reboot "$why"; return 1; }
 	if ! poll 40 new_domid "$old"; then
 		bad reboot "domain $old was not restarted within 40 s: $(control_state "$old")"
 		return 1
@@ -324,22 +330,9 @@ step_reboot() {
 gone() { ! xl domid "$NAME" >/dev/null 2>&1; }
 
 step_shutdown() {
-	local off rc=0 refused said limit
+	local off said
 	off=$(log_size)
-	limit=$(budget "$XL_WAIT")
-	timeout "$limit" xl shutdown -w "$NAME" >/tmp/xl-shutdown 2>&1 || rc=$?
-	show "xl shutdown" /tmp/xl-shutdown
-	refused=$(xl_refused /tmp/xl-shutdown)
-	[ -z "$refused" ] || { bad shutdown "xl: $refused"; return 1; }
-	case $rc in
-	0) ;;
-	124 | 143)
-		bad shutdown "xl shutdown -w did not return within $limit s: $(control_state "$DOMID")"
-		return 1 ;;
-	*)
-		bad shutdown "xl shutdown exited $rc: $(tail -n 1 /tmp/xl-shutdown)"
-		return 1 ;;
-	esac
+	xl_request /tmp/xl-shutdown "$DOMID" shutdown -w "$NAME" || { bad shutdown "$why"; return 1; }
 	said=$(grep -m1 -E "Domain $DOMID has been (shut down|destroyed)" /tmp/xl-shutdown)
 	# The xl that created the domain watches it and acts on the reason it
 	# went down: its log is the record of a clean power off.  (xl shutdown

@@ -14,6 +14,7 @@ XEN_ELF=$XL_BUILD/xen.elf
 QEMU=${QEMU:-qemu-system-x86_64}
 QEMU_PID=
 T0=
+T0_SECONDS=0
 
 # The tools, Xen as an ELF and the dom0 image; exits 2 when one is missing.
 xl_check_host() {
@@ -56,6 +57,7 @@ dom0_kernel() {
 xl_start_qemu() { # TIMEOUT SERIAL INITRD QEMU-OUT
 	local timeout=$1 serial=$2 initrd=$3 qout=$4
 	T0=$EPOCHREALTIME
+	T0_SECONDS=$SECONDS
 	timeout -k 10 "$timeout" "$QEMU" -accel tcg -cpu qemu64,+svm,+npt \
 		-smp 2 -m 2048 -nodefaults -display none -nic none -no-reboot \
 		-monitor none -serial "file:$serial" \
@@ -74,12 +76,23 @@ XL_TEXT=
 xl_refresh() { { tr -d '\r' <"$XL_SERIAL" >"$XL_TEXT"; } 2>/dev/null || :; }
 seen() { grep -qs -- "$1" "$XL_TEXT"; }
 
+# The Linux dom0 is ready in 6-30 s.  Once in a while its boot stops dead
+# in the emulated machine (seen: no output after "Poking KASLR using
+# RDTSC..." for minutes), before any of our code runs; xl_watch then stops
+# QEMU and sets XL_DOM0_STALLED, and xl_run boots the machine once more.
+XL_DOM0_LIMIT=${XL_DOM0_LIMIT:-120}
+XL_DOM0_STALLED=
+
 # Reports each marker (a fixed string) the first time it shows up, until
 # QEMU exits; returns QEMU's exit status.
 xl_watch() { # MARKER...
 	local marks=("$@") done_marks=() i rc=0
 	while kill -0 "$QEMU_PID" 2>/dev/null; do
 		xl_refresh
+		if [ $((SECONDS - T0_SECONDS)) -gt "$XL_DOM0_LIMIT" ] && ! seen "dom0: ready"; then
+			XL_DOM0_STALLED=1
+			kill "$QEMU_PID" 2>/dev/null || :
+		fi
 		for i in "${!marks[@]}"; do
 			[ -z "${done_marks[$i]:-}" ] || continue
 			if seen "${marks[$i]}"; then
@@ -127,6 +140,15 @@ xl_run() { # NAME
 	xl_start_qemu "$TIMEOUT" "$OUT.serial" "$WORK/initrd" "$WORK/qemu.out"
 	QRC=0
 	watch_run || QRC=$?
+	if [ -n "$XL_DOM0_STALLED" ]; then
+		xl_refresh
+		note "dom0 was not ready after $XL_DOM0_LIMIT s, its last line: '$(grep -a . "$XL_TEXT" | tail -n 1)'; the machine's boot stalled before any guest ran: booting it again, once (first log in $OUT.serial.stalled)"
+		mv "$OUT.serial" "$OUT.serial.stalled"
+		XL_DOM0_STALLED=
+		xl_start_qemu "$TIMEOUT" "$OUT.serial" "$WORK/initrd" "$WORK/qemu.out"
+		QRC=0
+		watch_run || QRC=$?
+	fi
 	[ -s "$OUT.serial" ] || fail "QEMU wrote no serial output: $(head -c 300 "$WORK/qemu.out")"
 	xl_refresh
 }

@@ -28,14 +28,15 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 DOM_NAME=domu
+ME=xl-domu
 
 KERNEL='' TYPE='' CMDLINE='' RAMDISK='' MEMORY=128 TIMEOUT=240 OUT='' SETUP=''
 XL_EXTRA=()
 WORK=
 
-die() { echo "xl-domu: $*" >&2; exit 2; }
-fail() { echo "xl-domu: $*" >&2; exit 1; }
-note() { echo "xl-domu: $*"; }
+die() { echo "$ME: $*" >&2; exit 2; }
+fail() { echo "$ME: $*" >&2; exit 1; }
+note() { echo "$ME: $*"; }
 
 # shellcheck source=tests/vm/xl-lib.sh
 . "$ROOT/tests/vm/xl-lib.sh"
@@ -228,21 +229,7 @@ verdict() {
 		fail "the guest console was not printed in full (see $OUT.serial)"
 	line=$(grep -m1 "domU: ended" "$XL_TEXT")
 	note "domain ${line#domU: }; guest console in $OUT ($(wc -l <"$OUT") lines)"
-	case $line in *"ended: poweroff "*) ;; *) xen_said ;; esac
-}
-
-# What Xen printed while the domain ran, for a domain that did not power
-# itself off: a triple fault or a crash is told there (with the registers),
-# not on the guest's console.
-xen_said() {
-	local said
-	said=$(sed -n '/domU: created/,/domU: ended/p' "$XL_TEXT" | grep -a '^(XEN)' || :)
-	if [ -z "$said" ]; then
-		note "Xen printed nothing while the domain ran"
-		return
-	fi
-	note "what Xen printed while the domain ran (first 40 lines):"
-	head -40 <<<"$said" | sed 's/^/xl-domu:   /'
+	case $line in *"ended: poweroff "*) ;; *) xl_xen_said "domU: created" "domU: ended" ;; esac
 }
 
 main() {

@@ -171,6 +171,20 @@ xl_session_watch() {
 	xl_watch "${marks[@]}" "session: result:"
 }
 
+# What Xen printed on its console between two markers of the run, for a
+# guest that went wrong: a triple fault or a crash is told there (with the
+# registers), not on the guest's console.
+xl_xen_said() { # FROM TO
+	local said
+	said=$(sed -n "/$1/,/$2/p" "$XL_TEXT" | grep -a '^(XEN)' || :)
+	if [ -z "$said" ]; then
+		note "Xen printed nothing from '$1' to '$2'"
+		return
+	fi
+	note "what Xen printed from '$1' to '$2' (first 40 lines):"
+	head -40 <<<"$said" | sed "s/^/$ME:   /"
+}
+
 # One line: the first step that failed, or why the session never ran.
 xl_session_verdict() { # QEMU-STATUS
 	local qrc=$1 trouble s line
@@ -179,10 +193,11 @@ xl_session_verdict() { # QEMU-STATUS
 	for s in "${STEPS[@]}"; do
 		line=$(grep -m1 "^session: step $s: " "$OUT" || :)
 		if [ -z "$line" ]; then
+			xl_xen_said "dom0: ready" "session: result"
 			[ "$qrc" -ne 124 ] || fail "timeout: the run took more than $TIMEOUT s, before step $s reported"
 			fail "step $s did not report (see $OUT.serial)"
 		fi
-		[[ $line == "session: step $s: ok"* ]] || fail "${line#session: }"
+		[[ $line == "session: step $s: ok"* ]] || { xl_xen_said "dom0: ready" "session: result"; fail "${line#session: }"; }
 	done
 	grep -q '^session: result: ok$' "$OUT" || fail "every step passed, but the session did not end with 'session: result: ok' (see $OUT)"
 	note "every step passed: $(grep -c '^session: step .*: ok' "$OUT") steps; report in $OUT"

@@ -73,9 +73,10 @@ struct netfront_info {
 	struct wait_queue rx_stopped_wq;
 };
 
-/* netfront.c */
+/* netfront_ring.c */
 int netfront_rings_setup(struct netfront_info *info);
 void netfront_rings_free(struct netfront_info *info);
+/* netfront.c */
 /* Posts every receive buffer and starts the receive thread. */
 int netfront_start(struct netfront_info *info);
 void netfront_stop(struct netfront_info *info);

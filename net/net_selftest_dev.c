@@ -9,6 +9,9 @@
  * transmit paths, CSUM_PARTIAL frames in both directions, and link and
  * address handling all run natively.
  *
+ * Once, the mirror holds an echo reply back until the next one, so that
+ * ping's count of late replies is tested too.
+ *
  * The mirror answers from inside xmit: that is thread context, where
  * netdev_rx() may be called, and the glue only queues what it receives.
  */
@@ -31,6 +34,12 @@ static const uint8_t peer_mac[ETH_ALEN] = {0x02, 0, 0, 0, 0, 0x02};
 struct responder {
 	uint8_t buf[1514];
 	unsigned partial_seen, bad_csum, answered;
+	/* Holds back the echo reply with sequence number 1 until the next
+	 * reply passes, to make a late reply. */
+	bool hold_seq1;
+	uint8_t held[1514];
+	uint32_t held_len;
+	unsigned held_late;
 };
 static struct responder resp;
 
@@ -49,16 +58,43 @@ static void swap_bytes(uint8_t *a, uint8_t *b, size_t n)
 	}
 }
 
-static void deliver(struct netdev *dev, uint32_t len, unsigned flags, uint16_t start, uint16_t off)
+static void deliver_from(struct netdev *dev, uint8_t *buf, uint32_t len, unsigned flags,
+			 uint16_t start, uint16_t off)
 {
 	struct netdev_frame f = {.nfrags = 1, .len = len, .flags = flags};
 
-	f.frag[0].data = resp.buf;
+	f.frag[0].data = buf;
 	f.frag[0].len = len;
 	f.csum_start = start;
 	f.csum_offset = off;
 	resp.answered++;
 	netdev_rx(dev, &f);
+}
+
+static void deliver(struct netdev *dev, uint32_t len, unsigned flags, uint16_t start, uint16_t off)
+{
+	deliver_from(dev, resp.buf, len, flags, start, off);
+}
+
+/* With hold_seq1, the echo reply of sequence number 1 waits in `held`
+ * and goes just before the next reply: true when this one was held. */
+static bool hold_echo_reply(struct netdev *dev, const uint8_t *b, uint32_t len)
+{
+	const uint8_t *icmp = b + ETH_HLEN + (b[ETH_HLEN] & 15) * 4u;
+
+	if (!resp.hold_seq1 || b[ETH_HLEN + 9] != 1 || icmp + 8 > b + len || icmp[0] != 0)
+		return false;
+	if (icmp[6] == 0 && icmp[7] == 1 && !resp.held_len) {
+		memcpy(resp.held, b, len);
+		resp.held_len = len;
+		return true;
+	}
+	if (resp.held_len) {
+		deliver_from(dev, resp.held, resp.held_len, 0, 0, 0);
+		resp.held_len = 0;
+		resp.held_late++;
+	}
+	return false;
 }
 
 static void answer_arp(struct netdev *dev, uint8_t *b)
@@ -116,7 +152,8 @@ static void mirror_ip(struct netdev *dev, uint32_t len, const struct netdev_fram
 	memcpy(b + ETH_ALEN, peer_mac, ETH_ALEN);
 	if (!(dev->features & NETDEV_F_RX_CSUM))
 		flags = 0;
-	deliver(dev, len, flags, f->csum_start, f->csum_offset);
+	if (!hold_echo_reply(dev, b, len))
+		deliver(dev, len, flags, f->csum_start, f->csum_offset);
 }
 
 static int resp_xmit(struct netdev *dev, const struct netdev_frame *f)
@@ -189,6 +226,15 @@ static enum selftest_result one_device(struct selftest_ctx *ctx, unsigned featur
 				    replies < 0 ? why : "replies missing");
 		goto out;
 	}
+	/* The first reply held back past its 100 ms wait still counts. */
+	resp.hold_seq1 = true;
+	replies = net_ping(PEER, 2, 100, true, &why);
+	resp.hold_seq1 = false;
+	if (replies != 2 || resp.held_late != 1) {
+		res = selftest_fail(ctx, "a reply held back past its wait: %d replies, %u late",
+				    replies, resp.held_late);
+		goto out;
+	}
 	if ((res = net_selftest_udp(ctx, PEER)))
 		goto out;
 	if ((res = net_selftest_tcp(ctx, PEER, 5002, 128 * 1024, said, sizeof(said))))
@@ -206,7 +252,8 @@ out:
 	for (int i = 0; i < 100 && net_glue_freed == freed; i++)
 		sleep_ns(10 * NSEC_PER_MSEC);
 	if (res == SELFTEST_SUCCESS && net_glue_freed == freed)
-		res = selftest_fail(ctx, "the removed interface's memory was not let go within 1 s");
+		res =
+		    selftest_fail(ctx, "the removed interface's memory was not let go within 1 s");
 	return res;
 }
 

@@ -145,9 +145,39 @@ out:
 
 #define PING_DATA 56
 #define PING_ID 0xa3f1
+#define PING_MAX 1024 /* requests one net_ping sends at most */
 
-/* Waits up to `ms` for the echo reply `seq`; its round trip in ns, or 0. */
-static uint64_t ping_wait(struct netconn *c, u16_t seq, uint64_t sent, uint32_t ms)
+/* Which requests of one net_ping have had their reply. */
+struct ping_run {
+	uint64_t answered[PING_MAX / 64];
+	unsigned replies;
+	bool quiet;
+	char addr[16];
+};
+
+/* Counts the reply to request `seq` once; false for a duplicate or a
+ * sequence number never sent. */
+static bool ping_answer(struct ping_run *r, u16_t seq, u16_t sent_seq)
+{
+	uint64_t bit;
+
+	if (seq < 1 || seq > sent_seq)
+		return false;
+	bit = 1ULL << (seq % 64);
+	if (r->answered[seq / 64] & bit)
+		return false;
+	r->answered[seq / 64] |= bit;
+	r->replies++;
+	return true;
+}
+
+/*
+ * Waits up to `ms` for the echo reply to `seq`; its round trip in ns, or
+ * 0.  As ping does, a late reply to an earlier request still counts
+ * (printed without a round trip: we keep no send time but the last).
+ */
+static uint64_t ping_wait(struct netconn *c, struct ping_run *r, u16_t seq, uint64_t sent,
+			  uint32_t ms)
 {
 	uint64_t deadline = sent + ms * NSEC_PER_MSEC, now;
 	struct netbuf *b;
@@ -155,7 +185,7 @@ static uint64_t ping_wait(struct netconn *c, u16_t seq, uint64_t sent, uint32_t 
 	while ((now = time_now_ns()) < deadline) {
 		uint8_t pkt[20 + 60 + sizeof(struct icmp_echo_hdr)];
 		struct icmp_echo_hdr *e;
-		u16_t len;
+		u16_t len, got;
 		unsigned ihl;
 
 		netconn_set_recvtimeout(c, (int)((deadline - now) / NSEC_PER_MSEC) + 1);
@@ -168,9 +198,15 @@ static uint64_t ping_wait(struct netconn *c, u16_t seq, uint64_t sent, uint32_t 
 		if (len < ihl + sizeof(*e))
 			continue;
 		e = (struct icmp_echo_hdr *)(pkt + ihl);
-		if (e->type == ICMP_ER && e->id == lwip_htons(PING_ID) &&
-		    e->seqno == lwip_htons(seq))
+		if (e->type != ICMP_ER || e->id != lwip_htons(PING_ID))
+			continue;
+		got = lwip_ntohs(e->seqno);
+		if (!ping_answer(r, got, seq))
+			continue;
+		if (got == seq)
 			return time_now_ns() - sent;
+		if (!r->quiet)
+			kprintf("net: late reply from %s: seq=%u\n", r->addr, got);
 	}
 	return 0;
 }
@@ -201,14 +237,14 @@ static err_t ping_send(struct netconn *c, const ip4_addr_t *a, u16_t seq)
 int net_ping(uint32_t addr, unsigned count, uint32_t wait_ms, bool quiet, const char **why)
 {
 	struct netconn *c = netconn_new_with_proto_and_callback(NETCONN_RAW, IP_PROTO_ICMP, NULL);
-	int replies = 0;
+	struct ping_run r = {.quiet = quiet};
 	ip4_addr_t a;
-	char as[16];
 
 	if (!c)
 		return failed(why, ERR_MEM);
 	ip4_addr_set_u32(&a, lwip_htonl(addr));
-	ip4addr_ntoa_r(&a, as, sizeof(as));
+	ip4addr_ntoa_r(&a, r.addr, sizeof(r.addr));
+	count = MIN(count, (unsigned)PING_MAX - 1);
 	for (unsigned seq = 1; seq <= count; seq++) {
 		uint64_t sent = time_now_ns(), rtt;
 		err_t err = ping_send(c, &a, (u16_t)seq);
@@ -217,19 +253,16 @@ int net_ping(uint32_t addr, unsigned count, uint32_t wait_ms, bool quiet, const 
 			netconn_delete(c);
 			return failed(why, err);
 		}
-		rtt = ping_wait(c, (u16_t)seq, sent, wait_ms);
-		if (rtt) {
-			replies++;
-			if (!quiet)
-				kprintf("net: reply from %s: seq=%u time=%lu.%03lu ms\n", as, seq,
-					rtt / NSEC_PER_MSEC, rtt % NSEC_PER_MSEC / NSEC_PER_USEC);
-		} else if (!quiet) {
-			kprintf("net: no reply from %s: seq=%u\n", as, seq);
-		}
+		rtt = ping_wait(c, &r, (u16_t)seq, sent, wait_ms);
+		if (rtt && !quiet)
+			kprintf("net: reply from %s: seq=%u time=%lu.%03lu ms\n", r.addr, seq,
+				rtt / NSEC_PER_MSEC, rtt % NSEC_PER_MSEC / NSEC_PER_USEC);
+		else if (!rtt && !quiet)
+			kprintf("net: no reply from %s yet: seq=%u\n", r.addr, seq);
 		/* One request a second, as ping does. */
 		if (seq < count && time_now_ns() - sent < NSEC_PER_SEC)
 			sleep_ns(NSEC_PER_SEC - (time_now_ns() - sent));
 	}
 	netconn_delete(c);
-	return replies;
+	return (int)r.replies;
 }

@@ -47,10 +47,10 @@ int net_sink_serve(struct netconn *listener, uint32_t accept_ms, uint32_t stall_
  * pattern from `seed`, closes.  0, or -1 with *why set. */
 int net_source(uint32_t addr, uint16_t port, uint64_t bytes, uint64_t seed, uint32_t stall_ms,
 	       struct net_xfer *x, const char **why);
-/* ICMP echo: `count` requests, one a second, each waiting up to wait_ms
- * for its reply (ping's 1 s at the shell); prints each reply unless quiet.
- * The replies, or -1 with *why set when nothing could be sent (no route,
- * for one). */
+/* ICMP echo: `count` requests (at most 1023), one a second, each waiting
+ * up to wait_ms for its reply (1 s at the shell), a late reply to an
+ * earlier one counting too; prints each reply unless quiet.  The replies,
+ * or -1 with *why set when nothing could be sent (no route, for one). */
 int net_ping(uint32_t addr, unsigned count, uint32_t wait_ms, bool quiet, const char **why);
 
 /* For TX checksum offload (net/netif_glue.c, exposed for the selftest):

@@ -49,14 +49,14 @@ int main(int argc, char **argv)
 			good++;
 		else if (got < 0)
 			printf("udpcheck: datagram %d (%zu bytes): no echo within 5 s\n", i, len);
+		else
+			printf("udpcheck: datagram %d (%zu bytes): echo of %zd bytes differs\n", i, len,
+			       got);
 		silent = got < 0 ? silent + 1 : 0;
 		if (silent == 3) {
 			printf("udpcheck: 3 datagrams in a row without an echo: giving up\n");
 			break;
 		}
-		else
-			printf("udpcheck: datagram %d (%zu bytes): echo of %zd bytes differs\n", i, len,
-			       got);
 	}
 	printf("udpcheck: %d/%d echoed intact\n", good, count);
 	return good == count ? 0 : 1;

@@ -18,8 +18,14 @@
 #   replug:   xl network-detach: the guest must take eth0 away; then
 #             xl network-attach of the same vif: eth0 comes back, gets its
 #             ip= address again and answers dom0's ping;
+#   rebind:   dom0 unbinds netback from the vif and binds it again, as when
+#             its backend driver is reloaded: Linux keeps the backend's
+#             xenstore state over that and the new instance maps the same
+#             rings, so the guest must keep eth0 (no removal, no reconnect)
+#             and traffic must flow both ways once the new vif is on the
+#             bridge again (the hotplug script's part, done here by hand);
 #   shutdown: xl shutdown -w, a clean power off.
-STEPS='create show ping jumbo udp tcp-in tcp-out replug shutdown'
+STEPS='create show ping jumbo udp tcp-in tcp-out replug rebind shutdown'
 GUEST=169.254.0.2
 DOM0=169.254.0.1
 BYTES=4194304
@@ -127,6 +133,35 @@ step_replug() {
 	ok replug "xl network-detach took eth0 away, xl network-attach brought it back: ping 3/3"
 }
 
+link_exists() { ip link show "$1" >/dev/null 2>&1; }
+answers_ping() { ping -c 1 -w 2 "$GUEST" >/dev/null 2>&1; }
+
+step_rebind() {
+	local off dev vif got drv=/sys/bus/xen-backend/drivers/vif
+	dev=$(ls /sys/bus/xen-backend/devices/ | grep -m1 "^vif-$DOMID-") ||
+		{ bad rebind "no vif-$DOMID-N backend device in sysfs"; return 1; }
+	vif=vif$DOMID.${dev##*-}
+	off=$(log_size)
+	echo "$dev" >"$drv/unbind" || { bad rebind "unbinding $dev from netback failed"; return 1; }
+	echo "$dev" >"$drv/bind" || { bad rebind "binding $dev to netback again failed"; return 1; }
+	poll 10 link_exists "$vif" || { bad rebind "no $vif after binding $dev again"; return 1; }
+	[ -z "$MTU" ] || ip link set "$vif" mtu "$MTU"
+	ip link set "$vif" master xenbr0 && ip link set "$vif" up ||
+		{ bad rebind "cannot put $vif on xenbr0"; return 1; }
+	# The first frames can be lost while the new port comes up.
+	poll 15 answers_ping || { bad rebind "no answer to dom0's ping within 15 s of the rebind"; return 1; }
+	ping -c 3 -w 30 "$GUEST" >/tmp/ping 2>&1
+	show ping /tmp/ping
+	got=$(sed -n 's/.* \([0-9]*\) packets received.*/\1/p' /tmp/ping)
+	[ "${got:-0}" = 3 ] || { bad rebind "after the rebind, dom0's ping: ${got:-0} of 3 replies"; return 1; }
+	expect "net ping $DOM0 3" "3/3 replies" || { bad rebind "$why"; return 1; }
+	if has_text "$off" "net: eth0: removed" || has_text "$off" "reconnecting"; then
+		bad rebind "the guest took eth0 down over the rebind"
+		return 1
+	fi
+	ok rebind "netback unbound from $dev and bound again: eth0 stayed; then ping 3/3 both ways"
+}
+
 main() {
 	echo "==== session begin ===="
 	echo "session: steps: $STEPS"
@@ -140,9 +175,10 @@ main() {
 		step_tcp_in
 		step_tcp_out
 		step_replug
+		step_rebind
 		step_shutdown
 	else
-		skip_rest "the domain did not come up" show ping jumbo udp tcp-in tcp-out replug shutdown
+		skip_rest "the domain did not come up" show ping jumbo udp tcp-in tcp-out replug rebind shutdown
 	fi
 	finish
 }

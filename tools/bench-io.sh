@@ -65,16 +65,10 @@ parse_args() {
 		esac
 		shift 2
 	done
-	if ! [[ $NET_MIB =~ ^[0-9]+$ ]] || [ "$NET_MIB" -lt 1 ]; then
-		die "--net-mib wants a number of MiB, at least 1"
-	fi
-	if ! [[ $ROUNDS =~ ^[0-9]+$ ]] || [ "$ROUNDS" -lt 1 ] || [ "$ROUNDS" -gt 9 ]; then
-		die "--rounds wants a number from 1 to 9"
-	fi
-	if ! [[ $TIMEOUT =~ ^[0-9]+$ ]] || [ "$TIMEOUT" -lt 120 ]; then
-		die "--timeout wants a number of seconds, at least 120"
-	fi
-	[[ $OUT != *[,:]* ]] || die "--out may not contain commas or colons (QEMU options)"
+	xl_want_number --net-mib "$NET_MIB" MiB 1
+	xl_want_number --rounds "$ROUNDS" rounds 1 9
+	xl_want_number --timeout "$TIMEOUT" seconds 120
+	xl_want_out
 	[ -z "$KERNEL" ] || [ -r "$KERNEL" ] || die "kernel $KERNEL not found"
 }
 

@@ -64,19 +64,17 @@ parse_args() {
 		shift 2
 	done
 	if [ -z "$KERNEL" ] || [ -z "$TYPE" ] || [ -z "$OUT" ]; then usage; fi
-	case $TYPE in pv | pvh) ;; *) die "--type must be pv or pvh, not '$TYPE'" ;; esac
-	[[ $MEMORY =~ ^[0-9]+$ ]] || die "--memory wants a number of MiB"
-	if ! [[ $TIMEOUT =~ ^[0-9]+$ ]] || [ "$TIMEOUT" -lt 60 ]; then
-		die "--timeout wants a number of seconds, at least 60"
-	fi
-	[[ $CMDLINE != *[\"\\]* ]] || die "--cmdline may not contain \" or \\"
+	xl_want_type
+	xl_want_number --memory "$MEMORY" MiB 1
+	xl_want_number --timeout "$TIMEOUT" seconds 60
+	xl_want_cmdline
 }
 
 check_env() {
 	[ -r "$KERNEL" ] || die "kernel $KERNEL not found"
 	[ -z "$RAMDISK" ] || [ -r "$RAMDISK" ] || die "ramdisk $RAMDISK not found"
 	[ -z "$SETUP" ] || [ -r "$SETUP" ] || die "dom0 setup script $SETUP not found"
-	[[ $OUT != *[,:]* ]] || die "--out may not contain commas or colons (QEMU options)"
+	xl_want_out
 	xl_check_host
 }
 

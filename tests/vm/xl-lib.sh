@@ -27,6 +27,20 @@ xl_check_host() {
 	"$ROOT/tools/dom0/mkdom0.sh" "$DOM0_DIR" || exit 2
 }
 
+# Checks of the options the harnesses share; each dies (exit 2) saying what
+# is wrong.
+xl_want_number() { # OPTION VALUE UNIT MIN [MAX]
+	local v=$2 max=${5:-}
+	if [[ $v =~ ^[0-9]+$ ]] && [ "$v" -ge "$4" ] && { [ -z "$max" ] || [ "$v" -le "$max" ]; }; then
+		return 0
+	fi
+	[ -n "$max" ] || die "$1 wants a number of $3, at least $4"
+	die "$1 wants a number of $3 from $4 to $max"
+}
+xl_want_type() { case $TYPE in pv | pvh) ;; *) die "--type must be pv or pvh, not '$TYPE'" ;; esac; }
+xl_want_out() { [[ $OUT != *[,:]* ]] || die "--out may not contain commas or colons (QEMU options)"; }
+xl_want_cmdline() { [[ $CMDLINE != *[\"\\]* ]] || die "--cmdline may not contain \" or \\"; }
+
 # The dom0 initramfs plus one archive of RUNDIR (guest/, scenario.sh).
 xl_pack_initrd() { # RUNDIR OUT
 	local run=$1 out=$2

@@ -65,17 +65,14 @@ parse_args() {
 	done
 	if [ -z "$STEPS_FILE" ] || [ -z "$KERNEL" ] || [ -z "$TYPE" ] || [ -z "$OUT" ]; then usage; fi
 	ME=$(basename "$STEPS_FILE" .sh)-steps
-	case $TYPE in pv | pvh) ;; *) die "--type must be pv or pvh, not '$TYPE'" ;; esac
-	[[ $MEMORY =~ ^[0-9]+$ ]] && [ "$MEMORY" -ge 32 ] || die "--memory wants a number of MiB, at least 32"
+	xl_want_type
+	xl_want_number --memory "$MEMORY" MiB 32
 	MAXMEM=${MAXMEM:-$MEMORY}
-	[[ $MAXMEM =~ ^[0-9]+$ ]] && [ "$MAXMEM" -ge "$MEMORY" ] ||
-		die "--maxmem wants a number of MiB, at least --memory ($MEMORY)"
-	if ! [[ $TIMEOUT =~ ^[0-9]+$ ]] || [ "$TIMEOUT" -lt 90 ]; then
-		die "--timeout wants a number of seconds, at least 90"
-	fi
-	[[ $CMDLINE != *[\"\\]* ]] || die "--cmdline may not contain \" or \\"
+	xl_want_number --maxmem "$MAXMEM" "MiB (--memory or more)" "$MEMORY"
+	xl_want_number --timeout "$TIMEOUT" seconds 90
+	xl_want_cmdline
 	[[ " $CMDLINE " != *" selftest"[\ =]* ]] || die "--cmdline may not ask for selftests: the steps need the shell"
-	[[ $OUT != *[,:]* ]] || die "--out may not contain commas or colons (QEMU options)"
+	xl_want_out
 	[ -r "$KERNEL" ] || die "kernel $KERNEL not found"
 	[ -r "$STEPS_FILE" ] || die "steps file $STEPS_FILE not found"
 	local f line

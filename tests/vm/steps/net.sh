@@ -144,12 +144,12 @@ step_rebind() {
 	off=$(log_size)
 	echo "$dev" >"$drv/unbind" || { bad rebind "unbinding $dev from netback failed"; return 1; }
 	echo "$dev" >"$drv/bind" || { bad rebind "binding $dev to netback again failed"; return 1; }
-	poll 10 link_exists "$vif" || { bad rebind "no $vif after binding $dev again"; return 1; }
+	poll 30 link_exists "$vif" || { bad rebind "no $vif within 30 s of binding $dev again"; return 1; }
 	[ -z "$MTU" ] || ip link set "$vif" mtu "$MTU"
 	ip link set "$vif" master xenbr0 && ip link set "$vif" up ||
 		{ bad rebind "cannot put $vif on xenbr0"; return 1; }
 	# The first frames can be lost while the new port comes up.
-	poll 15 answers_ping || { bad rebind "no answer to dom0's ping within 15 s of the rebind"; return 1; }
+	poll 30 answers_ping || { bad rebind "no answer to dom0's ping within 30 s of the rebind"; return 1; }
 	ping -c 3 -w 30 "$GUEST" >/tmp/ping 2>&1
 	show ping /tmp/ping
 	got=$(sed -n 's/.* \([0-9]*\) packets received.*/\1/p' /tmp/ping)

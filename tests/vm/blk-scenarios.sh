@@ -6,7 +6,9 @@
 # selftests read it, write their own seed (0x0a3f1e5d) over 512 KiB at
 # 2 MiB on xvda (and on the hot-plugged xvdd), and see writes to the
 # read-only xvdc refused.  When the guest says it waits for a resize, dom0
-# grows xvda's image to 32 MiB online.  When it says it waits for a disk,
+# grows xvda's image to 32 MiB online.  When it says it waits for a
+# rebind, dom0 unbinds blkback from xvda and binds it again (a backend
+# driver reload) and the guest must keep using xvda.  When it says it waits for a disk,
 # dom0 attaches a third one, writable, to the running guest with
 # `xl block-attach` (three disks at `xl create` time hit the hotplug
 # timeout below); the guest reads and writes it, reconnects it from its
@@ -23,7 +25,7 @@
 #
 # Uses from tests/vm/run: ROOT, ELF, why, log_has, check_selftests.
 
-BLK_TESTS=blkfront_names,blkfront_offers,blkfront_rw,blkfront_ro,blkfront_resize,blkfront_hotplug
+BLK_TESTS=blkfront_names,blkfront_offers,blkfront_rw,blkfront_ro,blkfront_resize,blkfront_rebind,blkfront_hotplug
 # What Linux 6.1's blkback offers, capped by blkfront's own limits.
 BLK_FEATURES='queues 2, ring pages 4, indirect 32 segments, persistent grants'
 # phy: on loop devices dom0 sets up itself, and only two disks: on a
@@ -129,6 +131,32 @@ guest_says() {
 		sleep 1
 	done
 }
+# Unbinds blkback from xvda and binds it again once the rebind selftest
+# asks, as a backend driver reload would, and tells the guest once the new
+# instance has connected: blkback logs each connection, and the state it
+# kept over the unbind says Connected before the new one has.  xvda is
+# 202:0, virtual device 51712.
+blkback_connections() { dmesg | grep -c "backend/vbd/$1/51712: using"; }
+rebind() {
+	local dom be dev drv=/sys/bus/xen-backend/drivers/vbd n before
+	guest_says 'blkfront_rebind: waiting' ||
+		{ echo "blk-rebind: FAIL: the guest never asked for a rebind"; return; }
+	dom=$(xl domid "$NAME")
+	dev=vbd-$dom-51712
+	be=/local/domain/0/backend/vbd/$dom/51712/state
+	before=$(blkback_connections "$dom")
+	echo "$dev" >$drv/unbind && echo "$dev" >$drv/bind ||
+		{ echo "blk-rebind: FAIL: cannot unbind and bind $dev"; return; }
+	n=0 # guest_says counted in it too
+	until [ "$(blkback_connections "$dom")" -gt "$before" ] &&
+		[ "$(xenstore-read $be 2>/dev/null)" = 4 ]; do
+		n=$((n + 1))
+		[ $n -lt 60 ] || { echo "blk-rebind: FAIL: no new blkback connection for $dev 60 s after the bind (state '$(xenstore-read $be 2>&1)')"; return; }
+		sleep 1
+	done
+	xenstore-write "/local/domain/$dom/data/blk-rebind" rebound
+	echo "blk-rebind: $dev unbound from blkback and bound again, connected again within $((n + 1)) s"
+}
 # xvdd is 202:48, virtual device 51760.
 listed() { xl block-list "$NAME" 2>/dev/null | awk '$1 == 51760 { f = 1 } END { exit !f }'; }
 # Attaches xvdd, once more after cleaning up if libxl's hotplug timeout
@@ -172,6 +200,7 @@ hotplug() {
 }
 watch </dev/null &
 grow </dev/null &
+rebind </dev/null &
 (hotplug; touch hotplug.done) </dev/null &
 EOF_SETUP
 }
@@ -201,11 +230,11 @@ blk_domu() { # LOG TYPE PLATFORM
 	for t in ${BLK_TESTS//,/ }; do
 		log_has "$log" "^Test result: SUCCESS $t" || { why="$t did not succeed"; return 1; }
 	done
-	if log_has "$log.serial" '^blk-(check|hotplug): FAIL'; then
-		why=$(tr -d '\r' <"$log.serial" | grep -aE '^blk-(check|hotplug): FAIL' | head -2 | tr '\n' ';')
+	if log_has "$log.serial" '^blk-(check|hotplug|rebind): FAIL'; then
+		why=$(tr -d '\r' <"$log.serial" | grep -aE '^blk-(check|hotplug|rebind): FAIL' | head -2 | tr '\n' ';')
 		return 1
 	fi
-	for t in "check: a.img holds" "check: hot.img holds" "check: ro.img unchanged" "hotplug: xvdd attached" \
+	for t in "check: a.img holds" "check: hot.img holds" "check: ro.img unchanged" "rebind: vbd-" "hotplug: xvdd attached" \
 		"hotplug: xvdd detached" "hotplug: xl block-list no longer shows xvdd" \
 		"hotplug: xvdd's xenstore nodes are gone"; do
 		log_has "$log.serial" "^blk-$t" || { why="dom0 did not report '$t'"; return 1; }
@@ -214,7 +243,7 @@ blk_domu() { # LOG TYPE PLATFORM
 		log_has "$log" "^blkfront: $t: $BLK_FEATURES\$" ||
 			{ why="$t did not report '$BLK_FEATURES'"; return 1; }
 	done
-	summary+=", dom0 found the guest's writes on xvda and the hot-plugged xvdd, xvdd removed"
+	summary+=", dom0 found the guest's writes on xvda and the hot-plugged xvdd, xvdd removed, blkback rebound under xvda"
 	! log_has "$log.serial" '^blk-hotplug: xl block-attach failed \(try 1\)' ||
 		summary+=" (attach retried: libxl's hotplug timeout)"
 	summary+="; $BLK_FEATURES$retried"

@@ -169,8 +169,8 @@ int blkdev_submit(struct blkdev *dev, struct blkdev_request *rq)
 struct blkdev_sync {
 	struct blkdev_request rq;
 	struct wait_queue wq;
-	struct timer timer;
-	volatile bool done, timed_out, abandoned;
+	struct wq_deadline deadline;
+	volatile bool done, abandoned;
 };
 
 static void blkdev_sync_done(struct blkdev_request *rq)
@@ -186,25 +186,16 @@ static void blkdev_sync_done(struct blkdev_request *rq)
 	wq_wake_all(&s->wq);
 }
 
-static void blkdev_sync_timeout(struct timer *t)
-{
-	struct blkdev_sync *s =
-	    (struct blkdev_sync *)((char *)t - __builtin_offsetof(struct blkdev_sync, timer));
-
-	s->timed_out = true;
-	wq_wake_all(&s->wq);
-}
-
 /* Waits for s; false (and s handed over to the completion) on timeout. */
 static bool blkdev_sync_wait(struct blkdev_sync *s)
 {
 	unsigned long flags = local_irq_save();
 	bool ok;
 
-	timer_add(&s->timer, time_now_ns() + BLKDEV_SYNC_TIMEOUT_NS, blkdev_sync_timeout);
-	while (!s->done && !s->timed_out)
+	wq_deadline_start(&s->deadline, &s->wq, time_now_ns() + BLKDEV_SYNC_TIMEOUT_NS);
+	while (!s->done && !s->deadline.expired)
 		wq_wait(&s->wq);
-	timer_cancel(&s->timer);
+	wq_deadline_stop(&s->deadline);
 	ok = s->done;
 	if (!ok)
 		s->abandoned = true;

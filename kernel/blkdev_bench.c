@@ -22,10 +22,9 @@ struct bench_async {
 	struct blkdev_request rq[BENCH_MAX_DEPTH];
 	bool busy[BENCH_MAX_DEPTH];
 	struct wait_queue wq;
-	struct timer timer;
+	struct wq_deadline deadline;
 	volatile unsigned done, inflight;
 	volatile int err;
-	volatile bool timed_out;
 };
 
 static void bench_done(struct blkdev_request *rq)
@@ -37,15 +36,6 @@ static void bench_done(struct blkdev_request *rq)
 		a->err = rq->status;
 	a->done++;
 	a->inflight--;
-	wq_wake_all(&a->wq);
-}
-
-static void bench_timeout(struct timer *t)
-{
-	struct bench_async *a =
-	    (struct bench_async *)((char *)t - __builtin_offsetof(struct bench_async, timer));
-
-	a->timed_out = true;
 	wq_wake_all(&a->wq);
 }
 
@@ -112,8 +102,8 @@ static int bench_random(struct blkdev *d, uint64_t span, struct blkdev_bench *ou
 		goto out;
 	t0 = time_now_ns();
 	flags = local_irq_save();
-	timer_add(&a->timer, t0 + BENCH_TIMEOUT_NS, bench_timeout);
-	while (!a->timed_out && (a->inflight || (issued < out->rand_reads && !a->err))) {
+	wq_deadline_start(&a->deadline, &a->wq, t0 + BENCH_TIMEOUT_NS);
+	while (!a->deadline.expired && (a->inflight || (issued < out->rand_reads && !a->err))) {
 		for (i = 0; i < depth && issued < out->rand_reads && !a->err; i++) {
 			if (a->busy[i])
 				continue;
@@ -132,10 +122,10 @@ static int bench_random(struct blkdev *d, uint64_t span, struct blkdev_bench *ou
 		if (a->inflight)
 			wq_wait(&a->wq);
 	}
-	timer_cancel(&a->timer);
+	wq_deadline_stop(&a->deadline);
 	local_irq_restore(flags);
 	out->rand_ns = time_now_ns() - t0;
-	if (a->timed_out && a->inflight) {
+	if (a->deadline.expired && a->inflight) {
 		/* Requests still out own their buffers: leave them be. */
 		pr_err("blk: %s: bench requests did not complete in 60 s\n", d->name);
 		return -ETIMEDOUT;

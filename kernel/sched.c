@@ -276,6 +276,27 @@ void wq_wake_all(struct wait_queue *wq)
 	local_irq_restore(flags);
 }
 
+static void wq_deadline_fired(struct timer *t)
+{
+	struct wq_deadline *d =
+	    (struct wq_deadline *)((char *)t - __builtin_offsetof(struct wq_deadline, timer));
+
+	d->expired = true;
+	wq_wake_all(d->wq);
+}
+
+void wq_deadline_start(struct wq_deadline *d, struct wait_queue *wq, uint64_t deadline_ns)
+{
+	d->wq = wq;
+	d->expired = false;
+	timer_add(&d->timer, deadline_ns, wq_deadline_fired);
+}
+
+void wq_deadline_stop(struct wq_deadline *d)
+{
+	timer_cancel(&d->timer);
+}
+
 /* --- creating, running and reaping threads --------------------------- */
 
 /* Frees the threads that have exited; thread context, never the dead

@@ -19,24 +19,11 @@
 #include "lwip/opt.h"
 #include "lwip/sys.h"
 
-struct timed_wait {
-	struct timer timer;
-	struct wait_queue *wq;
-};
-
-static void timed_wait_expired(struct timer *t)
-{
-	struct timed_wait *w =
-	    (struct timed_wait *)((char *)t - offsetof(struct timed_wait, timer));
-
-	wq_wake_all(w->wq);
-}
-
 /* Interrupts off.  Sleeps on wq once; false when `deadline` (sched_clock
  * ns, 0 for none) has already passed, so the caller should give up. */
 static bool wait_until(struct wait_queue *wq, uint64_t deadline)
 {
-	struct timed_wait w = {.wq = wq};
+	struct wq_deadline d;
 
 	if (!deadline) {
 		wq_wait(wq);
@@ -44,9 +31,9 @@ static bool wait_until(struct wait_queue *wq, uint64_t deadline)
 	}
 	if (time_now_ns() >= deadline)
 		return false;
-	timer_add(&w.timer, deadline, timed_wait_expired);
+	wq_deadline_start(&d, wq, deadline);
 	wq_wait(wq);
-	timer_cancel(&w.timer);
+	wq_deadline_stop(&d);
 	return true;
 }
 

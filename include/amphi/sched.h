@@ -9,6 +9,7 @@
  */
 #ifndef AMPHI_SCHED_H
 #define AMPHI_SCHED_H
+#include <amphi/time.h>
 #include <amphi/types.h>
 
 enum thread_state {
@@ -75,5 +76,16 @@ struct wait_queue {
 void wq_wait(struct wait_queue *wq);
 void wq_wake_one(struct wait_queue *wq);
 void wq_wake_all(struct wait_queue *wq);
+
+/* A deadline for a wait on a queue: once it passes, `expired` is set and
+ * the queue woken, so the waiter's loop can give up.  Start it before the
+ * loop and stop it after; stopping one that fired is harmless. */
+struct wq_deadline {
+	struct timer timer;
+	struct wait_queue *wq;
+	volatile bool expired;
+};
+void wq_deadline_start(struct wq_deadline *d, struct wait_queue *wq, uint64_t deadline_ns);
+void wq_deadline_stop(struct wq_deadline *d);
 
 #endif

@@ -40,12 +40,6 @@ struct xs_pending {
 	struct xs_pending *next;
 };
 
-struct xs_deadline {
-	struct timer timer;
-	struct wait_queue *wq;
-	volatile bool expired;
-};
-
 struct xs_stats xs_stats;
 
 static struct xenstore_domain_interface *xs_intf;
@@ -84,29 +78,20 @@ void xs_mutex_unlock(struct xs_mutex *m)
 	local_irq_restore(flags);
 }
 
-static void xs_deadline_fired(struct timer *t)
-{
-	struct xs_deadline *d =
-	    (struct xs_deadline *)((char *)t - offsetof(struct xs_deadline, timer));
-
-	d->expired = true;
-	wq_wake_all(d->wq);
-}
-
 bool xs_wait(struct wait_queue *wq, bool (*cond)(void *arg), void *arg, uint64_t deadline_ns)
 {
-	struct xs_deadline d = {.wq = wq};
+	struct wq_deadline d = {0};
 	unsigned long flags;
 	bool ok;
 
 	if (deadline_ns)
-		timer_add(&d.timer, deadline_ns, xs_deadline_fired);
+		wq_deadline_start(&d, wq, deadline_ns);
 	flags = local_irq_save();
 	while (!(ok = cond(arg)) && !d.expired)
 		wq_wait(wq);
 	local_irq_restore(flags);
 	if (deadline_ns)
-		timer_cancel(&d.timer);
+		wq_deadline_stop(&d);
 	return ok;
 }
 

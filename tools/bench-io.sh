@@ -32,10 +32,6 @@ TIMEOUT=720
 WORK=
 ME=bench-io
 
-die() { echo "$ME: $*" >&2; exit 2; }
-fail() { echo "$ME: $*" >&2; exit 1; }
-note() { echo "$ME: $*"; }
-
 # shellcheck source=tests/vm/xl-lib.sh
 . "$ROOT/tests/vm/xl-lib.sh"
 
@@ -47,10 +43,7 @@ note() { echo "$ME: $*"; }
 # to see that for yourself).
 XL_XEN_EXTRA="sched=credit ${BENCH_XEN_ARGS:-}"
 
-usage() {
-	sed -n '2s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
-	exit 2
-}
+usage() { xl_usage 2; }
 
 parse_args() {
 	while [ $# -gt 0 ]; do

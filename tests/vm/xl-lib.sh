@@ -1,12 +1,12 @@
 # shellcheck shell=bash
-# Sourced by tests/vm/xl-domu.sh and xl-steps.sh: the host side they share.
+# Sourced by tests/vm/xl-domu.sh, xl-steps.sh and tools/bench-io.sh: the host side they share.
 # Both boot Debian's Xen in QEMU (TCG, no KVM here) with the
 # Linux dom0 of tools/dom0/mkdom0.sh, hand the dom0 one extra cpio with the
 # guest and a /scenario.sh (the kernel unpacks concatenated archives), and
 # read what the scenario prints on dom0's console, which is Xen's serial
-# port and so QEMU's serial log.  A sourcing script sets ROOT, OUT and
-# TIMEOUT, and defines note, die and fail (its messages carry its own name)
-# and the make_initrd and watch_run that xl_run calls.
+# port and so QEMU's serial log.  A sourcing script sets ROOT, OUT,
+# TIMEOUT and ME (its name, which its messages carry), and defines the
+# make_initrd and watch_run that xl_run calls.
 
 XL_BUILD=$ROOT/build
 DOM0_DIR=$XL_BUILD/dom0
@@ -25,6 +25,20 @@ xl_check_host() {
 	[[ $ROOT != *[\ ,]* ]] || die "the tree's path may not contain spaces or commas: $ROOT"
 	"$ROOT/tools/xen-elf.sh" "$XEN_ELF" || exit 2
 	"$ROOT/tools/dom0/mkdom0.sh" "$DOM0_DIR" || exit 2
+}
+
+# Messages under the harness's name, ME, which it sets before sourcing
+# this: die for a missing tool or bad input (exit 2), fail for anything
+# else (exit 1), note for progress.
+die() { echo "$ME: $*" >&2; exit 2; }
+fail() { echo "$ME: $*" >&2; exit 1; }
+note() { echo "$ME: $*"; }
+
+# A harness's usage (LINES of its opening comment, a sed range) on stderr;
+# exits 2.
+xl_usage() { # LINES
+	sed -n "${1}s/^# \{0,1\}//p" "${BASH_SOURCE[-1]}" >&2
+	exit 2
 }
 
 # Checks of the options the harnesses share; each dies (exit 2) saying what

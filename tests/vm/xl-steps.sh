@@ -33,17 +33,10 @@ XL_EXTRA=() FILES=() STEPS=()
 WORK=
 ME=xl-steps
 
-die() { echo "$ME: $*" >&2; exit 2; }
-fail() { echo "$ME: $*" >&2; exit 1; }
-note() { echo "$ME: $*"; }
-
 # shellcheck source=tests/vm/xl-lib.sh
 . "$ROOT/tests/vm/xl-lib.sh"
 
-usage() {
-	sed -n '2,4s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
-	exit 2
-}
+usage() { xl_usage 2,4; }
 
 parse_args() {
 	while [ $# -gt 0 ]; do

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Sourced by tests/vm/xl-domu.sh, xl-steps.sh and tools/bench-io.sh: the host side they share.
-# Both boot Debian's Xen in QEMU (TCG, no KVM here) with the
+# All boot Debian's Xen in QEMU (TCG, no KVM here) with the
 # Linux dom0 of tools/dom0/mkdom0.sh, hand the dom0 one extra cpio with the
 # guest and a /scenario.sh (the kernel unpacks concatenated archives), and
 # read what the scenario prints on dom0's console, which is Xen's serial

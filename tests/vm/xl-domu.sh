@@ -220,7 +220,7 @@ verdict() {
 		fail "the guest console was not printed in full (see $OUT.serial)"
 	line=$(grep -m1 "domU: ended" "$XL_TEXT")
 	note "domain ${line#domU: }; guest console in $OUT ($(wc -l <"$OUT") lines)"
-	case $line in *"ended: poweroff "*) ;; *) xl_xen_said "domU: created" "domU: ended" ;; esac
+	case $line in *"ended: poweroff "*) ;; *) xl_xen_said "dom0: ready" "domU: ended" ;; esac
 }
 
 main() {

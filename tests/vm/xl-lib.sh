@@ -204,7 +204,10 @@ xl_session_watch() {
 # registers), not on the guest's console.
 xl_xen_said() { # FROM TO
 	local said
-	said=$(sed -n "/$1/,/$2/p" "$XL_TEXT" | grep -a '^(XEN)' || :)
+	# Without the lines every domain creation prints (its HVM context saved
+	# and restored).
+	said=$(sed -n "/$1/,/$2/p" "$XL_TEXT" | grep -a '^(XEN)' |
+		grep -avE '^\(XEN\) HVM ?(d[0-9]+(v[0-9]+)? save|[0-9]+ restore):' || :)
 	if [ -z "$said" ]; then
 		note "Xen printed nothing from '$1' to '$2'"
 		return

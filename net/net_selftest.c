@@ -128,7 +128,7 @@ SELFTEST(net_loopback)
 		return r;
 	if ((r = net_selftest_udp(ctx, LOOP_ADDR)) != SELFTEST_SUCCESS)
 		return r;
-	if ((n = net_ping(LOOP_ADDR, 1, SELFTEST_PING_WAIT_MS, true, &why)) != 1)
+	if ((n = net_ping(LOOP_ADDR, 1, SELFTEST_PING_WAIT_MS, 0, true, &why)) != 1)
 		return selftest_fail(ctx, "ping 127.0.0.1: %s", n < 0 ? why : "no reply");
 	return selftest_pass(ctx, "%s; UDP echo and ping over 127.0.0.1", said);
 }

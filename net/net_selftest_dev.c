@@ -10,7 +10,8 @@
  * address handling all run natively.
  *
  * Once, the mirror holds an echo reply back until the next one, so that
- * ping's count of late replies is tested too.
+ * ping's count of late replies is tested too; once more it holds the reply
+ * to a lone request for LINGER_HOLD_MS, which ping must wait out.
  *
  * The mirror answers from inside xmit: that is thread context, where
  * netdev_rx() may be called, and the glue only queues what it receives.
@@ -27,6 +28,7 @@
 #include "lwip/tcpip.h"
 #include "net_priv.h"
 
+#define LINGER_HOLD_MS 300
 #define US 0xc0000201u	 /* 192.0.2.1, the stack's side */
 #define PEER 0xc0000202u /* 192.0.2.2, the responder */
 static const uint8_t peer_mac[ETH_ALEN] = {0x02, 0, 0, 0, 0, 0x02};
@@ -40,6 +42,7 @@ struct responder {
 	uint8_t held[1514];
 	uint32_t held_len;
 	unsigned held_late;
+	volatile bool releaser_done;
 };
 static struct responder resp;
 
@@ -95,6 +98,20 @@ static bool hold_echo_reply(struct netdev *dev, const uint8_t *b, uint32_t len)
 		resp.held_late++;
 	}
 	return false;
+}
+
+/* A thread that lets the held reply go after LINGER_HOLD_MS. */
+static void release_held_later(void *arg)
+{
+	struct netdev *dev = arg;
+
+	sleep_ns(LINGER_HOLD_MS * NSEC_PER_MSEC);
+	if (resp.held_len) {
+		deliver_from(dev, resp.held, resp.held_len, 0, 0, 0);
+		resp.held_len = 0;
+		resp.held_late++;
+	}
+	resp.releaser_done = true;
 }
 
 static void answer_arp(struct netdev *dev, uint8_t *b)
@@ -216,23 +233,39 @@ static enum selftest_result one_device(struct selftest_ctx *ctx, unsigned featur
 	netif_set_addr(n, &a, &m, NULL);
 	UNLOCK_TCPIP_CORE();
 	/* Link down: lwIP must not send at all. */
-	if (net_ping(PEER, 1, 1000, true, &why) > 0) {
+	if (net_ping(PEER, 1, 1000, 0, true, &why) > 0) {
 		res = selftest_fail(ctx, "a reply came over a link that is down");
 		goto out;
 	}
 	netdev_set_link(&dev, true);
-	if ((replies = net_ping(PEER, 2, SELFTEST_PING_WAIT_MS, true, &why)) != 2) {
+	if ((replies = net_ping(PEER, 2, SELFTEST_PING_WAIT_MS, 0, true, &why)) != 2) {
 		res = selftest_fail(ctx, "features %#x: ping 192.0.2.2: %s", features,
 				    replies < 0 ? why : "replies missing");
 		goto out;
 	}
 	/* The first reply held back past its 100 ms wait still counts. */
 	resp.hold_seq1 = true;
-	replies = net_ping(PEER, 2, 100, true, &why);
-	resp.hold_seq1 = false;
+	replies = net_ping(PEER, 2, 100, 0, true, &why);
 	if (replies != 2 || resp.held_late != 1) {
+		resp.hold_seq1 = false;
 		res = selftest_fail(ctx, "a reply held back past its wait: %d replies, %u late",
 				    replies, resp.held_late);
+		goto out;
+	}
+	/* The last reply, held past its wait, is waited for a while longer. */
+	resp.releaser_done = false;
+	if (!thread_create("ping-release", release_held_later, &dev)) {
+		resp.hold_seq1 = false;
+		res = selftest_error(ctx, "no memory for a thread");
+		goto out;
+	}
+	replies = net_ping(PEER, 1, 100, 10 * LINGER_HOLD_MS, true, &why);
+	while (!resp.releaser_done)
+		sleep_ns(10 * NSEC_PER_MSEC);
+	resp.hold_seq1 = false;
+	if (replies != 1 || resp.held_late != 2) {
+		res = selftest_fail(ctx, "the last reply held %u ms: %d replies, %u late",
+				    LINGER_HOLD_MS, replies, resp.held_late);
 		goto out;
 	}
 	if ((res = net_selftest_udp(ctx, PEER)))

@@ -14,6 +14,8 @@
 #include "lwip/netif.h"
 #include "net_priv.h"
 
+/* After its last request, ping waits this long for replies still out. */
+#define PING_LINGER_MS 5000
 #define SINK_ACCEPT_MS 120000
 #define STALL_MS 30000
 
@@ -122,7 +124,7 @@ static int cmd_ping(int argc, char **argv)
 	}
 	if (!count)
 		count = 1;
-	if ((n = net_ping(a, (unsigned)count, 1000, false, &why)) < 0) {
+	if ((n = net_ping(a, (unsigned)count, 1000, PING_LINGER_MS, false, &why)) < 0) {
 		kprintf("net: ping %s: %s\n", argv[2], why);
 		return 1;
 	}

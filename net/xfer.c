@@ -172,12 +172,14 @@ static bool ping_answer(struct ping_run *r, u16_t seq, u16_t sent_seq)
 }
 
 /*
- * Waits up to `ms` for the echo reply to `seq`; its round trip in ns, or
- * 0.  As ping does, a late reply to an earlier request still counts
- * (printed without a round trip: we keep no send time but the last).
+ * Waits up to `ms` from `sent` for the echo reply to `seq`; its round trip
+ * in ns, or 0.  As ping does, a late reply to any of the `sent_seq`
+ * requests so far still counts (printed without a round trip: we keep no
+ * send time but the last); the wait also ends once all of them have one.
+ * A `seq` of 0 waits for late replies only.
  */
-static uint64_t ping_wait(struct netconn *c, struct ping_run *r, u16_t seq, uint64_t sent,
-			  uint32_t ms)
+static uint64_t ping_wait(struct netconn *c, struct ping_run *r, u16_t seq, u16_t sent_seq,
+			  uint64_t sent, uint32_t ms)
 {
 	uint64_t deadline = sent + ms * NSEC_PER_MSEC, now;
 	struct netbuf *b;
@@ -201,12 +203,14 @@ static uint64_t ping_wait(struct netconn *c, struct ping_run *r, u16_t seq, uint
 		if (e->type != ICMP_ER || e->id != lwip_htons(PING_ID))
 			continue;
 		got = lwip_ntohs(e->seqno);
-		if (!ping_answer(r, got, seq))
+		if (!ping_answer(r, got, sent_seq))
 			continue;
 		if (got == seq)
 			return time_now_ns() - sent;
 		if (!r->quiet)
 			kprintf("net: late reply from %s: seq=%u\n", r->addr, got);
+		if (r->replies == sent_seq)
+			return 0;
 	}
 	return 0;
 }
@@ -234,7 +238,8 @@ static err_t ping_send(struct netconn *c, const ip4_addr_t *a, u16_t seq)
 	return err;
 }
 
-int net_ping(uint32_t addr, unsigned count, uint32_t wait_ms, bool quiet, const char **why)
+int net_ping(uint32_t addr, unsigned count, uint32_t wait_ms, uint32_t linger_ms, bool quiet,
+	     const char **why)
 {
 	struct netconn *c = netconn_new_with_proto_and_callback(NETCONN_RAW, IP_PROTO_ICMP, NULL);
 	struct ping_run r = {.quiet = quiet};
@@ -244,16 +249,21 @@ int net_ping(uint32_t addr, unsigned count, uint32_t wait_ms, bool quiet, const 
 		return failed(why, ERR_MEM);
 	ip4_addr_set_u32(&a, lwip_htonl(addr));
 	ip4addr_ntoa_r(&a, r.addr, sizeof(r.addr));
+	uint64_t sent = 0;
+
 	count = MIN(count, (unsigned)PING_MAX - 1);
 	for (unsigned seq = 1; seq <= count; seq++) {
-		uint64_t sent = time_now_ns(), rtt;
-		err_t err = ping_send(c, &a, (u16_t)seq);
+		uint64_t rtt;
+		err_t err;
+
+		sent = time_now_ns();
+		err = ping_send(c, &a, (u16_t)seq);
 
 		if (err != ERR_OK) {
 			netconn_delete(c);
 			return failed(why, err);
 		}
-		rtt = ping_wait(c, &r, (u16_t)seq, sent, wait_ms);
+		rtt = ping_wait(c, &r, (u16_t)seq, (u16_t)seq, sent, wait_ms);
 		if (rtt && !quiet)
 			kprintf("net: reply from %s: seq=%u time=%lu.%03lu ms\n", r.addr, seq,
 				rtt / NSEC_PER_MSEC, rtt % NSEC_PER_MSEC / NSEC_PER_USEC);
@@ -263,6 +273,9 @@ int net_ping(uint32_t addr, unsigned count, uint32_t wait_ms, bool quiet, const 
 		if (seq < count && time_now_ns() - sent < NSEC_PER_SEC)
 			sleep_ns(NSEC_PER_SEC - (time_now_ns() - sent));
 	}
+	/* Then, as ping -c does, a while for the replies still out. */
+	if (r.replies < count && linger_ms > wait_ms)
+		ping_wait(c, &r, 0, (u16_t)count, sent, linger_ms);
 	netconn_delete(c);
 	return (int)r.replies;
 }

@@ -49,9 +49,12 @@ int net_source(uint32_t addr, uint16_t port, uint64_t bytes, uint64_t seed, uint
 	       struct net_xfer *x, const char **why);
 /* ICMP echo: `count` requests (at most 1023), one a second, each waiting
  * up to wait_ms for its reply (1 s at the shell), a late reply to an
- * earlier one counting too; prints each reply unless quiet.  The replies,
- * or -1 with *why set when nothing could be sent (no route, for one). */
-int net_ping(uint32_t addr, unsigned count, uint32_t wait_ms, bool quiet, const char **why);
+ * earlier one counting too; after the last, while replies are missing, up
+ * to linger_ms from its sending for them (0: no more than wait_ms).
+ * Prints each reply unless quiet.  The replies, or -1 with *why set when
+ * nothing could be sent (no route, for one). */
+int net_ping(uint32_t addr, unsigned count, uint32_t wait_ms, uint32_t linger_ms, bool quiet,
+	     const char **why);
 
 /* For TX checksum offload (net/netif_glue.c, exposed for the selftest):
  * when the frame is IPv4 TCP or UDP, stores the pseudo-header sum in its

@@ -190,13 +190,17 @@ type_command() { # CMD LIMIT
 	end_command "$1" "$2"
 }
 
-# Types CMD; the answer must hold every TEXT given.  Sets $why.
+# Types CMD; the answer must hold every TEXT given.  Sets $why, with the
+# answer's last line when a TEXT is missing.
 expect() { # CMD TEXT...
-	local cmd=$1 t
+	local cmd=$1 t last
 	shift
 	type_command "$cmd" 15 || { why="'$cmd': $why"; return 1; }
 	for t in "$@"; do
-		grep -qF -- "$t" /tmp/after || { why="'$cmd' did not say '$t'"; return 1; }
+		grep -qF -- "$t" /tmp/after && continue
+		last=$(tr -d '\r' </tmp/after | grep -vF -e "$PROMPT" -e "$cmd" | grep -v '^$' | tail -n 1)
+		why="'$cmd' did not say '$t' (its last line: '$last')"
+		return 1
 	done
 }
 

@@ -173,17 +173,22 @@ struct blkdev_sync {
 	volatile bool done, abandoned;
 };
 
+/* Completions may run in a thread: with interrupts off, the waiter cannot
+ * see `done`, return and free s between the flag and the wake-up. */
 static void blkdev_sync_done(struct blkdev_request *rq)
 {
 	struct blkdev_sync *s = rq->priv;
+	unsigned long flags = local_irq_save();
 
 	if (s->abandoned) {
+		local_irq_restore(flags);
 		kfree(rq->buf);
 		kfree(s);
 		return;
 	}
 	s->done = true;
 	wq_wake_all(&s->wq);
+	local_irq_restore(flags);
 }
 
 /* Waits for s; false (and s handed over to the completion) on timeout. */

@@ -30,6 +30,7 @@ struct bench_async {
 static void bench_done(struct blkdev_request *rq)
 {
 	struct bench_async *a = rq->priv;
+	unsigned long flags = local_irq_save(); /* see blkdev_sync_done() */
 
 	a->busy[rq - a->rq] = false;
 	if (rq->status && !a->err)
@@ -37,6 +38,7 @@ static void bench_done(struct blkdev_request *rq)
 	a->done++;
 	a->inflight--;
 	wq_wake_all(&a->wq);
+	local_irq_restore(flags);
 }
 
 static uint64_t bench_next(uint64_t *x)

@@ -387,6 +387,10 @@ static void netfront_rx_thread(void *arg)
 				netfront_rx_poll(q);
 		}
 	}
+	/* With interrupts off, netfront_stop() cannot see the flag, return
+	 * and free info before the wake-up has touched it; the thread then
+	 * exits with them off. */
+	local_irq_disable();
 	info->rx_stopped = true;
 	wq_wake_all(&info->rx_stopped_wq);
 }

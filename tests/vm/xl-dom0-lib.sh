@@ -360,7 +360,15 @@ skip_rest() { # REASON STEP...
 }
 
 cleanup() {
+	local state
 	console_close
+	# Down but kept (see xl-steps.sh's on_reboot): where did it stop?
+	state=$(xl list -v "$NAME" 2>/dev/null | awk 'NR == 2 { print $5 }')
+	case $state in *s* | *c*)
+		echo "session: the domain went down (state $state); its vCPUs:"
+		sh /guest/context.sh "$(xl domid "$NAME")"
+		;;
+	esac
 	if xl domid "$NAME" >/dev/null 2>&1; then
 		echo "session: destroying the domain left over"
 		xl destroy "$NAME" 2>/dev/null

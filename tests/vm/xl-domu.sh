@@ -145,6 +145,7 @@ wait_end() {
 		*s* | *c*)
 			code=$(field 8)
 			echo "domU: ended: $(reason_name "$code") after $(since "$t0") s"
+			[ "$code" = 0 ] || sh /guest/context.sh "$(xl domid "$NAME")"
 			return 0 ;;
 		esac
 		if awk -v n="$(now)" -v d="$DEADLINE" 'BEGIN { exit !(n > d) }'; then
@@ -220,7 +221,11 @@ verdict() {
 		fail "the guest console was not printed in full (see $OUT.serial)"
 	line=$(grep -m1 "domU: ended" "$XL_TEXT")
 	note "domain ${line#domU: }; guest console in $OUT ($(wc -l <"$OUT") lines)"
-	case $line in *"ended: poweroff "*) ;; *) xl_xen_said "dom0: ready" "domU: ended" ;; esac
+	case $line in *"ended: poweroff "*) ;; *)
+		xl_xen_said "dom0: ready" "domU: ended"
+		xl_context_said
+		;;
+	esac
 }
 
 main() {

@@ -56,8 +56,14 @@ xl_want_out() { [[ $OUT != *[,:]* ]] || die "--out may not contain commas or col
 xl_want_cmdline() { [[ $CMDLINE != *[\"\\]* ]] || die "--cmdline may not contain \" or \\"; }
 
 # The dom0 initramfs plus one archive of RUNDIR (guest/, scenario.sh).
+# The guest's symbols and tests/vm/dom0-context.sh go along, for a dump of
+# a domain that stopped where it should not have.
 xl_pack_initrd() { # RUNDIR OUT
 	local run=$1 out=$2
+	if [ -f "$run/guest/kernel" ]; then
+		nm -n "$run/guest/kernel" >"$run/guest/kernel.map" 2>/dev/null || rm -f "$run/guest/kernel.map"
+	fi
+	cp "$ROOT/tests/vm/dom0-context.sh" "$run/guest/context.sh"
 	cp "$DOM0_DIR/dom0.cpio.gz" "$out"
 	(cd "$run" && find . -mindepth 1 | LC_ALL=C sort |
 		cpio --quiet -o -H newc -R 0:0) | gzip -1n >>"$out"
@@ -216,6 +222,17 @@ xl_xen_said() { # FROM TO
 	head -40 <<<"$said" | sed "s/^/$ME:   /"
 }
 
+# What tests/vm/dom0-context.sh showed of a domain that went down: its
+# registers and the top of its stack trace (the raw stack is in the log).
+xl_context_said() {
+	local ctx
+	ctx=$(grep -a '^context: ' "$XL_TEXT" | grep -avE '^context: +(dr[0-7]|[fg]s):|^context: *$' |
+		awk '/^context: Stack:/ { raw = 1; next } /^context: Stack Trace:/ { raw = 0 } !raw' || :)
+	[ -n "$ctx" ] || return 0
+	note "where the domain's vCPUs stopped (xenctx; first 40 lines, all in $OUT.serial):"
+	head -40 <<<"$ctx" | sed "s/^/$ME:   /"
+}
+
 # One line: the first step that failed, or why the session never ran.
 xl_session_verdict() { # QEMU-STATUS
 	local qrc=$1 trouble s line
@@ -225,10 +242,15 @@ xl_session_verdict() { # QEMU-STATUS
 		line=$(grep -m1 "^session: step $s: " "$OUT" || :)
 		if [ -z "$line" ]; then
 			xl_xen_said "dom0: ready" "session: result"
+			xl_context_said
 			[ "$qrc" -ne 124 ] || fail "timeout: the run took more than $TIMEOUT s, before step $s reported"
 			fail "step $s did not report (see $OUT.serial)"
 		fi
-		[[ $line == "session: step $s: ok"* ]] || { xl_xen_said "dom0: ready" "session: result"; fail "${line#session: }"; }
+		[[ $line == "session: step $s: ok"* ]] || {
+			xl_xen_said "dom0: ready" "session: result"
+			xl_context_said
+			fail "${line#session: }"
+		}
 	done
 	grep -q '^session: result: ok$' "$OUT" || fail "every step passed, but the session did not end with 'session: result: ok' (see $OUT)"
 	note "every step passed: $(grep -c '^session: step .*: ok' "$OUT") steps; report in $OUT"

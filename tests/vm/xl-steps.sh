@@ -77,6 +77,10 @@ parse_args() {
 }
 
 write_xl_config() {
+	# A domain that goes down by a reboot no step asked for (a PVH guest's
+	# triple fault, say) is kept, for tests/vm/dom0-context.sh to show.
+	local on_reboot=preserve
+	[[ " ${STEPS[*]} " != *" reboot "* ]] || on_reboot=restart
 	cat >"$1" <<EOF
 name = "$DOM_NAME"
 type = "$TYPE"
@@ -86,7 +90,7 @@ memory = $MEMORY
 maxmem = $MAXMEM
 vcpus = 1
 on_poweroff = "destroy"
-on_reboot = "restart"
+on_reboot = "$on_reboot"
 on_crash = "preserve"
 EOF
 	local l

@@ -22,7 +22,7 @@ PKGS=(busybox-static bash util-linux xen-utils-4.17 xen-utils-common
 	libxentoolcore1 libxentoollog1 libc6 libgcc-s1 libyajl2 libuuid1 zlib1g
 	liblzma5 libzstd1 libtinfo6)
 XEN_TOOLS=(xl xenstored xenconsoled xen-init-dom0 xenstore-control
-	libxl-save-helper xenconsole lsevtchn)
+	libxl-save-helper xenconsole lsevtchn xenctx)
 XENSTORE_CLIENTS=(xenstore xenstore-read xenstore-write xenstore-ls
 	xenstore-list xenstore-exists xenstore-rm xenstore-chmod xenstore-watch)
 MODULES=(xen-evtchn xenfs xen-privcmd xen-gntdev xen-gntalloc xen-blkback

@@ -32,6 +32,10 @@
 /* The last word of every thread stack; a switch checks it to turn a stack
  * overflow into a clear panic rather than silent corruption. */
 #define STACK_CANARY 0x5ac4ca7a5ac4ca7aULL
+/* What an unused stack word holds, so that ps can show how deep each
+ * stack has been (its high-water mark). */
+#define STACK_FILL 0x57ac57ac57ac57acULL
+#define BOOT_STACK_SIZE 32768 /* arch/x86/boot/head32.S */
 #define SLICE_NSEC TICK_NSEC
 
 struct thread {
@@ -41,6 +45,7 @@ struct thread {
 	uint64_t sp;		 /* saved by switch_stacks while switched out */
 	uint64_t *stack;	 /* its lowest word is the canary; NULL for main */
 	uintptr_t stack_top;	 /* for load_sp0 */
+	uint64_t *stack_low;	 /* the lowest word of its stack, past the canary */
 	struct thread *next;	 /* run queue, wait queue or dead list */
 	struct thread *all_next; /* every thread, for ps */
 	struct timer sleep_timer;
@@ -348,7 +353,10 @@ static struct thread *thread_alloc(const char *name, void (*fn)(void *), void *a
 	strlcpy(t->name, name, sizeof(t->name));
 	t->stack = stack;
 	t->stack[0] = STACK_CANARY;
+	t->stack_low = stack + 1;
 	t->stack_top = (uintptr_t)stack + STACK_SIZE;
+	for (uint64_t *w = t->stack_low; (uintptr_t)w < t->stack_top; w++)
+		*w = STACK_FILL;
 	build_first_frame(t, fn, arg);
 	t->id = next_id++;
 	t->all_next = all_threads;
@@ -414,6 +422,10 @@ void sched_init(void)
 	strlcpy(main_thread.name, "main", sizeof(main_thread.name));
 	main_thread.id = next_id++;
 	main_thread.stack_top = (uintptr_t)boot_stack_top;
+	/* The boot stack below where we are now has not been used yet. */
+	main_thread.stack_low = (uint64_t *)((uintptr_t)boot_stack_top - BOOT_STACK_SIZE);
+	for (uint64_t *w = main_thread.stack_low; (uintptr_t)w < (uintptr_t)&w - 256; w++)
+		*w = STACK_FILL;
 	main_thread.ran_since = sched_clock();
 	all_threads = &main_thread;
 	nr_live = 1;
@@ -467,7 +479,19 @@ struct thread_info {
 	enum thread_state state;
 	bool running, idle;
 	uint64_t switches, runtime_ns;
+	uint32_t stack_used, stack_size;
 };
+
+/* The deepest the thread's stack has been, in bytes: from its top down to
+ * the lowest word no longer STACK_FILL. */
+static uint32_t stack_high_water(const struct thread *t)
+{
+	const uint64_t *w = t->stack_low;
+
+	while ((uintptr_t)w < t->stack_top && *w == STACK_FILL)
+		w++;
+	return (uint32_t)(t->stack_top - (uintptr_t)w);
+}
 
 /* A snapshot taken with interrupts off, printed with them on: the console
  * is slow, and the scheduler must not stop while it prints. */
@@ -484,6 +508,8 @@ static unsigned int snapshot(struct thread_info *out, unsigned int max)
 		out[n].running = t == current;
 		out[n].idle = t == idle_thread;
 		out[n].switches = t->switches;
+		out[n].stack_used = stack_high_water(t);
+		out[n].stack_size = t->stack ? STACK_SIZE : BOOT_STACK_SIZE;
 		out[n].runtime_ns = t->runtime_ns + (t == current ? now - t->ran_since : 0);
 	}
 	local_irq_restore(flags);
@@ -506,10 +532,11 @@ SHELL_CMD(ps, "list the threads, their states and context switches")
 	struct thread_info ti[32];
 	unsigned int n = snapshot(ti, ARRAY_SIZE(ti));
 
-	kprintf("  ID NAME             STATE     SWITCHES  RUN(ms)\n");
+	kprintf("  ID NAME             STATE     SWITCHES  RUN(ms)  STACK(deepest/size)\n");
 	for (unsigned int i = 0; i < n; i++)
-		kprintf("%4u %-16s %-9s %8lu %8lu\n", ti[i].id, ti[i].name, state_name(&ti[i]),
-			ti[i].switches, ti[i].runtime_ns / NSEC_PER_MSEC);
+		kprintf("%4u %-16s %-9s %8lu %8lu  %u/%u KiB\n", ti[i].id, ti[i].name,
+			state_name(&ti[i]), ti[i].switches, ti[i].runtime_ns / NSEC_PER_MSEC,
+			(ti[i].stack_used + 1023) / 1024, ti[i].stack_size / 1024);
 	if (n == ARRAY_SIZE(ti))
 		kprintf("(only the first %u threads are shown)\n", n);
 	kprintf("%u threads, %lu context switches, %lu of them preemptions\n", sched_nr_threads(),

@@ -24,8 +24,10 @@
 #             rings, so the guest must keep eth0 (no removal, no reconnect)
 #             and traffic must flow both ways once the new vif is on the
 #             bridge again (the hotplug script's part, done here by hand);
+#   stacks:   after all that traffic, `ps`: no thread's stack has been
+#             deeper than 3/4 of its size;
 #   shutdown: xl shutdown -w, a clean power off.
-STEPS='create show ping jumbo udp tcp-in tcp-out replug rebind shutdown'
+STEPS='create show ping jumbo udp tcp-in tcp-out replug rebind stacks shutdown'
 GUEST=169.254.0.2
 DOM0=169.254.0.1
 BYTES=4194304
@@ -162,6 +164,25 @@ step_rebind() {
 	ok rebind "netback unbound from $dev and bound again: eth0 stayed; then ping 3/3 both ways"
 }
 
+step_stacks() {
+	local said
+	type_command ps 15 || { bad stacks "$why"; return 1; }
+	# Each thread's line ends "DEEPEST/SIZE KiB"; the thread is its 2nd field.
+	said=$(tr -d '\r' </tmp/after | awk '
+		$NF == "KiB" && split($(NF - 1), a, "/") == 2 && a[2] > 0 {
+			n++
+			if (a[1] * 4 > a[2] * 3) deep = deep " " $2 " " a[1] "/" a[2] " KiB"
+			if (a[1] / a[2] > worst) { worst = a[1] / a[2]; w = $2 " " a[1] "/" a[2] " KiB" }
+		}
+		END {
+			if (!n) print "bad: ps showed no stack depths"
+			else if (deep != "") print "bad: stacks over 3/4 deep:" deep
+			else print n " threads, the deepest " w
+		}')
+	case $said in bad:*) bad stacks "${said#bad: }"; return 1 ;; esac
+	ok stacks "no stack over 3/4 deep: $said"
+}
+
 main() {
 	echo "==== session begin ===="
 	echo "session: steps: $STEPS"
@@ -176,9 +197,11 @@ main() {
 		step_tcp_out
 		step_replug
 		step_rebind
+		step_stacks
 		step_shutdown
 	else
-		skip_rest "the domain did not come up" show ping jumbo udp tcp-in tcp-out replug rebind shutdown
+		skip_rest "the domain did not come up" show ping jumbo udp tcp-in tcp-out replug rebind \
+			stacks shutdown
 	fi
 	finish
 }

@@ -83,7 +83,7 @@ write_xl_config() {
 	[[ " ${STEPS[*]} " != *" reboot "* ]] || on_reboot=restart
 	cat >"$1" <<EOF
 name = "$DOM_NAME"
-type = "$TYPE"
+$(xl_type_config "$TYPE")
 kernel = "/guest/kernel"
 extra = "$CMDLINE"
 memory = $MEMORY

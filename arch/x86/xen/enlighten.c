@@ -5,8 +5,12 @@
  * domU's console_io output), and ending the domain.
  */
 #include <amphi/platform.h>
+#include <amphi/printf.h>
 #include <amphi/printk.h>
 #include <amphi/console.h>
+#include <amphi/string.h>
+#include <asm/cpuid_hv.h>
+#include <asm/x86.h>
 #include <asm/xen/hypercall.h>
 #include <asm/xen/xen.h>
 #include <drivers/xen/console.h>
@@ -17,12 +21,33 @@
 
 struct xen_info xen_info;
 
+/* Xen's TSC leaf (base + 3, sub-leaf 0): whether Xen emulates the TSC,
+ * in which case every rdtsc, so every clock read, is a trap into Xen. */
+static const char *xen_tsc_report(void)
+{
+	uint32_t base = hypervisor.cpuid_base;
+	static const char *const modes[] = {"default", "always emulated", "native",
+					    "native, with TSC_AUX"};
+	static char buf[64];
+	struct cpuid_regs r;
+
+	/* A PV guest reaches Xen's leaves through the forced-emulation prefix. */
+	bool pv = !strcmp(platform->name, "xen-pv");
+
+	if ((pv ? cpuid_xen_forced(base, 0) : cpuid(base, 0)).eax < base + 3)
+		return "TSC mode not reported";
+	r = pv ? cpuid_xen_forced(base + 3, 0) : cpuid(base + 3, 0);
+	snprintf(buf, sizeof(buf), "TSC %s (mode %s)", r.eax & 1 ? "emulated: rdtsc traps" : "native",
+		 r.ebx < 4 ? modes[r.ebx] : "unknown");
+	return buf;
+}
+
 void xen_report(void)
 {
-	pr_info("xen: Xen %u.%u%s, %s, hypercalls by %s, CPUID leaves at %#x\n",
+	pr_info("xen: Xen %u.%u%s, %s, hypercalls by %s, CPUID leaves at %#x, %s\n",
 		hypervisor.xen_major, hypervisor.xen_minor, hypervisor.xen_extra,
 		hypervisor.xen_dom0 ? "dom0" : "domU", hypercall_kind_name(),
-		hypervisor.cpuid_base);
+		hypervisor.cpuid_base, xen_tsc_report());
 }
 
 /* What a Xen guest finds beyond its CPU, in dependency order.  Grant

@@ -37,7 +37,8 @@ static const char *xen_tsc_report(void)
 	if ((pv ? cpuid_xen_forced(base, 0) : cpuid(base, 0)).eax < base + 3)
 		return "TSC mode not reported";
 	r = pv ? cpuid_xen_forced(base + 3, 0) : cpuid(base + 3, 0);
-	snprintf(buf, sizeof(buf), "TSC %s (mode %s)", r.eax & 1 ? "emulated: rdtsc traps" : "native",
+	snprintf(buf, sizeof(buf), "TSC %s (tsc_mode %s)",
+		 r.eax & 1 ? "emulated: rdtsc traps" : "native",
 		 r.ebx < 4 ? modes[r.ebx] : "unknown");
 	return buf;
 }

@@ -71,12 +71,11 @@ xl_pack_initrd() { # RUNDIR OUT
 
 # The xl config lines every domain of TYPE gets, its type first.  On this
 # emulated machine Xen finds the TSC unreliable and so, by default, traps
-# every rdtsc of a PVH (HVM) guest, and now and then such a guest comes
-# back from a VM exit in a state no guest code makes: a triple fault, Xen's
-# dump showing RIP and CR2 at a Xen text address and CR3 outside the
-# guest's memory, its other registers those of the pvclock read it was in.
-# PVH guests read the clock thousands of times a second, so their tests
-# run with the TSC native, which Xen and our pvclock code handle the same.
+# every rdtsc of a PVH (HVM) guest: thousands of VM exits a second, as the
+# guest reads its clock, each slow under emulation and each a chance for
+# the emulated SVM to hand the guest Xen's own CPU state (see platform_fault
+# in tests/vm/run).  PVH tests run with the TSC native, which Xen and our
+# pvclock code handle the same; PV tests keep the default, so both run.
 xl_type_config() { # TYPE
 	echo "type = \"$1\""
 	[ "$1" != pvh ] || echo 'tsc_mode = "native"'

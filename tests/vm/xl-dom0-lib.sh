@@ -364,9 +364,17 @@ cleanup() {
 	console_close
 	# Down but kept (see xl-steps.sh's on_reboot): where did it stop?
 	state=$(xl list -v "$NAME" 2>/dev/null | awk 'NR == 2 { print $5 }')
-	case $state in *s* | *c*)
+	case $state in
+	*s* | *c*)
 		echo "session: the domain went down (state $state); its vCPUs:"
 		sh /guest/context.sh "$(xl domid "$NAME")"
+		;;
+	?*)
+		# Still up after a failed step: where is it stuck?
+		if [ -n "$failed" ]; then
+			echo "session: a step failed and the domain is still up (state $state); its vCPUs:"
+			sh /guest/context.sh "$(xl domid "$NAME")"
+		fi
 		;;
 	esac
 	if xl domid "$NAME" >/dev/null 2>&1; then

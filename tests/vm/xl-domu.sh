@@ -150,6 +150,7 @@ wait_end() {
 		esac
 		if awk -v n="$(now)" -v d="$DEADLINE" 'BEGIN { exit !(n > d) }'; then
 			echo "domU: timeout: still running after $(since "$t0") s (state $state)"
+			sh /guest/context.sh "$(xl domid "$NAME")"
 			return 1
 		fi
 		sleep 0.2
@@ -214,6 +215,7 @@ verdict() {
 	}
 	seen "domU: created" || fail "domain was not created (see $OUT.serial)"
 	seen "domU: ended" || {
+		xl_context_said
 		[ "$qrc" -ne 124 ] || fail "timeout: the run took more than $TIMEOUT s"
 		fail "domain did not end within the timeout (see $OUT.serial)"
 	}

@@ -74,7 +74,7 @@ xl_pack_initrd() { # RUNDIR OUT
 # reliable) traps every rdtsc: tsc_mode = "native" was tried for PVH and
 # twice froze a booting PVH guest's pvclock for a minute (its timer then
 # firing at once, over and over, at a deadline 12 ms after its clock's
-# zero), in about 70 PVH scenario runs.
+# zero), in about 60 PVH scenario runs.
 xl_type_config() { # TYPE
 	echo "type = \"$1\""
 }

@@ -304,6 +304,13 @@ void wq_deadline_stop(struct wq_deadline *d)
 
 /* --- creating, running and reaping threads --------------------------- */
 
+/* Marks the stack words [low, end) unused, for stack_high_water(). */
+static void stack_fill(uint64_t *low, uintptr_t end)
+{
+	for (uint64_t *w = low; (uintptr_t)w < end; w++)
+		*w = STACK_FILL;
+}
+
 /* Frees the threads that have exited; thread context, never the dead
  * threads themselves.  Interrupts off, as for thread_alloc. */
 static void reap_dead(void)
@@ -355,8 +362,7 @@ static struct thread *thread_alloc(const char *name, void (*fn)(void *), void *a
 	t->stack[0] = STACK_CANARY;
 	t->stack_low = stack + 1;
 	t->stack_top = (uintptr_t)stack + STACK_SIZE;
-	for (uint64_t *w = t->stack_low; (uintptr_t)w < t->stack_top; w++)
-		*w = STACK_FILL;
+	stack_fill(t->stack_low, t->stack_top);
 	build_first_frame(t, fn, arg);
 	t->id = next_id++;
 	t->all_next = all_threads;
@@ -422,10 +428,10 @@ void sched_init(void)
 	strlcpy(main_thread.name, "main", sizeof(main_thread.name));
 	main_thread.id = next_id++;
 	main_thread.stack_top = (uintptr_t)boot_stack_top;
-	/* The boot stack below where we are now has not been used yet. */
+	/* The boot stack below where we are now has not been used yet; the
+	 * fill stops 256 bytes short of this frame, clear of stack_fill's. */
 	main_thread.stack_low = (uint64_t *)((uintptr_t)boot_stack_top - BOOT_STACK_SIZE);
-	for (uint64_t *w = main_thread.stack_low; (uintptr_t)w < (uintptr_t)&w - 256; w++)
-		*w = STACK_FILL;
+	stack_fill(main_thread.stack_low, (uintptr_t)__builtin_frame_address(0) - 256);
 	main_thread.ran_since = sched_clock();
 	all_threads = &main_thread;
 	nr_live = 1;

@@ -79,6 +79,16 @@ static void deliver(struct netdev *dev, uint32_t len, unsigned flags, uint16_t s
 	deliver_from(dev, resp.buf, len, flags, start, off);
 }
 
+/* Delivers the held echo reply, if there is one, as a late reply. */
+static void release_held(struct netdev *dev)
+{
+	if (!resp.held_len)
+		return;
+	deliver_from(dev, resp.held, resp.held_len, 0, 0, 0);
+	resp.held_len = 0;
+	resp.held_late++;
+}
+
 /* With hold_seq1, the echo reply of sequence number 1 waits in `held`
  * and goes just before the next reply: true when this one was held. */
 static bool hold_echo_reply(struct netdev *dev, const uint8_t *b, uint32_t len)
@@ -92,11 +102,7 @@ static bool hold_echo_reply(struct netdev *dev, const uint8_t *b, uint32_t len)
 		resp.held_len = len;
 		return true;
 	}
-	if (resp.held_len) {
-		deliver_from(dev, resp.held, resp.held_len, 0, 0, 0);
-		resp.held_len = 0;
-		resp.held_late++;
-	}
+	release_held(dev);
 	return false;
 }
 
@@ -106,11 +112,7 @@ static void release_held_later(void *arg)
 	struct netdev *dev = arg;
 
 	sleep_ns(LINGER_HOLD_MS * NSEC_PER_MSEC);
-	if (resp.held_len) {
-		deliver_from(dev, resp.held, resp.held_len, 0, 0, 0);
-		resp.held_len = 0;
-		resp.held_late++;
-	}
+	release_held(dev);
 	resp.releaser_done = true;
 }
 

@@ -19,6 +19,11 @@ struct cpuid_regs cpuid_xen_forced(uint32_t leaf, uint32_t subleaf)
 	return r;
 }
 
+struct cpuid_regs cpuid_hv(uint32_t leaf, uint32_t subleaf, bool pv)
+{
+	return pv ? cpuid_xen_forced(leaf, subleaf) : cpuid(leaf, subleaf);
+}
+
 /*
  * Hypervisors put their blocks one after another from 0x40000000 (Xen after
  * Viridian, KVM after Hyper-V's), each starting with its highest leaf, so
@@ -30,7 +35,7 @@ struct cpuid_regs cpuid_xen_forced(uint32_t leaf, uint32_t subleaf)
 uint32_t cpuid_hypervisor_base(const char sig[12], bool pv)
 {
 	for (uint32_t base = 0x40000000; base < 0x40010000; base += 0x100) {
-		struct cpuid_regs r = pv ? cpuid_xen_forced(base, 0) : cpuid(base, 0);
+		struct cpuid_regs r = cpuid_hv(base, 0, pv);
 		char got[12];
 
 		if (r.eax < base)

@@ -68,6 +68,15 @@ static bool blkfront_wait_dom0(const char *key, const char *value, unsigned secs
 	return false;
 }
 
+/* dom0's pattern reads back from d, then the guest's is written over its
+ * region and read back; dom0 checks that image once the domain is gone. */
+static enum selftest_result blkfront_both_patterns(struct selftest_ctx *ctx, struct blkdev *d)
+{
+	enum selftest_result r = blkfront_expect(ctx, d, 0, DOM0_UNITS, BLKFRONT_TEST_DOM0_SEED);
+
+	return r ? r : blkfront_write_region(ctx, d);
+}
+
 /*
  * A backend driver reload: dom0 unbinds blkback from xvda and binds it
  * again, then says so in data/blk-rebind once the backend is Connected.
@@ -97,8 +106,8 @@ SELFTEST_EXPLICIT(blkfront_rebind)
 		r = selftest_fail(ctx, "dom0 did not report the rebind within 120 s");
 	else if (blkdev_find(name) != d || blkfront_generation(name) != gen)
 		r = selftest_fail(ctx, "%s was removed or reconnected over the rebind", name);
-	else if (!(r = blkfront_expect(ctx, d, 0, DOM0_UNITS, BLKFRONT_TEST_DOM0_SEED)))
-		r = blkfront_write_region(ctx, d);
+	else
+		r = blkfront_both_patterns(ctx, d);
 	blkdev_put(d);
 	xs_rm(XBT_NIL, BLKFRONT_REBIND_KEY);
 	if (r)
@@ -125,9 +134,8 @@ static bool blkfront_wait_disk(const char *name, bool want, unsigned secs)
 	return false;
 }
 
-/* The hot-plugged disk is writable: dom0's whole pattern reads back
- * (indirect requests where offered), and so does the guest's, written
- * over its region; dom0 checks that image once the domain is gone. */
+/* The hot-plugged disk is writable and carries both patterns (dom0's
+ * whole 1 MiB read takes indirect requests where offered). */
 static enum selftest_result blkfront_check_hot(struct selftest_ctx *ctx, const char *name)
 {
 	struct blkdev *d = blkdev_get(name);
@@ -137,8 +145,8 @@ static enum selftest_result blkfront_check_hot(struct selftest_ctx *ctx, const c
 		return selftest_fail(ctx, "%s vanished while being checked", name);
 	if (d->read_only)
 		r = selftest_fail(ctx, "%s, attached writable, is read-only", name);
-	else if (!(r = blkfront_expect(ctx, d, 0, DOM0_UNITS, BLKFRONT_TEST_DOM0_SEED)))
-		r = blkfront_write_region(ctx, d);
+	else
+		r = blkfront_both_patterns(ctx, d);
 	blkdev_put(d);
 	return r;
 }

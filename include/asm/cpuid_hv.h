@@ -12,5 +12,7 @@ bool cpu_has_hypervisor_bit(void);
 /* CPUID through Xen's forced-emulation prefix: what Xen offers a PV guest.
  * Only valid under Xen PV (elsewhere the prefix is an invalid opcode). */
 struct cpuid_regs cpuid_xen_forced(uint32_t leaf, uint32_t subleaf);
+/* A hypervisor leaf: through the forced-emulation prefix when pv. */
+struct cpuid_regs cpuid_hv(uint32_t leaf, uint32_t subleaf, bool pv);
 
 #endif

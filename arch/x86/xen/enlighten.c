@@ -34,9 +34,9 @@ static const char *xen_tsc_report(void)
 	/* A PV guest reaches Xen's leaves through the forced-emulation prefix. */
 	bool pv = !strcmp(platform->name, "xen-pv");
 
-	if ((pv ? cpuid_xen_forced(base, 0) : cpuid(base, 0)).eax < base + 3)
+	if (cpuid_hv(base, 0, pv).eax < base + 3)
 		return "TSC mode not reported";
-	r = pv ? cpuid_xen_forced(base + 3, 0) : cpuid(base + 3, 0);
+	r = cpuid_hv(base + 3, 0, pv);
 	snprintf(buf, sizeof(buf), "TSC %s (tsc_mode %s)",
 		 r.eax & 1 ? "emulated: rdtsc traps" : "native",
 		 r.ebx < 4 ? modes[r.ebx] : "unknown");

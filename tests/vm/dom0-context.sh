@@ -8,13 +8,13 @@
 # Each line starts with "context: ".
 domid=$1
 map=/guest/kernel.map
+set --
+[ ! -s "$map" ] || set -- -s "$map"
 {
 	if ! command -v xenctx >/dev/null 2>&1; then
 		echo "xenctx is not in this dom0: no registers to show"
-	elif [ -s "$map" ]; then
-		# The kernel runs at low addresses: all of them are the kernel's.
-		xenctx -a -C -S -k 0 -l 16 -s "$map" "$domid" 2>&1
 	else
-		xenctx -a -C -S -k 0 -l 16 "$domid" 2>&1
+		# The kernel runs at low addresses: all of them are the kernel's.
+		xenctx -a -C -S -k 0 -l 16 "$@" "$domid" 2>&1
 	fi
 } | sed 's/^/context: /'

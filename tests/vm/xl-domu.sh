@@ -75,7 +75,7 @@ write_xl_config() {
 	local f=$1 line
 	{
 		echo "name = \"$DOM_NAME\""
-		xl_type_config "$TYPE"
+		echo "type = \"$TYPE\""
 		echo "kernel = \"/guest/kernel\""
 		[ -z "$RAMDISK" ] || echo "ramdisk = \"/guest/ramdisk\""
 		echo "extra = \"$CMDLINE\""

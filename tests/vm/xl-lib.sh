@@ -69,16 +69,6 @@ xl_pack_initrd() { # RUNDIR OUT
 		cpio --quiet -o -H newc -R 0:0) | gzip -1n >>"$out"
 }
 
-# The xl config lines every domain of TYPE gets, its type first.  The TSC
-# stays in Xen's default mode, which on this emulated machine (its TSC not
-# reliable) traps every rdtsc: tsc_mode = "native" was tried for PVH and
-# twice froze a booting PVH guest's pvclock for a minute (its timer then
-# firing at once, over and over, at a deadline 12 ms after its clock's
-# zero), in about 60 PVH scenario runs.
-xl_type_config() { # TYPE
-	echo "type = \"$1\""
-}
-
 # XL_XEN_EXTRA: more of Xen's options, from a harness that needs them.
 xen_cmdline() {
 	echo "console=com1 com1=115200,8n1 console_timestamps=none" \

@@ -83,7 +83,7 @@ write_xl_config() {
 	[[ " ${STEPS[*]} " != *" reboot "* ]] || on_reboot=restart
 	cat >"$1" <<EOF
 name = "$DOM_NAME"
-$(xl_type_config "$TYPE")
+type = "$TYPE"
 kernel = "/guest/kernel"
 extra = "$CMDLINE"
 memory = $MEMORY

@@ -3,6 +3,14 @@
  * console_loglevel; everything is kept in a log buffer that `dmesg` shows.
  * panic prints once, then powers off with a failure status: a panic inside
  * a panic goes straight to the power-off.
+ *
+ * An error report (pr_err and above, but not the shell's LOG_ALWAYS
+ * output) starts its line with "error: ", so
+ * that whoever reads a console, a person or the test runner, can tell the
+ * kernel's own complaints from ordinary text.  A selftest that provokes
+ * reports on purpose (a hostile backend, a refused write) says so around
+ * them with printk_expect_errors(); its reports read "expected error: ",
+ * and it can check that the kernel complained as many times as it should.
  */
 #include <amphi/printk.h>
 #include <amphi/printf.h>
@@ -14,6 +22,9 @@
 int console_loglevel = 7;
 
 static char log_buf[32768];
+static bool line_start = true;
+static unsigned expecting;
+static unsigned long reports[2]; /* [0] unexpected, [1] expected */
 static size_t log_len; /* total bytes ever logged; the buffer holds the tail */
 
 static void log_add(const char *s, size_t n)
@@ -23,16 +34,44 @@ static void log_add(const char *s, size_t n)
 	log_len += n;
 }
 
-int vprintk(int level, const char *fmt, va_list ap)
+static void log_emit(int level, const char *s, size_t n)
+{
+	log_add(s, n);
+	if (level < console_loglevel)
+		console_write(s, n);
+	if (n)
+		line_start = s[n - 1] == '\n';
+}
+
+/* An error report begins a line of its own, with its mark: after a
+ * shell prompt, say, it starts on the next line. */
+static void mark_error(int level)
+{
+	static const char *const marks[2] = {"error: ", "expected error: "};
+	bool expected = expecting > 0;
+
+	if (level == LOG_ALWAYS || level > LOG_ERR)
+		return;
+	if (!line_start)
+		log_emit(level, "\n", 1);
+	reports[expected]++;
+	log_emit(level, marks[expected], strlen(marks[expected]));
+}
+
+static int vprintk_marked(int level, bool mark, const char *fmt, va_list ap)
 {
 	char buf[512];
 	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	size_t len = MIN((size_t)n, sizeof(buf) - 1);
 
-	log_add(buf, len);
-	if (level < console_loglevel)
-		console_write(buf, len);
+	if (mark)
+		mark_error(level);
+	log_emit(level, buf, MIN((size_t)n, sizeof(buf) - 1));
 	return n;
+}
+
+int vprintk(int level, const char *fmt, va_list ap)
+{
+	return vprintk_marked(level, true, fmt, ap);
 }
 
 int printk(int level, const char *fmt, ...)
@@ -52,9 +91,22 @@ int kprintf(const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = vprintk(LOG_EMERG, fmt, ap);
+	n = vprintk_marked(LOG_ALWAYS, false, fmt, ap);
 	va_end(ap);
 	return n;
+}
+
+void printk_expect_errors(bool on)
+{
+	if (on)
+		expecting++;
+	else if (expecting)
+		expecting--;
+}
+
+unsigned long printk_error_reports(bool expected)
+{
+	return reports[expected];
 }
 
 void panic(const char *fmt, ...)

@@ -57,7 +57,7 @@ void boot_report(const struct boot_info *bi)
 
 SHELL_CMD(info, "what Amphi is running on")
 {
-	report_lines(&boot_info, LOG_EMERG);
+	report_lines(&boot_info, LOG_ALWAYS);
 	platform_ops.report();
 	return 0;
 }

@@ -182,7 +182,7 @@ void mm_init(struct boot_info *bi)
 
 SHELL_CMD(mem, "memory map, frames and heap")
 {
-	memmap_print(&boot_info.memmap, LOG_EMERG);
+	memmap_print(&boot_info.memmap, LOG_ALWAYS);
 	kprintf("RAM: %lu KiB\n", memmap_total(&boot_info.memmap, MEMMAP_RAM) >> 10);
 	kprintf("frames: %lu of %lu free\n", frames.nfree, frames.nframes);
 	kprintf("heap: %zu KiB, %zu bytes in %zu allocations, largest free block %zu bytes\n",

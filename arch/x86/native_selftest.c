@@ -7,6 +7,7 @@
  * IDT vectors are installed.
  */
 #include <amphi/platform.h>
+#include <amphi/printk.h>
 #include <amphi/selftest.h>
 #include <amphi/string.h>
 #include <amphi/time.h>
@@ -53,18 +54,26 @@ SELFTEST(irq_vector)
 
 	if (!irq_idt_ready())
 		return selftest_skip(ctx, "no IDT interrupt vectors on %s", platform->name);
-	if (!irq_vector_register(31, selftest_irq_handler, &p) ||
-	    !irq_vector_register(256, selftest_irq_handler, &p))
+	unsigned long reports = printk_error_reports(true);
+	printk_expect_errors(true);
+	bool bad_taken = !irq_vector_register(31, selftest_irq_handler, &p) ||
+			 !irq_vector_register(256, selftest_irq_handler, &p);
+	bool taken = irq_vector_register(VECTOR_TEST, selftest_irq_handler, &p);
+	bool twice = !taken && !irq_vector_register(VECTOR_TEST, selftest_irq_handler, &p);
+	printk_expect_errors(false);
+	reports = printk_error_reports(true) - reports;
+	if (bad_taken)
 		return selftest_fail(ctx, "vector 31 or 256 accepted");
-	if (irq_vector_register(VECTOR_TEST, selftest_irq_handler, &p))
+	if (taken)
 		return selftest_error(ctx, "vector %#x is taken", VECTOR_TEST);
-	bool twice = !irq_vector_register(VECTOR_TEST, selftest_irq_handler, &p);
 	uint64_t before = irq_count(VECTOR_TEST);
 
 	__asm__ __volatile__("int %0" : : "i"(VECTOR_TEST) : "memory");
 	irq_vector_unregister(VECTOR_TEST);
 	if (twice)
 		return selftest_fail(ctx, "a taken vector was registered again");
+	if (reports != 3)
+		return selftest_fail(ctx, "3 refused registrations, %lu error reports", reports);
 	if (p.calls != 1 || p.vector != VECTOR_TEST)
 		return selftest_fail(ctx, "handler ran %u times, frame vector %lu", p.calls,
 				     p.vector);
@@ -85,9 +94,16 @@ SELFTEST(irq_unhandled)
 	if (!irq_idt_ready())
 		return selftest_skip(ctx, "no IDT interrupt vectors on %s", platform->name);
 	uint64_t before = irq_count(VECTOR_TEST_UNHANDLED);
+	unsigned long reports = printk_error_reports(true);
 
+	printk_expect_errors(true);
 	__asm__ __volatile__("int %0" : : "i"(VECTOR_TEST_UNHANDLED) : "memory");
 	__asm__ __volatile__("int %0" : : "i"(VECTOR_TEST_UNHANDLED) : "memory");
+	printk_expect_errors(false);
+	reports = printk_error_reports(true) - reports;
+	if (reports != 1)
+		return selftest_fail(ctx, "two unhandled interrupts, %lu error reports (1 wanted)",
+				     reports);
 	if (irq_count(VECTOR_TEST_UNHANDLED) != before + 2)
 		return selftest_fail(ctx, "count went from %lu to %lu", before,
 				     irq_count(VECTOR_TEST_UNHANDLED));

@@ -275,7 +275,7 @@ unsigned paravirt_site_total(void)
 
 SHELL_CMD(pvops, "paravirt ops: sites per op and what they became")
 {
-	paravirt_report(LOG_EMERG);
+	paravirt_report(LOG_ALWAYS);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <amphi/errno.h>
 #include <amphi/platform.h>
 #include <amphi/printf.h>
+#include <amphi/printk.h>
 #include <amphi/selftest.h>
 #include <amphi/string.h>
 #include "blkfront.h"
@@ -73,12 +74,19 @@ SELFTEST(blkfront_offers)
 	    {"18446744073709551615", "4294967297", "4097", NULL, 1, 1, 11, false},
 	};
 	enum selftest_result r = SELFTEST_SUCCESS;
+	unsigned long reports = printk_error_reports(true);
 
 	if (!hypervisor.is_xen || hypervisor.xen_dom0 || !xs_available())
 		return selftest_skip(ctx, "needs a domU's xenstore");
+	printk_expect_errors(true);
 	for (unsigned i = 0; i < sizeof(offers) / sizeof(offers[0]) && !r; i++)
 		r = blkfront_try_offer(ctx, &offers[i]);
+	printk_expect_errors(false);
 	xs_rm(XBT_NIL, BLKFRONT_FAKE_BE);
+	reports = printk_error_reports(true) - reports;
+	/* Three values refused in each of the last three offers. */
+	if (!r && reports != 9)
+		r = selftest_fail(ctx, "9 values refused, %lu error reports", reports);
 	if (r)
 		return r;
 	return selftest_pass(ctx,

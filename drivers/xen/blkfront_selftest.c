@@ -216,12 +216,18 @@ SELFTEST(blkfront_ro)
 	if ((rc = blkdev_io_sync(d, BLKDEV_WRITE, 0, 1, buf)) != -EROFS)
 		return selftest_fail(ctx, "%s: a write was not refused (%d)", d->name, rc);
 	/* Let one through to see the backend's refusal come back as -EIO. */
+	unsigned long reports = printk_error_reports(true);
 	d->read_only = false;
+	printk_expect_errors(true);
 	rc = blkdev_io_sync(d, BLKDEV_WRITE, 0, 1, buf);
+	printk_expect_errors(false);
 	d->read_only = true;
 	if (rc != -EIO)
 		return selftest_fail(ctx, "%s: the backend's answer to a write was %d, not -EIO",
 				     d->name, rc);
+	if (printk_error_reports(true) - reports != 1)
+		return selftest_fail(ctx, "%s: the refused write was reported %lu times, not once",
+				     d->name, printk_error_reports(true) - reports);
 	if ((r = blkfront_expect(ctx, d, 0, 64, BLKFRONT_TEST_DOM0_SEED)))
 		return r;
 	return selftest_pass(ctx,

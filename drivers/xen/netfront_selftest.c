@@ -8,6 +8,7 @@
 #include <amphi/mm.h>
 #include <amphi/netdev.h>
 #include <amphi/platform.h>
+#include <amphi/printk.h>
 #include <amphi/printf.h>
 #include <amphi/sched.h>
 #include <amphi/selftest.h>
@@ -148,6 +149,8 @@ SELFTEST(netfront_hostile)
 	}
 	q = &h->info.queue[0];
 	st = &h->info.ndev.stats;
+	unsigned long reports = printk_error_reports(true);
+	printk_expect_errors(true);
 	/* A good frame, then one running past its page, then a frame whose
 	 * second slot is still to come. */
 	hostile_rx(q, 0, 0, 0, 60, NETRXF_data_validated);
@@ -190,10 +193,15 @@ SELFTEST(netfront_hostile)
 		if (!h->info.broken)
 			r = selftest_fail(ctx, "a tx response for a slot not in flight was taken");
 	}
+	printk_expect_errors(false);
 	hostile_free(h);
 	kfree(h);
+	reports = printk_error_reports(true) - reports;
+	if (!r && reports != 3)
+		r = selftest_fail(ctx, "the device reported %lu errors for 3 protocol breaches",
+				  reports);
 	if (r)
 		return r;
 	return selftest_pass(ctx, "a frame past its page dropped; a response in the wrong slot, a "
-				  "runaway producer index and a stray tx response each stop the device");
+				  "runaway producer index and a stray tx response each stop the device, reported");
 }

@@ -17,6 +17,9 @@ enum {
 	LOG_INFO,
 	LOG_DEBUG,
 };
+/* What the shell and the selftests print: shown whatever the loglevel, and
+ * never marked as an error report (below). */
+#define LOG_ALWAYS LOG_EMERG
 
 extern int console_loglevel;
 
@@ -30,6 +33,13 @@ int kprintf(const char *fmt, ...) __printf(1, 2);
 #define pr_notice(...) printk(LOG_NOTICE, __VA_ARGS__)
 #define pr_info(...) printk(LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) printk(LOG_DEBUG, __VA_ARGS__)
+
+/* Error reports (LOG_ALERT to LOG_ERR) start their line with "error: ".
+ * Between printk_expect_errors(true) and (false), nested, they read
+ * "expected error: " instead: for a selftest that provokes them.  The
+ * counts are of reports since boot, of either kind. */
+void printk_expect_errors(bool on);
+unsigned long printk_error_reports(bool expected);
 
 void panic(const char *fmt, ...) __printf(1, 2) __noreturn;
 

@@ -5,26 +5,29 @@
 #   host   unit tests of the pure code (cmocka)
 #   vm     the same ELF booted natively, on Xen as dom0, and as a domU of a
 #          Linux dom0, each running its selftests (tests/vm/run)
-# A tier that crashes without a summary counts as one failure.
+#   runner the checks tests/vm/run makes of a log, fed made-up logs
+# A tier that ends without its summary line, whatever its exit status,
+# counts as one failure: a tier cut short must not pass as an empty one.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 total_pass=0 total_fail=0
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
 
 tier() { # NAME COMMAND...
-	local name=$1 rc line p f
+	local name=$1 rc line p f out
 	shift
+	out=$(mktemp)
 	echo "=== $name ==="
 	"$@" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
 	line=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed" "$out" | tail -1)
+	rm -f "$out"
 	if [ -n "$line" ]; then
 		p=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")
 		f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
 	else
-		p=0 f=0
+		echo "$name: no summary line ('$name: N passed, N failed'): counted as a failure"
+		p=0 f=1
 	fi
 	[ "$rc" = 0 ] || [ "$f" != 0 ] || f=1
 	total_pass=$((total_pass + p))
@@ -46,8 +49,11 @@ build_tier() {
 	[ $f = 0 ]
 }
 
+# Sourced (by tests/vm/check-runner.sh, to test tier()), it defines only.
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 tier build build_tier
 tier host make -s host-test
+tier runner tests/vm/check-runner.sh
 tier vm make -s vm-test
 echo "total: $total_pass passed, $total_fail failed"
 [ $total_fail = 0 ]

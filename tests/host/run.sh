@@ -6,8 +6,11 @@
 # other case the binary announced ("Running N test(s)") counts as failed, so
 # a binary that crashes half-way cannot make its unreached cases vanish.  A
 # binary that exits non-zero although all its cases passed (a leak found by
-# the sanitizer at exit, say) counts as one more failure.  The last line is
-# always the summary, and the exit status is non-zero on any failure.
+# the sanitizer at exit, say) counts as one more failure, and so does one
+# that never said how many cases it ran or never printed cmocka's closing
+# "[==========] N test(s) run." line: a binary that dies or exits early
+# with status 0 must not pass.  The last line is always the summary, and
+# the exit status is non-zero on any failure.
 
 passed=0
 failed=0
@@ -20,9 +23,10 @@ for bin in "$@"; do
 	total=$(sed -n 's/^\[==========\] Running \([0-9]*\) test(s)\.$/\1/p' "$log" | head -n 1)
 	ok=$(grep -c '^\[       OK \]' "$log")
 	skip=$(grep -c '^\[  SKIPPED \]' "$log")
+	ran=$(sed -n 's/^\[==========\] \([0-9]*\) test(s) run\.$/\1/p' "$log" | tail -n 1)
 	total=${total:-0}
 	bad=$((total - ok - skip))
-	if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then
+	if [ "$bad" -eq 0 ] && { [ "$rc" -ne 0 ] || [ "$total" = 0 ] || [ "$ran" != "$total" ]; }; then
 		bad=1
 	fi
 	if [ "$bad" -ne 0 ]; then

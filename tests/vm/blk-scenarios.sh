@@ -23,7 +23,7 @@
 # "blk-check:" lines this scenario requires.  The guest's word alone is
 # not enough: a frontend that only read back its own cache would pass.
 #
-# Uses from tests/vm/run: ROOT, ELF, why, log_has, check_selftests.
+# Uses from tests/vm/run: ROOT, ELF, why, and tests/vm/checks.sh's checks.
 
 BLK_TESTS=blkfront_names,blkfront_offers,blkfront_rw,blkfront_ro,blkfront_resize,blkfront_rebind,blkfront_hotplug
 # What Linux 6.1's blkback offers, capped by blkfront's own limits.
@@ -225,7 +225,8 @@ blk_domu() { # LOG TYPE PLATFORM
 	done
 	rm -f "$setup"
 	[ $rc = 0 ] || { why="$(tail -1 "$log.err")$retried"; return $rc; }
-	check_selftests "$log" "$plat" || return 1
+	check_selftests "$log" "$plat" "list:$BLK_TESTS" || return 1
+	check_domu_poweroff "$log.serial" || return 1
 	local t
 	for t in ${BLK_TESTS//,/ }; do
 		log_has "$log" "^Test result: SUCCESS $t" || { why="$t did not succeed"; return 1; }

@@ -116,6 +116,9 @@ seen() { grep -qs -- "$1" "$XL_TEXT"; }
 # QEMU and sets XL_DOM0_STALLED, and xl_run boots the machine once more.
 XL_DOM0_LIMIT=${XL_DOM0_LIMIT:-120}
 XL_DOM0_STALLED=
+# A file of tests/vm/run's that gets one line per stalled boot, so that the
+# run can count them whichever harness met them.
+XL_STALL_LOG=${XL_STALL_LOG:-}
 
 # Reports each marker (a fixed string) the first time it shows up, until
 # QEMU exits; returns QEMU's exit status.
@@ -166,25 +169,35 @@ xl_cleanup() {
 # QEMU exits, whose status is left in QRC; then the serial log, cleaned.
 xl_run() { # NAME
 	mkdir -p "$(dirname "$OUT")" "$XL_BUILD"
-	rm -f "$OUT" "$OUT.serial"
+	rm -f "$OUT" "$OUT.serial" "$OUT.serial.stalled"
 	WORK=$(mktemp -d "$XL_BUILD/$1.XXXXXX")
 	trap xl_cleanup EXIT
 	XL_SERIAL=$OUT.serial XL_TEXT=$WORK/serial.txt
 	make_initrd
-	xl_start_qemu "$TIMEOUT" "$OUT.serial" "$WORK/initrd" "$WORK/qemu.out"
-	QRC=0
-	watch_run || QRC=$?
-	if [ -n "$XL_DOM0_STALLED" ]; then
-		xl_refresh
+	xl_boot
+	if xl_stalled; then
 		note "dom0 was not ready after $XL_DOM0_LIMIT s, its last line: '$(grep -a . "$XL_TEXT" | tail -n 1)'; the machine's boot stalled before any guest ran: booting it again, once (first log in $OUT.serial.stalled)"
 		mv "$OUT.serial" "$OUT.serial.stalled"
-		XL_DOM0_STALLED=
-		xl_start_qemu "$TIMEOUT" "$OUT.serial" "$WORK/initrd" "$WORK/qemu.out"
-		QRC=0
-		watch_run || QRC=$?
+		xl_boot
+		xl_stalled || :
 	fi
 	[ -s "$OUT.serial" ] || fail "QEMU wrote no serial output: $(head -c 300 "$WORK/qemu.out")"
 	xl_refresh
+}
+
+# One boot of the machine, watched until QEMU exits; its status in QRC.
+xl_boot() {
+	XL_DOM0_STALLED=
+	xl_start_qemu "$TIMEOUT" "$OUT.serial" "$WORK/initrd" "$WORK/qemu.out"
+	QRC=0
+	watch_run || QRC=$?
+}
+
+# Did that boot's dom0 stall?  Each stall is counted in XL_STALL_LOG.
+xl_stalled() {
+	[ -n "$XL_DOM0_STALLED" ] || return 1
+	xl_refresh
+	[ -z "$XL_STALL_LOG" ] || echo "$OUT" >>"$XL_STALL_LOG"
 }
 
 # The lines the dom0 printed between "==== NAME begin ====" and

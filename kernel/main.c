@@ -16,6 +16,7 @@
 #include <amphi/selftest.h>
 #include <amphi/shell.h>
 #include <asm/paravirt.h>
+#include <asm/pgtable.h>
 
 void kmain(struct boot_info *bi)
 {
@@ -30,6 +31,7 @@ void kmain(struct boot_info *bi)
 	platform_ops.memory_setup(bi);	     /* the memory map, where it comes late */
 	mm_init(bi);			     /* memory map, frames, heap */
 	platform_ops.paging_init(bi);	     /* W^X kernel mappings, the direct map */
+	paging_wx_check();		     /* no page writable and executable */
 	platform_ops.irq_init();	     /* LAPIC, or Xen event channels */
 	platform_ops.time_init();	     /* clock and event timer */
 	sched_init();			     /* threads: this is now "main" */

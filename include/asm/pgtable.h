@@ -63,4 +63,25 @@ extern bool paging_nx;
 /* Maps the kernel image W^X into root (arch/x86/mm/paging_native.c). */
 int paging_map_kernel(pteval_t *root);
 
+/* What a walk of the kernel half of a page-table tree found, by effective
+ * permissions, a large page counted as its 4 KiB pages (wx_check.c). */
+struct wx_scan {
+	uint64_t pages;		 /* 4 KiB pages mapped, all checked */
+	uint64_t exec;		 /* of them executable */
+	uint64_t wx;		 /* writable and executable */
+	uint64_t x_outside;	 /* executable outside [_kernel_start, __rodata_start) */
+	uint64_t foreign_tables; /* entries naming a table not ours: not walked */
+	bool found;		 /* an offending page was seen; the first: */
+	unsigned long first;	 /* its address */
+	pteval_t first_flags;	 /* its effective P, W, U and NX */
+	pteval_t first_entry;	 /* the entry that mapped it, as pte_val reads it */
+};
+/* Walks L4 slots 0-255 of root; only reads. */
+void paging_wx_walk(const pteval_t *root, struct wx_scan *s);
+/* "r-x" and so on for effective flags (without NX everything is x). */
+const char *paging_wx_flags(pteval_t eff);
+/* The boot's check of the live tables: panics on a page that is writable
+ * and executable or executable outside the text; without NX it warns. */
+void paging_wx_check(void);
+
 #endif

@@ -284,17 +284,47 @@ void xen_pv_mmu_ops_init(void)
 	pv_ops.cpu.write_cr3 = (void *)xen_write_cr3_thunk;
 }
 
+/*
+ * Xen's domain builder mapped everything below mapped_limit writable and
+ * executable, but for the page-table frames, read-only as Xen requires.
+ * Outside the kernel image (which paging_map_kernel maps W^X) it is all
+ * data: the low 1 MiB, start_info, the P2M list, Xen's page tables and
+ * stack, the console and xenstore pages, and free frames the allocator
+ * hands out as heap, stacks and tables.  So every entry there keeps the W
+ * bit Xen gave it and gains NX (page 0 is unmapped next).  Returns how
+ * many changed.
+ */
+static unsigned long xen_pv_nx_boot_region(pteval_t *root, uint64_t limit)
+{
+	unsigned long changed = 0;
+
+	for (uint64_t va = PAGE_SIZE; va < limit; va += PAGE_SIZE) {
+		pteval_t *e;
+
+		if (va >= (uintptr_t)_kernel_start && va < (uintptr_t)_kernel_end)
+			continue;
+		if ((e = pgtable_pte_ptr(root, va)) && !(*e & PTE_NX)) {
+			set_pte(e, *e | PTE_NX); /* in the stored, machine form */
+			changed++;
+		}
+	}
+	return changed;
+}
+
 void xen_pv_paging_init(struct boot_info *bi)
 {
 	pteval_t *root = pgtable_root();
 	uint64_t ram_end = (uint64_t)xen_start_info->nr_pages << PAGE_SHIFT;
 	uint64_t from = bi->mapped_limit, free_before = frames.nfree;
+	unsigned long made_nx = 0;
 
 	pgtable_large_pages = false;
 	paging_nx = pv_cpuid(0x80000001, 0).edx & (1u << 20);
 	arch_enter_lazy_mmu_mode();
 	int rc = pgtable_map_range(root, from, from, ram_end - from, PAGE_KERNEL_RW);
 	rc |= paging_map_kernel(root);
+	if (paging_nx)
+		made_nx = xen_pv_nx_boot_region(root, from);
 	arch_leave_lazy_mmu_mode();
 	if (rc || pgtable_unmap_page(root, 0))
 		panic("xen-pv: could not build the kernel's mappings");
@@ -302,9 +332,9 @@ void xen_pv_paging_init(struct boot_info *bi)
 	xen_pv_map_shared_info();
 	flush_tlb_local();
 	mm_set_mapped_limit(ram_end);
-	pr_info("xen-pv: direct map of %lu MiB (%lu page-table pages), kernel W^X%s, page 0 "
-		"unmapped; %lu updates in %lu multicalls\n",
-		ram_end >> 20, free_before - frames.nfree, paging_nx ? " with NX" : "",
+	pr_info("xen-pv: direct map of %lu MiB (%lu page-table pages), kernel W^X%s, %lu pages "
+		"of the boot region made NX, page 0 unmapped; %lu updates in %lu multicalls\n",
+		ram_end >> 20, free_before - frames.nfree, paging_nx ? " with NX" : "", made_nx,
 		stats.updates, stats.multicalls);
 	if (stats.errors)
 		panic("xen-pv: %lu page-table updates were refused", stats.errors);

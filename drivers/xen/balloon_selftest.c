@@ -5,7 +5,8 @@
  * are neither free in the allocator nor handed out by it, that while out
  * they are gone (PV: no direct-map pte, an invalid P2M entry; PVH: no RAM
  * behind the guest frame in Xen's P2M), and that a frame taken back is
- * RAM again (PV: mapped again at its own address).
+ * RAM again (PV: mapped again at its own address).  A frame made ready
+ * to go must read as zeros through Xen (balloon_release_clears).
  */
 #include <amphi/mm.h>
 #include <amphi/platform.h>
@@ -16,6 +17,8 @@
 #include <asm/xen/hypercall.h>
 #include <asm/xen/xen.h>
 #include <drivers/xen/balloon.h>
+#include <drivers/xen/grant_table.h>
+#include "grant_table_selftest.h"
 
 #define TEST_PAGES (4 * 256) /* 4 MiB */
 #define KEPT 32
@@ -256,4 +259,39 @@ SELFTEST(balloon)
 	for (unsigned k = 0; k < KEPT; k++)
 		mm_frame_free(kept[k]);
 	return r;
+}
+
+/* A frame made ready to go back to Xen holds nothing of what it held, as
+ * Xen reads it (Xen hands it on as it is).  The frame is restored, not
+ * given back, so the test costs Xen nothing. */
+SELFTEST(balloon_release_clears)
+{
+	enum selftest_result r;
+	int rc;
+
+	if (!hypervisor.is_xen)
+		return selftest_skip(ctx, "not on Xen: nothing to give memory back to");
+	if (!balloon_running())
+		return selftest_skip(ctx, "the balloon does not run here (dom0, or no store)");
+	if ((rc = gnttab_init())) /* names our frames as Xen knows them */
+		return selftest_error(ctx, "gnttab_init failed (%d)", rc);
+	int64_t pfn = mm_frame_alloc();
+	if (pfn < 0 || !mm_is_mapped((uint64_t)pfn << PAGE_SHIFT, PAGE_SIZE)) {
+		if (pfn >= 0)
+			mm_frame_free(pfn);
+		return selftest_error(ctx, "no mapped frame to try");
+	}
+	memset((void *)(uintptr_t)(pfn << PAGE_SHIFT), GNTTAB_DIRTY_BYTE, PAGE_SIZE);
+	uint64_t frame = balloon_frame_release(pfn);
+	r = gnttab_expect_zero_frame(ctx, "a frame filled, then made ready to go", frame);
+	if ((rc = balloon_frame_restore(pfn, frame)))
+		return selftest_error(ctx, "frame %#lx could not be mapped again (%d): lost", pfn,
+				      rc);
+	mm_frame_free(pfn);
+	if (r != SELFTEST_SUCCESS)
+		return r;
+	return selftest_pass(ctx,
+			     "frame %#lx filled with %#x, made ready to go (Xen's frame %#lx): "
+			     "4096 zero bytes as Xen reads it",
+			     pfn, GNTTAB_DIRTY_BYTE, frame);
 }

@@ -1,7 +1,8 @@
 /* Between the selftests that read our own pages through Xen
  * (grant_table_use_selftest.c, where these live) and the drivers' tests
- * of the pages they grant: a page granted to our own domain can be read
- * with GNTTABOP_copy, and so seen as a backend would see it. */
+ * of the pages they share or give back: a page granted to our own domain,
+ * or any frame of ours, can be read with GNTTABOP_copy, and so seen as a
+ * backend, or Xen, sees it. */
 #ifndef DRIVERS_XEN_GRANT_TABLE_SELFTEST_H
 #define DRIVERS_XEN_GRANT_TABLE_SELFTEST_H
 #include <amphi/selftest.h>
@@ -23,4 +24,8 @@ unsigned gnttab_dirty_frames(uint64_t *pfns, unsigned n);
 enum selftest_result gnttab_expect_zero(struct selftest_ctx *ctx, const char *what,
 					const void *page, grant_ref_t ref, int domid,
 					const uint64_t *dirty, unsigned ndirty);
+/* The same for a frame of our own, named as Xen knows it (PV: machine
+ * frame; PVH: guest frame), whether or not the kernel still maps it. */
+enum selftest_result gnttab_expect_zero_frame(struct selftest_ctx *ctx, const char *what,
+					      uint64_t gmfn);
 #endif

@@ -17,6 +17,7 @@
 #include <amphi/errno.h>
 #include <amphi/mm.h>
 #include <amphi/platform.h>
+#include <amphi/printf.h>
 #include <amphi/sched.h>
 #include <amphi/selftest.h>
 #include <amphi/string.h>
@@ -101,37 +102,54 @@ static bool in_list(uint64_t pfn, const uint64_t *list, unsigned n)
 	return false;
 }
 
+/* Copies a page from src (with flags) and checks it is all zeros. */
+static enum selftest_result expect_zero_from(struct selftest_ctx *ctx, const char *what,
+					     struct gnttab_copy_ptr src, uint16_t flags)
+{
+	unsigned bad = 0, first = 0;
+	uint8_t *seen = mm_page_alloc();
+	int st;
+
+	if (!seen)
+		return selftest_error(ctx, "no page to copy into");
+	memset(seen, 0x5a, PAGE_SIZE);
+	st = copy_page(src, by_frame(seen), flags);
+	if (!st)
+		bad = nonzero_bytes(seen, &first);
+	uint8_t b = seen[first];
+	mm_page_free(seen);
+	if (st)
+		return selftest_error(ctx, "%s: Xen would not copy the page (%d)", what, st);
+	if (bad)
+		return selftest_fail(ctx, "%s: %u of %u bytes as Xen reads them are not 0 (first at "
+					  "%u: %#x)",
+				     what, bad, (unsigned)PAGE_SIZE, first, b);
+	return SELFTEST_SUCCESS;
+}
+
 enum selftest_result gnttab_expect_zero(struct selftest_ctx *ctx, const char *what,
 					const void *page, grant_ref_t ref, int domid,
 					const uint64_t *dirty, unsigned ndirty)
 {
 	uint64_t pfn = (uintptr_t)page >> PAGE_SHIFT;
-	unsigned bad = 0, first = 0;
-	uint8_t *seen;
-	int st;
+	char how[96];
 
 	if (!in_list(pfn, dirty, ndirty))
 		return selftest_error(ctx,
 				      "%s got frame %#lx, none of the %u just dirtied: nothing "
 				      "to test",
 				      what, pfn, ndirty);
-	if (!(seen = mm_page_alloc()))
-		return selftest_error(ctx, "no page to copy into");
-	memset(seen, 0x5a, PAGE_SIZE);
-	st = copy_page(by_ref(ref, domid), by_frame(seen), GNTCOPY_source_gref);
-	if (!st)
-		bad = nonzero_bytes(seen, &first);
-	uint8_t b = seen[first];
-	mm_page_free(seen);
-	if (st)
-		return selftest_error(ctx, "%s: Xen would not copy out of grant %u (%d)", what, ref,
-				      st);
-	if (bad)
-		return selftest_fail(ctx,
-				     "%s: frame %#lx, dirtied, then granted: %u of %u bytes "
-				     "read through grant %u are not 0 (first at %u: %#x)",
-				     what, pfn, bad, (unsigned)PAGE_SIZE, ref, first, b);
-	return SELFTEST_SUCCESS;
+	snprintf(how, sizeof(how), "%s: frame %#lx, dirtied, then read through grant %u", what,
+		 pfn, ref);
+	return expect_zero_from(ctx, how, by_ref(ref, domid), GNTCOPY_source_gref);
+}
+
+enum selftest_result gnttab_expect_zero_frame(struct selftest_ctx *ctx, const char *what,
+					      uint64_t gmfn)
+{
+	struct gnttab_copy_ptr src = {.u.gmfn = gmfn, .domid = DOMID_SELF};
+
+	return expect_zero_from(ctx, what, src, 0);
 }
 
 static void fill(void *p, uint8_t seed)

@@ -54,6 +54,15 @@ void *mm_page_alloc(void)
 	return (void *)(uintptr_t)pa;
 }
 
+void *mm_page_alloc_zeroed(void)
+{
+	void *page = mm_page_alloc();
+
+	if (page)
+		memset(page, 0, PAGE_SIZE);
+	return page;
+}
+
 void mm_page_free(void *page)
 {
 	mm_frame_free((uintptr_t)page >> PAGE_SHIFT);

@@ -5,7 +5,9 @@
  * until its reservation matches.
  *
  * A frame to give back is taken from the frame allocator, so nothing else
- * can be using it and nothing will be handed it while it is out.  On PV the
+ * can be using it and nothing will be handed it while it is out.  It is
+ * cleared before it goes: Xen scrubs only a dying domain's pages, and
+ * hands a frame given back to whichever domain asks next as it is.  On PV the
  * kernel addresses machine frames through the P2M: before a frame goes its
  * direct-map pte is removed (Xen refuses to free a frame still mapped) and
  * its P2M entry made invalid, so no new pte can point at it; a frame taken
@@ -110,6 +112,20 @@ static int balloon_pv_restore(uint64_t pfn, unsigned long mfn)
 	return rc;
 }
 
+uint64_t balloon_frame_release(uint64_t pfn)
+{
+	void *page = (void *)(uintptr_t)(pfn << PAGE_SHIFT);
+
+	if (mm_is_mapped(pfn << PAGE_SHIFT, PAGE_SIZE))
+		memset(page, 0, PAGE_SIZE);
+	return pv ? balloon_pv_release(pfn) : pfn;
+}
+
+int balloon_frame_restore(uint64_t pfn, uint64_t frame)
+{
+	return pv ? balloon_pv_restore(pfn, frame) : 0;
+}
+
 /* Takes up to n free frames from the allocator into pfns/list. */
 static unsigned balloon_take_frames(uint64_t *pfns, xen_pfn_t *list, unsigned n)
 {
@@ -121,7 +137,7 @@ static unsigned balloon_take_frames(uint64_t *pfns, xen_pfn_t *list, unsigned n)
 		if (pfn < 0)
 			break;
 		pfns[k] = pfn;
-		list[k++] = pv ? balloon_pv_release(pfn) : (xen_pfn_t)pfn;
+		list[k++] = balloon_frame_release(pfn);
 	}
 	return k;
 }
@@ -139,7 +155,7 @@ static long balloon_shrink(unsigned n)
 	unsigned done = rc < 0 ? 0 : (unsigned)rc;
 
 	for (unsigned i = done; i < k; i++) {
-		if (pv && balloon_pv_restore(pfns[i], list[i]))
+		if (balloon_frame_restore(pfns[i], list[i]))
 			continue; /* cannot be mapped again: better lost than reused */
 		mm_frame_free(pfns[i]);
 	}

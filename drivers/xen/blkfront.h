@@ -108,6 +108,12 @@ void blkfront_rings_free(struct blkfront_info *info);
  * `in_flight`, while it may still hold the page.  Queue lock held. */
 struct blkfront_gpage *blkfront_gpage_get(struct blkfront_queue *q, bool readonly);
 void blkfront_gpage_put(struct blkfront_queue *q, struct blkfront_gpage *g, bool in_flight);
+/* How every data page starts (blkfront_gpage_get, and tests outside any
+ * queue): a new page, cleared, granted to domid; NULL without memory or
+ * grants.  blkfront_gpage_free ends its grant (deferred while held) and
+ * frees both. */
+struct blkfront_gpage *blkfront_gpage_new(uint16_t domid, bool readonly);
+void blkfront_gpage_free(struct blkfront_gpage *g);
 /* blkfront_feat.c: the offers, read from the backend (`otherend`) and
  * written to our directory, within these ceilings (the maxima above
  * unless a test lowers them; a connection keeps what it started with). */

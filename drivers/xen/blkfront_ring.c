@@ -3,7 +3,10 @@
  * or several pages, each granted on its own) and event channel, and the
  * pages requests move data through.
  *
- * Data pages come from a small per-queue pool.  With persistent grants
+ * Data pages come from a small per-queue pool.  A page is cleared before
+ * its first grant (gnttab_alloc_granted_page): a request shorter than a
+ * page leaves the rest of it for the backend to read, and that must not
+ * be whatever the kernel last kept in the frame.  With persistent grants
  * (both ends said feature-persistent) a pooled page stays granted for the
  * life of the connection, so the backend maps it once and reuses the
  * mapping; without them a page is granted for one request and its grant
@@ -26,32 +29,59 @@ static uint16_t blkfront_be(struct blkfront_queue *q)
 	return (uint16_t)q->info->xdev->otherend_id;
 }
 
+struct blkfront_gpage *blkfront_gpage_new(uint16_t domid, bool readonly)
+{
+	struct blkfront_gpage *g = kmalloc(sizeof(*g));
+	int err;
+
+	if (!g)
+		return NULL;
+	*g = (struct blkfront_gpage){.granted = true};
+	g->page = gnttab_alloc_granted_page(domid, readonly, &g->gref, &err);
+	if (!g->page) {
+		kfree(g);
+		return NULL;
+	}
+	return g;
+}
+
+void blkfront_gpage_free(struct blkfront_gpage *g)
+{
+	if (g->granted)
+		gnttab_end_access_deferred(g->gref, g->page);
+	else
+		mm_page_free(g->page);
+	kfree(g);
+}
+
+/* A new page for q, kept in its pool while the pool has room. */
+static struct blkfront_gpage *blkfront_gpage_fresh(struct blkfront_queue *q, bool readonly)
+{
+	struct blkfront_gpage *g = blkfront_gpage_new(blkfront_be(q), readonly);
+
+	if (g && q->pooled < BLKFRONT_POOL_MAX) {
+		g->pooled = true;
+		q->pooled++;
+	}
+	return g;
+}
+
 struct blkfront_gpage *blkfront_gpage_get(struct blkfront_queue *q, bool readonly)
 {
+	/* A persistent grant serves reads and writes alike. */
+	bool ro = readonly && !q->info->persistent;
 	struct blkfront_gpage *g = q->free_gpages;
 	int ref;
 
-	if (g) {
-		q->free_gpages = g->next;
-	} else {
-		if (!(g = kmalloc(sizeof(*g))))
-			return NULL;
-		*g = (struct blkfront_gpage){.page = mm_page_alloc()};
-		if (!g->page) {
-			kfree(g);
-			return NULL;
-		}
-		if (q->pooled < BLKFRONT_POOL_MAX) {
-			g->pooled = true;
-			q->pooled++;
-		}
-	}
+	if (!g)
+		return blkfront_gpage_fresh(q, ro);
+	q->free_gpages = g->next;
 	if (g->granted) {
 		q->grants_reused++;
 	} else {
-		/* A persistent grant serves reads and writes alike. */
-		ref =
-		    gnttab_grant_access(blkfront_be(q), g->page, readonly && !q->info->persistent);
+		/* Granted again: since its first grant it held only what
+		 * this backend read or wrote. */
+		ref = gnttab_grant_access(blkfront_be(q), g->page, ro);
 		if (ref < 0) {
 			g->next = q->free_gpages;
 			q->free_gpages = g;
@@ -68,11 +98,7 @@ static void blkfront_gpage_drop(struct blkfront_queue *q, struct blkfront_gpage 
 {
 	if (g->pooled)
 		q->pooled--;
-	if (g->granted)
-		gnttab_end_access_deferred(g->gref, g->page);
-	else
-		mm_page_free(g->page);
-	kfree(g);
+	blkfront_gpage_free(g);
 }
 
 void blkfront_gpage_put(struct blkfront_queue *q, struct blkfront_gpage *g, bool in_flight)
@@ -135,6 +161,8 @@ static int blkfront_queue_setup(struct blkfront_info *info, struct blkfront_queu
 	size_t bytes = (size_t)info->ring_pages * 4096;
 	int ref;
 
+	/* Whole pages, page-aligned: no other heap object shares a granted
+	 * page, and all of every one is cleared before its grant. */
 	if (!(q->ring_mem = kmalloc_aligned(bytes, 4096)))
 		return -ENOMEM;
 	memset(q->ring_mem, 0, bytes);

@@ -5,7 +5,8 @@
  * BLKFRONT_TEST_DOM0_SEED over the first MiB.  The guest writes its own
  * seed into a region dom0 checks after the guest powered off.  Without
  * vbds (native, dom0, a domU without disks) they skip and say why; the
- * naming test is pure and runs everywhere.  What the handshake negotiated
+ * naming test is pure and runs everywhere, and the test of a fresh data
+ * page needs only Xen.  What the handshake negotiated
  * must be seen carrying requests, not only announced.  The tests that need
  * dom0 to act on lines they print are in blkfront_selftest_dom0.c.
  */
@@ -21,6 +22,7 @@
 #include <amphi/time.h>
 #include "blkfront.h"
 #include "blkfront_selftest.h"
+#include "grant_table_selftest.h"
 
 SELFTEST(blkfront_names)
 {
@@ -53,6 +55,33 @@ SELFTEST(blkfront_names)
 		return selftest_fail(ctx, "an unknown major was named %s", buf);
 	return selftest_pass(ctx, "%u names, extended encoding included",
 			     (unsigned)(sizeof(cases) / sizeof(cases[0])));
+}
+
+/* A data page as blkfront takes one, granted to ourselves instead of a
+ * backend: after frames were dirtied, Xen must read it as all zeros.  No
+ * disk is needed, so this runs in every Xen domain whose id is known. */
+SELFTEST(blkfront_fresh_zero)
+{
+	uint64_t dirty[GNTTAB_DIRTY_MAX];
+	int domid;
+	enum selftest_result r = gnttab_need_self_grants(ctx, &domid);
+
+	if (r != SELFTEST_SUCCESS)
+		return r;
+	unsigned n = gnttab_dirty_frames(dirty, GNTTAB_DIRTY_MAX);
+	struct blkfront_gpage *g = blkfront_gpage_new((uint16_t)domid, false);
+	if (!g)
+		return selftest_error(ctx, "blkfront_gpage_new failed");
+	uint64_t pfn = (uintptr_t)g->page >> PAGE_SHIFT;
+	grant_ref_t ref = g->gref;
+	r = gnttab_expect_zero(ctx, "blkfront_gpage_new", g->page, ref, domid, dirty, n);
+	blkfront_gpage_free(g);
+	if (r != SELFTEST_SUCCESS)
+		return r;
+	return selftest_pass(ctx,
+			     "frame %#lx, filled with %#x and freed, taken as a data page: "
+			     "4096 zero bytes through grant %u",
+			     pfn, GNTTAB_DIRTY_BYTE, ref);
 }
 
 /* SKIP unless this domain has vbds; waits (10 s at most) until the bus's

@@ -337,23 +337,13 @@ static void gnttab_reaper(void *arg)
 
 void *gnttab_alloc_granted_page(uint16_t domid, bool readonly, grant_ref_t *ref, int *err)
 {
-	unsigned long flags = local_irq_save();
-	int64_t pfn = mm_frame_alloc();
-	local_irq_restore(flags);
-	void *page = (void *)(uintptr_t)((uint64_t)pfn << PAGE_SHIFT);
-	int rc;
-
-	if (pfn < 0 || !mm_is_mapped((uint64_t)pfn << PAGE_SHIFT, PAGE_SIZE)) {
-		if (pfn >= 0)
-			free_page(page);
-		*err = -ENOMEM;
-		return NULL;
-	}
 	/* Whatever the frame held before must not reach the other domain. */
-	memset(page, 0, PAGE_SIZE);
-	rc = gnttab_grant_access(domid, page, readonly);
+	void *page = mm_page_alloc_zeroed();
+	int rc = page ? gnttab_grant_access(domid, page, readonly) : -ENOMEM;
+
 	if (rc < 0) {
-		free_page(page);
+		if (page)
+			mm_page_free(page);
 		*err = rc;
 		return NULL;
 	}

@@ -69,7 +69,7 @@ SELFTEST(gnttab_grant_end)
 
 	if (r != SELFTEST_SUCCESS)
 		return r;
-	if (!(page = mm_page_alloc()))
+	if (!(page = mm_page_alloc_zeroed()))
 		return selftest_error(ctx, "no free frame");
 	frame = gnttab_frame_of(page);
 	rw = gnttab_grant_access(0, page, false);
@@ -109,7 +109,7 @@ SELFTEST(gnttab_reuse)
 
 	if (r != SELFTEST_SUCCESS)
 		return r;
-	if (!(page = mm_page_alloc()))
+	if (!(page = mm_page_alloc_zeroed()))
 		return selftest_error(ctx, "no free frame");
 	free0 = gnttab_free_count();
 	a = gnttab_grant_access(0, page, true);
@@ -169,7 +169,7 @@ SELFTEST(gnttab_grow)
 	free0 = gnttab_free_count();
 	n = free0 + GROW_EXTRA;
 	refs = kmalloc(n * sizeof(*refs));
-	page = mm_page_alloc();
+	page = mm_page_alloc_zeroed();
 	if (!refs || !page) {
 		kfree(refs);
 		if (page)

@@ -8,11 +8,16 @@
  * unmap.  Both need our domain id, which a PV domU learns only from the
  * store.  A PVH guest cannot map its own grant safely: Xen would take the
  * page away from its original guest frame when mapping it at another, so
- * there the in-use test skips.
+ * there the in-use test skips.  Reading through a grant to ourselves is
+ * also how a page we are about to share is seen as a backend sees it:
+ * after frames were filled and freed, a freshly granted page must read
+ * back as zeros (here for gnttab_alloc_granted_page, in blkfront's tests
+ * for its data pages; grant_table_selftest.h shares the means).
  */
 #include <amphi/errno.h>
 #include <amphi/mm.h>
 #include <amphi/platform.h>
+#include <amphi/printf.h>
 #include <amphi/sched.h>
 #include <amphi/selftest.h>
 #include <amphi/string.h>
@@ -22,11 +27,12 @@
 #include <drivers/xen/grant_table.h>
 #include <drivers/xen/hypervisor.h>
 #include <xen/features.h>
+#include "grant_table_selftest.h"
 
 /* Where the in-use test maps its own grant (Xen PV only). */
 #define GNTTAB_TEST_VA VA_GRANT_TEST
 
-static enum selftest_result need_self_grants(struct selftest_ctx *ctx, int *domid)
+enum selftest_result gnttab_need_self_grants(struct selftest_ctx *ctx, int *domid)
 {
 	int rc;
 
@@ -58,6 +64,92 @@ static struct gnttab_copy_ptr by_ref(grant_ref_t ref, int domid)
 static struct gnttab_copy_ptr by_frame(const void *page)
 {
 	return (struct gnttab_copy_ptr){.u.gmfn = gnttab_frame_of(page), .domid = DOMID_SELF};
+}
+
+unsigned gnttab_dirty_frames(uint64_t *pfns, unsigned n)
+{
+	void *pages[GNTTAB_DIRTY_MAX];
+	unsigned got = 0;
+
+	while (got < n && got < GNTTAB_DIRTY_MAX && (pages[got] = mm_page_alloc())) {
+		memset(pages[got], GNTTAB_DIRTY_BYTE, PAGE_SIZE);
+		pfns[got] = (uintptr_t)pages[got] >> PAGE_SHIFT;
+		got++;
+	}
+	for (unsigned i = got; i-- > 0;)
+		mm_page_free(pages[i]);
+	return got;
+}
+
+/* How many of the page's bytes are not 0; the first such at *first. */
+static unsigned nonzero_bytes(const uint8_t *b, unsigned *first)
+{
+	unsigned bad = 0;
+
+	for (unsigned i = PAGE_SIZE; i-- > 0;)
+		if (b[i]) {
+			bad++;
+			*first = i;
+		}
+	return bad;
+}
+
+static bool in_list(uint64_t pfn, const uint64_t *list, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (list[i] == pfn)
+			return true;
+	return false;
+}
+
+/* Copies a page from src (with flags) and checks it is all zeros. */
+static enum selftest_result expect_zero_from(struct selftest_ctx *ctx, const char *what,
+					     struct gnttab_copy_ptr src, uint16_t flags)
+{
+	unsigned bad = 0, first = 0;
+	uint8_t *seen = mm_page_alloc();
+	int st;
+
+	if (!seen)
+		return selftest_error(ctx, "no page to copy into");
+	memset(seen, 0x5a, PAGE_SIZE);
+	st = copy_page(src, by_frame(seen), flags);
+	if (!st)
+		bad = nonzero_bytes(seen, &first);
+	uint8_t b = seen[first];
+	mm_page_free(seen);
+	if (st)
+		return selftest_error(ctx, "%s: Xen would not copy the page (%d)", what, st);
+	if (bad)
+		return selftest_fail(ctx, "%s: %u of %u bytes as Xen reads them are not 0 (first at "
+					  "%u: %#x)",
+				     what, bad, (unsigned)PAGE_SIZE, first, b);
+	return SELFTEST_SUCCESS;
+}
+
+enum selftest_result gnttab_expect_zero(struct selftest_ctx *ctx, const char *what,
+					const void *page, grant_ref_t ref, int domid,
+					const uint64_t *dirty, unsigned ndirty)
+{
+	uint64_t pfn = (uintptr_t)page >> PAGE_SHIFT;
+	char how[96];
+
+	if (!in_list(pfn, dirty, ndirty))
+		return selftest_error(ctx,
+				      "%s got frame %#lx, none of the %u just dirtied: nothing "
+				      "to test",
+				      what, pfn, ndirty);
+	snprintf(how, sizeof(how), "%s: frame %#lx, dirtied, then read through grant %u", what,
+		 pfn, ref);
+	return expect_zero_from(ctx, how, by_ref(ref, domid), GNTCOPY_source_gref);
+}
+
+enum selftest_result gnttab_expect_zero_frame(struct selftest_ctx *ctx, const char *what,
+					      uint64_t gmfn)
+{
+	struct gnttab_copy_ptr src = {.u.gmfn = gmfn, .domid = DOMID_SELF};
+
+	return expect_zero_from(ctx, what, src, 0);
 }
 
 static void fill(void *p, uint8_t seed)
@@ -94,11 +186,11 @@ static enum selftest_result copy_checks(struct selftest_ctx *ctx, int domid, voi
 SELFTEST(gnttab_copy)
 {
 	int domid, ro = -1, rw = -1;
-	enum selftest_result r = need_self_grants(ctx, &domid);
+	enum selftest_result r = gnttab_need_self_grants(ctx, &domid);
 
 	if (r != SELFTEST_SUCCESS)
 		return r;
-	void *src = mm_page_alloc(), *dst = mm_page_alloc();
+	void *src = mm_page_alloc_zeroed(), *dst = mm_page_alloc_zeroed();
 	if (src && dst) {
 		ro = gnttab_grant_access((uint16_t)domid, src, true);
 		rw = gnttab_grant_access((uint16_t)domid, dst, false);
@@ -200,7 +292,7 @@ SELFTEST(gnttab_in_use)
 {
 	int domid, ref, rc;
 	grant_handle_t handle;
-	enum selftest_result r = need_self_grants(ctx, &domid);
+	enum selftest_result r = gnttab_need_self_grants(ctx, &domid);
 
 	if (r != SELFTEST_SUCCESS)
 		return r;
@@ -208,7 +300,7 @@ SELFTEST(gnttab_in_use)
 		return selftest_skip(ctx, "PVH: mapping our own grant would move the page away "
 					  "from its guest frame, so no grant can be held in use "
 					  "without a backend");
-	void *page = mm_page_alloc();
+	void *page = mm_page_alloc_zeroed();
 	if (!page)
 		return selftest_error(ctx, "no free frame");
 	unsigned deferred0 = gnttab_deferred_count();
@@ -237,4 +329,29 @@ SELFTEST(gnttab_in_use)
 			     "own grant %d mapped: end refused (-EBUSY), deferred end held "
 			     "the page 300 ms, freed it %ld us after the unmap",
 			     ref, us);
+}
+
+/* A page from gnttab_alloc_granted_page (netfront's rings and buffers)
+ * holds nothing of what its frame held before, as Xen reads it. */
+SELFTEST(gnttab_fresh_zero)
+{
+	uint64_t dirty[GNTTAB_DIRTY_MAX];
+	grant_ref_t ref;
+	int domid, err;
+	enum selftest_result r = gnttab_need_self_grants(ctx, &domid);
+
+	if (r != SELFTEST_SUCCESS)
+		return r;
+	unsigned n = gnttab_dirty_frames(dirty, GNTTAB_DIRTY_MAX);
+	void *page = gnttab_alloc_granted_page((uint16_t)domid, true, &ref, &err);
+	if (!page)
+		return selftest_error(ctx, "gnttab_alloc_granted_page failed (%d)", err);
+	r = gnttab_expect_zero(ctx, "gnttab_alloc_granted_page", page, ref, domid, dirty, n);
+	gnttab_end_access_deferred(ref, page);
+	if (r != SELFTEST_SUCCESS)
+		return r;
+	return selftest_pass(ctx,
+			     "frame %#lx, filled with %#x and freed, granted again: "
+			     "4096 zero bytes through grant %u",
+			     (uintptr_t)page >> PAGE_SHIFT, GNTTAB_DIRTY_BYTE, ref);
 }

@@ -18,6 +18,9 @@ int mm_frame_free(uint64_t pfn);
 /* One page of RAM the kernel can use at once (mapped, not zeroed): its
  * address, or NULL.  mm_page_free gives it back. */
 void *mm_page_alloc(void);
+/* The same, cleared: for every page another domain, a device or the CPU's
+ * page walker will read, so that nothing the frame held before shows. */
+void *mm_page_alloc_zeroed(void);
 void mm_page_free(void *page);
 /* Is [pa, pa+len) mapped at the same virtual address? */
 bool mm_is_mapped(uint64_t pa, uint64_t len);

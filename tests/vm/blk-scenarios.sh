@@ -25,7 +25,7 @@
 #
 # Uses from tests/vm/run: ROOT, ELF, why, and tests/vm/checks.sh's checks.
 
-BLK_TESTS=blkfront_names,blkfront_offers,blkfront_rw,blkfront_ro,blkfront_resize,blkfront_rebind,blkfront_hotplug
+BLK_TESTS=blkfront_names,blkfront_offers,blkfront_rw,blkfront_ro,blkfront_resize,blkfront_rebind,blkfront_hotplug,blkfront_fresh_zero
 # What Linux 6.1's blkback offers, capped by blkfront's own limits.
 BLK_FEATURES='queues 2, ring pages 4, indirect 32 segments, persistent grants'
 # phy: on loop devices dom0 sets up itself, and only two disks: on a

@@ -58,19 +58,9 @@ pteval_t *pgtable_root(void)
 	return (pteval_t *)(uintptr_t)(read_cr3() & PTE_ADDR);
 }
 
-/* A zeroed, mapped frame, not yet announced as a table. */
-static pteval_t *table_frame(void)
-{
-	pteval_t *t = mm_page_alloc();
-
-	if (t)
-		memset(t, 0, PAGE_SIZE);
-	return t;
-}
-
 pteval_t *pgtable_alloc_table(int level)
 {
-	pteval_t *t = table_frame();
+	pteval_t *t = mm_page_alloc_zeroed(); /* every entry not present */
 
 	if (t)
 		paravirt_alloc_pt((uintptr_t)t >> PAGE_SHIFT, level);
@@ -81,7 +71,7 @@ pteval_t *pgtable_alloc_table(int level)
  * same frames and permissions. */
 static pteval_t *split_large(pteval_t *e, pteval_t v)
 {
-	pteval_t *t = table_frame();
+	pteval_t *t = mm_page_alloc();
 	pteval_t flags = (v & ~PTE_ADDR & ~PTE_PS) | (v & PTE_NX);
 
 	if (!t)

@@ -40,6 +40,14 @@ uint64_t balloon_base_kib(void);
 bool balloon_wait_settled(uint64_t timeout_ns);
 /* Is this frame given back to Xen at the moment? */
 bool balloon_is_out(uint64_t pfn);
+/* One frame, taken from the allocator, made ready to go back to Xen:
+ * cleared, and on PV unmapped with its P2M entry invalid.  The frame to
+ * name in XENMEM_decrease_reservation (PV: the machine frame; PVH: pfn).
+ * balloon_frame_restore undoes it for a frame Xen did not take: 0, or
+ * an error when the frame cannot be mapped again.  The balloon's own
+ * steps, open to its selftest. */
+uint64_t balloon_frame_release(uint64_t pfn);
+int balloon_frame_restore(uint64_t pfn, uint64_t frame);
 /* Xen's count of this domain's pages (XENMEM_current_reservation), or a
  * negative errno. */
 long balloon_xen_reservation(void);

@@ -46,6 +46,9 @@ static uint64_t *out_map;  /* one bit per frame: given back */
 static uint64_t grow_hint; /* where the search for given-back frames starts */
 static bool running, pv, stuck;
 static volatile bool work;
+/* Pages of RAM Xen took for frames of its own (balloon_ram_taken), not
+ * yet counted by the worker. */
+static volatile unsigned long taken_pending;
 static struct wait_queue work_wq = WAIT_QUEUE_INIT;
 
 static long reservation_op(int op, xen_pfn_t *list, unsigned n)
@@ -227,6 +230,22 @@ static long balloon_step(void)
 	return balloon_grow(MIN(tgt - cur, BALLOON_BATCH));
 }
 
+/* Interrupts off.  RAM that Xen took is gone from the reservation for
+ * good: every count in Xen's units moves down with it, so a target from
+ * the toolstack means as many pages of usable RAM as before. */
+static void balloon_fold_taken(void)
+{
+	unsigned long n = taken_pending;
+
+	taken_pending = 0;
+	st.boot_pages -= n;
+	st.map_pages -= n;
+	st.current_pages -= n;
+	st.target_pages -= n;
+	st.slack -= (int64_t)n;
+	st.min_pages = BALLOON_MIN_PAGES + (st.slack > 0 ? st.slack : 0);
+}
+
 static void balloon_thread(void *arg)
 {
 	for (;;) {
@@ -235,6 +254,7 @@ static void balloon_thread(void *arg)
 		while (!work)
 			wq_wait(&work_wq);
 		work = false;
+		balloon_fold_taken();
 		stuck = false; /* with work, so that a waiter never sees a stale pair */
 		local_irq_restore(flags);
 		while (st.current_pages != st.target_pages && !stuck) {
@@ -432,6 +452,7 @@ static int balloon_read_limits(void)
 
 	if (res <= 0)
 		return res < 0 ? (int)res : -EIO;
+	taken_pending = 0; /* Xen's count has it */
 	st.boot_pages = st.current_pages = st.target_pages = res;
 	if (!xs_read_u64(XBT_NIL, "memory/target", &kib)) {
 		st.slack = res - (int64_t)(kib / 4);
@@ -482,6 +503,16 @@ void balloon_init(void)
 		pr_err("balloon: not started (%d)\n", rc);
 	else
 		running = true;
+}
+
+void balloon_ram_taken(unsigned long pages)
+{
+	unsigned long flags = local_irq_save();
+
+	taken_pending += pages;
+	work = true;
+	wq_wake_one(&work_wq);
+	local_irq_restore(flags);
 }
 
 bool balloon_running(void)

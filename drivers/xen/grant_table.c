@@ -27,6 +27,7 @@
 #include <amphi/string.h>
 #include <amphi/time.h>
 #include <asm/xen/grant_table.h>
+#include <drivers/xen/balloon.h>
 #include <drivers/xen/grant_table.h>
 #include <drivers/xen/hypervisor.h>
 #include <xen/features.h>
@@ -117,6 +118,8 @@ static int grow(void)
 		kfree(m);
 		return rc;
 	}
+	if (gt.ops->takes_ram)
+		balloon_ram_taken(1);
 	gt.meta[f] = m;
 	gt.nr_frames = f + 1;
 	for (unsigned int i = GNTTAB_ENTRIES_PER_FRAME; i-- > 0;) {

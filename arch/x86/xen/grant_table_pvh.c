@@ -3,40 +3,24 @@
  * translated guest chooses the guest frames itself and asks Xen to place
  * each table frame there (XENMEM_add_to_physmap, XENMAPSPACE_grant_table);
  * a frame from our allocator serves, mapped like all our RAM at its own
- * address.  Xen releases the RAM page that was at that frame, so the frame
- * stays allocated for good.  Our pages are named by guest frame.
+ * address (physmap_pvh.c).  Xen releases the RAM page that was at that
+ * frame, so the frame stays allocated for good and each table frame costs
+ * the domain a page of its reservation.  Our pages are named by guest
+ * frame.
  */
 #include <amphi/errno.h>
 #include <amphi/mm.h>
 #include <amphi/printk.h>
 #include <asm/xen/grant_table.h>
 #include <asm/xen/hypercall.h>
+#include <asm/xen/xen.h>
 
 static int pvh_map_one(unsigned int idx, grant_entry_v1_t **va)
 {
-	int64_t pfn = mm_frame_alloc();
-	struct xen_add_to_physmap xatp = {
-	    .domid = DOMID_SELF,
-	    .space = XENMAPSPACE_grant_table,
-	    .idx = idx,
-	};
-	long rc;
+	int64_t pfn = xen_pvh_place_xen_frame(XENMAPSPACE_grant_table, idx);
 
 	if (pfn < 0)
-		return -ENOMEM;
-	if (!mm_is_mapped((uint64_t)pfn << PAGE_SHIFT, PAGE_SIZE)) {
-		mm_frame_free((uint64_t)pfn);
-		return -ENOMEM;
-	}
-	xatp.gpfn = (xen_pfn_t)pfn;
-	rc = hypercall_memory_op(XENMEM_add_to_physmap, &xatp);
-	if (rc) {
-		/* Xen left our RAM page where it was: the frame is still ours. */
-		mm_frame_free((uint64_t)pfn);
-		pr_err("gnttab-pvh: XENMEM_add_to_physmap(grant table frame %u) failed (%ld)\n",
-		       idx, rc);
-		return -EIO;
-	}
+		return (int)pfn;
 	*va = (grant_entry_v1_t *)(uintptr_t)((uint64_t)pfn << PAGE_SHIFT);
 	return 0;
 }
@@ -63,6 +47,7 @@ static uint64_t pvh_frame_of(const void *p)
 
 const struct gnttab_frame_ops gnttab_pvh_frame_ops = {
     .name = "XENMEM_add_to_physmap, by guest frame",
+    .takes_ram = true,
     .map = pvh_map,
     .frame_of = pvh_frame_of,
 };

@@ -30,22 +30,10 @@ static bool xen_pvh_has_feature(unsigned int feature)
  * (PVH identity-maps the first 4 GiB). */
 static void xen_pvh_map_shared_info(void)
 {
-	int64_t pfn = mm_frame_alloc();
-	struct xen_add_to_physmap xatp = {
-	    .domid = DOMID_SELF,
-	    .space = XENMAPSPACE_shared_info,
-	    .idx = 0,
-	};
-	long rc;
+	int64_t pfn = xen_pvh_place_xen_frame(XENMAPSPACE_shared_info, 0);
 
 	if (pfn < 0)
-		panic("xen-pvh: no free frame for the shared info page");
-	if (!mm_is_mapped((uint64_t)pfn << PAGE_SHIFT, PAGE_SIZE))
-		panic("xen-pvh: frame %#lx for the shared info page is not mapped", (uint64_t)pfn);
-	xatp.gpfn = (xen_pfn_t)pfn;
-	rc = hypercall_memory_op(XENMEM_add_to_physmap, &xatp);
-	if (rc)
-		panic("xen-pvh: XENMEM_add_to_physmap(shared_info) failed (%ld)", rc);
+		panic("xen-pvh: cannot place the shared info page (%ld)", (long)pfn);
 	xen_shared_info = (struct shared_info *)(uintptr_t)((uint64_t)pfn << PAGE_SHIFT);
 }
 

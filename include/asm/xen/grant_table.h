@@ -26,6 +26,9 @@ struct gnttab_frame_ops {
 	 * (machine frame on PV, guest frame on PVH); ~0 when p is not a page
 	 * of ours. */
 	uint64_t (*frame_of)(const void *p);
+	/* Each frame mapped takes a page of the domain's RAM for good (PVH:
+	 * Xen releases the page it is placed over). */
+	bool takes_ram;
 };
 
 extern const struct gnttab_frame_ops gnttab_pv_frame_ops;

@@ -51,6 +51,9 @@ extern struct shared_info *xen_shared_info;
 void xen_pv_irq_ops_init(void);
 void xen_pv_irq_init(void);
 void xen_pvh_irq_init(void);
+/* PVH: Xen's frame `idx` of `space` (XENMAPSPACE_*) placed at a frame of
+ * ours, cleared first; its pfn, or a negative errno (physmap_pvh.c). */
+int64_t xen_pvh_place_xen_frame(unsigned int space, unsigned long idx);
 /* Time: pvclock as sched_clock, VIRQ_TIMER as the event timer
  * (arch/x86/xen/time.c). */
 void xen_time_ops_init(void);

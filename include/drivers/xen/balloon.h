@@ -38,6 +38,10 @@ uint64_t balloon_base_kib(void);
 /* Waits up to timeout_ns for the worker to meet its target: true when it
  * did, false when it gave up or the time ran out. */
 bool balloon_wait_settled(uint64_t timeout_ns);
+/* Xen took `pages` of this domain's RAM for frames of its own (a PVH
+ * grant-table frame placed over a RAM page): the reservation is that much
+ * smaller for good, and the balloon counts in Xen's pages.  Any context. */
+void balloon_ram_taken(unsigned long pages);
 /* Is this frame given back to Xen at the moment? */
 bool balloon_is_out(uint64_t pfn);
 /* One frame, taken from the allocator, made ready to go back to Xen:

@@ -459,6 +459,17 @@ unsigned int sched_nr_threads(void)
 	return READ_ONCE(nr_live);
 }
 
+unsigned int sched_nr_threads_named(const char *name)
+{
+	unsigned long flags = local_irq_save();
+	unsigned int n = 0;
+
+	for (struct thread *t = all_threads; t; t = t->all_next)
+		n += t->state != THREAD_DEAD && !strcmp(t->name, name);
+	local_irq_restore(flags);
+	return n;
+}
+
 /* The idle thread's run time, including the current stretch if it is
  * running now (it is not, when a thread asks). */
 uint64_t sched_idle_ns(void)

@@ -33,6 +33,8 @@ struct thread *thread_current(void);
 const char *thread_name(const struct thread *t);
 /* Threads that have not exited, idle and main included. */
 unsigned int sched_nr_threads(void);
+/* Of them, those called `name`. */
+unsigned int sched_nr_threads_named(const char *name);
 
 /* Give up the CPU to the next runnable thread, if any.  Callable with
  * interrupts on or off; returns with them as they were. */

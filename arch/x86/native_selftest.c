@@ -1,7 +1,7 @@
 /*
  * Selftests of the native interrupt and time code: the IDT vectors and
  * their dispatcher, the fixed-point clock scaling, the TSC clock against
- * the PIT, and the LAPIC timer as the clock event.  The clock and timer
+ * the RTC, and the LAPIC timer as the clock event.  The clock and timer
  * tests need the PC's own devices, so they skip on the Xen platforms,
  * where Xen's code provides time; the dispatcher tests run wherever the
  * IDT vectors are installed.
@@ -13,6 +13,7 @@
 #include <asm/apic.h>
 #include <asm/irq.h>
 #include <asm/paravirt.h>
+#include <asm/rtc.h>
 #include <asm/trap.h>
 #include <asm/tsc.h>
 
@@ -176,32 +177,19 @@ static uint64_t selftest_sched_clock(void)
 	return sched_clock();
 }
 
-static int64_t abs64(int64_t v)
-{
-	return v < 0 ? -v : v;
-}
-
-/* Of a few PIT windows, the error closest to zero, in ppm. */
-static bool tsc_best_error(int64_t *best_ppm)
-{
-	const uint32_t ticks = PIT_HZ / 20; /* 50 ms */
-	const uint64_t expect = (2 * ticks + 1) * NSEC_PER_SEC / (2 * PIT_HZ);
-
-	for (int i = 0; i < 5; i++) {
-		uint64_t got;
-
-		if (!pit_measure(ticks, selftest_sched_clock, &got))
-			return false;
-		int64_t ppm = ((int64_t)got - (int64_t)expect) * 1000000 / (int64_t)expect;
-		if (i == 0 || abs64(ppm) < abs64(*best_ppm))
-			*best_ppm = ppm;
-	}
-	return true;
-}
+/* sched_clock against the CMOS RTC, which keeps its own time.  The TSC
+ * was calibrated from the PIT, and against the PIT again (as this test
+ * once compared it) a PIT rate wrong by 5% came out "within 2 ppm".
+ * 2000 ppm: over 20 boots under QEMU here (native, nopvpatch, GRUB) the
+ * TSC's sched_clock and the RTC, which follows the host's wall clock,
+ * agreed within -243..+22 ppm; the calibration accepts windows that
+ * agree within 500 ppm; four times that still tells any error of the
+ * rate or its scaling above 0.2%, and 10% fails by fifty times. */
+#define TSC_RTC_TOLERANCE_PPM 2000
 
 SELFTEST(tsc_clock)
 {
-	int64_t ppm = 0;
+	struct rtc_span span;
 
 	if (!native_platform())
 		return selftest_skip(ctx, "%s: Xen provides the clock", platform->name);
@@ -218,13 +206,8 @@ SELFTEST(tsc_clock)
 	}
 	if (prev == first)
 		return selftest_fail(ctx, "sched_clock stands still at %lu ns", prev);
-	if (!tsc_best_error(&ppm))
-		return selftest_skip(ctx, "PIT channel 2 does not count: nothing to compare with");
-	/* 5%: far above the measurement's noise, far below any real error
-	 * in the frequency or the scaling. */
-	if (ppm > 50000 || ppm < -50000)
-		return selftest_fail(ctx, "50 ms of PIT measured %ld ppm off by sched_clock", ppm);
-	return selftest_pass(ctx, "monotonic over 100000 reads; 50 ms of PIT within %ld ppm", ppm);
+	enum rtc_status st = rtc_compare(selftest_sched_clock, TSC_RTC_TOLERANCE_PPM, &span);
+	return rtc_selftest_verdict(ctx, "the TSC's sched_clock", st, &span, TSC_RTC_TOLERANCE_PPM);
 }
 
 /* Arms the clock event TIMER_AHEAD_NS from now, or a millisecond ago

@@ -23,7 +23,15 @@
 
 #define TIMER_ARMS 5
 #define TIMER_AHEAD_NS (2 * NSEC_PER_MSEC)
+/* No interrupt at all within this is a lost one. */
 #define TIMER_TIMEOUT_NS (500 * NSEC_PER_MSEC)
+/* How late a LAPIC timer interrupt may come.  Measured over 14 native
+ * boots under QEMU here: deadlines 2 ms ahead at most 1.56 ms late, a
+ * moved one 1.39 ms, a past one run after 0.67 ms.  200 ms, as for the
+ * scheduler's sleeps (kernel/sched_selftest.c), leaves room for the
+ * host's own stalls (133 ms seen under load); only the timeout bounded
+ * it before. */
+#define TIMER_LATE_MAX_NS (200 * NSEC_PER_MSEC)
 
 static bool native_platform(void)
 {
@@ -237,7 +245,7 @@ static int64_t timer_wait_one(bool past)
 SELFTEST(lapic_timer)
 {
 	const char *mode = apic_timer_mode_name();
-	int64_t worst = 0;
+	int64_t min = INT64_MAX, max = 0, past = 0;
 
 	if (!native_platform())
 		return selftest_skip(ctx, "%s: Xen provides the event timer", platform->name);
@@ -256,13 +264,27 @@ SELFTEST(lapic_timer)
 					     TIMER_TIMEOUT_NS / NSEC_PER_MSEC, mode);
 		if (late == -2)
 			return selftest_fail(ctx, "deadline %d: timer_interrupt() ran early", i);
-		worst = MAX(worst, late);
+		if (i == 0) {
+			past = late - (int64_t)NSEC_PER_MSEC;
+			late = past;
+		}
+		if (late > (int64_t)TIMER_LATE_MAX_NS)
+			return selftest_fail(ctx,
+					     "deadline %d: timer_interrupt() ran %ld us late (%s)",
+					     i, late / 1000, mode);
+		if (i == 0)
+			continue;
+		min = MIN(min, late);
+		max = MAX(max, late);
 	}
 	if (irq_count(VECTOR_LAPIC_TIMER) < irqs + TIMER_ARMS)
 		return selftest_fail(ctx, "only %lu LAPIC timer interrupts for %d deadlines",
 				     irq_count(VECTOR_LAPIC_TIMER) - irqs, TIMER_ARMS);
-	return selftest_pass(ctx, "%d deadlines met in %s mode, at most %ld us late", TIMER_ARMS,
-			     mode, worst / 1000);
+	return selftest_pass(ctx,
+			     "%s mode: a past deadline ran after %ld us, %d deadlines %lu ms ahead "
+			     "%ld..%ld us late",
+			     mode, past / 1000, TIMER_ARMS - 1, TIMER_AHEAD_NS / NSEC_PER_MSEC,
+			     min / 1000, max / 1000);
 }
 
 /* Waits, interrupts off, until the armed timer has fired into the IRR. */
@@ -310,6 +332,9 @@ SELFTEST(lapic_timer_early)
 			return selftest_fail(ctx, "no interrupt for the moved deadline");
 		cpu_relax();
 	}
+	uint64_t late = sched_clock() - deadline;
+	if (late > TIMER_LATE_MAX_NS)
+		return selftest_fail(ctx, "the moved deadline ran %lu us late", late / 1000);
 	return selftest_pass(ctx, "early interrupt re-armed; the moved deadline ran %lu us late",
-			     (sched_clock() - deadline) / 1000);
+			     late / 1000);
 }

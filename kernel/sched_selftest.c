@@ -139,7 +139,11 @@ SELFTEST(threads)
 
 /* --- preempt: two threads that never yield both make progress -------- */
 
-#define PREEMPT_WAIT_NSEC (2 * NSEC_PER_SEC)
+/* Both spinners must have run within this.  Measured: 40 to 61 ms
+ * natively and in dom0 (four to six ticks), up to 146 ms in a domU;
+ * 500 ms leaves room for a host stall as in SLEEP_LATE_NSEC below; it was
+ * 2 s. */
+#define PREEMPT_WAIT_NSEC (500 * NSEC_PER_MSEC)
 
 struct spinner {
 	struct spinner *other;
@@ -220,13 +224,53 @@ SELFTEST(preempt)
 
 #define SLEEP_NSEC (20 * NSEC_PER_MSEC)
 #define SHORT_SLEEP_NSEC (5 * NSEC_PER_MSEC)
-/* Nested emulation (Xen under QEMU's TCG) makes timers late; later than
- * this is not lateness but a broken timer. */
-#define SLEEP_SLACK_NSEC (480 * NSEC_PER_MSEC)
-#define SLEEPERS_WAIT_NSEC (SLEEP_NSEC + SLEEP_SLACK_NSEC + NSEC_PER_SEC)
+/* How late a sleep may end, beyond the time the hypervisor ran something
+ * else (steal_clock).  Measured over 38 boots under QEMU here: natively
+ * at most 1.8 ms, in a Xen dom0 10.8 ms (PVH), in a domU 26 ms beyond
+ * stolen time (40 ms in all).  The host also stalls a guest outright now
+ * and then (the RTC comparison has seen an edge 133 ms late natively,
+ * with the host's load average at 4), which no guest can tell from a late
+ * timer.  200 ms passes all of that and still fails a wake-up that waits
+ * for something else to happen; it was 480 ms. */
+#define SLEEP_LATE_NSEC (200 * NSEC_PER_MSEC)
+#define SLEEPERS_WAIT_NSEC (SLEEP_NSEC + SLEEP_LATE_NSEC + NSEC_PER_SEC)
+
+/* One sleep: how long it was asked for, when it began and ended, and the
+ * time the hypervisor ran something else meanwhile (steal_clock: 0 on
+ * bare hardware). */
+struct sleep_span {
+	uint64_t ns, start, woke, steal0, steal1;
+};
+
+static void sleep_measured(struct sleep_span *m)
+{
+	m->steal0 = steal_clock(0);
+	m->start = sched_clock();
+	sleep_ns(m->ns);
+	m->woke = sched_clock();
+	m->steal1 = steal_clock(0);
+}
+
+/* How late the sleep ended, less the time stolen from it. */
+static uint64_t sleep_late(const struct sleep_span *m)
+{
+	uint64_t late = m->woke - m->start - m->ns, stolen = m->steal1 - m->steal0;
+
+	return late > stolen ? late - stolen : 0;
+}
+
+static uint64_t sleep_gross_us(const struct sleep_span *m)
+{
+	return (m->woke - m->start - m->ns) / 1000;
+}
+
+static bool slept_ok(const struct sleep_span *m)
+{
+	return m->woke - m->start >= m->ns && sleep_late(m) <= SLEEP_LATE_NSEC;
+}
 
 struct sleeper {
-	uint64_t ns, start, woke;
+	struct sleep_span m;
 	volatile bool done;
 };
 
@@ -234,30 +278,20 @@ static void sleeper_fn(void *arg)
 {
 	struct sleeper *s = arg;
 
-	s->start = sched_clock();
-	sleep_ns(s->ns);
-	s->woke = sched_clock();
+	sleep_measured(&s->m);
 	s->done = true;
-}
-
-static bool slept_ok(const struct sleeper *s)
-{
-	uint64_t took = s->woke - s->start;
-
-	return s->done && took >= s->ns && took <= s->ns + SLEEP_SLACK_NSEC;
 }
 
 /* Two threads sleep 20 ms and 5 ms while this one stays runnable and
  * polls the clock: if the timer never wakes them, the wait still ends.
  * The sleep due first must end first: the timer list is sorted. */
-static enum selftest_result sleep_threads(struct selftest_ctx *ctx)
+static enum selftest_result sleep_threads(struct selftest_ctx *ctx, struct sleeper *s)
 {
-	static struct sleeper s[2];
 	uint64_t start = sched_clock(), irq0 = READ_ONCE(timer_interrupts);
 
-	memset(s, 0, sizeof(s));
-	s[0].ns = SLEEP_NSEC;
-	s[1].ns = SHORT_SLEEP_NSEC;
+	memset(s, 0, 2 * sizeof(*s));
+	s[0].m.ns = SLEEP_NSEC;
+	s[1].m.ns = SHORT_SLEEP_NSEC;
 	if (!thread_create("sleep-20ms", sleeper_fn, &s[0]) ||
 	    !thread_create("sleep-5ms", sleeper_fn, &s[1]))
 		return selftest_error(ctx, "thread_create failed");
@@ -270,17 +304,18 @@ static enum selftest_result sleep_threads(struct selftest_ctx *ctx)
 				     SLEEPERS_WAIT_NSEC / NSEC_PER_MSEC,
 				     s[0].done ? "woke" : "asleep", s[1].done ? "woke" : "asleep",
 				     READ_ONCE(timer_interrupts) - irq0);
-	if (!slept_ok(&s[0]) || !slept_ok(&s[1]))
-		return selftest_fail(ctx, "sleep_ns(20 ms) took %lu us and sleep_ns(5 ms) %lu us",
-				     (s[0].woke - s[0].start) / 1000,
-				     (s[1].woke - s[1].start) / 1000);
+	if (!slept_ok(&s[0].m) || !slept_ok(&s[1].m))
+		return selftest_fail(
+		    ctx, "sleep_ns(20 ms) took %lu us (%lu stolen), 5 ms %lu us (%lu)",
+		    (s[0].m.woke - s[0].m.start) / 1000, (s[0].m.steal1 - s[0].m.steal0) / 1000,
+		    (s[1].m.woke - s[1].m.start) / 1000, (s[1].m.steal1 - s[1].m.steal0) / 1000);
 	/* The second sleeper may start late (the vCPU was descheduled): only
 	 * the one due first must wake first. */
-	if (s[1].start + s[1].ns < s[0].start + s[0].ns && s[1].woke > s[0].woke)
+	if (s[1].m.start + s[1].m.ns < s[0].m.start + s[0].m.ns && s[1].m.woke > s[0].m.woke)
 		return selftest_fail(ctx,
 				     "the 5 ms sleeper was due first but woke %lu us after "
 				     "the 20 ms one",
-				     (s[1].woke - s[0].woke) / 1000);
+				     (s[1].m.woke - s[0].m.woke) / 1000);
 	return SELFTEST_SUCCESS;
 }
 
@@ -288,29 +323,33 @@ static enum selftest_result sleep_threads(struct selftest_ctx *ctx)
  * nothing else to run: the idle thread must get the time. */
 SELFTEST(sleep)
 {
+	static struct sleeper s[2];
+	struct sleep_span own = {.ns = SLEEP_NSEC};
 	enum selftest_result r = check_timer(ctx);
 
 	if (r == SELFTEST_SUCCESS)
-		r = sleep_threads(ctx);
+		r = sleep_threads(ctx, s);
 	if (r != SELFTEST_SUCCESS)
 		return r;
 	uint64_t idle0 = sched_idle_ns(), sw0 = sched_idle_switches();
-	uint64_t t0 = sched_clock();
-	sleep_ns(SLEEP_NSEC);
-	uint64_t slept = sched_clock() - t0;
+	sleep_measured(&own);
+	uint64_t slept = own.woke - own.start;
 	uint64_t idle_ns = sched_idle_ns() - idle0, idle_sw = sched_idle_switches() - sw0;
 
-	if (slept < SLEEP_NSEC || slept > SLEEP_NSEC + SLEEP_SLACK_NSEC)
-		return selftest_fail(ctx, "sleep_ns(20 ms) took %lu us", slept / 1000);
+	if (slept < SLEEP_NSEC || sleep_late(&own) > SLEEP_LATE_NSEC)
+		return selftest_fail(ctx, "sleep_ns(20 ms) took %lu us, %lu of them stolen",
+				     slept / 1000, (own.steal1 - own.steal0) / 1000);
 	if (!idle_sw || idle_ns < slept / 2)
 		return selftest_fail(ctx,
 				     "idle ran %lu times for %lu us of a %lu us sleep: "
 				     "a sleeper used the CPU",
 				     idle_sw, idle_ns / 1000, slept / 1000);
 	return selftest_pass(ctx,
-			     "20 ms and 5 ms sleepers woke in time; slept %lu us for "
-			     "20 ms while idle ran %lu us",
-			     slept / 1000, idle_ns / 1000);
+			     "late %lu, %lu, %lu us (20 ms and 5 ms sleepers, this thread's 20 "
+			     "ms), beyond stolen time %lu, %lu, %lu us; idle %lu us",
+			     sleep_gross_us(&s[0].m), sleep_gross_us(&s[1].m), sleep_gross_us(&own),
+			     sleep_late(&s[0].m) / 1000, sleep_late(&s[1].m) / 1000,
+			     sleep_late(&own) / 1000, idle_ns / 1000);
 }
 
 /* --- waitqueue: waiters block until woken, and re-check ------------- */

@@ -64,9 +64,14 @@ SELFTEST(platform)
 								  : "multiboot2");
 }
 
-/* On Xen, the version from the hypercall must match CPUID leaf base+1. */
+/* On Xen, the version from the hypercall must match CPUID leaf base+1.
+ * Both come from the hypervisor itself, so the line also gives the full
+ * version and the build date, which the runner compares with what the
+ * toolstack (xl info) or Xen's own banner says. */
 SELFTEST(xen_version)
 {
+	xen_compile_info_t ci = {0};
+
 	if (!hypervisor.is_xen)
 		return selftest_skip(ctx, "not running on Xen");
 	long v = hypercall_xen_version(XENVER_version, NULL);
@@ -75,9 +80,12 @@ SELFTEST(xen_version)
 	struct cpuid_regs r = pv_cpuid(hypervisor.cpuid_base + 1, 0);
 	if ((uint32_t)v != r.eax)
 		return selftest_fail(ctx, "hypercall says %#lx, CPUID says %#x", v, r.eax);
-	return selftest_pass(ctx, "Xen %u.%u%s (%s), via %s", hypervisor.xen_major,
+	if (hypercall_xen_version(XENVER_compile_info, &ci))
+		return selftest_fail(ctx, "XENVER_compile_info refused");
+	return selftest_pass(ctx, "Xen %u.%u%s (%s), via %s, compiled %.*s", hypervisor.xen_major,
 			     hypervisor.xen_minor, hypervisor.xen_extra,
-			     hypervisor.xen_dom0 ? "dom0" : "domU", hypercall_kind_name());
+			     hypervisor.xen_dom0 ? "dom0" : "domU", hypercall_kind_name(),
+			     (int)sizeof(ci.compile_date), ci.compile_date);
 }
 
 #define UNMAPPED_ADDRESS VA_NEVER_MAPPED

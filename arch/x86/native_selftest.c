@@ -1,7 +1,7 @@
 /*
  * Selftests of the native interrupt and time code: the IDT vectors and
  * their dispatcher, the fixed-point clock scaling, the TSC clock against
- * the PIT, and the LAPIC timer as the clock event.  The clock and timer
+ * the RTC, and the LAPIC timer as the clock event.  The clock and timer
  * tests need the PC's own devices, so they skip on the Xen platforms,
  * where Xen's code provides time; the dispatcher tests run wherever the
  * IDT vectors are installed.
@@ -14,6 +14,7 @@
 #include <asm/apic.h>
 #include <asm/irq.h>
 #include <asm/paravirt.h>
+#include <asm/rtc.h>
 #include <asm/trap.h>
 #include <asm/tsc.h>
 
@@ -23,7 +24,15 @@
 
 #define TIMER_ARMS 5
 #define TIMER_AHEAD_NS (2 * NSEC_PER_MSEC)
+/* No interrupt at all within this is a lost one. */
 #define TIMER_TIMEOUT_NS (500 * NSEC_PER_MSEC)
+/* How late a LAPIC timer interrupt may come.  Measured over 14 native
+ * boots under QEMU here: deadlines 2 ms ahead at most 1.56 ms late, a
+ * moved one 1.39 ms, a past one run after 0.67 ms.  200 ms, as for the
+ * scheduler's sleeps (kernel/sched_selftest.c), leaves room for the
+ * host's own stalls (133 ms seen under load); only the timeout bounded
+ * it before. */
+#define TIMER_LATE_MAX_NS (200 * NSEC_PER_MSEC)
 
 static bool native_platform(void)
 {
@@ -192,32 +201,19 @@ static uint64_t selftest_sched_clock(void)
 	return sched_clock();
 }
 
-static int64_t abs64(int64_t v)
-{
-	return v < 0 ? -v : v;
-}
-
-/* Of a few PIT windows, the error closest to zero, in ppm. */
-static bool tsc_best_error(int64_t *best_ppm)
-{
-	const uint32_t ticks = PIT_HZ / 20; /* 50 ms */
-	const uint64_t expect = (2 * ticks + 1) * NSEC_PER_SEC / (2 * PIT_HZ);
-
-	for (int i = 0; i < 5; i++) {
-		uint64_t got;
-
-		if (!pit_measure(ticks, selftest_sched_clock, &got))
-			return false;
-		int64_t ppm = ((int64_t)got - (int64_t)expect) * 1000000 / (int64_t)expect;
-		if (i == 0 || abs64(ppm) < abs64(*best_ppm))
-			*best_ppm = ppm;
-	}
-	return true;
-}
+/* sched_clock against the CMOS RTC, which keeps its own time.  The TSC
+ * was calibrated from the PIT, and against the PIT again (as this test
+ * once compared it) a PIT rate wrong by 5% came out "within 2 ppm".
+ * 2000 ppm: over 20 boots under QEMU here (native, nopvpatch, GRUB) the
+ * TSC's sched_clock and the RTC, which follows the host's wall clock,
+ * agreed within -243..+22 ppm; the calibration accepts windows that
+ * agree within 500 ppm; four times that still tells any error of the
+ * rate or its scaling above 0.2%, and 10% fails by fifty times. */
+#define TSC_RTC_TOLERANCE_PPM 2000
 
 SELFTEST(tsc_clock)
 {
-	int64_t ppm = 0;
+	struct rtc_span span;
 
 	if (!native_platform())
 		return selftest_skip(ctx, "%s: Xen provides the clock", platform->name);
@@ -234,13 +230,8 @@ SELFTEST(tsc_clock)
 	}
 	if (prev == first)
 		return selftest_fail(ctx, "sched_clock stands still at %lu ns", prev);
-	if (!tsc_best_error(&ppm))
-		return selftest_skip(ctx, "PIT channel 2 does not count: nothing to compare with");
-	/* 5%: far above the measurement's noise, far below any real error
-	 * in the frequency or the scaling. */
-	if (ppm > 50000 || ppm < -50000)
-		return selftest_fail(ctx, "50 ms of PIT measured %ld ppm off by sched_clock", ppm);
-	return selftest_pass(ctx, "monotonic over 100000 reads; 50 ms of PIT within %ld ppm", ppm);
+	enum rtc_status st = rtc_compare(selftest_sched_clock, TSC_RTC_TOLERANCE_PPM, &span);
+	return rtc_selftest_verdict(ctx, "the TSC's sched_clock", st, &span, TSC_RTC_TOLERANCE_PPM);
 }
 
 /* Arms the clock event TIMER_AHEAD_NS from now, or a millisecond ago
@@ -270,7 +261,7 @@ static int64_t timer_wait_one(bool past)
 SELFTEST(lapic_timer)
 {
 	const char *mode = apic_timer_mode_name();
-	int64_t worst = 0;
+	int64_t min = INT64_MAX, max = 0, past = 0;
 
 	if (!native_platform())
 		return selftest_skip(ctx, "%s: Xen provides the event timer", platform->name);
@@ -289,13 +280,27 @@ SELFTEST(lapic_timer)
 					     TIMER_TIMEOUT_NS / NSEC_PER_MSEC, mode);
 		if (late == -2)
 			return selftest_fail(ctx, "deadline %d: timer_interrupt() ran early", i);
-		worst = MAX(worst, late);
+		if (i == 0) {
+			past = late - (int64_t)NSEC_PER_MSEC;
+			late = past;
+		}
+		if (late > (int64_t)TIMER_LATE_MAX_NS)
+			return selftest_fail(ctx,
+					     "deadline %d: timer_interrupt() ran %ld us late (%s)",
+					     i, late / 1000, mode);
+		if (i == 0)
+			continue;
+		min = MIN(min, late);
+		max = MAX(max, late);
 	}
 	if (irq_count(VECTOR_LAPIC_TIMER) < irqs + TIMER_ARMS)
 		return selftest_fail(ctx, "only %lu LAPIC timer interrupts for %d deadlines",
 				     irq_count(VECTOR_LAPIC_TIMER) - irqs, TIMER_ARMS);
-	return selftest_pass(ctx, "%d deadlines met in %s mode, at most %ld us late", TIMER_ARMS,
-			     mode, worst / 1000);
+	return selftest_pass(ctx,
+			     "%s mode: a past deadline ran after %ld us, %d deadlines %lu ms ahead "
+			     "%ld..%ld us late",
+			     mode, past / 1000, TIMER_ARMS - 1, TIMER_AHEAD_NS / NSEC_PER_MSEC,
+			     min / 1000, max / 1000);
 }
 
 /* Waits, interrupts off, until the armed timer has fired into the IRR. */
@@ -343,6 +348,9 @@ SELFTEST(lapic_timer_early)
 			return selftest_fail(ctx, "no interrupt for the moved deadline");
 		cpu_relax();
 	}
+	uint64_t late = sched_clock() - deadline;
+	if (late > TIMER_LATE_MAX_NS)
+		return selftest_fail(ctx, "the moved deadline ran %lu us late", late / 1000);
 	return selftest_pass(ctx, "early interrupt re-armed; the moved deadline ran %lu us late",
-			     (sched_clock() - deadline) / 1000);
+			     late / 1000);
 }

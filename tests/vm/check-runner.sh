@@ -126,6 +126,23 @@ report_cases() {
 	expect fail "no end seen" check_domu_poweroff "$l"
 }
 
+# --- tests/vm/checks.sh: the Xen version, against the toolstack ---
+
+version_cases() {
+	local l=$T/boot.log x=$T/serial.log
+	echo 'Test result: SUCCESS xen_version: Xen 4.17.7 (domU), via syscall, compiled Wed Nov  4 16:52:28 UTC 2026' >"$l"
+	printf 'dom0: xl info: xen_major 4\ndom0: xl info: xen_minor 17\ndom0: xl info: xen_extra .7\ndom0: xl info: cc_compile_date Wed Nov  4 16:52:28 UTC 2026\n' >"$x"
+	expect pass "the version xl info gives" check_xen_version "$l" "$x"
+	sed -i 's/xen_extra .7/xen_extra .8/' "$x"
+	expect fail "another version from xl info" check_xen_version "$l" "$x"
+	echo '(XEN) Xen version 4.17.7 (Debian 4.17.7-1) (x@y) (gcc) debug=n Wed Nov  4 16:52:28 UTC 2026' >"$x"
+	expect pass "the version in Xen's banner" check_xen_version "$l" "$x"
+	sed -i 's/16:52:28/16:52:29/' "$x"
+	expect fail "another build in Xen's banner" check_xen_version "$l" "$x"
+	: >"$x"
+	expect fail "no version to compare with" check_xen_version "$l" "$x"
+}
+
 # --- tests/host/run.sh: cmocka binaries ---
 
 fake_bin() { # NAME BODY
@@ -179,6 +196,7 @@ tier_cases() {
 make_elf
 selftest_cases
 report_cases
+version_cases
 host_cases
 tier_cases
 echo "runner: $passed passed, $failed failed"

@@ -20,14 +20,14 @@ log_has() { # LOG REGEX
 # runs: every SELFTEST in the ELF.  A test added or removed changes this
 # number and the skip lists below in the same change, on purpose: the
 # runner then knows what each platform must show.
-SELFTESTS_ALL=64
+SELFTESTS_ALL=65
 
 # The selftests each platform skips in a full run, for the reason each
 # prints (no IDT natively on Xen PV, no Xen natively, no xenstore for
 # dom0...).  Any other skip, or one of these that ran, fails the scenario:
 # a test that skips because something broke must turn the run red.
 declare -A SELFTEST_SKIPS=(
-	[native]="balloon balloon_release_clears blkfront_fresh_zero gnttab_fresh_zero blkfront_offers blkfront_ro blkfront_rw evtchn_fairness evtchn_ipi
+	[native]="pvclock_rtc balloon balloon_release_clears blkfront_fresh_zero gnttab_fresh_zero blkfront_offers blkfront_ro blkfront_rw evtchn_fairness evtchn_ipi
 		evtchn_mask evtchn_round_robin gnttab_copy gnttab_deferred_held gnttab_deferred_unused
 		gnttab_grant_end gnttab_grow gnttab_in_use gnttab_reuse netfront_connect pvclock
 		xen_console_ring xen_control_sysrq xen_control_unknown xen_hypervisor_info xen_pv_halt
@@ -41,9 +41,9 @@ declare -A SELFTEST_SKIPS=(
 		lapic_timer_early netfront_connect tsc_clock xen_console_ring xen_control_sysrq
 		xen_control_unknown xen_pv_halt xenbus_hotplug xs_perms xs_read xs_timeout
 		xs_transaction xs_watch xs_write"
-	[xen-pv-domu]="blkfront_ro blkfront_rw irq_unhandled irq_vector lapic_timer
+	[xen-pv-domu]="pvclock_rtc blkfront_ro blkfront_rw irq_unhandled irq_vector lapic_timer
 		lapic_timer_early tsc_clock"
-	[xen-pvh-domu]="blkfront_ro blkfront_rw gnttab_in_use lapic_timer lapic_timer_early
+	[xen-pvh-domu]="pvclock_rtc blkfront_ro blkfront_rw gnttab_in_use lapic_timer lapic_timer_early
 		tsc_clock xen_pv_halt"
 )
 
@@ -151,4 +151,23 @@ check_domu_poweroff() { # SERIAL-LOG
 	line=$(tr -d '\r' <"$1" | grep -a -m1 '^domU: ended: ' || :)
 	[ -n "$line" ] || { why="no 'domU: ended:' line: how the domain ended is unknown"; return 1; }
 	[[ $line == "domU: ended: poweroff "* ]] || { why="the domain did not power off: '$line'"; return 1; }
+}
+
+# The Xen version and build date the guest reports (its xen_version
+# selftest) must be what the toolstack reports: xl info, which the domU
+# harness's dom0 prints, or for a dom0, which has no toolstack, Xen's own
+# banner on the serial log.
+check_xen_version() { # LOG TEXT (the serial text with xl info or Xen's banner)
+	local guest host from="xl info"
+	guest=$(tr -d '\r' <"$1" | sed -n 's/^Test result: SUCCESS xen_version: Xen \([^ ]*\) .*, compiled \(.*\)$/\1 built \2/p' | head -1)
+	host=$(tr -d '\r' <"$2" | awk '/^dom0: xl info: / { v = $0; sub(/^dom0: xl info: [a-z_]+ /, "", v); x[$4] = v }
+		END { if ("xen_major" in x) print x["xen_major"] "." x["xen_minor"] x["xen_extra"] " built " x["cc_compile_date"] }')
+	if [ -z "$host" ]; then
+		from="Xen's banner"
+		host=$(tr -d '\r' <"$2" | sed -n 's/^(XEN) Xen version \([^ ]*\) .* debug=[yn] \(.*\)$/\1 built \2/p' | head -1)
+	fi
+	[ -n "$guest" ] || { why="the guest reported no Xen version (no xen_version success line)"; return 1; }
+	[ -n "$host" ] || { why="neither xl info nor Xen's banner gave the Xen version"; return 1; }
+	[ "$guest" = "$host" ] || { why="the guest says Xen $guest, $from says $host"; return 1; }
+	summary+="; Xen $guest, as $from says"
 }

@@ -164,6 +164,9 @@ if [ -f /guest/setup.sh ]; then
 		exit 3
 	fi
 fi
+# What the toolstack says of Xen, which the runner compares with what the
+# guest reports.
+xl info | sed -nE 's/^(xen_major|xen_minor|xen_extra|cc_compile_date) +: (.*)$/dom0: xl info: \1 \2/p'
 echo "==== xl config ===="
 cat /guest/domu.cfg
 t0=$(now)

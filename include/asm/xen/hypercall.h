@@ -18,6 +18,7 @@
 #include <xen/hvm/params.h>
 #include <xen/hvm/hvm_op.h>
 #include <xen/grant_table.h>
+#include <xen/physdev.h>
 
 enum hypercall_kind { HYPERCALL_SYSCALL, HYPERCALL_VMCALL, HYPERCALL_VMMCALL };
 void hypercall_init(enum hypercall_kind kind);
@@ -63,6 +64,11 @@ static inline long hypercall_memory_op(int cmd, void *arg)
 static inline long hypercall_event_channel_op(int cmd, void *arg)
 {
 	return HC(__HYPERVISOR_event_channel_op, cmd, arg, 0, 0, 0);
+}
+
+static inline long hypercall_physdev_op(int cmd, void *arg)
+{
+	return HC(__HYPERVISOR_physdev_op, cmd, arg, 0, 0, 0);
 }
 
 static inline long hypercall_hvm_op(int cmd, void *arg)

@@ -20,6 +20,7 @@
  * the heap is not an interrupt-safe allocator.
  */
 #include <amphi/sched.h>
+#include <amphi/cpu.h>
 #include <amphi/irq.h>
 #include <amphi/mm.h>
 #include <amphi/printk.h>
@@ -61,13 +62,14 @@ void thread_entry(void (*fn)(void *), void *arg) __noreturn;
 /* The entry stubs (head32.S, head_pv.S) run kmain, so "main", on this. */
 extern char boot_stack_top[];
 
-volatile bool need_resched;
 uint64_t context_switches;
 uint64_t preemptions;
 
 static struct thread main_thread;
-static struct thread *current;
-static struct thread *idle_thread;
+/* Each CPU's running and idle threads live in its struct cpu. */
+#define current (this_cpu()->current)
+#define idle_thread (this_cpu()->idle)
+#define need_resched (this_cpu()->need_resched)
 static struct thread *runq_head, *runq_tail;
 static struct thread *all_threads;
 static struct thread *dead_threads;

@@ -21,7 +21,6 @@ struct irq_slot {
 	void *arg;
 };
 
-unsigned int irq_depth;
 static struct irq_slot irq_slots[IRQ_VECTORS];
 static uint64_t irq_counts[IRQ_VECTORS];
 static uint64_t irq_reported[IRQ_VECTORS / 64];

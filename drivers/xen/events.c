@@ -1,7 +1,8 @@
 /*
  * Xen event channels over the 2-level ABI, the one every Xen offers: the
- * shared info page holds a pending and a mask bit per port, and vCPU 0's
- * selector word says which words of pending bits changed.
+ * shared info page holds a pending and a mask bit per port, and the
+ * vcpu_info of the vCPU a port is bound to has the selector word that
+ * says which words of pending bits changed.
  *
  * The handler table is allocated one selector word (64 ports) at a time, on
  * first use: the ABI allows 4096 ports, a guest uses a handful, and this
@@ -11,6 +12,7 @@
  * one it served and starts there next time, so a port that keeps firing
  * cannot starve the ports after it.
  */
+#include <amphi/cpu.h>
 #include <amphi/mm.h>
 #include <amphi/printf.h>
 #include <amphi/printk.h>
@@ -79,9 +81,10 @@ static bool bit_test(const xen_ulong_t *w, unsigned int b)
 	return (READ_ONCE(*w) >> b) & 1;
 }
 
+/* The vcpu_info of the CPU we run on: where Xen flags its events. */
 static struct vcpu_info *evtchn_vcpu(void)
 {
-	return &xen_shared_info->vcpu_info[0];
+	return this_cpu()->vcpu_info;
 }
 
 static bool evtchn_valid(evtchn_port_t port)
@@ -338,7 +341,7 @@ static struct evtchn_binding binding(enum evtchn_kind kind, uint32_t what, uint3
 
 int evtchn_bind_virq(uint32_t virq, evtchn_handler_t fn, void *arg, const char *name)
 {
-	struct evtchn_bind_virq op = {.virq = virq, .vcpu = 0};
+	struct evtchn_bind_virq op = {.virq = virq, .vcpu = this_cpu()->xen_vcpu_id};
 	long rc = hypercall_event_channel_op(EVTCHNOP_bind_virq, &op);
 
 	return evtchn_attach(rc, op.port, binding(EVTCHN_VIRQ, virq, 0, fn, arg, name));
@@ -346,10 +349,10 @@ int evtchn_bind_virq(uint32_t virq, evtchn_handler_t fn, void *arg, const char *
 
 int evtchn_bind_ipi(evtchn_handler_t fn, void *arg, const char *name)
 {
-	struct evtchn_bind_ipi op = {.vcpu = 0};
+	struct evtchn_bind_ipi op = {.vcpu = this_cpu()->xen_vcpu_id};
 	long rc = hypercall_event_channel_op(EVTCHNOP_bind_ipi, &op);
 
-	return evtchn_attach(rc, op.port, binding(EVTCHN_IPI, 0, 0, fn, arg, name));
+	return evtchn_attach(rc, op.port, binding(EVTCHN_IPI, op.vcpu, 0, fn, arg, name));
 }
 
 int evtchn_bind_interdomain(domid_t remote_dom, evtchn_port_t remote_port, evtchn_handler_t fn,
@@ -401,7 +404,7 @@ static void evtchn_describe(char *buf, size_t len, const struct evtchn_binding *
 		snprintf(buf, len, "virq %u", b->what);
 		break;
 	case EVTCHN_IPI:
-		snprintf(buf, len, "ipi vcpu 0");
+		snprintf(buf, len, "ipi vcpu %u", b->what);
 		break;
 	case EVTCHN_INTERDOMAIN:
 		snprintf(buf, len, "domain %u port %u", b->what, b->remote_port);

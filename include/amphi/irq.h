@@ -7,6 +7,7 @@
  */
 #ifndef AMPHI_IRQ_H
 #define AMPHI_IRQ_H
+#include <amphi/cpu.h>
 #include <amphi/types.h>
 
 struct trap_frame;
@@ -30,7 +31,7 @@ uint64_t irq_count(unsigned int vector);
  * off (kernel/sched.c). */
 void irq_exit(void);
 
-/* Interrupt nesting depth: nonzero inside a handler. */
-extern unsigned int irq_depth;
+/* This CPU's interrupt nesting depth: nonzero inside a handler. */
+#define irq_depth (this_cpu()->irq_depth)
 
 #endif

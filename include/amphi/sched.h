@@ -46,8 +46,6 @@ void sleep_ns(uint64_t ns);
 /* From the timer tick, interrupts off: accounts the running thread's time
  * slice. */
 void sched_tick(void);
-/* Set when the running thread should give way at the next irq_exit. */
-extern volatile bool need_resched;
 /* Context switches since boot, and how many of them were preemptions
  * taken at irq_exit. */
 extern uint64_t context_switches;

@@ -12,6 +12,7 @@
 #define CR0_PG (1 << 31)
 #define CR4_PAE (1 << 5)
 #define MSR_EFER 0xc0000080
+#define MSR_GS_BASE 0xc0000101
 #define EFER_LME (1 << 8)
 #define PTE_P 0x1
 #define PTE_W 0x2
@@ -99,6 +100,13 @@ entry64:
 	xor %eax, %eax
 	mov %eax, %fs
 	mov %eax, %gs
+	/* The GS base: the boot CPU's struct cpu (include/amphi/cpu.h). */
+	mov %esi, %r8d
+	mov $MSR_GS_BASE, %ecx
+	mov $cpus, %eax
+	xor %edx, %edx
+	wrmsr
+	mov %r8d, %esi
 	mov $boot_stack_top, %rsp
 	mov %ebp, %edi			/* zero-extends: upper halves are undefined */
 	mov %esi, %esi

@@ -2,9 +2,12 @@
  * The Xen PV entry (XEN_ELFNOTE_ENTRY).  Xen starts us in 64-bit mode in
  * ring 3 with its own page tables mapping the kernel, start_info, the P2M
  * list and a bootstrap stack, and start_info's virtual address in %rsi.
- * Privileged instructions would fault here, so we only clear the BSS, move
- * to our own stack and go to C.
+ * Privileged instructions would fault here, so we only clear the BSS,
+ * point the kernel GS base at the boot CPU's struct cpu (set_segment_base,
+ * a hypercall, which a PV kernel makes with syscall), move to our own
+ * stack and go to C.
  */
+#include <xen/xen.h>
 	.section .text.boot, "ax"
 	.code64
 	.globl xen_pv_start
@@ -16,6 +19,10 @@ xen_pv_start:
 	sub %rdi, %rcx
 	xor %eax, %eax
 	rep stosb
+	mov $__HYPERVISOR_set_segment_base, %eax
+	mov $SEGBASE_GS_KERNEL, %edi
+	lea cpus(%rip), %rsi
+	syscall
 	lea boot_stack_top(%rip), %rsp
 	xor %ebp, %ebp
 	mov %r12, %rdi

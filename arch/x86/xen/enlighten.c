@@ -4,6 +4,7 @@
  * the console ring that xenconsoled serves, since a non-debug Xen drops a
  * domU's console_io output), and ending the domain.
  */
+#include <amphi/cpu.h>
 #include <amphi/platform.h>
 #include <amphi/printf.h>
 #include <amphi/printk.h>
@@ -20,6 +21,13 @@
 #include <drivers/xen/xenbus.h>
 
 struct xen_info xen_info;
+
+void xen_vcpu_info_from_shared(void)
+{
+	struct cpu *c = this_cpu();
+
+	c->vcpu_info = &xen_shared_info->vcpu_info[c->xen_vcpu_id];
+}
 
 /* Xen's TSC leaf (base + 3, sub-leaf 0): whether Xen emulates the TSC,
  * in which case every rdtsc, so every clock read, is a trap into Xen. */

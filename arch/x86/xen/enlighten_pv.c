@@ -6,13 +6,14 @@
  *     by frame (set_gdt), descriptors change through update_descriptor,
  *     and Xen owns the TSS, so load_tr does nothing;
  *   - the kernel stack for entries from user mode is set by stack_switch;
- *   - cr2 comes from vcpu_info; cr0 and cr4 are Xen's, read once and cached;
+ *   - cr2 comes from this CPU's vcpu_info; cr0 and cr4 are Xen's, read once and cached;
  *     only cr0.TS can change (fpu_taskswitch);
  *   - CPUID goes through Xen's forced-emulation prefix, so it shows what
  *     Xen offers this guest, not the bare CPU;
  *   - an exception returns through HYPERVISOR_iret (xen_pv_iret).
  * The interrupt-flag and halt ops are in irq_pv.c, the MMU ops in mmu_pv.c.
  */
+#include <amphi/cpu.h>
 #include <asm/cpuid_hv.h>
 #include <asm/desc.h>
 #include <asm/pgtable.h>
@@ -35,7 +36,9 @@ static unsigned long cr0_cache, cr4_cache;
 
 unsigned long xen_read_cr2(void)
 {
-	return xen_shared_info ? xen_shared_info->vcpu_info[0].arch.cr2 : 0;
+	struct vcpu_info *v = this_cpu()->vcpu_info;
+
+	return v ? v->arch.cr2 : 0;
 }
 PV_CALLEE_SAVE_THUNK(xen_read_cr2);
 

@@ -1,7 +1,7 @@
 /*
  * Xen PV interrupts.  A PV kernel runs in ring 3, where cli and sti fault:
- * its interrupt flag is vCPU 0's evtchn_upcall_mask in the shared info
- * page, which Xen reads before it makes an event upcall.  Disabling is one
+ * its interrupt flag is its vCPU's evtchn_upcall_mask in its vcpu_info,
+ * which Xen reads before it makes an event upcall.  Disabling is one
  * store; enabling is a store, then a look at evtchn_upcall_pending, since
  * an event that arrived while masked was flagged but not delivered.  The
  * three flag ops are callee-save (their call sites tell the compiler only
@@ -10,6 +10,7 @@
  * Events arrive through the upcall in upcall_pv.S, which builds a trap
  * frame and calls xen_pv_upcall_dispatch() below.
  */
+#include <amphi/cpu.h>
 #include <amphi/irq.h>
 #include <amphi/printk.h>
 #include <asm/paravirt.h>
@@ -26,9 +27,12 @@ extern uint8_t xen_pv_upcall[], xen_pv_failsafe[];
 
 /* Until the shared info page is mapped the ops act on this stand-in, so
  * an early local_irq_save() is harmless; no event can arrive before the
- * callbacks are registered anyway. */
+ * callbacks are registered anyway.  The ops reach the vcpu_info through
+ * this CPU's struct cpu: a thread that moved between the load and the
+ * store would touch another CPU's flag, which is for the SMP work to rule
+ * out (a vcpu_info at a fixed %gs offset, one instruction). */
 static struct vcpu_info pv_boot_vcpu = {.evtchn_upcall_mask = 1};
-static struct vcpu_info *pv_vcpu = &pv_boot_vcpu;
+#define pv_vcpu (this_cpu()->vcpu_info)
 
 /* Referenced from assembly (the thunks, upcall_pv.S), so not static. */
 unsigned long xen_pv_save_fl(void);
@@ -89,8 +93,8 @@ static void xen_pv_halt(void)
 
 void xen_pv_irq_ops_init(void)
 {
-	if (xen_shared_info)
-		pv_vcpu = &xen_shared_info->vcpu_info[0];
+	if (!pv_vcpu)
+		pv_vcpu = &pv_boot_vcpu;
 	/* Interrupts are off until kmain enables them, as on bare metal. */
 	WRITE_ONCE(pv_vcpu->evtchn_upcall_mask, 1);
 	pv_ops.cpu.save_fl = (unsigned long (*)(void))(void *)xen_pv_save_fl_thunk;

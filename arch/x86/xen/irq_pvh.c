@@ -3,7 +3,7 @@
  * sti work) and its own IDT; what it lacks is the shared info page, which
  * Xen only places where the guest asks (XENMEM_add_to_physmap), and a way
  * for events to interrupt it.  Xen injects an IDT vector of our choosing
- * while vCPU 0's evtchn_upcall_pending is set (the "vector" callback type),
+ * while a vCPU's evtchn_upcall_pending is set (the "vector" callback type),
  * which needs no LAPIC EOI and no emulated interrupt controller.
  */
 #include <amphi/irq.h>
@@ -35,6 +35,7 @@ static void xen_pvh_map_shared_info(void)
 	if (pfn < 0)
 		panic("xen-pvh: cannot place the shared info page (%ld)", (long)pfn);
 	xen_shared_info = (struct shared_info *)(uintptr_t)((uint64_t)pfn << PAGE_SHIFT);
+	xen_vcpu_info_from_shared();
 }
 
 static void xen_pvh_callback(struct trap_frame *f, void *arg)

@@ -192,8 +192,10 @@ void xen_pv_map_shared_info(void)
 {
 	uint64_t pte = xen_start_info->shared_info | PTE_PRESENT | PTE_RW | PTE_NX;
 
-	if (hypercall_update_va_mapping((uintptr_t)shared_info_page, pte, UVMF_INVLPG) == 0)
+	if (hypercall_update_va_mapping((uintptr_t)shared_info_page, pte, UVMF_INVLPG) == 0) {
 		xen_shared_info = (struct shared_info *)shared_info_page;
+		xen_vcpu_info_from_shared();
+	}
 }
 
 void xen_pv_setup(struct boot_info *bi)

@@ -1,5 +1,5 @@
 /*
- * Xen time.  The clock is pvclock: Xen publishes, in vCPU 0's
+ * Xen time.  The clock is pvclock: Xen publishes, in each vCPU's
  * vcpu_time_info, its system time at some TSC value and the factor that
  * turns TSC ticks into nanoseconds; the guest extrapolates with rdtsc.
  * Xen may rewrite the record at any time, so it is read under its version
@@ -12,6 +12,7 @@
  * time comes from the runstate area Xen keeps up to date for us, when it
  * accepts one.
  */
+#include <amphi/cpu.h>
 #include <amphi/printk.h>
 #include <amphi/time.h>
 #include <asm/paravirt.h>
@@ -39,7 +40,7 @@ static unsigned long xen_timer_errors;
 
 static long xen_vcpu_op(int cmd, void *arg)
 {
-	return hypercall_vcpu_op(cmd, 0, arg);
+	return hypercall_vcpu_op(cmd, this_cpu()->xen_vcpu_id, arg);
 }
 
 /* The 64x32 multiply is done in two halves so no 128-bit type is needed:
@@ -62,7 +63,7 @@ static inline uint64_t rdtsc_ordered(void)
 
 uint64_t xen_system_time(void)
 {
-	const volatile struct vcpu_time_info *t = &xen_shared_info->vcpu_info[0].time;
+	const volatile struct vcpu_time_info *t = &this_cpu()->vcpu_info->time;
 
 	for (unsigned long tries = 0; tries < PVCLOCK_MAX_TRIES; tries++) {
 		uint32_t version = t->version;
@@ -192,7 +193,7 @@ uint64_t xen_timer_virqs(void)
 /* The TSC rate the record implies: (10^9 << 32) / mul, undone shift. */
 static uint64_t xen_tsc_khz(void)
 {
-	const struct vcpu_time_info *t = &xen_shared_info->vcpu_info[0].time;
+	const struct vcpu_time_info *t = &this_cpu()->vcpu_info->time;
 	uint64_t hz;
 
 	if (!t->tsc_to_system_mul)

@@ -12,7 +12,7 @@
 /* ((delta << shift) * mul) >> 32, the pvclock scaling, in 64-bit
  * arithmetic (pure: the host can check it). */
 uint64_t pvclock_scale(uint64_t delta, uint32_t mul, int8_t shift);
-/* Xen system time (ns since Xen booted), from vCPU 0's vcpu_time_info. */
+/* Xen system time (ns since Xen booted), from this CPU's vcpu_time_info. */
 uint64_t xen_system_time(void);
 /* Takes the current Xen system time as sched_clock's zero; sched_clock
  * reads 0 until then.  Needs the shared info page; idempotent. */

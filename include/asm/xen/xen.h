@@ -46,6 +46,9 @@ void xen_pv_paging_init(struct boot_info *bi);
 /* The shared info page, mapped by the platform setup (PV) or the event
  * setup (PVH); NULL before. */
 extern struct shared_info *xen_shared_info;
+/* Points this CPU's vcpu_info at its vCPU's slot in the shared info page,
+ * once that page is mapped (slots exist for vCPUs 0-31 only). */
+void xen_vcpu_info_from_shared(void);
 
 /* Events and interrupts (drivers/xen/events.c and arch/x86/xen/irq_*.c). */
 void xen_pv_irq_ops_init(void);

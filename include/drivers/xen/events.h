@@ -26,9 +26,11 @@ void evtchn_init(void);
 /* Handles every pending, unmasked port.  Called with events off. */
 void evtchn_do_upcall(void);
 
-/* A per-vCPU or global virtual interrupt (VIRQ_*) on vCPU 0. */
+/* A per-vCPU or global virtual interrupt (VIRQ_*), bound on the calling
+ * CPU's vCPU. */
 int evtchn_bind_virq(uint32_t virq, evtchn_handler_t fn, void *arg, const char *name);
-/* A port we send to ourselves (vCPU 0): an inter-processor interrupt. */
+/* A port we send to ourselves, delivered to the calling CPU's vCPU: an
+ * inter-processor interrupt. */
 int evtchn_bind_ipi(evtchn_handler_t fn, void *arg, const char *name);
 /* Connects to a port another domain allocated for us. */
 int evtchn_bind_interdomain(domid_t remote_dom, evtchn_port_t remote_port, evtchn_handler_t fn,

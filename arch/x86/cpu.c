@@ -1,0 +1,10 @@
+/*
+ * The CPUs' own state (include/amphi/cpu.h).  The boot CPU's struct is in
+ * the GS base before any C runs: the entry stubs load it (wrmsr natively
+ * and on PVH, set_segment_base on Xen PV), so this_cpu() works from the
+ * first line of C, before the platform is even known.  It is in .data,
+ * not the BSS, because the stubs clear the BSS first.
+ */
+#include <amphi/cpu.h>
+
+struct cpu cpus[NR_CPUS] = {[0] = {.self = &cpus[0], .online = true}};

@@ -1,0 +1,53 @@
+/*
+ * Per-CPU state: one struct cpu for each CPU, reached through the GS base
+ * (xv6's struct cpu, Plan 9's Mach).  The GS base holds the kernel's own
+ * pointer; when user space comes, entries from it will swap it in
+ * (swapgs), so the user's GS base lives in the other slot.  %gs:0 is the
+ * struct's own address, so this_cpu() is one load and a field is one
+ * %gs-relative access.
+ *
+ * Common code asks this_cpu() and smp_processor_id(); only Xen's ABI code
+ * speaks of a vCPU number, and even there it is this CPU's (xen_vcpu_id).
+ */
+#ifndef AMPHI_CPU_H
+#define AMPHI_CPU_H
+#include <amphi/types.h>
+
+/* More than shared_info's 32 vCPU slots: vcpu_info is placed per CPU. */
+#define NR_CPUS 64
+
+struct thread;
+struct vcpu_info;
+
+struct cpu {
+	struct cpu *self;	 /* %gs:0, what this_cpu() reads */
+	unsigned int id;	 /* 0 .. NR_CPUS-1, the boot CPU 0 */
+	unsigned int irq_depth;	 /* interrupt nesting: nonzero inside a handler */
+	struct thread *current;	 /* the thread running here */
+	struct thread *idle;	 /* this CPU's idle thread */
+	volatile bool need_resched; /* switch at the next way out of an interrupt */
+	bool online;
+	/* Native: the local APIC's ID (xAPIC or x2APIC). */
+	uint32_t apic_id;
+	/* Xen: this vCPU's number in Xen's ABI, and its vcpu_info (in the
+	 * shared info page, or where it was registered). */
+	unsigned int xen_vcpu_id;
+	struct vcpu_info *vcpu_info;
+};
+
+extern struct cpu cpus[NR_CPUS];
+
+static inline struct cpu *this_cpu(void)
+{
+	struct cpu *c;
+
+	__asm__ __volatile__("mov %%gs:0, %0" : "=r"(c));
+	return c;
+}
+
+static inline unsigned int smp_processor_id(void)
+{
+	return this_cpu()->id;
+}
+
+#endif

@@ -1,7 +1,7 @@
 /*
  * The options Amphi understands on its command line, in the manner of
  * Linux: console=, earlyprintk=xen, loglevel=, quiet, debug, nopvpatch, bench,
- * selftest[=a,b] and ip=.
+ * selftest[=a,b], ip= and maxcpus=.
  * The words are parsed by lib/cmdline.c; this file says what each means.
  * Anything unknown or malformed is reported at boot, never silently dropped.
  */
@@ -15,6 +15,7 @@ const char *param_console;
 bool param_earlyprintk_xen;
 bool param_nopvpatch;
 bool param_bench;
+unsigned int param_maxcpus;
 struct ipconfig param_ip;
 
 /* Values are copied here: the handlers get pointers into the line. */
@@ -100,6 +101,18 @@ static int opt_selftest(const char *v, size_t n, const char **why)
 	return 0;
 }
 
+static int opt_maxcpus(const char *v, size_t n, const char **why)
+{
+	uint64_t cpus;
+
+	if (!v || parse_u64(v, n, &cpus) != n || cpus > 4096) {
+		*why = "expects a number of CPUs from 0 to 4096";
+		return -1;
+	}
+	param_maxcpus = cpus ? (unsigned int)cpus : 1;
+	return 0;
+}
+
 /* ip= is checked whole here, at boot, so a typo is reported before the
  * network comes up rather than as a silently unconfigured interface. */
 static int opt_ip(const char *v, size_t n, const char **why)
@@ -117,7 +130,7 @@ static const struct cmdline_option options[] = {
 	{"loglevel", opt_loglevel}, {"quiet", opt_quiet},
 	{"debug", opt_debug},	    {"selftest", opt_selftest},
 	{"nopvpatch", opt_nopvpatch}, {"bench", opt_bench},
-	{"ip", opt_ip},
+	{"ip", opt_ip},		    {"maxcpus", opt_maxcpus},
 };
 
 static void report(enum cmdline_problem what, const char *word, size_t len, const char *why)

@@ -29,6 +29,15 @@ static volatile uint32_t *apic_mmio;
 static uint64_t apic_phys;
 static unsigned int apic_errors;
 
+/* xAPIC keeps its 8-bit ID in the top byte of the register; x2APIC's
+ * register is the whole 32-bit ID. */
+uint32_t apic_id(void)
+{
+	uint32_t v = apic_read(APIC_ID);
+
+	return apic_mode == APIC_MODE_X2APIC ? v : v >> 24;
+}
+
 uint32_t apic_read(unsigned int reg)
 {
 	if (apic_mode == APIC_MODE_X2APIC)

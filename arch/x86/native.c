@@ -53,10 +53,6 @@ void native_restart(void)
 		__asm__ __volatile__("cli; hlt");
 }
 
-void smp_init_up(void)
-{
-}
-
 void bus_init_none(void)
 {
 }
@@ -78,7 +74,7 @@ void native_setup(struct boot_info *bi)
 		.paging_init = native_paging_init,
 		.irq_init = native_irq_init,
 		.time_init = native_time_init,
-		.smp_init = smp_init_up,
+		.smp_init = native_smp_init,
 		.bus_init = bus_init_none,
 		.report = native_report,
 		.power_off = native_power_off,

@@ -28,6 +28,10 @@ struct boot_info {
 	uint64_t mapped_limit;
 	char loader[64]; /* multiboot2 boot loader name, if given */
 	uint64_t rsdp;	 /* ACPI RSDP physical address, 0 if none was given */
+	/* multiboot2 gives a copy of the RSDP inside its information, which
+	 * the frame allocator may hand out later: it is kept here, and rsdp
+	 * points at this copy. */
+	uint8_t rsdp_copy[36];
 	/* Protocol specifics kept for the platform code that owns them. */
 	const void *xen_start_info;   /* Xen PV: start_info (virtual) */
 	uint32_t pvh_version;	      /* PVH: hvm_start_info version */

@@ -36,6 +36,18 @@ struct cpu {
 };
 
 extern struct cpu cpus[NR_CPUS];
+/* CPUs the platform found, the boot CPU included, within NR_CPUS and
+ * maxcpus=; they are cpus[0 .. nr_cpus_present-1]. */
+extern unsigned int nr_cpus_present;
+
+/* For a platform's smp_init (kernel/smp.c): the next struct cpu for a CPU
+ * it found, or NULL when maxcpus= or NR_CPUS leaves no room (counted and
+ * reported by smp_report). */
+struct cpu *cpu_add_present(void);
+unsigned int nr_cpus_online(void);
+/* The boot-log line that ends the bring-up: "smp: N CPUs online (how they
+ * were found)". */
+void smp_report(const char *found_how);
 
 static inline struct cpu *this_cpu(void)
 {

@@ -33,7 +33,7 @@ struct platform_ops {
 	void (*irq_init)(void);
 	/* Start the clock (sched_clock) and register the event timer. */
 	void (*time_init)(void);
-	/* Bring up the other CPUs; smp_init_up where there are none yet. */
+	/* Find the other CPUs and bring them up; ends with smp_report(). */
 	void (*smp_init)(void);
 	/* Find the platform's buses and probe their drivers (Xen: xenstore,
 	 * grant tables, xenbus, control).  Runs in thread context with
@@ -90,8 +90,7 @@ void native_restart(void) __noreturn;
 void native_paging_init(struct boot_info *bi);
 void native_irq_init(void);
 void native_time_init(void);
-/* The named "nothing to bring up": one CPU. */
-void smp_init_up(void);
+void native_smp_init(void);
 /* The named "no bus to probe yet" (PCI will come natively). */
 void bus_init_none(void);
 

@@ -50,6 +50,8 @@ enum apic_mode {
 extern enum apic_mode apic_mode;
 
 uint32_t apic_read(unsigned int reg);
+/* This CPU's local APIC ID, xAPIC or x2APIC; after apic_init. */
+uint32_t apic_id(void);
 void apic_write(unsigned int reg, uint32_t val);
 /* Ends the interrupt in service.  Interrupts off. */
 void apic_eoi(void);

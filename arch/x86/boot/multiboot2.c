@@ -73,7 +73,8 @@ void multiboot2_parse(uint32_t info, struct boot_info *bi)
 			break;
 		case MB2_TAG_ACPI_OLD:
 		case MB2_TAG_ACPI_NEW:
-			bi->rsdp = (uintptr_t)(tag + 1);
+			memcpy(bi->rsdp_copy, tag + 1, MIN(body, sizeof(bi->rsdp_copy)));
+			bi->rsdp = (uintptr_t)bi->rsdp_copy;
 			break;
 		}
 		off += ALIGN_UP(tag->size, 8);

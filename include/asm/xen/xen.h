@@ -19,6 +19,8 @@ extern struct xen_info xen_info;
 void xen_report(void);
 /* The Xen buses: xenstore, grant tables, xenbus and the control node. */
 void xen_bus_init(void);
+/* Counts this domain's vCPUs (arch/x86/xen/smp_xen.c). */
+void xen_smp_init(void);
 void xen_console_init(const char *want, void *ring, uint32_t evtchn);
 void xen_power_off(enum power_status status) __noreturn;
 void xen_restart(void) __noreturn;

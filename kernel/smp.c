@@ -1,0 +1,51 @@
+/*
+ * What every platform's CPU bring-up shares: the table of CPUs it found
+ * (cpus[], include/amphi/cpu.h), the maxcpus= cap (Linux's name), and the
+ * boot-log line that ends the bring-up.  How CPUs are found and started
+ * differs per platform (the MADT and INIT-SIPI-SIPI natively, Xen's vCPU
+ * ops) and lives in its smp_init op.
+ */
+#include <amphi/cpu.h>
+#include <amphi/params.h>
+#include <amphi/printk.h>
+
+unsigned int nr_cpus_present = 1; /* the boot CPU, cpus[0] */
+static unsigned int nr_cpus_left_out;
+
+struct cpu *cpu_add_present(void)
+{
+	unsigned int cap = param_maxcpus ? param_maxcpus : NR_CPUS;
+	struct cpu *c;
+
+	if (nr_cpus_present >= NR_CPUS || nr_cpus_present >= cap) {
+		nr_cpus_left_out++;
+		return NULL;
+	}
+	c = &cpus[nr_cpus_present];
+	c->self = c;
+	c->id = nr_cpus_present++;
+	return c;
+}
+
+unsigned int nr_cpus_online(void)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < nr_cpus_present; i++)
+		n += cpus[i].online;
+	return n;
+}
+
+void smp_report(const char *found_how)
+{
+	unsigned int online = nr_cpus_online();
+
+	if (nr_cpus_left_out)
+		pr_info("smp: %u more CPUs left out (%s)\n", nr_cpus_left_out,
+			param_maxcpus ? "maxcpus=" : "beyond NR_CPUS");
+	if (online == nr_cpus_present)
+		pr_info("smp: %u CPUs online (%s)\n", online, found_how);
+	else
+		pr_info("smp: %u of %u CPUs online (%s); starting the others is not done yet\n",
+			online, nr_cpus_present, found_how);
+}

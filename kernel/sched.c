@@ -43,6 +43,7 @@ struct thread {
 	char name[16];
 	enum thread_state state;
 	unsigned int id;
+	unsigned int cpu;	 /* the CPU it runs on */
 	uint64_t sp;		 /* saved by switch_stacks while switched out */
 	uint64_t *stack;	 /* its lowest word is the canary; NULL for main */
 	uintptr_t stack_top;	 /* for load_sp0 */
@@ -62,17 +63,18 @@ void thread_entry(void (*fn)(void *), void *arg) __noreturn;
 /* The entry stubs (head32.S, head_pv.S) run kmain, so "main", on this. */
 extern char boot_stack_top[];
 
-uint64_t context_switches;
-uint64_t preemptions;
 
 static struct thread main_thread;
-/* Each CPU's running and idle threads live in its struct cpu. */
+/* Each CPU's running and idle threads, its run queue and its dead
+ * threads live in its struct cpu.  A thread stays on the CPU it was made
+ * on (t->cpu), and only that CPU touches its queues, with interrupts off:
+ * that is still the whole of the locking.  Moving threads between CPUs,
+ * with locks and wake-up IPIs, is the next step of SMP. */
 #define current (this_cpu()->current)
 #define idle_thread (this_cpu()->idle)
 #define need_resched (this_cpu()->need_resched)
-static struct thread *runq_head, *runq_tail;
+#define dead_threads (this_cpu()->dead)
 static struct thread *all_threads;
-static struct thread *dead_threads;
 static unsigned int next_id;
 static unsigned int nr_live;
 
@@ -80,22 +82,25 @@ static unsigned int nr_live;
 
 static void runq_push(struct thread *t)
 {
+	struct cpu *c = &cpus[t->cpu];
+
 	t->next = NULL;
-	if (runq_tail)
-		runq_tail->next = t;
+	if (c->runq_tail)
+		c->runq_tail->next = t;
 	else
-		runq_head = t;
-	runq_tail = t;
+		c->runq_head = t;
+	c->runq_tail = t;
 }
 
 static struct thread *runq_pop(void)
 {
-	struct thread *t = runq_head;
+	struct cpu *c = this_cpu();
+	struct thread *t = c->runq_head;
 
 	if (t) {
-		runq_head = t->next;
-		if (!runq_head)
-			runq_tail = NULL;
+		c->runq_head = t->next;
+		if (!c->runq_head)
+			c->runq_tail = NULL;
 		t->next = NULL;
 	}
 	return t;
@@ -172,7 +177,7 @@ void irq_exit(void)
 
 void sched_tick(void)
 {
-	if (!current || !runq_head)
+	if (!current || !this_cpu()->runq_head)
 		return;
 	if (current == idle_thread || sched_clock() - current->ran_since >= SLICE_NSEC)
 		need_resched = true;
@@ -367,6 +372,7 @@ static struct thread *thread_alloc(const char *name, void (*fn)(void *), void *a
 	stack_fill(t->stack_low, t->stack_top);
 	build_first_frame(t, fn, arg);
 	t->id = next_id++;
+	t->cpu = smp_processor_id();
 	t->all_next = all_threads;
 	all_threads = t;
 	nr_live++;
@@ -416,7 +422,7 @@ static void idle_loop(void *unused)
 		if (dead_threads)
 			reap_dead();
 		local_irq_disable();
-		if (runq_head)
+		if (this_cpu()->runq_head)
 			schedule();
 		else
 			safe_halt();
@@ -558,7 +564,13 @@ SHELL_CMD(ps, "list the threads, their states and context switches")
 			(ti[i].stack_used + 1023) / 1024, ti[i].stack_size / 1024);
 	if (n == ARRAY_SIZE(ti))
 		kprintf("(only the first %u threads are shown)\n", n);
+	uint64_t switches = 0, preempted = 0;
+
+	for (unsigned int i = 0; i < nr_cpus_present; i++) {
+		switches += READ_ONCE(cpus[i].nr_switches);
+		preempted += READ_ONCE(cpus[i].nr_preemptions);
+	}
 	kprintf("%u threads, %lu context switches, %lu of them preemptions\n", sched_nr_threads(),
-		READ_ONCE(context_switches), READ_ONCE(preemptions));
+		switches, preempted);
 	return 0;
 }

@@ -10,20 +10,23 @@
  * an interrupt looks only at its head; it is short (one timer per sleeping
  * thread), so inserting by walking it is cheap enough.
  *
- * All of it runs with interrupts off, which on one CPU is its locking.
+ * Each CPU has its own list and its own event timer, kept in its struct
+ * cpu: a timer is added to the list of the CPU that adds it, and fires
+ * there.  Only that CPU touches its list, with interrupts off, which is
+ * its locking while threads stay on their CPU (kernel/sched.c).
  */
 #include <amphi/time.h>
+#include <amphi/cpu.h>
 #include <amphi/printk.h>
 #include <amphi/sched.h>
 #include <amphi/shell.h>
 
 struct clock_event *clock_event;
-uint64_t timer_interrupts;
 
-static struct timer *timers;
-/* The deadline the event timer is set for, so that a new timer that is
- * due sooner knows to move it. */
-static uint64_t armed_deadline;
+/* This CPU's list, and the deadline its event timer is set for, so that
+ * a new timer that is due sooner knows to move it. */
+#define timers (this_cpu()->timers)
+#define armed_deadline (this_cpu()->armed_deadline)
 
 static void program_next(uint64_t now)
 {

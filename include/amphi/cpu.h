@@ -17,6 +17,7 @@
 #define NR_CPUS 64
 
 struct thread;
+struct timer;
 struct vcpu_info;
 
 struct cpu {
@@ -27,6 +28,15 @@ struct cpu {
 	struct thread *idle;	 /* this CPU's idle thread */
 	volatile bool need_resched; /* switch at the next way out of an interrupt */
 	bool online;
+	/* The scheduler's (kernel/sched.c): runnable threads, exited ones
+	 * whose stacks are still to be freed, and counts. */
+	struct thread *runq_head, *runq_tail, *dead;
+	uint64_t nr_switches, nr_preemptions;
+	/* The software timers due on this CPU, by deadline, and what its
+	 * event timer is set for (kernel/timer.c). */
+	struct timer *timers;
+	uint64_t armed_deadline;
+	uint64_t nr_timer_irqs;
 	/* Native: the local APIC's ID (xAPIC or x2APIC). */
 	uint32_t apic_id;
 	/* Xen: this vCPU's number in Xen's ABI, and its vcpu_info (in the

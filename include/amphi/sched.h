@@ -9,6 +9,7 @@
  */
 #ifndef AMPHI_SCHED_H
 #define AMPHI_SCHED_H
+#include <amphi/cpu.h>
 #include <amphi/time.h>
 #include <amphi/types.h>
 
@@ -46,10 +47,10 @@ void sleep_ns(uint64_t ns);
 /* From the timer tick, interrupts off: accounts the running thread's time
  * slice. */
 void sched_tick(void);
-/* Context switches since boot, and how many of them were preemptions
- * taken at irq_exit. */
-extern uint64_t context_switches;
-extern uint64_t preemptions;
+/* This CPU's context switches since boot, and how many of them were
+ * preemptions taken at irq_exit. */
+#define context_switches (this_cpu()->nr_switches)
+#define preemptions (this_cpu()->nr_preemptions)
 
 /* For tests and reports: how long the idle thread has run, in ns, and
  * how often it was switched to. */

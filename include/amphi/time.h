@@ -9,6 +9,7 @@
 #ifndef AMPHI_TIME_H
 #define AMPHI_TIME_H
 #include <amphi/types.h>
+#include <amphi/cpu.h>
 #include <asm/paravirt.h>
 
 /* unsigned long, the type of uint64_t here, so that time arithmetic stays
@@ -38,8 +39,8 @@ void clock_event_register(struct clock_event *ce);
 extern struct clock_event *clock_event;
 /* The platform's timer interrupt calls this, interrupts off. */
 void timer_interrupt(void);
-/* Timer interrupts taken since boot. */
-extern uint64_t timer_interrupts;
+/* Timer interrupts this CPU has taken since boot. */
+#define timer_interrupts (this_cpu()->nr_timer_irqs)
 
 struct timer {
 	uint64_t deadline;

@@ -15,6 +15,8 @@
 #include <amphi/printk.h>
 #include <amphi/printf.h>
 #include <amphi/console.h>
+#include <amphi/cpu.h>
+#include <amphi/spinlock.h>
 #include <amphi/platform.h>
 #include <amphi/shell.h>
 #include <amphi/string.h>
@@ -58,14 +60,49 @@ static void mark_error(int level)
 	log_emit(level, marks[expected], strlen(marks[expected]));
 }
 
+/* One CPU's message at a time, whole, once a second CPU runs (before
+ * that, early on Xen PV, even the interrupt flag op is not set up yet).
+ * A message printed from inside another on the same CPU (a fault in a
+ * console driver, a panic) goes straight through rather than wait for
+ * itself. */
+static struct spinlock log_lock = SPINLOCK_INIT;
+static volatile int log_owner = -1;
+
+enum log_hold { LOG_UNLOCKED, LOG_IRQS_SAVED, LOG_LOCKED };
+
+static enum log_hold log_lock_take(unsigned long *flags)
+{
+	if (nr_cpus_present < 2)
+		return LOG_UNLOCKED;
+	*flags = local_irq_save();
+	if (log_owner == (int)smp_processor_id())
+		return LOG_IRQS_SAVED;
+	spin_lock(&log_lock);
+	log_owner = (int)smp_processor_id();
+	return LOG_LOCKED;
+}
+
+static void log_lock_give(enum log_hold hold, unsigned long flags)
+{
+	if (hold == LOG_LOCKED) {
+		log_owner = -1;
+		spin_unlock(&log_lock);
+	}
+	if (hold != LOG_UNLOCKED)
+		local_irq_restore(flags);
+}
+
 static int vprintk_marked(int level, bool mark, const char *fmt, va_list ap)
 {
 	char buf[512];
 	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	unsigned long flags = 0;
+	enum log_hold hold = log_lock_take(&flags);
 
 	if (mark)
 		mark_error(level);
 	log_emit(level, buf, MIN((size_t)n, sizeof(buf) - 1));
+	log_lock_give(hold, flags);
 	return n;
 }
 

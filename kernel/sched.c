@@ -23,6 +23,7 @@
 #include <amphi/cpu.h>
 #include <amphi/irq.h>
 #include <amphi/mm.h>
+#include <amphi/printf.h>
 #include <amphi/printk.h>
 #include <amphi/shell.h>
 #include <amphi/string.h>
@@ -450,6 +451,37 @@ void sched_init(void)
 	load_sp0(main_thread.stack_top);
 	pr_info("sched: round robin, %lu ms slices, %u KiB thread stacks\n",
 		SLICE_NSEC / NSEC_PER_MSEC, STACK_SIZE / 1024);
+}
+
+uintptr_t sched_prepare_cpu(unsigned int id)
+{
+	char name[16];
+	struct thread *t;
+	unsigned long flags;
+
+	snprintf(name, sizeof(name), "idle/%u", id);
+	flags = local_irq_save();
+	t = thread_alloc(name, idle_loop, NULL);
+	if (t) {
+		t->cpu = id;
+		cpus[id].idle = t;
+	}
+	local_irq_restore(flags);
+	/* Well below the first frame build_first_frame() put at the top. */
+	return t ? t->stack_top - 512 : 0;
+}
+
+void sched_start_cpu(void)
+{
+	struct thread *idle = idle_thread;
+	uint64_t abandoned_sp;
+
+	current = idle;
+	idle->ran_since = sched_clock();
+	idle->switches++;
+	load_sp0(idle->stack_top);
+	switch_stacks(&abandoned_sp, idle->sp);
+	panic("sched: CPU %u came back to its boot stack", smp_processor_id());
 }
 
 struct thread *thread_current(void)

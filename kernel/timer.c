@@ -48,6 +48,14 @@ void clock_event_register(struct clock_event *ce)
 	local_irq_restore(flags);
 }
 
+void clock_event_start_cpu(void)
+{
+	unsigned long flags = local_irq_save();
+
+	program_next(sched_clock());
+	local_irq_restore(flags);
+}
+
 static void unlink_timer(struct timer *t)
 {
 	struct timer **p = &timers;

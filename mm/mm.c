@@ -94,6 +94,21 @@ static uint64_t find_ram(const struct memmap *m, uint64_t bytes)
 	return 0;
 }
 
+uint64_t mm_reserve_low_page(void)
+{
+	struct memmap *m = &boot_info.memmap;
+
+	for (unsigned i = 0; i < m->n; i++) {
+		const struct memmap_entry *e = &m->e[i];
+		uint64_t base = ALIGN_UP(MAX(e->base, (uint64_t)PAGE_SIZE), PAGE_SIZE);
+
+		if (e->type == MEMMAP_RAM && base + PAGE_SIZE <= MIN(e->base + e->len, LOW_MEMORY) &&
+		    !memmap_mark(m, base, PAGE_SIZE, MEMMAP_KERNEL))
+			return base;
+	}
+	return 0;
+}
+
 /* The allocator's frames cover unpopulated space too, reserved, so that
  * frames a Xen domain is given later can be freed into it. */
 static void frames_init(struct memmap *m)

@@ -10,6 +10,7 @@
  * masked because the PICs are not used, and LINT1 keeps the board's NMI.
  */
 #include <amphi/printk.h>
+#include <amphi/time.h>
 #include <amphi/mm.h>
 #include <amphi/platform.h>
 #include <asm/apic.h>
@@ -157,6 +158,42 @@ void apic_init(void)
 		pr_info("apic: xAPIC mode, registers at %#lx (mapped at %p), id %u, version %#x\n",
 			apic_phys, (void *)apic_mmio, apic_read(APIC_ID) >> 24,
 			apic_read(APIC_VERSION) & 0xff);
+}
+
+/* Another CPU's own LAPIC, in the mode the boot CPU chose: each CPU
+ * switches its own to x2APIC, and sets up its own local interrupts. */
+void apic_init_cpu(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	if (apic_mode == APIC_MODE_X2APIC) {
+		if (!(base & APIC_BASE_ENABLE))
+			wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE | APIC_BASE_X2APIC);
+	} else if (!(base & APIC_BASE_ENABLE)) {
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
+	}
+	apic_setup_lvt();
+}
+
+/* x2APIC's ICR is one 64-bit MSR, the destination in its top half; the
+ * xAPIC's is two registers, the destination first, and the write of the
+ * low half sends.  xAPIC shows a send still in progress (delivery status):
+ * it is waited for, at most a millisecond. */
+bool apic_send_ipi(uint32_t dest_apic_id, uint32_t icr)
+{
+	if (apic_mode == APIC_MODE_X2APIC) {
+		wrmsr(MSR_X2APIC_FIRST + APIC_ICR / 16, (uint64_t)dest_apic_id << 32 | icr);
+		return true;
+	}
+	apic_write(APIC_ICR_HIGH, dest_apic_id << 24);
+	apic_write(APIC_ICR, icr);
+	uint64_t end = sched_clock() + NSEC_PER_MSEC;
+
+	while (apic_read(APIC_ICR) & APIC_ICR_PENDING)
+		if (sched_clock() > end)
+			return false;
+	return true;
 }
 
 /* platform_ops.irq_init natively: IDT vectors, the PICs out of the way,

@@ -14,6 +14,7 @@
  * to fire: an emulator that advertises TSC-deadline mode but never fires
  * it gets the count-down mode instead, with a warning.
  */
+#include <amphi/cpu.h>
 #include <amphi/printk.h>
 #include <amphi/time.h>
 #include <asm/apic.h>
@@ -34,8 +35,9 @@ enum apic_timer_mode { TIMER_TSC_DEADLINE, TIMER_ONESHOT };
 static enum apic_timer_mode timer_mode;
 static uint64_t timer_count_hz;
 static struct clock_scale ns_to_count;
-/* The deadline asked for; zero when none is (the boot-time probe). */
-static uint64_t timer_deadline;
+/* Each CPU's deadline asked for; zero when none is (the boot-time probe). */
+static uint64_t timer_deadlines[NR_CPUS];
+#define timer_deadline (timer_deadlines[smp_processor_id()])
 uint64_t apic_timer_early;
 
 /* Programs the hardware for `deadline_ns` without touching the state.  A
@@ -177,6 +179,16 @@ static void apic_timer_choose_mode(void)
 	if (!apic_timer_probe())
 		pr_err("apic: the LAPIC timer did not fire within %lu ms; timers will not work\n",
 		       PROBE_TIMEOUT_NS / NSEC_PER_MSEC);
+}
+
+/* Another CPU's timer, in the mode and at the rate the boot CPU found
+ * (the count-down rate is the bus clock's, the same on every CPU), then
+ * its tick started. */
+void apic_timer_init_cpu(void)
+{
+	timer_deadline = 0;
+	apic_timer_set_mode(timer_mode);
+	clock_event_start_cpu();
 }
 
 const char *apic_timer_mode_name(void)

@@ -8,6 +8,7 @@
 #include <amphi/cpu.h>
 #include <amphi/sched.h>
 #include <amphi/selftest.h>
+#include <amphi/time.h>
 
 static unsigned int gs_read_id(void)
 {
@@ -35,4 +36,31 @@ SELFTEST(percpu)
 		return selftest_fail(ctx, "the struct's thread or interrupt depth is not this one's");
 	return selftest_pass(ctx, "CPU %u: %%gs names cpus[%u], running %s", c->id, c->id,
 			     thread_name(c->current));
+}
+
+/* Every CPU found is online, names itself, runs its own idle thread, and
+ * takes its own timer interrupts: each count must move while this thread
+ * sleeps, since every CPU's tick re-arms its own timer. */
+SELFTEST(smp_cpus)
+{
+	uint64_t before[NR_CPUS];
+	unsigned int n = nr_cpus_present;
+
+	for (unsigned int i = 0; i < n; i++) {
+		const struct cpu *c = &cpus[i];
+
+		if (c->self != c || c->id != i || !READ_ONCE(c->online))
+			return selftest_fail(ctx, "CPU %u is not online, or its struct is wrong", i);
+		if (i && (!c->idle || !c->current))
+			return selftest_fail(ctx, "CPU %u has no idle thread running", i);
+		before[i] = READ_ONCE(c->nr_timer_irqs);
+	}
+	sleep_ns(100 * NSEC_PER_MSEC);
+	for (unsigned int i = 0; i < n; i++)
+		if (READ_ONCE(cpus[i].nr_timer_irqs) == before[i])
+			return selftest_fail(ctx, "CPU %u took no timer interrupt in 100 ms", i);
+	return selftest_pass(ctx, "%u CPU%s online, each taking its own timer interrupts (CPU %u: "
+				  "%lu in 100 ms)",
+			     n, n == 1 ? "" : "s", n - 1, READ_ONCE(cpus[n - 1].nr_timer_irqs) -
+							   before[n - 1]);
 }

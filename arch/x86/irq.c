@@ -127,7 +127,7 @@ void irq_dispatch(struct trap_frame *f)
 	unsigned int vector = (unsigned int)f->vector;
 	struct irq_slot slot = irq_slots[vector];
 
-	irq_counts[vector]++;
+	__atomic_fetch_add(&irq_counts[vector], 1, __ATOMIC_RELAXED); /* any CPU */
 	irq_depth++;
 	if (slot.handler)
 		slot.handler(f, slot.arg);

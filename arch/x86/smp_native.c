@@ -5,15 +5,46 @@
  * online-capable are CPUs that may be plugged in later: counted, not
  * present.  A missing or malformed MADT leaves the boot CPU alone, and
  * says why.
+ *
+ * Each other CPU is started the way the MP specification says: an INIT
+ * IPI, 10 ms, then a startup IPI naming the page of the real-mode
+ * trampoline (arch/x86/boot/trampoline.S), and a second one 200 us later
+ * if the CPU has not answered.  The boot CPU prepares everything the new
+ * one needs first (its GDT, TSS and fatal stack, its idle thread and the
+ * stack it boots on), because the heap is only for the boot CPU for now;
+ * the new CPU loads them, sets up its LAPIC and its timer, says it is
+ * online and becomes its idle thread.  A CPU that does not come up within
+ * a second is reported and left out.
  */
 #include <amphi/acpi.h>
 #include <amphi/boot.h>
 #include <amphi/cpu.h>
+#include <amphi/errno.h>
 #include <amphi/platform.h>
 #include <amphi/printf.h>
 #include <amphi/printk.h>
+#include <amphi/mm.h>
+#include <amphi/sched.h>
+#include <amphi/string.h>
+#include <amphi/time.h>
 #include <asm/acpi.h>
 #include <asm/apic.h>
+#include <asm/paravirt.h>
+
+#define INIT_DELAY_US 10000
+#define SIPI_DELAY_US 200
+#define ONLINE_WAIT_NS NSEC_PER_SEC
+
+extern const uint8_t ap_trampoline_start[], ap_trampoline_end[], ap_tr_gdt[], ap_tr_gdt_ptr[],
+    ap_tr_pm32[], ap_tr_pm32_ptr[];
+void ap_main(void) __noreturn;
+
+/* What trampoline.S's ap_start64 loads, in this order. */
+struct {
+	uint64_t cr4, cr3, stack, cpu;
+} ap_boot;
+
+static uint64_t trampoline_pa;
 
 static struct acpi_cpu madt_cpus[NR_CPUS];
 
@@ -51,11 +82,90 @@ static void native_smp_enumerate(char *how, size_t len)
 		 apic_mode == APIC_MODE_X2APIC ? "x2APIC" : "xAPIC");
 }
 
+/* The trampoline in a page below 1 MiB, kept for good (CPUs brought
+ * online later start there too), with its own addresses patched in. */
+static int trampoline_install(void)
+{
+	size_t len = (size_t)(ap_trampoline_end - ap_trampoline_start);
+
+	if (!(trampoline_pa = mm_reserve_low_page()) || !mm_is_mapped(trampoline_pa, PAGE_SIZE))
+		return -ENOMEM;
+	uint8_t *page = (uint8_t *)(uintptr_t)trampoline_pa;
+	uint32_t gdt = (uint32_t)(trampoline_pa + (ap_tr_gdt - ap_trampoline_start));
+	uint32_t pm32 = (uint32_t)(trampoline_pa + (ap_tr_pm32 - ap_trampoline_start));
+
+	memcpy(page, ap_trampoline_start, len);
+	memcpy(page + (ap_tr_gdt_ptr - ap_trampoline_start) + 2, &gdt, sizeof(gdt));
+	memcpy(page + (ap_tr_pm32_ptr - ap_trampoline_start), &pm32, sizeof(pm32));
+	return 0;
+}
+
+/* On the new CPU, from ap_start64: the GS base names its struct cpu. */
+void ap_main(void)
+{
+	native_traps_init_cpu();
+	apic_init_cpu();
+	apic_timer_init_cpu();
+	__atomic_store_n(&this_cpu()->online, true, __ATOMIC_RELEASE);
+	sched_start_cpu();
+}
+
+static bool cpu_came_online(struct cpu *c, uint64_t wait_ns)
+{
+	uint64_t end = sched_clock() + wait_ns;
+
+	while (sched_clock() < end)
+		if (__atomic_load_n(&c->online, __ATOMIC_ACQUIRE))
+			return true;
+		else
+			cpu_relax();
+	return false;
+}
+
+static int native_cpu_up(struct cpu *c)
+{
+	uint32_t vector = (uint32_t)(trampoline_pa >> PAGE_SHIFT);
+	uintptr_t stack = sched_prepare_cpu(c->id);
+
+	if (!stack || native_traps_prepare_cpu(c->id))
+		return -ENOMEM;
+	ap_boot = (typeof(ap_boot)){read_cr4(), read_cr3(), stack, (uintptr_t)c};
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!apic_send_ipi(c->apic_id, APIC_ICR_INIT | APIC_ICR_ASSERT))
+		return -EIO;
+	udelay(INIT_DELAY_US);
+	for (int i = 0; i < 2; i++) {
+		if (!apic_send_ipi(c->apic_id, APIC_ICR_STARTUP | vector))
+			return -EIO;
+		if (cpu_came_online(c, SIPI_DELAY_US * NSEC_PER_USEC))
+			return 0;
+	}
+	return cpu_came_online(c, ONLINE_WAIT_NS) ? 0 : -ETIMEDOUT;
+}
+
+static void native_smp_boot(void)
+{
+	int rc;
+
+	if (nr_cpus_present < 2)
+		return;
+	if ((rc = trampoline_install())) {
+		pr_err("smp: no page below 1 MiB for the startup code (%d): the boot CPU alone\n",
+		       rc);
+		return;
+	}
+	for (unsigned int i = 1; i < nr_cpus_present; i++)
+		if ((rc = native_cpu_up(&cpus[i])))
+			pr_err("smp: CPU %u (APIC ID %u) did not come up (%d)\n", i,
+			       cpus[i].apic_id, rc);
+}
+
 void native_smp_init(void)
 {
 	char how[96];
 
 	cpus[0].apic_id = apic_id();
 	native_smp_enumerate(how, sizeof(how));
+	native_smp_boot();
 	smp_report(how);
 }

@@ -5,6 +5,9 @@
  * triple fault.  An unexpected exception prints everything we know and
  * powers off with a failure status: never a silent reset.
  */
+#include <amphi/cpu.h>
+#include <amphi/errno.h>
+#include <amphi/mm.h>
 #include <amphi/platform.h>
 #include <amphi/printk.h>
 #include <amphi/string.h>
@@ -22,11 +25,20 @@ struct tss {
 } __packed;
 
 #define IST_FATAL 1
+#define FATAL_STACK_SIZE 16384
+
+/* One CPU's GDT and TSS: each CPU has its own task state (its kernel and
+ * fatal-exception stacks), so each has its own GDT to name it. */
+struct cpu_desc {
+	uint64_t gdt[5];
+	struct tss tss;
+} __aligned(16);
 
 static struct idt_gate idt[256] __aligned(16);
-static struct tss tss __aligned(16);
-static uint64_t gdt[5] __aligned(16);
-static uint8_t fatal_stack[16384] __aligned(16);
+static struct cpu_desc boot_desc;
+static uint8_t boot_fatal_stack[FATAL_STACK_SIZE] __aligned(16);
+/* Each CPU's, by id: the boot CPU's above, the others' from the heap. */
+static struct cpu_desc *cpu_descs[NR_CPUS] = {&boot_desc};
 struct trap_expect trap_expect = {.vector = -1};
 
 static const char *const trap_names[32] = {
@@ -44,19 +56,19 @@ const char *trap_name(uint64_t vector)
 	return "reserved";
 }
 
-static void load_gdt_tss(void)
+/* Its fatal-exception stack is already in d->tss.ist. */
+static void load_gdt_tss(struct cpu_desc *d)
 {
-	uint64_t base = (uintptr_t)&tss;
+	uint64_t base = (uintptr_t)&d->tss;
 
-	gdt[1] = 0x00af9a000000ffffULL; /* 64-bit code */
-	gdt[2] = 0x00cf92000000ffffULL; /* data */
-	gdt[3] = (sizeof(tss) - 1) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |
-		 (((base >> 24) & 0xff) << 56);
-	gdt[4] = base >> 32;
-	tss.ist[IST_FATAL - 1] = (uintptr_t)fatal_stack + sizeof(fatal_stack);
-	tss.iomap_base = sizeof(tss);
+	d->gdt[1] = 0x00af9a000000ffffULL; /* 64-bit code */
+	d->gdt[2] = 0x00cf92000000ffffULL; /* data */
+	d->gdt[3] = (sizeof(d->tss) - 1) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |
+		    (((base >> 24) & 0xff) << 56);
+	d->gdt[4] = base >> 32;
+	d->tss.iomap_base = sizeof(d->tss);
 
-	struct desc_ptr p = {sizeof(gdt) - 1, (uintptr_t)gdt};
+	struct desc_ptr p = {sizeof(d->gdt) - 1, (uintptr_t)d->gdt};
 	load_gdt(&p);
 	__asm__ __volatile__("pushq %0\n\t"
 			     "leaq 1f(%%rip), %%rax\n\t"
@@ -72,7 +84,7 @@ static void load_gdt_tss(void)
 
 void tss_set_rsp0(unsigned long sp0)
 {
-	tss.rsp[0] = sp0;
+	cpu_descs[smp_processor_id()]->tss.rsp[0] = sp0;
 }
 
 /* The exception gates, loaded through the load_idt op: natively the IDT,
@@ -98,8 +110,35 @@ void idt_init(void)
 
 void native_traps_init(void)
 {
-	load_gdt_tss();
+	boot_desc.tss.ist[IST_FATAL - 1] = (uintptr_t)boot_fatal_stack + sizeof(boot_fatal_stack);
+	load_gdt_tss(&boot_desc);
 	idt_init();
+}
+
+/* Thread context, on the boot CPU: the heap is not for other CPUs yet. */
+int native_traps_prepare_cpu(unsigned int id)
+{
+	struct cpu_desc *d = kmalloc_aligned(sizeof(*d), 16);
+	uint8_t *fatal = kmalloc_aligned(FATAL_STACK_SIZE, 16);
+
+	if (!d || !fatal) {
+		kfree(d);
+		kfree(fatal);
+		return -ENOMEM;
+	}
+	memset(d, 0, sizeof(*d));
+	d->tss.ist[IST_FATAL - 1] = (uintptr_t)fatal + FATAL_STACK_SIZE;
+	cpu_descs[id] = d;
+	return 0;
+}
+
+void native_traps_init_cpu(void)
+{
+	struct cpu_desc *d = cpu_descs[smp_processor_id()];
+	struct desc_ptr p = {sizeof(idt) - 1, (uintptr_t)idt};
+
+	load_gdt_tss(d);
+	load_idt(&p);
 }
 
 /* For arch/x86/irq.c: the IDT the vectors above 31 are added to. */

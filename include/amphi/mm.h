@@ -24,6 +24,10 @@ void *mm_page_alloc_zeroed(void);
 void mm_page_free(void *page);
 /* Is [pa, pa+len) mapped at the same virtual address? */
 bool mm_is_mapped(uint64_t pa, uint64_t len);
+/* A page of RAM below 1 MiB (never page 0), which the frame allocator
+ * leaves alone, marked as the kernel's in the memory map: for the real-mode
+ * code other CPUs start in.  0 when there is none. */
+uint64_t mm_reserve_low_page(void);
 /* Maps device memory (uncached) and returns its virtual address; NULL
  * when it cannot be mapped. */
 void *ioremap(uint64_t pa, size_t size);

@@ -83,6 +83,11 @@ void xen_pv_setup(struct boot_info *bi);
 
 /* Shared by native and KVM: the PC's own devices. */
 void native_traps_init(void);
+/* Another CPU's GDT, TSS and fatal-exception stack, made on the boot CPU
+ * before it starts (0 or -ENOMEM); loaded by that CPU itself with the
+ * shared IDT. */
+int native_traps_prepare_cpu(unsigned int id);
+void native_traps_init_cpu(void);
 void native_memory_setup(struct boot_info *bi);
 void native_console_init(const char *want);
 void native_power_off(enum power_status status) __noreturn;

@@ -24,6 +24,13 @@ struct thread;
 
 /* The boot context becomes the thread "main"; the idle thread is made. */
 void sched_init(void);
+/* On the boot CPU, before CPU `id` starts: its idle thread ("idle/N").
+ * Returns the stack pointer that CPU may use until sched_start_cpu (on
+ * the idle thread's stack, below what it will use), or 0 without memory. */
+uintptr_t sched_prepare_cpu(unsigned int id);
+/* On that CPU, interrupts off, its own state set up: becomes its idle
+ * thread, which enables interrupts; never returns. */
+void sched_start_cpu(void) __noreturn;
 /* A new runnable thread; NULL when out of memory.  The name is copied
  * (up to 15 characters).  fn runs with interrupts on; when it returns the
  * thread exits.  The pointer must not be used once the thread may have

@@ -36,6 +36,9 @@ struct clock_event {
 
 /* The platform's event timer (kernel/timer.c). */
 void clock_event_register(struct clock_event *ce);
+/* Starts the calling CPU's tick on the registered event timer: for each
+ * CPU after the first, once its own timer is set up. */
+void clock_event_start_cpu(void);
 extern struct clock_event *clock_event;
 /* The platform's timer interrupt calls this, interrupts off. */
 void timer_interrupt(void);

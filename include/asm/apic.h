@@ -17,6 +17,8 @@
 #define APIC_ISR 0x100 /* 8 registers of 32 vectors, 0x10 apart */
 #define APIC_IRR 0x200
 #define APIC_ESR 0x280
+#define APIC_ICR 0x300
+#define APIC_ICR_HIGH 0x310
 #define APIC_LVT_TIMER 0x320
 #define APIC_LVT_THERMAL 0x330
 #define APIC_LVT_PERF 0x340
@@ -28,6 +30,10 @@
 #define APIC_TIMER_DIVIDE 0x3e0
 
 #define APIC_SVR_ENABLE (1u << 8)
+#define APIC_ICR_INIT (5u << 8)
+#define APIC_ICR_STARTUP (6u << 8)
+#define APIC_ICR_PENDING (1u << 12)
+#define APIC_ICR_ASSERT (1u << 14)
 #define APIC_LVT_MASKED (1u << 16)
 #define APIC_LVT_NMI (4u << 8)
 #define APIC_LVT_TIMER_ONESHOT (0u << 17)
@@ -52,6 +58,13 @@ extern enum apic_mode apic_mode;
 uint32_t apic_read(unsigned int reg);
 /* This CPU's local APIC ID, xAPIC or x2APIC; after apic_init. */
 uint32_t apic_id(void);
+/* Another CPU's LAPIC, set up by that CPU the way apic_init set the boot
+ * CPU's. */
+void apic_init_cpu(void);
+/* Sends an interprocessor interrupt (the ICR's low word: vector, delivery
+ * mode, level) to the CPU with that APIC ID; false when an xAPIC did not
+ * take it within a millisecond. */
+bool apic_send_ipi(uint32_t dest_apic_id, uint32_t icr);
 void apic_write(unsigned int reg, uint32_t val);
 /* Ends the interrupt in service.  Interrupts off. */
 void apic_eoi(void);
@@ -66,6 +79,8 @@ void apic_init(void);
 /* Picks TSC-deadline or one-shot mode, calibrates, checks that the timer
  * fires and registers it as the clock event.  After tsc_init(). */
 void apic_timer_init(void);
+/* Another CPU's timer, as the boot CPU's, and its tick started. */
+void apic_timer_init_cpu(void);
 
 /* Timer interrupts that found no deadline due yet (early, a step of a long
  * count-down, or left over from the boot-time check). */

@@ -1,0 +1,106 @@
+/*
+ * How another CPU gets from its startup IPI to C.  A CPU woken by
+ * INIT-SIPI-SIPI starts in real mode at page VECTOR * 4096 (CS = VECTOR *
+ * 256, IP = 0), so the first part, from ap_trampoline_start to
+ * ap_trampoline_end, is copied by arch/x86/smp_native.c to a page below
+ * 1 MiB and patched there with its own address: the linear addresses of
+ * its GDT and of its 32-bit part.  It loads that GDT, enters protected
+ * mode, turns on PAE, long mode and NX with the boot page tables of
+ * head32.S (which map the first 4 GiB, this page included, and are never
+ * changed after the boot), and jumps to ap_start64 in the kernel's text.
+ * That loads the control registers and the stack the boot CPU left in
+ * ap_boot (the kernel's own page tables among them), this CPU's struct
+ * cpu into the GS base, and calls ap_main().  The boot CPU starts one
+ * CPU at a time, so one ap_boot serves them all.
+ */
+#define CR0_PE (1 << 0)
+#define CR0_WP (1 << 16)
+#define CR0_PG (1 << 31)
+#define CR4_PAE (1 << 5)
+#define MSR_EFER 0xc0000080
+#define MSR_GS_BASE 0xc0000101
+#define EFER_LME (1 << 8)
+#define EFER_NXE (1 << 11)
+
+	.section .rodata.trampoline, "a"
+	.code16
+	.balign 16
+	.globl ap_trampoline_start
+ap_trampoline_start:
+	cli
+	cld
+	mov %cs, %ax
+	mov %ax, %ds
+	lgdtl ap_tr_gdt_ptr - ap_trampoline_start
+	mov %cr0, %eax
+	or $CR0_PE, %eax
+	mov %eax, %cr0
+	ljmpl *(ap_tr_pm32_ptr - ap_trampoline_start)
+
+	.code32
+	.globl ap_tr_pm32
+ap_tr_pm32:
+	mov $0x10, %eax
+	mov %eax, %ds
+	mov %eax, %es
+	mov %eax, %ss
+	mov %cr4, %eax
+	or $CR4_PAE, %eax
+	mov %eax, %cr4
+	mov $boot_pml4, %eax
+	mov %eax, %cr3
+	mov $MSR_EFER, %ecx
+	rdmsr
+	or $EFER_LME + EFER_NXE, %eax
+	wrmsr
+	mov %cr0, %eax
+	or $CR0_PG + CR0_WP, %eax
+	mov %eax, %cr0
+	ljmp $0x08, $ap_start64
+
+	.balign 8
+	.globl ap_tr_gdt
+ap_tr_gdt:
+	.quad 0
+	.quad 0x00af9a000000ffff	/* 0x08: 64-bit code */
+	.quad 0x00cf92000000ffff	/* 0x10: data */
+	.quad 0x00cf9a000000ffff	/* 0x18: 32-bit code */
+ap_tr_gdt_end:
+	.globl ap_tr_gdt_ptr
+ap_tr_gdt_ptr:
+	.short ap_tr_gdt_end - ap_tr_gdt - 1
+	.long 0				/* patched: this page + ap_tr_gdt's offset */
+	.globl ap_tr_pm32_ptr
+ap_tr_pm32_ptr:
+	.long 0				/* patched: this page + ap_tr_pm32's offset */
+	.short 0x18
+	.globl ap_trampoline_end
+ap_trampoline_end:
+
+	.text
+	.code64
+	.balign 16
+	.globl ap_start64
+	.type ap_start64, @function
+ap_start64:
+	mov $0x10, %eax
+	mov %eax, %ds
+	mov %eax, %es
+	mov %eax, %ss
+	xor %eax, %eax
+	mov %eax, %fs
+	mov %eax, %gs
+	mov ap_boot+0(%rip), %rax	/* cr4 */
+	mov %rax, %cr4
+	mov ap_boot+8(%rip), %rax	/* cr3: the kernel's page tables */
+	mov %rax, %cr3
+	mov ap_boot+16(%rip), %rsp	/* stack */
+	mov $MSR_GS_BASE, %ecx
+	mov ap_boot+24(%rip), %rax	/* struct cpu */
+	mov %rax, %rdx
+	shr $32, %rdx
+	wrmsr
+	xor %ebp, %ebp
+	call ap_main
+	ud2
+	.size ap_start64, . - ap_start64

@@ -6,6 +6,7 @@
  * by asking the frame allocator for runs of mapped frames.
  */
 #include <amphi/mm.h>
+#include <amphi/spinlock.h>
 #include <amphi/printk.h>
 #include <amphi/shell.h>
 #include <amphi/string.h>
@@ -24,20 +25,52 @@ void mm_set_mapped_limit(uint64_t limit)
 	boot_info.mapped_limit = limit;
 }
 
+/* The frame allocator and the heap are shared by every CPU, thread and
+ * interrupt handler: each has its spinlock, taken with interrupts off.
+ * The heap's is taken first where both are (include/amphi/spinlock.h). */
+static struct spinlock frames_lock = SPINLOCK_INIT;
+static struct spinlock heap_lock = SPINLOCK_INIT;
+
 int64_t mm_frame_alloc(void)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&frames_lock);
 	int64_t pfn = frame_alloc(&frames);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&frames_lock, flags);
 	return pfn;
 }
 
 int mm_frame_free(uint64_t pfn)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&frames_lock);
 	int rc = frame_free(&frames, pfn);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&frames_lock, flags);
 	return rc;
+}
+
+int64_t mm_frames_alloc_contig(uint64_t count, uint64_t align)
+{
+	unsigned long flags = spin_lock_irqsave(&frames_lock);
+	int64_t pfn = frame_alloc_contig(&frames, count, align);
+	spin_unlock_irqrestore(&frames_lock, flags);
+	return pfn;
+}
+
+void mm_frames_free_range(uint64_t pfn, uint64_t count)
+{
+	unsigned long flags = spin_lock_irqsave(&frames_lock);
+	frame_release_range(&frames, pfn, count);
+	spin_unlock_irqrestore(&frames_lock, flags);
+}
+
+bool mm_frame_claim(uint64_t pfn)
+{
+	unsigned long flags = spin_lock_irqsave(&frames_lock);
+	bool is_free = frame_is_free(&frames, pfn);
+
+	if (is_free)
+		frame_reserve_range(&frames, pfn, 1);
+	spin_unlock_irqrestore(&frames_lock, flags);
+	return is_free;
 }
 
 void *mm_page_alloc(void)
@@ -137,30 +170,30 @@ static void frames_init(struct memmap *m)
 static bool heap_grow(size_t need)
 {
 	size_t bytes = ALIGN_UP(MAX(need + 256, (size_t)HEAP_CHUNK), PAGE_SIZE);
+	unsigned long flags = spin_lock_irqsave(&frames_lock);
 	int64_t pfn = frame_alloc_contig(&frames, bytes >> PAGE_SHIFT, 1);
 
+	if (pfn >= 0 && !mm_is_mapped((uint64_t)pfn << PAGE_SHIFT, bytes)) {
+		frame_release_range(&frames, (uint64_t)pfn, bytes >> PAGE_SHIFT);
+		pfn = -1;
+	}
+	spin_unlock_irqrestore(&frames_lock, flags);
 	if (pfn < 0)
 		return false;
-	if (!mm_is_mapped((uint64_t)pfn << PAGE_SHIFT, bytes)) {
-		frame_release_range(&frames, (uint64_t)pfn, bytes >> PAGE_SHIFT);
-		return false;
-	}
 	heap_add_region(&kheap, (void *)(uintptr_t)((uint64_t)pfn << PAGE_SHIFT), bytes);
 	return true;
 }
 
-/* The heap is shared by every thread and by interrupt handlers, on one
- * CPU: masking interrupts is what keeps it consistent. */
 void *kmalloc_aligned(size_t size, size_t align)
 {
 	if (align & (align - 1))
 		return NULL;
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&heap_lock);
 	void *p = heap_alloc(&kheap, size, align);
 
 	if (!p && size && heap_grow(size + align))
 		p = heap_alloc(&kheap, size, align);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&heap_lock, flags);
 	return p;
 }
 
@@ -173,9 +206,9 @@ void kfree(void *p)
 {
 	if (!p)
 		return;
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&heap_lock);
 	int rc = heap_free(&kheap, p);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&heap_lock, flags);
 	if (rc)
 		pr_err("kfree: %p was not allocated by kmalloc (or was freed twice)\n", p);
 }

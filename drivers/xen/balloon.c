@@ -332,15 +332,10 @@ static void balloon_watch_cb(struct xs_watch *w, const char *path)
 /* Claims one frame that Xen never populated; false when it is in use. */
 static bool balloon_claim(uint64_t pfn)
 {
-	unsigned long flags = local_irq_save();
-	bool is_free = frame_is_free(&frames, pfn);
-
-	if (is_free) {
-		frame_reserve_range(&frames, pfn, 1);
-		out_set(pfn, true);
-	}
-	local_irq_restore(flags);
-	return is_free;
+	if (!mm_frame_claim(pfn))
+		return false;
+	out_set(pfn, true);
+	return true;
 }
 
 /*

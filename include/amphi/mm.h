@@ -14,6 +14,11 @@ void mm_set_mapped_limit(uint64_t limit);
 /* A free physical frame (its pfn), or -1; and back.  Safe from any
  * thread and from interrupt handlers: the allocator is shared by all. */
 int64_t mm_frame_alloc(void);
+/* count frames in a row, the first a multiple of align; -1 when none. */
+int64_t mm_frames_alloc_contig(uint64_t count, uint64_t align);
+void mm_frames_free_range(uint64_t pfn, uint64_t count);
+/* Takes this one frame out of the allocator if it is free: false if not. */
+bool mm_frame_claim(uint64_t pfn);
 int mm_frame_free(uint64_t pfn);
 /* One page of RAM the kernel can use at once (mapped, not zeroed): its
  * address, or NULL.  mm_page_free gives it back. */

@@ -2,6 +2,14 @@
  * Spinlocks: a byte, taken with an atomic exchange.  The unlock is a
  * paravirt op (natively patched inline to `movb $0,(%rdi)`), where Xen's
  * PV spinlocks will kick a waiting vCPU.
+ *
+ * The lock order, the one place it is written down: a lock is only ever
+ * taken while holding locks above it in this list, never below.
+ *   heap_lock     (mm/mm.c: kmalloc, kfree; grows the heap from frames)
+ *   frames_lock   (mm/mm.c: the frame allocator)
+ *   log_lock      (kernel/printk.c: printk may be called holding any lock)
+ * Every one is taken with interrupts off (spin_lock_irqsave), since
+ * interrupt handlers take them too.
  */
 #ifndef AMPHI_SPINLOCK_H
 #define AMPHI_SPINLOCK_H

@@ -101,11 +101,9 @@ static void unmap_large(void)
  * level that mapped them goes to *level. */
 static enum selftest_result scratch_large(struct selftest_ctx *ctx, int *level)
 {
-	unsigned long flags = local_irq_save();
-	int64_t pfn = frame_alloc_contig(&frames, LARGE_PAGES, LARGE_PAGES);
+	int64_t pfn = mm_frames_alloc_contig(LARGE_PAGES, LARGE_PAGES);
 	struct wx_scan s;
 
-	local_irq_restore(flags);
 	if (pfn < 0)
 		return selftest_error(ctx, "no free 2 MiB run of frames");
 	arch_enter_lazy_mmu_mode();
@@ -117,9 +115,7 @@ static enum selftest_result scratch_large(struct selftest_ctx *ctx, int *level)
 		pgtable_lookup(pgtable_root(), LARGE_VA, level);
 	}
 	unmap_large();
-	flags = local_irq_save();
-	frame_release_range(&frames, (uint64_t)pfn, LARGE_PAGES);
-	local_irq_restore(flags);
+	mm_frames_free_range((uint64_t)pfn, LARGE_PAGES);
 	if (rc)
 		return selftest_error(ctx, "could not map 2 MiB at %#lx", LARGE_VA);
 	return expect_flagged(ctx, &s, LARGE_VA, LARGE_PAGES, PTE_P);

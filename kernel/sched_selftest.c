@@ -244,11 +244,11 @@ struct sleep_span {
 
 static void sleep_measured(struct sleep_span *m)
 {
-	m->steal0 = steal_clock(0);
+	m->steal0 = steal_clock(smp_processor_id());
 	m->start = sched_clock();
 	sleep_ns(m->ns);
 	m->woke = sched_clock();
-	m->steal1 = steal_clock(0);
+	m->steal1 = steal_clock(smp_processor_id());
 }
 
 /* How late the sleep ended, less the time stolen from it. */

@@ -48,11 +48,13 @@ struct evtchn_binding {
 	enum evtchn_kind kind;
 	uint32_t what;	      /* the VIRQ, or the remote domain */
 	uint32_t remote_port; /* interdomain only */
+	uint32_t vcpu;	      /* the vCPU Xen notifies; 0 but for VIRQs and IPIs */
 };
 
 static struct evtchn_binding *evtchn_table[NR_WORDS];
-/* The port the next scan starts at: one past the last port served. */
-static unsigned int evtchn_next_port;
+/* Each CPU's port its next scan starts at: one past the last it served. */
+static unsigned int evtchn_next_ports[NR_CPUS];
+#define evtchn_next_port (evtchn_next_ports[smp_processor_id()])
 static uint64_t evtchn_upcalls, evtchn_stray;
 
 static inline xen_ulong_t bit(unsigned int b)
@@ -142,13 +144,28 @@ static void evtchn_deliver(evtchn_port_t port)
 	b->fn(port, b->arg);
 }
 
+/* Whether `port` is this vCPU's to serve: a word of pending bits holds
+ * ports of every vCPU, and one that is another's stays pending for it
+ * (Xen flagged its word in that vCPU's selector too).  A port nobody
+ * bound is vCPU 0's, which masks it as stray. */
+static bool evtchn_ours(evtchn_port_t port, uint32_t vcpu)
+{
+	struct evtchn_binding *b = evtchn_binding(port);
+
+	return (b && b->kind != EVTCHN_FREE ? b->vcpu : 0) == vcpu;
+}
+
 static void evtchn_serve_word(unsigned int w, xen_ulong_t bits)
 {
+	uint32_t vcpu = this_cpu()->xen_vcpu_id;
+
 	while (bits) {
 		unsigned int b = (unsigned int)__builtin_ctzl(bits);
 		evtchn_port_t port = w * BITS_PER_WORD + b;
 
 		bits &= bits - 1;
+		if (!evtchn_ours(port, vcpu))
+			continue;
 		if (!bit_test_and_clear(&xen_shared_info->evtchn_pending[w], b))
 			continue;
 		evtchn_next_port = (port + 1) % EVTCHN_NR_PORTS;
@@ -225,6 +242,13 @@ void evtchn_unmask(evtchn_port_t port)
 
 	if (!evtchn_valid(port))
 		return;
+	if (!evtchn_ours(port, this_cpu()->xen_vcpu_id)) {
+		/* Another vCPU's: Xen re-raises it there and kicks it. */
+		struct evtchn_unmask op = {.port = port};
+
+		hypercall_event_channel_op(EVTCHNOP_unmask, &op);
+		return;
+	}
 	v = evtchn_vcpu();
 	flags = local_irq_save();
 	bit_clear(&xen_shared_info->evtchn_mask[w], b);
@@ -339,20 +363,30 @@ static struct evtchn_binding binding(enum evtchn_kind kind, uint32_t what, uint3
 	};
 }
 
+int evtchn_bind_virq_vcpu(uint32_t virq, uint32_t vcpu, evtchn_handler_t fn, void *arg,
+			  const char *name)
+{
+	struct evtchn_bind_virq op = {.virq = virq, .vcpu = vcpu};
+	long rc = hypercall_event_channel_op(EVTCHNOP_bind_virq, &op);
+	struct evtchn_binding b = binding(EVTCHN_VIRQ, virq, 0, fn, arg, name);
+
+	b.vcpu = vcpu;
+	return evtchn_attach(rc, op.port, b);
+}
+
 int evtchn_bind_virq(uint32_t virq, evtchn_handler_t fn, void *arg, const char *name)
 {
-	struct evtchn_bind_virq op = {.virq = virq, .vcpu = this_cpu()->xen_vcpu_id};
-	long rc = hypercall_event_channel_op(EVTCHNOP_bind_virq, &op);
-
-	return evtchn_attach(rc, op.port, binding(EVTCHN_VIRQ, virq, 0, fn, arg, name));
+	return evtchn_bind_virq_vcpu(virq, this_cpu()->xen_vcpu_id, fn, arg, name);
 }
 
 int evtchn_bind_ipi(evtchn_handler_t fn, void *arg, const char *name)
 {
 	struct evtchn_bind_ipi op = {.vcpu = this_cpu()->xen_vcpu_id};
 	long rc = hypercall_event_channel_op(EVTCHNOP_bind_ipi, &op);
+	struct evtchn_binding b = binding(EVTCHN_IPI, op.vcpu, 0, fn, arg, name);
 
-	return evtchn_attach(rc, op.port, binding(EVTCHN_IPI, op.vcpu, 0, fn, arg, name));
+	b.vcpu = op.vcpu;
+	return evtchn_attach(rc, op.port, b);
 }
 
 int evtchn_bind_interdomain(domid_t remote_dom, evtchn_port_t remote_port, evtchn_handler_t fn,

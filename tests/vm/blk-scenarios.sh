@@ -214,7 +214,7 @@ blk_domu() { # LOG TYPE PLATFORM
 	# "xl create", and only it, is retried once, and the summary says so.
 	for try in 1 2; do
 		"$ROOT/tests/vm/xl-domu.sh" --kernel "$ELF" --type "$type" \
-			--cmdline "selftest=$BLK_TESTS" --memory 128 --timeout 300 --out "$log" \
+			--cmdline "selftest=$BLK_TESTS" --memory 128 --vcpus 2 --timeout 300 --out "$log" \
 			--xl "$BLK_DISKS" --dom0-setup "$setup" 2>"$log.err"
 		rc=$?
 		if [ $rc = 0 ] || [ $try = 2 ] ||

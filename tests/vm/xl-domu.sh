@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Usage: tests/vm/xl-domu.sh --kernel ELF --type pv|pvh --out LOG
 #            [--cmdline "ARGS"] [--ramdisk FILE] [--memory MB] [--timeout S]
-#            [--xl "KEY = VALUE"]... [--dom0-setup SCRIPT]
+#            [--xl "KEY = VALUE"]... [--dom0-setup SCRIPT] [--vcpus N]
 #
 # Boots a kernel as a Xen domU the way a real host does: QEMU (TCG, no KVM
 # here) runs Debian's Xen with a Linux dom0 (tools/dom0/mkdom0.sh), and the
@@ -15,7 +15,8 @@
 #
 # --xl adds a line to the domain's xl config (a disk, a vif on xenbr0...);
 # --dom0-setup SCRIPT runs in dom0 (busybox sh, cwd /guest) before
-# "xl create", e.g. to make a disk image the config names.
+# "xl create", e.g. to make a disk image the config names; --vcpus gives
+# the domain that many vCPUs (1 by default).
 # Environment: QEMU (the emulator to run), DOM0_APPEND (more dom0 kernel
 # arguments, e.g. loglevel=7 to see its whole boot).
 #
@@ -30,7 +31,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 DOM_NAME=domu
 ME=xl-domu
 
-KERNEL='' TYPE='' CMDLINE='' RAMDISK='' MEMORY=128 TIMEOUT=240 OUT='' SETUP=''
+KERNEL='' TYPE='' CMDLINE='' RAMDISK='' MEMORY=128 TIMEOUT=240 OUT='' SETUP='' VCPUS=1
 XL_EXTRA=()
 WORK=
 
@@ -52,6 +53,7 @@ parse_args() {
 		--out) OUT=$2 ;;
 		--xl) XL_EXTRA+=("$2") ;;
 		--dom0-setup) SETUP=$2 ;;
+		--vcpus) VCPUS=$2 ;;
 		*) usage ;;
 		esac
 		shift 2
@@ -60,6 +62,7 @@ parse_args() {
 	xl_want_type
 	xl_want_number --memory "$MEMORY" MiB 1
 	xl_want_number --timeout "$TIMEOUT" seconds 60
+	xl_want_number --vcpus "$VCPUS" vCPUs 1 64
 	xl_want_cmdline
 }
 
@@ -80,7 +83,7 @@ write_xl_config() {
 		[ -z "$RAMDISK" ] || echo "ramdisk = \"/guest/ramdisk\""
 		echo "extra = \"$CMDLINE\""
 		echo "memory = $MEMORY"
-		echo "vcpus = 1"
+		echo "vcpus = $VCPUS"
 		# Keep the dead domain until the scenario has read how it ended
 		# and xenconsoled has drained its console ring.
 		echo "on_poweroff = \"preserve\""

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Usage: tests/vm/xl-steps.sh --steps FILE --kernel ELF --type pv|pvh --out LOG
 #            [--memory MB] [--maxmem MB] [--cmdline "ARGS"] [--xl "KEY = VALUE"]...
-#            [--file PATH]... [--timeout S]
+#            [--file PATH]... [--timeout S] [--vcpus N]
 #
 # A session with Amphi as a Xen domU, end to end, the way a person at the
 # host would have one: Xen and a Linux dom0 boot in QEMU (as for
@@ -17,7 +17,8 @@
 # --xl adds a line to the domain's xl config; --cmdline is the guest's
 # command line (no selftests: the steps need the shell); --file copies a
 # file into the dom0's /guest/ for the steps to use; --maxmem (default:
-# --memory) is what the domain may grow to.  The dom0 knows NAME, MEMORY,
+# --memory) is what the domain may grow to; --vcpus gives it that many
+# vCPUs (1 by default).  The dom0 knows NAME, MEMORY,
 # MAXMEM and DEADLINE from /guest/params.
 #
 # Writes LOG (the step lines, the answers, the guest console and xl's log);
@@ -28,7 +29,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 DOM_NAME=amphi
 
-STEPS_FILE='' KERNEL='' TYPE='' MEMORY=128 MAXMEM='' CMDLINE='' TIMEOUT=200 OUT=''
+STEPS_FILE='' KERNEL='' TYPE='' MEMORY=128 MAXMEM='' CMDLINE='' TIMEOUT=200 OUT='' VCPUS=1
 XL_EXTRA=() FILES=() STEPS=()
 WORK=
 ME=xl-steps
@@ -52,6 +53,7 @@ parse_args() {
 		--file) FILES+=("$2") ;;
 		--timeout) TIMEOUT=$2 ;;
 		--out) OUT=$2 ;;
+		--vcpus) VCPUS=$2 ;;
 		*) usage ;;
 		esac
 		shift 2
@@ -63,6 +65,7 @@ parse_args() {
 	MAXMEM=${MAXMEM:-$MEMORY}
 	xl_want_number --maxmem "$MAXMEM" "MiB (--memory or more)" "$MEMORY"
 	xl_want_number --timeout "$TIMEOUT" seconds 90
+	xl_want_number --vcpus "$VCPUS" vCPUs 1 64
 	xl_want_cmdline
 	[[ " $CMDLINE " != *" selftest"[\ =]* ]] || die "--cmdline may not ask for selftests: the steps need the shell"
 	xl_want_out
@@ -88,7 +91,7 @@ kernel = "/guest/kernel"
 extra = "$CMDLINE"
 memory = $MEMORY
 maxmem = $MAXMEM
-vcpus = 1
+vcpus = $VCPUS
 on_poweroff = "destroy"
 on_reboot = "$on_reboot"
 on_crash = "preserve"

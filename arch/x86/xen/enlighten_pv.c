@@ -87,9 +87,17 @@ static void xen_write_msr(uint32_t msr, uint64_t val)
 
 /* The IDT's exception gates become trap-table entries; each points at the
  * PV entry stub of its vector, which drops what Xen pushes extra. */
+/* The table as last loaded, zero-terminated: other vCPUs start with it. */
+static struct trap_info xen_pv_traps[33];
+
+const struct trap_info *xen_pv_trap_table(void)
+{
+	return xen_pv_traps;
+}
+
 static void xen_load_idt(const struct desc_ptr *p)
 {
-	static struct trap_info table[33];
+	struct trap_info *table = xen_pv_traps;
 	const struct idt_gate *idt = (const void *)p->base;
 	unsigned n = 0;
 

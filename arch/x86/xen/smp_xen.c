@@ -2,9 +2,12 @@
  * The vCPUs of a Xen guest, PV or PVH: Xen numbers them from 0 up to the
  * domain's maximum, and VCPUOP_is_up answers for each that exists (up or
  * down) and refuses with -ENOENT past the last.  vCPU 0 is the one the
- * domain boots on.
+ * domain boots on.  Starting one differs per mode (smp_pvh.c, smp_pv.c):
+ * each gets the vCPU going and the new vCPU says it is online here.
  */
 #include <amphi/cpu.h>
+#include <amphi/errno.h>
+#include <amphi/time.h>
 #include <amphi/printf.h>
 #include <amphi/printk.h>
 #include <asm/xen/hypercall.h>
@@ -13,11 +16,12 @@
 
 /* Far above any domain's vCPU count: the loop ends at Xen's -ENOENT. */
 #define XEN_VCPUS_LIMIT 8192
+#define XEN_ONLINE_WAIT_NS NSEC_PER_SEC
 
-void xen_smp_init(void)
+/* The vCPUs into cpus[]; how they were found, for the report. */
+static void xen_smp_enumerate(char *how, size_t len)
 {
 	unsigned int vcpus = 1;
-	char how[48];
 
 	for (unsigned int v = 1; v < XEN_VCPUS_LIMIT; v++) {
 		struct cpu *c;
@@ -28,6 +32,40 @@ void xen_smp_init(void)
 		if ((c = cpu_add_present()))
 			c->xen_vcpu_id = v;
 	}
-	snprintf(how, sizeof(how), "Xen: %u vCPU%s", vcpus, vcpus == 1 ? "" : "s");
+	snprintf(how, len, "Xen: %u vCPU%s", vcpus, vcpus == 1 ? "" : "s");
+}
+
+static bool xen_cpu_came_online(struct cpu *c)
+{
+	uint64_t end = sched_clock() + XEN_ONLINE_WAIT_NS;
+
+	while (sched_clock() < end)
+		if (__atomic_load_n(&c->online, __ATOMIC_ACQUIRE))
+			return true;
+		else
+			cpu_relax();
+	return false;
+}
+
+void xen_smp_init_with(int (*cpu_up)(struct cpu *c))
+{
+	char how[48];
+	int rc;
+
+	xen_smp_enumerate(how, sizeof(how));
+	for (unsigned int i = 1; cpu_up && i < nr_cpus_present; i++)
+		if ((rc = cpu_up(&cpus[i])) || !xen_cpu_came_online(&cpus[i]))
+			pr_err("smp: vCPU %u did not come up (%d)\n", cpus[i].xen_vcpu_id,
+			       rc ? rc : -ETIMEDOUT);
 	smp_report(how);
+}
+
+void xen_smp_init(void)
+{
+	xen_smp_init_with(NULL);
+}
+
+void xen_cpu_online(void)
+{
+	__atomic_store_n(&this_cpu()->online, true, __ATOMIC_RELEASE);
 }

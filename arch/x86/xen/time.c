@@ -32,11 +32,14 @@
 static uint64_t xen_clock_base; /* Xen system time at sched_clock 0 */
 static bool xen_clock_ready;
 static uint64_t xen_clock_last; /* the latest value handed out */
-static struct vcpu_runstate_info xen_runstate __aligned(64);
-static bool xen_runstate_ok;
-static int xen_timer_evtchn = -1;
-static uint64_t xen_timer_count;
+/* Each vCPU's runstate area and timer port, by CPU id. */
+static struct vcpu_runstate_info xen_runstates[NR_CPUS] __aligned(64);
+static bool xen_runstate_oks[NR_CPUS];
+static int xen_timer_evtchns[NR_CPUS];
+static uint64_t xen_timer_counts[NR_CPUS];
 static unsigned long xen_timer_errors;
+#define xen_runstate_ok (xen_runstate_oks[smp_processor_id()])
+#define xen_timer_evtchn (xen_timer_evtchns[smp_processor_id()])
 
 static long xen_vcpu_op(int cmd, void *arg)
 {
@@ -119,14 +122,16 @@ static uint64_t xen_steal_clock(int cpu)
 {
 	struct vcpu_runstate_info r;
 
-	if (!xen_runstate_ok || cpu != 0)
+	if (cpu < 0 || cpu >= NR_CPUS || !xen_runstate_oks[cpu])
 		return 0;
+	const volatile struct vcpu_runstate_info *area = &xen_runstates[cpu];
+
 	for (int tries = 0; tries < RUNSTATE_MAX_TRIES; tries++) {
-		uint64_t entry = READ_ONCE(xen_runstate.state_entry_time);
+		uint64_t entry = area->state_entry_time;
 		barrier();
-		r = xen_runstate;
+		r = *(const struct vcpu_runstate_info *)area;
 		barrier();
-		if (entry == READ_ONCE(xen_runstate.state_entry_time) &&
+		if (entry == area->state_entry_time &&
 		    !(entry & XEN_RUNSTATE_UPDATE))
 			return r.time[RUNSTATE_runnable] + r.time[RUNSTATE_offline];
 	}
@@ -137,7 +142,8 @@ static uint64_t xen_steal_clock(int cpu)
  * it (older Xen) the entry-time check alone has to catch a torn copy. */
 static void xen_runstate_register(void)
 {
-	struct vcpu_register_runstate_memory_area area = {.addr.v = &xen_runstate};
+	struct vcpu_register_runstate_memory_area area = {
+	    .addr.v = &xen_runstates[smp_processor_id()]};
 
 	HC(__HYPERVISOR_vm_assist, VMASST_CMD_enable, VMASST_TYPE_runstate_update_flag, 0, 0, 0);
 	xen_runstate_ok = xen_vcpu_op(VCPUOP_register_runstate_memory_area, &area) == 0;
@@ -176,7 +182,7 @@ struct clock_event xen_clock_event = {
 
 static void xen_timer_virq(evtchn_port_t port, void *arg)
 {
-	xen_timer_count++;
+	xen_timer_counts[smp_processor_id()]++;
 	timer_interrupt();
 }
 
@@ -187,7 +193,28 @@ int xen_timer_port(void)
 
 uint64_t xen_timer_virqs(void)
 {
-	return xen_timer_count;
+	return xen_timer_counts[smp_processor_id()];
+}
+
+int xen_time_prepare_cpu(const struct cpu *c)
+{
+	int port = evtchn_bind_virq_vcpu(VIRQ_TIMER, c->xen_vcpu_id, xen_timer_virq, NULL, "timer");
+
+	if (port < 0)
+		return port;
+	xen_timer_evtchns[c->id] = port;
+	return 0;
+}
+
+void xen_time_init_cpu(void)
+{
+	long rc = xen_vcpu_op(VCPUOP_stop_periodic_timer, NULL);
+
+	if (rc)
+		pr_warn("xen: CPU %u: stopping the periodic timer failed (%ld)\n",
+			smp_processor_id(), rc);
+	xen_runstate_register();
+	clock_event_start_cpu();
 }
 
 /* The TSC rate the record implies: (10^9 << 32) / mul, undone shift. */

@@ -133,15 +133,15 @@ SELFTEST(pvclock)
 		now = sched_clock();
 	if (now - first < NSEC_PER_MSEC)
 		return selftest_fail(ctx, "advanced only %lu ns in %lu more reads", now - first, i);
-	uint64_t steal0 = steal_clock(0);
+	uint64_t steal0 = steal_clock(smp_processor_id());
 	now = sched_clock();
 	int64_t raw = (int64_t)(xen_system_time() - xen_clock_zero());
-	int64_t after = raw - (int64_t)now - (int64_t)(steal_clock(0) - steal0);
+	int64_t after = raw - (int64_t)now - (int64_t)(steal_clock(smp_processor_id()) - steal0);
 	if (raw + (int64_t)EARLY_SLACK < (int64_t)now || after > (int64_t)CLOCK_AFTER_MAX)
 		return selftest_fail(ctx,
 				     "Xen time less its zero, %ld us, is not sched_clock, %lu us",
 				     us(raw), now / NSEC_PER_USEC);
-	uint64_t steal = steal_clock(0), steal2 = steal_clock(0);
+	uint64_t steal = steal_clock(smp_processor_id()), steal2 = steal_clock(smp_processor_id());
 	if (steal2 < steal)
 		return selftest_fail(ctx, "steal time went back from %lu to %lu ns", steal, steal2);
 	unsigned int steps;
@@ -210,7 +210,7 @@ struct timer_shot {
 static struct timer_shot timer_fire(evtchn_port_t port, uint64_t ahead, bool block)
 {
 	unsigned long flags = local_irq_save();
-	uint64_t steal = steal_clock(0);
+	uint64_t steal = steal_clock(smp_processor_id());
 	uint64_t deadline = timer_rearm(port, ahead);
 	struct sched_poll poll = {
 	    .nr_ports = 1,
@@ -226,7 +226,7 @@ static struct timer_shot timer_fire(evtchn_port_t port, uint64_t ahead, bool blo
 			break;
 	shot.late = (int64_t)(sched_clock() - deadline);
 	shot.fired = evtchn_is_pending(port);
-	shot.stolen = steal_clock(0) - steal;
+	shot.stolen = steal_clock(smp_processor_id()) - steal;
 	local_irq_restore(flags);
 	return shot;
 }
@@ -339,7 +339,7 @@ SELFTEST(xen_pv_halt)
 	if (port < 0)
 		return selftest_error(ctx, "VIRQ_TIMER is not bound (xen_time_init did not run)");
 	unsigned long flags = local_irq_save();
-	uint64_t virqs = xen_timer_virqs(), steal = steal_clock(0);
+	uint64_t virqs = xen_timer_virqs(), steal = steal_clock(smp_processor_id());
 	uint64_t deadline = timer_rearm((evtchn_port_t)port, TIMER_AHEAD);
 	bool pending;
 	/* Any pending event ends a halt (the console's, the store's), so
@@ -350,7 +350,7 @@ SELFTEST(xen_pv_halt)
 	} while (!pending && sched_clock() < deadline + 500 * NSEC_PER_MSEC);
 	int64_t late = (int64_t)(sched_clock() - deadline);
 	bool ran = xen_timer_virqs() != virqs;
-	steal = steal_clock(0) - steal;
+	steal = steal_clock(smp_processor_id()) - steal;
 	local_irq_restore(flags);
 	return halt_verdict(ctx, late, steal, pending, ran);
 }

@@ -19,14 +19,26 @@ extern struct xen_info xen_info;
 void xen_report(void);
 /* The Xen buses: xenstore, grant tables, xenbus and the control node. */
 void xen_bus_init(void);
-/* Counts this domain's vCPUs (arch/x86/xen/smp_xen.c). */
+/* Counts this domain's vCPUs and starts them with cpu_up (NULL: none
+ * started), each waited for until it says xen_cpu_online()
+ * (arch/x86/xen/smp_xen.c); xen_smp_init counts only. */
+struct cpu;
+void xen_smp_init_with(int (*cpu_up)(struct cpu *c));
 void xen_smp_init(void);
+void xen_cpu_online(void);
+/* PVH: every vCPU started (arch/x86/xen/smp_pvh.c). */
+void xen_pvh_smp_init(void);
 void xen_console_init(const char *want, void *ring, uint32_t evtchn);
 void xen_power_off(enum power_status status) __noreturn;
 void xen_restart(void) __noreturn;
 
 /* Xen PV: CPU ops (enlighten_pv.c), the trap table among them. */
 void xen_pv_cpu_ops_init(void);
+/* The trap table the boot vCPU loaded, ended by a zero entry. */
+struct trap_info;
+const struct trap_info *xen_pv_trap_table(void);
+/* PV: every vCPU started (arch/x86/xen/smp_pv.c). */
+void xen_pv_smp_init(void);
 /* Makes the page at va read-only or writable again (mmu_pv.c): page
  * tables and descriptor tables must not be writable to a PV guest. */
 void xen_pv_set_page_writable(const void *va, bool writable);
@@ -63,5 +75,12 @@ int64_t xen_pvh_place_xen_frame(unsigned int space, unsigned long idx);
  * (arch/x86/xen/time.c). */
 void xen_time_ops_init(void);
 void xen_time_init(void);
+struct cpu;
+/* On the boot CPU, before vCPU c->xen_vcpu_id starts: its VIRQ_TIMER,
+ * bound on it (0, or a negative Xen error). */
+int xen_time_prepare_cpu(const struct cpu *c);
+/* On that vCPU, interrupts off: no periodic tick, its own runstate area,
+ * its tick on its single-shot timer. */
+void xen_time_init_cpu(void);
 
 #endif

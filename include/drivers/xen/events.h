@@ -29,6 +29,9 @@ void evtchn_do_upcall(void);
 /* A per-vCPU or global virtual interrupt (VIRQ_*), bound on the calling
  * CPU's vCPU. */
 int evtchn_bind_virq(uint32_t virq, evtchn_handler_t fn, void *arg, const char *name);
+/* The same on a given vCPU (VIRQ_TIMER for a vCPU about to start). */
+int evtchn_bind_virq_vcpu(uint32_t virq, uint32_t vcpu, evtchn_handler_t fn, void *arg,
+			  const char *name);
 /* A port we send to ourselves, delivered to the calling CPU's vCPU: an
  * inter-processor interrupt. */
 int evtchn_bind_ipi(evtchn_handler_t fn, void *arg, const char *name);

@@ -1,0 +1,80 @@
+/*
+ * Starting the other vCPUs of a Xen PV guest.  A PV vCPU starts in the
+ * state VCPUOP_initialise gives it (a vcpu_guest_context): already in the
+ * kernel, on the kernel's pinned page tables (cr3 as a machine frame),
+ * with the boot vCPU's trap table and event and failsafe callbacks, no
+ * GDT of its own (Xen's flat selectors need none), its stack on its idle
+ * thread and the kernel GS base naming its struct cpu.  At xen_pv_ap_start
+ * it masks events in its vcpu_info, takes its timer from Xen, says it is
+ * online and becomes its idle thread.
+ */
+#include <amphi/cpu.h>
+#include <amphi/errno.h>
+#include <amphi/sched.h>
+#include <amphi/string.h>
+#include <asm/paravirt.h>
+#include <asm/pgtable.h>
+#include <asm/xen/hypercall.h>
+#include <asm/xen/xen.h>
+#include <xen/vcpu.h>
+
+/* shared_info holds vcpu_info for the first 32 vCPUs only. */
+#define XEN_LEGACY_VCPUS 32
+
+void xen_pv_ap_start(void);
+void xen_pv_ap_main(void) __noreturn;
+extern uint8_t xen_pv_upcall[], xen_pv_failsafe[];
+
+/* Too big for a stack; vCPUs are started one at a time. */
+static struct vcpu_guest_context xen_pv_ap_ctxt;
+
+void xen_pv_ap_main(void)
+{
+	xen_vcpu_info_from_shared();
+	local_irq_disable();
+	xen_time_init_cpu();
+	xen_cpu_online();
+	sched_start_cpu();
+}
+
+static void xen_pv_ap_traps(struct vcpu_guest_context *ctx)
+{
+	for (const struct trap_info *t = xen_pv_trap_table(); t->address; t++)
+		ctx->trap_ctxt[t->vector] = *t;
+}
+
+static int xen_pv_cpu_up(struct cpu *c)
+{
+	struct vcpu_guest_context *ctx = &xen_pv_ap_ctxt;
+	uint64_t root_mfn = xen_pv_pfn_to_mfn(read_cr3() >> PAGE_SHIFT);
+	uintptr_t stack;
+	long rc;
+
+	if (c->xen_vcpu_id >= XEN_LEGACY_VCPUS)
+		return -ENOSYS; /* its vcpu_info must be registered first */
+	if (!(stack = sched_prepare_cpu(c->id)))
+		return -ENOMEM;
+	if ((rc = xen_time_prepare_cpu(c)))
+		return (int)rc;
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->flags = VGCF_in_kernel | VGCF_failsafe_disables_events;
+	ctx->user_regs.rip = (uintptr_t)xen_pv_ap_start;
+	ctx->user_regs.rsp = stack;
+	ctx->user_regs.cs = FLAT_KERNEL_CS;
+	ctx->user_regs.ss = FLAT_KERNEL_SS;
+	ctx->kernel_ss = FLAT_KERNEL_SS;
+	ctx->kernel_sp = stack;
+	ctx->ctrlreg[3] = root_mfn << PAGE_SHIFT; /* xen_pfn_to_cr3 on x86-64 */
+	ctx->event_callback_eip = (uintptr_t)xen_pv_upcall;
+	ctx->failsafe_callback_eip = (uintptr_t)xen_pv_failsafe;
+	ctx->gs_base_kernel = (uintptr_t)c;
+	xen_pv_ap_traps(ctx);
+	if ((rc = hypercall_vcpu_op(VCPUOP_initialise, c->xen_vcpu_id, ctx)))
+		return (int)rc;
+	return (int)hypercall_vcpu_op(VCPUOP_up, c->xen_vcpu_id, NULL);
+}
+
+void xen_pv_smp_init(void)
+{
+	xen_smp_init_with(xen_pv_cpu_up);
+}

@@ -8,6 +8,7 @@
 #include <amphi/cpu.h>
 #include <amphi/params.h>
 #include <amphi/printk.h>
+#include <amphi/time.h>
 
 unsigned int nr_cpus_present = 1; /* the boot CPU, cpus[0] */
 static unsigned int nr_cpus_left_out;
@@ -25,6 +26,23 @@ struct cpu *cpu_add_present(void)
 	c->self = c;
 	c->id = nr_cpus_present++;
 	return c;
+}
+
+bool cpu_wait_online(struct cpu *c, uint64_t timeout_ns)
+{
+	uint64_t end = sched_clock() + timeout_ns;
+
+	while (!__atomic_load_n(&c->online, __ATOMIC_ACQUIRE))
+		if (sched_clock() > end)
+			return false;
+		else
+			cpu_relax();
+	return true;
+}
+
+void cpu_set_online(void)
+{
+	__atomic_store_n(&this_cpu()->online, true, __ATOMIC_RELEASE);
 }
 
 unsigned int nr_cpus_online(void)

@@ -106,20 +106,8 @@ void ap_main(void)
 	native_traps_init_cpu();
 	apic_init_cpu();
 	apic_timer_init_cpu();
-	__atomic_store_n(&this_cpu()->online, true, __ATOMIC_RELEASE);
+	cpu_set_online();
 	sched_start_cpu();
-}
-
-static bool cpu_came_online(struct cpu *c, uint64_t wait_ns)
-{
-	uint64_t end = sched_clock() + wait_ns;
-
-	while (sched_clock() < end)
-		if (__atomic_load_n(&c->online, __ATOMIC_ACQUIRE))
-			return true;
-		else
-			cpu_relax();
-	return false;
 }
 
 static int native_cpu_up(struct cpu *c)
@@ -137,10 +125,10 @@ static int native_cpu_up(struct cpu *c)
 	for (int i = 0; i < 2; i++) {
 		if (!apic_send_ipi(c->apic_id, APIC_ICR_STARTUP | vector))
 			return -EIO;
-		if (cpu_came_online(c, SIPI_DELAY_US * NSEC_PER_USEC))
+		if (cpu_wait_online(c, SIPI_DELAY_US * NSEC_PER_USEC))
 			return 0;
 	}
-	return cpu_came_online(c, ONLINE_WAIT_NS) ? 0 : -ETIMEDOUT;
+	return cpu_wait_online(c, ONLINE_WAIT_NS) ? 0 : -ETIMEDOUT;
 }
 
 static void native_smp_boot(void)

@@ -55,6 +55,10 @@ extern unsigned int nr_cpus_present;
  * reported by smp_report). */
 struct cpu *cpu_add_present(void);
 unsigned int nr_cpus_online(void);
+/* The new CPU says it is up (its last step before its idle thread); the
+ * one that started it waits for that, at most timeout_ns. */
+void cpu_set_online(void);
+bool cpu_wait_online(struct cpu *c, uint64_t timeout_ns);
 /* The boot-log line that ends the bring-up: "smp: N CPUs online (how they
  * were found)". */
 void smp_report(const char *found_how);

@@ -33,7 +33,7 @@ void xen_pv_ap_main(void)
 	xen_vcpu_info_from_shared();
 	local_irq_disable();
 	xen_time_init_cpu();
-	xen_cpu_online();
+	cpu_set_online();
 	sched_start_cpu();
 }
 

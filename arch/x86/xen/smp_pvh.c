@@ -33,7 +33,7 @@ void xen_pvh_ap_main(void)
 	native_traps_init_cpu();
 	xen_vcpu_info_from_shared();
 	xen_time_init_cpu();
-	xen_cpu_online();
+	cpu_set_online();
 	sched_start_cpu();
 }
 

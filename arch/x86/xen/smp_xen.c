@@ -35,18 +35,6 @@ static void xen_smp_enumerate(char *how, size_t len)
 	snprintf(how, len, "Xen: %u vCPU%s", vcpus, vcpus == 1 ? "" : "s");
 }
 
-static bool xen_cpu_came_online(struct cpu *c)
-{
-	uint64_t end = sched_clock() + XEN_ONLINE_WAIT_NS;
-
-	while (sched_clock() < end)
-		if (__atomic_load_n(&c->online, __ATOMIC_ACQUIRE))
-			return true;
-		else
-			cpu_relax();
-	return false;
-}
-
 void xen_smp_init_with(int (*cpu_up)(struct cpu *c))
 {
 	char how[48];
@@ -54,18 +42,8 @@ void xen_smp_init_with(int (*cpu_up)(struct cpu *c))
 
 	xen_smp_enumerate(how, sizeof(how));
 	for (unsigned int i = 1; cpu_up && i < nr_cpus_present; i++)
-		if ((rc = cpu_up(&cpus[i])) || !xen_cpu_came_online(&cpus[i]))
+		if ((rc = cpu_up(&cpus[i])) || !cpu_wait_online(&cpus[i], XEN_ONLINE_WAIT_NS))
 			pr_err("smp: vCPU %u did not come up (%d)\n", cpus[i].xen_vcpu_id,
 			       rc ? rc : -ETIMEDOUT);
 	smp_report(how);
-}
-
-void xen_smp_init(void)
-{
-	xen_smp_init_with(NULL);
-}
-
-void xen_cpu_online(void)
-{
-	__atomic_store_n(&this_cpu()->online, true, __ATOMIC_RELEASE);
 }

@@ -20,12 +20,10 @@ void xen_report(void);
 /* The Xen buses: xenstore, grant tables, xenbus and the control node. */
 void xen_bus_init(void);
 /* Counts this domain's vCPUs and starts them with cpu_up (NULL: none
- * started), each waited for until it says xen_cpu_online()
- * (arch/x86/xen/smp_xen.c); xen_smp_init counts only. */
+ * started), each waited for until it says cpu_set_online()
+ * (arch/x86/xen/smp_xen.c). */
 struct cpu;
 void xen_smp_init_with(int (*cpu_up)(struct cpu *c));
-void xen_smp_init(void);
-void xen_cpu_online(void);
 /* PVH: every vCPU started (arch/x86/xen/smp_pvh.c). */
 void xen_pvh_smp_init(void);
 void xen_console_init(const char *want, void *ring, uint32_t evtchn);

@@ -7,13 +7,7 @@
  * 4 GiB with 2 MiB pages (which covers the kernel, the boot structures and
  * the Xen console and xenstore pages) and switch to long mode.
  */
-#define CR0_PE (1 << 0)
-#define CR0_WP (1 << 16)
-#define CR0_PG (1 << 31)
-#define CR4_PAE (1 << 5)
-#define MSR_EFER 0xc0000080
-#define MSR_GS_BASE 0xc0000101
-#define EFER_LME (1 << 8)
+#include "long_mode.h"
 #define PTE_P 0x1
 #define PTE_W 0x2
 #define PTE_PS 0x80
@@ -63,18 +57,7 @@ entry32:
 	cmp $2048, %ecx
 	jb 2b
 
-	mov %cr4, %eax
-	or $CR4_PAE, %eax
-	mov %eax, %cr4
-	mov $boot_pml4, %eax
-	mov %eax, %cr3
-	mov $MSR_EFER, %ecx
-	rdmsr
-	or $EFER_LME, %eax
-	wrmsr
-	mov %cr0, %eax
-	or $CR0_PG + CR0_WP + CR0_PE, %eax
-	mov %eax, %cr0
+	enter_long_mode EFER_LME
 	lgdt boot_gdt_ptr
 	ljmp $0x08, $entry64
 

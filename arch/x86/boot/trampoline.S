@@ -13,14 +13,7 @@
  * cpu into the GS base, and calls ap_main().  The boot CPU starts one
  * CPU at a time, so one ap_boot serves them all.
  */
-#define CR0_PE (1 << 0)
-#define CR0_WP (1 << 16)
-#define CR0_PG (1 << 31)
-#define CR4_PAE (1 << 5)
-#define MSR_EFER 0xc0000080
-#define MSR_GS_BASE 0xc0000101
-#define EFER_LME (1 << 8)
-#define EFER_NXE (1 << 11)
+#include "long_mode.h"
 
 	.section .rodata.trampoline, "a"
 	.code16
@@ -44,18 +37,7 @@ ap_tr_pm32:
 	mov %eax, %ds
 	mov %eax, %es
 	mov %eax, %ss
-	mov %cr4, %eax
-	or $CR4_PAE, %eax
-	mov %eax, %cr4
-	mov $boot_pml4, %eax
-	mov %eax, %cr3
-	mov $MSR_EFER, %ecx
-	rdmsr
-	or $EFER_LME + EFER_NXE, %eax
-	wrmsr
-	mov %cr0, %eax
-	or $CR0_PG + CR0_WP, %eax
-	mov %eax, %cr0
+	enter_long_mode EFER_LME + EFER_NXE
 	ljmp $0x08, $ap_start64
 
 	.balign 8

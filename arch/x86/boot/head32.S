@@ -7,7 +7,7 @@
  * 4 GiB with 2 MiB pages (which covers the kernel, the boot structures and
  * the Xen console and xenstore pages) and switch to long mode.
  */
-#include "long_mode.h"
+#include <asm/cpu_start.h>
 #define PTE_P 0x1
 #define PTE_W 0x2
 #define PTE_PS 0x80
@@ -76,20 +76,10 @@ no_long_mode:
 
 	.code64
 entry64:
-	mov $0x10, %eax
-	mov %eax, %ds
-	mov %eax, %es
-	mov %eax, %ss
-	xor %eax, %eax
-	mov %eax, %fs
-	mov %eax, %gs
+	load_flat_segments
 	/* The GS base: the boot CPU's struct cpu (include/amphi/cpu.h). */
-	mov %esi, %r8d
-	mov $MSR_GS_BASE, %ecx
 	mov $cpus, %eax
-	xor %edx, %edx
-	wrmsr
-	mov %r8d, %esi
+	write_gs_base_rax
 	mov $boot_stack_top, %rsp
 	mov %ebp, %edi			/* zero-extends: upper halves are undefined */
 	mov %esi, %esi

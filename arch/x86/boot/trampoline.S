@@ -13,7 +13,7 @@
  * cpu into the GS base, and calls ap_main().  The boot CPU starts one
  * CPU at a time, so one ap_boot serves them all.
  */
-#include "long_mode.h"
+#include <asm/cpu_start.h>
 
 	.section .rodata.trampoline, "a"
 	.code16
@@ -65,23 +65,14 @@ ap_trampoline_end:
 	.globl ap_start64
 	.type ap_start64, @function
 ap_start64:
-	mov $0x10, %eax
-	mov %eax, %ds
-	mov %eax, %es
-	mov %eax, %ss
-	xor %eax, %eax
-	mov %eax, %fs
-	mov %eax, %gs
+	load_flat_segments
 	mov ap_boot+0(%rip), %rax	/* cr4 */
 	mov %rax, %cr4
 	mov ap_boot+8(%rip), %rax	/* cr3: the kernel's page tables */
 	mov %rax, %cr3
 	mov ap_boot+16(%rip), %rsp	/* stack */
-	mov $MSR_GS_BASE, %ecx
 	mov ap_boot+24(%rip), %rax	/* struct cpu */
-	mov %rax, %rdx
-	shr $32, %rdx
-	wrmsr
+	write_gs_base_rax
 	xor %ebp, %ebp
 	call ap_main
 	ud2

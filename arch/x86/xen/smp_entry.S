@@ -6,7 +6,7 @@
  * tables and its stack, its struct cpu in %rbx, which goes into the GS
  * base before any C runs.
  */
-#define MSR_GS_BASE 0xc0000101
+#include <asm/cpu_start.h>
 
 	.text
 	.code64
@@ -15,11 +15,8 @@
 	.type xen_pvh_ap_start, @function
 xen_pvh_ap_start:
 	cld
-	mov $MSR_GS_BASE, %ecx
 	mov %rbx, %rax
-	mov %rbx, %rdx
-	shr $32, %rdx
-	wrmsr
+	write_gs_base_rax
 	xor %ebp, %ebp
 	call xen_pvh_ap_main
 	ud2

@@ -35,7 +35,7 @@ static uint64_t xen_clock_last; /* the latest value handed out */
 /* Each vCPU's runstate area and timer port, by CPU id. */
 static struct vcpu_runstate_info xen_runstates[NR_CPUS] __aligned(64);
 static bool xen_runstate_oks[NR_CPUS];
-static int xen_timer_evtchns[NR_CPUS];
+static int xen_timer_evtchns[NR_CPUS] = {[0 ... NR_CPUS - 1] = -1};
 static uint64_t xen_timer_counts[NR_CPUS];
 static unsigned long xen_timer_errors;
 #define xen_runstate_ok (xen_runstate_oks[smp_processor_id()])

@@ -13,7 +13,8 @@
 #define AMPHI_CPU_H
 #include <amphi/types.h>
 
-/* More than shared_info's 32 vCPU slots: vcpu_info is placed per CPU. */
+/* More than shared_info's 32 vCPU slots: vCPUs past 32 are found, but need
+ * their vcpu_info registered (VCPUOP_register_vcpu_info) to start. */
 #define NR_CPUS 64
 
 struct thread;

@@ -379,14 +379,19 @@ int evtchn_bind_virq(uint32_t virq, evtchn_handler_t fn, void *arg, const char *
 	return evtchn_bind_virq_vcpu(virq, this_cpu()->xen_vcpu_id, fn, arg, name);
 }
 
+int evtchn_bind_ipi_vcpu(uint32_t vcpu, evtchn_handler_t fn, void *arg, const char *name)
+{
+	struct evtchn_bind_ipi op = {.vcpu = vcpu};
+	long rc = hypercall_event_channel_op(EVTCHNOP_bind_ipi, &op);
+	struct evtchn_binding b = binding(EVTCHN_IPI, vcpu, 0, fn, arg, name);
+
+	b.vcpu = vcpu;
+	return evtchn_attach(rc, op.port, b);
+}
+
 int evtchn_bind_ipi(evtchn_handler_t fn, void *arg, const char *name)
 {
-	struct evtchn_bind_ipi op = {.vcpu = this_cpu()->xen_vcpu_id};
-	long rc = hypercall_event_channel_op(EVTCHNOP_bind_ipi, &op);
-	struct evtchn_binding b = binding(EVTCHN_IPI, op.vcpu, 0, fn, arg, name);
-
-	b.vcpu = op.vcpu;
-	return evtchn_attach(rc, op.port, b);
+	return evtchn_bind_ipi_vcpu(this_cpu()->xen_vcpu_id, fn, arg, name);
 }
 
 int evtchn_bind_interdomain(domid_t remote_dom, evtchn_port_t remote_port, evtchn_handler_t fn,

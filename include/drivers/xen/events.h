@@ -35,6 +35,8 @@ int evtchn_bind_virq_vcpu(uint32_t virq, uint32_t vcpu, evtchn_handler_t fn, voi
 /* A port we send to ourselves, delivered to the calling CPU's vCPU: an
  * inter-processor interrupt. */
 int evtchn_bind_ipi(evtchn_handler_t fn, void *arg, const char *name);
+/* The same delivered to a given vCPU (one about to start, or another). */
+int evtchn_bind_ipi_vcpu(uint32_t vcpu, evtchn_handler_t fn, void *arg, const char *name);
 /* Connects to a port another domain allocated for us. */
 int evtchn_bind_interdomain(domid_t remote_dom, evtchn_port_t remote_port, evtchn_handler_t fn,
 			    void *arg, const char *name);

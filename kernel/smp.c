@@ -8,6 +8,7 @@
 #include <amphi/cpu.h>
 #include <amphi/params.h>
 #include <amphi/printk.h>
+#include <amphi/spinlock.h>
 #include <amphi/time.h>
 
 unsigned int nr_cpus_present = 1; /* the boot CPU, cpus[0] */
@@ -66,4 +67,5 @@ void smp_report(const char *found_how)
 	else
 		pr_info("smp: %u of %u CPUs online (%s); starting the others is not done yet\n",
 			online, nr_cpus_present, found_how);
+	spinlock_report();
 }

@@ -1,7 +1,20 @@
 /*
- * Spinlocks: a byte, taken with an atomic exchange.  The unlock is a
- * paravirt op (natively patched inline to `movb $0,(%rdi)`), where Xen's
- * PV spinlocks will kick a waiting vCPU.
+ * Spinlocks: fair ticket locks (the arithmetic in amphi/ticket.h), whose
+ * waiters are served in the order they came.
+ *
+ * The fast path is the same on every platform and costs what the old
+ * test-and-set byte did: spin_lock is `lock xadd` of a ticket and one byte
+ * compare, spin_unlock one instruction.  The unlock is a paravirt op,
+ * patched inline natively to `addb $2, (%rdi)` (the head moves to the next
+ * ticket).  A locker that finds the lock held goes out of line
+ * (spin_lock_slow, arch/x86/spinlock.c): it spins, and every SPIN_THRESHOLD
+ * turns calls the lock_spinning op, in the manner of Linux's PV ticket
+ * locks.  Natively that op is a no-op, its site patched to a NOP: plain
+ * spinning.  On Xen (arch/x86/xen/spinlock.c) it records the lock and
+ * ticket it waits for, sets the lock's TICKET_SLOWPATH flag and blocks in
+ * SCHEDOP_poll on its vCPU's kick port, and the unlock op becomes one that
+ * checks the flag and, when set, calls unlock_kick for the waiter next in
+ * line.  `nopvspin` on the command line keeps plain spinning on Xen.
  *
  * The lock order, the one place it is written down: a lock is only ever
  * taken while holding locks above it in this list, never below.
@@ -9,29 +22,65 @@
  *   frames_lock   (mm/mm.c: the frame allocator)
  *   log_lock      (kernel/printk.c: printk may be called holding any lock)
  * Every one is taken with interrupts off (spin_lock_irqsave), since
- * interrupt handlers take them too.
+ * interrupt handlers take them too.  The slow path may not printk: it may
+ * be waiting for log_lock itself.
  */
 #ifndef AMPHI_SPINLOCK_H
 #define AMPHI_SPINLOCK_H
+#include <amphi/cpu.h>
+#include <amphi/ticket.h>
 #include <amphi/types.h>
 #include <asm/paravirt.h>
 
+_Static_assert(NR_CPUS <= TICKET_MAX_CPUS, "every CPU can hold a ticket of one lock");
+
 struct spinlock {
-	volatile uint8_t locked;
+	union {
+		volatile uint16_t head_tail;
+		struct {
+			volatile uint8_t head; /* the ticket being served */
+			volatile uint8_t tail; /* the next ticket, and TICKET_SLOWPATH */
+		};
+	};
 };
 
-#define SPINLOCK_INIT {0}
+#define SPINLOCK_INIT {{0}}
+
+/* A locker's turns of spinning between two calls of lock_spinning (Linux's
+ * SPIN_THRESHOLD). */
+#define SPIN_THRESHOLD (1u << 15)
+
+/* The wait of a locker that found the lock held; `old` is the word its
+ * xadd found (arch/x86/spinlock.c).  Reached through a thunk that saves
+ * every register, so that the fast path around it keeps its registers
+ * (the uncontended lock and unlock stay five instructions). */
+void spin_lock_slow(struct spinlock *l, unsigned long old);
 
 static inline void spin_lock(struct spinlock *l)
 {
-	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
-		while (READ_ONCE(l->locked))
-			cpu_relax();
+	uint16_t t = TICKET_INC << TICKET_TAIL_SHIFT;
+	bool held;
+
+	/* The ticket is the old tail (%ah), served when it equals the old
+	 * head (%al): ticket_take and ticket_fast in two instructions. */
+	__asm__ __volatile__("lock xaddw %w[t], %[w]\n\tcmpb %h[t], %b[t]"
+			     : [t] "+Q"(t), [w] "+m"(l->head_tail), "=@ccne"(held)
+			     :
+			     : "memory");
+	if (__builtin_expect(held, 0))
+		__asm__ __volatile__("call spin_lock_slow_thunk"
+				     :
+				     : "D"(l), "S"((unsigned long)t)
+				     : "memory", "cc");
 }
 
 static inline bool spin_trylock(struct spinlock *l)
 {
-	return !__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE);
+	uint16_t old = l->head_tail;
+
+	return ticket_free(old) && __atomic_compare_exchange_n(&l->head_tail, &old,
+							       ticket_take(old), false,
+							       __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
 static inline void spin_unlock(struct spinlock *l)
@@ -50,6 +99,38 @@ static inline void spin_unlock_irqrestore(struct spinlock *l, unsigned long flag
 {
 	spin_unlock(l);
 	local_irq_restore(flags);
+}
+
+/* What each CPU's slow path did, for the `spinlock` command and the
+ * selftest.  Each CPU writes only its own. */
+struct spinlock_stats {
+	uint64_t slow;	/* locks that found the lock held and waited */
+	uint64_t polls; /* waits that blocked until kicked (Xen: SCHEDOP_poll) */
+	uint64_t kicks; /* kicks sent to a blocked waiter on being handed the lock */
+	uint64_t lost;	/* blocked waits that timed out with the lock handed over */
+} __aligned(64);
+extern struct spinlock_stats spinlock_stats[NR_CPUS];
+/* The sum over every CPU. */
+struct spinlock_stats spinlock_stats_total(void);
+
+/* For a platform, before the call sites are patched: its lock_spinning and
+ * unlock_kick ops, the unlock that calls the kick, and how the boot log
+ * names them.  Without it the slow path is plain spinning. */
+void spinlock_pv_init(void (*lock_spinning)(struct spinlock *l, unsigned int want),
+		      void (*unlock_kick)(struct spinlock *l, unsigned int next),
+		      const char *name);
+/* How the boot log names the slow path, when it is plain spinning. */
+void spinlock_describe(const char *name);
+/* A waiter may block (a platform installed its slow path). */
+bool spinlock_can_block(void);
+/* The boot-log line "spinlock: ticket, <slow path>". */
+void spinlock_report(void);
+
+/* For a platform's lock_spinning: flags the lock so that unlocks look for
+ * a waiter to kick.  A full barrier. */
+static inline void spin_set_slowpath(struct spinlock *l)
+{
+	__atomic_fetch_or(&l->tail, TICKET_SLOWPATH, __ATOMIC_SEQ_CST);
 }
 
 #endif

@@ -12,6 +12,10 @@ extern bool param_earlyprintk_xen;
 /* nopvpatch: leave paravirt call sites as indirect calls. */
 extern bool param_nopvpatch;
 
+/* nopvspin: spinlock waiters only spin, never block (Xen's poll/kick
+ * slow path off, for comparison). */
+extern bool param_nopvspin;
+
 /* maxcpus=N: bring up at most N CPUs, the boot CPU included (0 when not
  * given; maxcpus=0 means the boot CPU alone, as in Linux). */
 extern unsigned int param_maxcpus;

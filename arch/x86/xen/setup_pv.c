@@ -208,6 +208,7 @@ void xen_pv_setup(struct boot_info *bi)
 	xen_pv_mmu_ops_init();
 	xen_pv_irq_ops_init();
 	xen_time_ops_init();
+	xen_spinlock_ops_init();
 	platform_ops = (struct platform_ops){
 		.traps_init = idt_init,
 		.memory_setup = xen_pv_memory_setup,

@@ -79,6 +79,7 @@ void xen_pvh_setup(struct boot_info *bi)
 	hypervisor.cpuid_base = cpuid_hypervisor_base(CPUID_SIG_XEN, false);
 	xen_read_version();
 	xen_time_ops_init();
+	xen_spinlock_ops_init();
 	platform_ops = (struct platform_ops){
 		.traps_init = native_traps_init,
 		.memory_setup = xen_pvh_memory_setup,

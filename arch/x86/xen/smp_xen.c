@@ -41,6 +41,8 @@ void xen_smp_init_with(int (*cpu_up)(struct cpu *c))
 	int rc;
 
 	xen_smp_enumerate(how, sizeof(how));
+	for (unsigned int i = 0; i < nr_cpus_present; i++)
+		xen_spinlock_prepare_cpu(&cpus[i]); /* vCPU 0's kick port too */
 	for (unsigned int i = 1; cpu_up && i < nr_cpus_present; i++)
 		if ((rc = cpu_up(&cpus[i])) || !cpu_wait_online(&cpus[i], XEN_ONLINE_WAIT_NS))
 			pr_err("smp: vCPU %u did not come up (%d)\n", cpus[i].xen_vcpu_id,

@@ -80,5 +80,11 @@ int xen_time_prepare_cpu(const struct cpu *c);
 /* On that vCPU, interrupts off: no periodic tick, its own runstate area,
  * its tick on its single-shot timer. */
 void xen_time_init_cpu(void);
+/* Spinlocks (arch/x86/xen/spinlock.c): the poll/kick slow path installed
+ * before the call sites are patched, unless nopvspin; then, on the boot
+ * CPU before vCPU c->xen_vcpu_id starts (and for vCPU 0), its kick port
+ * (0, or a negative Xen error: that vCPU's waiters then only spin). */
+void xen_spinlock_ops_init(void);
+int xen_spinlock_prepare_cpu(struct cpu *c);
 
 #endif

@@ -75,6 +75,7 @@ void native_setup(struct boot_info *bi)
 		.irq_init = native_irq_init,
 		.time_init = native_time_init,
 		.smp_init = native_smp_init,
+		.send_ipi = native_send_ipi,
 		.bus_init = bus_init_none,
 		.report = native_report,
 		.power_off = native_power_off,

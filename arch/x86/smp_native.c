@@ -15,6 +15,9 @@
  * the new CPU loads them, sets up its LAPIC and its timer, says it is
  * online and becomes its idle thread.  A CPU that does not come up within
  * a second is reported and left out.
+ *
+ * IPIs between running CPUs are fixed-delivery interrupts on two vectors
+ * of the shared IDT, sent to the target's APIC ID.
  */
 #include <amphi/acpi.h>
 #include <amphi/boot.h>
@@ -25,10 +28,12 @@
 #include <amphi/printk.h>
 #include <amphi/mm.h>
 #include <amphi/sched.h>
+#include <amphi/smp.h>
 #include <amphi/string.h>
 #include <amphi/time.h>
 #include <asm/acpi.h>
 #include <asm/apic.h>
+#include <asm/irq.h>
 #include <asm/paravirt.h>
 
 #define INIT_DELAY_US 10000
@@ -148,10 +153,42 @@ static void native_smp_boot(void)
 			       cpus[i].apic_id, rc);
 }
 
+static const uint8_t native_ipi_vectors[IPI_KINDS] = {
+    [IPI_RESCHEDULE] = VECTOR_IPI_RESCHEDULE,
+    [IPI_CALL_FUNCTION] = VECTOR_IPI_CALL,
+};
+
+static void native_ipi_irq(struct trap_frame *f, void *kind)
+{
+	(void)f;
+	apic_eoi();
+	smp_ipi_received((enum ipi_kind)(uintptr_t)kind);
+}
+
+/* Interrupts off around the ICR writes: an interrupt handler sending an
+ * IPI of its own in between would change the destination. */
+void native_send_ipi(unsigned int id, enum ipi_kind kind)
+{
+	unsigned long flags = local_irq_save();
+
+	if (!apic_send_ipi(cpus[id].apic_id, native_ipi_vectors[kind]))
+		pr_err("smp: CPU %u did not take IPI %u\n", id, kind);
+	local_irq_restore(flags);
+}
+
+static void native_ipi_init(void)
+{
+	for (unsigned int k = 0; k < IPI_KINDS; k++)
+		if (irq_vector_register(native_ipi_vectors[k], native_ipi_irq,
+					(void *)(uintptr_t)k))
+			panic("smp: IPI vector %#x is taken", native_ipi_vectors[k]);
+}
+
 void native_smp_init(void)
 {
 	char how[96];
 
+	native_ipi_init();
 	cpus[0].apic_id = apic_id();
 	native_smp_enumerate(how, sizeof(how));
 	native_smp_boot();

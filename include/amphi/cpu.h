@@ -11,22 +11,30 @@
  */
 #ifndef AMPHI_CPU_H
 #define AMPHI_CPU_H
+#include <amphi/spinlock.h>
 #include <amphi/types.h>
 
 /* More than shared_info's 32 vCPU slots: vCPUs past 32 are found, but need
  * their vcpu_info registered (VCPUOP_register_vcpu_info) to start. */
 #define NR_CPUS 64
 
+enum ipi_kind {
+	IPI_RESCHEDULE,	   /* switch threads on the way out of the interrupt */
+	IPI_CALL_FUNCTION, /* run what smp_call_* queued for this CPU */
+	IPI_KINDS,
+};
+
+struct smp_call;
 struct thread;
 struct timer;
 struct vcpu_info;
 
 struct cpu {
-	struct cpu *self;	 /* %gs:0, what this_cpu() reads */
-	unsigned int id;	 /* 0 .. NR_CPUS-1, the boot CPU 0 */
-	unsigned int irq_depth;	 /* interrupt nesting: nonzero inside a handler */
-	struct thread *current;	 /* the thread running here */
-	struct thread *idle;	 /* this CPU's idle thread */
+	struct cpu *self;	    /* %gs:0, what this_cpu() reads */
+	unsigned int id;	    /* 0 .. NR_CPUS-1, the boot CPU 0 */
+	unsigned int irq_depth;	    /* interrupt nesting: nonzero inside a handler */
+	struct thread *current;	    /* the thread running here */
+	struct thread *idle;	    /* this CPU's idle thread */
 	volatile bool need_resched; /* switch at the next way out of an interrupt */
 	bool online;
 	/* The scheduler's (kernel/sched.c): runnable threads, exited ones
@@ -38,12 +46,19 @@ struct cpu {
 	struct timer *timers;
 	uint64_t armed_deadline;
 	uint64_t nr_timer_irqs;
+	/* What other CPUs asked this one to run, and the IPIs it took, per
+	 * kind (kernel/smp_call.c). */
+	struct spinlock call_lock;
+	struct smp_call *calls;
+	uint64_t nr_ipis[IPI_KINDS];
 	/* Native: the local APIC's ID (xAPIC or x2APIC). */
 	uint32_t apic_id;
 	/* Xen: this vCPU's number in Xen's ABI, and its vcpu_info (in the
 	 * shared info page, or where it was registered). */
 	unsigned int xen_vcpu_id;
 	struct vcpu_info *vcpu_info;
+	/* Its IPI ports, one per kind (enum ipi_kind); -1 unbound. */
+	int xen_ipi_port[IPI_KINDS];
 };
 
 extern struct cpu cpus[NR_CPUS];

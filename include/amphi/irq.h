@@ -16,6 +16,8 @@ struct trap_frame;
 #define VECTOR_FIRST_EXTERNAL 32
 #define VECTOR_LAPIC_TIMER 0xec
 #define VECTOR_XEN_CALLBACK 0xf3
+#define VECTOR_IPI_CALL 0xfc /* native IPIs (amphi/smp.h) */
+#define VECTOR_IPI_RESCHEDULE 0xfd
 #define VECTOR_SPURIOUS 0xff
 
 typedef void (*irq_handler_t)(struct trap_frame *f, void *arg);

@@ -9,6 +9,7 @@
 #define AMPHI_PLATFORM_H
 #include <amphi/types.h>
 #include <amphi/boot.h>
+#include <amphi/cpu.h>
 
 /* Power-off status, as selftests and panic report it. */
 enum power_status {
@@ -35,6 +36,9 @@ struct platform_ops {
 	void (*time_init)(void);
 	/* Find the other CPUs and bring them up; ends with smp_report(). */
 	void (*smp_init)(void);
+	/* Interrupt CPU `id` (online, not this one) with an IPI of that
+	 * kind (amphi/smp.h says what each means).  Any context. */
+	void (*send_ipi)(unsigned int id, enum ipi_kind kind);
 	/* Find the platform's buses and probe their drivers (Xen: xenstore,
 	 * grant tables, xenbus, control).  Runs in thread context with
 	 * interrupts on. */
@@ -96,6 +100,7 @@ void native_paging_init(struct boot_info *bi);
 void native_irq_init(void);
 void native_time_init(void);
 void native_smp_init(void);
+void native_send_ipi(unsigned int id, enum ipi_kind kind);
 /* The named "no bus to probe yet" (PCI will come natively). */
 void bus_init_none(void);
 

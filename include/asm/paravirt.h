@@ -261,6 +261,11 @@ static inline void flush_tlb_one(unsigned long addr)
 	PV_CS_VOID1(mmu.flush_tlb_one, NATIVE_INVLPG, addr);
 }
 
+static inline void flush_tlb_others(uint64_t mask, unsigned long addr)
+{
+	PV_CALL2(mmu.flush_tlb_others, native_flush_tlb_others, mask, addr);
+}
+
 static inline void arch_enter_lazy_mmu_mode(void)
 {
 	PV_CALL0(mmu.lazy_mmu_enter, native_lazy_mmu_nop);

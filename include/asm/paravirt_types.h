@@ -56,8 +56,6 @@ struct pv_cpu_ops {
 	void (*safe_halt)(void);
 };
 
-struct cpumask;
-
 struct pv_mmu_ops {
 	/* Page-table writes.  set_pte is CS; a pte pointer is a kernel
 	 * virtual address, the value is as make_pte returned it. */
@@ -80,7 +78,10 @@ struct pv_mmu_ops {
 	void (*flush_tlb_local)(void);
 	void (*flush_tlb_global)(void);
 	void (*flush_tlb_one)(unsigned long addr); /* CS */
-	void (*flush_tlb_others)(const struct cpumask *cpus, unsigned long addr);
+	/* Flush one address, or TLB_FLUSH_ALL, from the TLBs of the CPUs in
+	 * `mask` (a cpumask_t of online CPUs, never this one): by IPI, or on
+	 * Xen PV one MMUEXT_*_MULTI. */
+	void (*flush_tlb_others)(uint64_t mask, unsigned long addr);
 	/* Lazy MMU mode: page-table updates between enter and leave may be
 	 * batched (Xen PV: one multicall); flush issues the batch early. */
 	void (*lazy_mmu_enter)(void);
@@ -238,6 +239,8 @@ void native_safe_halt(void);
 void native_set_pxd(pteval_t *p, pteval_t val);
 void native_flush_tlb_local(void);
 void native_flush_tlb_global(void);
+void native_flush_tlb_others(uint64_t mask, unsigned long addr);
+#define TLB_FLUSH_ALL (~0UL)
 uint64_t native_sched_clock(void);
 uint64_t native_steal_clock(int cpu);
 

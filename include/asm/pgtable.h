@@ -46,6 +46,9 @@ int pgtable_map_page(pteval_t *root, unsigned long va, uint64_t pa, pteval_t fla
 /* Maps [va, va+len) to [pa, ...) using 2 MiB pages where alignment allows. */
 int pgtable_map_range(pteval_t *root, unsigned long va, uint64_t pa, uint64_t len, pteval_t flags);
 int pgtable_unmap_page(pteval_t *root, unsigned long va);
+/* Flushes a kernel address (or TLB_FLUSH_ALL) from every online CPU's TLB,
+ * this one's included (arch/x86/mm/tlb.c).  Any context. */
+void tlb_shootdown(unsigned long addr);
 /* The entry mapping va and its level (1 = 4 KiB, 2 = 2 MiB), in the
  * kernel's terms (pte_val applied); 0 when va is not mapped. */
 pteval_t pgtable_lookup(pteval_t *root, unsigned long va, int *level);

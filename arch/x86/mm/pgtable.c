@@ -80,7 +80,7 @@ static pteval_t *split_large(pteval_t *e, pteval_t v)
 		t[i] = make_pte(((v & PTE_ADDR) + i * PAGE_SIZE) | flags);
 	paravirt_alloc_pt((uintptr_t)t >> PAGE_SHIFT, 1);
 	entry_set(2, e, entry_make(2, (uintptr_t)t | PTE_P | PTE_W));
-	flush_tlb_local();
+	tlb_shootdown(TLB_FLUSH_ALL);
 	return t;
 }
 
@@ -119,7 +119,7 @@ int pgtable_map_page(pteval_t *root, unsigned long va, uint64_t pa, pteval_t fla
 	bool was_present = pte_val(*e) & PTE_P;
 	set_pte(e, make_pte((pa & PTE_ADDR) | fix_flags(flags)));
 	if (was_present)
-		flush_tlb_one(va);
+		tlb_shootdown(va);
 	return 0;
 }
 
@@ -132,7 +132,7 @@ static int map_large(pteval_t *root, unsigned long va, uint64_t pa, pteval_t fla
 	pteval_t old = entry_val(2, *e);
 	set_pmd(e, make_pmd((pa & PTE_ADDR) | fix_flags(flags) | PTE_PS));
 	if (old & PTE_P)
-		flush_tlb_local();
+		tlb_shootdown(TLB_FLUSH_ALL);
 	if ((old & PTE_P) && !(old & PTE_PS))
 		paravirt_release_pt((old & PTE_ADDR) >> PAGE_SHIFT, 1);
 	return 0;
@@ -145,7 +145,8 @@ int pgtable_map_range(pteval_t *root, unsigned long va, uint64_t pa, uint64_t le
 			     !(pa & (LARGE_PAGE_SIZE - 1)) && len >= LARGE_PAGE_SIZE;
 		uint64_t step = large ? LARGE_PAGE_SIZE : PAGE_SIZE;
 
-		if ((large ? map_large(root, va, pa, flags) : pgtable_map_page(root, va, pa, flags)))
+		if ((large ? map_large(root, va, pa, flags)
+			   : pgtable_map_page(root, va, pa, flags)))
 			return -1;
 		va += step;
 		pa += step;
@@ -164,7 +165,7 @@ int pgtable_unmap_page(pteval_t *root, unsigned long va)
 	if (!e)
 		return -1;
 	set_pte(e, 0);
-	flush_tlb_one(va);
+	tlb_shootdown(va);
 	return 0;
 }
 

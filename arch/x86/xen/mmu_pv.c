@@ -184,15 +184,24 @@ static void xen_flush_tlb_global(void)
 	mmuext((struct mmuext_op){.cmd = MMUEXT_TLB_FLUSH_ALL});
 }
 
-static void xen_flush_tlb_others(const struct cpumask *cpus, unsigned long addr)
+/* Xen flushes the other vCPUs itself, given their vCPU numbers: no IPI. */
+static void xen_flush_tlb_others(uint64_t mask, unsigned long addr)
 {
-	struct mmuext_op op = {.cmd = addr ? MMUEXT_INVLPG_MULTI : MMUEXT_TLB_FLUSH_MULTI,
-			       .arg1.linear_addr = addr};
-	set_xen_guest_handle(op.arg2.vcpumask, (const void *)cpus);
+	xen_ulong_t vcpus[XEN_LEGACY_MAX_VCPUS / 64 + 1] = {0};
+	struct mmuext_op op = {.cmd = MMUEXT_INVLPG_MULTI, .arg1.linear_addr = addr};
+
+	for (unsigned int i = 0; i < NR_CPUS; i++)
+		if (mask & ((uint64_t)1 << i) && cpus[i].xen_vcpu_id < XEN_LEGACY_MAX_VCPUS)
+			vcpus[cpus[i].xen_vcpu_id / 64] |= (xen_ulong_t)1 << (cpus[i].xen_vcpu_id % 64);
+	if (addr == TLB_FLUSH_ALL)
+		op = (struct mmuext_op){.cmd = MMUEXT_TLB_FLUSH_MULTI};
+	set_xen_guest_handle(op.arg2.vcpumask, vcpus);
 	mmuext(op);
 }
 
-/* A frame about to hold a page table must be mapped read-only first. */
+/* A frame about to hold a page table must be mapped read-only first.
+ * Every vCPU's TLB forgets the old entry: a stale read-only one would
+ * fault on a frame that became writable again. */
 static void set_frame_writable(uint64_t pfn, bool writable)
 {
 	uint64_t pa = pfn << PAGE_SHIFT;
@@ -200,7 +209,8 @@ static void set_frame_writable(uint64_t pfn, bool writable)
 
 	queue_flush();
 	stats.hypercalls++;
-	if (hypercall_update_va_mapping(pa, paging_nx ? pte : pte & ~PTE_NX, UVMF_INVLPG)) {
+	if (hypercall_update_va_mapping(pa, paging_nx ? pte : pte & ~PTE_NX,
+					UVMF_INVLPG | UVMF_ALL)) {
 		stats.errors++;
 		pr_err("xen-pv mmu: cannot make frame %#lx %s\n", pfn,
 		       writable ? "writable" : "read-only");

@@ -217,6 +217,7 @@ void xen_pv_setup(struct boot_info *bi)
 		.irq_init = xen_pv_irq_init,
 		.time_init = xen_time_init,
 		.smp_init = xen_pv_smp_init,
+		.send_ipi = xen_send_ipi,
 		.bus_init = xen_bus_init,
 		.report = xen_pv_report,
 		.power_off = xen_power_off,

@@ -88,6 +88,7 @@ void xen_pvh_setup(struct boot_info *bi)
 		.irq_init = xen_pvh_irq_init,
 		.time_init = xen_time_init,
 		.smp_init = xen_pvh_smp_init,
+		.send_ipi = xen_send_ipi,
 		.bus_init = xen_bus_init,
 		.report = xen_pvh_report,
 		.power_off = xen_power_off,

@@ -18,9 +18,6 @@
 #include <asm/xen/xen.h>
 #include <xen/vcpu.h>
 
-/* shared_info holds vcpu_info for the first 32 vCPUs only. */
-#define XEN_LEGACY_VCPUS 32
-
 void xen_pv_ap_start(void);
 void xen_pv_ap_main(void) __noreturn;
 extern uint8_t xen_pv_upcall[], xen_pv_failsafe[];
@@ -50,8 +47,8 @@ static int xen_pv_cpu_up(struct cpu *c)
 	uintptr_t stack;
 	long rc;
 
-	if (c->xen_vcpu_id >= XEN_LEGACY_VCPUS)
-		return -ENOSYS; /* its vcpu_info must be registered first */
+	if (c->xen_vcpu_id >= XEN_LEGACY_MAX_VCPUS)
+		return -ENOSYS; /* past shared_info's vcpu_info slots: to be registered */
 	if (!(stack = sched_prepare_cpu(c->id)))
 		return -ENOMEM;
 	if ((rc = xen_time_prepare_cpu(c)))

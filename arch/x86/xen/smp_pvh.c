@@ -22,9 +22,6 @@
 
 #define MSR_EFER 0xc0000080
 #define RFLAGS_RESERVED 0x2
-/* shared_info holds vcpu_info for the first 32 vCPUs only. */
-#define XEN_LEGACY_VCPUS 32
-
 void xen_pvh_ap_start(void);
 void xen_pvh_ap_main(void) __noreturn;
 
@@ -42,8 +39,8 @@ static int xen_pvh_cpu_up(struct cpu *c)
 	uintptr_t stack;
 	long rc;
 
-	if (c->xen_vcpu_id >= XEN_LEGACY_VCPUS)
-		return -ENOSYS; /* its vcpu_info must be registered first */
+	if (c->xen_vcpu_id >= XEN_LEGACY_MAX_VCPUS)
+		return -ENOSYS; /* past shared_info's vcpu_info slots: to be registered */
 	if (!(stack = sched_prepare_cpu(c->id)) || native_traps_prepare_cpu(c->id))
 		return -ENOMEM;
 	if ((rc = xen_time_prepare_cpu(c)))

@@ -4,12 +4,17 @@
  * down) and refuses with -ENOENT past the last.  vCPU 0 is the one the
  * domain boots on.  Starting one differs per mode (smp_pvh.c, smp_pv.c):
  * each gets the vCPU going and the new vCPU says it is online here.
+ *
+ * IPIs are event channels: for each vCPU, one port per kind bound to it
+ * with EVTCHNOP_bind_ipi before it starts; sending one is EVTCHNOP_send.
  */
 #include <amphi/cpu.h>
 #include <amphi/errno.h>
 #include <amphi/time.h>
 #include <amphi/printf.h>
 #include <amphi/printk.h>
+#include <amphi/smp.h>
+#include <drivers/xen/events.h>
 #include <asm/xen/hypercall.h>
 #include <asm/xen/xen.h>
 #include <xen/vcpu.h>
@@ -35,17 +40,57 @@ static void xen_smp_enumerate(char *how, size_t len)
 	snprintf(how, len, "Xen: %u vCPU%s", vcpus, vcpus == 1 ? "" : "s");
 }
 
+static void xen_ipi_event(evtchn_port_t port, void *kind)
+{
+	(void)port;
+	smp_ipi_received((enum ipi_kind)(uintptr_t)kind);
+}
+
+/* The vCPU's IPI ports, bound to it before it runs. */
+static int xen_smp_bind_ipis(struct cpu *c)
+{
+	static const char *const names[IPI_KINDS] = {"ipi-resched", "ipi-call"};
+
+	for (unsigned int k = 0; k < IPI_KINDS; k++) {
+		int port = evtchn_bind_ipi_vcpu(c->xen_vcpu_id, xen_ipi_event, (void *)(uintptr_t)k,
+						names[k]);
+
+		c->xen_ipi_port[k] = port;
+		if (port < 0)
+			return port;
+	}
+	return 0;
+}
+
+void xen_send_ipi(unsigned int id, enum ipi_kind kind)
+{
+	int rc = evtchn_send((evtchn_port_t)cpus[id].xen_ipi_port[kind]);
+
+	if (rc)
+		pr_err("smp: IPI %u to vCPU %u failed (%d)\n", kind, cpus[id].xen_vcpu_id, rc);
+}
+
+static int xen_cpu_start(int (*cpu_up)(struct cpu *c), struct cpu *c)
+{
+	int rc = xen_smp_bind_ipis(c);
+
+	if (!rc && (rc = cpu_up(c)) == 0 && !cpu_wait_online(c, XEN_ONLINE_WAIT_NS))
+		rc = -ETIMEDOUT;
+	return rc;
+}
+
 void xen_smp_init_with(int (*cpu_up)(struct cpu *c))
 {
 	char how[48];
 	int rc;
 
 	xen_smp_enumerate(how, sizeof(how));
+	if ((rc = xen_smp_bind_ipis(&cpus[0])))
+		panic("smp: no IPI ports for vCPU 0 (%d)", rc);
 	for (unsigned int i = 0; i < nr_cpus_present; i++)
 		xen_spinlock_prepare_cpu(&cpus[i]); /* vCPU 0's kick port too */
 	for (unsigned int i = 1; cpu_up && i < nr_cpus_present; i++)
-		if ((rc = cpu_up(&cpus[i])) || !cpu_wait_online(&cpus[i], XEN_ONLINE_WAIT_NS))
-			pr_err("smp: vCPU %u did not come up (%d)\n", cpus[i].xen_vcpu_id,
-			       rc ? rc : -ETIMEDOUT);
+		if ((rc = xen_cpu_start(cpu_up, &cpus[i])))
+			pr_err("smp: vCPU %u did not come up (%d)\n", cpus[i].xen_vcpu_id, rc);
 	smp_report(how);
 }

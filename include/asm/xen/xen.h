@@ -24,6 +24,8 @@ void xen_bus_init(void);
  * (arch/x86/xen/smp_xen.c). */
 struct cpu;
 void xen_smp_init_with(int (*cpu_up)(struct cpu *c));
+/* platform_ops.send_ipi on Xen: the target vCPU's IPI port. */
+void xen_send_ipi(unsigned int id, enum ipi_kind kind);
 /* PVH: every vCPU started (arch/x86/xen/smp_pvh.c). */
 void xen_pvh_smp_init(void);
 void xen_console_init(const char *want, void *ring, uint32_t evtchn);

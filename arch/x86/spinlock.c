@@ -24,6 +24,7 @@
 
 _Static_assert(TICKET_INC == 2, "NATIVE_SPIN_UNLOCK and paravirt_native.S add 2 to the head");
 _Static_assert(offsetof(struct spinlock, head) == 0, "the head is the word's low byte");
+_Static_assert(NR_CPUS <= TICKET_MAX_CPUS, "every CPU can hold a ticket of one lock");
 
 struct spinlock_stats spinlock_stats[NR_CPUS];
 static const char *spinlock_slowpath = "native (plain spinning)";
@@ -94,19 +95,17 @@ void spinlock_report(void)
 	pr_info("spinlock: ticket, %s\n", spinlock_slowpath);
 }
 
-struct spinlock_stats spinlock_stats_total(void)
+void spinlock_stats_total(struct spinlock_stats *t)
 {
-	struct spinlock_stats t = {0};
-
+	*t = (struct spinlock_stats){0};
 	for (unsigned int i = 0; i < NR_CPUS; i++) {
 		const struct spinlock_stats *s = &spinlock_stats[i];
 
-		t.slow += READ_ONCE(s->slow);
-		t.polls += READ_ONCE(s->polls);
-		t.kicks += READ_ONCE(s->kicks);
-		t.lost += READ_ONCE(s->lost);
+		t->slow += READ_ONCE(s->slow);
+		t->polls += READ_ONCE(s->polls);
+		t->kicks += READ_ONCE(s->kicks);
+		t->lost += READ_ONCE(s->lost);
 	}
-	return t;
 }
 
 SHELL_CMD(spinlock, "spinlocks: the slow path in use, and per CPU its waits, polls and kicks")

@@ -27,12 +27,9 @@
  */
 #ifndef AMPHI_SPINLOCK_H
 #define AMPHI_SPINLOCK_H
-#include <amphi/cpu.h>
 #include <amphi/ticket.h>
 #include <amphi/types.h>
 #include <asm/paravirt.h>
-
-_Static_assert(NR_CPUS <= TICKET_MAX_CPUS, "every CPU can hold a ticket of one lock");
 
 struct spinlock {
 	union {
@@ -109,9 +106,9 @@ struct spinlock_stats {
 	uint64_t kicks; /* kicks sent to a blocked waiter on being handed the lock */
 	uint64_t lost;	/* blocked waits that timed out with the lock handed over */
 } __aligned(64);
-extern struct spinlock_stats spinlock_stats[NR_CPUS];
+extern struct spinlock_stats spinlock_stats[]; /* NR_CPUS of them */
 /* The sum over every CPU. */
-struct spinlock_stats spinlock_stats_total(void);
+void spinlock_stats_total(struct spinlock_stats *sum);
 
 /* For a platform, before the call sites are patched: its lock_spinning and
  * unlock_kick ops, the unlock that calls the kick, and how the boot log

@@ -75,9 +75,9 @@ static inline bool spin_trylock(struct spinlock *l)
 {
 	uint16_t old = l->head_tail;
 
-	return ticket_free(old) && __atomic_compare_exchange_n(&l->head_tail, &old,
-							       ticket_take(old), false,
-							       __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+	return ticket_free(old) &&
+	       __atomic_compare_exchange_n(&l->head_tail, &old, ticket_take(old), false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
 static inline void spin_unlock(struct spinlock *l)
@@ -114,8 +114,7 @@ void spinlock_stats_total(struct spinlock_stats *sum);
  * unlock_kick ops, the unlock that calls the kick, and how the boot log
  * names them.  Without it the slow path is plain spinning. */
 void spinlock_pv_init(void (*lock_spinning)(struct spinlock *l, unsigned int want),
-		      void (*unlock_kick)(struct spinlock *l, unsigned int next),
-		      const char *name);
+		      void (*unlock_kick)(struct spinlock *l, unsigned int next), const char *name);
 /* How the boot log names the slow path, when it is plain spinning. */
 void spinlock_describe(const char *name);
 /* A waiter may block (a platform installed its slow path). */

@@ -1,6 +1,6 @@
 /*
  * The options Amphi understands on its command line, in the manner of
- * Linux: console=, earlyprintk=xen, loglevel=, quiet, debug, nopvpatch, bench,
+ * Linux: console=, earlyprintk=xen, loglevel=, quiet, debug, nopvpatch, bench[=lhp],
  * selftest[=a,b], ip=, maxcpus= and nopvspin.
  * The words are parsed by lib/cmdline.c; this file says what each means.
  * Anything unknown or malformed is reported at boot, never silently dropped.
@@ -15,7 +15,7 @@ const char *param_console;
 bool param_earlyprintk_xen;
 bool param_nopvpatch;
 bool param_nopvspin;
-bool param_bench;
+enum bench_kind param_bench;
 unsigned int param_maxcpus;
 struct ipconfig param_ip;
 
@@ -91,11 +91,11 @@ static int opt_nopvspin(const char *v, size_t n, const char **why)
 
 static int opt_bench(const char *v, size_t n, const char **why)
 {
-	if (v) {
-		*why = "takes no value";
+	if (v && (n != 3 || strncmp(v, "lhp", 3))) {
+		*why = "takes no value, or lhp";
 		return -1;
 	}
-	param_bench = true;
+	param_bench = v ? BENCH_LHP : BENCH_OPS;
 	return 0;
 }
 

@@ -29,6 +29,7 @@ _Static_assert(NR_CPUS <= TICKET_MAX_CPUS, "every CPU can hold a ticket of one l
 struct spinlock_stats spinlock_stats[NR_CPUS];
 static const char *spinlock_slowpath = "native (plain spinning)";
 static bool spinlock_blocks;
+static volatile bool spinlock_spin_only;
 
 void spin_lock_slow(struct spinlock *l, unsigned long old)
 {
@@ -41,7 +42,8 @@ void spin_lock_slow(struct spinlock *l, unsigned long old)
 				return;
 			cpu_relax();
 		}
-		pv_lock_spinning(l, ticket);
+		if (!spinlock_spin_only)
+			pv_lock_spinning(l, ticket);
 	}
 }
 PV_CALLEE_SAVE_THUNK_VOID(spin_lock_slow);
@@ -88,6 +90,12 @@ void spinlock_describe(const char *name)
 bool spinlock_can_block(void)
 {
 	return spinlock_blocks;
+}
+
+void spinlock_set_spin_only(bool on)
+{
+	if (spinlock_spin_only != on)
+		spinlock_spin_only = on;
 }
 
 void spinlock_report(void)

@@ -20,8 +20,10 @@ extern bool param_nopvspin;
  * given; maxcpus=0 means the boot CPU alone, as in Linux). */
 extern unsigned int param_maxcpus;
 
-/* bench on the command line: run the microbenchmarks and power off. */
-extern bool param_bench;
+/* bench on the command line: run the microbenchmarks and power off;
+ * bench=lhp: the lock-holder preemption run instead (kernel/bench_lhp.c). */
+enum bench_kind { BENCH_NONE, BENCH_OPS, BENCH_LHP };
+extern enum bench_kind param_bench;
 
 /* ip=client::gateway:netmask[:hostname[:device]]: the static address of
  * one network device (param_ip.configured false when not given). */

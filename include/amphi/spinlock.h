@@ -119,6 +119,9 @@ void spinlock_pv_init(void (*lock_spinning)(struct spinlock *l, unsigned int wan
 void spinlock_describe(const char *name);
 /* A waiter may block (a platform installed its slow path). */
 bool spinlock_can_block(void);
+/* For the lock-holder preemption bench: while on, waiters only spin, as
+ * with nopvspin (the unlock stays the platform's). */
+void spinlock_set_spin_only(bool on);
 /* The boot-log line "spinlock: ticket, <slow path>". */
 void spinlock_report(void);
 

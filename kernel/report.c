@@ -5,6 +5,7 @@
  */
 #include <amphi/boot.h>
 #include <amphi/console.h>
+#include <amphi/cpu.h>
 #include <amphi/params.h>
 #include <amphi/platform.h>
 #include <amphi/printk.h>
@@ -59,5 +60,6 @@ SHELL_CMD(info, "what Amphi is running on")
 {
 	report_lines(&boot_info, LOG_ALWAYS);
 	platform_ops.report();
+	kprintf("cpus: %u online of %u present\n", nr_cpus_online(), nr_cpus_present);
 	return 0;
 }

@@ -1,23 +1,36 @@
 /*
- * The scheduler: kernel threads on one CPU, in round-robin order.
+ * The scheduler: kernel threads on every CPU, round-robin on each.
  *
- * It is small on purpose.  All its state (the run queue, wait queues, the
- * current thread) changes only with interrupts off, which on one CPU is
- * the whole of its locking and is the same on every platform: cli natively,
- * the event mask on Xen PV.  A thread gives way in three ways: it blocks
- * (sleep_ns, wq_wait, thread_exit), it yields, or the timer tick finds its
- * slice used up and sets need_resched, which the interrupt path honours in
- * irq_exit() by switching from inside the interrupt; the preempted thread
- * later resumes there and returns through its own interrupt frame.
+ * Each CPU has its own run queue (in its struct cpu) under its own
+ * rq_lock; a thread belongs to one CPU at a time (t->cpu), and its state
+ * and queue place are guarded by that CPU's lock.  A thread gives way in
+ * three ways: it blocks (sleep_ns, wait_event, thread_exit), it yields, or
+ * the timer tick finds its slice used up and sets need_resched, which the
+ * interrupt path honours in irq_exit() by switching from inside the
+ * interrupt; the preempted thread later resumes there.
+ *
+ * The run-queue lock is held across the switch itself and released by
+ * the thread switched to (after switch_stacks, or first thing in
+ * thread_entry), so another CPU that takes the lock always finds a queued
+ * thread's registers saved: a switched-out thread can be stolen, or woken
+ * onto another CPU, the moment the lock is free.
+ *
+ * Threads move between CPUs in two ways, both within the CPUs a thread is
+ * allowed on (its affinity): a waking thread goes to an idle CPU when its
+ * own is busy, and a CPU with nothing to run steals a queued thread from
+ * another (kicked by a reschedule IPI from a CPU whose queue is waiting).
+ * A thread made with thread_create stays on the CPU that made it: most of
+ * the kernel still guards its data by turning interrupts off, which only
+ * holds on one CPU; thread_create_on names the CPUs a thread may use.
  *
  * The idle thread is never on the run queue: it runs when the queue is
  * empty, and halts with safe_halt(), which enables interrupts and waits in
  * one step so that a wake-up arriving in between cannot be lost.
  *
  * A thread cannot free the stack it runs on, so an exiting thread goes on
- * a dead list, and its memory is reclaimed later in thread context (by
- * thread_create and by the idle thread), never from an interrupt, because
- * the heap is not an interrupt-safe allocator.
+ * its CPU's dead list, and its memory is reclaimed later in thread context
+ * on that CPU (by thread_create and by the idle thread), never from an
+ * interrupt, because the heap is not an interrupt-safe allocator.
  */
 #include <amphi/sched.h>
 #include <amphi/cpu.h>
@@ -26,6 +39,8 @@
 #include <amphi/printf.h>
 #include <amphi/printk.h>
 #include <amphi/shell.h>
+#include <amphi/smp.h>
+#include <amphi/spinlock.h>
 #include <amphi/string.h>
 #include <amphi/time.h>
 #include <asm/paravirt.h>
@@ -44,7 +59,8 @@ struct thread {
 	char name[16];
 	enum thread_state state;
 	unsigned int id;
-	unsigned int cpu;	 /* the CPU it runs on */
+	unsigned int cpu;	 /* the CPU it runs or is queued on */
+	cpumask_t allowed;	 /* the CPUs it may run on */
 	uint64_t sp;		 /* saved by switch_stacks while switched out */
 	uint64_t *stack;	 /* its lowest word is the canary; NULL for main */
 	uintptr_t stack_top;	 /* for load_sp0 */
@@ -52,7 +68,9 @@ struct thread {
 	struct thread *next;	 /* run queue, wait queue or dead list */
 	struct thread *all_next; /* every thread, for ps */
 	struct timer sleep_timer;
+	bool on_wq;	     /* on a wait queue (guarded by that queue's lock) */
 	uint64_t switches;   /* times switched to */
+	uint64_t migrations; /* times it moved to another CPU */
 	uint64_t runtime_ns; /* time run, up to its last switch out */
 	uint64_t ran_since;  /* sched_clock() at its last switch in */
 };
@@ -64,57 +82,146 @@ void thread_entry(void (*fn)(void *), void *arg) __noreturn;
 /* The entry stubs (head32.S, head_pv.S) run kmain, so "main", on this. */
 extern char boot_stack_top[];
 
-
 static struct thread main_thread;
-/* Each CPU's running and idle threads, its run queue and its dead
- * threads live in its struct cpu.  A thread stays on the CPU it was made
- * on (t->cpu), and only that CPU touches its queues, with interrupts off:
- * that is still the whole of the locking.  Moving threads between CPUs,
- * with locks and wake-up IPIs, is the next step of SMP. */
-#define current (this_cpu()->current)
+#define current_thread (this_cpu()->current)
 #define idle_thread (this_cpu()->idle)
-#define need_resched (this_cpu()->need_resched)
-#define dead_threads (this_cpu()->dead)
+#define need_resched_here (this_cpu()->need_resched)
+/* Every thread, for ps and the counts; guarded by threads_lock. */
+static struct spinlock threads_lock = SPINLOCK_INIT;
 static struct thread *all_threads;
 static unsigned int next_id;
 static unsigned int nr_live;
 
 #define thread_of_timer(t) ((struct thread *)((char *)(t)-offsetof(struct thread, sleep_timer)))
 
-static void runq_push(struct thread *t)
+static bool may_move(const struct thread *t)
 {
-	struct cpu *c = &cpus[t->cpu];
+	return t->allowed & (t->allowed - 1); /* more than one CPU */
+}
 
+/* Run queues: rq_lock held. */
+static void runq_push(struct cpu *c, struct thread *t)
+{
 	t->next = NULL;
 	if (c->runq_tail)
 		c->runq_tail->next = t;
 	else
 		c->runq_head = t;
 	c->runq_tail = t;
+	c->nr_movable += may_move(t);
 }
 
-static struct thread *runq_pop(void)
+/* Takes the first queued thread that may run on CPU `to`. */
+static struct thread *runq_take(struct cpu *c, unsigned int to)
 {
-	struct cpu *c = this_cpu();
-	struct thread *t = c->runq_head;
+	struct thread **p = &c->runq_head, *prev = NULL;
 
-	if (t) {
-		c->runq_head = t->next;
-		if (!c->runq_head)
-			c->runq_tail = NULL;
-		t->next = NULL;
+	while (*p && !((*p)->allowed & cpumask_of(to))) {
+		prev = *p;
+		p = &(*p)->next;
 	}
+	struct thread *t = *p;
+
+	if (!t)
+		return NULL;
+	*p = t->next;
+	if (c->runq_tail == t)
+		c->runq_tail = prev;
+	t->next = NULL;
+	c->nr_movable -= may_move(t);
 	return t;
 }
 
-/* Interrupts off.  Waking a thread while idle runs asks the interrupt we
- * are probably in to switch to it on the way out. */
+/* Locks the run queue of t's CPU, which may change until it is locked. */
+static struct cpu *rq_lock_thread(struct thread *t)
+{
+	for (;;) {
+		struct cpu *c = &cpus[READ_ONCE(t->cpu)];
+
+		spin_lock(&c->rq_lock);
+		if (c->id == t->cpu)
+			return c;
+		spin_unlock(&c->rq_lock);
+	}
+}
+
+/* A guess, without the lock: nothing runs there and nothing is queued. */
+static bool cpu_idle(const struct cpu *c)
+{
+	return READ_ONCE(c->online) && READ_ONCE(c->current) == c->idle && !READ_ONCE(c->runq_head);
+}
+
+/* Where a waking thread should run: its own CPU if idle, else an idle
+ * CPU it may use, else its own. */
+static struct cpu *select_cpu(const struct thread *t, struct cpu *own)
+{
+	if (!may_move(t) || cpu_idle(own))
+		return own;
+	for (unsigned int i = 0; i < nr_cpus_present; i++)
+		if ((t->allowed & cpumask_of(i)) && cpu_idle(&cpus[i]))
+			return &cpus[i];
+	return own;
+}
+
+/* CPU c has a thread queued; if that is news for an idle CPU, wake it. */
+static void resched_cpu(struct cpu *c)
+{
+	if (c == this_cpu())
+		need_resched_here = true;
+	else
+		smp_send_reschedule(c->id);
+}
+
+/* Interrupts off.  Makes a sleeping or waiting thread runnable: queued on
+ * its CPU or an idle one, unless it is still running (on its way into
+ * schedule), where it simply keeps the CPU. */
 static void thread_wake(struct thread *t)
 {
+	struct cpu *c = rq_lock_thread(t), *to;
+	bool kick;
+
+	if (t->state != THREAD_SLEEPING && t->state != THREAD_WAITING) {
+		spin_unlock(&c->rq_lock);
+		return;
+	}
 	t->state = THREAD_RUNNABLE;
-	runq_push(t);
-	if (current == idle_thread)
-		need_resched = true;
+	if (c->current == t) {
+		spin_unlock(&c->rq_lock);
+		return;
+	}
+	if ((to = select_cpu(t, c)) != c) {
+		t->cpu = to->id;
+		t->migrations++;
+		spin_unlock(&c->rq_lock);
+		spin_lock(&to->rq_lock);
+	}
+	runq_push(to, t);
+	kick = to->current == to->idle;
+	spin_unlock(&to->rq_lock);
+	if (kick)
+		resched_cpu(to);
+}
+
+/* With c's lock held: a queued thread of another CPU that may run on c.
+ * The other locks are only tried, so two CPUs stealing from each other
+ * cannot deadlock. */
+static struct thread *steal(struct cpu *c)
+{
+	for (unsigned int n = 1; n < nr_cpus_present; n++) {
+		struct cpu *o = &cpus[(c->id + n) % nr_cpus_present];
+		struct thread *t;
+
+		if (!READ_ONCE(o->nr_movable) || !spin_trylock(&o->rq_lock))
+			continue;
+		if ((t = runq_take(o, c->id))) {
+			t->cpu = c->id;
+			t->migrations++;
+		}
+		spin_unlock(&o->rq_lock);
+		if (t)
+			return t;
+	}
+	return NULL;
 }
 
 static void check_stack(const struct thread *t)
@@ -124,8 +231,9 @@ static void check_stack(const struct thread *t)
 		      STACK_SIZE / 1024);
 }
 
-/* Interrupts off; prev != next. */
-static void switch_to(struct thread *prev, struct thread *next)
+/* Interrupts off, c's rq_lock held; prev != next.  Returns when prev runs
+ * again, perhaps on another CPU, with that CPU's rq_lock held. */
+static void switch_to(struct cpu *c, struct thread *prev, struct thread *next)
 {
 	uint64_t now = sched_clock();
 
@@ -133,29 +241,46 @@ static void switch_to(struct thread *prev, struct thread *next)
 	prev->runtime_ns += now - prev->ran_since;
 	next->ran_since = now;
 	next->switches++;
-	context_switches++;
-	current = next;
+	c->nr_switches++;
+	c->current = next;
 	load_sp0(next->stack_top);
 	switch_stacks(&prev->sp, next->sp);
+}
+
+/* The queue's decision, under c's lock: prev back on it if it may still
+ * run, a dead prev on the dead list, then the next thread. */
+static struct thread *pick_next(struct cpu *c, struct thread *prev)
+{
+	struct thread *next;
+
+	if (prev->state == THREAD_RUNNABLE && prev != c->idle)
+		runq_push(c, prev);
+	else if (prev->state == THREAD_DEAD) {
+		prev->next = c->dead;
+		c->dead = prev;
+	}
+	if (!(next = runq_take(c, c->id)) && !(next = steal(c)))
+		next = c->idle;
+	return next;
 }
 
 /* Before sched_init there is only the boot context: nothing to switch to. */
 void schedule(void)
 {
 	unsigned long flags;
-	struct thread *prev = current, *next;
+	struct thread *prev = current_thread, *next;
+	struct cpu *c;
 
 	if (!prev)
 		return;
 	flags = local_irq_save();
-	need_resched = false;
-	if (prev->state == THREAD_RUNNABLE && prev != idle_thread)
-		runq_push(prev);
-	next = runq_pop();
-	if (!next)
-		next = idle_thread;
+	c = this_cpu();
+	spin_lock(&c->rq_lock);
+	c->need_resched = false;
+	next = pick_next(c, prev);
 	if (next != prev)
-		switch_to(prev, next);
+		switch_to(c, prev, next);
+	spin_unlock(&this_cpu()->rq_lock); /* prev may be back on another CPU */
 	local_irq_restore(flags);
 }
 
@@ -170,29 +295,43 @@ void yield(void)
  * would be suspended halfway. */
 void irq_exit(void)
 {
-	if (need_resched && irq_depth == 0 && current) {
+	if (need_resched_here && irq_depth == 0 && current_thread) {
 		preemptions++;
 		schedule();
 	}
 }
 
+/* An idle CPU that could take one of this CPU's waiting threads. */
+static void kick_idle_cpu(struct cpu *c)
+{
+	for (unsigned int i = 0; i < nr_cpus_present; i++)
+		if (i != c->id && cpu_idle(&cpus[i])) {
+			smp_send_reschedule(i);
+			return;
+		}
+}
+
 void sched_tick(void)
 {
-	if (!current || !this_cpu()->runq_head)
+	struct cpu *c = this_cpu();
+
+	if (!c->current || !READ_ONCE(c->runq_head))
 		return;
-	if (current == idle_thread || sched_clock() - current->ran_since >= SLICE_NSEC)
-		need_resched = true;
+	if (c->current == c->idle || sched_clock() - c->current->ran_since >= SLICE_NSEC)
+		need_resched_here = true;
+	if (READ_ONCE(c->nr_movable))
+		kick_idle_cpu(c);
 }
 
 /* Blocking from an interrupt handler or from idle would leave nothing
  * that could ever wake us. */
 static void check_may_block(const char *what)
 {
-	if (!current)
+	if (!current_thread)
 		panic("sched: %s called before sched_init", what);
 	if (irq_depth)
 		panic("sched: %s called inside an interrupt handler", what);
-	if (current == idle_thread)
+	if (current_thread == idle_thread)
 		panic("sched: %s called by the idle thread", what);
 }
 
@@ -238,55 +377,96 @@ void sleep_ns(uint64_t ns)
 	uint64_t deadline = ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
 	unsigned long flags;
 
-	if (!current || !clock_event) {
+	if (!current_thread || !clock_event) {
 		sleep_polling(deadline);
 		return;
 	}
 	check_may_block("sleep_ns");
 	flags = local_irq_save();
-	current->state = THREAD_SLEEPING;
-	timer_add(&current->sleep_timer, deadline, sleep_timer_expired);
+	current_thread->state = THREAD_SLEEPING;
+	timer_add(&current_thread->sleep_timer, deadline, sleep_timer_expired);
 	schedule();
+	local_irq_restore(flags);
+}
+
+/* The waiting protocol behind wait_event (amphi/sched.h): the thread is
+ * on the queue, and WAITING, before it tests its condition, so a waker
+ * that makes the condition true afterwards finds it there; a wake that
+ * comes between the test and schedule() only makes schedule() return. */
+void wq_prepare(struct wait_queue *wq)
+{
+	unsigned long flags = spin_lock_irqsave(&wq->lock);
+	struct thread *t = current_thread, **p = &wq->head;
+
+	check_may_block("wait_event");
+	if (!t->on_wq) {
+		while (*p)
+			p = &(*p)->next;
+		t->next = NULL;
+		*p = t;
+		t->on_wq = true;
+	}
+	t->state = THREAD_WAITING;
+	spin_unlock_irqrestore(&wq->lock, flags);
+}
+
+void wq_finish(struct wait_queue *wq)
+{
+	unsigned long flags = spin_lock_irqsave(&wq->lock);
+	struct thread *t = current_thread, **p = &wq->head;
+	struct cpu *c;
+
+	while (t->on_wq && *p) {
+		if (*p == t) {
+			*p = t->next;
+			t->on_wq = false;
+			break;
+		}
+		p = &(*p)->next;
+	}
+	spin_unlock(&wq->lock);
+	c = rq_lock_thread(t);
+	t->state = THREAD_RUNNABLE;
+	spin_unlock(&c->rq_lock);
 	local_irq_restore(flags);
 }
 
 void wq_wait(struct wait_queue *wq)
 {
-	unsigned long flags = local_irq_save();
-	struct thread **p = &wq->head;
-
-	check_may_block("wq_wait");
-	while (*p)
-		p = &(*p)->next;
-	current->next = NULL;
-	*p = current;
-	current->state = THREAD_WAITING;
+	wq_prepare(wq);
 	schedule();
-	local_irq_restore(flags);
+	wq_finish(wq);
 }
 
-void wq_wake_one(struct wait_queue *wq)
+static struct thread *wq_pop(struct wait_queue *wq)
 {
-	unsigned long flags = local_irq_save();
 	struct thread *t = wq->head;
 
 	if (t) {
 		wq->head = t->next;
-		thread_wake(t);
+		t->on_wq = false;
 	}
-	local_irq_restore(flags);
+	return t;
+}
+
+void wq_wake_one(struct wait_queue *wq)
+{
+	unsigned long flags = spin_lock_irqsave(&wq->lock);
+	struct thread *t = wq_pop(wq);
+
+	if (t)
+		thread_wake(t);
+	spin_unlock_irqrestore(&wq->lock, flags);
 }
 
 void wq_wake_all(struct wait_queue *wq)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&wq->lock);
 	struct thread *t;
 
-	while ((t = wq->head)) {
-		wq->head = t->next;
+	while ((t = wq_pop(wq)))
 		thread_wake(t);
-	}
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&wq->lock, flags);
 }
 
 static void wq_deadline_fired(struct timer *t)
@@ -302,6 +482,7 @@ void wq_deadline_start(struct wq_deadline *d, struct wait_queue *wq, uint64_t de
 {
 	d->wq = wq;
 	d->expired = false;
+	d->timer = (struct timer){0}; /* often on the caller's stack */
 	timer_add(&d->timer, deadline_ns, wq_deadline_fired);
 }
 
@@ -319,23 +500,35 @@ static void stack_fill(uint64_t *low, uintptr_t end)
 		*w = STACK_FILL;
 }
 
-/* Frees the threads that have exited; thread context, never the dead
- * threads themselves.  Interrupts off, as for thread_alloc. */
+static void threads_unlink(struct thread *t)
+{
+	unsigned long flags = spin_lock_irqsave(&threads_lock);
+	struct thread **p = &all_threads;
+
+	while (*p != t)
+		p = &(*p)->all_next;
+	*p = t->all_next;
+	spin_unlock_irqrestore(&threads_lock, flags);
+}
+
+/* Frees the threads that have exited on this CPU; thread context, never
+ * the dead threads themselves.  Taking the list under the run-queue lock
+ * means each one's last switch away has finished. */
 static void reap_dead(void)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&this_cpu()->rq_lock);
+	struct thread *t = this_cpu()->dead;
 
-	while (dead_threads) {
-		struct thread *t = dead_threads, **p = &all_threads;
+	this_cpu()->dead = NULL;
+	spin_unlock_irqrestore(&this_cpu()->rq_lock, flags);
+	while (t) {
+		struct thread *next = t->next;
 
-		dead_threads = t->next;
-		while (*p != t)
-			p = &(*p)->all_next;
-		*p = t->all_next;
+		threads_unlink(t);
 		kfree(t->stack);
 		kfree(t);
+		t = next;
 	}
-	local_irq_restore(flags);
 }
 
 /* The first switch to a thread "returns" into thread_trampoline with
@@ -351,6 +544,17 @@ static void build_first_frame(struct thread *t, void (*fn)(void *), void *arg)
 	frame[3] = (uint64_t)(uintptr_t)fn;  /* r12 */
 	frame[6] = (uint64_t)(uintptr_t)thread_trampoline;
 	t->sp = (uintptr_t)frame;
+}
+
+static void threads_add(struct thread *t)
+{
+	unsigned long flags = spin_lock_irqsave(&threads_lock);
+
+	t->id = next_id++;
+	t->all_next = all_threads;
+	all_threads = t;
+	__atomic_fetch_add(&nr_live, 1, __ATOMIC_RELAXED);
+	spin_unlock_irqrestore(&threads_lock, flags);
 }
 
 /* Interrupts off, so that this thread cannot be preempted inside the heap.
@@ -372,30 +576,50 @@ static struct thread *thread_alloc(const char *name, void (*fn)(void *), void *a
 	t->stack_top = (uintptr_t)stack + STACK_SIZE;
 	stack_fill(t->stack_low, t->stack_top);
 	build_first_frame(t, fn, arg);
-	t->id = next_id++;
 	t->cpu = smp_processor_id();
-	t->all_next = all_threads;
-	all_threads = t;
-	nr_live++;
+	t->allowed = cpumask_of(t->cpu);
+	threads_add(t);
+	return t;
+}
+
+/* The online CPUs of a mask, or none. */
+static cpumask_t cpumask_usable(cpumask_t allowed)
+{
+	cpumask_t online = cpumask_online_others() | cpumask_of(smp_processor_id());
+
+	return allowed & online;
+}
+
+struct thread *thread_create_on(const char *name, void (*fn)(void *arg), void *arg,
+				cpumask_t allowed)
+{
+	struct thread *t;
+	unsigned long flags;
+
+	if (!cpumask_usable(allowed))
+		return NULL;
+	reap_dead();
+	flags = local_irq_save();
+	if ((t = thread_alloc(name, fn, arg))) {
+		t->allowed = allowed;
+		t->cpu = __builtin_ctzll(cpumask_usable(allowed));
+		if (allowed & cpumask_of(smp_processor_id()))
+			t->cpu = smp_processor_id();
+		t->state = THREAD_SLEEPING; /* born asleep; woken where it fits */
+		thread_wake(t);
+	}
+	local_irq_restore(flags);
 	return t;
 }
 
 struct thread *thread_create(const char *name, void (*fn)(void *arg), void *arg)
 {
-	struct thread *t;
-	unsigned long flags;
-
-	reap_dead();
-	flags = local_irq_save();
-	t = thread_alloc(name, fn, arg);
-	if (t)
-		runq_push(t);
-	local_irq_restore(flags);
-	return t;
+	return thread_create_on(name, fn, arg, cpumask_of(smp_processor_id()));
 }
 
 void thread_entry(void (*fn)(void *), void *arg)
 {
+	spin_unlock(&this_cpu()->rq_lock); /* held across the switch to us */
 	local_irq_enable();
 	fn(arg);
 	thread_exit();
@@ -404,14 +628,12 @@ void thread_entry(void (*fn)(void *), void *arg)
 void thread_exit(void)
 {
 	local_irq_disable();
-	if (current == &main_thread || current == idle_thread)
-		panic("sched: thread %s may not exit", current->name);
-	current->state = THREAD_DEAD;
-	current->next = dead_threads;
-	dead_threads = current;
-	nr_live--;
+	if (current_thread == &main_thread || current_thread == idle_thread)
+		panic("sched: thread %s may not exit", current_thread->name);
+	__atomic_fetch_sub(&nr_live, 1, __ATOMIC_RELAXED);
+	current_thread->state = THREAD_DEAD;
 	schedule();
-	panic("sched: dead thread %s was scheduled again", current->name);
+	panic("sched: dead thread %s was scheduled again", current_thread->name);
 }
 
 /* Interrupts are off at the top of each round, so that "nothing is
@@ -420,10 +642,10 @@ void thread_exit(void)
 static void idle_loop(void *unused)
 {
 	for (;;) {
-		if (dead_threads)
+		if (READ_ONCE(this_cpu()->dead))
 			reap_dead();
 		local_irq_disable();
-		if (this_cpu()->runq_head)
+		if (this_cpu()->runq_head || need_resched_here)
 			schedule();
 		else
 			safe_halt();
@@ -435,21 +657,20 @@ static void idle_loop(void *unused)
 void sched_init(void)
 {
 	strlcpy(main_thread.name, "main", sizeof(main_thread.name));
-	main_thread.id = next_id++;
 	main_thread.stack_top = (uintptr_t)boot_stack_top;
+	main_thread.allowed = cpumask_of(0);
 	/* The boot stack below where we are now has not been used yet; the
 	 * fill stops 256 bytes short of this frame, clear of stack_fill's. */
 	main_thread.stack_low = (uint64_t *)((uintptr_t)boot_stack_top - BOOT_STACK_SIZE);
 	stack_fill(main_thread.stack_low, (uintptr_t)__builtin_frame_address(0) - 256);
 	main_thread.ran_since = sched_clock();
-	all_threads = &main_thread;
-	nr_live = 1;
-	current = &main_thread;
+	threads_add(&main_thread);
+	current_thread = &main_thread;
 	idle_thread = thread_alloc("idle", idle_loop, NULL);
 	if (!idle_thread)
 		panic("sched: no memory for the idle thread");
 	load_sp0(main_thread.stack_top);
-	pr_info("sched: round robin, %lu ms slices, %u KiB thread stacks\n",
+	pr_info("sched: round robin per CPU, %lu ms slices, %u KiB thread stacks\n",
 		SLICE_NSEC / NSEC_PER_MSEC, STACK_SIZE / 1024);
 }
 
@@ -464,6 +685,7 @@ uintptr_t sched_prepare_cpu(unsigned int id)
 	t = thread_alloc(name, idle_loop, NULL);
 	if (t) {
 		t->cpu = id;
+		t->allowed = cpumask_of(id);
 		cpus[id].idle = t;
 	}
 	local_irq_restore(flags);
@@ -471,12 +693,15 @@ uintptr_t sched_prepare_cpu(unsigned int id)
 	return t ? t->stack_top - 512 : 0;
 }
 
+/* The idle thread starts in thread_entry, which releases the run-queue
+ * lock as after any switch. */
 void sched_start_cpu(void)
 {
 	struct thread *idle = idle_thread;
 	uint64_t abandoned_sp;
 
-	current = idle;
+	spin_lock(&this_cpu()->rq_lock);
+	current_thread = idle;
 	idle->ran_since = sched_clock();
 	idle->switches++;
 	load_sp0(idle->stack_top);
@@ -486,7 +711,7 @@ void sched_start_cpu(void)
 
 struct thread *thread_current(void)
 {
-	return current;
+	return current_thread;
 }
 
 const char *thread_name(const struct thread *t)
@@ -494,33 +719,58 @@ const char *thread_name(const struct thread *t)
 	return t->name;
 }
 
+unsigned int thread_cpu(const struct thread *t)
+{
+	return READ_ONCE(t->cpu);
+}
+
+uint64_t thread_migrations(const struct thread *t)
+{
+	return READ_ONCE(t->migrations);
+}
+
 unsigned int sched_nr_threads(void)
 {
-	return READ_ONCE(nr_live);
+	return __atomic_load_n(&nr_live, __ATOMIC_RELAXED);
 }
 
 unsigned int sched_nr_threads_named(const char *name)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&threads_lock);
 	unsigned int n = 0;
 
 	for (struct thread *t = all_threads; t; t = t->all_next)
 		n += t->state != THREAD_DEAD && !strcmp(t->name, name);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&threads_lock, flags);
 	return n;
 }
 
-/* The idle thread's run time, including the current stretch if it is
- * running now (it is not, when a thread asks). */
+/* This CPU's idle thread's run time, including the current stretch if it
+ * is running now (it is not, when a thread asks). */
 uint64_t sched_idle_ns(void)
 {
-	unsigned long flags = local_irq_save();
-	uint64_t ns = idle_thread ? idle_thread->runtime_ns : 0;
+	return sched_cpu_idle_ns(smp_processor_id());
+}
 
-	if (idle_thread && current == idle_thread)
-		ns += sched_clock() - idle_thread->ran_since;
+uint64_t sched_cpu_idle_ns(unsigned int id)
+{
+	unsigned long flags = local_irq_save();
+	struct thread *idle = cpus[id].idle;
+	uint64_t ns = idle ? READ_ONCE(idle->runtime_ns) : 0;
+
+	if (idle && READ_ONCE(cpus[id].current) == idle)
+		ns += sched_clock() - READ_ONCE(idle->ran_since);
 	local_irq_restore(flags);
 	return ns;
+}
+
+void sched_cpu_current_name(unsigned int id, char *buf, size_t len)
+{
+	struct cpu *c = &cpus[id];
+	unsigned long flags = spin_lock_irqsave(&c->rq_lock);
+
+	strlcpy(buf, c->current ? c->current->name : "-", len);
+	spin_unlock_irqrestore(&c->rq_lock, flags);
 }
 
 uint64_t sched_idle_switches(void)
@@ -532,10 +782,10 @@ uint64_t sched_idle_switches(void)
 
 struct thread_info {
 	char name[16];
-	unsigned int id;
+	unsigned int id, cpu;
 	enum thread_state state;
 	bool running, idle;
-	uint64_t switches, runtime_ns;
+	uint64_t switches, migrations, runtime_ns;
 	uint32_t stack_used, stack_size;
 };
 
@@ -550,26 +800,36 @@ static uint32_t stack_high_water(const struct thread *t)
 	return (uint32_t)(t->stack_top - (uintptr_t)w);
 }
 
-/* A snapshot taken with interrupts off, printed with them on: the console
- * is slow, and the scheduler must not stop while it prints. */
+static void thread_info_of(struct thread_info *ti, const struct thread *t, uint64_t now)
+{
+	const struct cpu *c = &cpus[t->cpu];
+	bool running = READ_ONCE(c->current) == t;
+
+	memcpy(ti->name, t->name, sizeof(ti->name));
+	ti->id = t->id;
+	ti->cpu = t->cpu;
+	ti->state = t->state;
+	ti->running = running;
+	ti->idle = t == c->idle;
+	ti->switches = t->switches;
+	ti->migrations = t->migrations;
+	ti->stack_used = stack_high_water(t);
+	ti->stack_size = t->stack ? STACK_SIZE : BOOT_STACK_SIZE;
+	ti->runtime_ns = t->runtime_ns + (running ? now - t->ran_since : 0);
+}
+
+/* A snapshot taken under the lock, printed without it: the console is
+ * slow, and the scheduler must not stop while it prints.  Figures of
+ * threads running elsewhere are as of the moment they are read. */
 static unsigned int snapshot(struct thread_info *out, unsigned int max)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&threads_lock);
 	uint64_t now = sched_clock();
 	unsigned int n = 0;
 
-	for (struct thread *t = all_threads; t && n < max; t = t->all_next, n++) {
-		memcpy(out[n].name, t->name, sizeof(out[n].name));
-		out[n].id = t->id;
-		out[n].state = t->state;
-		out[n].running = t == current;
-		out[n].idle = t == idle_thread;
-		out[n].switches = t->switches;
-		out[n].stack_used = stack_high_water(t);
-		out[n].stack_size = t->stack ? STACK_SIZE : BOOT_STACK_SIZE;
-		out[n].runtime_ns = t->runtime_ns + (t == current ? now - t->ran_since : 0);
-	}
-	local_irq_restore(flags);
+	for (struct thread *t = all_threads; t && n < max; t = t->all_next, n++)
+		thread_info_of(&out[n], t, now);
+	spin_unlock_irqrestore(&threads_lock, flags);
 	return n;
 }
 
@@ -584,16 +844,17 @@ static const char *state_name(const struct thread_info *ti)
 	return ti->state < ARRAY_SIZE(names) ? names[ti->state] : "?";
 }
 
-SHELL_CMD(ps, "list the threads, their states and context switches")
+SHELL_CMD(ps, "list the threads, their CPUs, states and context switches")
 {
-	struct thread_info ti[32];
+	static struct thread_info ti[64];
 	unsigned int n = snapshot(ti, ARRAY_SIZE(ti));
 
-	kprintf("  ID NAME             STATE     SWITCHES  RUN(ms)  STACK(deepest/size)\n");
+	kprintf("  ID NAME             CPU STATE     SWITCHES MOVES  RUN(ms)  STACK(deepest/size)\n");
 	for (unsigned int i = 0; i < n; i++)
-		kprintf("%4u %-16s %-9s %8lu %8lu  %u/%u KiB\n", ti[i].id, ti[i].name,
-			state_name(&ti[i]), ti[i].switches, ti[i].runtime_ns / NSEC_PER_MSEC,
-			(ti[i].stack_used + 1023) / 1024, ti[i].stack_size / 1024);
+		kprintf("%4u %-16s %3u %-9s %8lu %5lu %8lu  %u/%u KiB\n", ti[i].id, ti[i].name,
+			ti[i].cpu, state_name(&ti[i]), ti[i].switches, ti[i].migrations,
+			ti[i].runtime_ns / NSEC_PER_MSEC, (ti[i].stack_used + 1023) / 1024,
+			ti[i].stack_size / 1024);
 	if (n == ARRAY_SIZE(ti))
 		kprintf("(only the first %u threads are shown)\n", n);
 	uint64_t switches = 0, preempted = 0;

@@ -43,6 +43,7 @@ bool cpu_wait_online(struct cpu *c, uint64_t timeout_ns)
 
 void cpu_set_online(void)
 {
+	this_cpu()->online_since = sched_clock();
 	__atomic_store_n(&this_cpu()->online, true, __ATOMIC_RELEASE);
 }
 

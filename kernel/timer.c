@@ -11,54 +11,56 @@
  * thread), so inserting by walking it is cheap enough.
  *
  * Each CPU has its own list and its own event timer, kept in its struct
- * cpu: a timer is added to the list of the CPU that adds it, and fires
- * there.  Only that CPU touches its list, with interrupts off, which is
- * its locking while threads stay on their CPU (kernel/sched.c).
+ * cpu under its timer_lock: a timer is added to the list of the CPU that
+ * adds it, and fires there.  A timer remembers its CPU, so that it can be
+ * cancelled from any CPU; cancelling waits for its function if that CPU
+ * is running it right now, so that a caller may free the timer (often on
+ * its stack) as soon as timer_cancel returns.
  */
 #include <amphi/time.h>
 #include <amphi/cpu.h>
 #include <amphi/printk.h>
 #include <amphi/sched.h>
 #include <amphi/shell.h>
+#include <asm/paravirt.h>
 
 struct clock_event *clock_event;
 
-/* This CPU's list, and the deadline its event timer is set for, so that
- * a new timer that is due sooner knows to move it. */
-#define timers (this_cpu()->timers)
-#define armed_deadline (this_cpu()->armed_deadline)
-
-static void program_next(uint64_t now)
+/* Interrupts off, c's timer_lock held. */
+static void program_next(struct cpu *c, uint64_t now)
 {
 	uint64_t next = now + TICK_NSEC;
 
-	if (timers && timers->deadline < next)
-		next = timers->deadline;
-	armed_deadline = next;
+	if (c->timers && c->timers->deadline < next)
+		next = c->timers->deadline;
+	c->armed_deadline = next;
 	clock_event->set_next(next);
 }
 
 void clock_event_register(struct clock_event *ce)
 {
-	unsigned long flags = local_irq_save();
+	struct cpu *c = this_cpu();
+	unsigned long flags = spin_lock_irqsave(&c->timer_lock);
 
 	clock_event = ce;
+	program_next(c, sched_clock());
+	spin_unlock_irqrestore(&c->timer_lock, flags);
 	pr_info("timer: event timer %s, %lu ms tick\n", ce->name, TICK_NSEC / NSEC_PER_MSEC);
-	program_next(sched_clock());
-	local_irq_restore(flags);
 }
 
 void clock_event_start_cpu(void)
 {
-	unsigned long flags = local_irq_save();
+	struct cpu *c = this_cpu();
+	unsigned long flags = spin_lock_irqsave(&c->timer_lock);
 
-	program_next(sched_clock());
-	local_irq_restore(flags);
+	program_next(c, sched_clock());
+	spin_unlock_irqrestore(&c->timer_lock, flags);
 }
 
-static void unlink_timer(struct timer *t)
+/* The CPU's timer_lock held. */
+static void unlink_timer(struct cpu *c, struct timer *t)
 {
-	struct timer **p = &timers;
+	struct timer **p = &c->timers;
 
 	while (*p && *p != t)
 		p = &(*p)->next;
@@ -67,26 +69,51 @@ static void unlink_timer(struct timer *t)
 	t->pending = false;
 }
 
+/* Locks the list t is on; interrupts off.  t->cpu changes only under
+ * the lock of the list it leaves. */
+static struct cpu *timer_lock_list(struct timer *t)
+{
+	for (;;) {
+		struct cpu *c = &cpus[READ_ONCE(t->cpu)];
+
+		spin_lock(&c->timer_lock);
+		if (c->id == t->cpu)
+			return c;
+		spin_unlock(&c->timer_lock);
+	}
+}
+
+static void timer_remove(struct timer *t)
+{
+	struct cpu *c = timer_lock_list(t);
+
+	if (t->pending)
+		unlink_timer(c, t);
+	spin_unlock(&c->timer_lock);
+}
+
 /* Equal deadlines keep the order they were added in. */
 void timer_add(struct timer *t, uint64_t deadline_ns, void (*fn)(struct timer *t))
 {
 	unsigned long flags = local_irq_save();
-	struct timer **p = &timers;
+	struct cpu *c = this_cpu();
+	struct timer **p;
 
-	if (t->pending)
-		unlink_timer(t);
+	timer_remove(t);
+	spin_lock(&c->timer_lock);
 	t->deadline = deadline_ns;
 	t->fn = fn;
-	while (*p && (*p)->deadline <= deadline_ns)
+	t->cpu = c->id;
+	for (p = &c->timers; *p && (*p)->deadline <= deadline_ns;)
 		p = &(*p)->next;
 	t->next = *p;
 	*p = t;
 	t->pending = true;
-	if (clock_event && deadline_ns < armed_deadline) {
-		armed_deadline = deadline_ns;
+	if (clock_event && deadline_ns < c->armed_deadline) {
+		c->armed_deadline = deadline_ns;
 		clock_event->set_next(deadline_ns);
 	}
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&c->timer_lock, flags);
 }
 
 /* The event timer stays armed: an early interrupt finds nothing due and
@@ -94,29 +121,40 @@ void timer_add(struct timer *t, uint64_t deadline_ns, void (*fn)(struct timer *t
 void timer_cancel(struct timer *t)
 {
 	unsigned long flags = local_irq_save();
+	struct cpu *c = &cpus[READ_ONCE(t->cpu)];
 
-	if (t->pending)
-		unlink_timer(t);
+	timer_remove(t);
 	local_irq_restore(flags);
+	if (c != this_cpu())
+		while (READ_ONCE(c->running_timer) == t)
+			cpu_relax();
 }
 
 /* `now` is read once, so a timer that re-adds itself for "now" runs at
- * the next interrupt rather than looping here forever. */
+ * the next interrupt rather than looping here forever.  Each function
+ * runs outside the lock, marked as running for timer_cancel. */
 void timer_interrupt(void)
 {
+	struct cpu *c = this_cpu();
 	uint64_t now = sched_clock();
 
 	timer_interrupts++;
-	while (timers && timers->deadline <= now) {
-		struct timer *t = timers;
+	spin_lock(&c->timer_lock);
+	while (c->timers && c->timers->deadline <= now) {
+		struct timer *t = c->timers;
 
-		timers = t->next;
+		c->timers = t->next;
 		t->pending = false;
+		WRITE_ONCE(c->running_timer, t);
+		spin_unlock(&c->timer_lock);
 		t->fn(t);
+		spin_lock(&c->timer_lock);
+		WRITE_ONCE(c->running_timer, NULL);
 	}
-	sched_tick();
 	if (clock_event)
-		program_next(sched_clock());
+		program_next(c, sched_clock());
+	spin_unlock(&c->timer_lock);
+	sched_tick();
 }
 
 /* A clock that returns the same value this many times in a row is not

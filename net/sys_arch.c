@@ -71,7 +71,7 @@ void sys_arch_unprotect(sys_prot_t flags)
 
 err_t sys_sem_new(sys_sem_t *sem, u8_t count)
 {
-	sem->wq.head = NULL;
+	sem->wq = (struct wait_queue)WAIT_QUEUE_INIT;
 	sem->count = count;
 	sem->valid = true;
 	return ERR_OK;

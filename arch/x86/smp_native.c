@@ -14,7 +14,7 @@
  * stack it boots on), because the heap is only for the boot CPU for now;
  * the new CPU loads them, sets up its LAPIC and its timer, says it is
  * online and becomes its idle thread.  A CPU that does not come up within
- * a second is reported and left out.
+ * five seconds is reported and left out.
  *
  * IPIs between running CPUs are fixed-delivery interrupts on two vectors
  * of the shared IDT, sent to the target's APIC ID.
@@ -38,7 +38,7 @@
 
 #define INIT_DELAY_US 10000
 #define SIPI_DELAY_US 200
-#define ONLINE_WAIT_NS NSEC_PER_SEC
+#define ONLINE_WAIT_NS (5 * NSEC_PER_SEC)
 
 extern const uint8_t ap_trampoline_start[], ap_trampoline_end[], ap_tr_gdt[], ap_tr_gdt_ptr[],
     ap_tr_pm32[], ap_tr_pm32_ptr[];

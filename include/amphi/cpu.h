@@ -37,13 +37,19 @@ struct cpu {
 	struct thread *idle;	    /* this CPU's idle thread */
 	volatile bool need_resched; /* switch at the next way out of an interrupt */
 	bool online;
-	/* The scheduler's (kernel/sched.c): runnable threads, exited ones
-	 * whose stacks are still to be freed, and counts. */
+	uint64_t online_since; /* sched_clock() when it came online */
+	/* The scheduler's (kernel/sched.c), under rq_lock: runnable threads
+	 * (nr_movable of them allowed elsewhere too), exited ones whose
+	 * stacks are still to be freed, and counts. */
+	struct spinlock rq_lock;
 	struct thread *runq_head, *runq_tail, *dead;
+	unsigned int nr_movable;
 	uint64_t nr_switches, nr_preemptions;
-	/* The software timers due on this CPU, by deadline, and what its
-	 * event timer is set for (kernel/timer.c). */
-	struct timer *timers;
+	/* The software timers due on this CPU, by deadline, under
+	 * timer_lock; the one whose function runs now; and what its event
+	 * timer is set for (kernel/timer.c). */
+	struct spinlock timer_lock;
+	struct timer *timers, *running_timer;
 	uint64_t armed_deadline;
 	uint64_t nr_timer_irqs;
 	/* What other CPUs asked this one to run, and the IPIs it took, per

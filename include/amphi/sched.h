@@ -4,12 +4,14 @@
  * irq_exit), with sleeping, wait queues and an idle thread that halts
  * through the safe_halt paravirt op (SCHEDOP_block on Xen).
  *
- * One CPU: the scheduler's state is guarded by disabling interrupts, not by
- * locks, so other CPUs must not enter it until it grows per-CPU run queues.
+ * Every CPU runs its own queue; threads move between CPUs within the set
+ * each may use (see kernel/sched.c for how).
  */
 #ifndef AMPHI_SCHED_H
 #define AMPHI_SCHED_H
 #include <amphi/cpu.h>
+#include <amphi/smp.h>
+#include <amphi/spinlock.h>
 #include <amphi/time.h>
 #include <amphi/types.h>
 
@@ -36,9 +38,16 @@ void sched_start_cpu(void) __noreturn;
  * thread exits.  The pointer must not be used once the thread may have
  * exited: its memory is reclaimed. */
 struct thread *thread_create(const char *name, void (*fn)(void *arg), void *arg);
+/* The same, on any of the CPUs in `allowed` (thread_create: the caller's
+ * own).  NULL when none of them is online. */
+struct thread *thread_create_on(const char *name, void (*fn)(void *arg), void *arg,
+				cpumask_t allowed);
 void thread_exit(void) __noreturn;
 struct thread *thread_current(void);
 const char *thread_name(const struct thread *t);
+/* The CPU it runs or waits on, and how often it moved to another. */
+unsigned int thread_cpu(const struct thread *t);
+uint64_t thread_migrations(const struct thread *t);
 /* Threads that have not exited, idle and main included. */
 unsigned int sched_nr_threads(void);
 /* Of them, those called `name`. */
@@ -62,28 +71,44 @@ void sched_tick(void);
 /* For tests and reports: how long the idle thread has run, in ns, and
  * how often it was switched to. */
 uint64_t sched_idle_ns(void);
+uint64_t sched_cpu_idle_ns(unsigned int id);
+/* The name of the thread running on CPU `id` now. */
+void sched_cpu_current_name(unsigned int id, char *buf, size_t len);
 uint64_t sched_idle_switches(void);
 
-/* Wait queues: wq_wait sleeps until wq_wake_*; callers re-check their
- * condition in a loop with interrupts off, as with any condition variable:
+/* Wait queues, the one way a thread waits for something to happen:
  *
- *	flags = local_irq_save();
- *	while (!cond)
- *		wq_wait(&wq);
- *	local_irq_restore(flags);
+ *	wait_event(&wq, cond);
  *
- * A waker sets the condition, then calls wq_wake_one() or wq_wake_all(),
- * which are safe from interrupt handlers. */
+ * returns once cond holds, sleeping on wq until a waker, having made cond
+ * true, calls wq_wake_one() or wq_wake_all() (safe from interrupt
+ * handlers and from other CPUs).  Callable with interrupts on or off; the
+ * thread is on the queue before it tests cond, so no wake-up is lost
+ * between the test and the sleep.  wq_wait() is one sleep of that loop,
+ * for callers that test their condition themselves in the same way. */
 struct wait_queue {
+	struct spinlock lock;
 	struct thread *head;
 };
 #define WAIT_QUEUE_INIT                                                                            \
 	{                                                                                          \
-		NULL                                                                               \
+		SPINLOCK_INIT, NULL                                                                \
 	}
+void wq_prepare(struct wait_queue *wq);
+void wq_finish(struct wait_queue *wq);
 void wq_wait(struct wait_queue *wq);
 void wq_wake_one(struct wait_queue *wq);
 void wq_wake_all(struct wait_queue *wq);
+#define wait_event(wq, cond)                                                                       \
+	do {                                                                                       \
+		for (;;) {                                                                         \
+			wq_prepare(wq);                                                            \
+			if (cond)                                                                  \
+				break;                                                             \
+			schedule();                                                                \
+		}                                                                                  \
+		wq_finish(wq);                                                                     \
+	} while (0)
 
 /* A deadline for a wait on a queue: once it passes, `expired` is set and
  * the queue woken, so the waiter's loop can give up.  Start it before the

@@ -49,6 +49,7 @@ struct timer {
 	uint64_t deadline;
 	void (*fn)(struct timer *t); /* runs in interrupt context */
 	struct timer *next;
+	unsigned int cpu; /* whose list it is on */
 	bool pending;
 };
 

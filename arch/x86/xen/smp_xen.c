@@ -21,7 +21,7 @@
 
 /* Far above any domain's vCPU count: the loop ends at Xen's -ENOENT. */
 #define XEN_VCPUS_LIMIT 8192
-#define XEN_ONLINE_WAIT_NS NSEC_PER_SEC
+#define XEN_ONLINE_WAIT_NS (5 * NSEC_PER_SEC) /* a nested, emulated Xen under load is slow */
 
 /* The vCPUs into cpus[]; how they were found, for the report. */
 static void xen_smp_enumerate(char *how, size_t len)

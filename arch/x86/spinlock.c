@@ -3,7 +3,7 @@
  * Linux's PV ticket locks: a waiter spins on the head, and every
  * SPIN_THRESHOLD turns offers the platform to block (lock_spinning).  A
  * platform that blocks waiters installs, with spinlock_pv_init, an unlock
- * that kicks them: it moves the head with a locked add (a full barrier, so
+ * that kicks them: it moves the head with a locked xadd (a full barrier, so
  * the flag read after it cannot pass it) and, when a waiter has flagged
  * the lock, either clears the flag (nobody holds or waits any more) or
  * calls unlock_kick for the ticket now served.  Natively neither op is
@@ -50,9 +50,11 @@ PV_CALLEE_SAVE_THUNK_VOID(spin_lock_slow);
 
 /* The flag was up when the head moved to `head`: with nobody holding a
  * ticket it goes (unless a locker came meanwhile), so later locks are fast
- * again; else the waiter of `head` may be blocked. */
-static void pv_ticket_unlock_slow(struct spinlock *l, uint8_t head)
+ * again; else the waiter of `head` may be blocked.  Called from
+ * pv_ticket_unlock through its thunk. */
+void pv_ticket_unlock_slow(struct spinlock *l, unsigned long next)
 {
+	uint8_t head = (uint8_t)next;
 	uint16_t idle = ticket_word(head, head | TICKET_SLOWPATH);
 
 	if (__atomic_compare_exchange_n(&l->head_tail, &idle, ticket_word(head, head), false,
@@ -60,22 +62,35 @@ static void pv_ticket_unlock_slow(struct spinlock *l, uint8_t head)
 		return;
 	pv_unlock_kick(l, head);
 }
+PV_CALLEE_SAVE_THUNK_VOID(pv_ticket_unlock_slow);
 
-/* The unlock op of a platform whose waiters block, called through its
- * callee-save thunk. */
-void pv_ticket_unlock(struct spinlock *l)
-{
-	uint8_t head = __atomic_add_fetch(&l->head, TICKET_INC, __ATOMIC_SEQ_CST);
-
-	if (__builtin_expect(READ_ONCE(l->tail) & TICKET_SLOWPATH, 0))
-		pv_ticket_unlock_slow(l, head);
-}
-PV_CALLEE_SAVE_THUNK_VOID(pv_ticket_unlock);
+/*
+ * The unlock op of a platform whose waiters block (callee-save), in
+ * assembly so that the common case, no waiter flagged, saves no more than
+ * the register it needs: the head moves on with a locked xadd (a full
+ * barrier, so the flag's read cannot pass it), and only a set flag goes
+ * on to C, with the head it handed the lock to.
+ */
+_Static_assert(offsetof(struct spinlock, tail) == 1 && TICKET_SLOWPATH == 1, "the flag's test");
+__asm__(".text\n.balign 16\n.globl pv_ticket_unlock\npv_ticket_unlock:\n\t"
+	"push %rsi\n\t"
+	"mov $2, %esi\n\t"
+	"lock xaddb %sil, (%rdi)\n\t"
+	"testb $1, 1(%rdi)\n\t"
+	"jnz 1f\n\t"
+	"pop %rsi\n\t"
+	"ret\n"
+	"1:\taddb $2, %sil\n\t"
+	"movzbl %sil, %esi\n\t"
+	"call pv_ticket_unlock_slow_thunk\n\t"
+	"pop %rsi\n\t"
+	"ret\n");
+extern uint8_t pv_ticket_unlock[];
 
 void spinlock_pv_init(void (*lock_spinning)(struct spinlock *l, unsigned int want),
 		      void (*unlock_kick)(struct spinlock *l, unsigned int next), const char *name)
 {
-	pv_ops.lock.spin_unlock = (void (*)(struct spinlock *))(void *)pv_ticket_unlock_thunk;
+	pv_ops.lock.spin_unlock = (void (*)(struct spinlock *))(void *)pv_ticket_unlock;
 	pv_ops.lock.lock_spinning = lock_spinning;
 	pv_ops.lock.unlock_kick = unlock_kick;
 	spinlock_slowpath = name;

@@ -110,6 +110,27 @@ void wq_wake_all(struct wait_queue *wq);
 		wq_finish(wq);                                                                     \
 	} while (0)
 
+/* wait_event with a deadline (sched_clock ns; 0 for none): true when
+ * cond held, false when the deadline passed first. */
+#define wait_event_deadline(wq, cond, deadline_ns)                                                 \
+	({                                                                                         \
+		struct wq_deadline __d = {0};                                                      \
+		uint64_t __dl = (deadline_ns);                                                     \
+		bool __ok;                                                                         \
+		if (__dl)                                                                          \
+			wq_deadline_start(&__d, (wq), __dl);                                       \
+		for (;;) {                                                                         \
+			wq_prepare(wq);                                                            \
+			if ((__ok = (cond)) || __d.expired)                                        \
+				break;                                                             \
+			schedule();                                                                \
+		}                                                                                  \
+		wq_finish(wq);                                                                     \
+		if (__dl)                                                                          \
+			wq_deadline_stop(&__d);                                                    \
+		__ok;                                                                              \
+	})
+
 /* A deadline for a wait on a queue: once it passes, `expired` is set and
  * the queue woken, so the waiter's loop can give up.  Start it before the
  * loop and stop it after; stopping one that fired is harmless. */

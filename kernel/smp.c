@@ -8,6 +8,7 @@
 #include <amphi/cpu.h>
 #include <amphi/params.h>
 #include <amphi/printk.h>
+#include <amphi/smp.h>
 #include <amphi/time.h>
 
 unsigned int nr_cpus_present = 1; /* the boot CPU, cpus[0] */
@@ -42,6 +43,7 @@ bool cpu_wait_online(struct cpu *c, uint64_t timeout_ns)
 
 void cpu_set_online(void)
 {
+	smp_cpu_alive();
 	this_cpu()->online_since = sched_clock();
 	__atomic_store_n(&this_cpu()->online, true, __ATOMIC_RELEASE);
 }

@@ -8,6 +8,7 @@
 #include <amphi/cpu.h>
 #include <amphi/params.h>
 #include <amphi/printk.h>
+#include <amphi/smp.h>
 #include <amphi/spinlock.h>
 #include <amphi/time.h>
 
@@ -43,6 +44,7 @@ bool cpu_wait_online(struct cpu *c, uint64_t timeout_ns)
 
 void cpu_set_online(void)
 {
+	smp_cpu_alive();
 	this_cpu()->online_since = sched_clock();
 	__atomic_store_n(&this_cpu()->online, true, __ATOMIC_RELEASE);
 }

@@ -138,10 +138,35 @@ static int64_t rtc_blur_ppm(const struct rtc_span *s)
 	return hi - lo;
 }
 
+/* A pair of edges that said "off", kept until a second pair confirms it. */
+struct rtc_off {
+	bool have;
+	unsigned int from, to;
+	bool fast;
+};
+
+/* An edge seen late (a busy host delays the RTC's update or our reads)
+ * makes every span that ends or starts at it look off, one long and the
+ * next short; a wrong clock makes every span off the same way.  So "off"
+ * needs two pairs with no edge in common, off in the same direction. */
+static bool rtc_off_confirmed(struct rtc_off *off, unsigned int from, unsigned int to,
+			      const struct rtc_span *s)
+{
+	bool fast = s->min_ns > s->seconds * NSEC_PER_SEC;
+
+	if (off->have && off->fast == fast && off->to != from && off->to != to &&
+	    off->from != from && off->from != to)
+		return true;
+	if (!off->have)
+		*off = (struct rtc_off){true, from, to, fast};
+	return false;
+}
+
 /* The newest of n edges against each earlier one: the first pair that
  * tells, or else the sharpest. */
 static enum rtc_status rtc_judge(const struct rtc_edge *edge, const unsigned int *second,
-				 unsigned int n, int64_t tol_ppm, struct rtc_span *span)
+				 unsigned int n, int64_t tol_ppm, struct rtc_span *span,
+				 struct rtc_off *off)
 {
 	struct rtc_span s;
 
@@ -149,6 +174,8 @@ static enum rtc_status rtc_judge(const struct rtc_edge *edge, const unsigned int
 		rtc_span_of(&edge[i], &edge[n - 1], second[n - 1] - second[i], &s);
 		enum rtc_status v = rtc_verdict(&s, tol_ppm);
 
+		if (v == RTC_OFF && !rtc_off_confirmed(off, i, n - 1, &s))
+			v = RTC_TOO_BLURRED;
 		if (v != RTC_TOO_BLURRED || i == 0 || rtc_blur_ppm(&s) < rtc_blur_ppm(span))
 			*span = s;
 		if (v != RTC_TOO_BLURRED)
@@ -161,6 +188,7 @@ enum rtc_status rtc_compare(uint64_t (*clock)(void), int64_t tol_ppm, struct rtc
 {
 	struct rtc_edge edge[RTC_EDGES_MAX];
 	unsigned int second[RTC_EDGES_MAX]; /* since the first edge */
+	struct rtc_off off = {0};
 	bool binary = false;
 	enum rtc_status st = rtc_check(&binary);
 
@@ -174,7 +202,7 @@ enum rtc_status rtc_compare(uint64_t (*clock)(void), int64_t tol_ppm, struct rtc
 		if (!rtc_next_edge(clock, binary, (int)edge[n - 1].second, &edge[n]))
 			return RTC_NO_EDGE;
 		second[n] = second[n - 1] + (edge[n].second + 60 - edge[n - 1].second) % 60;
-		st = rtc_judge(edge, second, n + 1, tol_ppm, span);
+		st = rtc_judge(edge, second, n + 1, tol_ppm, span, &off);
 		span->edges = n + 1;
 		if (st != RTC_TOO_BLURRED)
 			return st;

@@ -36,7 +36,9 @@ struct cpu {
 	struct thread *current;	    /* the thread running here */
 	struct thread *idle;	    /* this CPU's idle thread */
 	volatile bool need_resched; /* switch at the next way out of an interrupt */
-	bool online;
+	bool online;		/* takes threads, IPIs and calls (set under rq_lock) */
+	bool going_down;	/* asked to go offline (kernel/smp_hotplug.c) */
+	bool down;		/* offline: stopped, or parked by the platform */
 	uint64_t online_since; /* sched_clock() when it came online */
 	/* The scheduler's (kernel/sched.c), under rq_lock: runnable threads
 	 * (nr_movable of them allowed elsewhere too), exited ones whose
@@ -56,6 +58,7 @@ struct cpu {
 	 * kind (kernel/smp_call.c). */
 	struct spinlock call_lock;
 	struct smp_call *calls;
+	bool calls_closed; /* offline: calls are refused */
 	uint64_t nr_ipis[IPI_KINDS];
 	/* Native: the local APIC's ID (xAPIC or x2APIC). */
 	uint32_t apic_id;

@@ -39,6 +39,12 @@ struct platform_ops {
 	/* Interrupt CPU `id` (online, not this one) with an IPI of that
 	 * kind (amphi/smp.h says what each means).  Any context. */
 	void (*send_ipi)(unsigned int id, enum ipi_kind kind);
+	/* On a CPU going offline, interrupts off, its work handed on: stop
+	 * it.  Returns only if the platform resumes it in place (Xen's
+	 * VCPUOP_down / VCPUOP_up); natively it never returns. */
+	void (*cpu_die)(void);
+	/* From another CPU: start an offline CPU again (0 or -errno). */
+	int (*cpu_revive)(struct cpu *c);
 	/* Find the platform's buses and probe their drivers (Xen: xenstore,
 	 * grant tables, xenbus, control).  Runs in thread context with
 	 * interrupts on. */
@@ -101,6 +107,8 @@ void native_irq_init(void);
 void native_time_init(void);
 void native_smp_init(void);
 void native_send_ipi(unsigned int id, enum ipi_kind kind);
+void native_cpu_die(void);
+int native_cpu_revive(struct cpu *c);
 /* The named "no bus to probe yet" (PCI will come natively). */
 void bus_init_none(void);
 

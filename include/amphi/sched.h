@@ -33,6 +33,11 @@ uintptr_t sched_prepare_cpu(unsigned int id);
 /* On that CPU, interrupts off, its own state set up: becomes its idle
  * thread, which enables interrupts; never returns. */
 void sched_start_cpu(void) __noreturn;
+/* In the idle thread of a CPU going offline, interrupts off: hands its
+ * threads, timers and calls to online CPUs and stops it through the
+ * platform; returns if the platform resumes it in place when it comes
+ * back (Xen), with the CPU online again. */
+void sched_cpu_die(void);
 /* A new runnable thread; NULL when out of memory.  The name is copied
  * (up to 15 characters).  fn runs with interrupts on; when it returns the
  * thread exits.  The pointer must not be used once the thread may have
@@ -109,6 +114,27 @@ void wq_wake_all(struct wait_queue *wq);
 		}                                                                                  \
 		wq_finish(wq);                                                                     \
 	} while (0)
+
+/* wait_event with a deadline (sched_clock ns; 0 for none): true when
+ * cond held, false when the deadline passed first. */
+#define wait_event_deadline(wq, cond, deadline_ns)                                                 \
+	({                                                                                         \
+		struct wq_deadline __d = {0};                                                      \
+		uint64_t __dl = (deadline_ns);                                                     \
+		bool __ok;                                                                         \
+		if (__dl)                                                                          \
+			wq_deadline_start(&__d, (wq), __dl);                                       \
+		for (;;) {                                                                         \
+			wq_prepare(wq);                                                            \
+			if ((__ok = (cond)) || __d.expired)                                        \
+				break;                                                             \
+			schedule();                                                                \
+		}                                                                                  \
+		wq_finish(wq);                                                                     \
+		if (__dl)                                                                          \
+			wq_deadline_stop(&__d);                                                    \
+		__ok;                                                                              \
+	})
 
 /* A deadline for a wait on a queue: once it passes, `expired` is set and
  * the queue woken, so the waiter's loop can give up.  Start it before the

@@ -44,6 +44,17 @@ void on_each_cpu(void (*fn)(void *arg), void *arg);
 /* Asks CPU `id` to look at its run queue now. */
 void smp_send_reschedule(unsigned int id);
 
+/* On a CPU going offline, interrupts off: runs what is queued for it. */
+void smp_cpu_dying(void);
+/* On a CPU coming (back) online: takes calls again. */
+void smp_cpu_alive(void);
+
+/* Taking a CPU offline and back (kernel/smp_hotplug.c), from thread
+ * context: 0, or a negative errno after saying why it was refused
+ * (the boot CPU, the last online one, no such CPU, already so). */
+int cpu_offline(unsigned int id);
+int cpu_online(unsigned int id);
+
 /* The platform's IPI handlers call this, in interrupt context. */
 void smp_ipi_received(enum ipi_kind kind);
 /* IPIs received on CPU `id`, per kind, for reports. */

@@ -78,6 +78,8 @@ void xen_bus_init(void)
 		pr_err("xen: xenbus probe failed (%d)\n", rc);
 	if ((rc = xen_control_init()))
 		pr_err("xen: control node unavailable (%d)\n", rc);
+	if ((rc = xen_vcpu_hotplug_init()))
+		pr_err("xen: vCPU hotplug unavailable (%d)\n", rc);
 	balloon_init(); /* follows memory/target; reports its own failures */
 }
 

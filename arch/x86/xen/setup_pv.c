@@ -218,6 +218,8 @@ void xen_pv_setup(struct boot_info *bi)
 		.time_init = xen_time_init,
 		.smp_init = xen_pv_smp_init,
 		.send_ipi = xen_send_ipi,
+		.cpu_die = xen_cpu_die,
+		.cpu_revive = xen_cpu_revive,
 		.bus_init = xen_bus_init,
 		.report = xen_pv_report,
 		.power_off = xen_power_off,

@@ -26,6 +26,9 @@ struct cpu;
 void xen_smp_init_with(int (*cpu_up)(struct cpu *c));
 /* platform_ops.send_ipi on Xen: the target vCPU's IPI port. */
 void xen_send_ipi(unsigned int id, enum ipi_kind kind);
+/* platform_ops.cpu_die and cpu_revive on Xen. */
+void xen_cpu_die(void);
+int xen_cpu_revive(struct cpu *c);
 /* PVH: every vCPU started (arch/x86/xen/smp_pvh.c). */
 void xen_pvh_smp_init(void);
 void xen_console_init(const char *want, void *ring, uint32_t evtchn);

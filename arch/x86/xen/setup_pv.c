@@ -13,6 +13,7 @@
 #include <asm/cpuid_hv.h>
 #include <asm/xen/hypercall.h>
 #include <asm/xen/xen.h>
+#include <drivers/xen/console.h>
 #include <asm/trap.h>
 
 #define M2P ((const unsigned long *)MACH2PHYS_VIRT_START)
@@ -231,6 +232,7 @@ void xen_pv_setup(struct boot_info *bi)
 	platform_ops = (struct platform_ops){
 		.traps_init = idt_init,
 		.memory_setup = xen_pv_memory_setup,
+		.early_console_init = xen_console_io_register_early,
 		.console_init = xen_pv_console,
 		.paging_init = xen_pv_paging_init,
 		.irq_init = xen_pv_irq_init,

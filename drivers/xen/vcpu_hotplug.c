@@ -1,11 +1,13 @@
 /*
  * vCPU hotplug as the toolstack asks for it: `xl vcpu-set DOM N` writes
  * "online" or "offline" into cpu/<vCPU>/availability of the domain's
- * store directory (for PV and PVH alike).  A watch on cpu/ brings every
- * vCPU to what its node says; it fires once when registered, which also
- * takes offline the vCPUs a domain started with but should not run
- * (vcpus= below maxvcpus=).  A node that names a vCPU this kernel does not
- * have, or holds anything but the two words, is reported and ignored.
+ * store directory (for PV and PVH alike).  A watch on cpu/ brings the vCPU
+ * whose node changed to what the node says, as Linux does, so a CPU taken
+ * offline by hand (the shell's `cpu offline`) stays so until the store
+ * says otherwise.  At start every vCPU is brought to its node, which
+ * takes offline those a domain started with but should not run (vcpus=
+ * below maxvcpus=).  A node that names a vCPU this kernel does not have,
+ * or holds anything but the two words, is reported and ignored.
  */
 #include <amphi/cpu.h>
 #include <amphi/errno.h>
@@ -44,30 +46,35 @@ static void vcpu_follow(unsigned int id)
 	kfree(want);
 }
 
-/* "cpu/N/availability": a vCPU number we do not have is reported. */
-static void vcpu_check_path(const char *changed)
+/* "cpu/N/...": the CPU of vCPU N, or -1 (reported when N is a number
+ * but no vCPU of ours). */
+static int vcpu_of_path(const char *changed)
 {
 	const char *p = changed + strlen("cpu/");
 	size_t len = 0;
 	uint64_t vcpu;
+	int id;
 
 	if (strncmp(changed, "cpu/", 4))
-		return;
+		return -1;
 	while (p[len] >= '0' && p[len] <= '9')
 		len++;
 	if (!len || parse_u64(p, len, &vcpu) != len)
-		return;
-	if (cpu_of_vcpu(vcpu) < 0)
+		return -1;
+	if ((id = cpu_of_vcpu(vcpu)) < 0)
 		pr_warn("vcpu: the store names vCPU %lu, which this domain does not have "
 			"(%u present); ignored\n", vcpu, nr_cpus_present);
+	return id;
 }
 
+/* The watch's first firing (the path itself) is the start, done already. */
 static void vcpu_changed(struct xs_watch *w, const char *changed)
 {
+	int id = vcpu_of_path(changed);
+
 	(void)w;
-	vcpu_check_path(changed);
-	for (unsigned int i = 0; i < nr_cpus_present; i++)
-		vcpu_follow(i);
+	if (id >= 0)
+		vcpu_follow((unsigned int)id);
 }
 
 static struct xs_watch vcpu_watch = {.path = "cpu", .callback = vcpu_changed};
@@ -80,6 +87,8 @@ int xen_vcpu_hotplug_init(void)
 		return -ENODEV;
 	if ((rc = xs_watch_register(&vcpu_watch)))
 		return rc;
+	for (unsigned int i = 0; i < nr_cpus_present; i++)
+		vcpu_follow(i);
 	pr_info("vcpu: following cpu/N/availability for %u vCPUs\n", nr_cpus_present);
 	return 0;
 }

@@ -68,6 +68,10 @@ struct cpu {
 	struct vcpu_info *vcpu_info;
 	/* Its IPI ports, one per kind (enum ipi_kind); -1 unbound. */
 	int xen_ipi_port[IPI_KINDS];
+	/* Xen: where its vcpu_info lives once registered (64 bytes; so at a
+	 * fixed %gs offset, and the PV event-mask ops are single
+	 * instructions that a thread moving to another CPU cannot split). */
+	uint8_t xen_vcpu_area[64] __aligned(64);
 };
 
 extern struct cpu cpus[NR_CPUS];
@@ -84,6 +88,13 @@ unsigned int nr_cpus_online(void);
  * one that started it waits for that, at most timeout_ns. */
 void cpu_set_online(void);
 bool cpu_wait_online(struct cpu *c, uint64_t timeout_ns);
+/* Waits (sleeping) until *count moves from `before`: true, or false once
+ * base_ns has passed beyond the time CPU id was kept from running (its
+ * steal time), and at most CPU_WAIT_PROGRESS_MAX_NS.  For tests of what
+ * another CPU does. */
+#define CPU_WAIT_PROGRESS_MAX_NS (10ULL * 1000000000ULL)
+bool cpu_wait_progress(unsigned int id, const volatile uint64_t *count, uint64_t before,
+		       uint64_t base_ns);
 /* The boot-log line that ends the bring-up: "smp: N CPUs online (how they
  * were found)". */
 void smp_report(const char *found_how);

@@ -23,6 +23,9 @@ struct platform_ops {
 	void (*traps_init)(void);
 	/* Fill or correct the memory map the entry left, set mapped_limit. */
 	void (*memory_setup)(struct boot_info *bi);
+	/* earlyprintk=xen: a console that works before traps and memory
+	 * (Xen's console_io); NULL where the platform has none. */
+	void (*early_console_init)(void);
 	/* Register this platform's consoles: `want` is the console= name, or
 	 * NULL for the platform's default. */
 	void (*console_init)(const char *want);

@@ -12,6 +12,7 @@
 #include <asm/cpuid_hv.h>
 #include <asm/xen/hypercall.h>
 #include <asm/xen/xen.h>
+#include <drivers/xen/console.h>
 
 int xen_pvh_detect(const struct boot_info *bi)
 {
@@ -83,6 +84,7 @@ void xen_pvh_setup(struct boot_info *bi)
 	platform_ops = (struct platform_ops){
 		.traps_init = native_traps_init,
 		.memory_setup = xen_pvh_memory_setup,
+		.early_console_init = xen_console_io_register_early,
 		.console_init = xen_pvh_console,
 		.paging_init = native_paging_init,
 		.irq_init = xen_pvh_irq_init,

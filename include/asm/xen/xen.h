@@ -66,6 +66,13 @@ extern struct shared_info *xen_shared_info;
 /* Points this CPU's vcpu_info at its vCPU's slot in the shared info page,
  * once that page is mapped (slots exist for vCPUs 0-31 only). */
 void xen_vcpu_info_from_shared(void);
+/* Places vCPU c's vcpu_info in its struct cpu (xen_vcpu_area), whose
+ * frame (machine frame on PV, guest frame on PVH) is `frame`: 0, or
+ * Xen's error.  Once per vCPU; again is a no-op. */
+int xen_vcpu_info_register(struct cpu *c, uint64_t frame);
+/* The same from each mode's view of its frames, events masked on it. */
+int xen_pv_vcpu_info_register(struct cpu *c);
+int xen_pvh_vcpu_info_register(struct cpu *c);
 
 /* Events and interrupts (drivers/xen/events.c and arch/x86/xen/irq_*.c). */
 void xen_pv_irq_ops_init(void);

@@ -130,6 +130,8 @@ bool bench_run(void)
 
 	if (param_bench == BENCH_LHP)
 		return bench_lhp();
+	if (param_bench == BENCH_SMP)
+		return bench_smp();
 	kprintf("bench: start (%u iterations, best of %u runs)\n", ITERATIONS, RUNS);
 	ok &= run_one("irq_save_restore", loop_irq, ITERATIONS, 1);
 	ok &= run_one("cr3_reload", loop_cr3, ITERATIONS / 10, 1);

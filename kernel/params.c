@@ -1,6 +1,6 @@
 /*
  * The options Amphi understands on its command line, in the manner of
- * Linux: console=, earlyprintk=xen, loglevel=, quiet, debug, nopvpatch, bench[=lhp],
+ * Linux: console=, earlyprintk=xen, loglevel=, quiet, debug, nopvpatch, bench[=lhp|smp],
  * selftest[=a,b], ip=, maxcpus= and nopvspin.
  * The words are parsed by lib/cmdline.c; this file says what each means.
  * Anything unknown or malformed is reported at boot, never silently dropped.
@@ -91,11 +91,16 @@ static int opt_nopvspin(const char *v, size_t n, const char **why)
 
 static int opt_bench(const char *v, size_t n, const char **why)
 {
-	if (v && (n != 3 || strncmp(v, "lhp", 3))) {
-		*why = "takes no value, or lhp";
+	if (!v)
+		param_bench = BENCH_OPS;
+	else if (n == 3 && !strncmp(v, "lhp", 3))
+		param_bench = BENCH_LHP;
+	else if (n == 3 && !strncmp(v, "smp", 3))
+		param_bench = BENCH_SMP;
+	else {
+		*why = "takes no value, lhp or smp";
 		return -1;
 	}
-	param_bench = v ? BENCH_LHP : BENCH_OPS;
 	return 0;
 }
 

@@ -10,5 +10,8 @@ bool bench_run(void);
 /* Lock-holder preemption: every CPU on one lock for a fixed time
  * (kernel/bench_lhp.c); false when the lock lost increments. */
 bool bench_lhp(void);
+/* An IPI round trip and a TLB shootdown to every other CPU (kernel/
+ * bench_smp.c); needs CPU 1 online. */
+bool bench_smp(void);
 
 #endif

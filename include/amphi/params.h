@@ -21,8 +21,9 @@ extern bool param_nopvspin;
 extern unsigned int param_maxcpus;
 
 /* bench on the command line: run the microbenchmarks and power off;
- * bench=lhp: the lock-holder preemption run instead (kernel/bench_lhp.c). */
-enum bench_kind { BENCH_NONE, BENCH_OPS, BENCH_LHP };
+ * bench=lhp: the lock-holder preemption run instead (kernel/bench_lhp.c);
+ * bench=smp: IPIs and TLB shootdowns between CPUs (kernel/bench_smp.c). */
+enum bench_kind { BENCH_NONE, BENCH_OPS, BENCH_LHP, BENCH_SMP };
 extern enum bench_kind param_bench;
 
 /* ip=client::gateway:netmask[:hostname[:device]]: the static address of

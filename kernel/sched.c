@@ -314,8 +314,12 @@ static struct thread *pick_next(struct cpu *c, struct thread *prev)
 	return next;
 }
 
-/* Before sched_init there is only the boot context: nothing to switch to. */
-void schedule(void)
+/* Before sched_init there is only the boot context: nothing to switch to.
+ * A preempted thread stays runnable whatever it was about to do: one
+ * caught in wait_event between queueing itself and testing its condition
+ * (state WAITING) might have just taken what it waited for, and must not
+ * sleep on it; for its loop this is a spurious wake-up. */
+static void schedule_as(bool preempted)
 {
 	unsigned long flags;
 	struct thread *prev = current_thread, *next;
@@ -327,11 +331,18 @@ void schedule(void)
 	c = this_cpu();
 	spin_lock(&c->rq_lock);
 	c->need_resched = false;
+	if (preempted && prev->state == THREAD_WAITING)
+		prev->state = THREAD_RUNNABLE;
 	next = pick_next(c, prev);
 	if (next != prev)
 		switch_to(c, prev, next);
 	spin_unlock(&this_cpu()->rq_lock); /* prev may be back on another CPU */
 	local_irq_restore(flags);
+}
+
+void schedule(void)
+{
+	schedule_as(false);
 }
 
 void yield(void)
@@ -347,7 +358,7 @@ void irq_exit(void)
 {
 	if (need_resched_here && irq_depth == 0 && current_thread) {
 		preemptions++;
-		schedule();
+		schedule_as(true);
 	}
 }
 

@@ -5,7 +5,8 @@
  * there, both go on elsewhere, calls skip it and it takes no timer
  * interrupts; the refusals (the boot CPU, a CPU that does not exist, one
  * already offline) say why; then it comes back, takes calls and timer
- * interrupts, and threads run on it again.
+ * interrupts, and threads run on it again.  With one CPU only the
+ * refusals can be seen.
  */
 #include <amphi/errno.h>
 #include <amphi/printk.h>
@@ -109,6 +110,20 @@ static void hp_stop_workers(unsigned int made)
 		sleep_ns(NSEC_PER_MSEC);
 }
 
+/* With one CPU there is nothing to take offline: only refusals to see. */
+static enum selftest_result hp_one_cpu(struct selftest_ctx *ctx)
+{
+	bool ok;
+
+	printk_expect_errors(true);
+	ok = cpu_offline(0) == -EBUSY && cpu_offline(nr_cpus_present) == -ENODEV;
+	printk_expect_errors(false);
+	if (!ok || cpu_online(0) != -EALREADY)
+		return selftest_fail(ctx, "one CPU: a request was not refused as it should be");
+	return selftest_pass(ctx, "one CPU: taking it offline, or a CPU that does not exist, "
+				  "refused; nothing to take offline");
+}
+
 SELFTEST(cpu_hotplug)
 {
 	cpumask_t all = cpumask_online_others() | cpumask_of(smp_processor_id());
@@ -117,7 +132,7 @@ SELFTEST(cpu_hotplug)
 	int rc;
 
 	if (nr_cpus_online() < 2)
-		return selftest_skip(ctx, "one CPU online: none to take offline");
+		return hp_one_cpu(ctx);
 	hp = (typeof(hp)){.target = 63 - (unsigned int)__builtin_clzll(all)};
 	made += !!thread_create_on("hp-pinned", hp_worker, &hp.rounds[0], cpumask_of(hp.target));
 	made += !!thread_create_on("hp-free", hp_worker, &hp.rounds[1], all);

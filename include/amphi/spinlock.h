@@ -4,11 +4,24 @@
  * PV spinlocks will kick a waiting vCPU.
  *
  * The lock order, the one place it is written down: a lock is only ever
- * taken while holding locks above it in this list, never below.
+ * taken while holding locks above it in this list, never below.  The
+ * sleeping locks come first: none is taken under a spinlock.
+ *   netdev_mutex  (kernel/netdev.c, a mutex: devices coming and going;
+ *                 the stack's listener takes lwIP's core lock under it)
+ *   lwIP's core lock (LOCK_TCPIP_CORE, a sys_sem of net/sys_arch.c:
+ *                 sleeps; a netfront queue's lock and the ones below are
+ *                 taken under it)
+ *   netfront q->lock (drivers/xen/netfront*.c: a queue's tx ring; the
+ *                 grant table's lock and the allocators' under it)
+ *   lwIP sem and mbox locks, netfront rx_lock (net/sys_arch.c,
+ *                 drivers/xen/netfront.c: a wait queue's lock, and the
+ *                 run-queue locks, are taken under them to wake a waiter)
+ *   lwip protect  (net/sys_arch.c: SYS_ARCH_PROTECT, recursive on its
+ *                 CPU) and lwIP's rand_lock: nothing but printk under them
  *   heap_lock     (mm/mm.c: kmalloc, kfree; grows the heap from frames)
  *   frames_lock   (mm/mm.c: the frame allocator)
  *   log_lock      (kernel/printk.c: printk may be called holding any lock)
- * Every one is taken with interrupts off (spin_lock_irqsave), since
+ * Every spinlock is taken with interrupts off (spin_lock_irqsave), since
  * interrupt handlers take them too.
  */
 #ifndef AMPHI_SPINLOCK_H

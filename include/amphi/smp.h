@@ -21,6 +21,9 @@
 typedef uint64_t cpumask_t;
 _Static_assert(NR_CPUS <= 64, "cpumask_t is one word");
 #define cpumask_of(id) ((cpumask_t)1 << (id))
+/* Every CPU, online or not: a thread allowed on all of them runs on any
+ * that is online, those that come online later included. */
+#define CPUMASK_ALL (~(cpumask_t)0)
 /* The online CPUs other than this one. */
 cpumask_t cpumask_online_others(void);
 

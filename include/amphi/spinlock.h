@@ -17,11 +17,37 @@
  * line.  `nopvspin` on the command line keeps plain spinning on Xen.
  *
  * The lock order, the one place it is written down: a lock is only ever
- * taken while holding locks above it in this list, never below.
+ * taken while holding locks above it in this list, never below.  The
+ * sleeping locks come first: none is taken under a spinlock.
+ *   hotplug_lock  (kernel/smp_hotplug.c, a mutex: one CPU going offline
+ *                 or coming back at a time)
+ *   netdev_mutex  (kernel/netdev.c, a mutex: devices coming and going;
+ *                 the stack's listener takes lwIP's core lock under it)
+ *   lwIP's core lock (LOCK_TCPIP_CORE, a sys_sem of net/sys_arch.c:
+ *                 sleeps; a netfront queue's lock and the ones below are
+ *                 taken under it)
+ *   netfront q->lock (drivers/xen/netfront*.c: a queue's tx ring; the
+ *                 grant table's lock and the allocators' under it)
+ *   lwIP sem and mbox locks, netfront rx_lock (net/sys_arch.c,
+ *                 drivers/xen/netfront.c: a wait queue's lock, and the
+ *                 run-queue locks, are taken under them to wake a waiter)
+ *   lwip protect  (net/sys_arch.c: SYS_ARCH_PROTECT, recursive on its
+ *                 CPU) and lwIP's rand_lock: nothing but printk under them
+ *   a wait queue's lock (kernel/sched.c: waking a thread takes the run-
+ *                 queue lock of its CPU under it)
+ *   rq_lock       (struct cpu, kernel/sched.c: a CPU's run queue; held
+ *                 across a switch.  Another CPU's is only tried under it,
+ *                 when stealing, or taken by a CPU going offline, one at a
+ *                 time under the hotplug mutex)
+ *   timer_lock    (struct cpu, kernel/timer.c: a CPU's timers; two only
+ *                 when a CPU going offline hands its timers on, in CPU
+ *                 order; timer functions run without it)
+ *   call_lock, threads_lock, a mutex's own lock (kernel/smp_call.c,
+ *                 kernel/sched.c, kernel/mutex.c): only printk under them
  *   heap_lock     (mm/mm.c: kmalloc, kfree; grows the heap from frames)
  *   frames_lock   (mm/mm.c: the frame allocator)
  *   log_lock      (kernel/printk.c: printk may be called holding any lock)
- * Every one is taken with interrupts off (spin_lock_irqsave), since
+ * Every spinlock is taken with interrupts off (spin_lock_irqsave), since
  * interrupt handlers take them too.  The slow path may not printk: it may
  * be waiting for log_lock itself.
  */

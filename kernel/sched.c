@@ -66,7 +66,8 @@ struct thread {
 	uint64_t *stack;	 /* its lowest word is the canary; NULL for main */
 	uintptr_t stack_top;	 /* for load_sp0 */
 	uint64_t *stack_low;	 /* the lowest word of its stack, past the canary */
-	struct thread *next;	 /* run queue, wait queue or dead list */
+	struct thread *next;	 /* run queue or dead list */
+	struct thread *wq_next;	 /* wait queue: a preempted waiter is on both */
 	struct thread *all_next; /* every thread, for ps */
 	struct timer sleep_timer;
 	bool on_wq;	     /* on a wait queue (guarded by that queue's lock) */
@@ -462,8 +463,8 @@ void wq_prepare(struct wait_queue *wq)
 	check_may_block("wait_event");
 	if (!t->on_wq) {
 		while (*p)
-			p = &(*p)->next;
-		t->next = NULL;
+			p = &(*p)->wq_next;
+		t->wq_next = NULL;
 		*p = t;
 		t->on_wq = true;
 	}
@@ -479,11 +480,11 @@ void wq_finish(struct wait_queue *wq)
 
 	while (t->on_wq && *p) {
 		if (*p == t) {
-			*p = t->next;
+			*p = t->wq_next;
 			t->on_wq = false;
 			break;
 		}
-		p = &(*p)->next;
+		p = &(*p)->wq_next;
 	}
 	spin_unlock(&wq->lock);
 	c = rq_lock_thread(t);
@@ -504,7 +505,7 @@ static struct thread *wq_pop(struct wait_queue *wq)
 	struct thread *t = wq->head;
 
 	if (t) {
-		wq->head = t->next;
+		wq->head = t->wq_next;
 		t->on_wq = false;
 	}
 	return t;

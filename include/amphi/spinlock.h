@@ -4,12 +4,23 @@
  * PV spinlocks will kick a waiting vCPU.
  *
  * The lock order, the one place it is written down: a lock is only ever
- * taken while holding locks above it in this list, never below.
- *   heap_lock     (mm/mm.c: kmalloc, kfree; grows the heap from frames)
- *   frames_lock   (mm/mm.c: the frame allocator)
- *   log_lock      (kernel/printk.c: printk may be called holding any lock)
+ * taken while holding locks above it in this list, never below.  The
+ * sleeping locks (struct mutex, amphi/mutex.h) come first: a thread may
+ * take a spinlock holding one, never the other way round.
+ *   bus->lock       (mutex, drivers/xen/xenbus/xenbus.c: a bus's devices;
+ *                    held across probes, removes and store requests)
+ *   xs_req_lock     (mutex, xenbus/xs.c: the xenstore request ring; held
+ *                    while waiting for room in it)
+ *   xs_lock         (xenbus/xs.c: pending requests, request ids; a reply's
+ *                    waiter is woken under it, so the wait queues' and run
+ *                    queues' locks come after it)
+ *   xs_watch_lock   (xenbus/xs_watch.c: watches, queued events)
+ *   heap_lock       (mm/mm.c: kmalloc, kfree; grows the heap from frames)
+ *   frames_lock     (mm/mm.c: the frame allocator)
+ *   log_lock        (kernel/printk.c: printk may be called holding any lock)
  * Every one is taken with interrupts off (spin_lock_irqsave), since
- * interrupt handlers take them too.
+ * interrupt handlers take them too, and so that a thread holding one is
+ * never preempted while other CPUs spin for it.
  */
 #ifndef AMPHI_SPINLOCK_H
 #define AMPHI_SPINLOCK_H

@@ -11,13 +11,19 @@
  *                    held across probes, removes and store requests)
  *   xs_req_lock     (mutex, xenbus/xs.c: the xenstore request ring; held
  *                    while waiting for room in it)
+ *   input_bind_lock (mutex, drivers/xen/console_ring.c: hvc0's port bound
+ *                    once)
  *   xs_lock         (xenbus/xs.c: pending requests, request ids; a reply's
  *                    waiter is woken under it, so the wait queues' and run
  *                    queues' locks come after it)
  *   xs_watch_lock   (xenbus/xs_watch.c: watches, queued events)
+ *   ring_in_lock    (console_ring.c: the hvc0 ring's input side)
+ *   console_io_lock (drivers/xen/console_io.c: dom0's hvc0 input)
  *   heap_lock       (mm/mm.c: kmalloc, kfree; grows the heap from frames)
  *   frames_lock     (mm/mm.c: the frame allocator)
  *   log_lock        (kernel/printk.c: printk may be called holding any lock)
+ *   console_lock    (kernel/console.c: one console writer at a time;
+ *                    printk writes holding log_lock)
  * Every one is taken with interrupts off (spin_lock_irqsave), since
  * interrupt handlers take them too, and so that a thread holding one is
  * never preempted while other CPUs spin for it.

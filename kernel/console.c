@@ -11,11 +11,14 @@
  * from inside its own write (a fault in a console driver, a panic) goes
  * straight through rather than wait for itself, as printk does.
  *
- * The list itself is built at boot, before any other CPU runs, and not
- * changed after.  A reader waiting for input sleeps with wait_event; the
- * input interrupt may come on another CPU, and the flag it sets is taken
- * atomically, so no wake-up is lost between the reader's look and its
- * sleep.
+ * The list is built at boot, before any other CPU runs; after that only
+ * the console selftest adds to it (its own console, left in the list).
+ * An entry is only ever appended, whole, and never removed, so a writer
+ * walking the list meanwhile sees it or does not.
+ *
+ * A reader waiting for input sleeps with wait_event; the input interrupt
+ * may come on another CPU, and the flag it sets is taken atomically, so
+ * no wake-up is lost between the reader's look and its sleep.
  */
 #include <amphi/console.h>
 #include <amphi/cpu.h>
@@ -38,7 +41,7 @@ void console_register(struct console *c)
 	while (*pp)
 		pp = &(*pp)->next;
 	c->next = NULL;
-	*pp = c;
+	__atomic_store_n(pp, c, __ATOMIC_RELEASE);
 	if (c->early) {
 		c->enabled = true;
 		early_shown = true;

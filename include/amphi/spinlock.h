@@ -18,38 +18,53 @@
  *
  * The lock order, the one place it is written down: a lock is only ever
  * taken while holding locks above it in this list, never below.  The
- * sleeping locks come first: none is taken under a spinlock.
- *   hotplug_lock  (kernel/smp_hotplug.c, a mutex: one CPU going offline
- *                 or coming back at a time)
- *   netdev_mutex  (kernel/netdev.c, a mutex: devices coming and going;
- *                 the stack's listener takes lwIP's core lock under it)
- *   lwIP's core lock (LOCK_TCPIP_CORE, a sys_sem of net/sys_arch.c:
- *                 sleeps; a netfront queue's lock and the ones below are
- *                 taken under it)
- *   netfront q->lock (drivers/xen/netfront*.c: a queue's tx ring; the
- *                 grant table's lock and the allocators' under it)
+ * sleeping locks (struct mutex, amphi/mutex.h) come first: a thread may
+ * take a spinlock holding one, never the other way round.
+ *   hotplug_lock    (mutex, kernel/smp_hotplug.c: one CPU going offline or
+ *                    coming back at a time)
+ *   bus->lock       (mutex, drivers/xen/xenbus/xenbus.c: a bus's devices;
+ *                    held across probes, removes and store requests)
+ *   xs_req_lock     (mutex, xenbus/xs.c: the xenstore request ring; held
+ *                    while waiting for room in it)
+ *   input_bind_lock (mutex, drivers/xen/console_ring.c: hvc0's port bound
+ *                    once)
+ *   netdev_mutex    (mutex, kernel/netdev.c: devices coming and going; the
+ *                    stack's listener takes lwIP's core lock under it)
+ *   lwIP's core lock (LOCK_TCPIP_CORE, a sys_sem of net/sys_arch.c: sleeps;
+ *                    a netfront queue's lock and the ones below under it)
+ *   netfront q->lock (drivers/xen/netfront*.c: a queue's tx ring; the grant
+ *                    table's lock and the allocators' under it)
  *   lwIP sem and mbox locks, netfront rx_lock (net/sys_arch.c,
- *                 drivers/xen/netfront.c: a wait queue's lock, and the
- *                 run-queue locks, are taken under them to wake a waiter)
- *   lwip protect  (net/sys_arch.c: SYS_ARCH_PROTECT, recursive on its
- *                 CPU) and lwIP's rand_lock: nothing but printk under them
- *   a wait queue's lock (kernel/sched.c: waking a thread takes the run-
- *                 queue lock of its CPU under it)
- *   rq_lock       (struct cpu, kernel/sched.c: a CPU's run queue; held
- *                 across a switch.  Another CPU's is only tried under it,
- *                 when stealing, or taken by a CPU going offline, one at a
- *                 time under the hotplug mutex)
- *   timer_lock    (struct cpu, kernel/timer.c: a CPU's timers; two only
- *                 when a CPU going offline hands its timers on, in CPU
- *                 order; timer functions run without it)
+ *                    drivers/xen/netfront.c: a wait queue's lock, and the
+ *                    run-queue locks, are taken under them to wake a waiter)
+ *   lwip protect    (net/sys_arch.c: SYS_ARCH_PROTECT, recursive on its CPU)
+ *                    and lwIP's rand_lock: nothing but printk under them
+ *   xs_lock         (xenbus/xs.c: pending requests, request ids; a reply's
+ *                    waiter is woken under it, so the wait queues' and run
+ *                    queues' locks come after it)
+ *   xs_watch_lock   (xenbus/xs_watch.c: watches, queued events)
+ *   ring_in_lock    (console_ring.c: the hvc0 ring's input side)
+ *   console_io_lock (drivers/xen/console_io.c: dom0's hvc0 input)
+ *   a wait queue's lock (kernel/sched.c: waking a thread takes the run-queue
+ *                    lock of its CPU under it)
+ *   rq_lock         (struct cpu, kernel/sched.c: a CPU's run queue; held
+ *                    across a switch.  Another CPU's is only tried under it,
+ *                    when stealing, or taken by a CPU going offline, one at
+ *                    a time under hotplug_lock)
+ *   timer_lock      (struct cpu, kernel/timer.c: a CPU's timers; two only
+ *                    when a CPU going offline hands its timers on, in CPU
+ *                    order; timer functions run without it)
  *   call_lock, threads_lock, a mutex's own lock (kernel/smp_call.c,
- *                 kernel/sched.c, kernel/mutex.c): only printk under them
- *   heap_lock     (mm/mm.c: kmalloc, kfree; grows the heap from frames)
- *   frames_lock   (mm/mm.c: the frame allocator)
- *   log_lock      (kernel/printk.c: printk may be called holding any lock)
+ *                    kernel/sched.c, kernel/mutex.c): only printk under them
+ *   heap_lock       (mm/mm.c: kmalloc, kfree; grows the heap from frames)
+ *   frames_lock     (mm/mm.c: the frame allocator)
+ *   log_lock        (kernel/printk.c: printk may be called holding any lock)
+ *   console_lock    (kernel/console.c: one console writer at a time;
+ *                    printk writes holding log_lock)
  * Every spinlock is taken with interrupts off (spin_lock_irqsave), since
- * interrupt handlers take them too.  The slow path may not printk: it may
- * be waiting for log_lock itself.
+ * interrupt handlers take them too, and so that a thread holding one is
+ * never preempted while other CPUs spin for it.  The slow path may not
+ * printk: it may be waiting for log_lock itself.
  */
 #ifndef AMPHI_SPINLOCK_H
 #define AMPHI_SPINLOCK_H

@@ -472,10 +472,16 @@ void wq_prepare(struct wait_queue *wq)
 	spin_unlock_irqrestore(&wq->lock, flags);
 }
 
-void wq_finish(struct wait_queue *wq)
+/* In wait_event a thread always tests its condition after queueing
+ * itself, so a waker that took it off the queue since then (the test
+ * having succeeded) spent a wq_wake_one on it that another waiter needed:
+ * it is passed on, a spurious wake-up at worst.  After wq_wait's sleep the
+ * wake-up was this thread's own. */
+static void wq_finish_as(struct wait_queue *wq, bool pass_on)
 {
 	unsigned long flags = spin_lock_irqsave(&wq->lock);
 	struct thread *t = current_thread, **p = &wq->head;
+	bool woken = !t->on_wq;
 	struct cpu *c;
 
 	while (t->on_wq && *p) {
@@ -491,13 +497,20 @@ void wq_finish(struct wait_queue *wq)
 	t->state = THREAD_RUNNABLE;
 	spin_unlock(&c->rq_lock);
 	local_irq_restore(flags);
+	if (pass_on && woken && READ_ONCE(wq->head))
+		wq_wake_one(wq);
+}
+
+void wq_finish(struct wait_queue *wq)
+{
+	wq_finish_as(wq, true);
 }
 
 void wq_wait(struct wait_queue *wq)
 {
 	wq_prepare(wq);
 	schedule();
-	wq_finish(wq);
+	wq_finish_as(wq, false);
 }
 
 static struct thread *wq_pop(struct wait_queue *wq)

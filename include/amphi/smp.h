@@ -21,6 +21,8 @@
 typedef uint64_t cpumask_t;
 _Static_assert(NR_CPUS <= 64, "cpumask_t is one word");
 #define cpumask_of(id) ((cpumask_t)1 << (id))
+/* Every CPU, those to come online later included (thread_create_on). */
+#define CPUMASK_ALL (~(cpumask_t)0)
 /* The online CPUs other than this one. */
 cpumask_t cpumask_online_others(void);
 

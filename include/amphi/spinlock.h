@@ -5,6 +5,8 @@
  *
  * The lock order, the one place it is written down: a lock is only ever
  * taken while holding locks above it in this list, never below.
+ *   evtchn_lock   (drivers/xen/events.c: the binding table; taken in
+ *                 every event upcall, no other lock inside it)
  *   heap_lock     (mm/mm.c: kmalloc, kfree; grows the heap from frames)
  *   frames_lock   (mm/mm.c: the frame allocator)
  *   log_lock      (kernel/printk.c: printk may be called holding any lock)

@@ -4,7 +4,12 @@
  * PV spinlocks will kick a waiting vCPU.
  *
  * The lock order, the one place it is written down: a lock is only ever
- * taken while holding locks above it in this list, never below.
+ * taken while holding locks above it in this list, never below.  Sleeping
+ * locks (struct mutex) come before every spinlock: nothing sleeps holding
+ * a spinlock.
+ *   gt_init_mutex (drivers/xen/grant_table.c: setting the table up)
+ *   gt_lock       (drivers/xen/grant_table.c: free list, states, deferred
+ *                 list; grows the table, which on PVH tells the balloon)
  *   evtchn_lock   (drivers/xen/events.c: the binding table; taken in
  *                 every event upcall, no other lock inside it)
  *   heap_lock     (mm/mm.c: kmalloc, kfree; grows the heap from frames)

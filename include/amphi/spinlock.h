@@ -8,10 +8,17 @@
  * locks (struct mutex) come before every spinlock: nothing sleeps holding
  * a spinlock.
  *   gt_init_mutex (drivers/xen/grant_table.c: setting the table up)
+ *   a blkfront queue's lock (drivers/xen/blkfront*.c: its ring, slots and
+ *                 page pool; several in queue order; grants and frees
+ *                 pages under it)
  *   gt_lock       (drivers/xen/grant_table.c: free list, states, deferred
  *                 list; grows the table, which on PVH tells the balloon)
+ *   blkdev_lock   (kernel/blkdev.c: the device list)
+ *   a request's lock (kernel/blkdev.c's synchronous requests, the bench's;
+ *                 the waiter is woken under it)
  *   evtchn_lock   (drivers/xen/events.c: the binding table; taken in
  *                 every event upcall, no other lock inside it)
+ *   a wait queue's lock (kernel/sched.c, and the run queues' below it)
  *   heap_lock     (mm/mm.c: kmalloc, kfree; grows the heap from frames)
  *   frames_lock   (mm/mm.c: the frame allocator)
  *   log_lock      (kernel/printk.c: printk may be called holding any lock)

@@ -13,6 +13,7 @@
  *                 pages under it)
  *   gt_lock       (drivers/xen/grant_table.c: free list, states, deferred
  *                 list; grows the table, which on PVH tells the balloon)
+ *   balloon_lock  (drivers/xen/balloon.c: counts, target, worker flags)
  *   blkdev_lock   (kernel/blkdev.c: the device list)
  *   a request's lock (kernel/blkdev.c's synchronous requests, the bench's;
  *                 the waiter is woken under it)

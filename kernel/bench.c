@@ -13,6 +13,7 @@
  */
 #include <amphi/bench.h>
 #include <amphi/mm.h>
+#include <amphi/params.h>
 #include <amphi/printk.h>
 #include <amphi/sched.h>
 #include <amphi/spinlock.h>
@@ -127,6 +128,10 @@ bool bench_run(void)
 {
 	bool ok = true;
 
+	if (param_bench == BENCH_LHP)
+		return bench_lhp();
+	if (param_bench == BENCH_SMP)
+		return bench_smp();
 	kprintf("bench: start (%u iterations, best of %u runs)\n", ITERATIONS, RUNS);
 	ok &= run_one("irq_save_restore", loop_irq, ITERATIONS, 1);
 	ok &= run_one("cr3_reload", loop_cr3, ITERATIONS / 10, 1);

@@ -2,9 +2,28 @@
  * The list of consoles and the history of what was printed before and
  * while they came up, so that no early message is lost: a console that
  * starts late is first given the history.
+ *
+ * Output comes from every CPU: printk (which holds its log_lock, so that
+ * a message is logged and shown whole) and the shell's echo.  A console
+ * driver's write keeps state of its own (the Xen ring's producer index),
+ * and so does the history, so writes go one at a time under
+ * console_lock, below log_lock in the lock order.  A CPU that writes
+ * from inside its own write (a fault in a console driver, a panic) goes
+ * straight through rather than wait for itself, as printk does.
+ *
+ * The list is built at boot, before any other CPU runs; after that only
+ * the console selftest adds to it (its own console, left in the list).
+ * An entry is only ever appended, whole, and never removed, so a writer
+ * walking the list meanwhile sees it or does not.
+ *
+ * A reader waiting for input sleeps with wait_event; the input interrupt
+ * may come on another CPU, and the flag it sets is taken atomically, so
+ * no wake-up is lost between the reader's look and its sleep.
  */
 #include <amphi/console.h>
+#include <amphi/cpu.h>
 #include <amphi/printk.h>
+#include <amphi/spinlock.h>
 #include <amphi/string.h>
 #include <amphi/sched.h>
 #include <amphi/time.h>
@@ -22,7 +41,7 @@ void console_register(struct console *c)
 	while (*pp)
 		pp = &(*pp)->next;
 	c->next = NULL;
-	*pp = c;
+	__atomic_store_n(pp, c, __ATOMIC_RELEASE);
 	if (c->early) {
 		c->enabled = true;
 		early_shown = true;
@@ -77,12 +96,45 @@ void console_select(const char *want)
 	}
 }
 
+static struct spinlock console_lock = SPINLOCK_INIT;
+static volatile int console_owner = -1;
+
+enum console_hold { CONSOLE_UNLOCKED, CONSOLE_IRQS_SAVED, CONSOLE_LOCKED };
+
+/* Before a second CPU is found there is nothing to lock against, and
+ * early on Xen PV the interrupt flag op is not even set up yet. */
+static enum console_hold console_lock_take(unsigned long *flags)
+{
+	if (nr_cpus_present < 2)
+		return CONSOLE_UNLOCKED;
+	*flags = local_irq_save();
+	if (console_owner == (int)smp_processor_id())
+		return CONSOLE_IRQS_SAVED;
+	spin_lock(&console_lock);
+	console_owner = (int)smp_processor_id();
+	return CONSOLE_LOCKED;
+}
+
+static void console_lock_give(enum console_hold hold, unsigned long flags)
+{
+	if (hold == CONSOLE_LOCKED) {
+		console_owner = -1;
+		spin_unlock(&console_lock);
+	}
+	if (hold != CONSOLE_UNLOCKED)
+		local_irq_restore(flags);
+}
+
 void console_write(const char *s, size_t n)
 {
+	unsigned long flags = 0;
+	enum console_hold hold = console_lock_take(&flags);
+
 	history_add(s, n);
 	for (struct console *c = consoles; c; c = c->next)
 		if (c->enabled)
 			c->write(s, n);
+	console_lock_give(hold, flags);
 }
 
 int console_getc(void)
@@ -98,12 +150,18 @@ int console_getc(void)
 }
 
 static struct wait_queue input_waiters = WAIT_QUEUE_INIT;
-static volatile bool input_signalled;
+static bool input_signalled;
 
 void console_input_ready(void)
 {
-	input_signalled = true;
+	__atomic_store_n(&input_signalled, true, __ATOMIC_RELEASE);
 	wq_wake_all(&input_waiters);
+}
+
+/* True once per console_input_ready(), however many readers look. */
+static bool console_input_take(void)
+{
+	return __atomic_exchange_n(&input_signalled, false, __ATOMIC_ACQUIRE);
 }
 
 void console_wait_input(void)
@@ -116,13 +174,7 @@ void console_wait_input(void)
 		sleep_ns(NSEC_PER_MSEC);
 		return;
 	}
-	/* Checked with interrupts off, so a wake-up between the check and the
-	 * wait cannot be lost. */
-	unsigned long flags = local_irq_save();
-	if (!input_signalled)
-		wq_wait(&input_waiters);
-	input_signalled = false;
-	local_irq_restore(flags);
+	wait_event(&input_waiters, console_input_take());
 }
 
 void console_describe(char *buf, size_t size)

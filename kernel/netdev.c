@@ -1,77 +1,107 @@
 /*
  * The generic network-device layer: a list of devices, their counters,
  * and the one listener (the TCP/IP stack) told when devices come and go.
+ *
+ * Devices come and go from drivers' threads (xenbus's, a selftest's) on
+ * any CPU, while the shell walks them: one mutex covers the list, the
+ * listener and each device's link state, held across the listener's
+ * calls so that the stack sees a device added, changed and removed in
+ * that order and a walker never meets a device half gone.  The listener
+ * may sleep under it (it takes lwIP's core lock).  The data path
+ * (netdev_rx, netdev_xmit) takes no lock here: its counters are atomic,
+ * since a driver's interrupt, its receive thread and the stack's
+ * transmit may bump them on different CPUs at once.
  */
 #include <amphi/errno.h>
+#include <amphi/mutex.h>
 #include <amphi/netdev.h>
 #include <amphi/printk.h>
-#include <amphi/spinlock.h>
 #include <amphi/string.h>
 
 static struct netdev *netdev_head;
-static struct spinlock netdev_lock = SPINLOCK_INIT;
+static struct mutex netdev_mutex = MUTEX_INIT;
 static const struct netdev_listener *listener;
 
-int netdev_register(struct netdev *dev)
+/* netdev_mutex held. */
+static struct netdev *netdev_lookup(const char *name)
 {
-	unsigned long flags;
+	struct netdev *d;
+
+	for (d = netdev_head; d && strcmp(d->name, name); d = d->next)
+		;
+	return d;
+}
+
+static void netdev_announce(const struct netdev *dev)
+{
 	const uint8_t *m = dev->mac;
 
-	if (!dev->ops || !dev->ops->xmit || !dev->mtu)
-		return -EINVAL;
-	if (netdev_find(dev->name))
-		return -EEXIST;
-	flags = spin_lock_irqsave(&netdev_lock);
-	dev->next = netdev_head;
-	netdev_head = dev;
-	spin_unlock_irqrestore(&netdev_lock, flags);
 	pr_info("net: %s: %02x:%02x:%02x:%02x:%02x:%02x mtu %u, %u queue%s%s%s%s\n", dev->name,
 		m[0], m[1], m[2], m[3], m[4], m[5], dev->mtu, dev->nqueues,
 		dev->nqueues == 1 ? "" : "s", dev->features & NETDEV_F_SG ? ", sg" : "",
 		dev->features & NETDEV_F_TX_CSUM ? ", tx-csum" : "",
 		dev->features & NETDEV_F_RX_CSUM ? ", rx-csum" : "");
+}
+
+int netdev_register(struct netdev *dev)
+{
+	if (!dev->ops || !dev->ops->xmit || !dev->mtu)
+		return -EINVAL;
+	mutex_lock(&netdev_mutex);
+	if (netdev_lookup(dev->name)) {
+		mutex_unlock(&netdev_mutex);
+		return -EEXIST;
+	}
+	dev->next = netdev_head;
+	netdev_head = dev;
+	netdev_announce(dev);
 	if (listener && listener->added)
 		listener->added(dev);
+	mutex_unlock(&netdev_mutex);
 	return 0;
 }
 
 void netdev_unregister(struct netdev *dev)
 {
-	unsigned long flags;
 	struct netdev **p;
 
+	mutex_lock(&netdev_mutex);
 	if (listener && listener->removed)
 		listener->removed(dev);
-	flags = spin_lock_irqsave(&netdev_lock);
 	for (p = &netdev_head; *p; p = &(*p)->next) {
 		if (*p == dev) {
 			*p = dev->next;
 			break;
 		}
 	}
-	spin_unlock_irqrestore(&netdev_lock, flags);
+	mutex_unlock(&netdev_mutex);
 	pr_info("net: %s: removed\n", dev->name);
 }
 
 void netdev_set_link(struct netdev *dev, bool up)
 {
-	if (dev->link_up == up)
-		return;
-	dev->link_up = up;
-	pr_info("net: %s: link %s\n", dev->name, up ? "up" : "down");
-	if (listener && listener->link_changed)
-		listener->link_changed(dev);
+	mutex_lock(&netdev_mutex);
+	if (dev->link_up != up) {
+		WRITE_ONCE(dev->link_up, up);
+		pr_info("net: %s: link %s\n", dev->name, up ? "up" : "down");
+		if (listener && listener->link_changed)
+			listener->link_changed(dev);
+	}
+	mutex_unlock(&netdev_mutex);
 }
 
 void netdev_rx(struct netdev *dev, const struct netdev_frame *f)
 {
-	if (!dev->rx) {
-		dev->stats.rx_dropped++;
+	void (*rx)(struct netdev *, const struct netdev_frame *) =
+	    __atomic_load_n(&dev->rx, __ATOMIC_ACQUIRE);
+
+	if (!rx) {
+		netdev_count(&dev->stats.rx_dropped, 1);
 		return;
 	}
-	dev->stats.rx_packets++;
-	dev->stats.rx_bytes += f->len;
-	dev->rx(dev, f);
+	netdev_count(&dev->stats.rx_packets, 1);
+	netdev_count(&dev->stats.rx_bytes, f->len);
+	rx(dev, f);
 }
 
 int netdev_xmit(struct netdev *dev, const struct netdev_frame *f)
@@ -79,12 +109,12 @@ int netdev_xmit(struct netdev *dev, const struct netdev_frame *f)
 	int rc = dev->ops->xmit(dev, f);
 
 	if (rc == 0) {
-		dev->stats.tx_packets++;
-		dev->stats.tx_bytes += f->len;
+		netdev_count(&dev->stats.tx_packets, 1);
+		netdev_count(&dev->stats.tx_bytes, f->len);
 	} else if (rc == -EAGAIN) {
-		dev->stats.tx_dropped++;
+		netdev_count(&dev->stats.tx_dropped, 1);
 	} else {
-		dev->stats.tx_errors++;
+		netdev_count(&dev->stats.tx_errors, 1);
 	}
 	return rc;
 }
@@ -93,26 +123,30 @@ void netdev_listen(const struct netdev_listener *l)
 {
 	struct netdev *d;
 
+	mutex_lock(&netdev_mutex);
 	listener = l;
 	for (d = netdev_head; d; d = d->next)
 		if (l->added)
 			l->added(d);
+	mutex_unlock(&netdev_mutex);
 }
 
 struct netdev *netdev_find(const char *name)
 {
-	unsigned long flags = spin_lock_irqsave(&netdev_lock);
 	struct netdev *d;
 
-	for (d = netdev_head; d && strcmp(d->name, name); d = d->next)
-		;
-	spin_unlock_irqrestore(&netdev_lock, flags);
+	mutex_lock(&netdev_mutex);
+	d = netdev_lookup(name);
+	mutex_unlock(&netdev_mutex);
 	return d;
 }
 
-struct netdev *netdev_list(void)
+void netdev_for_each(void (*fn)(struct netdev *dev, void *arg), void *arg)
 {
-	return netdev_head;
+	mutex_lock(&netdev_mutex);
+	for (struct netdev *d = netdev_head; d; d = d->next)
+		fn(d, arg);
+	mutex_unlock(&netdev_mutex);
 }
 
 int netdev_csum_complete(void *buf, uint32_t len, uint16_t csum_start, uint16_t csum_offset)

@@ -1,7 +1,7 @@
 /*
  * The options Amphi understands on its command line, in the manner of
- * Linux: console=, earlyprintk=xen, loglevel=, quiet, debug, nopvpatch, bench,
- * selftest[=a,b], ip= and maxcpus=.
+ * Linux: console=, earlyprintk=xen, loglevel=, quiet, debug, nopvpatch, bench[=lhp|smp],
+ * selftest[=a,b], ip=, maxcpus= and nopvspin.
  * The words are parsed by lib/cmdline.c; this file says what each means.
  * Anything unknown or malformed is reported at boot, never silently dropped.
  */
@@ -14,7 +14,8 @@
 const char *param_console;
 bool param_earlyprintk_xen;
 bool param_nopvpatch;
-bool param_bench;
+bool param_nopvspin;
+enum bench_kind param_bench;
 unsigned int param_maxcpus;
 struct ipconfig param_ip;
 
@@ -78,13 +79,28 @@ static int opt_nopvpatch(const char *v, size_t n, const char **why)
 	return 0;
 }
 
-static int opt_bench(const char *v, size_t n, const char **why)
+static int opt_nopvspin(const char *v, size_t n, const char **why)
 {
 	if (v) {
 		*why = "takes no value";
 		return -1;
 	}
-	param_bench = true;
+	param_nopvspin = true;
+	return 0;
+}
+
+static int opt_bench(const char *v, size_t n, const char **why)
+{
+	if (!v)
+		param_bench = BENCH_OPS;
+	else if (n == 3 && !strncmp(v, "lhp", 3))
+		param_bench = BENCH_LHP;
+	else if (n == 3 && !strncmp(v, "smp", 3))
+		param_bench = BENCH_SMP;
+	else {
+		*why = "takes no value, lhp or smp";
+		return -1;
+	}
 	return 0;
 }
 
@@ -131,6 +147,7 @@ static const struct cmdline_option options[] = {
 	{"debug", opt_debug},	    {"selftest", opt_selftest},
 	{"nopvpatch", opt_nopvpatch}, {"bench", opt_bench},
 	{"ip", opt_ip},		    {"maxcpus", opt_maxcpus},
+	{"nopvspin", opt_nopvspin},
 };
 
 static void report(enum cmdline_problem what, const char *word, size_t len, const char *why)

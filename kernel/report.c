@@ -10,7 +10,6 @@
 #include <amphi/platform.h>
 #include <amphi/printk.h>
 #include <amphi/shell.h>
-#include <drivers/xen/console.h>
 #include <asm/paravirt.h>
 
 static const char *const entry_names[] = {
@@ -23,8 +22,8 @@ void early_console_init(void)
 {
 	if (!param_earlyprintk_xen)
 		return;
-	if (hypervisor.is_xen)
-		xen_console_io_register_early();
+	if (platform_ops.early_console_init)
+		platform_ops.early_console_init();
 	else
 		pr_warn("earlyprintk=xen: not running on Xen; ignored\n");
 }

@@ -37,6 +37,7 @@
 #include <amphi/irq.h>
 #include <amphi/mm.h>
 #include <amphi/printf.h>
+#include <amphi/platform.h>
 #include <amphi/printk.h>
 #include <amphi/shell.h>
 #include <amphi/smp.h>
@@ -65,7 +66,8 @@ struct thread {
 	uint64_t *stack;	 /* its lowest word is the canary; NULL for main */
 	uintptr_t stack_top;	 /* for load_sp0 */
 	uint64_t *stack_low;	 /* the lowest word of its stack, past the canary */
-	struct thread *next;	 /* run queue, wait queue or dead list */
+	struct thread *next;	 /* run queue or dead list */
+	struct thread *wq_next;	 /* wait queue: a preempted waiter is on both */
 	struct thread *all_next; /* every thread, for ps */
 	struct timer sleep_timer;
 	bool on_wq;	     /* on a wait queue (guarded by that queue's lock) */
@@ -132,6 +134,21 @@ static struct thread *runq_take(struct cpu *c, unsigned int to)
 	return t;
 }
 
+/* The first queued thread, whichever CPUs it may use. */
+static struct thread *runq_take_any(struct cpu *c)
+{
+	struct thread *t = c->runq_head;
+
+	if (t) {
+		c->runq_head = t->next;
+		if (!c->runq_head)
+			c->runq_tail = NULL;
+		t->next = NULL;
+		c->nr_movable -= may_move(t);
+	}
+	return t;
+}
+
 /* Locks the run queue of t's CPU, which may change until it is locked. */
 static struct cpu *rq_lock_thread(struct thread *t)
 {
@@ -151,10 +168,42 @@ static bool cpu_idle(const struct cpu *c)
 	return READ_ONCE(c->online) && READ_ONCE(c->current) == c->idle && !READ_ONCE(c->runq_head);
 }
 
-/* Where a waking thread should run: its own CPU if idle, else an idle
- * CPU it may use, else its own. */
-static struct cpu *select_cpu(const struct thread *t, struct cpu *own)
+static struct cpu *first_online_cpu(void)
 {
+	for (unsigned int i = 0; i < nr_cpus_present; i++)
+		if (READ_ONCE(cpus[i].online))
+			return &cpus[i];
+	panic("sched: no CPU online");
+}
+
+/* For a thread whose CPU is going offline: an online CPU it may use, or
+ * else, breaking its affinity, the first online CPU. */
+static struct cpu *cpu_for_orphan(struct thread *t)
+{
+	unsigned int first = NR_CPUS;
+
+	for (unsigned int i = 0; i < nr_cpus_present; i++) {
+		if (!READ_ONCE(cpus[i].online))
+			continue;
+		if (t->allowed & cpumask_of(i))
+			return &cpus[i];
+		if (first == NR_CPUS)
+			first = i;
+	}
+	if (first == NR_CPUS)
+		panic("sched: no CPU online for thread %s", t->name);
+	pr_warn("sched: thread %s may only run on CPUs %#lx, all offline: moved to CPU %u\n",
+		t->name, t->allowed, first);
+	t->allowed |= cpumask_of(first);
+	return &cpus[first];
+}
+
+/* Where a waking thread should run: its own CPU if idle, else an idle
+ * CPU it may use, else its own (or, if its own is going offline, another). */
+static struct cpu *select_cpu(struct thread *t, struct cpu *own)
+{
+	if (!own->online)
+		return cpu_for_orphan(t);
 	if (!may_move(t) || cpu_idle(own))
 		return own;
 	for (unsigned int i = 0; i < nr_cpus_present; i++)
@@ -259,13 +308,19 @@ static struct thread *pick_next(struct cpu *c, struct thread *prev)
 		prev->next = c->dead;
 		c->dead = prev;
 	}
+	if (!c->online) /* going offline: its idle thread hands the queue on */
+		return c->idle;
 	if (!(next = runq_take(c, c->id)) && !(next = steal(c)))
 		next = c->idle;
 	return next;
 }
 
-/* Before sched_init there is only the boot context: nothing to switch to. */
-void schedule(void)
+/* Before sched_init there is only the boot context: nothing to switch to.
+ * A preempted thread stays runnable whatever it was about to do: one
+ * caught in wait_event between queueing itself and testing its condition
+ * (state WAITING) might have just taken what it waited for, and must not
+ * sleep on it; for its loop this is a spurious wake-up. */
+static void schedule_as(bool preempted)
 {
 	unsigned long flags;
 	struct thread *prev = current_thread, *next;
@@ -277,11 +332,18 @@ void schedule(void)
 	c = this_cpu();
 	spin_lock(&c->rq_lock);
 	c->need_resched = false;
+	if (preempted && prev->state == THREAD_WAITING)
+		prev->state = THREAD_RUNNABLE;
 	next = pick_next(c, prev);
 	if (next != prev)
 		switch_to(c, prev, next);
 	spin_unlock(&this_cpu()->rq_lock); /* prev may be back on another CPU */
 	local_irq_restore(flags);
+}
+
+void schedule(void)
+{
+	schedule_as(false);
 }
 
 void yield(void)
@@ -297,7 +359,7 @@ void irq_exit(void)
 {
 	if (need_resched_here && irq_depth == 0 && current_thread) {
 		preemptions++;
-		schedule();
+		schedule_as(true);
 	}
 }
 
@@ -401,8 +463,8 @@ void wq_prepare(struct wait_queue *wq)
 	check_may_block("wait_event");
 	if (!t->on_wq) {
 		while (*p)
-			p = &(*p)->next;
-		t->next = NULL;
+			p = &(*p)->wq_next;
+		t->wq_next = NULL;
 		*p = t;
 		t->on_wq = true;
 	}
@@ -418,11 +480,11 @@ void wq_finish(struct wait_queue *wq)
 
 	while (t->on_wq && *p) {
 		if (*p == t) {
-			*p = t->next;
+			*p = t->wq_next;
 			t->on_wq = false;
 			break;
 		}
-		p = &(*p)->next;
+		p = &(*p)->wq_next;
 	}
 	spin_unlock(&wq->lock);
 	c = rq_lock_thread(t);
@@ -443,7 +505,7 @@ static struct thread *wq_pop(struct wait_queue *wq)
 	struct thread *t = wq->head;
 
 	if (t) {
-		wq->head = t->next;
+		wq->head = t->wq_next;
 		t->on_wq = false;
 	}
 	return t;
@@ -636,6 +698,72 @@ void thread_exit(void)
 	panic("sched: dead thread %s was scheduled again", current_thread->name);
 }
 
+/* --- taking a CPU offline ------------------------------------------- */
+
+/* Another CPU's lock is taken while holding c's only here, and only one
+ * CPU goes offline at a time (kernel/smp_hotplug.c), so no CPU can be
+ * waiting for c's lock while holding the one wanted here. */
+static void thread_hand_on(struct thread *t)
+{
+	struct cpu *to = cpu_for_orphan(t);
+	bool kick;
+
+	t->cpu = to->id;
+	t->migrations++;
+	spin_lock(&to->rq_lock);
+	runq_push(to, t);
+	kick = to->current == to->idle;
+	spin_unlock(&to->rq_lock);
+	if (kick)
+		smp_send_reschedule(to->id);
+}
+
+/* On the CPU going offline, from its idle thread: every switch away from
+ * the threads on its queue has finished, so they can run elsewhere. */
+static void runq_evacuate(struct cpu *c)
+{
+	struct thread *t, *dead;
+	unsigned long flags = spin_lock_irqsave(&c->rq_lock);
+
+	c->online = false;
+	while ((t = runq_take_any(c)))
+		thread_hand_on(t);
+	dead = c->dead;
+	c->dead = NULL;
+	spin_unlock_irqrestore(&c->rq_lock, flags);
+	while (dead) { /* freed by an online CPU's idle thread */
+		t = dead;
+		dead = t->next;
+		struct cpu *to = cpu_for_orphan(t);
+
+		flags = spin_lock_irqsave(&to->rq_lock);
+		t->next = to->dead;
+		to->dead = t;
+		spin_unlock_irqrestore(&to->rq_lock, flags);
+	}
+}
+
+/* Interrupts off, in this CPU's idle thread. */
+void sched_cpu_die(void)
+{
+	struct cpu *c = this_cpu();
+
+	runq_evacuate(c);
+	timer_cpu_evacuate(c, first_online_cpu());
+	smp_cpu_dying();
+	__atomic_store_n(&c->down, true, __ATOMIC_RELEASE);
+	platform_ops.cpu_die();
+	/* Back (a Xen vCPU resumes here when it is brought up again). */
+	c->down = false;
+	c->going_down = false;
+	clock_event_start_cpu();
+	smp_cpu_alive();
+	spin_lock(&c->rq_lock);
+	c->online_since = sched_clock();
+	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
+	spin_unlock(&c->rq_lock);
+}
+
 /* Interrupts are off at the top of each round, so that "nothing is
  * runnable" cannot change between the test and the halt: safe_halt()
  * enables them and waits in one step. */
@@ -645,6 +773,8 @@ static void idle_loop(void *unused)
 		if (READ_ONCE(this_cpu()->dead))
 			reap_dead();
 		local_irq_disable();
+		if (this_cpu()->going_down)
+			sched_cpu_die();
 		if (this_cpu()->runq_head || need_resched_here)
 			schedule();
 		else
@@ -680,6 +810,10 @@ uintptr_t sched_prepare_cpu(unsigned int id)
 	struct thread *t;
 	unsigned long flags;
 
+	if ((t = cpus[id].idle)) { /* coming back online: it starts afresh */
+		build_first_frame(t, idle_loop, NULL);
+		return t->stack_top - 512;
+	}
 	snprintf(name, sizeof(name), "idle/%u", id);
 	flags = local_irq_save();
 	t = thread_alloc(name, idle_loop, NULL);

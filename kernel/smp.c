@@ -8,6 +8,10 @@
 #include <amphi/cpu.h>
 #include <amphi/params.h>
 #include <amphi/printk.h>
+#include <amphi/sched.h>
+#include <asm/paravirt.h>
+#include <amphi/smp.h>
+#include <amphi/spinlock.h>
 #include <amphi/time.h>
 
 unsigned int nr_cpus_present = 1; /* the boot CPU, cpus[0] */
@@ -42,6 +46,7 @@ bool cpu_wait_online(struct cpu *c, uint64_t timeout_ns)
 
 void cpu_set_online(void)
 {
+	smp_cpu_alive();
 	this_cpu()->online_since = sched_clock();
 	__atomic_store_n(&this_cpu()->online, true, __ATOMIC_RELEASE);
 }
@@ -53,6 +58,24 @@ unsigned int nr_cpus_online(void)
 	for (unsigned int i = 0; i < nr_cpus_present; i++)
 		n += cpus[i].online;
 	return n;
+}
+
+/* The target's stolen time is what a hypervisor kept it from running:
+ * on an overcommitted host a vCPU may wait far longer than base_ns. */
+bool cpu_wait_progress(unsigned int id, const volatile uint64_t *count, uint64_t before,
+		       uint64_t base_ns)
+{
+	uint64_t start = sched_clock(), steal0 = steal_clock((int)id);
+
+	while (*count == before) {
+		uint64_t waited = sched_clock() - start;
+		uint64_t stolen = steal_clock((int)id) - steal0;
+
+		if (waited > base_ns + stolen || waited > CPU_WAIT_PROGRESS_MAX_NS)
+			return false;
+		sleep_ns(NSEC_PER_MSEC);
+	}
+	return true;
 }
 
 void smp_report(const char *found_how)
@@ -67,4 +90,5 @@ void smp_report(const char *found_how)
 	else
 		pr_info("smp: %u of %u CPUs online (%s); starting the others is not done yet\n",
 			online, nr_cpus_present, found_how);
+	spinlock_report();
 }

@@ -49,15 +49,24 @@ static void smp_call_run_queue(void)
 	local_irq_restore(flags);
 }
 
-static void smp_call_queue(unsigned int id, struct smp_call *call)
+/* False when the CPU went offline in the meantime: the call is marked
+ * done without running, so nobody waits for it. */
+static bool smp_call_queue(unsigned int id, struct smp_call *call)
 {
 	struct cpu *c = &cpus[id];
 	unsigned long flags = spin_lock_irqsave(&c->call_lock);
+	bool open = !c->calls_closed;
 
-	call->next = c->calls;
-	c->calls = call;
+	if (open) {
+		call->next = c->calls;
+		c->calls = call;
+	} else {
+		call->done = true;
+	}
 	spin_unlock_irqrestore(&c->call_lock, flags);
-	platform_ops.send_ipi(id, IPI_CALL_FUNCTION);
+	if (open)
+		platform_ops.send_ipi(id, IPI_CALL_FUNCTION);
+	return open;
 }
 
 static void smp_call_wait(struct smp_call *call)
@@ -82,7 +91,8 @@ int smp_call_function_single(unsigned int id, void (*fn)(void *arg), void *arg)
 	}
 	if (id >= nr_cpus_present || !__atomic_load_n(&cpus[id].online, __ATOMIC_ACQUIRE))
 		return -ENODEV;
-	smp_call_queue(id, &call);
+	if (!smp_call_queue(id, &call))
+		return -ENODEV;
 	smp_call_wait(&call);
 	return 0;
 }
@@ -125,6 +135,25 @@ void on_each_cpu(void (*fn)(void *arg), void *arg)
 	fn(arg);
 	local_irq_restore(flags);
 	smp_call_wait_all(mask, calls);
+}
+
+void smp_cpu_dying(void)
+{
+	struct cpu *c = this_cpu();
+
+	spin_lock(&c->call_lock);
+	c->calls_closed = true;
+	spin_unlock(&c->call_lock);
+	smp_call_run_queue();
+}
+
+void smp_cpu_alive(void)
+{
+	struct cpu *c = this_cpu();
+	unsigned long flags = spin_lock_irqsave(&c->call_lock);
+
+	c->calls_closed = false;
+	spin_unlock_irqrestore(&c->call_lock, flags);
 }
 
 void smp_send_reschedule(unsigned int id)

@@ -68,15 +68,9 @@ static bool single_each(struct selftest_ctx *ctx, enum selftest_result *r)
 static bool resched_reaches(unsigned int id)
 {
 	uint64_t before = smp_ipi_count(id, IPI_RESCHEDULE);
-	uint64_t end = sched_clock() + IPI_WAIT_NS;
 
 	smp_send_reschedule(id);
-	while (smp_ipi_count(id, IPI_RESCHEDULE) == before)
-		if (sched_clock() > end)
-			return false;
-		else
-			cpu_relax();
-	return true;
+	return cpu_wait_progress(id, &cpus[id].nr_ipis[IPI_RESCHEDULE], before, IPI_WAIT_NS);
 }
 
 SELFTEST(smp_call_function)
@@ -91,7 +85,8 @@ SELFTEST(smp_call_function)
 				     nr_cpus_present);
 	for (unsigned int i = 0; i < nr_cpus_present; i++)
 		if (i != smp_processor_id() && cpus[i].online && !resched_reaches(i))
-			return selftest_fail(ctx, "CPU %u took no reschedule IPI in 200 ms", i);
+			return selftest_fail(ctx, "CPU %u took no reschedule IPI in 200 ms beyond "
+						  "its steal time", i);
 	if (online == 1)
 		return selftest_pass(ctx, "one CPU: calls run locally; no IPI to send");
 	return selftest_pass(ctx,

@@ -2,13 +2,15 @@
  * The `cpus` shell command: every CPU the platform found, whether it is
  * online, what it runs now, and what it has done: timer interrupts, IPIs
  * taken, context switches, and the share of its time spent idle since it
- * came online.
+ * came online.  `cpu offline N` and `cpu online N` take one offline and
+ * back (kernel/smp_hotplug.c).
  */
 #include <amphi/cpu.h>
 #include <amphi/printk.h>
 #include <amphi/sched.h>
 #include <amphi/shell.h>
 #include <amphi/smp.h>
+#include <amphi/string.h>
 #include <amphi/time.h>
 
 /* Idle share in tenths of a percent. */
@@ -47,4 +49,31 @@ SHELL_CMD(cpus, "list the CPUs: online or not, current thread, interrupts, idle 
 		cpus_line(i);
 	kprintf("%u of %u CPUs online\n", nr_cpus_online(), nr_cpus_present);
 	return 0;
+}
+
+static bool parse_cpu_id(const char *s, unsigned int *id)
+{
+	uint64_t v;
+	size_t len = strlen(s);
+
+	if (!len || parse_u64(s, len, &v) != len || v >= NR_CPUS)
+		return false;
+	*id = (unsigned int)v;
+	return true;
+}
+
+SHELL_CMD(cpu, "take a CPU offline or bring it back: cpu offline N | cpu online N")
+{
+	unsigned int id;
+	int rc;
+
+	if (argc != 3 || !parse_cpu_id(argv[2], &id) ||
+	    (strcmp(argv[1], "offline") && strcmp(argv[1], "online"))) {
+		kprintf("usage: cpu offline N | cpu online N (N a CPU number, as `cpus` lists)\n");
+		return 1;
+	}
+	rc = strcmp(argv[1], "offline") ? cpu_online(id) : cpu_offline(id);
+	if (rc)
+		kprintf("cpu %s %u: refused (%d)\n", argv[1], id, rc);
+	return rc ? 1 : 0;
 }

@@ -22,6 +22,7 @@
 #include <amphi/printk.h>
 #include <amphi/sched.h>
 #include <amphi/shell.h>
+#include <amphi/smp.h>
 #include <asm/paravirt.h>
 
 struct clock_event *clock_event;
@@ -114,6 +115,40 @@ void timer_add(struct timer *t, uint64_t deadline_ns, void (*fn)(struct timer *t
 		clock_event->set_next(deadline_ns);
 	}
 	spin_unlock_irqrestore(&c->timer_lock, flags);
+}
+
+static void timer_rearm_here(void *unused)
+{
+	struct cpu *c = this_cpu();
+
+	(void)unused;
+	spin_lock(&c->timer_lock);
+	if (clock_event)
+		program_next(c, sched_clock());
+	spin_unlock(&c->timer_lock);
+}
+
+/* Both lists locked, in CPU order: the only place that holds two. */
+void timer_cpu_evacuate(struct cpu *from, struct cpu *to)
+{
+	struct cpu *first = from->id < to->id ? from : to, *second = first == from ? to : from;
+	struct timer *t;
+
+	spin_lock(&first->timer_lock);
+	spin_lock(&second->timer_lock);
+	while ((t = from->timers)) {
+		struct timer **p = &to->timers;
+
+		from->timers = t->next;
+		while (*p && (*p)->deadline <= t->deadline)
+			p = &(*p)->next;
+		t->next = *p;
+		*p = t;
+		t->cpu = to->id;
+	}
+	spin_unlock(&second->timer_lock);
+	spin_unlock(&first->timer_lock);
+	smp_call_function_single(to->id, timer_rearm_here, NULL);
 }
 
 /* The event timer stays armed: an early interrupt finds nothing due and

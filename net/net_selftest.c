@@ -52,7 +52,7 @@ enum selftest_result net_selftest_tcp(struct selftest_ctx *ctx, uint32_t addr, u
 	if (!(r.listener = net_sink_listen(port, &why)))
 		return selftest_fail(ctx, "listen on port %u: %s", port, why);
 	sys_sem_new(&r.done, 0);
-	if (!thread_create("net-sink", sink_thread, &r))
+	if (!thread_create_on("net-sink", sink_thread, &r, CPUMASK_ALL))
 		return selftest_error(ctx, "no memory for the sink thread");
 	if (net_source(addr, port, bytes, LOOP_SEED, 10000, &src, &why))
 		return selftest_fail(ctx, "source: %s after %lu bytes", why,

@@ -15,6 +15,9 @@
  *
  * The mirror answers from inside xmit: that is thread context, where
  * netdev_rx() may be called, and the glue only queues what it receives.
+ * xmit runs under lwIP's core lock, on whatever CPU sends; the thread
+ * that lets a held reply go takes that lock too, so the mirror's state is
+ * only ever touched under it.
  */
 #include <amphi/net.h>
 #include <amphi/netdev.h>
@@ -112,7 +115,9 @@ static void release_held_later(void *arg)
 	struct netdev *dev = arg;
 
 	sleep_ns(LINGER_HOLD_MS * NSEC_PER_MSEC);
+	LOCK_TCPIP_CORE();
 	release_held(dev);
+	UNLOCK_TCPIP_CORE();
 	resp.releaser_done = true;
 }
 
@@ -256,7 +261,7 @@ static enum selftest_result one_device(struct selftest_ctx *ctx, unsigned featur
 	}
 	/* The last reply, held past its wait, is waited for a while longer. */
 	resp.releaser_done = false;
-	if (!thread_create("ping-release", release_held_later, &dev)) {
+	if (!thread_create_on("ping-release", release_held_later, &dev, CPUMASK_ALL)) {
 		resp.hold_seq1 = false;
 		res = selftest_error(ctx, "no memory for a thread");
 		goto out;

@@ -12,6 +12,7 @@
 #include <amphi/time.h>
 
 #include "lwip/netif.h"
+#include "lwip/tcpip.h"
 #include "net_priv.h"
 
 /* After its last request, ping waits this long for replies still out. */
@@ -34,23 +35,31 @@ static bool addr_arg(const char *s, uint32_t *out)
 	return false;
 }
 
+/* The addresses are read under the core lock, so none is half-changed;
+ * the line is printed after it. */
 static void show_addr(struct netif *n)
 {
-	char a[16], m[16], g[16];
+	char a[16] = "", m[16], g[16];
+	bool gw = false, dflt = false;
 
-	if (!n || ip4_addr_isany_val(*netif_ip4_addr(n))) {
-		kprintf("  ipv4     unconfigured\n");
-		return;
+	LOCK_TCPIP_CORE();
+	if (n && !ip4_addr_isany_val(*netif_ip4_addr(n))) {
+		ip4addr_ntoa_r(netif_ip4_addr(n), a, sizeof(a));
+		ip4addr_ntoa_r(netif_ip4_netmask(n), m, sizeof(m));
+		ip4addr_ntoa_r(netif_ip4_gw(n), g, sizeof(g));
+		gw = !ip4_addr_isany_val(*netif_ip4_gw(n));
+		dflt = n == netif_default;
 	}
-	ip4addr_ntoa_r(netif_ip4_addr(n), a, sizeof(a));
-	ip4addr_ntoa_r(netif_ip4_netmask(n), m, sizeof(m));
-	ip4addr_ntoa_r(netif_ip4_gw(n), g, sizeof(g));
-	kprintf("  ipv4     %s netmask %s gateway %s%s\n", a, m,
-		ip4_addr_isany_val(*netif_ip4_gw(n)) ? "none" : g,
-		n == netif_default ? " (default route)" : "");
+	UNLOCK_TCPIP_CORE();
+	if (!a[0])
+		kprintf("  ipv4     unconfigured\n");
+	else
+		kprintf("  ipv4     %s netmask %s gateway %s%s\n", a, m, gw ? g : "none",
+			dflt ? " (default route)" : "");
 }
 
-static void show_dev(struct netdev *d)
+/* A netdev_for_each callback: the device stays while it runs. */
+static void show_dev(struct netdev *d, void *count)
 {
 	const struct netdev_stats *s = &d->stats;
 	const uint8_t *m = d->mac;
@@ -62,6 +71,7 @@ static void show_dev(struct netdev *d)
 		d->features & NETDEV_F_SG ? " sg" : "",
 		d->features & NETDEV_F_TX_CSUM ? " tx-csum" : "",
 		d->features & NETDEV_F_RX_CSUM ? " rx-csum" : "", d->link_up ? "up" : "down");
+	++*(unsigned *)count;
 	show_addr(net_glue_netif(d));
 	kprintf("  rx       %llu packets %llu bytes %llu dropped %llu errors\n",
 		(unsigned long long)s->rx_packets, (unsigned long long)s->rx_bytes,
@@ -73,16 +83,15 @@ static void show_dev(struct netdev *d)
 
 static int net_show(void)
 {
-	struct netdev *d = netdev_list();
+	unsigned shown = 0;
 
 	if (!net_is_up()) {
 		kprintf("net: the stack is not running\n");
 		return 1;
 	}
-	if (!d)
+	netdev_for_each(show_dev, &shown);
+	if (!shown)
 		kprintf("no network devices\n");
-	for (; d; d = d->next)
-		show_dev(d);
 	kprintf("lo: 127.0.0.1/8 (loopback)\n");
 	kprintf("%s\n", net_ip_param_state());
 	kprintf("udp echo (port 7): %s, %llu datagrams answered\n",

@@ -14,6 +14,11 @@
  * Receive comes from the driver's thread: the frame is copied into a pbuf
  * and queued to lwIP's tcpip thread.  A CSUM_PARTIAL frame is copied into
  * one contiguous pbuf and completed there before lwIP checks it.
+ *
+ * Those threads run on any CPU, so this file's own state (which device
+ * ip= went to, each interface's device) is read and written under lwIP's
+ * core lock; devices come and go under the device layer's mutex, and a
+ * driver receives only between them, once rx is published.
  */
 #include <amphi/errno.h>
 #include <amphi/mm.h>
@@ -135,7 +140,7 @@ static err_t glue_linkoutput(struct netif *netif, struct pbuf *p)
 	}
 	if (!f.nfrags) {
 		if (p->tot_len > (uint32_t)dev->mtu + ETH_HLEN) {
-			dev->stats.tx_errors++;
+			netdev_count(&dev->stats.tx_errors, 1);
 			return ERR_IF;
 		}
 		pbuf_copy_partial(p, ni->txbuf, p->tot_len, 0);
@@ -161,12 +166,12 @@ static void glue_rx(struct netdev *dev, const struct netdev_frame *f)
 	uint32_t off = 0;
 
 	if (!ni || f->len > 0xffff || f->len < ETH_HLEN) {
-		dev->stats.rx_errors++;
+		netdev_count(&dev->stats.rx_errors, 1);
 		return;
 	}
 	p = pbuf_alloc(PBUF_RAW, (u16_t)f->len, partial ? PBUF_RAM : PBUF_POOL);
 	if (!p) {
-		dev->stats.rx_dropped++;
+		netdev_count(&dev->stats.rx_dropped, 1);
 		return;
 	}
 	for (unsigned i = 0; i < f->nfrags && off < f->len; i++) {
@@ -177,12 +182,12 @@ static void glue_rx(struct netdev *dev, const struct netdev_frame *f)
 	}
 	if (off != f->len ||
 	    (partial && netdev_csum_complete(p->payload, f->len, f->csum_start, f->csum_offset))) {
-		dev->stats.rx_errors++;
+		netdev_count(&dev->stats.rx_errors, 1);
 		pbuf_free(p);
 		return;
 	}
 	if (ni->netif.input(p, &ni->netif) != ERR_OK) {
-		dev->stats.rx_dropped++;
+		netdev_count(&dev->stats.rx_dropped, 1);
 		pbuf_free(p);
 	}
 }
@@ -264,8 +269,10 @@ static void glue_added(struct netdev *dev)
 	netif_set_up(&ni->netif);
 	if (dev->link_up)
 		netif_set_link_up(&ni->netif);
+	/* The driver may be receiving already (on another CPU): glue_rx
+	 * must find stack_priv set once it finds rx. */
 	dev->stack_priv = ni;
-	dev->rx = glue_rx;
+	__atomic_store_n(&dev->rx, glue_rx, __ATOMIC_RELEASE);
 	UNLOCK_TCPIP_CORE();
 }
 
@@ -293,7 +300,7 @@ static void glue_removed(struct netdev *dev)
 
 	if (!ni)
 		return;
-	dev->rx = NULL;
+	__atomic_store_n(&dev->rx, NULL, __ATOMIC_RELEASE);
 	dev->stack_priv = NULL;
 	LOCK_TCPIP_CORE();
 	netif_remove(&ni->netif);
@@ -331,13 +338,15 @@ void net_glue_start(void)
 	netdev_listen(&glue_listener);
 }
 
-/* For `net show`; the shell is its only caller, so one buffer will do. */
+/* For `net show`; the shell is its only caller, so one buffer will do.
+ * ip_dev is read under the core lock, which its removal takes. */
 const char *net_ip_param_state(void)
 {
 	static char buf[80];
 
 	if (!param_ip.configured)
 		return "no ip= address given: interfaces stay unconfigured";
+	LOCK_TCPIP_CORE();
 	if (ip_dev)
 		snprintf(buf, sizeof(buf), "ip= applied to %s", ip_dev->name);
 	else if (param_ip.device[0])
@@ -345,6 +354,7 @@ const char *net_ip_param_state(void)
 			 param_ip.device);
 	else
 		snprintf(buf, sizeof(buf), "ip= given, no device present yet");
+	UNLOCK_TCPIP_CORE();
 	return buf;
 }
 

@@ -3,15 +3,24 @@
  * mailboxes, threads, the clock, SYS_ARCH_PROTECT, and the few services
  * lwIP expects from a C library (allocation, random numbers, assertions).
  *
- * Everything here is guarded by disabling interrupts, as the scheduler is:
- * one CPU, and a wake-up may come from a timer interrupt.  A bounded wait
- * puts a timer on its own stack whose handler wakes the whole wait queue;
- * the other waiters just find their condition still false and wait again,
- * which keeps the wait queues themselves free of timeouts.
+ * lwIP's threads, the threads calling its netconn API and drivers'
+ * receive threads run on any CPU, so each semaphore and mailbox has its
+ * own spinlock, and a thread waits for one with wait_event, which queues
+ * it before it tests, so a post from another CPU is never missed.  The
+ * wake-up is made before the lock is released, and freeing takes the lock
+ * once: a waiter that sees the count or the message (and may then free
+ * the netconn holding them) cannot free them under a waker still at work.
+ *
+ * SYS_ARCH_PROTECT guards lwIP's short critical sections (its pools,
+ * pbuf reference counts, the loopback queue).  lwIP may nest it, so it is
+ * one lock taken recursively: held by one CPU, with a depth, interrupts
+ * off throughout so that nothing preempts its holder.
  */
 #include <amphi/mm.h>
 #include <amphi/printk.h>
 #include <amphi/sched.h>
+#include <amphi/smp.h>
+#include <amphi/spinlock.h>
 #include <amphi/string.h>
 #include <amphi/time.h>
 #include <asm/paravirt.h>
@@ -19,23 +28,22 @@
 #include "lwip/opt.h"
 #include "lwip/sys.h"
 
-/* Interrupts off.  Sleeps on wq once; false when `deadline` (sched_clock
- * ns, 0 for none) has already passed, so the caller should give up. */
-static bool wait_until(struct wait_queue *wq, uint64_t deadline)
-{
-	struct wq_deadline d;
-
-	if (!deadline) {
-		wq_wait(wq);
-		return true;
-	}
-	if (time_now_ns() >= deadline)
-		return false;
-	wq_deadline_start(&d, wq, deadline);
-	wq_wait(wq);
-	wq_deadline_stop(&d);
-	return true;
-}
+/*
+ * wait_event_deadline with interrupts off from its first queueing to its
+ * return.  The scheduler takes a thread preempted between wait_event's
+ * queueing and its return for one that went to sleep (irq_exit switches
+ * it out as WAITING, off the run queue), so one preempted just after its
+ * test took a count or a message would sleep on, holding it, until some
+ * later wake-up that may never come.  With interrupts off nothing
+ * preempts it; schedule() in the loop still lets others run.
+ */
+#define wait_event_irqs_off(wq, cond, deadline_ns)                                                 \
+	({                                                                                         \
+		unsigned long __flags = local_irq_save();                                          \
+		bool __done = wait_event_deadline(wq, cond, deadline_ns);                          \
+		local_irq_restore(__flags);                                                        \
+		__done;                                                                            \
+	})
 
 static uint64_t deadline_of(u32_t timeout_ms)
 {
@@ -57,13 +65,38 @@ u32_t sys_now(void)
 	return (u32_t)(time_now_ns() / NSEC_PER_MSEC);
 }
 
+/* --- SYS_ARCH_PROTECT ------------------------------------------------ */
+
+static struct {
+	struct spinlock lock;
+	int owner;	/* the CPU holding it, -1 for none */
+	unsigned depth; /* how deeply that CPU has nested it */
+} protect = {SPINLOCK_INIT, -1, 0};
+
 sys_prot_t sys_arch_protect(void)
 {
-	return local_irq_save();
+	unsigned long flags = local_irq_save();
+	int me = (int)smp_processor_id();
+
+	/* Only this CPU ever writes its own id here, so a stale read can
+	 * only be another CPU's or -1: either way, not ours. */
+	if (READ_ONCE(protect.owner) != me) {
+		spin_lock(&protect.lock);
+		WRITE_ONCE(protect.owner, me);
+	}
+	protect.depth++;
+	return flags;
 }
 
 void sys_arch_unprotect(sys_prot_t flags)
 {
+	if (READ_ONCE(protect.owner) != (int)smp_processor_id() || !protect.depth)
+		panic("lwip: SYS_ARCH_UNPROTECT on CPU %u, which does not hold it",
+		      smp_processor_id());
+	if (!--protect.depth) {
+		WRITE_ONCE(protect.owner, -1);
+		spin_unlock(&protect.lock);
+	}
 	local_irq_restore(flags);
 }
 
@@ -71,39 +104,48 @@ void sys_arch_unprotect(sys_prot_t flags)
 
 err_t sys_sem_new(sys_sem_t *sem, u8_t count)
 {
+	sem->lock = (struct spinlock)SPINLOCK_INIT;
 	sem->wq = (struct wait_queue)WAIT_QUEUE_INIT;
 	sem->count = count;
 	sem->valid = true;
 	return ERR_OK;
 }
 
+/* A signaller may still be inside the lock: wait for it to be done. */
 void sys_sem_free(sys_sem_t *sem)
 {
+	unsigned long flags = spin_lock_irqsave(&sem->lock);
+
 	sem->valid = false;
+	spin_unlock_irqrestore(&sem->lock, flags);
 }
 
 void sys_sem_signal(sys_sem_t *sem)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&sem->lock);
 
 	sem->count++;
 	wq_wake_one(&sem->wq);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&sem->lock, flags);
+}
+
+static bool sem_trytake(sys_sem_t *sem)
+{
+	unsigned long flags = spin_lock_irqsave(&sem->lock);
+	bool taken = sem->count > 0;
+
+	if (taken)
+		sem->count--;
+	spin_unlock_irqrestore(&sem->lock, flags);
+	return taken;
 }
 
 u32_t sys_arch_sem_wait(sys_sem_t *sem, u32_t timeout_ms)
 {
-	uint64_t start = time_now_ns(), deadline = deadline_of(timeout_ms);
-	unsigned long flags = local_irq_save();
+	uint64_t start = time_now_ns();
 
-	while (!sem->count) {
-		if (!wait_until(&sem->wq, deadline)) {
-			local_irq_restore(flags);
-			return SYS_ARCH_TIMEOUT;
-		}
-	}
-	sem->count--;
-	local_irq_restore(flags);
+	if (!wait_event_irqs_off(&sem->wq, sem_trytake(sem), deadline_of(timeout_ms)))
+		return SYS_ARCH_TIMEOUT;
 	return waited_ms(start);
 }
 
@@ -112,6 +154,9 @@ u32_t sys_arch_sem_wait(sys_sem_t *sem, u32_t timeout_ms)
 err_t sys_mbox_new(sys_mbox_t *mbox, int size)
 {
 	memset(mbox, 0, sizeof(*mbox));
+	mbox->lock = (struct spinlock)SPINLOCK_INIT;
+	mbox->readers = (struct wait_queue)WAIT_QUEUE_INIT;
+	mbox->writers = (struct wait_queue)WAIT_QUEUE_INIT;
 	if (size <= 0)
 		size = 16;
 	mbox->slot = kmalloc((size_t)size * sizeof(void *));
@@ -123,45 +168,44 @@ err_t sys_mbox_new(sys_mbox_t *mbox, int size)
 }
 
 /* lwIP frees a mailbox only once nobody uses it; one still holding
- * messages is its bug, reported rather than ignored. */
+ * messages is its bug, reported rather than ignored.  The lock is taken
+ * once so that a poster still waking a reader is done with it. */
 void sys_mbox_free(sys_mbox_t *mbox)
 {
-	if (mbox->count)
-		pr_warn("lwip: mailbox freed with %u messages in it\n", mbox->count);
-	kfree(mbox->slot);
+	unsigned long flags = spin_lock_irqsave(&mbox->lock);
+	unsigned left = mbox->count;
+	void **slot = mbox->slot;
+
 	mbox->slot = NULL;
 	mbox->valid = false;
+	spin_unlock_irqrestore(&mbox->lock, flags);
+	if (left)
+		pr_warn("lwip: mailbox freed with %u messages in it\n", left);
+	kfree(slot);
 }
 
-/* Interrupts off, room known. */
-static void mbox_put(sys_mbox_t *mbox, void *msg)
+static bool mbox_tryput(sys_mbox_t *mbox, void *msg)
 {
-	mbox->slot[(mbox->head + mbox->count) % mbox->size] = msg;
-	mbox->count++;
-	wq_wake_one(&mbox->readers);
+	unsigned long flags = spin_lock_irqsave(&mbox->lock);
+	bool room = mbox->count < mbox->size;
+
+	if (room) {
+		mbox->slot[(mbox->head + mbox->count) % mbox->size] = msg;
+		mbox->count++;
+		wq_wake_one(&mbox->readers);
+	}
+	spin_unlock_irqrestore(&mbox->lock, flags);
+	return room;
 }
 
 void sys_mbox_post(sys_mbox_t *mbox, void *msg)
 {
-	unsigned long flags = local_irq_save();
-
-	while (mbox->count == mbox->size)
-		wq_wait(&mbox->writers);
-	mbox_put(mbox, msg);
-	local_irq_restore(flags);
+	wait_event_irqs_off(&mbox->writers, mbox_tryput(mbox, msg), 0);
 }
 
 err_t sys_mbox_trypost(sys_mbox_t *mbox, void *msg)
 {
-	unsigned long flags = local_irq_save();
-	err_t rc = ERR_MEM;
-
-	if (mbox->count < mbox->size) {
-		mbox_put(mbox, msg);
-		rc = ERR_OK;
-	}
-	local_irq_restore(flags);
-	return rc;
+	return mbox_tryput(mbox, msg) ? ERR_OK : ERR_MEM;
 }
 
 err_t sys_mbox_trypost_fromisr(sys_mbox_t *mbox, void *msg)
@@ -169,54 +213,46 @@ err_t sys_mbox_trypost_fromisr(sys_mbox_t *mbox, void *msg)
 	return sys_mbox_trypost(mbox, msg);
 }
 
-/* Interrupts off, a message known to be there. */
-static void mbox_get(sys_mbox_t *mbox, void **msg)
+static bool mbox_tryget(sys_mbox_t *mbox, void **msg)
 {
-	void *m = mbox->slot[mbox->head];
+	unsigned long flags = spin_lock_irqsave(&mbox->lock);
+	bool got = mbox->count > 0;
 
-	mbox->head = (mbox->head + 1) % mbox->size;
-	mbox->count--;
-	if (msg)
-		*msg = m;
-	wq_wake_one(&mbox->writers);
+	if (got) {
+		void *m = mbox->slot[mbox->head];
+
+		mbox->head = (mbox->head + 1) % mbox->size;
+		mbox->count--;
+		if (msg)
+			*msg = m;
+		wq_wake_one(&mbox->writers);
+	}
+	spin_unlock_irqrestore(&mbox->lock, flags);
+	return got;
 }
 
 u32_t sys_arch_mbox_fetch(sys_mbox_t *mbox, void **msg, u32_t timeout_ms)
 {
-	uint64_t start = time_now_ns(), deadline = deadline_of(timeout_ms);
-	unsigned long flags = local_irq_save();
+	uint64_t start = time_now_ns();
 
-	while (!mbox->count) {
-		if (!wait_until(&mbox->readers, deadline)) {
-			local_irq_restore(flags);
-			return SYS_ARCH_TIMEOUT;
-		}
-	}
-	mbox_get(mbox, msg);
-	local_irq_restore(flags);
+	if (!wait_event_irqs_off(&mbox->readers, mbox_tryget(mbox, msg), deadline_of(timeout_ms)))
+		return SYS_ARCH_TIMEOUT;
 	return waited_ms(start);
 }
 
 u32_t sys_arch_mbox_tryfetch(sys_mbox_t *mbox, void **msg)
 {
-	unsigned long flags = local_irq_save();
-	u32_t rc = SYS_MBOX_EMPTY;
-
-	if (mbox->count) {
-		mbox_get(mbox, msg);
-		rc = 0;
-	}
-	local_irq_restore(flags);
-	return rc;
+	return mbox_tryget(mbox, msg) ? 0 : SYS_MBOX_EMPTY;
 }
 
 /* --- threads --------------------------------------------------------- */
 
-/* lwIP cannot handle a failure here (its documentation says a port must
- * not fail), and a stack without its thread is no stack at all. */
+/* lwIP's threads (tcpip, the UDP echo service) may run on any CPU.  lwIP
+ * cannot handle a failure here (its documentation says a port must not
+ * fail), and a stack without its thread is no stack at all. */
 sys_thread_t sys_thread_new(const char *name, lwip_thread_fn fn, void *arg, int stacksize, int prio)
 {
-	struct thread *t = thread_create(name, fn, arg);
+	struct thread *t = thread_create_on(name, fn, arg, CPUMASK_ALL);
 
 	if (!t)
 		panic("lwip: cannot create thread %s: out of memory", name);
@@ -252,8 +288,9 @@ void lwip_port_free(void *p)
  * connections.  Not cryptographic, and not meant to be. */
 uint32_t lwip_port_rand(void)
 {
+	static struct spinlock rand_lock = SPINLOCK_INIT;
 	static uint64_t state;
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&rand_lock);
 	uint64_t x = state;
 
 	if (!x)
@@ -262,7 +299,7 @@ uint32_t lwip_port_rand(void)
 	x ^= x >> 7;
 	x ^= x << 17;
 	state = x;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&rand_lock, flags);
 	return (uint32_t)(x >> 32);
 }
 

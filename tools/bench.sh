@@ -9,6 +9,9 @@
 #   xen-pv, xen-pvh  the normal kernel as Xen PV and PVH dom0 (Xen's own
 #                 instructions are counted too: that is what a hypercall costs)
 #
+# Then, with two CPUs (bench=smp), an IPI round trip and a TLB shootdown
+# to every other CPU, compiled-out and patched natively and as Xen dom0.
+#
 # Prints instructions per operation and the ratios to compiled-out; the
 # target natively is patched / compiled-out <= 1.005 on every line.
 #
@@ -25,10 +28,12 @@ XEN_ARGS="console=com1 com1=115200,8n1 dom0_mem=128M,max:128M"
 make -s all || exit 1
 make -s B=$B/bench-out PARAVIRT=0 all || exit 1
 
-native() { # NAME ELF CMDLINE
+native() { # NAME ELF CMDLINE [qemu args]
+	local name=$1 elf=$2 cmdline=$3
+	shift 3
 	timeout 300 qemu-system-x86_64 -accel tcg -icount shift=0 -cpu qemu64 -m 256 -no-reboot \
-		-display none -nic none -serial "file:$LOGS/$1.log" \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$2" -append "$3"
+		-display none -nic none -serial "file:$LOGS/$name.log" "$@" \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$elf" -append "$cmdline"
 }
 
 xen() { # NAME CMDLINE XEN-EXTRA [qemu args]
@@ -78,6 +83,27 @@ if [ $missed -gt 0 ]; then
 else
 	echo "bench: target met: patched / compiled-out <= 1.005 on every benchmark"
 fi
+
+# Between CPUs (bench=smp, two CPUs each): an IPI round trip and a TLB
+# shootdown of one page on every other CPU.  With -icount the count is
+# every CPU's instructions, Xen's included under Xen.
+echo
+echo "bench: between CPUs, two CPUs each (QEMU TCG with -icount shift=0)..."
+native smp-out $B/bench-out/amphi.elf bench=smp -smp 2
+native smp-patched $B/amphi.elf bench=smp -smp 2
+xen smp-xen-pv bench=smp "" -smp 2
+xen smp-xen-pvh bench=smp "dom0=pvh" -smp 2 -M q35,kernel-irqchip=split -device intel-iommu,intremap=on
+for run in smp-out smp-patched smp-xen-pv smp-xen-pvh; do
+	grep -aq '^bench: done' "$LOGS/$run.log" 2>/dev/null || { echo "bench: the $run run did not finish (log: $LOGS/$run.log)"; fail=1; }
+done
+printf '%-18s %12s %12s %9s %12s %12s\n' benchmark compiled-out patched patch/out xen-pv xen-pvh
+for b in ipi_round_trip tlb_shootdown_all; do
+	o=$(value smp-out $b) p=$(value smp-patched $b)
+	printf '%-18s %12s %12s %9s %12s %12s\n' $b "$(fmt "$o")" "$(fmt "$p")" "$(ratio "$p" "$o")" \
+		"$(fmt "$(value smp-xen-pv $b)")" "$(fmt "$(value smp-xen-pvh $b)")"
+done
+echo "(instructions per operation, of both CPUs, loop overhead included)"
+
 echo
 echo "bench: I/O, Amphi beside Linux as Xen PV domUs (one QEMU run, a few minutes)..."
 tools/bench-io.sh --out "$LOGS/io.log" || { echo "bench: the I/O bench failed (log: $LOGS/io.log)"; fail=1; }

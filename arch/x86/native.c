@@ -76,6 +76,8 @@ void native_setup(struct boot_info *bi)
 		.time_init = native_time_init,
 		.smp_init = native_smp_init,
 		.send_ipi = native_send_ipi,
+		.cpu_die = native_cpu_die,
+		.cpu_revive = native_cpu_revive,
 		.bus_init = bus_init_none,
 		.report = native_report,
 		.power_off = native_power_off,

@@ -91,6 +91,8 @@ struct pv_ops pv_ops = {
 	},
 	.lock = {
 		.spin_unlock = (void *)native_spin_unlock,
+		.lock_spinning = NOP,
+		.unlock_kick = NOP,
 	},
 };
 
@@ -152,6 +154,8 @@ static const struct pv_op_desc pv_op_descs[] __section(".pv_descs") __used __ali
 	OP(time.sched_clock, native_sched_clock, NULL),
 	OP(time.steal_clock, native_steal_clock, NULL),
 	OP_CS(lock.spin_unlock, spin_unlock),
+	OP(lock.lock_spinning, NOP, NULL),
+	OP(lock.unlock_kick, NOP, NULL),
 };
 
 #define NOPS ARRAY_SIZE(pv_op_descs)

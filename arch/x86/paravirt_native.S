@@ -61,7 +61,7 @@ NATIVE_OP flush_tlb_one
 NATIVE_END flush_tlb_one
 
 NATIVE_OP spin_unlock
-	movb $0, (%rdi)
+	addb $2, (%rdi)
 NATIVE_END spin_unlock
 
 /* Return-to-user hooks: jump targets, entered with the frame on the stack. */

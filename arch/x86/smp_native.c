@@ -18,6 +18,9 @@
  *
  * IPIs between running CPUs are fixed-delivery interrupts on two vectors
  * of the shared IDT, sent to the target's APIC ID.
+ *
+ * A CPU taken offline halts with interrupts off; bringing it back is the
+ * same INIT-SIPI-SIPI as at boot, with what was prepared for it kept.
  */
 #include <amphi/acpi.h>
 #include <amphi/boot.h>
@@ -134,6 +137,19 @@ static int native_cpu_up(struct cpu *c)
 			return 0;
 	}
 	return cpu_wait_online(c, ONLINE_WAIT_NS) ? 0 : -ETIMEDOUT;
+}
+
+/* A CPU going offline halts with interrupts off: only INIT (from
+ * native_cpu_revive) wakes it, and it starts again from the trampoline. */
+void native_cpu_die(void)
+{
+	for (;;)
+		halt();
+}
+
+int native_cpu_revive(struct cpu *c)
+{
+	return native_cpu_up(c);
 }
 
 static void native_smp_boot(void)

@@ -116,8 +116,12 @@ void native_traps_init(void)
 }
 
 /* Thread context, on the boot CPU: the heap is not for other CPUs yet. */
+/* A CPU brought online again keeps what it had: load_gdt_tss rebuilds
+ * the TSS descriptor, so it is not found busy. */
 int native_traps_prepare_cpu(unsigned int id)
 {
+	if (cpu_descs[id])
+		return 0;
 	struct cpu_desc *d = kmalloc_aligned(sizeof(*d), 16);
 	uint8_t *fatal = kmalloc_aligned(FATAL_STACK_SIZE, 16);
 

@@ -15,10 +15,23 @@
  * which otherwise sleeps.  The console comes up long before the event
  * channels do, so the port is bound on the first read made with interrupts
  * on, which kmain allows only once events work; until then a reader polls.
+ *
+ * Callers may be on any CPU, and the handler runs on the vCPU the port is
+ * bound to.  Output is one writer at a time already (console_write's
+ * lock, kernel/console.c), which covers the producer index and the count
+ * of dropped bytes.  Input is taken under ring_in_lock, so that two
+ * readers never take the same character; the handler only reads the
+ * indexes (a stale look at worst wakes a reader for nothing, or not for
+ * input a reader is taking anyway) and counts, and wakes the selftest
+ * through ring_event_wq.  The port is bound once, by the first reader,
+ * under a mutex (binding talks to Xen and may allocate); later readers
+ * see it done without taking it.
  */
 #include <amphi/console.h>
+#include <amphi/mutex.h>
 #include <amphi/printk.h>
 #include <amphi/sched.h>
+#include <amphi/spinlock.h>
 #include <amphi/selftest.h>
 #include <amphi/time.h>
 #include <asm/paravirt.h>
@@ -30,13 +43,18 @@
 
 static struct xencons_interface *ring;
 static uint32_t ring_evtchn;
-static unsigned long dropped;
+static unsigned long dropped; /* under console_write's lock */
 
-/* The input side: whether binding the port was tried and how it went (the
- * port, or a negative Xen error), and the events the handler has seen. */
+/* The input side: whether binding the port was tried (set, under
+ * input_bind_lock, once it is done) and how it went (the port, or a
+ * negative Xen error); the lock readers take the input under; and the
+ * events the handler has seen, with the queue it wakes. */
+static struct mutex input_bind_lock = MUTEX_INIT;
 static bool input_bind_tried;
 static int input_bind_rc;
+static struct spinlock ring_in_lock = SPINLOCK_INIT;
 static volatile uint64_t ring_events;
+static struct wait_queue ring_event_wq = WAIT_QUEUE_INIT;
 
 #define OUT_SIZE sizeof(ring->out)
 #define IN_SIZE sizeof(ring->in)
@@ -132,6 +150,7 @@ static int ring_take(struct xencons_interface *r, bool *emptied)
 static void ring_event(evtchn_port_t port, void *arg)
 {
 	ring_events++;
+	wq_wake_all(&ring_event_wq);
 	if (ring_input_avail(ring, READ_ONCE(ring->in_cons)))
 		console_input_ready();
 }
@@ -144,13 +163,8 @@ static struct console hvc0_ring_console = {
     .getc = ring_getc,
 };
 
-/* Binds the console port once, from a thread with interrupts on (so the
- * event channels are up); from then on readers sleep between events. */
-static void ring_input_start(void)
+static void ring_input_bind(void)
 {
-	if (input_bind_tried || irqs_disabled())
-		return;
-	input_bind_tried = true;
 	input_bind_rc = evtchn_bind_existing(ring_evtchn, ring_event, NULL, "hvc0");
 	if (input_bind_rc < 0) {
 		pr_err("hvc0: binding console port %u failed (%d): input stays polled\n",
@@ -162,13 +176,31 @@ static void ring_input_start(void)
 	pr_debug("hvc0: input on event channel %u\n", ring_evtchn);
 }
 
+/* Binds the console port once, from a thread with interrupts on (so the
+ * event channels are up); from then on readers sleep between events.
+ * Returns once the port is bound, or binding it failed, whoever did it. */
+static void ring_input_start(void)
+{
+	if (__atomic_load_n(&input_bind_tried, __ATOMIC_ACQUIRE) || irqs_disabled())
+		return;
+	mutex_lock(&input_bind_lock);
+	if (!input_bind_tried) {
+		ring_input_bind();
+		__atomic_store_n(&input_bind_tried, true, __ATOMIC_RELEASE);
+	}
+	mutex_unlock(&input_bind_lock);
+}
+
 static int ring_getc(void)
 {
+	unsigned long flags;
 	bool emptied;
 	int c;
 
 	ring_input_start();
+	flags = spin_lock_irqsave(&ring_in_lock);
 	c = ring_take(ring, &emptied);
+	spin_unlock_irqrestore(&ring_in_lock, flags);
 	if (emptied)
 		xen_evtchn_send(ring_evtchn);
 	return c;
@@ -214,14 +246,7 @@ static const char *ring_take_check(void)
  * within `ns`. */
 static bool ring_wait_event(uint64_t before, uint64_t ns)
 {
-	uint64_t start = sched_clock();
-
-	while (ring_events == before) {
-		if (sched_clock() - start > ns)
-			return false;
-		sleep_ns(NSEC_PER_MSEC);
-	}
-	return true;
+	return wait_event_deadline(&ring_event_wq, ring_events != before, sched_clock() + ns);
 }
 
 /*

@@ -9,6 +9,12 @@
  * write access), so it is matched against known requests only: an unknown
  * one is reported and cleared, never acted on.  control/feature-* tell xl
  * which requests we answer; we advertise only those we carry out.
+ *
+ * The requests are taken in watch callbacks, which run one at a time in
+ * the xenstore watch thread; the selftests, in threads that may be on any
+ * other CPU, read the counts of what was taken (one writer, whole 64-bit
+ * words) and sleep on control_wq, woken after each count, with a deadline.
+ * No event handler of ours is involved: the store's is the client's.
  */
 #include <amphi/errno.h>
 #include <amphi/mm.h>
@@ -28,8 +34,16 @@
 
 static int control_state = -ENOSYS; /* xen_control_init's result */
 static struct {
-	uint64_t shutdowns, unknown, sysrq[128], sysrq_other;
+	volatile uint64_t shutdowns, unknown, sysrq[128], sysrq_other;
 } seen;
+static struct wait_queue control_wq = WAIT_QUEUE_INIT;
+
+/* A request was taken and counted: tells whoever waits for it. */
+static void counted(volatile uint64_t *count)
+{
+	(*count)++;
+	wq_wake_all(&control_wq);
+}
 
 /* The thread and memory listings are the shell's `ps` and `mem`; sysrq
  * runs them by name from the shell's command section. */
@@ -143,13 +157,13 @@ static void shutdown_changed(struct xs_watch *w, const char *path)
 		return;
 	a = find_action(req);
 	if (a) {
-		seen.shutdowns++;
+		counted(&seen.shutdowns);
 		pr_notice("control: the toolstack asked for \"%s\": %s\n", a->request, a->what);
 		kfree(req);
 		a->act();
 		return;
 	}
-	seen.unknown++;
+	counted(&seen.unknown);
 	if (!strcmp(req, "suspend"))
 		pr_warn("control: \"suspend\" requested: not supported yet; request cleared\n");
 	else
@@ -206,10 +220,10 @@ static void sysrq_changed(struct xs_watch *w, const char *path)
 	if (!req)
 		return;
 	if (strlen(req) == 1 && strchr("bocmth", req[0])) {
-		seen.sysrq[(unsigned char)req[0]]++;
+		counted(&seen.sysrq[(unsigned char)req[0]]);
 		sysrq_key(req[0]);
 	} else {
-		seen.sysrq_other++;
+		counted(&seen.sysrq_other);
 		pr_warn("control: sysrq \"%s\" is not a key we handle (h lists them); cleared\n",
 			printable(req, shown));
 	}
@@ -257,26 +271,21 @@ static enum selftest_result need_control(struct selftest_ctx *ctx)
 }
 
 /* Writes `value` to `node` and waits, at most 5 s, until *counter moved
- * and the node is empty again; the time taken in ms, or -1. */
+ * (the request was taken, the node emptied in the same transaction) and
+ * checks that the node is empty; the time taken in ms, or -1. */
 static long request_and_wait(const char *node, const char *value, volatile uint64_t *counter)
 {
-	uint64_t before = *counter, t0 = time_now_ns();
+	uint64_t before = *counter, t0 = sched_clock();
 	int rc = xs_write(XBT_NIL, node, value);
+	bool cleared;
+	char *v;
 
-	if (rc)
+	if (rc || !wait_event_deadline(&control_wq, *counter != before, t0 + 5 * NSEC_PER_SEC))
 		return -1;
-	while (time_now_ns() - t0 < 5 * NSEC_PER_SEC) {
-		if (*counter != before) {
-			char *v = xs_read(XBT_NIL, node, &rc);
-			bool cleared = v && !v[0];
-
-			kfree(v);
-			if (cleared)
-				return (long)((time_now_ns() - t0) / NSEC_PER_MSEC);
-		}
-		sleep_ns(10 * NSEC_PER_MSEC);
-	}
-	return -1;
+	v = xs_read(XBT_NIL, node, &rc);
+	cleared = v && !v[0];
+	kfree(v);
+	return cleared ? (long)((sched_clock() - t0) / NSEC_PER_MSEC) : -1;
 }
 
 static bool feature_advertised(const char *node)

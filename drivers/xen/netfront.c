@@ -13,6 +13,13 @@
  * it publishes must make sense; otherwise the device is marked broken and
  * stops, rather than corrupting memory or hanging.  Received frames reach
  * the stack from a kernel thread, never from the interrupt.
+ *
+ * On several CPUs: a queue's transmit ring and slots are under its
+ * spinlock, taken with interrupts off, since its event handler reclaims
+ * slots on the vCPU its channel is bound to while a thread on another CPU
+ * transmits.  The receive rings belong to the receive thread alone (it
+ * may run on any CPU); the handler only sets a flag and wakes it.  The
+ * counters are bumped with netdev_count.
  */
 #include <amphi/errno.h>
 #include <amphi/mm.h>
@@ -28,10 +35,10 @@
 static void netfront_break(struct netfront_info *info, const char *why, unsigned long a,
 			   unsigned long b)
 {
-	if (!info->broken)
+	/* Said once, though a handler and the receive thread may both see it. */
+	if (!__atomic_exchange_n(&info->broken, true, __ATOMIC_SEQ_CST))
 		pr_err("netfront: %s: backend broke the protocol: %s (%lu, %lu); device stopped\n",
 		       info->ndev.name, why, a, b);
-	info->broken = true;
 }
 
 /* ---- transmit ---- */
@@ -63,7 +70,7 @@ void netfront_tx_reclaim(struct netfront_queue *q)
 				return;
 			}
 			if (rsp.status != NETIF_RSP_OKAY)
-				info->ndev.stats.tx_errors++;
+				netdev_count(&info->ndev.stats.tx_errors, 1);
 			s = &q->tx_slot[rsp.id];
 			s->busy = false;
 			s->next_free = q->tx_free;
@@ -327,7 +334,7 @@ static RING_IDX netfront_rx_frame(struct netfront_queue *q, RING_IDX cons, RING_
 		bad = true;
 	}
 	if (bad) {
-		info->ndev.stats.rx_errors++;
+		netdev_count(&info->ndev.stats.rx_errors, 1);
 		return i;
 	}
 	netdev_rx(&info->ndev, &f);
@@ -361,38 +368,48 @@ void netfront_rx_poll(struct netfront_queue *q)
 	} while (more);
 }
 
+/* Something for the receive thread: a queue's event, or a stop. */
+static bool netfront_rx_wanted(struct netfront_info *info)
+{
+	for (unsigned i = 0; i < info->nqueues; i++)
+		if (info->queue[i].rx_pending)
+			return true;
+	return info->rx_stop;
+}
+
 static void netfront_rx_thread(void *arg)
 {
 	struct netfront_info *info = arg;
+	unsigned long flags;
 
 	for (;;) {
-		unsigned long flags = local_irq_save();
-		bool pending = false;
-
-		for (;;) {
-			for (unsigned i = 0; i < info->nqueues; i++)
-				pending |= info->queue[i].rx_pending;
-			if (pending || info->rx_stop)
-				break;
-			wq_wait(&info->rx_wq);
-		}
+		/* Interrupts off across the wait: the scheduler takes a thread
+		 * preempted inside wait_event for one asleep, and this one
+		 * could sleep through the event it had just seen (see
+		 * wait_event_irqs_off in net/sys_arch.c). */
+		flags = local_irq_save();
+		wait_event(&info->rx_wq, netfront_rx_wanted(info));
 		local_irq_restore(flags);
 		if (info->rx_stop)
 			break;
 		for (unsigned i = 0; i < info->nqueues; i++) {
 			struct netfront_queue *q = &info->queue[i];
 
-			q->rx_pending = false;
+			/* Cleared before the ring is read: an event after this
+			 * is for responses the poll may miss, so it sets the
+			 * flag again (the poll's final check has a full
+			 * barrier between the two). */
+			__atomic_store_n(&q->rx_pending, false, __ATOMIC_SEQ_CST);
 			if (!info->broken)
 				netfront_rx_poll(q);
 		}
 	}
-	/* With interrupts off, netfront_stop() cannot see the flag, return
-	 * and free info before the wake-up has touched it; the thread then
-	 * exits with them off. */
-	local_irq_disable();
+	/* Under rx_lock, which netfront_stop() takes to read the flag: it
+	 * cannot return and free info before the wake-up is done with it. */
+	flags = spin_lock_irqsave(&info->rx_lock);
 	info->rx_stopped = true;
 	wq_wake_all(&info->rx_stopped_wq);
+	spin_unlock_irqrestore(&info->rx_lock, flags);
 }
 
 /* ---- start and stop ---- */
@@ -406,11 +423,20 @@ int netfront_start(struct netfront_info *info)
 	}
 	info->rx_stop = false;
 	info->rx_stopped = false;
-	if (!thread_create("netfront-rx", netfront_rx_thread, info)) {
+	if (!thread_create_on("netfront-rx", netfront_rx_thread, info, CPUMASK_ALL)) {
 		info->rx_stopped = true;
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+static bool netfront_rx_stopped(struct netfront_info *info)
+{
+	unsigned long flags = spin_lock_irqsave(&info->rx_lock);
+	bool stopped = info->rx_stopped;
+
+	spin_unlock_irqrestore(&info->rx_lock, flags);
+	return stopped;
 }
 
 void netfront_stop(struct netfront_info *info)
@@ -420,8 +446,7 @@ void netfront_stop(struct netfront_info *info)
 	info->connected = false;
 	info->rx_stop = true;
 	wq_wake_all(&info->rx_wq);
-	flags = local_irq_save();
-	while (!info->rx_stopped)
-		wq_wait(&info->rx_stopped_wq);
+	flags = local_irq_save(); /* as in netfront_rx_thread */
+	wait_event(&info->rx_stopped_wq, netfront_rx_stopped(info));
 	local_irq_restore(flags);
 }

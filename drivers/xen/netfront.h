@@ -43,7 +43,9 @@ struct netfront_info;
 struct netfront_queue {
 	struct netfront_info *info;
 	unsigned id;
-	struct spinlock lock; /* the tx ring and slots */
+	/* The tx ring and slots, from threads and from the tx handler:
+	 * taken with interrupts off. */
+	struct spinlock lock;
 	netif_tx_front_ring_t tx;
 	netif_rx_front_ring_t rx;
 	void *tx_ring_page, *rx_ring_page;
@@ -66,10 +68,12 @@ struct netfront_info {
 	bool rings_ready; /* rings allocated and offered */
 	bool registered;  /* the netdev is registered */
 	volatile bool broken, connected;
-	/* The receive thread: it runs netdev_rx(), which must not be called
-	 * from an interrupt. */
+	/* The receive thread (on any CPU): it runs netdev_rx(), which must
+	 * not be called from an interrupt.  rx_stopped is set under rx_lock,
+	 * so the thread stopping it cannot free info under its last wake-up. */
 	struct wait_queue rx_wq;
 	volatile bool rx_stop, rx_stopped;
+	struct spinlock rx_lock;
 	struct wait_queue rx_stopped_wq;
 };
 

@@ -28,6 +28,7 @@ void console_register(struct console *c);
  * A newly enabled console is first given the messages printed so far,
  * unless an early console already showed them. */
 void console_select(const char *want);
+/* Writes to every enabled console, one writer at a time (from any CPU). */
 void console_write(const char *s, size_t n);
 int console_getc(void);
 /* Sleeps until a console may have input: until console_input_ready() when

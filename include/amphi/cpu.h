@@ -36,7 +36,9 @@ struct cpu {
 	struct thread *current;	    /* the thread running here */
 	struct thread *idle;	    /* this CPU's idle thread */
 	volatile bool need_resched; /* switch at the next way out of an interrupt */
-	bool online;
+	bool online;		/* takes threads, IPIs and calls (set under rq_lock) */
+	bool going_down;	/* asked to go offline (kernel/smp_hotplug.c) */
+	bool down;		/* offline: stopped, or parked by the platform */
 	uint64_t online_since; /* sched_clock() when it came online */
 	/* The scheduler's (kernel/sched.c), under rq_lock: runnable threads
 	 * (nr_movable of them allowed elsewhere too), exited ones whose
@@ -56,6 +58,7 @@ struct cpu {
 	 * kind (kernel/smp_call.c). */
 	struct spinlock call_lock;
 	struct smp_call *calls;
+	bool calls_closed; /* offline: calls are refused */
 	uint64_t nr_ipis[IPI_KINDS];
 	/* Native: the local APIC's ID (xAPIC or x2APIC). */
 	uint32_t apic_id;
@@ -65,6 +68,10 @@ struct cpu {
 	struct vcpu_info *vcpu_info;
 	/* Its IPI ports, one per kind (enum ipi_kind); -1 unbound. */
 	int xen_ipi_port[IPI_KINDS];
+	/* Xen: where its vcpu_info lives once registered (64 bytes; so at a
+	 * fixed %gs offset, and the PV event-mask ops are single
+	 * instructions that a thread moving to another CPU cannot split). */
+	uint8_t xen_vcpu_area[64] __aligned(64);
 };
 
 extern struct cpu cpus[NR_CPUS];
@@ -81,6 +88,13 @@ unsigned int nr_cpus_online(void);
  * one that started it waits for that, at most timeout_ns. */
 void cpu_set_online(void);
 bool cpu_wait_online(struct cpu *c, uint64_t timeout_ns);
+/* Waits (sleeping) until *count moves from `before`: true, or false once
+ * base_ns has passed beyond the time CPU id was kept from running (its
+ * steal time), and at most CPU_WAIT_PROGRESS_MAX_NS.  For tests of what
+ * another CPU does. */
+#define CPU_WAIT_PROGRESS_MAX_NS (10ULL * 1000000000ULL)
+bool cpu_wait_progress(unsigned int id, const volatile uint64_t *count, uint64_t before,
+		       uint64_t base_ns);
 /* The boot-log line that ends the bring-up: "smp: N CPUs online (how they
  * were found)". */
 void smp_report(const char *found_how);

@@ -23,5 +23,6 @@
 #define ENETDOWN 100
 #define EISCONN 106
 #define ETIMEDOUT 110
+#define EALREADY 114
 
 #endif

@@ -8,6 +8,10 @@
  * fragments are its own again.  Receive is pushed: a driver calls
  * netdev_rx() from thread context, never from an interrupt handler, and
  * the stack copies what it keeps before returning.
+ *
+ * Any of this may happen on any CPU: devices are registered, changed and
+ * found under one mutex (thread context), and the counters are bumped
+ * atomically (netdev_count), from interrupts too.
  */
 #ifndef AMPHI_NETDEV_H
 #define AMPHI_NETDEV_H
@@ -57,6 +61,7 @@ struct netdev_ops {
 	int (*xmit)(struct netdev *dev, const struct netdev_frame *f);
 };
 
+/* Bumped with netdev_count; read as they are, one at a time. */
 struct netdev_stats {
 	uint64_t rx_packets, rx_bytes, rx_dropped, rx_errors;
 	uint64_t tx_packets, tx_bytes, tx_dropped, tx_errors;
@@ -68,12 +73,13 @@ struct netdev {
 	uint16_t mtu;	   /* largest IP packet, without the Ethernet header */
 	unsigned features; /* NETDEV_F_* */
 	unsigned nqueues;  /* transmit/receive queue pairs, for reports */
-	bool link_up;
+	bool link_up;	   /* changed by netdev_set_link only */
 	const struct netdev_ops *ops;
 	void *priv; /* the driver's */
 	struct netdev_stats stats;
 
-	/* Set by the stack when it takes the device up (netdev_attach). */
+	/* Set by the stack's listener when the device is added (stack_priv
+	 * first, rx published after it), cleared when it is removed. */
 	void (*rx)(struct netdev *dev, const struct netdev_frame *f);
 	void *stack_priv;
 	struct netdev *next; /* private to kernel/netdev.c */
@@ -88,9 +94,16 @@ void netdev_set_link(struct netdev *dev, bool up);
 void netdev_rx(struct netdev *dev, const struct netdev_frame *f);
 /* Sends through the driver, counting the result. */
 int netdev_xmit(struct netdev *dev, const struct netdev_frame *f);
+/* Adds n to one of a device's counters, from any context and CPU. */
+static inline void netdev_count(uint64_t *counter, uint64_t n)
+{
+	__atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
+}
 
 /* The stack: told of every device registered (also those registered
- * before it asked) and of every one that goes away. */
+ * before it asked), of each change of its link and of every one that
+ * goes away, in that order, with the device layer's mutex held (thread
+ * context; they may sleep, but not register or find devices). */
 struct netdev_listener {
 	void (*added)(struct netdev *dev);
 	void (*removed)(struct netdev *dev);
@@ -98,9 +111,12 @@ struct netdev_listener {
 };
 void netdev_listen(const struct netdev_listener *l);
 
-/* The device named `name`, or NULL; all of them, newest first. */
+/* The device named `name`, or NULL.  Thread context. */
 struct netdev *netdev_find(const char *name);
-struct netdev *netdev_list(void);
+/* Calls fn for every device, newest first, with the device layer's mutex
+ * held: no device goes away meanwhile (fn must not register or find
+ * devices).  Thread context. */
+void netdev_for_each(void (*fn)(struct netdev *dev, void *arg), void *arg);
 
 /* Completes a CSUM_PARTIAL frame's checksum in place: buf holds the
  * whole frame contiguously.  -EINVAL when the offsets do not fit. */

@@ -23,6 +23,9 @@ struct platform_ops {
 	void (*traps_init)(void);
 	/* Fill or correct the memory map the entry left, set mapped_limit. */
 	void (*memory_setup)(struct boot_info *bi);
+	/* earlyprintk=xen: a console that works before traps and memory
+	 * (Xen's console_io); NULL where the platform has none. */
+	void (*early_console_init)(void);
 	/* Register this platform's consoles: `want` is the console= name, or
 	 * NULL for the platform's default. */
 	void (*console_init)(const char *want);
@@ -39,6 +42,12 @@ struct platform_ops {
 	/* Interrupt CPU `id` (online, not this one) with an IPI of that
 	 * kind (amphi/smp.h says what each means).  Any context. */
 	void (*send_ipi)(unsigned int id, enum ipi_kind kind);
+	/* On a CPU going offline, interrupts off, its work handed on: stop
+	 * it.  Returns only if the platform resumes it in place (Xen's
+	 * VCPUOP_down / VCPUOP_up); natively it never returns. */
+	void (*cpu_die)(void);
+	/* From another CPU: start an offline CPU again (0 or -errno). */
+	int (*cpu_revive)(struct cpu *c);
 	/* Find the platform's buses and probe their drivers (Xen: xenstore,
 	 * grant tables, xenbus, control).  Runs in thread context with
 	 * interrupts on. */
@@ -101,6 +110,8 @@ void native_irq_init(void);
 void native_time_init(void);
 void native_smp_init(void);
 void native_send_ipi(unsigned int id, enum ipi_kind kind);
+void native_cpu_die(void);
+int native_cpu_revive(struct cpu *c);
 /* The named "no bus to probe yet" (PCI will come natively). */
 void bus_init_none(void);
 

@@ -33,6 +33,11 @@ uintptr_t sched_prepare_cpu(unsigned int id);
 /* On that CPU, interrupts off, its own state set up: becomes its idle
  * thread, which enables interrupts; never returns. */
 void sched_start_cpu(void) __noreturn;
+/* In the idle thread of a CPU going offline, interrupts off: hands its
+ * threads, timers and calls to online CPUs and stops it through the
+ * platform; returns if the platform resumes it in place when it comes
+ * back (Xen), with the CPU online again. */
+void sched_cpu_die(void);
 /* A new runnable thread; NULL when out of memory.  The name is copied
  * (up to 15 characters).  fn runs with interrupts on; when it returns the
  * thread exits.  The pointer must not be used once the thread may have

@@ -21,7 +21,8 @@
 typedef uint64_t cpumask_t;
 _Static_assert(NR_CPUS <= 64, "cpumask_t is one word");
 #define cpumask_of(id) ((cpumask_t)1 << (id))
-/* Every CPU, those to come online later included (thread_create_on). */
+/* Every CPU, online or not: a thread allowed on all of them runs on any
+ * that is online, those that come online later included. */
 #define CPUMASK_ALL (~(cpumask_t)0)
 /* The online CPUs other than this one. */
 cpumask_t cpumask_online_others(void);
@@ -45,6 +46,17 @@ void smp_call_function_many(cpumask_t mask, void (*fn)(void *arg), void *arg);
 void on_each_cpu(void (*fn)(void *arg), void *arg);
 /* Asks CPU `id` to look at its run queue now. */
 void smp_send_reschedule(unsigned int id);
+
+/* On a CPU going offline, interrupts off: runs what is queued for it. */
+void smp_cpu_dying(void);
+/* On a CPU coming (back) online: takes calls again. */
+void smp_cpu_alive(void);
+
+/* Taking a CPU offline and back (kernel/smp_hotplug.c), from thread
+ * context: 0, or a negative errno after saying why it was refused
+ * (the boot CPU, the last online one, no such CPU, already so). */
+int cpu_offline(unsigned int id);
+int cpu_online(unsigned int id);
 
 /* The platform's IPI handlers call this, in interrupt context. */
 void smp_ipi_received(enum ipi_kind kind);

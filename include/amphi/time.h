@@ -55,6 +55,9 @@ struct timer {
 
 void timer_add(struct timer *t, uint64_t deadline_ns, void (*fn)(struct timer *t));
 void timer_cancel(struct timer *t);
+/* Moves every timer of CPU `from` (going offline, interrupts off) to
+ * `to`, which is asked to re-arm its event timer for them. */
+void timer_cpu_evacuate(struct cpu *from, struct cpu *to);
 
 /* Busy-wait (calibration, short device delays): needs only sched_clock. */
 void udelay(uint64_t usec);

@@ -293,6 +293,18 @@ static inline uint64_t steal_clock(int cpu)
 	return (uint64_t)PV_CALL1(time.steal_clock, native_steal_clock, cpu);
 }
 
+/* --- locks (the fast path is in amphi/spinlock.h) --- */
+
+static inline void pv_lock_spinning(struct spinlock *l, unsigned int want)
+{
+	PV_CALL2(lock.lock_spinning, native_lock_nop, l, want);
+}
+
+static inline void pv_unlock_kick(struct spinlock *l, unsigned int next)
+{
+	PV_CALL2(lock.unlock_kick, native_lock_nop, l, next);
+}
+
 /*
  * A callee-save wrapper around a C implementation of a callee-save op:
  * saves every caller-saved register the C code may use (rax too, for a

@@ -95,7 +95,16 @@ struct pv_time_ops {
 };
 
 struct pv_lock_ops {
-	void (*spin_unlock)(struct spinlock *lock); /* CS */
+	/* Hands the lock to the next ticket (CS).  Natively the head's add,
+	 * inline; with a slow path, an add that also kicks a blocked waiter. */
+	void (*spin_unlock)(struct spinlock *lock);
+	/* A waiter for ticket `want` has spun SPIN_THRESHOLD turns: it may
+	 * block until kicked, or return at once; its caller spins on and
+	 * calls again.  Natively a no-op. */
+	void (*lock_spinning)(struct spinlock *lock, unsigned int want);
+	/* The lock was handed to ticket `next`, and a waiter had flagged the
+	 * lock: wake the waiter of `next` if it blocked.  Natively a no-op. */
+	void (*unlock_kick)(struct spinlock *lock, unsigned int next);
 };
 
 struct pv_ops {
@@ -207,7 +216,8 @@ void paravirt_nop(void);
 #define NATIVE_SET_PTE "mov %%rsi, (%%rdi)"
 #define NATIVE_PTE_IDENT "mov %%rdi, %%rax"
 #define NATIVE_INVLPG "invlpg (%%rdi)"
-#define NATIVE_SPIN_UNLOCK "movb $0, (%%rdi)"
+/* The head moves on by TICKET_INC (amphi/ticket.h). */
+#define NATIVE_SPIN_UNLOCK "addb $2, (%%rdi)"
 
 /* Native implementations the compiled-out build calls directly. */
 unsigned long native_read_cr0(void);
@@ -236,6 +246,11 @@ uint64_t native_steal_clock(int cpu);
 
 /* Natively lazy MMU mode does nothing: the compiled-out build calls this. */
 static inline void native_lazy_mmu_nop(void)
+{
+}
+
+/* Natively a lock waiter spins and an unlock kicks nobody. */
+static inline void native_lock_nop(struct spinlock *lock, unsigned int ticket)
 {
 }
 

@@ -9,7 +9,11 @@
  *
  * Memory: dynamic allocations (segments, PBUF_RAM buffers) come from the
  * kernel heap; the fixed pools below are a few hundred KiB in all, sized
- * for a few connections moving a few MB/s in a 64 MiB guest.
+ * for a few connections moving a few MB/s in a 64 MiB guest, plus what
+ * the net_smp selftest opens at once: two threads on each of up to eight
+ * CPUs, each with a UDP connection, then a TCP connection per pair and
+ * a listener per CPU (lwIP would otherwise kill a live connection to make
+ * room for a new one).
  */
 #ifndef AMPHI_LWIPOPTS_H
 #define AMPHI_LWIPOPTS_H
@@ -47,7 +51,10 @@
 /* 127.0.0.1, so the stack can be tested where no NIC exists. */
 #define LWIP_NETIF_LOOPBACK 1
 #define LWIP_HAVE_LOOPIF 1
-#define LWIP_LOOPBACK_MAX_PBUFS 64
+/* Frames queued on it at most (each a heap copy): enough for a full TCP
+ * window of each of the net_smp selftest's flows with their ACKs, so
+ * that the loopback itself drops nothing there. */
+#define LWIP_LOOPBACK_MAX_PBUFS 256
 #define LWIP_NETIF_LINK_CALLBACK 0
 #define LWIP_NETIF_STATUS_CALLBACK 0
 #define LWIP_NETIF_HOSTNAME 1
@@ -66,10 +73,10 @@
 #define PBUF_POOL_SIZE 128 /* ~1.5 KiB each: received frames */
 #define MEMP_NUM_PBUF 64   /* pbufs referring to data kept elsewhere */
 #define MEMP_NUM_RAW_PCB 4
-#define MEMP_NUM_UDP_PCB 8
-#define MEMP_NUM_TCP_PCB 8
-#define MEMP_NUM_TCP_PCB_LISTEN 4
-#define MEMP_NUM_NETCONN 16
+#define MEMP_NUM_UDP_PCB 24
+#define MEMP_NUM_TCP_PCB 24
+#define MEMP_NUM_TCP_PCB_LISTEN 12
+#define MEMP_NUM_NETCONN 48
 #define MEMP_NUM_NETBUF 32
 #define MEMP_NUM_TCPIP_MSG_API 16
 #define MEMP_NUM_TCPIP_MSG_INPKT 128

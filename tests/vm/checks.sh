@@ -20,7 +20,7 @@ log_has() { # LOG REGEX
 # runs: every SELFTEST in the ELF.  A test added or removed changes this
 # number and the skip lists below in the same change, on purpose: the
 # runner then knows what each platform must show.
-SELFTESTS_ALL=76
+SELFTESTS_ALL=82
 
 # The selftests each platform skips in a full run, for the reason each
 # prints (no IDT natively on Xen PV, no Xen natively, no xenstore for
@@ -32,15 +32,15 @@ declare -A SELFTEST_SKIPS=(
 		evtchn_mask evtchn_round_robin evtchn_smp gnttab_copy gnttab_deferred_held gnttab_deferred_unused
 		gnttab_grant_end gnttab_grow gnttab_in_use gnttab_reuse gnttab_smp netfront_connect pvclock
 		xen_console_ring xen_control_sysrq xen_control_unknown xen_hypervisor_info xen_pv_halt
-		xen_timer xen_version xenbus_hotplug xs_perms xs_read xs_timeout xs_transaction xs_watch
-		xs_write"
+		xen_timer xen_version xenbus_hotplug xs_perms xs_read xs_smp xs_timeout xs_transaction
+		xs_watch xs_write"
 	[xen-pv-dom0]="balloon balloon_release_clears balloon_smp blkfront_offers blkfront_ro blkfront_rw blkfront_smp irq_unhandled irq_vector
 		lapic_timer lapic_timer_early netfront_connect tsc_clock xen_console_ring
-		xen_control_sysrq xen_control_unknown xenbus_hotplug xs_perms xs_read xs_timeout
+		xen_control_sysrq xen_control_unknown xenbus_hotplug xs_perms xs_read xs_smp xs_timeout
 		xs_transaction xs_watch xs_write"
 	[xen-pvh-dom0]="balloon balloon_release_clears balloon_smp blkfront_offers blkfront_ro blkfront_rw blkfront_smp gnttab_in_use lapic_timer
 		lapic_timer_early netfront_connect tsc_clock xen_console_ring xen_control_sysrq
-		xen_control_unknown xen_pv_halt xenbus_hotplug xs_perms xs_read xs_timeout
+		xen_control_unknown xen_pv_halt xenbus_hotplug xs_perms xs_read xs_smp xs_timeout
 		xs_transaction xs_watch xs_write"
 	[xen-pv-domu]="pvclock_rtc blkfront_ro blkfront_rw blkfront_smp irq_unhandled irq_vector lapic_timer
 		lapic_timer_early tsc_clock"

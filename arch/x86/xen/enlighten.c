@@ -14,6 +14,7 @@
 #include <asm/x86.h>
 #include <asm/xen/hypercall.h>
 #include <asm/xen/xen.h>
+#include <xen/vcpu.h>
 #include <drivers/xen/console.h>
 #include <drivers/xen/balloon.h>
 #include <drivers/xen/control.h>
@@ -27,6 +28,33 @@ void xen_vcpu_info_from_shared(void)
 	struct cpu *c = this_cpu();
 
 	c->vcpu_info = &xen_shared_info->vcpu_info[c->xen_vcpu_id];
+}
+
+_Static_assert(sizeof(struct vcpu_info) == sizeof(((struct cpu *)0)->xen_vcpu_area),
+	       "struct cpu's vcpu_info area");
+
+/* Xen copies what the old vcpu_info held (its shared-info slot, or
+ * nothing past 32) into the new place and marks every event pending, so
+ * the slot is masked first: on the calling vCPU an unmasked copy would
+ * be delivered at once, before any callback exists.  Allowed on the
+ * calling vCPU, or on one that is down, once per vCPU. */
+int xen_vcpu_info_register(struct cpu *c, uint64_t frame)
+{
+	struct vcpu_info *area = (struct vcpu_info *)c->xen_vcpu_area;
+	struct vcpu_register_vcpu_info r = {.mfn = frame,
+					    .offset = (uint32_t)((uintptr_t)area & (PAGE_SIZE - 1))};
+	long rc;
+
+	if (c->vcpu_info == area)
+		return 0;
+	if (xen_shared_info && c->xen_vcpu_id < XEN_LEGACY_MAX_VCPUS)
+		WRITE_ONCE(xen_shared_info->vcpu_info[c->xen_vcpu_id].evtchn_upcall_mask, 1);
+	area->evtchn_upcall_mask = 1;
+	rc = hypercall_vcpu_op(VCPUOP_register_vcpu_info, c->xen_vcpu_id, &r);
+	if (rc)
+		return (int)rc;
+	c->vcpu_info = area;
+	return 0;
 }
 
 /* Xen's TSC leaf (base + 3, sub-leaf 0): whether Xen emulates the TSC,
@@ -78,6 +106,8 @@ void xen_bus_init(void)
 		pr_err("xen: xenbus probe failed (%d)\n", rc);
 	if ((rc = xen_control_init()))
 		pr_err("xen: control node unavailable (%d)\n", rc);
+	if ((rc = xen_vcpu_hotplug_init()))
+		pr_err("xen: vCPU hotplug unavailable (%d)\n", rc);
 	balloon_init(); /* follows memory/target; reports its own failures */
 }
 

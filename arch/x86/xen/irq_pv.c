@@ -25,14 +25,31 @@ extern uint8_t xen_pv_upcall[], xen_pv_failsafe[];
 
 #define HALT_MAX_NSEC NSEC_PER_SEC
 
-/* Until the shared info page is mapped the ops act on this stand-in, so
- * an early local_irq_save() is harmless; no event can arrive before the
- * callbacks are registered anyway.  The ops reach the vcpu_info through
- * this CPU's struct cpu: a thread that moved between the load and the
- * store would touch another CPU's flag, which is for the SMP work to rule
- * out (a vcpu_info at a fixed %gs offset, one instruction). */
-static struct vcpu_info pv_boot_vcpu = {.evtchn_upcall_mask = 1};
-#define pv_vcpu (this_cpu()->vcpu_info)
+/* The ops read and write this CPU's event mask at a fixed %gs offset,
+ * in its struct cpu, where each vCPU's vcpu_info is registered
+ * (xen_vcpu_info_register): one instruction, so a thread that the timer
+ * moves to another CPU can never touch the CPU it left.  Until vCPU 0's
+ * is registered the ops act on that area as a stand-in, which is
+ * harmless: no event can arrive before the callbacks are registered. */
+#define PV_MASK_OFF (offsetof(struct cpu, xen_vcpu_area) + offsetof(struct vcpu_info, evtchn_upcall_mask))
+#define PV_PENDING_OFF                                                                             \
+	(offsetof(struct cpu, xen_vcpu_area) + offsetof(struct vcpu_info, evtchn_upcall_pending))
+
+static inline uint8_t pv_gs_byte(void)
+{
+	uint8_t v;
+
+	__asm__ __volatile__("movb %%gs:%c1, %0" : "=q"(v) : "i"(PV_MASK_OFF) : "memory");
+	return v;
+}
+
+static inline uint8_t pv_gs_pending(void)
+{
+	uint8_t v;
+
+	__asm__ __volatile__("movb %%gs:%c1, %0" : "=q"(v) : "i"(PV_PENDING_OFF) : "memory");
+	return v;
+}
 
 /* Referenced from assembly (the thunks, upcall_pv.S), so not static. */
 unsigned long xen_pv_save_fl(void);
@@ -43,14 +60,13 @@ void xen_pv_failsafe_report(const uint64_t *frame) __noreturn;
 
 unsigned long xen_pv_save_fl(void)
 {
-	return READ_ONCE(pv_vcpu->evtchn_upcall_mask) ? 0 : X86_EFLAGS_IF;
+	return pv_gs_byte() ? 0 : X86_EFLAGS_IF;
 }
 PV_CALLEE_SAVE_THUNK(xen_pv_save_fl);
 
 void xen_pv_irq_disable(void)
 {
-	WRITE_ONCE(pv_vcpu->evtchn_upcall_mask, 1);
-	barrier();
+	__asm__ __volatile__("movb $1, %%gs:%c0" : : "i"(PV_MASK_OFF) : "memory");
 }
 PV_CALLEE_SAVE_THUNK_VOID(xen_pv_irq_disable);
 
@@ -61,9 +77,8 @@ PV_CALLEE_SAVE_THUNK_VOID(xen_pv_irq_disable);
  * one is pending, so the cheapest one delivers it. */
 void xen_pv_irq_enable(void)
 {
-	WRITE_ONCE(pv_vcpu->evtchn_upcall_mask, 0);
-	barrier();
-	if (READ_ONCE(pv_vcpu->evtchn_upcall_pending))
+	__asm__ __volatile__("movb $0, %%gs:%c0" : : "i"(PV_MASK_OFF) : "memory");
+	if (pv_gs_pending())
 		hypercall_xen_version(XENVER_version, NULL);
 }
 PV_CALLEE_SAVE_THUNK_VOID(xen_pv_irq_enable);
@@ -93,10 +108,8 @@ static void xen_pv_halt(void)
 
 void xen_pv_irq_ops_init(void)
 {
-	if (!pv_vcpu)
-		pv_vcpu = &pv_boot_vcpu;
 	/* Interrupts are off until kmain enables them, as on bare metal. */
-	WRITE_ONCE(pv_vcpu->evtchn_upcall_mask, 1);
+	xen_pv_irq_disable();
 	pv_ops.cpu.save_fl = (unsigned long (*)(void))(void *)xen_pv_save_fl_thunk;
 	pv_ops.cpu.irq_disable = (void (*)(void))(void *)xen_pv_irq_disable_thunk;
 	pv_ops.cpu.irq_enable = (void (*)(void))(void *)xen_pv_irq_enable_thunk;
@@ -136,6 +149,7 @@ void xen_pv_irq_init(void)
 {
 	if (!xen_shared_info)
 		panic("xen-pv: the shared info page is not mapped: no events");
+	xen_pv_vcpu_info_register(this_cpu()); /* the P2M is known by now */
 	evtchn_init();
 	xen_pv_register_callback(CALLBACKTYPE_event, xen_pv_upcall, 0, "event");
 	xen_pv_register_callback(CALLBACKTYPE_failsafe, xen_pv_failsafe, CALLBACKF_mask_events,

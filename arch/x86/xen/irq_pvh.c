@@ -36,6 +36,25 @@ static void xen_pvh_map_shared_info(void)
 		panic("xen-pvh: cannot place the shared info page (%ld)", (long)pfn);
 	xen_shared_info = (struct shared_info *)(uintptr_t)((uint64_t)pfn << PAGE_SHIFT);
 	xen_vcpu_info_from_shared();
+	xen_pvh_vcpu_info_register(this_cpu());
+}
+
+/* PVH's interrupt flag is the CPU's own, so a vCPU below 32 can live in
+ * its shared-info slot when Xen will not place it; one past 32 cannot. */
+int xen_pvh_vcpu_info_register(struct cpu *c)
+{
+	void *area = c->xen_vcpu_area;
+	int rc = xen_vcpu_info_register(c, (uintptr_t)area >> PAGE_SHIFT);
+
+	if (!rc)
+		return 0;
+	if (c->xen_vcpu_id >= XEN_LEGACY_MAX_VCPUS) {
+		pr_err("xen-pvh: Xen refused to place vCPU %u's vcpu_info (%d)\n", c->xen_vcpu_id, rc);
+		return rc;
+	}
+	pr_warn("xen-pvh: vCPU %u's vcpu_info stays in shared info (%d)\n", c->xen_vcpu_id, rc);
+	c->vcpu_info = &xen_shared_info->vcpu_info[c->xen_vcpu_id];
+	return 0;
 }
 
 static void xen_pvh_callback(struct trap_frame *f, void *arg)

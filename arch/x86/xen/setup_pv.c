@@ -13,6 +13,7 @@
 #include <asm/cpuid_hv.h>
 #include <asm/xen/hypercall.h>
 #include <asm/xen/xen.h>
+#include <drivers/xen/console.h>
 #include <asm/trap.h>
 
 #define M2P ((const unsigned long *)MACH2PHYS_VIRT_START)
@@ -194,8 +195,28 @@ void xen_pv_map_shared_info(void)
 
 	if (hypercall_update_va_mapping((uintptr_t)shared_info_page, pte, UVMF_INVLPG) == 0) {
 		xen_shared_info = (struct shared_info *)shared_info_page;
-		xen_vcpu_info_from_shared();
+		if (this_cpu()->vcpu_info != (struct vcpu_info *)this_cpu()->xen_vcpu_area)
+			xen_vcpu_info_from_shared();
 	}
+}
+
+/* The event-mask ops need each vCPU's vcpu_info in its struct cpu: a Xen
+ * without VCPUOP_register_vcpu_info (older than 3.x) cannot run this. */
+int xen_pv_vcpu_info_register(struct cpu *c)
+{
+	struct vcpu_info *area = (struct vcpu_info *)c->xen_vcpu_area;
+	int rc;
+
+	if (c->vcpu_info == area)
+		return 0; /* the page was mapped again: nothing to place */
+	rc = xen_vcpu_info_register(c, xen_pv_virt_to_machine(area) >> PAGE_SHIFT);
+
+	if (rc && c->id == 0)
+		panic("xen-pv: Xen refused to place vCPU 0's vcpu_info (VCPUOP_register_vcpu_info: "
+		      "%d); the event-mask ops need it", rc);
+	if (!rc)
+		area->evtchn_upcall_mask = 1;
+	return rc;
 }
 
 void xen_pv_setup(struct boot_info *bi)
@@ -208,15 +229,19 @@ void xen_pv_setup(struct boot_info *bi)
 	xen_pv_mmu_ops_init();
 	xen_pv_irq_ops_init();
 	xen_time_ops_init();
+	xen_spinlock_ops_init();
 	platform_ops = (struct platform_ops){
 		.traps_init = idt_init,
 		.memory_setup = xen_pv_memory_setup,
+		.early_console_init = xen_console_io_register_early,
 		.console_init = xen_pv_console,
 		.paging_init = xen_pv_paging_init,
 		.irq_init = xen_pv_irq_init,
 		.time_init = xen_time_init,
 		.smp_init = xen_pv_smp_init,
 		.send_ipi = xen_send_ipi,
+		.cpu_die = xen_cpu_die,
+		.cpu_revive = xen_cpu_revive,
 		.bus_init = xen_bus_init,
 		.report = xen_pv_report,
 		.power_off = xen_power_off,

@@ -12,6 +12,7 @@
 #include <asm/cpuid_hv.h>
 #include <asm/xen/hypercall.h>
 #include <asm/xen/xen.h>
+#include <drivers/xen/console.h>
 
 int xen_pvh_detect(const struct boot_info *bi)
 {
@@ -79,15 +80,19 @@ void xen_pvh_setup(struct boot_info *bi)
 	hypervisor.cpuid_base = cpuid_hypervisor_base(CPUID_SIG_XEN, false);
 	xen_read_version();
 	xen_time_ops_init();
+	xen_spinlock_ops_init();
 	platform_ops = (struct platform_ops){
 		.traps_init = native_traps_init,
 		.memory_setup = xen_pvh_memory_setup,
+		.early_console_init = xen_console_io_register_early,
 		.console_init = xen_pvh_console,
 		.paging_init = native_paging_init,
 		.irq_init = xen_pvh_irq_init,
 		.time_init = xen_time_init,
 		.smp_init = xen_pvh_smp_init,
 		.send_ipi = xen_send_ipi,
+		.cpu_die = xen_cpu_die,
+		.cpu_revive = xen_cpu_revive,
 		.bus_init = xen_bus_init,
 		.report = xen_pvh_report,
 		.power_off = xen_power_off,

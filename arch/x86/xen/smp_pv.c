@@ -27,7 +27,6 @@ static struct vcpu_guest_context xen_pv_ap_ctxt;
 
 void xen_pv_ap_main(void)
 {
-	xen_vcpu_info_from_shared();
 	local_irq_disable();
 	xen_time_init_cpu();
 	cpu_set_online();
@@ -47,8 +46,8 @@ static int xen_pv_cpu_up(struct cpu *c)
 	uintptr_t stack;
 	long rc;
 
-	if (c->xen_vcpu_id >= XEN_LEGACY_MAX_VCPUS)
-		return -ENOSYS; /* past shared_info's vcpu_info slots: to be registered */
+	if ((rc = xen_pv_vcpu_info_register(c)))
+		return (int)rc;
 	if (!(stack = sched_prepare_cpu(c->id)))
 		return -ENOMEM;
 	if ((rc = xen_time_prepare_cpu(c)))

@@ -28,7 +28,6 @@ void xen_pvh_ap_main(void) __noreturn;
 void xen_pvh_ap_main(void)
 {
 	native_traps_init_cpu();
-	xen_vcpu_info_from_shared();
 	xen_time_init_cpu();
 	cpu_set_online();
 	sched_start_cpu();
@@ -39,8 +38,8 @@ static int xen_pvh_cpu_up(struct cpu *c)
 	uintptr_t stack;
 	long rc;
 
-	if (c->xen_vcpu_id >= XEN_LEGACY_MAX_VCPUS)
-		return -ENOSYS; /* past shared_info's vcpu_info slots: to be registered */
+	if ((rc = xen_pvh_vcpu_info_register(c)))
+		return (int)rc;
 	if (!(stack = sched_prepare_cpu(c->id)) || native_traps_prepare_cpu(c->id))
 		return -ENOMEM;
 	if ((rc = xen_time_prepare_cpu(c)))

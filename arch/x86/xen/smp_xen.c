@@ -5,6 +5,9 @@
  * domain boots on.  Starting one differs per mode (smp_pvh.c, smp_pv.c):
  * each gets the vCPU going and the new vCPU says it is online here.
  *
+ * A vCPU goes offline by VCPUOP_down on itself and comes back where it
+ * stopped with VCPUOP_up.
+ *
  * IPIs are event channels: for each vCPU, one port per kind bound to it
  * with EVTCHNOP_bind_ipi before it starts; sending one is EVTCHNOP_send.
  */
@@ -13,6 +16,7 @@
 #include <amphi/time.h>
 #include <amphi/printf.h>
 #include <amphi/printk.h>
+#include <amphi/sched.h>
 #include <amphi/smp.h>
 #include <drivers/xen/events.h>
 #include <asm/xen/hypercall.h>
@@ -79,6 +83,32 @@ static int xen_cpu_start(int (*cpu_up)(struct cpu *c), struct cpu *c)
 	return rc;
 }
 
+/* A vCPU going offline stops itself; it resumes right here when
+ * VCPUOP_up starts it again. */
+void xen_cpu_die(void)
+{
+	long rc = hypercall_vcpu_op(VCPUOP_down, this_cpu()->xen_vcpu_id, NULL);
+
+	if (rc)
+		panic("smp: vCPU %u could not stop itself (%ld)", this_cpu()->xen_vcpu_id, rc);
+}
+
+/* Only once Xen has it down: an up that came first would be lost. */
+int xen_cpu_revive(struct cpu *c)
+{
+	uint64_t end = sched_clock() + XEN_ONLINE_WAIT_NS;
+	long rc;
+
+	while ((rc = hypercall_vcpu_op(VCPUOP_is_up, c->xen_vcpu_id, NULL)) > 0)
+		if (sched_clock() > end)
+			return -ETIMEDOUT;
+		else
+			sleep_ns(NSEC_PER_MSEC);
+	if (rc < 0)
+		return (int)rc;
+	return (int)hypercall_vcpu_op(VCPUOP_up, c->xen_vcpu_id, NULL);
+}
+
 void xen_smp_init_with(int (*cpu_up)(struct cpu *c))
 {
 	char how[48];
@@ -87,6 +117,8 @@ void xen_smp_init_with(int (*cpu_up)(struct cpu *c))
 	xen_smp_enumerate(how, sizeof(how));
 	if ((rc = xen_smp_bind_ipis(&cpus[0])))
 		panic("smp: no IPI ports for vCPU 0 (%d)", rc);
+	for (unsigned int i = 0; i < nr_cpus_present; i++)
+		xen_spinlock_prepare_cpu(&cpus[i]); /* vCPU 0's kick port too */
 	for (unsigned int i = 1; cpu_up && i < nr_cpus_present; i++)
 		if ((rc = xen_cpu_start(cpu_up, &cpus[i])))
 			pr_err("smp: vCPU %u did not come up (%d)\n", cpus[i].xen_vcpu_id, rc);

@@ -116,8 +116,19 @@ static uint64_t xen_sched_clock(void)
 	return now;
 }
 
-/* Xen updates the area whenever it deschedules us: a copy is good when
- * the entry time did not change under it and no update was flagged. */
+/* Xen updates the area whenever the vCPU changes state: a copy is good
+ * when the entry time did not change under it and no update was flagged.
+ * A vCPU waiting to run now (another CPU asks about it) has been losing
+ * time since it entered that state, which the totals do not show yet. */
+static uint64_t xen_steal_now(const struct vcpu_runstate_info *r)
+{
+	uint64_t now = xen_system_time();
+
+	if (r->state != RUNSTATE_runnable && r->state != RUNSTATE_offline)
+		return 0;
+	return now > r->state_entry_time ? now - r->state_entry_time : 0;
+}
+
 static uint64_t xen_steal_clock(int cpu)
 {
 	struct vcpu_runstate_info r;
@@ -131,9 +142,9 @@ static uint64_t xen_steal_clock(int cpu)
 		barrier();
 		r = *(const struct vcpu_runstate_info *)area;
 		barrier();
-		if (entry == area->state_entry_time &&
-		    !(entry & XEN_RUNSTATE_UPDATE))
-			return r.time[RUNSTATE_runnable] + r.time[RUNSTATE_offline];
+		if (entry == area->state_entry_time && !(entry & XEN_RUNSTATE_UPDATE))
+			return r.time[RUNSTATE_runnable] + r.time[RUNSTATE_offline] +
+			       xen_steal_now(&r);
 	}
 	return 0;
 }

@@ -31,6 +31,7 @@ static void xenbus_bus_changed(struct xs_watch *w, const char *path);
 
 struct xenbus_bus xenbus_main_bus = {
     .root = "device",
+    .lock = MUTEX_INIT,
     .watch = {.path = "device", .callback = xenbus_bus_changed, .data = &xenbus_main_bus},
 };
 
@@ -60,12 +61,12 @@ struct xenbus_device *xenbus_devices(void)
 
 void xenbus_bus_lock(struct xenbus_bus *bus)
 {
-	xs_mutex_lock(&bus->lock);
+	mutex_lock(&bus->lock);
 }
 
 void xenbus_bus_unlock(struct xenbus_bus *bus)
 {
-	xs_mutex_unlock(&bus->lock);
+	mutex_unlock(&bus->lock);
 }
 
 static struct xenbus_driver *xenbus_driver_for(const char *type)

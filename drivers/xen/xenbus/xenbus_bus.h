@@ -12,9 +12,10 @@
 struct xenbus_bus {
 	const char *root; /* "device": devices are <root>/<type>/<id> */
 	struct xs_watch watch;
-	/* The devices, changed only with `lock` held. */
+	/* The devices, changed only with `lock` held (a mutex: probing and
+	 * removing talk to the store).  Zeroed is unlocked. */
 	struct xenbus_device *devices;
-	struct xs_mutex lock;
+	struct mutex lock;
 	bool started;
 };
 

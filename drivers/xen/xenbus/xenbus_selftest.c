@@ -33,7 +33,7 @@ static struct xenbus_test {
 	struct wait_queue wq;
 } xbt;
 
-static struct xenbus_bus xbt_bus = {.root = XBT_BUS};
+static struct xenbus_bus xbt_bus = {.root = XBT_BUS, .lock = MUTEX_INIT};
 
 static int xbt_probe(struct xenbus_device *dev)
 {
@@ -64,24 +64,23 @@ XENBUS_DRIVER(xenbus_test_driver) = {
     .remove = xbt_remove,
 };
 
-static bool xbt_probed(void *arg)
+/* The driver's calls come from the watch thread, perhaps on another CPU:
+ * each sets its fields, then wakes xbt.wq. */
+#define xbt_wait(cond) wait_event_deadline(&xbt.wq, (cond), sched_clock() + XBT_WAIT_NS)
+
+static bool xbt_probed(void)
 {
 	return xbt.probes > 0;
 }
 
-static bool xbt_in_state(void *arg)
+static bool xbt_in_state(void)
 {
 	return xbt.changes > 0 && xbt.last == xbt.want;
 }
 
-static bool xbt_removed(void *arg)
+static bool xbt_removed(void)
 {
 	return xbt.removes > 0;
-}
-
-static bool xbt_wait(bool (*cond)(void *arg))
-{
-	return xs_wait(&xbt.wq, cond, NULL, sched_clock() + XBT_WAIT_NS);
 }
 
 /* The toolstack's part: all of the device's nodes appear at once. */
@@ -126,10 +125,10 @@ static enum selftest_result xbt_states(struct selftest_ctx *ctx)
 	int rc;
 
 	xbt.want = XenbusStateInitialising;
-	if (!xbt_wait(xbt_in_state))
+	if (!xbt_wait(xbt_in_state()))
 		return selftest_fail(ctx, "no otherend_changed(Initialising) on probe");
 	xbt.want = XenbusStateConnected;
-	if ((rc = xs_write(XBT_NIL, XBT_BACK "/state", "4")) || !xbt_wait(xbt_in_state))
+	if ((rc = xs_write(XBT_NIL, XBT_BACK "/state", "4")) || !xbt_wait(xbt_in_state()))
 		return selftest_fail(ctx, "backend Connected not reported (%d, last %s)", rc,
 				     xenbus_state_name(xbt.last));
 	if ((rc = xenbus_switch_state(xbt.dev, XenbusStateConnected)))
@@ -137,7 +136,7 @@ static enum selftest_result xbt_states(struct selftest_ctx *ctx)
 	if (!xs_selftest_expect(ctx, XBT_DEV "/state", "4"))
 		return SELFTEST_FAILURE;
 	xbt.want = XenbusStateClosed;
-	if ((rc = xs_rm(XBT_NIL, XBT_ROOT "/backend")) || !xbt_wait(xbt_in_state))
+	if ((rc = xs_rm(XBT_NIL, XBT_ROOT "/backend")) || !xbt_wait(xbt_in_state()))
 		return selftest_fail(ctx, "vanished backend not reported Closed (%d, last %s)", rc,
 				     xenbus_state_name(xbt.last));
 	if (xenbus_read_otherend_state(xbt.dev) != XenbusStateClosed)
@@ -160,13 +159,13 @@ static enum selftest_result xbt_run(struct selftest_ctx *ctx, uint64_t *probe_ns
 	t0 = sched_clock();
 	if ((rc = xbt_create_device()))
 		return selftest_error(ctx, "cannot write the device: %d", rc);
-	if (!xbt_wait(xbt_probed))
+	if (!xbt_wait(xbt_probed()))
 		return selftest_fail(ctx, "the hot-plug watch did not probe within 5 s");
 	*probe_ns = sched_clock() - t0;
 	if ((r = xbt_check_device(ctx)) != SELFTEST_SUCCESS ||
 	    (r = xbt_states(ctx)) != SELFTEST_SUCCESS)
 		return r;
-	if ((rc = xs_rm(XBT_NIL, XBT_BUS "/" XBT_TYPE)) || !xbt_wait(xbt_removed))
+	if ((rc = xs_rm(XBT_NIL, XBT_BUS "/" XBT_TYPE)) || !xbt_wait(xbt_removed()))
 		return selftest_fail(ctx, "removing the device node did not remove it (%d)", rc);
 	if (xbt_bus.devices || xbt.probes != 1 || xbt.removes != 1)
 		return selftest_fail(ctx, "after removal: %u probes, %u removes, list %s",

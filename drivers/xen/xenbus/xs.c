@@ -14,6 +14,22 @@
  * into the heap, which is not for interrupt context.  The handler only
  * wakes whoever waits on the ring.
  *
+ * Callers run on any CPU at once, and so does the reader.  What they share
+ * is guarded so:
+ *   - the request ring (its bytes and xs_req_prod) by xs_req_lock, a
+ *     mutex, since a writer sleeps while the ring is full;
+ *   - the pending requests, the next request id and xs_dead by the
+ *     spinlock xs_lock.  A reply is handed over under it, and its waiter
+ *     woken under it, and the waiter tests for its reply under it: a
+ *     waiter that has seen its reply returns (its xs_pending and wait
+ *     queue, on its stack, gone) only once the reader is done with them;
+ *   - the response ring's index xs_rsp_cons and the message being put
+ *     together (xs_rx) belong to the reader thread alone.
+ * The event handler (on the vCPU the port is bound to) touches none of
+ * these: it only wakes xs_ring_wq, which is safe from any CPU, and every
+ * wait on the ring queues itself before it looks (wait_event), so an event
+ * that comes in between is not lost.
+ *
  * The store is not trusted: its indexes are checked before use, a reply
  * that fails a check is an error for its caller, and every wait has a
  * deadline, so a store that stops answering costs its callers -ETIMEDOUT,
@@ -22,17 +38,21 @@
  * the waiters and every later call get an error.
  */
 #include <amphi/mm.h>
+#include <amphi/mutex.h>
 #include <amphi/printk.h>
+#include <amphi/spinlock.h>
 #include <amphi/string.h>
 #include <asm/paravirt.h>
 #include <asm/xen/xen.h>
 #include <drivers/xen/events.h>
 #include "xs_internal.h"
 
+/* On its caller's stack.  The reply's fields are written under xs_lock,
+ * before `done`; the caller reads them once it has seen `done` there. */
 struct xs_pending {
 	uint32_t req_id;
 	bool lose_reply; /* for the selftest: behave as if it never came */
-	volatile bool done;
+	bool done;
 	int err;
 	struct xsd_sockmsg hdr;
 	char *body;
@@ -42,57 +62,32 @@ struct xs_pending {
 
 struct xs_stats xs_stats;
 
+/* Set by xs_init before the store is offered to anyone else. */
 static struct xenstore_domain_interface *xs_intf;
 static bool xs_connected;
-/* Set when the response stream was lost: the error every call then gets. */
-static int xs_dead;
 static int xs_my_domid = -1;
 /* Our own copies of the indexes we advance: the store has no business
- * changing them, so what it writes there is never read back. */
+ * changing them, so what it writes there is never read back.  The request
+ * side's is under xs_req_lock; the response side's, with the message
+ * being put together, is the reader's own. */
 static XENSTORE_RING_IDX xs_req_prod, xs_rsp_cons;
+static struct xs_rx xs_rx;
 static struct wait_queue xs_ring_wq = WAIT_QUEUE_INIT;
-static struct xs_mutex xs_req_lock;
-/* Requests waiting for replies, and the next id; interrupts off. */
+static struct mutex xs_req_lock = MUTEX_INIT;
+/* Under xs_lock: the requests waiting for replies, the next id, and the
+ * error every call gets once the response stream was lost. */
+static struct spinlock xs_lock = SPINLOCK_INIT;
 static struct xs_pending *xs_pending_list;
 static uint32_t xs_next_req_id = 1;
-static struct xs_rx xs_rx;
+static int xs_dead;
 
-/* --- sleeping locks and bounded waits ------------------------------ */
-
-void xs_mutex_lock(struct xs_mutex *m)
+static int xs_dead_err(void)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&xs_lock);
+	int err = xs_dead;
 
-	while (m->held)
-		wq_wait(&m->wq);
-	m->held = true;
-	local_irq_restore(flags);
-}
-
-void xs_mutex_unlock(struct xs_mutex *m)
-{
-	unsigned long flags = local_irq_save();
-
-	m->held = false;
-	wq_wake_one(&m->wq);
-	local_irq_restore(flags);
-}
-
-bool xs_wait(struct wait_queue *wq, bool (*cond)(void *arg), void *arg, uint64_t deadline_ns)
-{
-	struct wq_deadline d = {0};
-	unsigned long flags;
-	bool ok;
-
-	if (deadline_ns)
-		wq_deadline_start(&d, wq, deadline_ns);
-	flags = local_irq_save();
-	while (!(ok = cond(arg)) && !d.expired)
-		wq_wait(wq);
-	local_irq_restore(flags);
-	if (deadline_ns)
-		wq_deadline_stop(&d);
-	return ok;
+	spin_unlock_irqrestore(&xs_lock, flags);
+	return err;
 }
 
 /* --- the rings -------------------------------------------------------- */
@@ -108,7 +103,7 @@ static void xs_kick(void)
 }
 
 /* Room in the request ring, or a ring so broken that waiting is useless. */
-static bool xs_req_room(void *arg)
+static bool xs_req_room(void)
 {
 	return xs_ring_used(READ_ONCE(xs_intf->req_cons), xs_req_prod) != XENSTORE_RING_SIZE;
 }
@@ -131,13 +126,13 @@ static int xs_send_msg(const char *msg, size_t len, uint64_t deadline, size_t *s
 		__atomic_thread_fence(__ATOMIC_RELEASE);
 		WRITE_ONCE(xs_intf->req_prod, xs_req_prod);
 		xs_kick();
-		if (off < len && !xs_wait(&xs_ring_wq, xs_req_room, NULL, deadline))
+		if (off < len && !wait_event_deadline(&xs_ring_wq, xs_req_room(), deadline))
 			return -ETIMEDOUT;
 	}
 	return 0;
 }
 
-static bool xs_rsp_waiting(void *arg)
+static bool xs_rsp_waiting(void)
 {
 	return READ_ONCE(xs_intf->rsp_prod) != xs_rsp_cons;
 }
@@ -159,13 +154,13 @@ static int xs_recv_msg(void)
 		}
 		if (rc)
 			return rc;
-		xs_wait(&xs_ring_wq, xs_rsp_waiting, NULL, 0);
+		wait_event(&xs_ring_wq, xs_rsp_waiting());
 	}
 }
 
 /* --- replies to requests -------------------------------------------- */
 
-/* Unlinks the request with this id; interrupts off. */
+/* Unlinks the request with this id; xs_lock held. */
 static struct xs_pending *xs_pending_take(uint32_t req_id)
 {
 	for (struct xs_pending **p = &xs_pending_list; *p; p = &(*p)->next) {
@@ -179,6 +174,8 @@ static struct xs_pending *xs_pending_take(uint32_t req_id)
 	return NULL;
 }
 
+/* xs_lock held, so that the waiter cannot see `done` and go before the
+ * wake-up has finished with its queue. */
 static void xs_complete(struct xs_pending *p, const struct xsd_sockmsg *hdr, char *body, int err)
 {
 	p->hdr = *hdr;
@@ -196,7 +193,7 @@ static void xs_dispatch_reply(const struct xs_rx *rx)
 
 	if (copy)
 		memcpy(copy, rx->body, rx->hdr.len + 1);
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&xs_lock);
 	p = xs_pending_take(rx->hdr.req_id);
 	if (p && p->lose_reply) {
 		p->next = xs_pending_list; /* still waiting, in vain */
@@ -205,16 +202,16 @@ static void xs_dispatch_reply(const struct xs_rx *rx)
 		xs_complete(p, &rx->hdr, copy, copy ? 0 : -ENOMEM);
 		copy = NULL;
 	} else {
-		xs_stats.unmatched++;
+		xs_stat_add(&xs_stats.unmatched, 1);
 	}
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&xs_lock, flags);
 	kfree(copy);
 }
 
 /* Every waiter learns the connection is gone. */
 static void xs_fail_all(int err)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&xs_lock);
 	struct xs_pending *p;
 
 	xs_dead = err;
@@ -222,7 +219,7 @@ static void xs_fail_all(int err)
 		xs_pending_list = p->next;
 		xs_complete(p, &(struct xsd_sockmsg){0}, NULL, err);
 	}
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&xs_lock, flags);
 }
 
 static void xs_reader(void *arg)
@@ -245,9 +242,13 @@ static void xs_reader(void *arg)
 
 /* --- requests ------------------------------------------------------- */
 
-static bool xs_reply_done(void *arg)
+static bool xs_reply_done(struct xs_pending *p)
 {
-	return ((struct xs_pending *)arg)->done;
+	unsigned long flags = spin_lock_irqsave(&xs_lock);
+	bool done = p->done;
+
+	spin_unlock_irqrestore(&xs_lock, flags);
+	return done;
 }
 
 static void xs_account(struct xs_pending *p, uint64_t t0, int rc)
@@ -255,16 +256,16 @@ static void xs_account(struct xs_pending *p, uint64_t t0, int rc)
 	uint64_t took = sched_clock() - t0;
 
 	if (rc == -ETIMEDOUT) {
-		xs_stats.timeouts++;
+		xs_stat_add(&xs_stats.timeouts, 1);
 		return;
 	}
-	xs_stats.replies++;
-	xs_stats.reply_ns_total += took;
-	xs_stats.reply_ns_max = MAX(xs_stats.reply_ns_max, took);
+	xs_stat_add(&xs_stats.replies, 1);
+	xs_stat_add(&xs_stats.reply_ns_total, took);
+	xs_stat_max(&xs_stats.reply_ns_max, took);
 	if (p->hdr.type == XS_ERROR)
-		xs_stats.errors++;
+		xs_stat_add(&xs_stats.errors, 1);
 	else if (rc == -EBADMSG)
-		xs_stats.malformed++;
+		xs_stat_add(&xs_stats.malformed, 1);
 }
 
 /* Waits for the reply, or gives the request up at the deadline. */
@@ -273,47 +274,50 @@ static int xs_await(struct xs_pending *p, uint64_t deadline)
 	unsigned long flags;
 	bool gone;
 
-	if (xs_wait(&p->wq, xs_reply_done, p, deadline))
+	if (wait_event_deadline(&p->wq, xs_reply_done(p), deadline))
 		return p->err;
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&xs_lock);
 	gone = xs_pending_take(p->req_id) != NULL;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&xs_lock, flags);
 	/* Not gone: the reply came between the deadline and the take. */
 	return gone ? -ETIMEDOUT : p->err;
 }
 
+/* Linked before it is sent, so that no reply can come before its waiter. */
 static int xs_submit(struct xs_pending *p, const char *msg, size_t len, uint64_t deadline)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&xs_lock);
 	size_t sent = 0;
 	int rc;
 
 	p->next = xs_pending_list;
 	xs_pending_list = p;
-	local_irq_restore(flags);
-	xs_mutex_lock(&xs_req_lock);
-	rc = xs_dead ? xs_dead : xs_send_msg(msg, len, deadline, &sent);
+	spin_unlock_irqrestore(&xs_lock, flags);
+	mutex_lock(&xs_req_lock);
+	rc = xs_dead_err();
+	if (!rc)
+		rc = xs_send_msg(msg, len, deadline, &sent);
 	/* Half a message in the ring spoils every later one. */
 	if (rc && sent)
 		xs_fail_all(-EIO);
-	xs_mutex_unlock(&xs_req_lock);
+	mutex_unlock(&xs_req_lock);
 	if (rc) {
-		flags = local_irq_save();
+		flags = spin_lock_irqsave(&xs_lock);
 		xs_pending_take(p->req_id);
-		local_irq_restore(flags);
+		spin_unlock_irqrestore(&xs_lock, flags);
 	}
 	return rc;
 }
 
 static uint32_t xs_new_req_id(void)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&xs_lock);
 	uint32_t id = xs_next_req_id++;
 
 	/* 0 is what watch events carry; never use it for a request. */
 	if (xs_next_req_id == 0)
 		xs_next_req_id = 1;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&xs_lock, flags);
 	return id;
 }
 
@@ -340,7 +344,7 @@ int xs_talk_timeout(xs_transaction_t t, uint32_t type, const struct xs_seg *segs
 	kfree(msg);
 	if (rc)
 		return rc;
-	xs_stats.requests++;
+	xs_stat_add(&xs_stats.requests, 1);
 	rc = xs_await(&p, t0 + timeout_ns);
 	if (!rc)
 		rc = xs_wire_check_reply(&p.hdr, p.body, type, p.req_id);
@@ -363,7 +367,7 @@ int xs_talk(xs_transaction_t t, uint32_t type, const struct xs_seg *segs, unsign
 
 bool xs_available(void)
 {
-	return xs_connected && !xs_dead;
+	return xs_connected && !xs_dead_err();
 }
 
 int xs_domid(void)
@@ -405,7 +409,7 @@ int xs_init(void)
 		pr_err("xenstore: cannot bind port %u (%d)\n", xen_info.store_evtchn, rc);
 		return -EIO;
 	}
-	if (!thread_create("xs-reader", xs_reader, NULL) || xs_watch_init())
+	if (!thread_create_on("xs-reader", xs_reader, NULL, xs_cpus()) || xs_watch_init())
 		return -ENOMEM;
 	xs_connected = true;
 	if ((rc = xs_hello())) {

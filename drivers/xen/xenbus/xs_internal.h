@@ -1,11 +1,18 @@
 /*
  * What the files of the xenstore client and the bus share and nothing else
  * needs: the request call every operation is built on, the hand-off of
- * watch events from the ring reader to the watch thread, a sleeping lock
- * and a bounded wait, and the counters the shell and selftests report.
+ * watch events from the ring reader to the watch thread, the CPUs their
+ * threads may use, and the counters the shell and selftests report.
+ *
+ * Callers may be on any CPU at once.  They wait with wait_event and
+ * wait_event_deadline (amphi/sched.h), sleep holding a struct mutex
+ * (amphi/mutex.h), and guard what they share with spinlocks named in the
+ * lock order of amphi/spinlock.h; nothing here turns interrupts off to
+ * serve as a lock.
  */
 #ifndef XENBUS_XS_INTERNAL_H
 #define XENBUS_XS_INTERNAL_H
+#include <amphi/mutex.h>
 #include <amphi/sched.h>
 #include <amphi/time.h>
 #include <drivers/xen/xenstore.h>
@@ -44,20 +51,15 @@ void xs_watch_event(const char *body, uint32_t len);
 /* Starts the watch thread. */
 int xs_watch_init(void);
 
-/* A lock a thread may sleep holding; taken and released in thread
- * context only. */
-struct xs_mutex {
-	bool held;
-	struct wait_queue wq;
-};
-void xs_mutex_lock(struct xs_mutex *m);
-void xs_mutex_unlock(struct xs_mutex *m);
+/* Every online CPU: where the client's own threads may run. */
+static inline cpumask_t xs_cpus(void)
+{
+	return cpumask_online_others() | cpumask_of(smp_processor_id());
+}
 
-/* Sleeps on wq until cond(arg) is true (evaluated with interrupts off) or
- * sched_clock() passes deadline_ns (0: no deadline).  Returns cond's last
- * value.  Whoever makes cond true wakes wq. */
-bool xs_wait(struct wait_queue *wq, bool (*cond)(void *arg), void *arg, uint64_t deadline_ns);
-
+/* Counted from every CPU at once, so only through xs_stat_add and
+ * xs_stat_max (atomic); a reader sees each count whole, though not all of
+ * them from one instant. */
 struct xs_stats {
 	uint64_t requests;
 	uint64_t replies;
@@ -71,5 +73,19 @@ struct xs_stats {
 	uint64_t reply_ns_max;
 };
 extern struct xs_stats xs_stats;
+
+static inline void xs_stat_add(uint64_t *count, uint64_t n)
+{
+	__atomic_fetch_add(count, n, __ATOMIC_RELAXED);
+}
+
+static inline void xs_stat_max(uint64_t *max, uint64_t v)
+{
+	uint64_t old = __atomic_load_n(max, __ATOMIC_RELAXED);
+
+	while (old < v && !__atomic_compare_exchange_n(max, &old, v, false, __ATOMIC_RELAXED,
+						       __ATOMIC_RELAXED))
+		;
+}
 
 #endif

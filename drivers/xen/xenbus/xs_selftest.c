@@ -224,11 +224,6 @@ static void xs_test_watch_fired(struct xs_watch *w, const char *path)
 	wq_wake_all(&t->wq);
 }
 
-static bool xs_test_seen(void *arg)
-{
-	return ((struct xs_test_watch *)arg)->seen;
-}
-
 static void xs_test_expect_event(struct xs_test_watch *t, const char *path)
 {
 	t->seen = false;
@@ -237,7 +232,7 @@ static void xs_test_expect_event(struct xs_test_watch *t, const char *path)
 
 static bool xs_test_await_event(struct xs_test_watch *t)
 {
-	return xs_wait(&t->wq, xs_test_seen, t, sched_clock() + 2 * NSEC_PER_SEC);
+	return wait_event_deadline(&t->wq, t->seen, sched_clock() + 2 * NSEC_PER_SEC);
 }
 
 static enum selftest_result xs_watch_two(struct selftest_ctx *ctx, struct xs_test_watch *a,

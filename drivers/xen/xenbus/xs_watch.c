@@ -13,12 +13,19 @@
  *
  * The queue is bounded: a store flooding us with events loses some of
  * them (counted) rather than exhausting the heap.
+ *
+ * The reader queues, the watch thread takes, and any thread on any CPU
+ * registers and removes watches, all at once: the watch list, the event
+ * queue, the running watch and the next token are under the spinlock
+ * xs_watch_lock (no event handler takes it; interrupts are off while it
+ * is held only so that its holder is not preempted).  Callbacks run with
+ * no lock held.
  */
 #include <amphi/mm.h>
 #include <amphi/printf.h>
 #include <amphi/printk.h>
+#include <amphi/spinlock.h>
 #include <amphi/string.h>
-#include <asm/paravirt.h>
 #include "xs_internal.h"
 
 #define XS_EVENTS_MAX 256
@@ -29,7 +36,8 @@ struct xs_event {
 	char path[];
 };
 
-/* All of these change with interrupts off. */
+/* All of these under xs_watch_lock. */
+static struct spinlock xs_watch_lock = SPINLOCK_INIT;
 static struct xs_watch *xs_watches;
 static struct xs_event *xs_ev_head, **xs_ev_tail = &xs_ev_head;
 static unsigned int xs_ev_count;
@@ -58,28 +66,36 @@ void xs_watch_event(const char *body, uint32_t len)
 	const char *path, *token;
 	struct xs_event *ev;
 	unsigned long tok, flags;
+	bool full;
 
-	xs_stats.watch_events++;
+	xs_stat_add(&xs_stats.watch_events, 1);
 	if (xs_wire_watch_event(body, len, &path, &token) || !xs_token_parse(token, &tok)) {
-		xs_stats.malformed++;
+		xs_stat_add(&xs_stats.malformed, 1);
 		return;
 	}
-	if (READ_ONCE(xs_ev_count) >= XS_EVENTS_MAX ||
-	    !(ev = kmalloc(sizeof(*ev) + strlen(path) + 1))) {
-		xs_stats.watch_dropped++;
+	if (!(ev = kmalloc(sizeof(*ev) + strlen(path) + 1))) {
+		xs_stat_add(&xs_stats.watch_dropped, 1);
 		return;
 	}
 	ev->next = NULL;
 	ev->token = tok;
 	strlcpy(ev->path, path, strlen(path) + 1);
-	flags = local_irq_save();
-	*xs_ev_tail = ev;
-	xs_ev_tail = &ev->next;
-	xs_ev_count++;
+	flags = spin_lock_irqsave(&xs_watch_lock);
+	if (!(full = xs_ev_count >= XS_EVENTS_MAX)) {
+		*xs_ev_tail = ev;
+		xs_ev_tail = &ev->next;
+		xs_ev_count++;
+	}
+	spin_unlock_irqrestore(&xs_watch_lock, flags);
+	if (full) {
+		xs_stat_add(&xs_stats.watch_dropped, 1);
+		kfree(ev);
+		return;
+	}
 	wq_wake_one(&xs_ev_wq);
-	local_irq_restore(flags);
 }
 
+/* xs_watch_lock held. */
 static struct xs_watch *xs_watch_find(unsigned long token)
 {
 	for (struct xs_watch *w = xs_watches; w; w = w->next)
@@ -88,24 +104,30 @@ static struct xs_watch *xs_watch_find(unsigned long token)
 	return NULL;
 }
 
-static bool xs_ev_ready(void *arg)
-{
-	return xs_ev_head != NULL;
-}
-
-/* Takes the next event and marks its watch as running; NULL watch when
- * it was removed meanwhile. */
+/* Takes the next event, if any, and marks its watch as running (*w NULL
+ * when it was removed meanwhile). */
 static struct xs_event *xs_ev_next(struct xs_watch **w)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&xs_watch_lock);
 	struct xs_event *ev = xs_ev_head;
 
-	if ((xs_ev_head = ev->next) == NULL)
-		xs_ev_tail = &xs_ev_head;
-	xs_ev_count--;
-	*w = xs_running = xs_watch_find(ev->token);
-	local_irq_restore(flags);
+	if (ev) {
+		if ((xs_ev_head = ev->next) == NULL)
+			xs_ev_tail = &xs_ev_head;
+		xs_ev_count--;
+		*w = xs_running = xs_watch_find(ev->token);
+	}
+	spin_unlock_irqrestore(&xs_watch_lock, flags);
 	return ev;
+}
+
+static void xs_ev_done(void)
+{
+	unsigned long flags = spin_lock_irqsave(&xs_watch_lock);
+
+	xs_running = NULL;
+	spin_unlock_irqrestore(&xs_watch_lock, flags);
+	wq_wake_all(&xs_running_wq);
 }
 
 static void xs_watch_loop(void *arg)
@@ -114,23 +136,26 @@ static void xs_watch_loop(void *arg)
 		struct xs_watch *w;
 		struct xs_event *ev;
 
-		xs_wait(&xs_ev_wq, xs_ev_ready, NULL, 0);
-		ev = xs_ev_next(&w);
+		wait_event(&xs_ev_wq, (ev = xs_ev_next(&w)) != NULL);
 		if (w)
 			w->callback(w, ev->path);
 		else
-			xs_stats.watch_dropped++;
-		unsigned long flags = local_irq_save();
-		xs_running = NULL;
-		wq_wake_all(&xs_running_wq);
-		local_irq_restore(flags);
+			xs_stat_add(&xs_stats.watch_dropped, 1);
+		xs_ev_done();
 		kfree(ev);
 	}
 }
 
+/* The callbacks are the drivers' (xenbus, blkfront, netfront, balloon,
+ * control), and several of them still guard what they share with their
+ * own event handlers (bound to vCPU 0) and threads by turning interrupts
+ * off, and start threads that stay on the CPU that started them: so the
+ * watch thread stays on the boot CPU, the one they were written for,
+ * until they are safe elsewhere.  Nothing of the client's own needs it
+ * there. */
 int xs_watch_init(void)
 {
-	xs_watch_thread = thread_create("xs-watch", xs_watch_loop, NULL);
+	xs_watch_thread = thread_create_on("xs-watch", xs_watch_loop, NULL, cpumask_of(0));
 	return xs_watch_thread ? 0 : -ENOMEM;
 }
 
@@ -153,7 +178,7 @@ static int xs_watch_req(uint32_t type, struct xs_watch *w)
 
 static bool xs_watch_unlink(struct xs_watch *w)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&xs_watch_lock);
 	struct xs_watch **p = &xs_watches;
 	bool found;
 
@@ -162,14 +187,14 @@ static bool xs_watch_unlink(struct xs_watch *w)
 	found = *p != NULL;
 	if (found)
 		*p = w->next;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&xs_watch_lock, flags);
 	return found;
 }
 
 /* Gives w a fresh token and links it; false when it is already linked. */
 static bool xs_watch_link(struct xs_watch *w)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&xs_watch_lock);
 	bool linked = false;
 
 	for (struct xs_watch *o = xs_watches; o; o = o->next)
@@ -179,7 +204,7 @@ static bool xs_watch_link(struct xs_watch *w)
 		w->next = xs_watches;
 		xs_watches = w;
 	}
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&xs_watch_lock, flags);
 	return !linked;
 }
 
@@ -197,9 +222,13 @@ int xs_watch_register(struct xs_watch *w)
 	return rc;
 }
 
-static bool xs_watch_idle(void *w)
+static bool xs_watch_idle(struct xs_watch *w)
 {
-	return xs_running != w;
+	unsigned long flags = spin_lock_irqsave(&xs_watch_lock);
+	bool idle = xs_running != w;
+
+	spin_unlock_irqrestore(&xs_watch_lock, flags);
+	return idle;
 }
 
 /* Events already queued for it find no watch and are dropped. */
@@ -211,6 +240,6 @@ int xs_watch_unregister(struct xs_watch *w)
 		return -ENOENT;
 	rc = xs_watch_req(XS_UNWATCH, w);
 	if (thread_current() != xs_watch_thread)
-		xs_wait(&xs_running_wq, xs_watch_idle, w, 0);
+		wait_event(&xs_running_wq, xs_watch_idle(w));
 	return rc;
 }

@@ -26,6 +26,9 @@ struct cpu;
 void xen_smp_init_with(int (*cpu_up)(struct cpu *c));
 /* platform_ops.send_ipi on Xen: the target vCPU's IPI port. */
 void xen_send_ipi(unsigned int id, enum ipi_kind kind);
+/* platform_ops.cpu_die and cpu_revive on Xen. */
+void xen_cpu_die(void);
+int xen_cpu_revive(struct cpu *c);
 /* PVH: every vCPU started (arch/x86/xen/smp_pvh.c). */
 void xen_pvh_smp_init(void);
 void xen_console_init(const char *want, void *ring, uint32_t evtchn);
@@ -63,6 +66,13 @@ extern struct shared_info *xen_shared_info;
 /* Points this CPU's vcpu_info at its vCPU's slot in the shared info page,
  * once that page is mapped (slots exist for vCPUs 0-31 only). */
 void xen_vcpu_info_from_shared(void);
+/* Places vCPU c's vcpu_info in its struct cpu (xen_vcpu_area), whose
+ * frame (machine frame on PV, guest frame on PVH) is `frame`: 0, or
+ * Xen's error.  Once per vCPU; again is a no-op. */
+int xen_vcpu_info_register(struct cpu *c, uint64_t frame);
+/* The same from each mode's view of its frames, events masked on it. */
+int xen_pv_vcpu_info_register(struct cpu *c);
+int xen_pvh_vcpu_info_register(struct cpu *c);
 
 /* Events and interrupts (drivers/xen/events.c and arch/x86/xen/irq_*.c). */
 void xen_pv_irq_ops_init(void);
@@ -82,5 +92,11 @@ int xen_time_prepare_cpu(const struct cpu *c);
 /* On that vCPU, interrupts off: no periodic tick, its own runstate area,
  * its tick on its single-shot timer. */
 void xen_time_init_cpu(void);
+/* Spinlocks (arch/x86/xen/spinlock.c): the poll/kick slow path installed
+ * before the call sites are patched, unless nopvspin; then, on the boot
+ * CPU before vCPU c->xen_vcpu_id starts (and for vCPU 0), its kick port
+ * (0, or a negative Xen error: that vCPU's waiters then only spin). */
+void xen_spinlock_ops_init(void);
+int xen_spinlock_prepare_cpu(struct cpu *c);
 
 #endif

@@ -19,7 +19,9 @@
  * handler never runs on two CPUs at once (a port moved by
  * evtchn_bind_vcpu while its handler runs on the old vCPU waits for it),
  * and evtchn_close returns only once no handler of the port is running,
- * so the caller may free what the handler uses.  A table block, once
+ * so the caller may free what the handler uses.  A vCPU going offline
+ * hands the ports that can move to an online CPU first
+ * (evtchn_cpu_offline); they stay there when it comes back.  A table block, once
  * published, is never freed, so a binding's address stays valid.
  */
 #include <amphi/cpu.h>
@@ -562,6 +564,43 @@ int evtchn_bind_vcpu(evtchn_port_t port, unsigned int cpu)
 		hypercall_event_channel_op(EVTCHNOP_unmask, &op);
 	}
 	return rc;
+}
+
+/* Ports that may move to another vCPU: those of other domains and those
+ * we were handed; IPIs and VIRQs belong to the vCPU they were bound on. */
+static bool evtchn_movable(const struct evtchn_binding *b)
+{
+	enum evtchn_kind k = READ_ONCE(b->kind);
+
+	return k == EVTCHN_INTERDOMAIN || k == EVTCHN_UNBOUND || k == EVTCHN_EXISTING;
+}
+
+/* The first online CPU; CPU `cpu` itself is no longer online by now. */
+static unsigned int evtchn_cpu_for_orphans(unsigned int cpu)
+{
+	for (unsigned int c = 0; c < nr_cpus_present; c++)
+		if (c != cpu && __atomic_load_n(&cpus[c].online, __ATOMIC_ACQUIRE))
+			return c;
+	return cpu;
+}
+
+void evtchn_cpu_offline(unsigned int cpu)
+{
+	uint32_t vcpu = cpus[cpu].xen_vcpu_id;
+	unsigned int to = evtchn_cpu_for_orphans(cpu), moved = 0;
+
+	if (!xen_shared_info || to == cpu)
+		return;
+	for (evtchn_port_t port = 0; port < EVTCHN_NR_PORTS; port++) {
+		struct evtchn_binding *b = evtchn_binding(port);
+
+		if (b && evtchn_movable(b) && READ_ONCE(b->vcpu) == vcpu &&
+		    evtchn_bind_vcpu(port, to) == 0)
+			moved++;
+	}
+	if (moved)
+		pr_info("evtchn: vCPU %u going offline: %u port%s moved to CPU %u\n", vcpu, moved,
+			moved == 1 ? "" : "s", to);
 }
 
 static void evtchn_describe(char *buf, size_t len, const struct evtchn_binding *b)

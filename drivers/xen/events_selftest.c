@@ -1,6 +1,7 @@
 /*
  * Selftests of event channels: delivery, masking, the fairness of the
- * scan, and a port moved to each vCPU in turn.  They need real Xen (the
+ * scan, a port moved to each vCPU in turn, and one moved off a CPU that
+ * goes offline.  They need real Xen (the
  * shared info page, ports Xen allocates), so elsewhere they skip and say
  * so.  Every wait is bounded by the clock and by a spin count, so a lost
  * event ends as a failure with a reason, never a hang.  They run with
@@ -10,6 +11,7 @@
 #include <amphi/cpu.h>
 #include <amphi/irq.h>
 #include <amphi/selftest.h>
+#include <amphi/smp.h>
 #include <amphi/time.h>
 #include <asm/paravirt.h>
 #include <asm/x86.h>
@@ -371,4 +373,65 @@ SELFTEST(evtchn_bind_vcpu)
 			     "port %d moved %u times over %u CPUs, each event delivered "
 			     "once on the CPU it was bound to",
 			     port, moved, nr_cpus_online());
+}
+
+/* A port bound to a CPU that goes offline must not wait for it: it moves
+ * to an online CPU, where its events are delivered, and the CPU comes
+ * back. */
+static enum selftest_result bo_offline(struct selftest_ctx *ctx, int port, int peer,
+				       unsigned int cpu)
+{
+	int rc = evtchn_bind_vcpu((evtchn_port_t)port, cpu), vcpu;
+	uint64_t before = bv.hits;
+
+	if (rc)
+		return selftest_error(ctx, "EVTCHNOP_bind_vcpu to CPU %u failed (%d)", cpu, rc);
+	if ((rc = cpu_offline(cpu)))
+		return selftest_error(ctx, "CPU %u did not go offline (%d)", cpu, rc);
+	vcpu = evtchn_port_vcpu((evtchn_port_t)port);
+	bv.cpu = -1;
+	evtchn_send((evtchn_port_t)peer);
+	bool ok = wait_count(&bv.hits, before + 1, 2 * NSEC_PER_SEC);
+	if ((rc = cpu_online(cpu)))
+		return selftest_error(ctx, "CPU %u did not come back online (%d)", cpu, rc);
+	if (!ok)
+		return selftest_fail(ctx,
+				     "port %d, bound to CPU %u: not delivered in 2 s while that "
+				     "CPU was offline",
+				     port, cpu);
+	if (vcpu == (int)cpus[cpu].xen_vcpu_id)
+		return selftest_fail(ctx, "port %d stayed bound to vCPU %d, offline", port, vcpu);
+	if (bv.cpu == (int)cpu || !cpus[bv.cpu].online)
+		return selftest_fail(ctx, "port %d delivered on CPU %d, which was offline", port,
+				     bv.cpu);
+	return SELFTEST_SUCCESS;
+}
+
+SELFTEST(evtchn_cpu_offline)
+{
+	enum selftest_result r = need_xen(ctx);
+	unsigned int cpu = nr_cpus_present - 1;
+	int port, peer;
+
+	if (r != SELFTEST_SUCCESS)
+		return r;
+	if (nr_cpus_online() < 2 || !cpus[cpu].online || cpu == smp_processor_id())
+		return selftest_skip(ctx, "one CPU online: none to take offline");
+	bv.hits = 0;
+	port = evtchn_alloc_unbound(DOMID_SELF, bv_event, NULL, "selftest-offline");
+	if (port < 0)
+		return selftest_error(ctx, "EVTCHNOP_alloc_unbound failed (%d)", port);
+	peer = evtchn_bind_interdomain(DOMID_SELF, (evtchn_port_t)port, bv_peer_event, NULL,
+				       "selftest-offline-peer");
+	r = peer < 0 ? selftest_error(ctx, "EVTCHNOP_bind_interdomain failed (%d)", peer)
+		     : bo_offline(ctx, port, peer, cpu);
+	if (peer >= 0)
+		evtchn_close((evtchn_port_t)peer);
+	evtchn_close((evtchn_port_t)port);
+	if (r != SELFTEST_SUCCESS)
+		return r;
+	return selftest_pass(ctx,
+			     "port %d, bound to CPU %u, moved off it as it went offline and "
+			     "was delivered on CPU %d; CPU %u back online",
+			     port, cpu, bv.cpu, cpu);
 }

@@ -59,6 +59,10 @@ int evtchn_close(evtchn_port_t port);
 int evtchn_bind_vcpu(evtchn_port_t port, unsigned int cpu);
 /* The vCPU (Xen's number) the port is bound to, or -1 when it is not. */
 int evtchn_port_vcpu(evtchn_port_t port);
+/* On CPU `cpu`, going offline, interrupts off: its ports that can move
+ * (interdomain, unbound, existing) go to the first online CPU, so that no
+ * event waits for a stopped vCPU.  Its IPI and VIRQ ports stay. */
+void evtchn_cpu_offline(unsigned int cpu);
 
 void evtchn_mask(evtchn_port_t port);
 /* Clears the mask; an event that arrived while masked is delivered. */

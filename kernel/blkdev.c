@@ -5,6 +5,12 @@
  * refused before it reaches any backend.  The synchronous helper copies
  * through its own buffer so that a request abandoned after a timeout can
  * still complete later without writing into memory its caller reused.
+ *
+ * Requests come from threads on any CPU and complete in interrupt
+ * handlers on any other (a queue's event channel is bound where its
+ * driver chose), so what a submitter and a completion share is under a
+ * spinlock taken with interrupts off: the device list under blkdev_lock,
+ * and each synchronous request's done/abandoned pair under its own lock.
  */
 #include <amphi/blkdev.h>
 #include <amphi/errno.h>
@@ -22,18 +28,33 @@ static struct blkdev *blkdev_head;
 static struct spinlock blkdev_lock = SPINLOCK_INIT;
 unsigned blkdev_resizes;
 
+/* Lock held. */
+static struct blkdev *blkdev_lookup(const char *name)
+{
+	struct blkdev *d;
+
+	for (d = blkdev_head; d && strcmp(d->name, name); d = d->next)
+		;
+	return d;
+}
+
 int blkdev_register(struct blkdev *dev)
 {
 	unsigned long flags;
+	bool taken;
 
 	if (!dev->ops || !dev->sector_size || dev->sector_size % 512 || !dev->max_sectors)
 		return -EINVAL;
-	if (blkdev_find(dev->name))
-		return -EEXIST;
 	flags = spin_lock_irqsave(&blkdev_lock);
-	dev->next = blkdev_head;
-	blkdev_head = dev;
+	taken = blkdev_lookup(dev->name) != NULL;
+	if (!taken) {
+		dev->next = blkdev_head;
+		/* Its fields before the pointer that makes it reachable. */
+		__atomic_store_n(&blkdev_head, dev, __ATOMIC_RELEASE);
+	}
 	spin_unlock_irqrestore(&blkdev_lock, flags);
+	if (taken)
+		return -EEXIST;
 	pr_info("blk: %s: %llu sectors of %u bytes%s%s%s\n", dev->name,
 		(unsigned long long)dev->sectors, dev->sector_size,
 		dev->read_only ? ", read-only" : "", dev->can_flush ? ", flush" : "",
@@ -59,10 +80,8 @@ void blkdev_unregister(struct blkdev *dev)
 struct blkdev *blkdev_find(const char *name)
 {
 	unsigned long flags = spin_lock_irqsave(&blkdev_lock);
-	struct blkdev *d;
+	struct blkdev *d = blkdev_lookup(name);
 
-	for (d = blkdev_head; d && strcmp(d->name, name); d = d->next)
-		;
 	spin_unlock_irqrestore(&blkdev_lock, flags);
 	return d;
 }
@@ -70,10 +89,8 @@ struct blkdev *blkdev_find(const char *name)
 struct blkdev *blkdev_get(const char *name)
 {
 	unsigned long flags = spin_lock_irqsave(&blkdev_lock);
-	struct blkdev *d;
+	struct blkdev *d = blkdev_lookup(name);
 
-	for (d = blkdev_head; d && strcmp(d->name, name); d = d->next)
-		;
 	if (d)
 		d->refs++;
 	spin_unlock_irqrestore(&blkdev_lock, flags);
@@ -110,9 +127,10 @@ void blkdev_retire(struct blkdev *dev)
 		dev->ops->release(dev);
 }
 
+/* A glance, as blkdev_find is: the shell walks it without the lock. */
 struct blkdev *blkdev_list(void)
 {
-	return blkdev_head;
+	return __atomic_load_n(&blkdev_head, __ATOMIC_ACQUIRE);
 }
 
 void blkdev_set_capacity(struct blkdev *dev, uint64_t sectors)
@@ -122,7 +140,7 @@ void blkdev_set_capacity(struct blkdev *dev, uint64_t sectors)
 	pr_info("blk: %s: resized from %llu to %llu sectors\n", dev->name,
 		(unsigned long long)dev->sectors, (unsigned long long)sectors);
 	WRITE_ONCE(dev->sectors, sectors);
-	blkdev_resizes++;
+	__atomic_fetch_add(&blkdev_resizes, 1, __ATOMIC_RELAXED);
 }
 
 static int blkdev_check(struct blkdev *dev, struct blkdev_request *rq)
@@ -165,46 +183,48 @@ int blkdev_submit(struct blkdev *dev, struct blkdev_request *rq)
 }
 
 /* One synchronous request and its bounce buffer, freed by whichever of
- * the waiter and the completion comes last. */
+ * the waiter and the completion comes last: the completion may run on
+ * another CPU at the very moment the waiter gives up, so the pair of
+ * flags that decides it is under the request's lock. */
 struct blkdev_sync {
 	struct blkdev_request rq;
+	struct spinlock lock;
 	struct wait_queue wq;
-	struct wq_deadline deadline;
-	volatile bool done, abandoned;
+	bool done, abandoned;
 };
 
-/* Completions may run in a thread: with interrupts off, the waiter cannot
- * see `done`, return and free s between the flag and the wake-up. */
+/* Any context.  The wake-up is under the lock: the waiter takes the lock
+ * once more before it frees s, so it cannot free s between the flag and
+ * the wake-up. */
 static void blkdev_sync_done(struct blkdev_request *rq)
 {
 	struct blkdev_sync *s = rq->priv;
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&s->lock);
+	bool abandoned = s->abandoned;
 
-	if (s->abandoned) {
-		local_irq_restore(flags);
+	if (!abandoned) {
+		WRITE_ONCE(s->done, true);
+		wq_wake_all(&s->wq);
+	}
+	spin_unlock_irqrestore(&s->lock, flags);
+	if (abandoned) {
 		kfree(rq->buf);
 		kfree(s);
-		return;
 	}
-	s->done = true;
-	wq_wake_all(&s->wq);
-	local_irq_restore(flags);
 }
 
 /* Waits for s; false (and s handed over to the completion) on timeout. */
 static bool blkdev_sync_wait(struct blkdev_sync *s)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags;
 	bool ok;
 
-	wq_deadline_start(&s->deadline, &s->wq, time_now_ns() + BLKDEV_SYNC_TIMEOUT_NS);
-	while (!s->done && !s->deadline.expired)
-		wq_wait(&s->wq);
-	wq_deadline_stop(&s->deadline);
+	wait_event_deadline(&s->wq, READ_ONCE(s->done), time_now_ns() + BLKDEV_SYNC_TIMEOUT_NS);
+	flags = spin_lock_irqsave(&s->lock);
 	ok = s->done;
 	if (!ok)
 		s->abandoned = true;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&s->lock, flags);
 	return ok;
 }
 
@@ -217,9 +237,10 @@ static int blkdev_io_one(struct blkdev *dev, enum blkdev_op op, uint64_t sector,
 
 	if (!s)
 		return -ENOMEM;
-	memset(s, 0, sizeof(*s));
-	s->rq = (struct blkdev_request){
-	    .op = op, .sector = sector, .count = count, .done = blkdev_sync_done, .priv = s};
+	*s = (struct blkdev_sync){
+	    .rq = {.op = op, .sector = sector, .count = count, .done = blkdev_sync_done, .priv = s},
+	    .lock = SPINLOCK_INIT,
+	    .wq = WAIT_QUEUE_INIT};
 	if (buf && len && !(s->rq.buf = kmalloc(len))) {
 		kfree(s);
 		return -ENOMEM;

@@ -5,13 +5,16 @@
  * reads kept several at a time in flight, which is where more queues or
  * a larger ring can show.  Reads only, so a read-only disk serves too.
  * The random offsets come from a fixed seed, so two runs read the same
- * sectors in the same order.
+ * sectors in the same order.  The random reads complete in interrupt
+ * handlers, perhaps on other CPUs, so the slots and counts they share
+ * with the submitting thread are under the bench's spinlock.
  */
 #include <amphi/blkdev.h>
 #include <amphi/errno.h>
 #include <amphi/mm.h>
 #include <amphi/printk.h>
 #include <amphi/sched.h>
+#include <amphi/spinlock.h>
 #include <amphi/string.h>
 #include <amphi/time.h>
 
@@ -20,25 +23,27 @@
 
 struct bench_async {
 	struct blkdev_request rq[BENCH_MAX_DEPTH];
+	struct spinlock lock; /* the fields below */
 	bool busy[BENCH_MAX_DEPTH];
 	struct wait_queue wq;
-	struct wq_deadline deadline;
-	volatile unsigned done, inflight;
-	volatile int err;
+	unsigned done, inflight, issued;
+	int err;
 };
 
+/* Any context.  Woken under the lock, which the waiter takes before it
+ * frees a (see blkdev_sync_done()). */
 static void bench_done(struct blkdev_request *rq)
 {
 	struct bench_async *a = rq->priv;
-	unsigned long flags = local_irq_save(); /* see blkdev_sync_done() */
+	unsigned long flags = spin_lock_irqsave(&a->lock);
 
 	a->busy[rq - a->rq] = false;
 	if (rq->status && !a->err)
 		a->err = rq->status;
-	a->done++;
+	WRITE_ONCE(a->done, a->done + 1);
 	a->inflight--;
 	wq_wake_all(&a->wq);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&a->lock, flags);
 }
 
 static uint64_t bench_next(uint64_t *x)
@@ -85,54 +90,87 @@ static int bench_submit(struct blkdev *d, struct bench_async *a, unsigned i, uin
 	return blkdev_submit(d, &a->rq[i]);
 }
 
+/* Under the lock: a free slot to issue the next read in (marked busy),
+ * or -1 when there is none or nothing more to issue. */
+static int bench_claim(struct bench_async *a, unsigned depth, unsigned total)
+{
+	if (a->issued >= total || a->err)
+		return -1;
+	for (unsigned i = 0; i < depth; i++)
+		if (!a->busy[i]) {
+			a->busy[i] = true;
+			a->inflight++;
+			a->issued++;
+			return (int)i;
+		}
+	return -1;
+}
+
+/* Issues reads while slots are free and sleeps for a completion when
+ * none is; false when the deadline passed first. */
+static bool bench_run(struct blkdev *d, struct bench_async *a, unsigned total, unsigned depth,
+		      uint64_t span, uint64_t deadline)
+{
+	uint64_t seed = 1;
+	unsigned seen;
+
+	for (;;) {
+		unsigned long flags = spin_lock_irqsave(&a->lock);
+		int i = bench_claim(a, depth, total);
+		bool finished = i < 0 && !a->inflight;
+
+		seen = a->done;
+		spin_unlock_irqrestore(&a->lock, flags);
+		if (finished)
+			return true;
+		if (i < 0) {
+			if (!wait_event_deadline(&a->wq, READ_ONCE(a->done) != seen, deadline))
+				return false;
+			continue;
+		}
+		int rc = bench_submit(d, a, (unsigned)i, &seed, span);
+		if (rc) {
+			flags = spin_lock_irqsave(&a->lock);
+			a->busy[i] = false;
+			a->inflight--;
+			a->err = rc;
+			spin_unlock_irqrestore(&a->lock, flags);
+		}
+	}
+}
+
 static int bench_random(struct blkdev *d, uint64_t span, struct blkdev_bench *out)
 {
 	struct bench_async *a = kmalloc(sizeof(*a));
 	size_t len = MAX((size_t)4096, (size_t)d->sector_size);
-	uint64_t seed = 1, t0;
-	unsigned issued = 0, depth = out->depth, i;
+	unsigned depth = out->depth, i;
 	unsigned long flags;
+	uint64_t t0;
+	bool ok;
 	int rc = 0;
 
 	if (!a)
 		return -ENOMEM;
 	memset(a, 0, sizeof(*a));
+	a->lock = (struct spinlock)SPINLOCK_INIT;
+	a->wq = (struct wait_queue)WAIT_QUEUE_INIT;
 	for (i = 0; i < depth; i++)
 		if (!(a->rq[i].buf = kmalloc(len)))
 			rc = -ENOMEM;
 	if (rc || span < 4096 / d->sector_size + 1)
 		goto out;
 	t0 = time_now_ns();
-	flags = local_irq_save();
-	wq_deadline_start(&a->deadline, &a->wq, t0 + BENCH_TIMEOUT_NS);
-	while (!a->deadline.expired && (a->inflight || (issued < out->rand_reads && !a->err))) {
-		for (i = 0; i < depth && issued < out->rand_reads && !a->err; i++) {
-			if (a->busy[i])
-				continue;
-			a->busy[i] = true;
-			a->inflight++;
-			issued++;
-			local_irq_restore(flags);
-			rc = bench_submit(d, a, i, &seed, span);
-			flags = local_irq_save();
-			if (rc) {
-				a->busy[i] = false;
-				a->inflight--;
-				a->err = rc;
-			}
-		}
-		if (a->inflight)
-			wq_wait(&a->wq);
-	}
-	wq_deadline_stop(&a->deadline);
-	local_irq_restore(flags);
+	ok = bench_run(d, a, out->rand_reads, depth, span, t0 + BENCH_TIMEOUT_NS);
 	out->rand_ns = time_now_ns() - t0;
-	if (a->deadline.expired && a->inflight) {
+	flags = spin_lock_irqsave(&a->lock);
+	unsigned inflight = a->inflight;
+	rc = a->err;
+	spin_unlock_irqrestore(&a->lock, flags);
+	if (!ok && inflight) {
 		/* Requests still out own their buffers: leave them be. */
 		pr_err("blk: %s: bench requests did not complete in 60 s\n", d->name);
 		return -ETIMEDOUT;
 	}
-	rc = a->err;
 out:
 	for (i = 0; i < depth; i++)
 		kfree(a->rq[i].buf);

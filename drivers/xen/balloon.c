@@ -20,12 +20,25 @@
  * to mean "as booted" and later ones move the reservation by their
  * difference from it.  The work runs in its own thread, 64 frames per
  * hypercall: the watch callback only records the target.
+ *
+ * Several CPUs: the target is set from the xenbus thread, the shell or a
+ * test, RAM taken by Xen is reported from any CPU (under the grant
+ * table's lock), and the worker, which may run on any CPU, moves frames.
+ * The counts, the target and the worker's flags are under balloon_lock
+ * (interrupts off, taken inside gt_lock), so every reader sees them
+ * whole; the hypercalls and the page-table work run outside it.  Only the
+ * worker gives frames back or takes them again, and so only it changes
+ * out_map after start-up.  A frame it handles was taken from the
+ * allocator, so nothing else reads its pte or P2M entry meanwhile, and
+ * pgtable_unmap_page flushes it from every CPU's TLB.
  */
 #include <amphi/errno.h>
 #include <amphi/mm.h>
 #include <amphi/platform.h>
 #include <amphi/printk.h>
 #include <amphi/sched.h>
+#include <amphi/smp.h>
+#include <amphi/spinlock.h>
 #include <amphi/string.h>
 #include <amphi/time.h>
 #include <asm/pgtable.h>
@@ -40,16 +53,21 @@
 #define BALLOON_RESERVE_FRAMES (4 * 256) /* frames kept free in the allocator */
 #define BALLOON_INVALID_MFN (~0UL)
 
+/* Under balloon_lock: the counts, whether the worker has work, whether
+ * it gave up on its target, and the pages of RAM Xen took for frames of
+ * its own (balloon_ram_taken) not yet folded into the counts. */
+static struct spinlock balloon_lock = SPINLOCK_INIT;
 static struct balloon_stats st;
-static uint64_t store_kib; /* the last memory/target acted on */
+static bool work, stuck;
+static unsigned long taken_pending;
+/* The worker's own. */
 static uint64_t *out_map;  /* one bit per frame: given back */
 static uint64_t grow_hint; /* where the search for given-back frames starts */
-static bool running, pv, stuck;
-static volatile bool work;
-/* Pages of RAM Xen took for frames of its own (balloon_ram_taken), not
- * yet counted by the worker. */
-static volatile unsigned long taken_pending;
-static struct wait_queue work_wq = WAIT_QUEUE_INIT;
+/* Set once at start-up. */
+static bool running, pv;
+static uint64_t store_kib; /* the last memory/target acted on (xenbus thread) */
+static struct wait_queue work_wq = WAIT_QUEUE_INIT;    /* the worker waits for work */
+static struct wait_queue settled_wq = WAIT_QUEUE_INIT; /* others, for it to finish */
 
 static long reservation_op(int op, xen_pfn_t *list, unsigned n)
 {
@@ -85,34 +103,52 @@ static void out_set(uint64_t pfn, bool out)
 		out_map[pfn / 64] &= ~(1ULL << (pfn % 64));
 }
 
+/* Read by other CPUs without a lock: a word of the map, written only by
+ * the worker, which holds the frames whose bits change. */
 bool balloon_is_out(uint64_t pfn)
 {
-	return out_map && pfn < frames.nframes && (out_map[pfn / 64] >> (pfn % 64)) & 1;
+	return out_map && pfn < frames.nframes && (READ_ONCE(out_map[pfn / 64]) >> (pfn % 64)) & 1;
 }
 
-/* PV: unmaps the frame and invalidates its P2M entry; its machine frame. */
+/* PV: unmaps the frame (from every CPU's TLB too) and invalidates its P2M
+ * entry; its machine frame.  The frame is ours alone (see the top). */
 static unsigned long balloon_pv_release(uint64_t pfn)
 {
 	unsigned long mfn = xen_pv_pfn_to_mfn(pfn);
-	unsigned long flags = local_irq_save();
 
 	pgtable_unmap_page(pgtable_root(), pfn << PAGE_SHIFT);
 	xen_pv_set_p2m(pfn, BALLOON_INVALID_MFN);
-	local_irq_restore(flags);
 	return mfn;
 }
 
 /* PV: the frame is backed by mfn again; maps it back into the direct map. */
 static int balloon_pv_restore(uint64_t pfn, unsigned long mfn)
 {
-	unsigned long flags = local_irq_save();
 	int rc = xen_pv_set_p2m(pfn, mfn);
 
 	if (!rc)
 		rc = pgtable_map_page(pgtable_root(), pfn << PAGE_SHIFT, pfn << PAGE_SHIFT,
 				      PAGE_KERNEL_RW);
-	local_irq_restore(flags);
 	return rc;
+}
+
+/* The worker's count of a batch, under the lock: `n` frames went to Xen
+ * (positive) or came back (negative). */
+static void balloon_count(long n)
+{
+	unsigned long flags = spin_lock_irqsave(&balloon_lock);
+
+	st.ballooned_pages += n;
+	st.current_pages -= n;
+	spin_unlock_irqrestore(&balloon_lock, flags);
+}
+
+static void balloon_count_error(void)
+{
+	unsigned long flags = spin_lock_irqsave(&balloon_lock);
+
+	st.errors++;
+	spin_unlock_irqrestore(&balloon_lock, flags);
 }
 
 uint64_t balloon_frame_release(uint64_t pfn)
@@ -164,10 +200,9 @@ static long balloon_shrink(unsigned n)
 	}
 	for (unsigned i = 0; i < done; i++)
 		out_set(pfns[i], true);
-	st.ballooned_pages += done;
-	st.current_pages -= done;
+	balloon_count(done);
 	if (done < k) {
-		st.errors++;
+		balloon_count_error();
 		pr_err("balloon: Xen took %u of %u frames (%ld)\n", done, k, rc);
 	}
 	return done;
@@ -209,30 +244,37 @@ static long balloon_grow(unsigned n)
 		/* Whatever the frame held before is not ours to show. */
 		memset((void *)(uintptr_t)(pfns[i] << PAGE_SHIFT), 0, PAGE_SIZE);
 		out_set(pfns[i], false);
-		st.ballooned_pages--;
-		st.current_pages++;
+		balloon_count(-1); /* counted before the allocator may hand it out */
 		mm_frame_free(pfns[i]);
 	}
 	if (done < k) {
-		st.errors++;
+		balloon_count_error();
 		pr_err("balloon: Xen gave %u of %u frames (%ld)\n", done, k, rc);
 	}
 	return done;
 }
 
-/* One batch towards the target: frames moved, 0 when none could be. */
+/* One batch towards the target: frames moved, 0 at the target, -1 when
+ * none could be moved. */
 static long balloon_step(void)
 {
+	unsigned long flags = spin_lock_irqsave(&balloon_lock);
 	uint64_t cur = st.current_pages, tgt = st.target_pages;
+	long moved;
 
+	spin_unlock_irqrestore(&balloon_lock, flags);
+	if (cur == tgt)
+		return 0;
 	if (cur > tgt)
-		return balloon_shrink(MIN(cur - tgt, BALLOON_BATCH));
-	return balloon_grow(MIN(tgt - cur, BALLOON_BATCH));
+		moved = balloon_shrink(MIN(cur - tgt, BALLOON_BATCH));
+	else
+		moved = balloon_grow(MIN(tgt - cur, BALLOON_BATCH));
+	return moved ? moved : -1;
 }
 
-/* Interrupts off.  RAM that Xen took is gone from the reservation for
- * good: every count in Xen's units moves down with it, so a target from
- * the toolstack means as many pages of usable RAM as before. */
+/* Lock held.  RAM that Xen took is gone from the reservation for good:
+ * every count in Xen's units moves down with it, so a target from the
+ * toolstack means as many pages of usable RAM as before. */
 static void balloon_fold_taken(void)
 {
 	unsigned long n = taken_pending;
@@ -246,68 +288,115 @@ static void balloon_fold_taken(void)
 	st.min_pages = BALLOON_MIN_PAGES + (st.slack > 0 ? st.slack : 0);
 }
 
+/* Takes the work there is: what was asked since the last time. */
+static void balloon_take_work(void)
+{
+	unsigned long flags = spin_lock_irqsave(&balloon_lock);
+
+	work = false;
+	balloon_fold_taken();
+	stuck = false; /* with work, so that a waiter never sees a stale pair */
+	spin_unlock_irqrestore(&balloon_lock, flags);
+}
+
+/* Moves frames until the target is met, or nothing moves; says which. */
+static void balloon_run(void)
+{
+	unsigned long flags;
+	long moved;
+
+	while ((moved = balloon_step()) > 0)
+		yield();
+	flags = spin_lock_irqsave(&balloon_lock);
+	struct balloon_stats s = st;
+	stuck = moved < 0;
+	spin_unlock_irqrestore(&balloon_lock, flags);
+	if (moved < 0)
+		pr_err("balloon: stuck at %lu pages, target %lu: waiting for a new target\n",
+		       s.current_pages, s.target_pages);
+	else
+		pr_info("balloon: at target, %lu KiB (%lu KiB given back)\n",
+			(s.current_pages - s.slack) * 4, s.ballooned_pages * 4);
+}
+
 static void balloon_thread(void *arg)
 {
 	for (;;) {
-		unsigned long flags = local_irq_save();
-
-		while (!work)
-			wq_wait(&work_wq);
-		work = false;
-		balloon_fold_taken();
-		stuck = false; /* with work, so that a waiter never sees a stale pair */
-		local_irq_restore(flags);
-		while (st.current_pages != st.target_pages && !stuck) {
-			if (balloon_step() <= 0) {
-				stuck = true;
-				pr_err("balloon: stuck at %lu pages, target %lu: waiting for a new "
-				       "target\n",
-				       st.current_pages, st.target_pages);
-			}
-			yield();
-		}
-		if (!stuck)
-			pr_info("balloon: at target, %lu KiB (%lu KiB given back)\n",
-				(st.current_pages - st.slack) * 4, st.ballooned_pages * 4);
+		wait_event(&work_wq, READ_ONCE(work));
+		balloon_take_work();
+		balloon_run();
+		wq_wake_all(&settled_wq);
 	}
+}
+
+/* What balloon_set_target_kib clamped, said after the lock is dropped. */
+enum {
+	CLAMP_STATIC_MAX = 1,
+	CLAMP_MAP = 2,
+	CLAMP_XEN = 4,
+	CLAMP_MIN = 8,
+};
+
+/* Lock held: the target in Xen's pages for `kib` as xl counts it, within
+ * every limit; the limits applied go to *clamped. */
+static int64_t balloon_clamp(uint64_t kib, long xen_max, unsigned *clamped)
+{
+	int64_t pages;
+
+	if (kib > st.static_max_pages * 4) {
+		*clamped |= CLAMP_STATIC_MAX;
+		kib = st.static_max_pages * 4;
+	}
+	pages = (int64_t)(kib / 4) + st.slack;
+	if (pages > (int64_t)st.map_pages) {
+		*clamped |= CLAMP_MAP;
+		pages = st.map_pages;
+	}
+	/* Xen's own limit (xl raises it with memory/target): asking for more
+	 * would only be refused half-way. */
+	if (xen_max > 0 && pages > xen_max) {
+		*clamped |= CLAMP_XEN;
+		pages = xen_max;
+	}
+	if (pages < (int64_t)st.min_pages) {
+		*clamped |= CLAMP_MIN;
+		pages = st.min_pages;
+	}
+	return pages;
+}
+
+static void balloon_report_clamp(unsigned clamped, uint64_t kib, const char *who,
+				 const struct balloon_stats *s, long xen_max)
+{
+	if (clamped & CLAMP_STATIC_MAX)
+		pr_warn("balloon: %s target %lu KiB is above static-max %lu KiB: clamped\n", who,
+			kib, s->static_max_pages * 4);
+	if (clamped & CLAMP_MAP)
+		pr_notice("balloon: %s target %lu KiB is above the RAM in this domain's memory "
+			  "map: growing to that only\n",
+			  who, kib);
+	if (clamped & CLAMP_XEN)
+		pr_notice("balloon: %s target %lu KiB is above Xen's limit of %ld pages for "
+			  "this domain: clamped\n",
+			  who, kib, xen_max);
+	if (clamped & CLAMP_MIN)
+		pr_warn("balloon: %s target %lu KiB is below the safe minimum of %lu KiB: "
+			"clamped\n",
+			who, kib, (s->min_pages - s->slack) * 4);
 }
 
 void balloon_set_target_kib(uint64_t kib, const char *who)
 {
-	uint64_t max_kib = st.static_max_pages * 4;
-
-	if (kib > max_kib) {
-		pr_warn("balloon: %s target %lu KiB is above static-max %lu KiB: clamped\n", who,
-			kib, max_kib);
-		kib = max_kib;
-	}
-	int64_t pages = (int64_t)(kib / 4) + st.slack;
-
-	if (pages > (int64_t)st.map_pages) {
-		pr_notice("balloon: %s target %lu KiB is above the RAM in this domain's memory "
-			  "map: growing to that only\n",
-			  who, kib);
-		pages = st.map_pages;
-	}
 	long xen_max = balloon_xen_max_reservation();
+	unsigned clamped = 0;
+	unsigned long flags = spin_lock_irqsave(&balloon_lock);
 
-	/* Xen's own limit (xl raises it with memory/target): asking for more
-	 * would only be refused half-way. */
-	if (xen_max > 0 && pages > xen_max) {
-		pr_notice("balloon: %s target %lu KiB is above Xen's limit of %ld pages for "
-			  "this domain: clamped\n",
-			  who, kib, xen_max);
-		pages = xen_max;
-	}
-	if (pages < (int64_t)st.min_pages) {
-		pr_warn("balloon: %s target %lu KiB is below the safe minimum of %lu KiB: "
-			"clamped\n",
-			who, kib, (st.min_pages - st.slack) * 4);
-		pages = st.min_pages;
-	}
-	st.target_pages = pages;
+	st.target_pages = balloon_clamp(kib, xen_max, &clamped);
 	work = true;
+	struct balloon_stats s = st;
+	spin_unlock_irqrestore(&balloon_lock, flags);
 	wq_wake_one(&work_wq);
+	balloon_report_clamp(clamped, kib, who, &s, xen_max);
 }
 
 /* Only a change is acted on: the watch also fires once when registered,
@@ -439,15 +528,22 @@ static struct xs_watch balloon_watch = {
 	.callback = balloon_watch_cb,
 };
 
-/* Xen's count, static-max and the first target fix the units. */
+/* Xen's count, static-max and the first target fix the units.  Nothing
+ * else reads the counts before the balloon runs; RAM taken meanwhile is
+ * reported on any CPU, so taken_pending is cleared under the lock, before
+ * Xen's count (which has what was taken until then) is read. */
 static int balloon_read_limits(void)
 {
-	long res = balloon_xen_reservation();
+	unsigned long flags = spin_lock_irqsave(&balloon_lock);
+	long res;
 	uint64_t kib;
+
+	taken_pending = 0;
+	spin_unlock_irqrestore(&balloon_lock, flags);
+	res = balloon_xen_reservation();
 
 	if (res <= 0)
 		return res < 0 ? (int)res : -EIO;
-	taken_pending = 0; /* Xen's count has it */
 	st.boot_pages = st.current_pages = st.target_pages = res;
 	if (!xs_read_u64(XBT_NIL, "memory/target", &kib)) {
 		st.slack = res - (int64_t)(kib / 4);
@@ -477,11 +573,11 @@ static int balloon_start(void)
 	memset(out_map, 0, frame_bitmap_bytes(frames.nframes));
 	if ((rc = balloon_read_limits()))
 		return rc;
-	if (!thread_create("balloon", balloon_thread, NULL))
-		return -ENOMEM;
 	pr_info("balloon: %lu pages reserved, static-max %lu KiB, minimum %lu KiB (%s)\n",
 		st.boot_pages, st.static_max_pages * 4, (st.min_pages - st.slack) * 4,
 		pv ? "pv: p2m and direct map follow" : "pvh: same gpfns repopulated");
+	if (!thread_create_on("balloon", balloon_thread, NULL, CPUMASK_ALL))
+		return -ENOMEM;
 	if ((rc = xs_watch_register(&balloon_watch)))
 		pr_err("balloon: no watch on memory/target (%d): the shell can still set one\n",
 		       rc);
@@ -497,42 +593,57 @@ void balloon_init(void)
 	if ((rc = balloon_start()))
 		pr_err("balloon: not started (%d)\n", rc);
 	else
-		running = true;
+		__atomic_store_n(&running, true, __ATOMIC_RELEASE);
 }
 
 void balloon_ram_taken(unsigned long pages)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&balloon_lock);
 
 	taken_pending += pages;
 	work = true;
+	spin_unlock_irqrestore(&balloon_lock, flags);
 	wq_wake_one(&work_wq);
-	local_irq_restore(flags);
 }
 
 bool balloon_running(void)
 {
-	return running;
+	return __atomic_load_n(&running, __ATOMIC_ACQUIRE);
 }
 
 void balloon_get_stats(struct balloon_stats *s)
 {
+	unsigned long flags = spin_lock_irqsave(&balloon_lock);
+
 	*s = st;
+	spin_unlock_irqrestore(&balloon_lock, flags);
 }
 
 uint64_t balloon_base_kib(void)
 {
-	return (st.boot_pages - st.slack) * 4;
+	struct balloon_stats s;
+
+	balloon_get_stats(&s);
+	return (s.boot_pages - s.slack) * 4;
+}
+
+/* Whether the worker has finished (met its target or gave up); *met
+ * says which. */
+static bool balloon_settled(bool *met)
+{
+	unsigned long flags = spin_lock_irqsave(&balloon_lock);
+	bool done = !work && (stuck || st.current_pages == st.target_pages);
+
+	*met = !stuck;
+	spin_unlock_irqrestore(&balloon_lock, flags);
+	return done;
 }
 
 bool balloon_wait_settled(uint64_t timeout_ns)
 {
-	uint64_t end = sched_clock() + timeout_ns;
+	bool met = false;
 
-	while (sched_clock() < end) {
-		if (!work && (stuck || st.current_pages == st.target_pages))
-			return !stuck;
-		sleep_ns(10 * NSEC_PER_MSEC);
-	}
-	return false;
+	if (!wait_event_deadline(&settled_wq, balloon_settled(&met), sched_clock() + timeout_ns))
+		return false;
+	return met;
 }

@@ -11,10 +11,16 @@
  * echo its operation and carry a known status, and the ring indexes it
  * publishes must make sense, or the device is marked broken and every
  * request fails with -EIO rather than corrupting memory or hanging.
+ *
+ * Submitters on any CPU and the queue's interrupt handler (on the CPU
+ * its channel is bound to) meet only under the queue's lock; completions
+ * and the notification to the backend run after it is dropped, since a
+ * completion may submit again.
  */
 #include <amphi/errno.h>
 #include <amphi/mm.h>
 #include <amphi/printk.h>
+#include <amphi/smp.h>
 #include <amphi/string.h>
 #include <drivers/xen/events.h>
 #include "blkfront.h"
@@ -153,6 +159,7 @@ void blkfront_interrupt(evtchn_port_t port, void *arg)
 	unsigned long flags = spin_lock_irqsave(&q->lock);
 
 	(void)port;
+	q->irq_cpus |= cpumask_of(smp_processor_id());
 	if (info->connected && !info->broken && q->shadow)
 		blkfront_consume(q, &done);
 	spin_unlock_irqrestore(&q->lock, flags);
@@ -309,7 +316,8 @@ static void blkfront_submit(struct blkdev *dev, struct blkdev_request *rq)
 {
 	struct blkfront_info *info = dev->priv;
 	unsigned n = READ_ONCE(info->nr_queues);
-	struct blkfront_queue *q = &info->queue[n > 1 ? info->next_queue++ % n : 0];
+	unsigned next = n > 1 ? __atomic_fetch_add(&info->next_queue, 1, __ATOMIC_RELAXED) : 0;
+	struct blkfront_queue *q = &info->queue[n > 1 ? next % n : 0];
 	unsigned long flags = spin_lock_irqsave(&q->lock);
 	bool dead = info->broken || !info->registered;
 
@@ -337,6 +345,18 @@ static void blkfront_release(struct blkdev *dev)
 
 const struct blkdev_ops blkfront_blkdev_ops = {.submit = blkfront_submit,
 					       .release = blkfront_release};
+
+void blkfront_set_live(struct blkfront_info *info, bool connected, bool registered)
+{
+	unsigned long flags[BLKFRONT_MAX_QUEUES];
+
+	for (unsigned n = 0; n < BLKFRONT_MAX_QUEUES; n++)
+		flags[n] = spin_lock_irqsave(&info->queue[n].lock);
+	info->connected = connected;
+	info->registered = registered;
+	for (unsigned n = BLKFRONT_MAX_QUEUES; n-- > 0;)
+		spin_unlock_irqrestore(&info->queue[n].lock, flags[n]);
+}
 
 /* Fails queued and in-flight requests: the backend went away or broke.
  * In-flight pages go back to the pool, their grants ended (deferred if

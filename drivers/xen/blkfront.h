@@ -8,6 +8,15 @@
  * own event channel, lock, request slots and pool of granted data pages.
  * Which of the backend's offers are taken is decided in the handshake and
  * kept in struct blkfront_info, never re-read from the store later.
+ *
+ * Several CPUs: requests are submitted from threads on any CPU, and queue
+ * i's event channel is bound to the (i mod online)-th online CPU, whose
+ * handler completes them there.  A queue's lock (interrupts off) guards
+ * its ring, slots, waiting list and pool; `connected` and `registered`,
+ * which submitters test under that lock, change under every queue's lock
+ * (blkfront_set_live), so a request is either refused or queued where a
+ * later failing of all requests finds it.  The handshake itself runs in
+ * the xenbus thread only.
  */
 #ifndef DRIVERS_XEN_BLKFRONT_H
 #define DRIVERS_XEN_BLKFRONT_H
@@ -21,7 +30,7 @@
 #include <xen/io/blkif.h>
 
 /* Our own ceilings on what a backend may offer.  Four ring pages and two
- * queues are plenty for one vCPU and still exercise both features; 32
+ * queues are plenty here (two vCPUs in the tests) and exercise both; 32
  * indirect segments make a 128 KiB request, whose segment list fits one
  * indirect page. */
 #define BLKFRONT_MAX_RING_ORDER 2
@@ -56,9 +65,12 @@ struct blkfront_shadow {
 struct blkfront_info;
 
 struct blkfront_queue {
+	/* First: a reconnection clears everything after it, and the lock
+	 * stays, held, meanwhile (blkfront_rings_setup). */
+	struct spinlock lock;
 	struct blkfront_info *info;
 	unsigned index;
-	struct spinlock lock;
+	unsigned cpu; /* the CPU its event channel is bound to */
 	blkif_front_ring_t ring;
 	void *ring_mem; /* ring_pages pages, virtually contiguous */
 	grant_ref_t ring_ref[BLKFRONT_MAX_RING_PAGES];
@@ -71,6 +83,7 @@ struct blkfront_queue {
 	/* Counters, for tests. */
 	uint64_t requests, indirect_requests;
 	uint64_t grants_reused; /* pages sent with the grant they already had */
+	uint64_t irq_cpus;	/* the CPUs its interrupt ran on (a cpumask) */
 };
 
 struct blkfront_info {
@@ -98,6 +111,8 @@ struct blkfront_info {
 
 /* blkfront.c */
 void blkfront_fail_all(struct blkfront_info *info, int status);
+/* Sets connected and registered under every queue's lock. */
+void blkfront_set_live(struct blkfront_info *info, bool connected, bool registered);
 void blkfront_interrupt(evtchn_port_t port, void *arg);
 extern const struct blkdev_ops blkfront_blkdev_ops;
 /* blkfront_ring.c */
@@ -142,6 +157,8 @@ struct blkfront_stats {
 	unsigned nr_queues, ring_pages, max_segs;
 	bool indirect, persistent;
 	uint64_t requests[BLKFRONT_MAX_QUEUES];
+	unsigned cpu[BLKFRONT_MAX_QUEUES];	/* where each queue's events go */
+	uint64_t irq_cpus[BLKFRONT_MAX_QUEUES]; /* where they ran (cpumasks) */
 	uint64_t indirect_requests, grants_reused;
 };
 int blkfront_get_stats(const char *name, struct blkfront_stats *st);

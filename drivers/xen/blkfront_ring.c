@@ -17,9 +17,15 @@
  * page once the backend lets go.  The ring itself is heap memory, which
  * that list cannot free, so a ring still mapped at teardown is left to
  * the backend and said so.
+ *
+ * Queue i's event channel goes to the (i mod online)-th online CPU, so
+ * the queues' completions are spread over the vCPUs.  Teardown closes
+ * the channel first: evtchn_close returns once no handler runs, so what
+ * the handler uses can go afterwards.
  */
 #include <amphi/errno.h>
 #include <amphi/mm.h>
+#include <amphi/cpu.h>
 #include <amphi/printk.h>
 #include <amphi/string.h>
 #include "blkfront.h"
@@ -123,37 +129,80 @@ void blkfront_gpage_put(struct blkfront_queue *q, struct blkfront_gpage *g, bool
 	q->free_gpages = g;
 }
 
-static void blkfront_queue_free(struct blkfront_queue *q)
+/* The ring's grants ended, its memory freed, unless the backend still
+ * maps it. */
+static void blkfront_ring_free(struct blkfront_queue *q, void *ring_mem)
 {
 	bool held = false;
 
-	if (q->evtchn >= 0)
-		evtchn_close((evtchn_port_t)q->evtchn);
-	q->evtchn = -1;
-	while (q->free_gpages) {
-		struct blkfront_gpage *g = q->free_gpages;
+	if (!ring_mem)
+		return;
+	for (unsigned i = 0; i < q->info->ring_pages; i++) {
+		if (gnttab_end_access(q->ring_ref[i]) == 0)
+			continue;
+		gnttab_end_access_deferred(q->ring_ref[i], NULL);
+		held = true;
+	}
+	if (held)
+		pr_err("blkfront: %s: backend still maps queue %u's ring: its pages are "
+		       "left to it\n",
+		       q->info->xdev->nodename, q->index);
+	else
+		kfree(ring_mem);
+}
 
-		q->free_gpages = g->next;
-		blkfront_gpage_drop(q, g);
-	}
-	if (q->ring_mem) {
-		for (unsigned i = 0; i < q->info->ring_pages; i++) {
-			if (gnttab_end_access(q->ring_ref[i]) == 0)
-				continue;
-			gnttab_end_access_deferred(q->ring_ref[i], NULL);
-			held = true;
-		}
-		if (held)
-			pr_err("blkfront: %s: backend still maps queue %u's ring: its pages are "
-			       "left to it\n",
-			       q->info->xdev->nodename, q->index);
-		else
-			kfree(q->ring_mem);
-	}
+static void blkfront_queue_free(struct blkfront_queue *q)
+{
+	struct blkfront_gpage *pool;
+	struct blkfront_shadow *shadow;
+	void *ring_mem;
+	unsigned long flags;
+
+	if (q->evtchn >= 0)
+		evtchn_close((evtchn_port_t)q->evtchn); /* no handler runs after */
+	flags = spin_lock_irqsave(&q->lock);
+	q->evtchn = -1;
+	pool = q->free_gpages;
+	ring_mem = q->ring_mem;
+	shadow = q->shadow;
+	q->free_gpages = NULL;
 	q->ring_mem = NULL;
-	kfree(q->shadow);
 	q->shadow = NULL;
 	q->nr_shadow = 0;
+	spin_unlock_irqrestore(&q->lock, flags);
+	while (pool) {
+		struct blkfront_gpage *g = pool;
+
+		pool = g->next;
+		blkfront_gpage_drop(q, g);
+	}
+	blkfront_ring_free(q, ring_mem);
+	kfree(shadow);
+}
+
+/* The (i mod online)-th online CPU. */
+static unsigned blkfront_queue_cpu(unsigned i)
+{
+	unsigned k = i % nr_cpus_online();
+
+	for (unsigned c = 0; c < nr_cpus_present; c++)
+		if (__atomic_load_n(&cpus[c].online, __ATOMIC_ACQUIRE) && k-- == 0)
+			return c;
+	return 0;
+}
+
+/* Moves the queue's event channel to its CPU; where Xen refuses, it stays
+ * on vCPU 0, which works too. */
+static void blkfront_queue_bind_cpu(struct blkfront_queue *q)
+{
+	unsigned cpu = blkfront_queue_cpu(q->index);
+	int rc = evtchn_bind_vcpu((evtchn_port_t)q->evtchn, cpu);
+
+	q->cpu = rc ? 0 : cpu;
+	if (rc)
+		pr_warn("blkfront: %s: queue %u's events stay on vCPU 0: EVTCHNOP_bind_vcpu to "
+			"CPU %u failed (%d)\n",
+			q->info->xdev->nodename, q->index, cpu, rc);
 }
 
 static int blkfront_queue_setup(struct blkfront_info *info, struct blkfront_queue *q)
@@ -187,7 +236,25 @@ static int blkfront_queue_setup(struct blkfront_info *info, struct blkfront_queu
 		return -ENOMEM;
 	memset(q->shadow, 0, q->nr_shadow * sizeof(*q->shadow));
 	q->evtchn = evtchn_alloc_unbound(blkfront_be(q), blkfront_interrupt, q, "blkfront");
-	return q->evtchn < 0 ? q->evtchn : 0;
+	if (q->evtchn < 0)
+		return q->evtchn;
+	blkfront_queue_bind_cpu(q);
+	return 0;
+}
+
+/* A queue as new, but its lock: a submitter that read the old queue
+ * count may hold it (and then finds the device not live). */
+static void blkfront_queue_reset(struct blkfront_info *info, unsigned i)
+{
+	struct blkfront_queue *q = &info->queue[i];
+	unsigned long flags = spin_lock_irqsave(&q->lock);
+
+	_Static_assert(__builtin_offsetof(struct blkfront_queue, lock) == 0, "lock first");
+	memset((char *)q + sizeof(q->lock), 0, sizeof(*q) - sizeof(q->lock));
+	q->info = info;
+	q->index = i;
+	q->evtchn = -1;
+	spin_unlock_irqrestore(&q->lock, flags);
 }
 
 int blkfront_rings_setup(struct blkfront_info *info)
@@ -195,8 +262,7 @@ int blkfront_rings_setup(struct blkfront_info *info)
 	int rc = 0;
 
 	for (unsigned i = 0; i < info->nr_queues; i++)
-		info->queue[i] = (struct blkfront_queue){
-		    .info = info, .index = i, .lock = SPINLOCK_INIT, .evtchn = -1};
+		blkfront_queue_reset(info, i);
 	for (unsigned i = 0; i < info->nr_queues && !rc; i++)
 		rc = blkfront_queue_setup(info, &info->queue[i]);
 	info->rings_up = true;

@@ -15,6 +15,10 @@
  * (InitWait, as blkback does when told we are Initialising, or after a
  * toolstack reset) is connected to afresh.  The memory of a removed
  * disk stays until the last blkdev_get() holder lets go.
+ *
+ * All of this runs in the xenbus thread; only the switch between live
+ * and not live is seen by submitters on other CPUs, and it is made under
+ * the queues' locks (blkfront_set_live).
  */
 #include <amphi/errno.h>
 #include <amphi/mm.h>
@@ -159,12 +163,11 @@ static void blkfront_connect(struct blkfront_info *info)
 		return;
 	}
 	blkfront_choose_features(info);
-	info->connected = true;
-	info->registered = true;
+	blkfront_set_live(info, true, true);
 	if ((rc = blkdev_register(&info->bdev))) {
 		pr_err("blkfront: %s: cannot register %s (%d)\n", info->xdev->nodename,
 		       info->bdev.name, rc);
-		info->registered = info->connected = false;
+		blkfront_set_live(info, false, false);
 		return;
 	}
 	pr_info("blkfront: %s: queues %u, ring pages %u, %s%u segments, %s grants\n",
@@ -185,15 +188,18 @@ static void blkfront_connect(struct blkfront_info *info)
  * remove); the rings stay until the backend has let go of them. */
 static void blkfront_disconnect(struct blkfront_info *info)
 {
+	bool was_registered = info->registered;
+
 	if (info->watching)
 		xs_watch_unregister(&info->sectors_watch);
 	info->watching = false;
-	if (info->registered) {
+	/* From here on a request is refused; those queued before are failed
+	 * below. */
+	blkfront_set_live(info, false, false);
+	if (was_registered) {
 		blkdev_unregister(&info->bdev);
 		blkfront_connected--;
 	}
-	info->connected = false;
-	info->registered = false;
 	if (info->rings_up)
 		blkfront_fail_all(info, -EIO);
 }
@@ -355,6 +361,8 @@ int blkfront_get_stats(const char *name, struct blkfront_stats *st)
 				      .persistent = info->persistent};
 	for (unsigned i = 0; i < info->nr_queues; i++) {
 		st->requests[i] = info->queue[i].requests;
+		st->cpu[i] = info->queue[i].cpu;
+		st->irq_cpus[i] = READ_ONCE(info->queue[i].irq_cpus);
 		st->indirect_requests += info->queue[i].indirect_requests;
 		st->grants_reused += info->queue[i].grants_reused;
 	}

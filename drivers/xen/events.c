@@ -11,12 +11,25 @@
  * before it indexes anything.  The scan remembers the port after the last
  * one it served and starts there next time, so a port that keeps firing
  * cannot starve the ports after it.
+ *
+ * Several CPUs: each vCPU scans for the ports bound to it, in interrupt
+ * context, while threads on other CPUs bind, close and move ports.  The
+ * table's entries change only under evtchn_lock; a delivery copies its
+ * entry under the lock and calls the handler without it.  A port's
+ * handler never runs on two CPUs at once (a port moved by
+ * evtchn_bind_vcpu while its handler runs on the old vCPU waits for it),
+ * and evtchn_close returns only once no handler of the port is running,
+ * so the caller may free what the handler uses.  A vCPU going offline
+ * hands the ports that can move to an online CPU first
+ * (evtchn_cpu_offline); they stay there when it comes back.  A table block, once
+ * published, is never freed, so a binding's address stays valid.
  */
 #include <amphi/cpu.h>
 #include <amphi/mm.h>
 #include <amphi/printf.h>
 #include <amphi/printk.h>
 #include <amphi/shell.h>
+#include <amphi/spinlock.h>
 #include <asm/paravirt.h>
 #include <asm/xen/hypercall.h>
 #include <asm/xen/xen.h>
@@ -48,10 +61,17 @@ struct evtchn_binding {
 	enum evtchn_kind kind;
 	uint32_t what;	      /* the VIRQ, or the remote domain */
 	uint32_t remote_port; /* interdomain only */
-	uint32_t vcpu;	      /* the vCPU Xen notifies; 0 but for VIRQs and IPIs */
+	uint32_t vcpu;	      /* the vCPU Xen notifies (0 unless bound or moved) */
 };
 
 static struct evtchn_binding *evtchn_table[NR_WORDS];
+/* Guards every entry of the table and the publication of its blocks. */
+static struct spinlock evtchn_lock = SPINLOCK_INIT;
+/* Per port, 1 + the CPU running its handler now, 0 when none: kept apart
+ * from the entries, which are rewritten whole under the lock, because a
+ * delivery sets it with an atomic exchange outside the lock. */
+static uint8_t evtchn_runner[EVTCHN_NR_PORTS];
+_Static_assert(NR_CPUS < 255, "evtchn_runner holds 1 + a CPU id in a byte");
 /* Each CPU's port its next scan starts at: one past the last it served. */
 static unsigned int evtchn_next_ports[NR_CPUS];
 #define evtchn_next_port (evtchn_next_ports[smp_processor_id()])
@@ -94,28 +114,68 @@ static bool evtchn_valid(evtchn_port_t port)
 	return xen_shared_info && port < EVTCHN_NR_PORTS;
 }
 
-/* The binding of a port, or NULL when its block was never allocated. */
+/* The binding of a port, or NULL when its block was never allocated.
+ * No lock: a block is published whole (release) and never freed. */
 static struct evtchn_binding *evtchn_binding(evtchn_port_t port)
 {
-	if (port >= EVTCHN_NR_PORTS || !evtchn_table[port / BITS_PER_WORD])
+	struct evtchn_binding *block;
+
+	if (port >= EVTCHN_NR_PORTS)
 		return NULL;
-	return &evtchn_table[port / BITS_PER_WORD][port % BITS_PER_WORD];
+	block = __atomic_load_n(&evtchn_table[port / BITS_PER_WORD], __ATOMIC_ACQUIRE);
+	return block ? &block[port % BITS_PER_WORD] : NULL;
 }
 
+/* Thread context: allocates the port's block if it has none (outside the
+ * lock; a CPU that lost the race frees its copy). */
 static struct evtchn_binding *evtchn_binding_alloc(evtchn_port_t port)
 {
-	struct evtchn_binding **block = &evtchn_table[port / BITS_PER_WORD];
+	struct evtchn_binding **slot = &evtchn_table[port / BITS_PER_WORD], *b;
+	unsigned long flags;
 
-	if (!*block) {
-		struct evtchn_binding *b = kmalloc(BITS_PER_WORD * sizeof(*b));
-
-		if (!b)
-			return NULL;
-		for (unsigned int i = 0; i < BITS_PER_WORD; i++)
-			b[i] = (struct evtchn_binding){.kind = EVTCHN_FREE};
-		*block = b;
+	if (evtchn_binding(port))
+		return evtchn_binding(port);
+	if (!(b = kmalloc(BITS_PER_WORD * sizeof(*b))))
+		return NULL;
+	for (unsigned int i = 0; i < BITS_PER_WORD; i++)
+		b[i] = (struct evtchn_binding){.kind = EVTCHN_FREE};
+	flags = spin_lock_irqsave(&evtchn_lock);
+	if (!*slot) {
+		__atomic_store_n(slot, b, __ATOMIC_RELEASE);
+		b = NULL;
 	}
+	spin_unlock_irqrestore(&evtchn_lock, flags);
+	kfree(b);
 	return evtchn_binding(port);
+}
+
+/* A port's handler runs on one CPU at a time: a delivery claims the port
+ * (spinning while another CPU finishes its handler, which only happens
+ * right after the port moved) and lets go after the handler returns. */
+static void evtchn_run_begin(evtchn_port_t port)
+{
+	uint8_t me = (uint8_t)(smp_processor_id() + 1), idle = 0;
+
+	while (!__atomic_compare_exchange_n(&evtchn_runner[port], &idle, me, false,
+					    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+		idle = 0;
+		cpu_relax();
+	}
+}
+
+static void evtchn_run_end(evtchn_port_t port)
+{
+	__atomic_store_n(&evtchn_runner[port], 0, __ATOMIC_RELEASE);
+}
+
+/* Waits until no other CPU runs the port's handler.  A handler that
+ * closes its own port does not wait for itself. */
+static void evtchn_wait_idle(evtchn_port_t port)
+{
+	uint8_t me = (uint8_t)(smp_processor_id() + 1), r;
+
+	while ((r = __atomic_load_n(&evtchn_runner[port], __ATOMIC_ACQUIRE)) && r != me)
+		cpu_relax();
 }
 
 void evtchn_init(void)
@@ -130,29 +190,43 @@ void evtchn_init(void)
 		(unsigned int)EVTCHN_NR_PORTS);
 }
 
+/* Interrupts off.  The handler is the one bound when the entry was read
+ * under the lock; a close that comes after waits for it to return. */
 static void evtchn_deliver(evtchn_port_t port)
 {
 	struct evtchn_binding *b = evtchn_binding(port);
+	evtchn_handler_t fn = NULL;
+	void *arg = NULL;
 
-	if (!b || !b->fn) {
-		/* Nobody listens: keep it from firing again. */
-		evtchn_stray++;
-		bit_set(&xen_shared_info->evtchn_mask[port / BITS_PER_WORD], port % BITS_PER_WORD);
-		return;
+	evtchn_run_begin(port);
+	spin_lock(&evtchn_lock);
+	if (b && b->fn) {
+		fn = b->fn;
+		arg = b->arg;
+		b->delivered++;
 	}
-	b->delivered++;
-	b->fn(port, b->arg);
+	spin_unlock(&evtchn_lock);
+	if (fn) {
+		fn(port, arg);
+	} else {
+		/* Nobody listens: keep it from firing again. */
+		__atomic_fetch_add(&evtchn_stray, 1, __ATOMIC_RELAXED);
+		bit_set(&xen_shared_info->evtchn_mask[port / BITS_PER_WORD], port % BITS_PER_WORD);
+	}
+	evtchn_run_end(port);
 }
 
 /* Whether `port` is this vCPU's to serve: a word of pending bits holds
  * ports of every vCPU, and one that is another's stays pending for it
  * (Xen flagged its word in that vCPU's selector too).  A port nobody
- * bound is vCPU 0's, which masks it as stray. */
+ * bound is vCPU 0's, which masks it as stray.  Read without the lock: a
+ * port being moved is masked meanwhile and raised again on its new vCPU
+ * afterwards (evtchn_bind_vcpu), so a stale answer loses nothing. */
 static bool evtchn_ours(evtchn_port_t port, uint32_t vcpu)
 {
 	struct evtchn_binding *b = evtchn_binding(port);
 
-	return (b && b->kind != EVTCHN_FREE ? b->vcpu : 0) == vcpu;
+	return (b && READ_ONCE(b->kind) != EVTCHN_FREE ? READ_ONCE(b->vcpu) : 0) == vcpu;
 }
 
 static void evtchn_serve_word(unsigned int w, xen_ulong_t bits)
@@ -204,7 +278,7 @@ void evtchn_do_upcall(void)
 	if (!xen_shared_info)
 		return;
 	v = evtchn_vcpu();
-	evtchn_upcalls++;
+	__atomic_fetch_add(&evtchn_upcalls, 1, __ATOMIC_RELAXED);
 	for (int round = 0; round < UPCALL_MAX_ROUNDS; round++) {
 		/* Cleared before the selector is read, as the ABI asks, so an
 		 * event arriving during the scan sets it again. */
@@ -232,7 +306,9 @@ static void evtchn_force_upcall(void)
 }
 
 /* The 2-level ABI does not remember an event that arrived while the port
- * was masked: the guest must re-raise it through the selector itself. */
+ * was masked: the guest must re-raise it through the selector itself.
+ * Interrupts off while it does: the selector and the upcall flag are this
+ * vCPU's own, and an upcall here in between must see both or neither. */
 void evtchn_unmask(evtchn_port_t port)
 {
 	unsigned int w = port / BITS_PER_WORD, b = port % BITS_PER_WORD;
@@ -293,7 +369,17 @@ uint64_t evtchn_delivered(evtchn_port_t port)
 {
 	struct evtchn_binding *b = evtchn_binding(port);
 
-	return b ? b->delivered : 0;
+	return b ? READ_ONCE(b->delivered) : 0;
+}
+
+int evtchn_port_vcpu(evtchn_port_t port)
+{
+	struct evtchn_binding *b = evtchn_binding(port);
+	unsigned long flags = spin_lock_irqsave(&evtchn_lock);
+	int vcpu = b && b->kind != EVTCHN_FREE ? (int)b->vcpu : -1;
+
+	spin_unlock_irqrestore(&evtchn_lock, flags);
+	return vcpu;
 }
 
 unsigned int evtchn_scan_next(void)
@@ -308,44 +394,37 @@ static int evtchn_close_in_xen(evtchn_port_t port)
 	return (int)hypercall_event_channel_op(EVTCHNOP_close, &c);
 }
 
-/* Where a new binding of `port` goes, or why there is none (a Xen error
- * code). */
-static int evtchn_slot(evtchn_port_t port, evtchn_handler_t fn, struct evtchn_binding **slot)
-{
-	if (!evtchn_valid(port) || !fn) {
-		pr_err("evtchn: port %u: %s\n", port, fn ? "beyond the 2-level ABI" : "no handler");
-		return -XEN_EINVAL;
-	}
-	*slot = evtchn_binding_alloc(port);
-	if (!*slot) {
-		pr_err("evtchn: port %u: out of memory for its binding\n", port);
-		return -XEN_ENOMEM;
-	}
-	if ((*slot)->kind != EVTCHN_FREE) {
-		pr_err("evtchn: port %u is already bound\n", port);
-		return -XEN_EBUSY;
-	}
-	return 0;
-}
-
 /* Records a port Xen gave us and unmasks it.  On failure a port we asked
  * Xen for is closed again, so Xen and the table never disagree. */
 static int evtchn_attach(long rc, evtchn_port_t port, struct evtchn_binding tmpl)
 {
-	struct evtchn_binding *b;
+	struct evtchn_binding *b = NULL;
 	unsigned long flags;
 
 	if (rc)
 		return (int)rc;
-	rc = evtchn_slot(port, tmpl.fn, &b);
+	if (!evtchn_valid(port) || !tmpl.fn) {
+		pr_err("evtchn: port %u: %s\n", port,
+		       tmpl.fn ? "beyond the 2-level ABI" : "no handler");
+		rc = -XEN_EINVAL;
+	} else if (!(b = evtchn_binding_alloc(port))) {
+		pr_err("evtchn: port %u: out of memory for its binding\n", port);
+		rc = -XEN_ENOMEM;
+	} else {
+		flags = spin_lock_irqsave(&evtchn_lock);
+		if (b->kind != EVTCHN_FREE)
+			rc = -XEN_EBUSY;
+		else
+			*b = tmpl;
+		spin_unlock_irqrestore(&evtchn_lock, flags);
+		if (rc)
+			pr_err("evtchn: port %u is already bound\n", port);
+	}
 	if (rc) {
 		if (tmpl.kind != EVTCHN_EXISTING)
 			evtchn_close_in_xen(port);
 		return (int)rc;
 	}
-	flags = local_irq_save();
-	*b = tmpl;
-	local_irq_restore(flags);
 	evtchn_unmask(port);
 	return (int)port;
 }
@@ -426,14 +505,102 @@ int evtchn_close(evtchn_port_t port)
 	if (!evtchn_valid(port))
 		return -XEN_EINVAL;
 	evtchn_mask(port);
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&evtchn_lock);
 	if (b)
 		*b = (struct evtchn_binding){.kind = EVTCHN_FREE};
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&evtchn_lock, flags);
+	/* A handler that read the entry before it went may still run on
+	 * another CPU; once it returns nothing reaches the old one. */
+	evtchn_wait_idle(port);
 	rc = evtchn_close_in_xen(port);
 	/* A stale event must not reach whoever is given this port next. */
 	evtchn_clear_pending(port);
 	return rc;
+}
+
+/* Masks the port; whether it was masked already. */
+static bool evtchn_test_and_mask(evtchn_port_t port)
+{
+	return __atomic_fetch_or(&xen_shared_info->evtchn_mask[port / BITS_PER_WORD],
+				 bit(port % BITS_PER_WORD), __ATOMIC_SEQ_CST) &
+	       bit(port % BITS_PER_WORD);
+}
+
+/* Lock held: Xen's notify vCPU and ours change together. */
+static int evtchn_rebind_locked(evtchn_port_t port, uint32_t vcpu)
+{
+	struct evtchn_binding *b = evtchn_binding(port);
+	struct evtchn_bind_vcpu op = {.port = port, .vcpu = vcpu};
+	int rc;
+
+	if (!b || b->kind == EVTCHN_FREE)
+		return -XEN_EINVAL;
+	rc = (int)hypercall_event_channel_op(EVTCHNOP_bind_vcpu, &op);
+	if (!rc)
+		b->vcpu = vcpu;
+	return rc;
+}
+
+/* Masked while it moves, so no event is flagged to a vCPU whose scan no
+ * longer takes the port.  Afterwards, unless it was masked before, Xen
+ * unmasks it, which raises what is pending on the new vCPU (the old one's
+ * scan may have skipped it, or a local unmask raised it there). */
+int evtchn_bind_vcpu(evtchn_port_t port, unsigned int cpu)
+{
+	unsigned long flags;
+	bool masked;
+	int rc;
+
+	if (!evtchn_valid(port) || cpu >= nr_cpus_present ||
+	    !__atomic_load_n(&cpus[cpu].online, __ATOMIC_ACQUIRE))
+		return -XEN_EINVAL;
+	masked = evtchn_test_and_mask(port);
+	flags = spin_lock_irqsave(&evtchn_lock);
+	rc = evtchn_rebind_locked(port, cpus[cpu].xen_vcpu_id);
+	spin_unlock_irqrestore(&evtchn_lock, flags);
+	if (!masked) {
+		struct evtchn_unmask op = {.port = port};
+
+		hypercall_event_channel_op(EVTCHNOP_unmask, &op);
+	}
+	return rc;
+}
+
+/* Ports that may move to another vCPU: those of other domains and those
+ * we were handed; IPIs and VIRQs belong to the vCPU they were bound on. */
+static bool evtchn_movable(const struct evtchn_binding *b)
+{
+	enum evtchn_kind k = READ_ONCE(b->kind);
+
+	return k == EVTCHN_INTERDOMAIN || k == EVTCHN_UNBOUND || k == EVTCHN_EXISTING;
+}
+
+/* The first online CPU; CPU `cpu` itself is no longer online by now. */
+static unsigned int evtchn_cpu_for_orphans(unsigned int cpu)
+{
+	for (unsigned int c = 0; c < nr_cpus_present; c++)
+		if (c != cpu && __atomic_load_n(&cpus[c].online, __ATOMIC_ACQUIRE))
+			return c;
+	return cpu;
+}
+
+void evtchn_cpu_offline(unsigned int cpu)
+{
+	uint32_t vcpu = cpus[cpu].xen_vcpu_id;
+	unsigned int to = evtchn_cpu_for_orphans(cpu), moved = 0;
+
+	if (!xen_shared_info || to == cpu)
+		return;
+	for (evtchn_port_t port = 0; port < EVTCHN_NR_PORTS; port++) {
+		struct evtchn_binding *b = evtchn_binding(port);
+
+		if (b && evtchn_movable(b) && READ_ONCE(b->vcpu) == vcpu &&
+		    evtchn_bind_vcpu(port, to) == 0)
+			moved++;
+	}
+	if (moved)
+		pr_info("evtchn: vCPU %u going offline: %u port%s moved to CPU %u\n", vcpu, moved,
+			moved == 1 ? "" : "s", to);
 }
 
 static void evtchn_describe(char *buf, size_t len, const struct evtchn_binding *b)
@@ -466,15 +633,17 @@ SHELL_CMD(evtchn, "event channels: bound ports, what they are bound to, deliveri
 		return 0;
 	}
 	kprintf("port  bound to                 name              delivered  state\n");
+	/* A glance without the lock: an entry may change while printed. */
 	for (evtchn_port_t port = 0; port < EVTCHN_NR_PORTS; port++) {
 		const struct evtchn_binding *b = evtchn_binding(port);
 
 		if (!b || b->kind == EVTCHN_FREE)
 			continue;
 		evtchn_describe(what, sizeof(what), b);
-		kprintf("%4u  %-24s %-16s %10lu  %s%s\n", port, what, b->name ? b->name : "-",
-			b->delivered, evtchn_is_masked(port) ? "masked" : "open",
-			evtchn_is_pending(port) ? ", pending" : "");
+		kprintf("%4u  %-24s %-16s %10lu  %s%s, vcpu %u\n", port, what,
+			b->name ? b->name : "-", b->delivered,
+			evtchn_is_masked(port) ? "masked" : "open",
+			evtchn_is_pending(port) ? ", pending" : "", b->vcpu);
 	}
 	kprintf("upcalls %lu, events on unbound ports %lu\n", evtchn_upcalls, evtchn_stray);
 	return 0;

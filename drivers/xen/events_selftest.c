@@ -1,13 +1,17 @@
 /*
- * Selftests of event channels: delivery, masking, and the fairness of the
- * scan.  They need real Xen (the shared info page, ports Xen allocates),
- * so elsewhere they skip and say so.  Every wait is bounded by the clock
- * and by a spin count, so a lost event ends as a failure with a reason,
- * never a hang.  They run with interrupts on, from the selftest thread,
- * and close every port they bind.
+ * Selftests of event channels: delivery, masking, the fairness of the
+ * scan, a port moved to each vCPU in turn, and one moved off a CPU that
+ * goes offline.  They need real Xen (the
+ * shared info page, ports Xen allocates), so elsewhere they skip and say
+ * so.  Every wait is bounded by the clock and by a spin count, so a lost
+ * event ends as a failure with a reason, never a hang.  They run with
+ * interrupts on, from the selftest thread, and close every port they
+ * bind.
  */
+#include <amphi/cpu.h>
 #include <amphi/irq.h>
 #include <amphi/selftest.h>
+#include <amphi/smp.h>
 #include <amphi/time.h>
 #include <asm/paravirt.h>
 #include <asm/x86.h>
@@ -277,4 +281,157 @@ SELFTEST(evtchn_round_robin)
 		return selftest_fail(ctx, "after port %u the scan took %u before %u", p[1],
 				     rr_order[0], rr_order[1]);
 	return selftest_pass(ctx, "after port %u: %u, then %u", p[1], rr_order[0], rr_order[1]);
+}
+
+/* A loopback pair (an unbound port of ours, and the port that binds to
+ * it): a send on `peer` is an event on `port`, which is moved to each
+ * online CPU's vCPU in turn and must be delivered there, once, and the
+ * table must say where it is bound. */
+static struct {
+	volatile uint64_t hits;
+	volatile int cpu;
+} bv;
+
+static void bv_event(evtchn_port_t port, void *arg)
+{
+	(void)port;
+	(void)arg;
+	bv.cpu = (int)smp_processor_id();
+	bv.hits++;
+}
+
+static void bv_peer_event(evtchn_port_t port, void *arg)
+{
+	(void)port;
+	(void)arg;
+}
+
+static enum selftest_result bv_round(struct selftest_ctx *ctx, int port, int peer, unsigned int cpu)
+{
+	int rc = evtchn_bind_vcpu((evtchn_port_t)port, cpu);
+	uint64_t before = bv.hits;
+
+	if (rc)
+		return selftest_fail(ctx, "EVTCHNOP_bind_vcpu of port %d to CPU %u failed (%d)",
+				     port, cpu, rc);
+	if (evtchn_port_vcpu((evtchn_port_t)port) != (int)cpus[cpu].xen_vcpu_id)
+		return selftest_fail(ctx, "port %d moved to vCPU %u, the table says vCPU %d", port,
+				     cpus[cpu].xen_vcpu_id, evtchn_port_vcpu((evtchn_port_t)port));
+	bv.cpu = -1;
+	evtchn_send((evtchn_port_t)peer);
+	/* Long: the vCPU may wait to be run on a loaded emulated host, and a
+	 * lost event never comes anyway. */
+	bool ok = wait_count(&bv.hits, before + 1, 2 * NSEC_PER_SEC);
+	wait_count(&bv.hits, before + 2, 10 * NSEC_PER_MSEC); /* a duplicate would show */
+	if (!ok)
+		return selftest_fail(ctx, "port %d on CPU %u: not delivered in 2 s (pending %d)",
+				     port, cpu, evtchn_is_pending((evtchn_port_t)port));
+	if (bv.hits != before + 1)
+		return selftest_fail(ctx, "port %d on CPU %u: one send, %lu deliveries", port, cpu,
+				     bv.hits - before);
+	if (bv.cpu != (int)cpu)
+		return selftest_fail(ctx, "port %d bound to CPU %u was delivered on CPU %d", port,
+				     cpu, bv.cpu);
+	return SELFTEST_SUCCESS;
+}
+
+SELFTEST(evtchn_bind_vcpu)
+{
+	enum selftest_result r = need_xen(ctx);
+	unsigned int moved = 0;
+	int port, peer;
+
+	if (r != SELFTEST_SUCCESS)
+		return r;
+	bv.hits = 0;
+	port = evtchn_alloc_unbound(DOMID_SELF, bv_event, NULL, "selftest-vcpu");
+	if (port < 0)
+		return selftest_error(ctx, "EVTCHNOP_alloc_unbound failed (%d)", port);
+	peer = evtchn_bind_interdomain(DOMID_SELF, (evtchn_port_t)port, bv_peer_event, NULL,
+				       "selftest-vcpu-peer");
+	if (peer < 0) {
+		evtchn_close((evtchn_port_t)port);
+		return selftest_error(ctx, "EVTCHNOP_bind_interdomain to ourselves failed (%d)",
+				      peer);
+	}
+	/* Down the CPUs, then up again: every CPU is a move's source and its
+	 * destination. */
+	for (unsigned int i = 2 * nr_cpus_present; r == SELFTEST_SUCCESS && i-- > 0;) {
+		unsigned int cpu =
+		    i < nr_cpus_present ? nr_cpus_present - 1 - i : i - nr_cpus_present;
+
+		if (!cpus[cpu].online)
+			continue;
+		r = bv_round(ctx, port, peer, cpu);
+		moved++;
+	}
+	evtchn_close((evtchn_port_t)peer);
+	evtchn_close((evtchn_port_t)port);
+	if (r != SELFTEST_SUCCESS)
+		return r;
+	return selftest_pass(ctx,
+			     "port %d moved %u times over %u CPUs, each event delivered "
+			     "once on the CPU it was bound to",
+			     port, moved, nr_cpus_online());
+}
+
+/* A port bound to a CPU that goes offline must not wait for it: it moves
+ * to an online CPU, where its events are delivered, and the CPU comes
+ * back. */
+static enum selftest_result bo_offline(struct selftest_ctx *ctx, int port, int peer,
+				       unsigned int cpu)
+{
+	int rc = evtchn_bind_vcpu((evtchn_port_t)port, cpu), vcpu;
+	uint64_t before = bv.hits;
+
+	if (rc)
+		return selftest_error(ctx, "EVTCHNOP_bind_vcpu to CPU %u failed (%d)", cpu, rc);
+	if ((rc = cpu_offline(cpu)))
+		return selftest_error(ctx, "CPU %u did not go offline (%d)", cpu, rc);
+	vcpu = evtchn_port_vcpu((evtchn_port_t)port);
+	bv.cpu = -1;
+	evtchn_send((evtchn_port_t)peer);
+	bool ok = wait_count(&bv.hits, before + 1, 2 * NSEC_PER_SEC);
+	if ((rc = cpu_online(cpu)))
+		return selftest_error(ctx, "CPU %u did not come back online (%d)", cpu, rc);
+	if (!ok)
+		return selftest_fail(ctx,
+				     "port %d, bound to CPU %u: not delivered in 2 s while that "
+				     "CPU was offline",
+				     port, cpu);
+	if (vcpu == (int)cpus[cpu].xen_vcpu_id)
+		return selftest_fail(ctx, "port %d stayed bound to vCPU %d, offline", port, vcpu);
+	if (bv.cpu == (int)cpu || !cpus[bv.cpu].online)
+		return selftest_fail(ctx, "port %d delivered on CPU %d, which was offline", port,
+				     bv.cpu);
+	return SELFTEST_SUCCESS;
+}
+
+SELFTEST(evtchn_cpu_offline)
+{
+	enum selftest_result r = need_xen(ctx);
+	unsigned int cpu = nr_cpus_present - 1;
+	int port, peer;
+
+	if (r != SELFTEST_SUCCESS)
+		return r;
+	if (nr_cpus_online() < 2 || !cpus[cpu].online || cpu == smp_processor_id())
+		return selftest_skip(ctx, "one CPU online: none to take offline");
+	bv.hits = 0;
+	port = evtchn_alloc_unbound(DOMID_SELF, bv_event, NULL, "selftest-offline");
+	if (port < 0)
+		return selftest_error(ctx, "EVTCHNOP_alloc_unbound failed (%d)", port);
+	peer = evtchn_bind_interdomain(DOMID_SELF, (evtchn_port_t)port, bv_peer_event, NULL,
+				       "selftest-offline-peer");
+	r = peer < 0 ? selftest_error(ctx, "EVTCHNOP_bind_interdomain failed (%d)", peer)
+		     : bo_offline(ctx, port, peer, cpu);
+	if (peer >= 0)
+		evtchn_close((evtchn_port_t)peer);
+	evtchn_close((evtchn_port_t)port);
+	if (r != SELFTEST_SUCCESS)
+		return r;
+	return selftest_pass(ctx,
+			     "port %d, bound to CPU %u, moved off it as it went offline and "
+			     "was delivered on CPU %d; CPU %u back online",
+			     port, cpu, bv.cpu, cpu);
 }

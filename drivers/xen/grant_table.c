@@ -16,13 +16,26 @@
  * to a kernel thread that retries until the other side lets go, then frees
  * the page.  How the table is mapped differs between PV and PVH
  * (arch/x86/xen/grant_table_pv*.c).
+ *
+ * Grants are taken and ended on every CPU, in threads and in interrupt
+ * handlers (a block completion ends its grants), so all of our
+ * bookkeeping, the free list, the states, the deferred list and the
+ * counters, is under gt_lock with interrupts off; growing the table
+ * happens under it too, so two CPUs that find the list empty at once add
+ * one frame, not two.  The reaper may run on any CPU: it is the only one
+ * that removes deferred entries, which lets it print one without the
+ * lock.  Setting up is serialized by a mutex (the bus and the selftests
+ * may both ask), and `ready` is published last, with release ordering, so
+ * a CPU that sees it sees the table.
  */
 #include <amphi/errno.h>
 #include <amphi/mm.h>
+#include <amphi/mutex.h>
 #include <amphi/platform.h>
 #include <amphi/printk.h>
 #include <amphi/sched.h>
 #include <amphi/shell.h>
+#include <amphi/smp.h>
 #include <amphi/spinlock.h>
 #include <amphi/string.h>
 #include <amphi/time.h>
@@ -69,7 +82,13 @@ static struct {
 } gt = {.free_head = LIST_END};
 
 static struct spinlock gt_lock = SPINLOCK_INIT;
+static struct mutex gt_init_mutex = MUTEX_INIT;
 static struct wait_queue reaper_wq = WAIT_QUEUE_INIT;
+
+static bool gt_ready(void)
+{
+	return __atomic_load_n(&gt.ready, __ATOMIC_ACQUIRE);
+}
 
 static unsigned int nr_entries(void)
 {
@@ -121,7 +140,9 @@ static int grow(void)
 	if (gt.ops->takes_ram)
 		balloon_ram_taken(1);
 	gt.meta[f] = m;
-	gt.nr_frames = f + 1;
+	/* Unlocked readers (gnttab_shared_entry) see the frame's pointers
+	 * before its entries count. */
+	__atomic_store_n(&gt.nr_frames, f + 1, __ATOMIC_RELEASE);
 	for (unsigned int i = GNTTAB_ENTRIES_PER_FRAME; i-- > 0;) {
 		grant_ref_t ref = f * GNTTAB_ENTRIES_PER_FRAME + i;
 
@@ -155,7 +176,7 @@ int gnttab_grant_access(uint16_t domid, const void *page, bool readonly)
 	unsigned long flags;
 	int rc;
 
-	if (!gt.ready)
+	if (!gt_ready())
 		return -ENODEV;
 	frame = gt.ops->frame_of(page);
 	if (domid >= DOMID_FIRST_RESERVED || frame == GNTTAB_NO_FRAME)
@@ -197,9 +218,10 @@ static int try_end(grant_ref_t ref)
 	return 0;
 }
 
+/* Lock held. */
 static bool ref_in_state(grant_ref_t ref, enum gnt_state want)
 {
-	return gt.ready && ref < nr_entries() && *state(ref) == want;
+	return gt_ready() && ref < nr_entries() && *state(ref) == want;
 }
 
 int gnttab_end_access(grant_ref_t ref)
@@ -224,9 +246,7 @@ static void free_page(void *page)
 {
 	if (!page)
 		return;
-	unsigned long flags = local_irq_save();
 	int rc = mm_frame_free((uintptr_t)page >> PAGE_SHIFT);
-	local_irq_restore(flags);
 	if (rc)
 		pr_err("gnttab: page %p was not an allocated frame: not freed\n", page);
 }
@@ -312,18 +332,18 @@ static void report_stuck(uint64_t now)
 }
 
 /* The deferred-release thread: asleep while nothing is deferred; else
- * retries every RETRY_NS (every second once all are old). */
+ * retries every RETRY_NS (every second once all are old).  It reads the
+ * list head without the lock only to decide whether to sleep: a deferral
+ * queues itself under the lock before it wakes the queue, and the wait
+ * tests after the thread is on the queue, so none is missed. */
 static void gnttab_reaper(void *arg)
 {
 	for (;;) {
-		unsigned long flags = local_irq_save();
-		while (!READ_ONCE(gt.deferred))
-			wq_wait(&reaper_wq);
-		local_irq_restore(flags);
+		wait_event(&reaper_wq, READ_ONCE(gt.deferred));
 
 		struct gnt_deferred *done = NULL;
 		uint64_t now = time_now_ns();
-		flags = spin_lock_irqsave(&gt_lock);
+		unsigned long flags = spin_lock_irqsave(&gt_lock);
 		uint64_t wait = retry_deferred(&done, now);
 		spin_unlock_irqrestore(&gt_lock, flags);
 		while (done) {
@@ -377,12 +397,14 @@ unsigned int gnttab_max_frames(void)
 
 grant_entry_v1_t *gnttab_shared_entry(grant_ref_t ref)
 {
-	return gt.ready && ref < nr_entries() ? entry(ref) : NULL;
+	unsigned int n = __atomic_load_n(&gt.nr_frames, __ATOMIC_ACQUIRE);
+
+	return gt_ready() && ref < n * GNTTAB_ENTRIES_PER_FRAME ? entry(ref) : NULL;
 }
 
 uint64_t gnttab_frame_of(const void *p)
 {
-	return gt.ready ? gt.ops->frame_of(p) : GNTTAB_NO_FRAME;
+	return gt_ready() ? gt.ops->frame_of(p) : GNTTAB_NO_FRAME;
 }
 
 static int query_max_frames(unsigned int *max)
@@ -409,18 +431,13 @@ static int alloc_bookkeeping(void)
 	return gt.shared && gt.meta ? 0 : -ENOMEM;
 }
 
-/* Safe to call again, also after a failure: the selftests call it where
- * the bus did not (a dom0 without a store), and every step is done once. */
-int gnttab_init(void)
+/* The table's first frame, the bookkeeping and the reaper, once. */
+static int gnttab_setup(void)
 {
 	static bool reaper_started;
 	unsigned long flags;
 	int rc = 0;
 
-	if (gt.ready)
-		return 0;
-	if (!hypervisor.is_xen)
-		return -ENODEV;
 	if (!gt.max_frames && (rc = query_max_frames(&gt.max_frames)))
 		return rc;
 	gt.ops = xen_has_feature(XENFEAT_auto_translated_physmap) ? &gnttab_pvh_frame_ops
@@ -433,18 +450,35 @@ int gnttab_init(void)
 	spin_unlock_irqrestore(&gt_lock, flags);
 	if (rc)
 		return rc;
-	if (!reaper_started && !thread_create("gnttab-reaper", gnttab_reaper, NULL))
+	if (!reaper_started && !thread_create_on("gnttab-reaper", gnttab_reaper, NULL, CPUMASK_ALL))
 		return -ENOMEM;
 	reaper_started = true;
-	gt.ready = true;
+	__atomic_store_n(&gt.ready, true, __ATOMIC_RELEASE);
 	pr_info("gnttab: v1, %u of at most %u frames (%u free entries), through %s\n", gt.nr_frames,
 		gt.max_frames, gt.nfree, gt.ops->name);
 	return 0;
 }
 
+/* Safe to call again, also after a failure, and from several CPUs at
+ * once: the selftests call it where the bus did not (a dom0 without a
+ * store), and every step is done once. */
+int gnttab_init(void)
+{
+	int rc;
+
+	if (gt_ready())
+		return 0;
+	if (!hypervisor.is_xen)
+		return -ENODEV;
+	mutex_lock(&gt_init_mutex);
+	rc = gt_ready() ? 0 : gnttab_setup();
+	mutex_unlock(&gt_init_mutex);
+	return rc;
+}
+
 SHELL_CMD(gnttab, "grant table: frames, free and deferred grants, counters")
 {
-	if (!gt.ready) {
+	if (!gt_ready()) {
 		kprintf("no grant table (%s)\n", hypervisor.is_xen ? "not set up" : "not on Xen");
 		return 0;
 	}

@@ -226,10 +226,8 @@ static int map_own_grant(grant_ref_t ref, int domid, grant_handle_t *handle)
 					  .dom = (domid_t)domid};
 
 	/* Xen writes the entry: the tables above it must exist.  The walker
-	 * may take frames, which is done with interrupts off. */
-	unsigned long flags = local_irq_save();
+	 * may take frames, from an allocator with its own lock. */
 	int made = pgtable_map_page(pgtable_root(), GNTTAB_TEST_VA, 0, 0);
-	local_irq_restore(flags);
 	if (made)
 		return -ENOMEM;
 	long rc = hypercall_grant_table_op(GNTTABOP_map_grant_ref, &op, 1);

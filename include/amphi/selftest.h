@@ -48,6 +48,16 @@ enum selftest_result selftest_say(struct selftest_ctx *ctx, enum selftest_result
 #define selftest_error(ctx, ...) selftest_say(ctx, SELFTEST_ERROR, __VA_ARGS__)
 #define selftest_fail(ctx, ...) selftest_say(ctx, SELFTEST_FAILURE, __VA_ARGS__)
 
+/* For tests that drive something from every CPU at once
+ * (kernel/selftest_threads.c): `per_cpu` threads called `name` on each
+ * online CPU, pinned there, each running fn(idx, arg) with idx 0 ..
+ * n-1 (threads of the same CPU get idx apart by the number of online
+ * CPUs); waits until all have returned.  n, the number of threads; -1
+ * without memory (none started); -2 when they did not all return within
+ * timeout_ns (they may still be running, so their arg must stay valid). */
+int selftest_on_every_cpu(const char *name, void (*fn)(unsigned int idx, void *arg), void *arg,
+			  unsigned int per_cpu, uint64_t timeout_ns);
+
 /* From the command line: NULL = no selftests, "" = all, else a list. */
 extern const char *selftest_request;
 /* Runs the requested tests, prints the summary, returns true when none

@@ -30,10 +30,17 @@
  *                    once)
  *   netdev_mutex    (mutex, kernel/netdev.c: devices coming and going; the
  *                    stack's listener takes lwIP's core lock under it)
+ *   gt_init_mutex   (mutex, drivers/xen/grant_table.c: setting the table up)
  *   lwIP's core lock (LOCK_TCPIP_CORE, a sys_sem of net/sys_arch.c: sleeps;
  *                    a netfront queue's lock and the ones below under it)
  *   netfront q->lock (drivers/xen/netfront*.c: a queue's tx ring; the grant
  *                    table's lock and the allocators' under it)
+ *   a blkfront queue's lock (drivers/xen/blkfront*.c: its ring, slots and
+ *                    page pool; several in queue order; grants and frees
+ *                    pages under it)
+ *   gt_lock         (drivers/xen/grant_table.c: free list, states, deferred
+ *                    list; grows the table, which on PVH tells the balloon)
+ *   balloon_lock    (drivers/xen/balloon.c: counts, target, worker flags)
  *   lwIP sem and mbox locks, netfront rx_lock (net/sys_arch.c,
  *                    drivers/xen/netfront.c: a wait queue's lock, and the
  *                    run-queue locks, are taken under them to wake a waiter)
@@ -45,6 +52,11 @@
  *   xs_watch_lock   (xenbus/xs_watch.c: watches, queued events)
  *   ring_in_lock    (console_ring.c: the hvc0 ring's input side)
  *   console_io_lock (drivers/xen/console_io.c: dom0's hvc0 input)
+ *   blkdev_lock     (kernel/blkdev.c: the device list)
+ *   a request's lock (kernel/blkdev.c's synchronous requests, the bench's:
+ *                    the waiter is woken under it)
+ *   evtchn_lock     (drivers/xen/events.c: the binding table; taken in
+ *                    every event upcall, no other lock inside it)
  *   a wait queue's lock (kernel/sched.c: waking a thread takes the run-queue
  *                    lock of its CPU under it)
  *   rq_lock         (struct cpu, kernel/sched.c: a CPU's run queue; held

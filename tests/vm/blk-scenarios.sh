@@ -5,7 +5,8 @@
 # pattern of blkdev_pattern_fill() (seed 0x00d0d0d0); the guest's
 # selftests read it, write their own seed (0x0a3f1e5d) over 512 KiB at
 # 2 MiB on xvda (and on the hot-plugged xvdd), and see writes to the
-# read-only xvdc refused.  When the guest says it waits for a resize, dom0
+# read-only xvdc refused; blkfront_smp writes and reads 4..8 MiB of xvda
+# from threads on both vCPUs, a region dom0 does not check.  When the guest says it waits for a resize, dom0
 # grows xvda's image to 32 MiB online.  When it says it waits for a
 # rebind, dom0 unbinds blkback from xvda and binds it again (a backend
 # driver reload) and the guest must keep using xvda.  When it says it waits for a disk,
@@ -25,7 +26,7 @@
 #
 # Uses from tests/vm/run: ROOT, ELF, why, and tests/vm/checks.sh's checks.
 
-BLK_TESTS=blkfront_names,blkfront_offers,blkfront_rw,blkfront_ro,blkfront_resize,blkfront_rebind,blkfront_hotplug,blkfront_fresh_zero
+BLK_TESTS=blkfront_names,blkfront_offers,blkfront_rw,blkfront_ro,blkfront_resize,blkfront_rebind,blkfront_hotplug,blkfront_fresh_zero,blkfront_smp
 # What Linux 6.1's blkback offers, capped by blkfront's own limits.
 BLK_FEATURES='queues 2, ring pages 4, indirect 32 segments, persistent grants'
 # phy: on loop devices dom0 sets up itself, and only two disks: on a

@@ -20,30 +20,32 @@ log_has() { # LOG REGEX
 # runs: every SELFTEST in the ELF.  A test added or removed changes this
 # number and the skip lists below in the same change, on purpose: the
 # runner then knows what each platform must show.
-SELFTESTS_ALL=77
+SELFTESTS_ALL=83
 
 # The selftests each platform skips in a full run, for the reason each
 # prints (no IDT natively on Xen PV, no Xen natively, no xenstore for
 # dom0...).  Any other skip, or one of these that ran, fails the scenario:
 # a test that skips because something broke must turn the run red.
 declare -A SELFTEST_SKIPS=(
-	[native]="pvclock_rtc balloon balloon_release_clears blkfront_fresh_zero gnttab_fresh_zero blkfront_offers blkfront_ro blkfront_rw evtchn_fairness evtchn_ipi
-		evtchn_mask evtchn_round_robin gnttab_copy gnttab_deferred_held gnttab_deferred_unused
-		gnttab_grant_end gnttab_grow gnttab_in_use gnttab_reuse netfront_connect pvclock
+	[native]="pvclock_rtc balloon balloon_release_clears balloon_smp blkfront_fresh_zero gnttab_fresh_zero
+		blkfront_offers blkfront_ro blkfront_rw blkfront_smp evtchn_bind_vcpu evtchn_cpu_offline
+		evtchn_fairness evtchn_ipi evtchn_mask evtchn_round_robin evtchn_smp gnttab_copy
+		gnttab_deferred_held gnttab_deferred_unused
+		gnttab_grant_end gnttab_grow gnttab_in_use gnttab_reuse gnttab_smp netfront_connect pvclock
 		xen_console_ring xen_control_sysrq xen_control_unknown xen_hypervisor_info xen_pv_halt
 		xen_timer xen_version xenbus_hotplug xs_perms xs_read xs_smp xs_timeout xs_transaction
 		xs_watch xs_write"
-	[xen-pv-dom0]="balloon balloon_release_clears blkfront_offers blkfront_ro blkfront_rw irq_unhandled irq_vector
+	[xen-pv-dom0]="balloon balloon_release_clears balloon_smp blkfront_offers blkfront_ro blkfront_rw blkfront_smp irq_unhandled irq_vector
 		lapic_timer lapic_timer_early netfront_connect tsc_clock xen_console_ring
 		xen_control_sysrq xen_control_unknown xenbus_hotplug xs_perms xs_read xs_smp xs_timeout
 		xs_transaction xs_watch xs_write"
-	[xen-pvh-dom0]="balloon balloon_release_clears blkfront_offers blkfront_ro blkfront_rw gnttab_in_use lapic_timer
+	[xen-pvh-dom0]="balloon balloon_release_clears balloon_smp blkfront_offers blkfront_ro blkfront_rw blkfront_smp gnttab_in_use lapic_timer
 		lapic_timer_early netfront_connect tsc_clock xen_console_ring xen_control_sysrq
 		xen_control_unknown xen_pv_halt xenbus_hotplug xs_perms xs_read xs_smp xs_timeout
 		xs_transaction xs_watch xs_write"
-	[xen-pv-domu]="pvclock_rtc blkfront_ro blkfront_rw irq_unhandled irq_vector lapic_timer
+	[xen-pv-domu]="pvclock_rtc blkfront_ro blkfront_rw blkfront_smp irq_unhandled irq_vector lapic_timer
 		lapic_timer_early tsc_clock"
-	[xen-pvh-domu]="pvclock_rtc blkfront_ro blkfront_rw gnttab_in_use lapic_timer lapic_timer_early
+	[xen-pvh-domu]="pvclock_rtc blkfront_ro blkfront_rw blkfront_smp gnttab_in_use lapic_timer lapic_timer_early
 		tsc_clock xen_pv_halt"
 )
 

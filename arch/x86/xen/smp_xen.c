@@ -5,8 +5,9 @@
  * domain boots on.  Starting one differs per mode (smp_pvh.c, smp_pv.c):
  * each gets the vCPU going and the new vCPU says it is online here.
  *
- * A vCPU goes offline by VCPUOP_down on itself and comes back where it
- * stopped with VCPUOP_up.
+ * A vCPU goes offline by VCPUOP_down on itself, once the event channels
+ * of devices bound to it have moved to an online CPU, and comes back
+ * where it stopped with VCPUOP_up.
  *
  * IPIs are event channels: for each vCPU, one port per kind bound to it
  * with EVTCHNOP_bind_ipi before it starts; sending one is EVTCHNOP_send.
@@ -83,11 +84,15 @@ static int xen_cpu_start(int (*cpu_up)(struct cpu *c), struct cpu *c)
 	return rc;
 }
 
-/* A vCPU going offline stops itself; it resumes right here when
- * VCPUOP_up starts it again. */
+/* A vCPU going offline hands its devices' event channels to an online
+ * CPU and stops itself; it resumes right here when VCPUOP_up starts it
+ * again. */
 void xen_cpu_die(void)
 {
-	long rc = hypercall_vcpu_op(VCPUOP_down, this_cpu()->xen_vcpu_id, NULL);
+	long rc;
+
+	evtchn_cpu_offline(smp_processor_id());
+	rc = hypercall_vcpu_op(VCPUOP_down, this_cpu()->xen_vcpu_id, NULL);
 
 	if (rc)
 		panic("smp: vCPU %u could not stop itself (%ld)", this_cpu()->xen_vcpu_id, rc);

@@ -9,6 +9,10 @@
  * Every bind returns the local port (>= 0) or a negative Xen error code;
  * a bound port starts unmasked.  Binding may allocate, so it is done from
  * thread context, never from a handler.
+ *
+ * Any CPU may bind, move and close ports while handlers run on others.
+ * A handler runs on the vCPU its port is bound to, never on two CPUs at
+ * once; once evtchn_close returns it runs no more.
  */
 #ifndef DRIVERS_XEN_EVENTS_H
 #define DRIVERS_XEN_EVENTS_H
@@ -45,8 +49,20 @@ int evtchn_alloc_unbound(domid_t remote_dom, evtchn_handler_t fn, void *arg, con
 /* A port that already exists (a console or xenstore port from start_info or
  * an HVM param): attach a handler and unmask it. */
 int evtchn_bind_existing(evtchn_port_t port, evtchn_handler_t fn, void *arg, const char *name);
-/* Masks the port, forgets its handler and closes it in Xen. */
+/* Masks the port, forgets its handler, waits for a handler still running
+ * on another CPU, and closes it in Xen. */
 int evtchn_close(evtchn_port_t port);
+/* Delivers the port's events to CPU `cpu`'s vCPU from now on
+ * (EVTCHNOP_bind_vcpu): interdomain, unbound and global VIRQ ports; Xen
+ * refuses per-vCPU VIRQs and IPIs.  0, or a negative Xen error code (the
+ * binding is then unchanged). */
+int evtchn_bind_vcpu(evtchn_port_t port, unsigned int cpu);
+/* The vCPU (Xen's number) the port is bound to, or -1 when it is not. */
+int evtchn_port_vcpu(evtchn_port_t port);
+/* On CPU `cpu`, going offline, interrupts off: its ports that can move
+ * (interdomain, unbound, existing) go to the first online CPU, so that no
+ * event waits for a stopped vCPU.  Its IPI and VIRQ ports stay. */
+void evtchn_cpu_offline(unsigned int cpu);
 
 void evtchn_mask(evtchn_port_t port);
 /* Clears the mask; an event that arrived while masked is delivered. */

@@ -28,23 +28,6 @@
 #include "lwip/opt.h"
 #include "lwip/sys.h"
 
-/*
- * wait_event_deadline with interrupts off from its first queueing to its
- * return.  The scheduler takes a thread preempted between wait_event's
- * queueing and its return for one that went to sleep (irq_exit switches
- * it out as WAITING, off the run queue), so one preempted just after its
- * test took a count or a message would sleep on, holding it, until some
- * later wake-up that may never come.  With interrupts off nothing
- * preempts it; schedule() in the loop still lets others run.
- */
-#define wait_event_irqs_off(wq, cond, deadline_ns)                                                 \
-	({                                                                                         \
-		unsigned long __flags = local_irq_save();                                          \
-		bool __done = wait_event_deadline(wq, cond, deadline_ns);                          \
-		local_irq_restore(__flags);                                                        \
-		__done;                                                                            \
-	})
-
 static uint64_t deadline_of(u32_t timeout_ms)
 {
 	return timeout_ms ? time_now_ns() + timeout_ms * NSEC_PER_MSEC : 0;
@@ -144,7 +127,7 @@ u32_t sys_arch_sem_wait(sys_sem_t *sem, u32_t timeout_ms)
 {
 	uint64_t start = time_now_ns();
 
-	if (!wait_event_irqs_off(&sem->wq, sem_trytake(sem), deadline_of(timeout_ms)))
+	if (!wait_event_deadline(&sem->wq, sem_trytake(sem), deadline_of(timeout_ms)))
 		return SYS_ARCH_TIMEOUT;
 	return waited_ms(start);
 }
@@ -200,7 +183,7 @@ static bool mbox_tryput(sys_mbox_t *mbox, void *msg)
 
 void sys_mbox_post(sys_mbox_t *mbox, void *msg)
 {
-	wait_event_irqs_off(&mbox->writers, mbox_tryput(mbox, msg), 0);
+	wait_event(&mbox->writers, mbox_tryput(mbox, msg));
 }
 
 err_t sys_mbox_trypost(sys_mbox_t *mbox, void *msg)
@@ -235,7 +218,7 @@ u32_t sys_arch_mbox_fetch(sys_mbox_t *mbox, void **msg, u32_t timeout_ms)
 {
 	uint64_t start = time_now_ns();
 
-	if (!wait_event_irqs_off(&mbox->readers, mbox_tryget(mbox, msg), deadline_of(timeout_ms)))
+	if (!wait_event_deadline(&mbox->readers, mbox_tryget(mbox, msg), deadline_of(timeout_ms)))
 		return SYS_ARCH_TIMEOUT;
 	return waited_ms(start);
 }

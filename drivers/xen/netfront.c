@@ -383,13 +383,7 @@ static void netfront_rx_thread(void *arg)
 	unsigned long flags;
 
 	for (;;) {
-		/* Interrupts off across the wait: the scheduler takes a thread
-		 * preempted inside wait_event for one asleep, and this one
-		 * could sleep through the event it had just seen (see
-		 * wait_event_irqs_off in net/sys_arch.c). */
-		flags = local_irq_save();
 		wait_event(&info->rx_wq, netfront_rx_wanted(info));
-		local_irq_restore(flags);
 		if (info->rx_stop)
 			break;
 		for (unsigned i = 0; i < info->nqueues; i++) {
@@ -441,12 +435,8 @@ static bool netfront_rx_stopped(struct netfront_info *info)
 
 void netfront_stop(struct netfront_info *info)
 {
-	unsigned long flags;
-
 	info->connected = false;
 	info->rx_stop = true;
 	wq_wake_all(&info->rx_wq);
-	flags = local_irq_save(); /* as in netfront_rx_thread */
 	wait_event(&info->rx_stopped_wq, netfront_rx_stopped(info));
-	local_irq_restore(flags);
 }

@@ -146,16 +146,12 @@ static void xs_watch_loop(void *arg)
 	}
 }
 
-/* The callbacks are the drivers' (xenbus, blkfront, netfront, balloon,
- * control), and several of them still guard what they share with their
- * own event handlers (bound to vCPU 0) and threads by turning interrupts
- * off, and start threads that stay on the CPU that started them: so the
- * watch thread stays on the boot CPU, the one they were written for,
- * until they are safe elsewhere.  Nothing of the client's own needs it
- * there. */
+/* The watch thread runs on any CPU: the callbacks (xenbus, the
+ * frontends, the balloon, control, vCPU hotplug) lock what they share with
+ * their event handlers and threads, wherever those run. */
 int xs_watch_init(void)
 {
-	xs_watch_thread = thread_create_on("xs-watch", xs_watch_loop, NULL, cpumask_of(0));
+	xs_watch_thread = thread_create_on("xs-watch", xs_watch_loop, NULL, CPUMASK_ALL);
 	return xs_watch_thread ? 0 : -ENOMEM;
 }
 

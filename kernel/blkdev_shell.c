@@ -80,7 +80,7 @@ static int blk_pattern(struct blkdev *d, bool write, uint64_t sector, uint64_t c
 
 static int blk_usage(void)
 {
-	kprintf("usage: blk list | read DEV SECTOR | write|verify DEV SECTOR COUNT SEED | "
+	kprintf("usage: blk list | read DEV SECTOR | write|verify DEV SECTOR COUNT SEED [PASSES] | "
 		"flush DEV | bench DEV [REQ-KIB DEPTH [COUNT]]\n");
 	return 1;
 }
@@ -119,8 +119,9 @@ static int blk_bench(struct blkdev *d, int argc, char **argv)
 
 static int blk_dev_cmd(struct blkdev *d, int argc, char **argv)
 {
-	uint64_t a = 0, b = 0, seed = 0;
+	uint64_t a = 0, b = 0, seed = 0, passes = 1;
 	bool w = !strcmp(argv[1], "write");
+	int rc = 0;
 
 	if (!strcmp(argv[1], "bench"))
 		return blk_bench(d, argc, argv);
@@ -128,10 +129,15 @@ static int blk_dev_cmd(struct blkdev *d, int argc, char **argv)
 		return blkdev_io_sync(d, BLKDEV_FLUSH, 0, 0, NULL);
 	if (!strcmp(argv[1], "read") && argc == 4 && blk_num(argv[3], &a))
 		return blk_read(d, a);
-	if ((w || !strcmp(argv[1], "verify")) && argc == 6 && blk_num(argv[3], &a) &&
-	    blk_num(argv[4], &b) && blk_num(argv[5], &seed) && seed <= 0xffffffffull)
-		return blk_pattern(d, w, a, b, (uint32_t)seed);
-	return blk_usage();
+	if (!(w || !strcmp(argv[1], "verify")) || (argc != 6 && argc != 7) || !blk_num(argv[3], &a) ||
+	    !blk_num(argv[4], &b) || !blk_num(argv[5], &seed) || seed > 0xffffffffull ||
+	    (argc == 7 && (!blk_num(argv[6], &passes) || !passes || passes > 1000)))
+		return blk_usage();
+	/* Passes over the same sectors: traffic that lasts, for tests that
+	 * change things under it. */
+	while (passes-- && !rc)
+		rc = blk_pattern(d, w, a, b, (uint32_t)seed);
+	return rc;
 }
 
 SHELL_CMD(blk, "block devices: blk list | read | write | verify | flush | bench")

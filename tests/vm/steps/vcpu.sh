@@ -8,9 +8,14 @@
 #   up:       xl vcpu-set back to 4, the same checks with 4 (--ignore-host:
 #             4 vCPUs on the 2 CPUs Xen has here is an overcommit xl asks
 #             to be told about);
-#   traffic:  BYTES of random data from dom0 to the guest's `net sink`
-#             over TCP while the vCPUs go 4 -> 1 -> 4 under it; the
-#             sha256 must match, and guest and xl must agree again;
+#   traffic:  the guest writes a pattern over BLK_SECTORS of its disk
+#             xvda (a loop device on an image in dom0) as a shell job
+#             (`blk write ... PASSES &`) while dom0 sends BYTES of random data to
+#             its `net sink` over TCP, and the vCPUs go 4 -> 1 -> 4 under
+#             both: the sha256 must match, the write must still have been
+#             running when the vCPUs went down, the guest must read its
+#             pattern back whole (`blk verify`), and guest and xl must
+#             agree again;
 #   nonsense: cpu/1/availability written as "sideways" and a node for a
 #             vCPU the domain does not have, straight into the store: the
 #             guest must say so for each and stay at 4 online;
@@ -18,6 +23,9 @@
 STEPS='create down up traffic nonsense shutdown'
 GUEST=169.254.0.2
 BYTES=4194304
+BLK_SECTORS=32768 # 16 MiB
+BLK_SEED=3141592653
+BLK_PASSES=''     # as many as take about 15 s: see blk_measure
 VCPUS_ALL=$(sed -n 's/^vcpus = \([0-9]*\)/\1/p' /guest/domu.cfg)
 
 # vCPUs xl vcpu-list shows up (state without the 'p' of a vCPU that is down).
@@ -62,30 +70,94 @@ step_set() { # STEP N WORD
 
 guest_sha() { tr -d '\r' </tmp/after | sed -n 's/.*sha256 \([0-9a-f]\{64\}\).*/\1/p' | tail -n 1; }
 
-step_traffic() {
-	local want got n=0 pid
+# The guest's disk: a loop device on an image in dom0, made before xl
+# create reads the config that names it.
+disk_setup() {
+	dd if=/dev/zero of=/guest/vcpu-disk.img bs=1M count=32 2>/dev/null &&
+		losetup /dev/loop4 /guest/vcpu-disk.img
+}
+
+# One pass of the write in the foreground, timed: the job then makes as
+# many passes as take about 15 s, so that it still runs when the vCPUs
+# change whatever the disk's speed (PV's is several times PVH's here).
+blk_measure() {
+	local t0 cs
+	clock
+	t0=$CLOCK
+	type_command "blk write xvda 0 $BLK_SECTORS $BLK_SEED" 120 || { why="the first pass: $why"; return 1; }
+	clock
+	cs=$((CLOCK - t0 + 1))
+	BLK_PASSES=$((1500 / cs + 1))
+	[ "$BLK_PASSES" -ge 2 ] || BLK_PASSES=2
+	[ "$BLK_PASSES" -le 200 ] || BLK_PASSES=200
+	echo "session: one pass of $((BLK_SECTORS / 2048)) MiB took $((cs / 100)).$((cs % 100 / 10)) s: the job makes $BLK_PASSES"
+}
+
+# The block job `blk write` runs beside the shell (its number is 1: the
+# first job of this boot); the guest says "[1] blk: done" when it ends.
+blk_job_start() {
+	type_command "blk write xvda 0 $BLK_SECTORS $BLK_SEED $BLK_PASSES &" 15 &&
+		grep -q '^\[1\] blk: started' /tmp/after || { why="the block job did not start: $(last_line "$CMD_OFF")"; return 1; }
+}
+
+blk_job_ended() { # OFFSET
+	has_text "$1" "[1] blk: done" || has_text "$1" "[1] blk: failed"
+}
+
+blk_job_end() { # OFFSET
+	if ! poll 180 blk_job_ended "$1"; then
+		type_command ps 15 # where the job is, for the log
+		why="the block write did not end within 180 s"
+		return 1
+	fi
+	has_text "$1" "[1] blk: done" || { why="the block write failed: $(tr -d '\r' <"$LOG" | grep -a -m2 '^blk: ' | tr '\n' ' ')"; return 1; }
+}
+
+net_start() {
 	head -c "$BYTES" /dev/urandom >/tmp/in.bin
-	want=$(sha256sum </tmp/in.bin | cut -d' ' -f1)
-	start_command "net sink 5001" || { bad traffic "$why"; return 1; }
+	WANT=$(sha256sum </tmp/in.bin | cut -d' ' -f1)
+	start_command "net sink 5001" || return 1
 	# The sink listens once the command runs: connect until it does, in
 	# the background while the vCPUs change under the transfer.
 	(
+		n=0
 		until nc "$GUEST" 5001 </tmp/in.bin 2>/tmp/nc-in; do
 			n=$((n + 1))
 			[ $n -lt 20 ] || exit 1
 			sleep 1
 		done
 	) &
-	pid=$!
-	sleep 1
-	vcpu_set 1 offline || { bad traffic "under traffic: $why"; wait "$pid"; return 1; }
-	vcpu_set "$VCPUS_ALL" online || { bad traffic "under traffic: $why"; wait "$pid"; return 1; }
-	wait "$pid" || { bad traffic "nc could not send: $(cat /tmp/nc-in)"; return 1; }
-	end_command "net sink 5001" 120 || { bad traffic "$why"; return 1; }
+	NC_PID=$!
+}
+
+net_end() {
+	local got
+	wait "$NC_PID" || { why="nc could not send: $(cat /tmp/nc-in)"; return 1; }
+	end_command "net sink 5001" 120 || return 1
 	got=$(guest_sha)
-	[ "$got" = "$want" ] || { bad traffic "sha256 differs: dom0 sent $want, the guest got ${got:-none}"; return 1; }
+	[ "$got" = "$WANT" ] || { why="sha256 differs: dom0 sent $WANT, the guest got ${got:-none}"; return 1; }
+}
+
+step_traffic() {
+	local off
+	off=$(log_size)
+	blk_measure || { bad traffic "$why"; return 1; }
+	off=$(log_size)
+	blk_job_start || { bad traffic "$why"; return 1; }
+	net_start || { bad traffic "$why"; return 1; }
+	sleep 1
+	vcpu_set 1 offline || { bad traffic "under traffic: $why"; wait "$NC_PID"; return 1; }
+	if blk_job_ended "$off"; then
+		bad traffic "the block write had ended before the vCPUs went down: no block I/O under vcpu-set"
+		wait "$NC_PID"
+		return 1
+	fi
+	vcpu_set "$VCPUS_ALL" online || { bad traffic "under traffic: $why"; wait "$NC_PID"; return 1; }
+	net_end || { bad traffic "$why"; return 1; }
+	blk_job_end "$off" || { bad traffic "$why"; return 1; }
+	type_command "blk verify xvda 0 $BLK_SECTORS $BLK_SEED" 180 || { bad traffic "blk verify: $why"; return 1; }
 	agree "$VCPUS_ALL" || { bad traffic "$why"; return 1; }
-	ok traffic "$BYTES bytes over TCP while the vCPUs went $VCPUS_ALL -> 1 -> $VCPUS_ALL, sha256 equal; guest and xl agree on $VCPUS_ALL"
+	ok traffic "$BYTES bytes over TCP and $BLK_PASSES passes of $((BLK_SECTORS / 2048)) MiB written to xvda while the vCPUs went $VCPUS_ALL -> 1 -> $VCPUS_ALL; sha256 equal, pattern read back whole; guest and xl agree on $VCPUS_ALL"
 }
 
 # Writes VALUE into the domain's KEY; the guest's console must then say TEXT.
@@ -108,6 +180,7 @@ step_nonsense() {
 main() {
 	echo "==== session begin ===="
 	echo "session: steps: $STEPS"
+	disk_setup || echo "session: could not make the disk image and /dev/loop4 in dom0"
 	if step_create; then
 		agree "$VCPUS_ALL" || echo "session: at boot: $why"
 		if step_set down 1 offline; then

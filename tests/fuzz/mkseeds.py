@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+# Writes the seed corpora of the fuzz targets, tests/fuzz/corpus/TARGET/:
+# a handful of small inputs each, valid ones and near misses (a length one
+# too long, a checksum off by one, a terminator missing), in the layout
+# each target's comment describes.  The seeds are kept in the tree; this
+# script is only needed to make them again after a layout changes:
+#   python3 tests/fuzz/mkseeds.py
+import os
+import struct
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+
+
+def put(target, name, data):
+    d = os.path.join(ROOT, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data.encode() if isinstance(data, str) else data)
+
+
+# --- xs_wire: 0, header, wanted type and id, payload; or 1, ring ------
+XS_DIRECTORY, XS_READ, XS_TRANSACTION_START, XS_WRITE, XS_WATCH_EVENT, XS_ERROR = 1, 2, 6, 11, 15, 16
+
+
+def xs_msg(type_, req, body, length=None):
+    return struct.pack("<IIII", type_, req, 0, len(body) if length is None else length) + body
+
+
+def xs_one(type_, body, want=None, req=7, length=None):
+    return b"\0" + xs_msg(type_, req, body, length) + struct.pack("<II", want or type_, req) + b""
+
+
+def xs_reply(type_, body, want=None, req=7, length=None):
+    m = xs_msg(type_, req, body, length)
+    return b"\0" + m[:16] + struct.pack("<II", want or type_, req) + m[16:]
+
+
+put("xs_wire", "read", xs_reply(XS_READ, b"value"))
+put("xs_wire", "error", xs_reply(XS_ERROR, b"ENOENT\0", want=XS_READ))
+put("xs_wire", "error-unterminated", xs_reply(XS_ERROR, b"EACCES", want=XS_READ))
+put("xs_wire", "ok", xs_reply(XS_WRITE, b"OK\0"))
+put("xs_wire", "tx-id", xs_reply(XS_TRANSACTION_START, b"42\0"))
+put("xs_wire", "watch-event", xs_reply(XS_WATCH_EVENT, b"device/vif/0\0tok\0"))
+put("xs_wire", "directory", xs_reply(XS_DIRECTORY, b"a\0b\0c\0"))
+put("xs_wire", "perms", xs_reply(XS_READ, b"n0\0r1\0"))
+put("xs_wire", "path", xs_reply(XS_READ, b"/local/domain/1/device"))
+put("xs_wire", "too-long", xs_reply(XS_READ, b"x", length=4097))
+ring = xs_msg(XS_WATCH_EVENT, 0, b"a/b\0t\0") + xs_msg(XS_READ, 7, b"hello")
+put("xs_wire", "ring-two", b"\1" + struct.pack("<II", 0, len(ring)) + bytes(16) + ring)
+put("xs_wire", "ring-wrap", b"\1" + struct.pack("<II", 1020, 1020 + 16) + bytes([2] + [0] * 15)
+    + (b"hello" + bytes(1015) + xs_msg(XS_READ, 7, b"hello")[:4])[:1024])
+put("xs_wire", "ring-overrun", b"\1" + struct.pack("<II", 0, 1025) + bytes(16) + ring)
+
+# --- cmdline: the line ---------------------------------------------------
+put("cmdline", "plain", "console=ttyS0 loglevel=7 selftest=on,a")
+put("cmdline", "quoted", 'ip="10.0.0.2::10.0.0.1:255.0.0.0" selftest="a,on" x')
+put("cmdline", "unterminated", 'console=hvc0 a="b c')
+put("cmdline", "bad-words", '=x "q a"b b="c"d loglevel=x\t\r\n unknown')
+
+# --- memmap: records of op (bit 0: mark; type above it), base, len ---------
+
+
+def mm(op, type_, base, length):
+    return struct.pack("<BQQ", (type_ << 1) | op, base, length)
+
+
+e820 = (mm(0, 1, 0, 0x9fc00) + mm(0, 2, 0x9fc00, 0x400) + mm(0, 2, 0xf0000, 0x10000)
+        + mm(0, 1, 0x100000, 0x7ee0000) + mm(0, 3, 0x7fe0000, 0x20000) + mm(0, 2, 0xfffc0000, 0x40000))
+put("memmap", "e820", e820)
+put("memmap", "e820-marked", e820 + mm(1, 6, 0, 0x200000) + mm(1, 7, 0x8000000, 0x8000000))
+put("memmap", "overlaps", mm(0, 1, 0, 1 << 30) + mm(0, 4, 0x1000, 0x1000) + mm(0, 9, 0x2000, 0)
+    + mm(0, 1, 0xfffffffffffff000, 0x2000))
+put("memmap", "many", b"".join(mm(0, 1 + i % 2, i * 0x1000, 0x1000) for i in range(140)))
+
+# --- acpi: an RSDP, a table, a MADT ---------------------------------------
+
+
+def checksummed(b, at):
+    b = bytearray(b)
+    b[at] = (-sum(b)) & 0xff
+    return bytes(b)
+
+
+def sdt(sig, body):
+    hdr = bytearray(sig + struct.pack("<I", 36 + len(body)) + b"\1\0AMPHI AMPHITBL" + bytes(12))
+    return checksummed(bytes(hdr) + body, 9)
+
+
+rsdp1 = checksummed(b"RSD PTR \0AMPHI\0" + struct.pack("<I", 0xe0000), 8)
+put("acpi", "rsdp-v1", rsdp1)
+rsdp2 = bytearray(b"RSD PTR \0AMPHI\2" + struct.pack("<IIQ", 0xe0000, 36, 0xe1000) + bytes(4))
+rsdp2 = checksummed(bytes(rsdp2[:20]), 8) + bytes(rsdp2[20:])
+put("acpi", "rsdp-v2", checksummed(rsdp2, 32))
+put("acpi", "rsdt", sdt(b"RSDT", struct.pack("<II", 0xe2000, 0xe3000)))
+madt = struct.pack("<II", 0xfee00000, 1) + bytes([0, 8, 0, 0, 1, 0, 0, 0, 0, 8, 1, 1, 2, 0, 0, 0,
+                                                   0, 8, 2, 0xff, 1, 0, 0, 0])
+madt += struct.pack("<BBHIII", 9, 16, 0, 7, 1, 3) + struct.pack("<BBHQ", 5, 12, 0, 0xfee10000)
+put("acpi", "madt", sdt(b"APIC", madt))
+put("acpi", "madt-short-entry", sdt(b"APIC", madt[:8] + bytes([0, 7, 0, 0, 1, 0, 0, 0])))
+put("acpi", "madt-bad-sum", sdt(b"APIC", madt)[:9] + b"\0" + sdt(b"APIC", madt)[10:])
+
+# --- ipconfig: the value of ip= -------------------------------------------
+put("ipconfig", "static", "10.0.0.2::10.0.0.1:255.255.255.0:amphi:eth0:off")
+put("ipconfig", "all-fields", "10.0.0.2:10.0.0.9:10.0.0.1:255.255.255.0:h:eth1:none:8.8.8.8:8.8.4.4:1.1.1.1")
+put("ipconfig", "off", "off")
+put("ipconfig", "dhcp", "dhcp")
+put("ipconfig", "gateway-outside", "10.0.0.2::10.0.1.1:255.255.255.0")
+put("ipconfig", "bad-mask", "192.168.1.2::192.168.1.1:255.0.255.0")

@@ -23,13 +23,14 @@ FUZZ_KFLAGS   := -fno-builtin -include tests/host/host_rename.h
 FUZZ_DIR      := $(B)/fuzz
 
 # Each target and the kernel sources it exercises.
-FUZZ_ALL          := xs_wire cmdline memmap acpi ipconfig
+FUZZ_ALL          := xs_wire cmdline memmap acpi ipconfig multiboot2
 FUZZ_TARGETS      ?= $(FUZZ_ALL)
 FUZZ_KSRC_xs_wire := drivers/xen/xenbus/xs_wire.c lib/string.c
 FUZZ_KSRC_cmdline := lib/cmdline.c lib/string.c
 FUZZ_KSRC_memmap  := mm/memmap.c
 FUZZ_KSRC_acpi    := lib/acpi.c lib/string.c
 FUZZ_KSRC_ipconfig := lib/ipconfig.c lib/string.c
+FUZZ_KSRC_multiboot2 := arch/x86/boot/multiboot2.c arch/x86/boot/bootinfo.c mm/memmap.c lib/string.c
 
 FUZZ_BINS := $(FUZZ_ALL:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_KOBJ := $(sort $(foreach t,$(FUZZ_ALL),$(FUZZ_KSRC_$(t):%.c=$(FUZZ_DIR)/k/%.o)))

@@ -106,3 +106,26 @@ put("ipconfig", "off", "off")
 put("ipconfig", "dhcp", "dhcp")
 put("ipconfig", "gateway-outside", "10.0.0.2::10.0.1.1:255.255.255.0")
 put("ipconfig", "bad-mask", "192.168.1.2::192.168.1.1:255.0.255.0")
+
+# --- multiboot2: total size, reserved, 8-byte aligned tags -----------------
+
+
+def mb2_tag(type_, body):
+    t = struct.pack("<II", type_, 8 + len(body)) + body
+    return t + bytes(-len(t) % 8)
+
+
+def mb2(*tags, total=None):
+    body = b"".join(tags) + mb2_tag(0, b"")
+    return struct.pack("<II", total if total is not None else 8 + len(body), 0) + body
+
+
+mb2_mmap = mb2_tag(6, struct.pack("<II", 24, 0) + b"".join(
+    struct.pack("<QQII", b, l, t, 0) for b, l, t in
+    [(0, 0x9fc00, 1), (0x9fc00, 0x400, 2), (0x100000, 0x7ee0000, 1), (0x7fe0000, 0x20000, 3)]))
+put("multiboot2", "grub", mb2(mb2_tag(1, b"console=ttyS0 selftest\0"), mb2_tag(2, b"GRUB 2.06\0"),
+                              mb2_mmap, mb2_tag(14, rsdp1)))
+put("multiboot2", "acpi-new", mb2(mb2_tag(15, rsdp2), mb2_tag(1, b"x\0")))
+put("multiboot2", "mmap-small-entries", mb2(mb2_tag(6, struct.pack("<II", 16, 0) + bytes(32))))
+put("multiboot2", "cmdline-unterminated", mb2(mb2_tag(1, b"a" * 40)))
+put("multiboot2", "tag-past-total", mb2(mb2_tag(1, b"abc\0"), total=20))

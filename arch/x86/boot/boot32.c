@@ -11,23 +11,12 @@
 
 struct boot_info boot_info;
 
-bool boot_copy_string(char *dst, size_t size, const char *src, size_t max_src)
-{
-	size_t n = strnlen(src, max_src);
-	bool truncated = n >= size;
-
-	if (truncated)
-		n = size - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-	return truncated;
-}
-
 void boot32_main(uint32_t magic, uint32_t info)
 {
 	if (magic == MULTIBOOT2_BOOTLOADER_MAGIC) {
 		boot_info.entry = BOOT_ENTRY_MULTIBOOT2;
-		multiboot2_parse(info, &boot_info);
+		/* head32.S mapped the first 4 GiB one to one. */
+		multiboot2_parse((const void *)(uintptr_t)info, (4ULL << 30) - info, &boot_info);
 	} else {
 		/* Checked again, with a message, once a console exists. */
 		boot_info.entry = BOOT_ENTRY_PVH;

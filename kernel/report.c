@@ -61,7 +61,7 @@ void boot_report(const struct boot_info *bi)
 	report_problems(bi);
 	platform_ops.report();
 	paravirt_report(LOG_DEBUG);
-	if (bi->entry == BOOT_ENTRY_PVH && bi->pvh_version == UINT32_MAX)
+	if (bi->entry == BOOT_ENTRY_PVH && !boot_pvh_found(bi))
 		panic("PVH entry, but %%ebx does not point at an hvm_start_info "
 		      "(bad magic): no boot information");
 }

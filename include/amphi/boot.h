@@ -36,6 +36,7 @@ struct boot_info {
 	/* Protocol specifics kept for the platform code that owns them. */
 	const void *xen_start_info;   /* Xen PV: start_info (virtual) */
 	uint32_t pvh_version;	      /* PVH: hvm_start_info version */
+	bool pvh_bad_magic;	      /* PVH entry, but no hvm_start_info */
 	uint32_t pvh_flags;	      /* PVH: SIF_* flags */
 	/* What the parsers refused of the loader's data, said by
 	 * boot_report() once there is a console (they run before one). */
@@ -55,7 +56,18 @@ void xen_pv_boot(void *start_info) __noreturn;
  * it).  multiboot2: the information at info, of which avail bytes may be
  * read. */
 void multiboot2_parse(const void *info, size_t avail, struct boot_info *bi);
-void pvh_parse(uint32_t info, struct boot_info *bi);
+/* How a parser reads the loader's physical memory: a pointer to paddr,
+ * with *len cut down to the bytes readable there (at most the *len
+ * asked), or NULL when none are. */
+typedef const void *(*boot_phys_fn)(uint64_t paddr, size_t *len);
+/* PVH: the hvm_start_info at physical address info. */
+void pvh_parse(uint64_t info, boot_phys_fn phys, struct boot_info *bi);
+
+/* Did the PVH entry find an hvm_start_info (a good magic)? */
+static inline bool boot_pvh_found(const struct boot_info *bi)
+{
+	return !bi->pvh_bad_magic;
+}
 
 /* Copies a loader's string into a fixed buffer, noting truncation. */
 bool boot_copy_string(char *dst, size_t size, const char *src, size_t max_src);

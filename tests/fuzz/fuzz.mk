@@ -18,12 +18,13 @@ FUZZ_SECONDS  ?= 60
 FUZZ_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS   := -std=gnu11 -g -O1 -fno-omit-frame-pointer -fno-strict-aliasing \
 	-Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Iinclude $(FUZZ_SANITIZE) \
+	-D__XEN_INTERFACE_VERSION__=0x00040e00 \
 	-fsanitize=fuzzer-no-link
 FUZZ_KFLAGS   := -fno-builtin -include tests/host/host_rename.h
 FUZZ_DIR      := $(B)/fuzz
 
 # Each target and the kernel sources it exercises.
-FUZZ_ALL          := xs_wire cmdline memmap acpi ipconfig multiboot2
+FUZZ_ALL          := xs_wire cmdline memmap acpi ipconfig multiboot2 pvh start_info
 FUZZ_TARGETS      ?= $(FUZZ_ALL)
 FUZZ_KSRC_xs_wire := drivers/xen/xenbus/xs_wire.c lib/string.c
 FUZZ_KSRC_cmdline := lib/cmdline.c lib/string.c
@@ -31,6 +32,8 @@ FUZZ_KSRC_memmap  := mm/memmap.c
 FUZZ_KSRC_acpi    := lib/acpi.c lib/string.c
 FUZZ_KSRC_ipconfig := lib/ipconfig.c lib/string.c
 FUZZ_KSRC_multiboot2 := arch/x86/boot/multiboot2.c arch/x86/boot/bootinfo.c mm/memmap.c lib/string.c
+FUZZ_KSRC_pvh     := arch/x86/boot/pvh.c arch/x86/boot/bootinfo.c mm/memmap.c lib/string.c
+FUZZ_KSRC_start_info := arch/x86/xen/start_info.c arch/x86/boot/bootinfo.c mm/memmap.c lib/string.c
 
 FUZZ_BINS := $(FUZZ_ALL:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_KOBJ := $(sort $(foreach t,$(FUZZ_ALL),$(FUZZ_KSRC_$(t):%.c=$(FUZZ_DIR)/k/%.o)))

@@ -129,3 +129,44 @@ put("multiboot2", "acpi-new", mb2(mb2_tag(15, rsdp2), mb2_tag(1, b"x\0")))
 put("multiboot2", "mmap-small-entries", mb2(mb2_tag(6, struct.pack("<II", 16, 0) + bytes(32))))
 put("multiboot2", "cmdline-unterminated", mb2(mb2_tag(1, b"a" * 40)))
 put("multiboot2", "tag-past-total", mb2(mb2_tag(1, b"abc\0"), total=20))
+
+# --- pvh: memory from 0x1000, hvm_start_info at its start ------------------
+PVH_BASE = 0x1000
+
+
+def pvh(version=1, cmdline=b"console=ttyS0\0", entries=None, count=None, cmd_at=None, map_at=None):
+    entries = entries if entries is not None else [(0, 0x9fc00, 1), (0x100000, 0x7f00000, 1),
+                                                   (0xfeffc000, 0x4000, 2)]
+    table = b"".join(struct.pack("<QQII", a, l, t, 0) for a, l, t in entries)
+    cmd_off, map_off = 72, 72 + len(cmdline) + (-len(cmdline) % 8)
+    si = struct.pack("<IIIIQQQQII", 0x336ec578, version, 0, 0, 0,
+                     cmd_at if cmd_at is not None else PVH_BASE + cmd_off, 0xe0000,
+                     map_at if map_at is not None else PVH_BASE + map_off,
+                     len(entries) if count is None else count, 0)
+    return si + cmdline + bytes(-len(cmdline) % 8) + table
+
+
+put("pvh", "qemu", pvh())
+put("pvh", "dom0-v0", pvh(version=0, entries=[]))
+put("pvh", "cmdline-unterminated", pvh(cmdline=b"x" * 64, entries=[]))
+put("pvh", "map-count-too-big", pvh(count=0xffffffff))
+put("pvh", "map-nowhere", pvh(map_at=0x100000000))
+put("pvh", "bad-magic", b"\0" * 72)
+
+# --- start_info: the structure, then its address, console and store pfns ---
+
+
+def start_info(nr_pages=32768, flags=0, pt_base=0x400000, nr_pt=8, mfn_list=0x300000,
+               mod_start=0, mod_len=0, cmdline=b"console=hvc0 selftest", store=1, console=2):
+    s = b"xen-3.0-x86_64".ljust(32, b"\0")
+    s += struct.pack("<QQIxxxxQIxxxxQIxxxx", nr_pages, 0x12345000, flags, 0x9999, 1, 0x8888, 2)
+    s += struct.pack("<QQQQQ", pt_base, nr_pt, mfn_list, mod_start, mod_len)
+    s += cmdline.ljust(1024, b"\0") + struct.pack("<QQ", 0, 0)
+    return s + struct.pack("<QQQ", 0x40c000, console, store)
+
+
+put("start_info", "domu", start_info())
+put("start_info", "dom0", start_info(flags=3, nr_pages=0x20000))
+put("start_info", "module", start_info(mod_start=0x500000, mod_len=0x123456))
+put("start_info", "wrapping", start_info(nr_pt=1 << 52, mod_start=0xfffffffffffff000, mod_len=0x2000))
+put("start_info", "no-pages", start_info(nr_pages=0, cmdline=b"y" * 1024))

@@ -38,13 +38,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FUZZ_CHECK(cond)                                                                     \
-	do {                                                                                 \
-		if (!(cond)) {                                                               \
-			fprintf(stderr, "%s:%d: broken promise: %s\n", __FILE__, __LINE__,  \
-				#cond);                                                      \
-			abort();                                                             \
-		}                                                                            \
+#define FUZZ_CHECK(cond)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: broken promise: %s\n", __FILE__, __LINE__, #cond); \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 /* Takes n bytes off the front of the input (fewer if it runs out, the

@@ -36,10 +36,10 @@ static int want_list(const char *v, size_t n, const char **why)
 }
 
 static const struct cmdline_option opts[] = {
-	{"console", NULL},
-	{"loglevel", want_digits},
-	{"selftest", want_list},
-	{"ip", want_list},
+    {"console", NULL},
+    {"loglevel", want_digits},
+    {"selftest", want_list},
+    {"ip", want_list},
 };
 
 static void report(enum cmdline_problem what, const char *word, size_t len, const char *why)

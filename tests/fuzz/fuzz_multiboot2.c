@@ -22,7 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(info, data, size);
 	memset(&bi, 0, sizeof(bi));
 	multiboot2_parse(info, size, &bi);
-	FUZZ_CHECK(memchr(bi.cmdline, 0, sizeof(bi.cmdline)) && memchr(bi.loader, 0, sizeof(bi.loader)));
+	FUZZ_CHECK(memchr(bi.cmdline, 0, sizeof(bi.cmdline)) &&
+		   memchr(bi.loader, 0, sizeof(bi.loader)));
 	FUZZ_CHECK(bi.memmap.n <= MEMMAP_MAX);
 	for (unsigned int i = 0; i < bi.nproblems && i < BOOT_PROBLEMS_MAX; i++)
 		FUZZ_CHECK(bi.problems[i] && !strncmp(bi.problems[i], "multiboot2: ", 12));

@@ -68,9 +68,11 @@ static void ring_stream(const uint8_t *data, size_t size)
 
 		if (rc < 0)
 			return;
-		FUZZ_CHECK(cons - before <= XENSTORE_RING_SIZE && prod - cons <= XENSTORE_RING_SIZE);
+		FUZZ_CHECK(cons - before <= XENSTORE_RING_SIZE &&
+			   prod - cons <= XENSTORE_RING_SIZE);
 		if (rc == 1) {
-			FUZZ_CHECK(rx.hdr.len <= XENSTORE_PAYLOAD_MAX && rx.body[rx.hdr.len] == '\0');
+			FUZZ_CHECK(rx.hdr.len <= XENSTORE_PAYLOAD_MAX &&
+				   rx.body[rx.hdr.len] == '\0');
 			FUZZ_CHECK(rx.got == XS_HDR_SIZE + rx.hdr.len);
 			xs_rx_reset(&rx);
 			continue;

@@ -102,8 +102,10 @@ static void test_map_past_memory(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_qemu),	   cmocka_unit_test(test_version_max),
-	    cmocka_unit_test(test_bad_magic),	   cmocka_unit_test(test_cmdline_at_end),
+	    cmocka_unit_test(test_qemu),
+	    cmocka_unit_test(test_version_max),
+	    cmocka_unit_test(test_bad_magic),
+	    cmocka_unit_test(test_cmdline_at_end),
 	    cmocka_unit_test(test_map_past_memory),
 	};
 

@@ -4,6 +4,7 @@
 #   make run      boot it natively under QEMU into the console shell
 #   make iso      a GRUB (multiboot2) bootable ISO, the path real hardware takes
 #   make test     every test tier: host unit tests, then the in-VM scenarios
+#   make fuzz     every fuzz target for FUZZ_SECONDS (60) each (tests/fuzz/)
 #   make deps     install what the above need from Debian's packages
 #
 # Xen's public headers come from the system (Debian's libxen-dev).
@@ -117,6 +118,7 @@ deps-run:
 	@tools/deps.sh run
 
 include tests/host/host.mk
+include tests/fuzz/fuzz.mk
 
 # A tool the network scenarios run in the test dom0 (static: the dom0 has
 # only busybox's libraries).

@@ -45,12 +45,23 @@ static void report_lines(const struct boot_info *bi, int level)
 	printk(level, "console: %s, loglevel %d\n", cons, console_loglevel);
 }
 
+/* What the boot protocol's parser refused: it ran before any console. */
+static void report_problems(const struct boot_info *bi)
+{
+	for (unsigned int i = 0; i < MIN(bi->nproblems, BOOT_PROBLEMS_MAX); i++)
+		pr_warn("boot: %s\n", bi->problems[i]);
+	if (bi->nproblems > BOOT_PROBLEMS_MAX)
+		pr_warn("boot: and %u more problems with the boot information\n",
+			bi->nproblems - BOOT_PROBLEMS_MAX);
+}
+
 void boot_report(const struct boot_info *bi)
 {
 	report_lines(bi, LOG_NOTICE);
+	report_problems(bi);
 	platform_ops.report();
 	paravirt_report(LOG_DEBUG);
-	if (bi->entry == BOOT_ENTRY_PVH && bi->pvh_version == UINT32_MAX)
+	if (bi->entry == BOOT_ENTRY_PVH && !boot_pvh_found(bi))
 		panic("PVH entry, but %%ebx does not point at an hvm_start_info "
 		      "(bad magic): no boot information");
 }

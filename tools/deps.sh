@@ -7,8 +7,10 @@
 set -euo pipefail
 # dpkg-dev: dpkg-source unpacks lwIP's Debian source package (tools/lwip-fetch.sh).
 build=(gcc make binutils libxen-dev dpkg-dev)
+# libclang-rt-14-dev: libFuzzer and the sanitizers' runtimes for clang 14
+# (make fuzz), which clang only recommends.
 run=(qemu-system-x86)
-test=(clang libcmocka-dev grub-pc-bin grub-common xorriso mtools
+test=(clang libclang-rt-14-dev libcmocka-dev grub-pc-bin grub-common xorriso mtools
       xen-hypervisor-4.17-amd64 xen-utils-4.17 linux-image-amd64 busybox-static cpio xz-utils)
 
 want=("${build[@]}")

@@ -3,6 +3,8 @@
 # failed", and a last line with the totals.
 #   build  the kernel builds warning-free with gcc and with clang
 #   host   unit tests of the pure code (cmocka)
+#   fuzz   each fuzz target for a few seconds (FUZZ_SECONDS, 3 by
+#          default), so that a crash a change brings turns the run red
 #   vm     the same ELF booted natively, on Xen as dom0, and as a domU of a
 #          Linux dom0, each running its selftests (tests/vm/run)
 #   runner the checks tests/vm/run makes of a log, fed made-up logs
@@ -53,6 +55,7 @@ build_tier() {
 [ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 tier build build_tier
 tier host make -s host-test
+tier fuzz make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-3}"
 tier runner tests/vm/check-runner.sh
 tier vm make -s vm-test
 echo "total: $total_pass passed, $total_fail failed"

@@ -17,6 +17,7 @@ enum boot_entry {
 };
 
 #define BOOT_CMDLINE_MAX 2048
+#define BOOT_PROBLEMS_MAX 8
 
 struct boot_info {
 	enum boot_entry entry;
@@ -35,7 +36,12 @@ struct boot_info {
 	/* Protocol specifics kept for the platform code that owns them. */
 	const void *xen_start_info;   /* Xen PV: start_info (virtual) */
 	uint32_t pvh_version;	      /* PVH: hvm_start_info version */
+	bool pvh_bad_magic;	      /* PVH entry, but no hvm_start_info */
 	uint32_t pvh_flags;	      /* PVH: SIF_* flags */
+	/* What the parsers refused of the loader's data, said by
+	 * boot_report() once there is a console (they run before one). */
+	const char *problems[BOOT_PROBLEMS_MAX];
+	unsigned int nproblems; /* all of them, also those not kept */
 };
 
 extern struct boot_info boot_info;
@@ -46,11 +52,27 @@ extern char _kernel_start[], _etext[], __rodata_start[], __data_start[], _kernel
 /* Entry points from the assembly stubs (never return). */
 void boot32_main(uint32_t magic, uint32_t info) __noreturn;
 void xen_pv_boot(void *start_info) __noreturn;
-void multiboot2_parse(uint32_t info, struct boot_info *bi);
-void pvh_parse(uint32_t info, struct boot_info *bi);
+/* The boot protocols' information into bi (pure code: the host fuzzes
+ * it).  multiboot2: the information at info, of which avail bytes may be
+ * read. */
+void multiboot2_parse(const void *info, size_t avail, struct boot_info *bi);
+/* How a parser reads the loader's physical memory: a pointer to paddr,
+ * with *len cut down to the bytes readable there (at most the *len
+ * asked), or NULL when none are. */
+typedef const void *(*boot_phys_fn)(uint64_t paddr, size_t *len);
+/* PVH: the hvm_start_info at physical address info. */
+void pvh_parse(uint64_t info, boot_phys_fn phys, struct boot_info *bi);
+
+/* Did the PVH entry find an hvm_start_info (a good magic)? */
+static inline bool boot_pvh_found(const struct boot_info *bi)
+{
+	return !bi->pvh_bad_magic;
+}
 
 /* Copies a loader's string into a fixed buffer, noting truncation. */
 bool boot_copy_string(char *dst, size_t size, const char *src, size_t max_src);
+/* Notes what a parser refused (a static string, "protocol: what"). */
+void boot_problem(struct boot_info *bi, const char *what);
 
 void kmain(struct boot_info *bi) __noreturn;
 /* kernel/report.c */

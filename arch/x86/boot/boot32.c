@@ -11,27 +11,26 @@
 
 struct boot_info boot_info;
 
-bool boot_copy_string(char *dst, size_t size, const char *src, size_t max_src)
-{
-	size_t n = strnlen(src, max_src);
-	bool truncated = n >= size;
+#define BOOT_MAPPED (4ULL << 30) /* head32.S maps this much one to one */
 
-	if (truncated)
-		n = size - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-	return truncated;
+/* Low memory as the parsers read it: what head32.S mapped. */
+static const void *boot_phys_low(uint64_t paddr, size_t *len)
+{
+	if (paddr >= BOOT_MAPPED)
+		return NULL;
+	*len = MIN(*len, BOOT_MAPPED - paddr);
+	return (const void *)(uintptr_t)paddr;
 }
 
 void boot32_main(uint32_t magic, uint32_t info)
 {
 	if (magic == MULTIBOOT2_BOOTLOADER_MAGIC) {
 		boot_info.entry = BOOT_ENTRY_MULTIBOOT2;
-		multiboot2_parse(info, &boot_info);
+		multiboot2_parse((const void *)(uintptr_t)info, BOOT_MAPPED - info, &boot_info);
 	} else {
 		/* Checked again, with a message, once a console exists. */
 		boot_info.entry = BOOT_ENTRY_PVH;
-		pvh_parse(info, &boot_info);
+		pvh_parse(info, boot_phys_low, &boot_info);
 	}
 	kmain(&boot_info);
 }

@@ -1,8 +1,13 @@
 /*
  * Multiboot2 boot information (GRUB): a list of 8-byte-aligned tags.  We take
- * the command line, the boot loader's name, the memory map and the ACPI RSDP,
- * and check every tag's size against the structure's total size so that a
- * malformed list ends the walk instead of running off into memory.
+ * the command line, the boot loader's name, the memory map and the ACPI RSDP.
+ *
+ * Pure code (the host fuzzes it, tests/fuzz/fuzz_multiboot2.c): the
+ * information is foreign data, so its total size is held to the bytes the
+ * caller says may be read, every tag's size to what is left of the total
+ * (in 64 bits, so no size wraps the offset round), and every memory-map
+ * entry to its tag.  A malformed tag ends the walk with what came before
+ * it kept, and the problem noted for boot_report().
  */
 #include <amphi/boot.h>
 #include <amphi/string.h>
@@ -28,55 +33,90 @@ struct mb2_mmap_entry {
 	uint32_t reserved;
 };
 
-static void mb2_mmap(const struct mb2_tag *tag, struct boot_info *bi)
-{
-	const uint32_t *hdr = (const uint32_t *)(tag + 1); /* entry_size, version */
-	uint32_t esize = hdr[0];
-	const uint8_t *p = (const uint8_t *)(hdr + 2);
-	const uint8_t *end = (const uint8_t *)tag + tag->size;
+#define MB2_MMAP_HDR 16 /* the tag's header, entry_size, entry_version */
 
+/* Entries are entry_size apart, which need not keep them aligned. */
+static void mb2_mmap(const uint8_t *tag, uint32_t size, struct boot_info *bi)
+{
+	uint32_t esize;
+
+	if (size < MB2_MMAP_HDR) {
+		boot_problem(bi, "multiboot2: memory map tag shorter than its header: ignored");
+		return;
+	}
+	memcpy(&esize, tag + 8, sizeof(esize));
 	if (esize < sizeof(struct mb2_mmap_entry)) {
+		boot_problem(bi, "multiboot2: memory map entries below 24 bytes: map ignored");
 		bi->memmap.dropped++;
 		return;
 	}
-	for (; p + esize <= end; p += esize) {
-		const struct mb2_mmap_entry *e = (const void *)p;
-		memmap_add(&bi->memmap, e->addr, e->len, e->type);
+	for (uint32_t off = MB2_MMAP_HDR; size - off >= esize; off += esize) {
+		struct mb2_mmap_entry e;
+
+		memcpy(&e, tag + off, sizeof(e));
+		memmap_add(&bi->memmap, e.addr, e.len, e.type);
 	}
 	bi->memmap_source = "multiboot2";
 }
 
-void multiboot2_parse(uint32_t info, struct boot_info *bi)
+static void mb2_tag(const uint8_t *p, struct mb2_tag t, struct boot_info *bi)
 {
-	const uint8_t *base = (const uint8_t *)(uintptr_t)info;
-	uint32_t total = *(const uint32_t *)base;
-	uint32_t off = 8;
+	size_t body = t.size - sizeof(t);
 
-	while (off + sizeof(struct mb2_tag) <= total) {
-		const struct mb2_tag *tag = (const void *)(base + off);
-		size_t body = tag->size - sizeof(*tag);
-
-		if (tag->type == MB2_TAG_END || tag->size < sizeof(*tag) ||
-		    off + tag->size > total)
-			break;
-		switch (tag->type) {
-		case MB2_TAG_CMDLINE:
-			bi->cmdline_truncated = boot_copy_string(bi->cmdline, sizeof(bi->cmdline),
-								 (const char *)(tag + 1), body);
-			break;
-		case MB2_TAG_LOADER:
-			boot_copy_string(bi->loader, sizeof(bi->loader), (const char *)(tag + 1),
-					 body);
-			break;
-		case MB2_TAG_MMAP:
-			mb2_mmap(tag, bi);
-			break;
-		case MB2_TAG_ACPI_OLD:
-		case MB2_TAG_ACPI_NEW:
-			memcpy(bi->rsdp_copy, tag + 1, MIN(body, sizeof(bi->rsdp_copy)));
-			bi->rsdp = (uintptr_t)bi->rsdp_copy;
-			break;
-		}
-		off += ALIGN_UP(tag->size, 8);
+	switch (t.type) {
+	case MB2_TAG_CMDLINE:
+		bi->cmdline_truncated = boot_copy_string(bi->cmdline, sizeof(bi->cmdline),
+							 (const char *)p + sizeof(t), body);
+		break;
+	case MB2_TAG_LOADER:
+		boot_copy_string(bi->loader, sizeof(bi->loader), (const char *)p + sizeof(t), body);
+		break;
+	case MB2_TAG_MMAP:
+		mb2_mmap(p, t.size, bi);
+		break;
+	case MB2_TAG_ACPI_OLD:
+	case MB2_TAG_ACPI_NEW:
+		memcpy(bi->rsdp_copy, p + sizeof(t), MIN(body, sizeof(bi->rsdp_copy)));
+		bi->rsdp = (uintptr_t)bi->rsdp_copy;
+		break;
 	}
+}
+
+void multiboot2_parse(const void *info, size_t avail, struct boot_info *bi)
+{
+	const uint8_t *base = info;
+	uint64_t off = 8, total;
+	uint32_t total_size;
+
+	if (avail < 8) {
+		boot_problem(bi, "multiboot2: no room for the information's header");
+		return;
+	}
+	memcpy(&total_size, base, sizeof(total_size));
+	total = total_size;
+	if (total < 8) {
+		boot_problem(bi, "multiboot2: total size below its own 8-byte header");
+		return;
+	}
+	if (total > avail) {
+		boot_problem(bi, "multiboot2: total size runs past readable memory: cut short");
+		total = avail;
+	}
+	while (total - off >= sizeof(struct mb2_tag)) {
+		struct mb2_tag t;
+
+		memcpy(&t, base + off, sizeof(t));
+		if (t.type == MB2_TAG_END)
+			return;
+		if (t.size < sizeof(t) || t.size > total - off) {
+			boot_problem(bi, "multiboot2: a tag's size is below 8 or runs past the "
+					 "total size: it and the tags after it ignored");
+			return;
+		}
+		mb2_tag(base + off, t, bi);
+		off += ALIGN_UP((uint64_t)t.size, 8);
+		if (off > total)
+			break;
+	}
+	boot_problem(bi, "multiboot2: no end tag within the total size");
 }

@@ -13,6 +13,7 @@
 #include <asm/cpuid_hv.h>
 #include <asm/xen/hypercall.h>
 #include <asm/xen/xen.h>
+#include <asm/xen/start_info.h>
 #include <drivers/xen/console.h>
 #include <asm/trap.h>
 
@@ -38,11 +39,7 @@ void xen_pv_boot(void *start_info)
 	xen_start_info = si;
 	boot_info.entry = BOOT_ENTRY_XEN_PV;
 	boot_info.xen_start_info = si;
-	boot_info.cmdline_truncated = boot_copy_string(
-		boot_info.cmdline, sizeof(boot_info.cmdline), (const char *)si->cmd_line,
-		sizeof(si->cmd_line));
-	memmap_add(&boot_info.memmap, 0, (uint64_t)si->nr_pages << PAGE_SHIFT, MEMMAP_RAM);
-	boot_info.memmap_source = "start_info";
+	xen_pv_start_info_parse(si, &boot_info);
 	kmain(&boot_info);
 }
 
@@ -96,18 +93,14 @@ static void pv_check_p2m(void)
 static uint64_t pv_bootstrap_end(void)
 {
 	const start_info_t *si = xen_start_info;
-	uint64_t end = si->pt_base + si->nr_pt_frames * PAGE_SIZE;
+	bool domu = !(si->flags & SIF_INITDOMAIN);
+	const char *why;
+	uint64_t end = xen_pv_bootstrap_end(si, (uintptr_t)si, domu ? M2P[si->console.domU.mfn] : 0,
+					    domu ? M2P[si->store_mfn] : 0, &why);
 
-	end = MAX(end, si->mfn_list + si->nr_pages * sizeof(unsigned long));
-	end = MAX(end, (uintptr_t)si + PAGE_SIZE);
-	if (si->mod_start && !(si->flags & SIF_MOD_START_PFN))
-		end = MAX(end, si->mod_start + si->mod_len);
-	if (!(si->flags & SIF_INITDOMAIN)) {
-		end = MAX(end, (M2P[si->console.domU.mfn] + 1) << PAGE_SHIFT);
-		end = MAX(end, (M2P[si->store_mfn] + 1) << PAGE_SHIFT);
-	}
-	/* Xen's bootstrap stack follows the page tables. */
-	return ALIGN_UP(end, PAGE_SIZE) + PAGE_SIZE;
+	if (why)
+		pr_err("xen-pv: start_info: %s: left out of the bootstrap region\n", why);
+	return end;
 }
 
 /*

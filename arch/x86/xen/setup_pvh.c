@@ -16,7 +16,7 @@
 
 int xen_pvh_detect(const struct boot_info *bi)
 {
-	if (bi->entry != BOOT_ENTRY_PVH || bi->pvh_version == UINT32_MAX)
+	if (bi->entry != BOOT_ENTRY_PVH || !boot_pvh_found(bi))
 		return 0;
 	return cpuid_hypervisor_base(CPUID_SIG_XEN, false) ? 3 : 0;
 }

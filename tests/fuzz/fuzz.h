@@ -1,0 +1,73 @@
+/* Common prelude of the fuzz targets.
+ *
+ * As tests/host/amphi_test.h does for the unit tests: the C library
+ * first, then the kernel headers read under tests/host/host_rename.h (so
+ * they declare the amphi_ names the kernel objects were built with), and
+ * the renaming dropped again, so memcpy here means the host's.
+ *
+ * A target does more than call its parser: it checks what the parser
+ * promises of a result it accepted (a pointer inside the input, a string
+ * terminated, a count within its bounds).  A broken promise aborts
+ * through FUZZ_CHECK, which libFuzzer reports as a crash like any
+ * sanitizer's, input kept. */
+#ifndef AMPHI_FUZZ_H
+#define AMPHI_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../host/host_rename.h"
+#include <amphi/types.h>
+#include <amphi/string.h>
+
+#undef memcpy
+#undef memmove
+#undef memset
+#undef memcmp
+#undef strlen
+#undef strnlen
+#undef strcmp
+#undef strncmp
+#undef strchr
+#undef strlcpy
+#undef vsnprintf
+#undef snprintf
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FUZZ_CHECK(cond)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: broken promise: %s\n", __FILE__, __LINE__, #cond); \
+			abort();                                                                   \
+		}                                                                                  \
+	} while (0)
+
+/* Takes n bytes off the front of the input (fewer if it runs out, the
+ * rest zero): for the numbers a target needs besides the bytes it
+ * parses. */
+static inline void fuzz_take(const uint8_t **data, size_t *size, void *out, size_t n)
+{
+	size_t k = n < *size ? n : *size;
+
+	memset(out, 0, n);
+	memcpy(out, *data, k);
+	*data += k;
+	*size -= k;
+}
+
+/* The input as a NUL-terminated string in a buffer of exactly its size
+ * plus one, so the address sanitizer sees a read past the end. */
+static inline char *fuzz_string(const uint8_t *data, size_t size)
+{
+	char *s = malloc(size + 1);
+
+	memcpy(s, data, size);
+	s[size] = '\0';
+	return s;
+}
+
+#endif

@@ -1,0 +1,71 @@
+# Fuzzing: one libFuzzer target per parser of data Amphi does not control,
+# built with clang for the build machine under the address and
+# undefined-behaviour sanitizers.
+#
+#   make fuzz                    every target for FUZZ_SECONDS (60) each
+#   make fuzz FUZZ_SECONDS=N     longer or shorter
+#   make fuzz FUZZ_TARGETS=acpi  only some
+#   make fuzz-build              build them, run nothing
+#
+# Kernel sources are compiled as tests/host/host.mk compiles them, with
+# tests/host/host_rename.h forced in, and with the fuzzer's coverage
+# instrumentation.  The seeds are tests/fuzz/corpus/TARGET/ (kept in the
+# tree, never written to); what the fuzzer adds to them and any crash it
+# finds go under $(B)/fuzz/.  Only FUZZ_ variables are defined here.
+
+FUZZ_CC       ?= clang
+FUZZ_SECONDS  ?= 60
+FUZZ_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS   := -std=gnu11 -g -O1 -fno-omit-frame-pointer -fno-strict-aliasing \
+	-Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Iinclude $(FUZZ_SANITIZE) \
+	-D__XEN_INTERFACE_VERSION__=0x00040e00 \
+	-fsanitize=fuzzer-no-link
+FUZZ_KFLAGS   := -fno-builtin -include tests/host/host_rename.h
+FUZZ_DIR      := $(B)/fuzz
+
+# Each target and the kernel sources it exercises.
+FUZZ_ALL          := xs_wire cmdline memmap acpi ipconfig multiboot2 pvh start_info
+FUZZ_TARGETS      ?= $(FUZZ_ALL)
+FUZZ_KSRC_xs_wire := drivers/xen/xenbus/xs_wire.c lib/string.c
+FUZZ_KSRC_cmdline := lib/cmdline.c lib/string.c
+FUZZ_KSRC_memmap  := mm/memmap.c
+FUZZ_KSRC_acpi    := lib/acpi.c lib/string.c
+FUZZ_KSRC_ipconfig := lib/ipconfig.c lib/string.c
+FUZZ_KSRC_multiboot2 := arch/x86/boot/multiboot2.c arch/x86/boot/bootinfo.c mm/memmap.c lib/string.c
+FUZZ_KSRC_pvh     := arch/x86/boot/pvh.c arch/x86/boot/bootinfo.c mm/memmap.c lib/string.c
+FUZZ_KSRC_start_info := arch/x86/xen/start_info.c arch/x86/boot/bootinfo.c mm/memmap.c lib/string.c
+
+FUZZ_BINS := $(FUZZ_ALL:%=$(FUZZ_DIR)/fuzz_%)
+FUZZ_KOBJ := $(sort $(foreach t,$(FUZZ_ALL),$(FUZZ_KSRC_$(t):%.c=$(FUZZ_DIR)/k/%.o)))
+FUZZ_TOBJ := $(FUZZ_ALL:%=$(FUZZ_DIR)/t/fuzz_%.o)
+# libFuzzer comes with clang's runtime libraries (Debian's
+# libclang-rt-14-dev, which clang only recommends).
+FUZZ_RT   := $(shell $(FUZZ_CC) -print-runtime-dir 2>/dev/null)/libclang_rt.fuzzer-x86_64.a
+
+.PHONY: fuzz fuzz-build fuzz-rt
+fuzz: fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-build: fuzz-rt $(FUZZ_BINS)
+
+fuzz-rt:
+	@test -f $(FUZZ_RT) || { echo "error: $(FUZZ_CC) has no libFuzzer ($(FUZZ_RT)): run 'make deps' (Debian libclang-rt-14-dev)"; exit 1; }
+
+$(FUZZ_DIR)/k/%.o: %.c tests/host/host_rename.h
+	@mkdir -p $(dir $@)
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_KFLAGS) -MMD -MP -c $< -o $@
+
+$(FUZZ_DIR)/t/%.o: tests/fuzz/%.c
+	@mkdir -p $(dir $@)
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+define FUZZ_LINK
+$(FUZZ_DIR)/fuzz_$(1): $(FUZZ_DIR)/t/fuzz_$(1).o $(FUZZ_KSRC_$(1):%.c=$(FUZZ_DIR)/k/%.o) | fuzz-rt
+	@echo "  FUZZLD  $$@"
+	@$$(FUZZ_CC) $$(FUZZ_SANITIZE) -fsanitize=fuzzer -o $$@ $$^
+endef
+$(foreach t,$(FUZZ_ALL),$(eval $(call FUZZ_LINK,$(t))))
+
+$(FUZZ_KOBJ) $(FUZZ_TOBJ): tests/fuzz/fuzz.mk
+
+-include $(FUZZ_KOBJ:.o=.d) $(FUZZ_TOBJ:.o=.d)

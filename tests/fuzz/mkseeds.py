@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+# Writes the seed corpora of the fuzz targets, tests/fuzz/corpus/TARGET/:
+# a handful of small inputs each, valid ones and near misses (a length one
+# too long, a checksum off by one, a terminator missing), in the layout
+# each target's comment describes.  The seeds are kept in the tree; this
+# script is only needed to make them again after a layout changes:
+#   python3 tests/fuzz/mkseeds.py
+import os
+import struct
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+
+
+def put(target, name, data):
+    d = os.path.join(ROOT, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data.encode() if isinstance(data, str) else data)
+
+
+# --- xs_wire: 0, header, wanted type and id, payload; or 1, ring ------
+XS_DIRECTORY, XS_READ, XS_TRANSACTION_START, XS_WRITE, XS_WATCH_EVENT, XS_ERROR = 1, 2, 6, 11, 15, 16
+
+
+def xs_msg(type_, req, body, length=None):
+    return struct.pack("<IIII", type_, req, 0, len(body) if length is None else length) + body
+
+
+def xs_one(type_, body, want=None, req=7, length=None):
+    return b"\0" + xs_msg(type_, req, body, length) + struct.pack("<II", want or type_, req) + b""
+
+
+def xs_reply(type_, body, want=None, req=7, length=None):
+    m = xs_msg(type_, req, body, length)
+    return b"\0" + m[:16] + struct.pack("<II", want or type_, req) + m[16:]
+
+
+put("xs_wire", "read", xs_reply(XS_READ, b"value"))
+put("xs_wire", "error", xs_reply(XS_ERROR, b"ENOENT\0", want=XS_READ))
+put("xs_wire", "error-unterminated", xs_reply(XS_ERROR, b"EACCES", want=XS_READ))
+put("xs_wire", "ok", xs_reply(XS_WRITE, b"OK\0"))
+put("xs_wire", "tx-id", xs_reply(XS_TRANSACTION_START, b"42\0"))
+put("xs_wire", "watch-event", xs_reply(XS_WATCH_EVENT, b"device/vif/0\0tok\0"))
+put("xs_wire", "directory", xs_reply(XS_DIRECTORY, b"a\0b\0c\0"))
+put("xs_wire", "perms", xs_reply(XS_READ, b"n0\0r1\0"))
+put("xs_wire", "path", xs_reply(XS_READ, b"/local/domain/1/device"))
+put("xs_wire", "too-long", xs_reply(XS_READ, b"x", length=4097))
+ring = xs_msg(XS_WATCH_EVENT, 0, b"a/b\0t\0") + xs_msg(XS_READ, 7, b"hello")
+put("xs_wire", "ring-two", b"\1" + struct.pack("<II", 0, len(ring)) + bytes(16) + ring)
+put("xs_wire", "ring-wrap", b"\1" + struct.pack("<II", 1020, 1020 + 16) + bytes([2] + [0] * 15)
+    + (b"hello" + bytes(1015) + xs_msg(XS_READ, 7, b"hello")[:4])[:1024])
+put("xs_wire", "ring-overrun", b"\1" + struct.pack("<II", 0, 1025) + bytes(16) + ring)
+
+# --- cmdline: the line ---------------------------------------------------
+put("cmdline", "plain", "console=ttyS0 loglevel=7 selftest=on,a")
+put("cmdline", "quoted", 'ip="10.0.0.2::10.0.0.1:255.0.0.0" selftest="a,on" x')
+put("cmdline", "unterminated", 'console=hvc0 a="b c')
+put("cmdline", "bad-words", '=x "q a"b b="c"d loglevel=x\t\r\n unknown')
+
+# --- memmap: records of op (bit 0: mark; type above it), base, len ---------
+
+
+def mm(op, type_, base, length):
+    return struct.pack("<BQQ", (type_ << 1) | op, base, length)
+
+
+e820 = (mm(0, 1, 0, 0x9fc00) + mm(0, 2, 0x9fc00, 0x400) + mm(0, 2, 0xf0000, 0x10000)
+        + mm(0, 1, 0x100000, 0x7ee0000) + mm(0, 3, 0x7fe0000, 0x20000) + mm(0, 2, 0xfffc0000, 0x40000))
+put("memmap", "e820", e820)
+put("memmap", "e820-marked", e820 + mm(1, 6, 0, 0x200000) + mm(1, 7, 0x8000000, 0x8000000))
+put("memmap", "overlaps", mm(0, 1, 0, 1 << 30) + mm(0, 4, 0x1000, 0x1000) + mm(0, 9, 0x2000, 0)
+    + mm(0, 1, 0xfffffffffffff000, 0x2000))
+put("memmap", "many", b"".join(mm(0, 1 + i % 2, i * 0x1000, 0x1000) for i in range(140)))
+
+# --- acpi: an RSDP, a table, a MADT ---------------------------------------
+
+
+def checksummed(b, at):
+    b = bytearray(b)
+    b[at] = (-sum(b)) & 0xff
+    return bytes(b)
+
+
+def sdt(sig, body):
+    hdr = bytearray(sig + struct.pack("<I", 36 + len(body)) + b"\1\0AMPHI AMPHITBL" + bytes(12))
+    return checksummed(bytes(hdr) + body, 9)
+
+
+rsdp1 = checksummed(b"RSD PTR \0AMPHI\0" + struct.pack("<I", 0xe0000), 8)
+put("acpi", "rsdp-v1", rsdp1)
+rsdp2 = bytearray(b"RSD PTR \0AMPHI\2" + struct.pack("<IIQ", 0xe0000, 36, 0xe1000) + bytes(4))
+rsdp2 = checksummed(bytes(rsdp2[:20]), 8) + bytes(rsdp2[20:])
+put("acpi", "rsdp-v2", checksummed(rsdp2, 32))
+put("acpi", "rsdt", sdt(b"RSDT", struct.pack("<II", 0xe2000, 0xe3000)))
+madt = struct.pack("<II", 0xfee00000, 1) + bytes([0, 8, 0, 0, 1, 0, 0, 0, 0, 8, 1, 1, 2, 0, 0, 0,
+                                                   0, 8, 2, 0xff, 1, 0, 0, 0])
+madt += struct.pack("<BBHIII", 9, 16, 0, 7, 1, 3) + struct.pack("<BBHQ", 5, 12, 0, 0xfee10000)
+put("acpi", "madt", sdt(b"APIC", madt))
+put("acpi", "madt-short-entry", sdt(b"APIC", madt[:8] + bytes([0, 7, 0, 0, 1, 0, 0, 0])))
+put("acpi", "madt-bad-sum", sdt(b"APIC", madt)[:9] + b"\0" + sdt(b"APIC", madt)[10:])
+
+# --- ipconfig: the value of ip= -------------------------------------------
+put("ipconfig", "static", "10.0.0.2::10.0.0.1:255.255.255.0:amphi:eth0:off")
+put("ipconfig", "all-fields", "10.0.0.2:10.0.0.9:10.0.0.1:255.255.255.0:h:eth1:none:8.8.8.8:8.8.4.4:1.1.1.1")
+put("ipconfig", "off", "off")
+put("ipconfig", "dhcp", "dhcp")
+put("ipconfig", "gateway-outside", "10.0.0.2::10.0.1.1:255.255.255.0")
+put("ipconfig", "bad-mask", "192.168.1.2::192.168.1.1:255.0.255.0")
+
+# --- multiboot2: total size, reserved, 8-byte aligned tags -----------------
+
+
+def mb2_tag(type_, body):
+    t = struct.pack("<II", type_, 8 + len(body)) + body
+    return t + bytes(-len(t) % 8)
+
+
+def mb2(*tags, total=None):
+    body = b"".join(tags) + mb2_tag(0, b"")
+    return struct.pack("<II", total if total is not None else 8 + len(body), 0) + body
+
+
+mb2_mmap = mb2_tag(6, struct.pack("<II", 24, 0) + b"".join(
+    struct.pack("<QQII", b, l, t, 0) for b, l, t in
+    [(0, 0x9fc00, 1), (0x9fc00, 0x400, 2), (0x100000, 0x7ee0000, 1), (0x7fe0000, 0x20000, 3)]))
+put("multiboot2", "grub", mb2(mb2_tag(1, b"console=ttyS0 selftest\0"), mb2_tag(2, b"GRUB 2.06\0"),
+                              mb2_mmap, mb2_tag(14, rsdp1)))
+put("multiboot2", "acpi-new", mb2(mb2_tag(15, rsdp2), mb2_tag(1, b"x\0")))
+put("multiboot2", "mmap-small-entries", mb2(mb2_tag(6, struct.pack("<II", 16, 0) + bytes(32))))
+put("multiboot2", "cmdline-unterminated", mb2(mb2_tag(1, b"a" * 40)))
+put("multiboot2", "tag-past-total", mb2(mb2_tag(1, b"abc\0"), total=20))
+
+# --- pvh: memory from 0x1000, hvm_start_info at its start ------------------
+PVH_BASE = 0x1000
+
+
+def pvh(version=1, cmdline=b"console=ttyS0\0", entries=None, count=None, cmd_at=None, map_at=None):
+    entries = entries if entries is not None else [(0, 0x9fc00, 1), (0x100000, 0x7f00000, 1),
+                                                   (0xfeffc000, 0x4000, 2)]
+    table = b"".join(struct.pack("<QQII", a, l, t, 0) for a, l, t in entries)
+    cmd_off, map_off = 72, 72 + len(cmdline) + (-len(cmdline) % 8)
+    si = struct.pack("<IIIIQQQQII", 0x336ec578, version, 0, 0, 0,
+                     cmd_at if cmd_at is not None else PVH_BASE + cmd_off, 0xe0000,
+                     map_at if map_at is not None else PVH_BASE + map_off,
+                     len(entries) if count is None else count, 0)
+    return si + cmdline + bytes(-len(cmdline) % 8) + table
+
+
+put("pvh", "qemu", pvh())
+put("pvh", "dom0-v0", pvh(version=0, entries=[]))
+put("pvh", "cmdline-unterminated", pvh(cmdline=b"x" * 64, entries=[]))
+put("pvh", "map-count-too-big", pvh(count=0xffffffff))
+put("pvh", "map-nowhere", pvh(map_at=0x100000000))
+put("pvh", "bad-magic", b"\0" * 72)
+
+# --- start_info: the structure, then its address, console and store pfns ---
+
+
+def start_info(nr_pages=32768, flags=0, pt_base=0x400000, nr_pt=8, mfn_list=0x300000,
+               mod_start=0, mod_len=0, cmdline=b"console=hvc0 selftest", store=1, console=2):
+    s = b"xen-3.0-x86_64".ljust(32, b"\0")
+    s += struct.pack("<QQIxxxxQIxxxxQIxxxx", nr_pages, 0x12345000, flags, 0x9999, 1, 0x8888, 2)
+    s += struct.pack("<QQQQQ", pt_base, nr_pt, mfn_list, mod_start, mod_len)
+    s += cmdline.ljust(1024, b"\0") + struct.pack("<QQ", 0, 0)
+    return s + struct.pack("<QQQ", 0x40c000, console, store)
+
+
+put("start_info", "domu", start_info())
+put("start_info", "dom0", start_info(flags=3, nr_pages=0x20000))
+put("start_info", "module", start_info(mod_start=0x500000, mod_len=0x123456))
+put("start_info", "wrapping", start_info(nr_pt=1 << 52, mod_start=0xfffffffffffff000, mod_len=0x2000))
+put("start_info", "no-pages", start_info(nr_pages=0, cmdline=b"y" * 1024))

@@ -35,11 +35,11 @@
 #include <amphi/sched.h>
 #include <amphi/cpu.h>
 #include <amphi/irq.h>
+#include <amphi/mutex.h>
 #include <amphi/mm.h>
 #include <amphi/printf.h>
 #include <amphi/platform.h>
 #include <amphi/printk.h>
-#include <amphi/shell.h>
 #include <amphi/smp.h>
 #include <amphi/spinlock.h>
 #include <amphi/string.h>
@@ -925,7 +925,7 @@ uint64_t sched_idle_switches(void)
 	return idle_thread ? READ_ONCE(idle_thread->switches) : 0;
 }
 
-/* --- the shell's view --------------------------------------------------- */
+/* --- the thread listing (the shell's `ps`, sysrq 't') ------------------- */
 
 struct thread_info {
 	char name[16];
@@ -991,10 +991,16 @@ static const char *state_name(const struct thread_info *ti)
 	return ti->state < ARRAY_SIZE(names) ? names[ti->state] : "?";
 }
 
-SHELL_CMD(ps, "list the threads, their CPUs, states and context switches")
+/* One listing at a time: they share the snapshot buffer. */
+static struct mutex show_lock = MUTEX_INIT;
+
+void sched_show_threads(void)
 {
 	static struct thread_info ti[64];
-	unsigned int n = snapshot(ti, ARRAY_SIZE(ti));
+	unsigned int n;
+
+	mutex_lock(&show_lock);
+	n = snapshot(ti, ARRAY_SIZE(ti));
 
 	kprintf("  ID NAME             CPU STATE     SWITCHES MOVES  RUN(ms)  STACK(deepest/size)\n");
 	for (unsigned int i = 0; i < n; i++)
@@ -1012,5 +1018,5 @@ SHELL_CMD(ps, "list the threads, their CPUs, states and context switches")
 	}
 	kprintf("%u threads, %lu context switches, %lu of them preemptions\n", sched_nr_threads(),
 		switches, preempted);
-	return 0;
+	mutex_unlock(&show_lock);
 }

@@ -8,7 +8,6 @@
 #include <amphi/mm.h>
 #include <amphi/spinlock.h>
 #include <amphi/printk.h>
-#include <amphi/shell.h>
 #include <amphi/string.h>
 #include <asm/paravirt.h>
 
@@ -237,12 +236,11 @@ void mm_init(struct boot_info *bi)
 		kheap.total >> 10);
 }
 
-SHELL_CMD(mem, "memory map, frames and heap")
+void mm_show(void)
 {
 	memmap_print(&boot_info.memmap, LOG_ALWAYS);
 	kprintf("RAM: %lu KiB\n", memmap_total(&boot_info.memmap, MEMMAP_RAM) >> 10);
 	kprintf("frames: %lu of %lu free\n", frames.nfree, frames.nframes);
 	kprintf("heap: %zu KiB, %zu bytes in %zu allocations, largest free block %zu bytes\n",
 		kheap.total >> 10, kheap.in_use, kheap.nallocs, heap_largest_free(&kheap));
-	return 0;
 }

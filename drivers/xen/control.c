@@ -22,8 +22,8 @@
 #include <amphi/printk.h>
 #include <amphi/sched.h>
 #include <amphi/selftest.h>
-#include <amphi/shell.h>
 #include <amphi/string.h>
+#include <amphi/sysrq.h>
 #include <amphi/time.h>
 #include <drivers/xen/control.h>
 #include <drivers/xen/xenstore.h>
@@ -44,10 +44,6 @@ static void counted(volatile uint64_t *count)
 	(*count)++;
 	wq_wake_all(&control_wq);
 }
-
-/* The thread and memory listings are the shell's `ps` and `mem`; sysrq
- * runs them by name from the shell's command section. */
-extern const struct shell_cmd __shell_cmds_start[], __shell_cmds_end[];
 
 /* The node's value fit to print: at most 32 characters, the unprintable
  * ones as '?'. */
@@ -172,46 +168,6 @@ static void shutdown_changed(struct xs_watch *w, const char *path)
 	kfree(req);
 }
 
-static void run_shell_cmd(const char *name)
-{
-	char *argv[] = {(char *)name, NULL};
-
-	for (const struct shell_cmd *c = __shell_cmds_start; c < __shell_cmds_end; c++)
-		if (!strcmp(c->name, name)) {
-			c->run(1, argv);
-			return;
-		}
-	pr_warn("control: sysrq: no `%s` command to run\n", name);
-}
-
-static void sysrq_help(void)
-{
-	pr_notice("control: sysrq keys: b reboot, o power off, c crash, t threads, m memory, "
-		  "h this help\n");
-}
-
-static void sysrq_key(char key)
-{
-	pr_notice("control: sysrq '%c' from the toolstack\n", key);
-	switch (key) {
-	case 'b':
-		restart();
-	case 'o':
-		power_off(POWER_SUCCESS);
-	case 'c':
-		power_off(POWER_FAILURE);
-	case 't':
-		run_shell_cmd("ps");
-		break;
-	case 'm':
-		run_shell_cmd("mem");
-		break;
-	case 'h':
-		sysrq_help();
-		break;
-	}
-}
-
 static void sysrq_changed(struct xs_watch *w, const char *path)
 {
 	char shown[33];
@@ -219,9 +175,10 @@ static void sysrq_changed(struct xs_watch *w, const char *path)
 
 	if (!req)
 		return;
-	if (strlen(req) == 1 && strchr("bocmth", req[0])) {
+	if (strlen(req) == 1 && (unsigned char)req[0] < 128 && sysrq_known(req[0])) {
 		counted(&seen.sysrq[(unsigned char)req[0]]);
-		sysrq_key(req[0]);
+		pr_notice("control: sysrq '%c' from the toolstack\n", req[0]);
+		sysrq_handle(req[0]);
 	} else {
 		counted(&seen.sysrq_other);
 		pr_warn("control: sysrq \"%s\" is not a key we handle (h lists them); cleared\n",

@@ -9,6 +9,8 @@ extern struct frame_allocator frames;
 extern struct heap kheap;
 
 void mm_init(struct boot_info *bi);
+/* Prints the memory map, the frame counts and the heap's figures. */
+void mm_show(void);
 /* Paging extends what is mapped once it knows (Xen PV maps the rest of RAM). */
 void mm_set_mapped_limit(uint64_t limit);
 /* A free physical frame (its pfn), or -1; and back.  Safe from any

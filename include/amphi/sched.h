@@ -79,6 +79,8 @@ uint64_t sched_idle_ns(void);
 uint64_t sched_cpu_idle_ns(unsigned int id);
 /* The name of the thread running on CPU `id` now. */
 void sched_cpu_current_name(unsigned int id, char *buf, size_t len);
+/* Prints every thread: its CPU, state, switches, run time and stack. */
+void sched_show_threads(void);
 uint64_t sched_idle_switches(void);
 
 /* Wait queues, the one way a thread waits for something to happen:

@@ -16,10 +16,6 @@
 #include <asm/xen/xen.h>
 #include <xen/vcpu.h>
 #include <drivers/xen/console.h>
-#include <drivers/xen/balloon.h>
-#include <drivers/xen/control.h>
-#include <drivers/xen/grant_table.h>
-#include <drivers/xen/xenbus.h>
 
 struct xen_info xen_info;
 
@@ -85,30 +81,6 @@ void xen_report(void)
 		hypervisor.xen_major, hypervisor.xen_minor, hypervisor.xen_extra,
 		hypervisor.xen_dom0 ? "dom0" : "domU", hypercall_kind_name(),
 		hypervisor.cpuid_base, xen_tsc_report());
-}
-
-/* What a Xen guest finds beyond its CPU, in dependency order.  Grant
- * tables need no store; without a store (a dom0 before xenstored runs)
- * there are no xenbus devices to probe. */
-void xen_bus_init(void)
-{
-	int rc = gnttab_init();
-
-	if (rc)
-		pr_err("xen: grant tables unavailable (%d)\n", rc);
-	rc = xs_init();
-	xen_hypervisor_info_init();
-	if (rc) {
-		pr_info("xen: no xenstore (%d): no xenbus devices\n", rc);
-		return;
-	}
-	if ((rc = xenbus_probe_init()))
-		pr_err("xen: xenbus probe failed (%d)\n", rc);
-	if ((rc = xen_control_init()))
-		pr_err("xen: control node unavailable (%d)\n", rc);
-	if ((rc = xen_vcpu_hotplug_init()))
-		pr_err("xen: vCPU hotplug unavailable (%d)\n", rc);
-	balloon_init(); /* follows memory/target; reports its own failures */
 }
 
 void xen_console_init(const char *want, void *ring, uint32_t evtchn)

@@ -15,6 +15,7 @@
 #include <asm/xen/xen.h>
 #include <asm/xen/start_info.h>
 #include <drivers/xen/console.h>
+#include <drivers/xen/init.h>
 #include <asm/trap.h>
 
 #define M2P ((const unsigned long *)MACH2PHYS_VIRT_START)
@@ -235,7 +236,7 @@ void xen_pv_setup(struct boot_info *bi)
 		.send_ipi = xen_send_ipi,
 		.cpu_die = xen_cpu_die,
 		.cpu_revive = xen_cpu_revive,
-		.bus_init = xen_bus_init,
+		.bus_init = xen_drivers_init,
 		.report = xen_pv_report,
 		.power_off = xen_power_off,
 		.restart = xen_restart,

@@ -13,6 +13,7 @@
 #include <asm/xen/hypercall.h>
 #include <asm/xen/xen.h>
 #include <drivers/xen/console.h>
+#include <drivers/xen/init.h>
 
 int xen_pvh_detect(const struct boot_info *bi)
 {
@@ -93,7 +94,7 @@ void xen_pvh_setup(struct boot_info *bi)
 		.send_ipi = xen_send_ipi,
 		.cpu_die = xen_cpu_die,
 		.cpu_revive = xen_cpu_revive,
-		.bus_init = xen_bus_init,
+		.bus_init = xen_drivers_init,
 		.report = xen_pvh_report,
 		.power_off = xen_power_off,
 		.restart = xen_restart,

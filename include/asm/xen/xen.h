@@ -17,8 +17,6 @@ struct xen_info {
 extern struct xen_info xen_info;
 
 void xen_report(void);
-/* The Xen buses: xenstore, grant tables, xenbus and the control node. */
-void xen_bus_init(void);
 /* Counts this domain's vCPUs and starts them with cpu_up (NULL: none
  * started), each waited for until it says cpu_set_online()
  * (arch/x86/xen/smp_xen.c). */

@@ -73,6 +73,7 @@ extern struct platform_ops platform_ops;
 struct hypervisor_info {
 	const char *name; /* "none", "KVM", "Xen" ... */
 	uint32_t cpuid_base;
+	bool cpuid_forced; /* its leaves read with Xen's forced-emulation prefix (PV) */
 	bool is_xen;
 	uint16_t xen_major, xen_minor;
 	char xen_extra[16];

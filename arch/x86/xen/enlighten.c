@@ -62,9 +62,7 @@ static const char *xen_tsc_report(void)
 					    "native, with TSC_AUX"};
 	static char buf[64];
 	struct cpuid_regs r;
-
-	/* A PV guest reaches Xen's leaves through the forced-emulation prefix. */
-	bool pv = !strcmp(platform->name, "xen-pv");
+	bool pv = hypervisor.cpuid_forced;
 
 	if (cpuid_hv(base, 0, pv).eax < base + 3)
 		return "TSC mode not reported";

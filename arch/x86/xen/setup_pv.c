@@ -216,6 +216,7 @@ int xen_pv_vcpu_info_register(struct cpu *c)
 void xen_pv_setup(struct boot_info *bi)
 {
 	hypercall_init(HYPERCALL_SYSCALL);
+	hypervisor.cpuid_forced = true;
 	hypervisor.cpuid_base = cpuid_hypervisor_base(CPUID_SIG_XEN, true);
 	xen_read_version();
 	xen_pv_map_shared_info();

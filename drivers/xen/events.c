@@ -512,9 +512,14 @@ int evtchn_close(evtchn_port_t port)
 	/* A handler that read the entry before it went may still run on
 	 * another CPU; once it returns nothing reaches the old one. */
 	evtchn_wait_idle(port);
-	rc = evtchn_close_in_xen(port);
-	/* A stale event must not reach whoever is given this port next. */
+	/* A stale event must not reach whoever is given this port next; the
+	 * flag is cleared while the port is still ours.  Cleared after the
+	 * close, it could be the next owner's event, just sent by a thread
+	 * that was given the port in between: lost.  One that comes between
+	 * the two steps reaches the next owner as a spurious event, which
+	 * every handler takes. */
 	evtchn_clear_pending(port);
+	rc = evtchn_close_in_xen(port);
 	return rc;
 }
 

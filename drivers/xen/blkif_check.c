@@ -18,6 +18,9 @@
 #define BLKIF_BE_MAX_QUEUES 256
 #define BLKIF_BE_MAX_SEGS (BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST * 512)
 
+/* "sectors" counts 512 bytes: more than this is no disk. */
+#define BLKIF_MAX_SECTORS (~0ull >> 9)
+
 #define MIN_U(a, b) ((a) < (b) ? (a) : (b))
 
 void blkif_sent_start(struct blkif_sent *sent, unsigned nr, unsigned id, uint8_t op,
@@ -34,16 +37,11 @@ static bool blkif_op_matches(const struct blkif_sent *s, uint8_t op)
 	return op == s->op || (s->op == BLKIF_OP_INDIRECT && op == s->inner_op);
 }
 
-static int blkif_status_error(int16_t status)
+/* The protocol's statuses; anything else is no answer at all. */
+static bool blkif_status_known(int16_t status)
 {
-	switch (status) {
-	case BLKIF_RSP_OKAY:
-		return 0;
-	case BLKIF_RSP_EOPNOTSUPP:
-		return -ENOSYS;
-	default:
-		return -EIO;
-	}
+	return status == BLKIF_RSP_OKAY || status == BLKIF_RSP_ERROR ||
+	       status == BLKIF_RSP_EOPNOTSUPP;
 }
 
 enum blkif_verdict blkif_rsp_check(struct blkif_sent *sent, unsigned nr, uint64_t id, uint8_t op,
@@ -67,7 +65,11 @@ enum blkif_verdict blkif_rsp_check(struct blkif_sent *sent, unsigned nr, uint64_
 		*why = "an operation other than the one sent";
 		return BLKIF_FAIL;
 	}
-	*error = blkif_status_error(status);
+	if (!blkif_status_known(status)) {
+		*why = "a status the protocol does not have";
+		return BLKIF_FAIL;
+	}
+	*error = status == BLKIF_RSP_OKAY ? 0 : status == BLKIF_RSP_EOPNOTSUPP ? -ENOSYS : -EIO;
 	return BLKIF_ACCEPT;
 }
 
@@ -127,7 +129,13 @@ unsigned blkif_be_segments(int rc, uint64_t v, unsigned cap, const char **why)
 bool blkif_be_flag(int rc, uint64_t v, const char **why)
 {
 	*why = NULL;
-	return rc == 0 && v != 0;
+	if (rc == -ENOENT)
+		return false;
+	if (rc)
+		*why = "not a number";
+	else if (v > 1)
+		*why = "neither 0 nor 1";
+	return rc == 0 && v == 1;
 }
 
 int blkif_be_geometry(int rc_sectors, uint64_t sectors, int rc_ssize, uint64_t ssize,
@@ -138,10 +146,18 @@ int blkif_be_geometry(int rc_sectors, uint64_t sectors, int rc_ssize, uint64_t s
 		*why = "no sectors";
 		return -1;
 	}
-	if (rc_ssize)
+	/* Absent, it is 512; present but no number, it is no size at all:
+	 * 512 would address the disk in the wrong unit. */
+	if (rc_ssize == -ENOENT)
 		ssize = 512;
+	else if (rc_ssize)
+		ssize = 0;
 	if (ssize < 512 || ssize > 4096 || (ssize & (ssize - 1))) {
 		*why = "an unusable sector-size";
+		return -1;
+	}
+	if (sectors > BLKIF_MAX_SECTORS) {
+		*why = "a size beyond 2^64 bytes";
 		return -1;
 	}
 	g->sector_size = (uint32_t)ssize;
@@ -155,6 +171,10 @@ int blkif_be_resize(int rc, uint64_t sectors, uint32_t sector_size, uint64_t *ou
 	*why = NULL;
 	if (rc || sector_size < 512) {
 		*why = "no sectors";
+		return -1;
+	}
+	if (sectors > BLKIF_MAX_SECTORS) {
+		*why = "a size beyond 2^64 bytes";
 		return -1;
 	}
 	*out = sectors / (sector_size / 512);

@@ -185,7 +185,8 @@ void blkfront_choose_features(struct blkfront_info *info)
 	info->persistent = blkfront_read_flag(info, "feature-persistent") && info->offer_persistent;
 	info->bdev.max_sectors = info->max_segs * 4096 / info->bdev.sector_size;
 	info->bdev.can_flush = blkfront_read_flag(info, "feature-flush-cache");
-	info->feature_barrier = blkfront_read_flag(info, "feature-barrier") && !info->bdev.can_flush;
+	info->feature_barrier =
+	    blkfront_read_flag(info, "feature-barrier") && !info->bdev.can_flush;
 	info->bdev.can_flush |= info->feature_barrier;
 	info->bdev.can_discard = blkfront_read_flag(info, "feature-discard");
 }

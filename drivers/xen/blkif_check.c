@@ -76,12 +76,16 @@ enum blkif_verdict blkif_rsp_check(struct blkif_sent *sent, unsigned nr, uint64_
 int blkif_rsp_prod_check(uint32_t cons, uint32_t prod, uint32_t req_prod, unsigned size,
 			 const char **why)
 {
+	uint32_t ahead = prod - cons;
+
 	*why = NULL;
-	if (prod - cons > size || prod - cons > req_prod - cons) {
-		*why = "a response index beyond the requests sent";
-		return -1;
-	}
-	return 0;
+	if (ahead > 0x7fffffffu)
+		*why = "a response index gone backwards";
+	else if (ahead > size)
+		*why = "a response index beyond the ring";
+	else if (ahead > req_prod - cons)
+		*why = "a response index ahead of the requests sent";
+	return *why ? -1 : 0;
 }
 
 /* A number the backend wrote, or `dflt` when it wrote none or wrote one
@@ -165,8 +169,7 @@ int blkif_be_geometry(int rc_sectors, uint64_t sectors, int rc_ssize, uint64_t s
 	return 0;
 }
 
-int blkif_be_resize(int rc, uint64_t sectors, uint32_t sector_size, uint64_t *out,
-		    const char **why)
+int blkif_be_resize(int rc, uint64_t sectors, uint32_t sector_size, uint64_t *out, const char **why)
 {
 	*why = NULL;
 	if (rc || sector_size < 512) {

@@ -19,8 +19,9 @@
 
 #define MAX_NR 128
 
-static const uint8_t ops[] = {BLKIF_OP_READ,	BLKIF_OP_WRITE,	  BLKIF_OP_WRITE_BARRIER,
-			      BLKIF_OP_FLUSH_DISKCACHE, BLKIF_OP_DISCARD, BLKIF_OP_INDIRECT};
+static const uint8_t ops[] = {BLKIF_OP_READ,	      BLKIF_OP_WRITE,
+			      BLKIF_OP_WRITE_BARRIER, BLKIF_OP_FLUSH_DISKCACHE,
+			      BLKIF_OP_DISCARD,	      BLKIF_OP_INDIRECT};
 
 struct model {
 	struct blkif_sent sent[MAX_NR];
@@ -62,8 +63,8 @@ static void respond(struct model *m, uint64_t id, uint8_t op, int16_t status)
 	m->in_flight[id] = false;
 	m->count--;
 	bool op_ok = op == m->op[id] || (m->op[id] == BLKIF_OP_INDIRECT && op == m->inner[id]);
-	bool st_ok = status == BLKIF_RSP_OKAY || status == BLKIF_RSP_ERROR ||
-		     status == BLKIF_RSP_EOPNOTSUPP;
+	bool st_ok =
+	    status == BLKIF_RSP_OKAY || status == BLKIF_RSP_ERROR || status == BLKIF_RSP_EOPNOTSUPP;
 	if (op_ok && st_ok) {
 		FUZZ_CHECK(v == BLKIF_ACCEPT && !why);
 		FUZZ_CHECK(error == (status == 0 ? 0 : status == BLKIF_RSP_ERROR ? -EIO : -ENOSYS));
@@ -118,7 +119,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		default:
 			fuzz_take(&data, &size, &slot, 1);
 			slot %= m.nr;
-			respond(&m, slot, b & 4 ? m.inner[slot] : m.op[slot], (int16_t)(b >> 3) - 4);
+			respond(&m, slot, b & 4 ? m.inner[slot] : m.op[slot],
+				(int16_t)(b >> 3) - 4);
 		}
 	}
 	return 0;

@@ -42,18 +42,6 @@ static void blkfront_release_slot(struct blkfront_queue *q, struct blkfront_shad
 	s->rq = NULL;
 }
 
-static int blkfront_status(int16_t st)
-{
-	switch (st) {
-	case BLKIF_RSP_OKAY:
-		return 0;
-	case BLKIF_RSP_EOPNOTSUPP:
-		return -ENOSYS;
-	default:
-		return -EIO;
-	}
-}
-
 /* Copies a finished read out of the granted pages. */
 static void blkfront_copy_out(struct blkfront_info *info, struct blkfront_shadow *s)
 {
@@ -68,39 +56,37 @@ static void blkfront_copy_out(struct blkfront_info *info, struct blkfront_shadow
 	}
 }
 
-/* Does the response's operation match what we sent?  For an indirect
- * request a backend may echo either the wrapper or the operation inside. */
-static bool blkfront_op_matches(const struct blkfront_shadow *s, uint8_t op)
-{
-	return op == s->op || (s->op == BLKIF_OP_INDIRECT && op == s->inner_op);
-}
-
-/* Takes one response off the ring: the request it finishes, or NULL. */
-static struct blkdev_request *blkfront_take(struct blkfront_queue *q, blkif_response_t *rsp)
+/* Takes one response off the ring (blkif_rsp_check judges it): the
+ * request it finishes, or NULL when it answers none and the device
+ * stops. */
+static struct blkdev_request *blkfront_take(struct blkfront_queue *q, const blkif_response_t *rsp)
 {
 	struct blkfront_info *info = q->info;
-	uint64_t id = rsp->id;
+	unsigned long long id = rsp->id;
 	struct blkfront_shadow *s;
 	struct blkdev_request *rq;
+	const char *why;
+	int error;
 
-	if (id >= q->nr_shadow || !q->shadow[id].rq) {
-		pr_err("blkfront: %s: backend answered unknown request id %llu on queue %u\n",
-		       info->bdev.name, (unsigned long long)id, q->index);
+	if (blkif_rsp_check(q->sent, q->nr_shadow, rsp->id, rsp->operation, rsp->status, &error,
+			    &why) == BLKIF_BREACH) {
+		pr_err("blkfront: %s: queue %u: backend answered with %s (id %llu): the device "
+		       "stops\n",
+		       info->bdev.name, q->index, why, id);
 		info->broken = true;
 		return NULL;
 	}
 	s = &q->shadow[id];
 	rq = s->rq;
-	rq->status = blkfront_status(rsp->status);
-	if (!blkfront_op_matches(s, rsp->operation)) {
-		pr_err("blkfront: %s: response to request %llu has operation %u, sent %u\n",
-		       info->bdev.name, (unsigned long long)id, rsp->operation, s->op);
-		rq->status = -EIO;
-	} else if (rsp->status != BLKIF_RSP_OKAY) {
+	rq->status = error;
+	if (why)
+		pr_err("blkfront: %s: response to request %llu (operation %u, status %d) has %s: "
+		       "request failed\n",
+		       info->bdev.name, id, rsp->operation, rsp->status, why);
+	else if (error)
 		pr_err("blkfront: %s: I/O error at sector %llu (status %d)\n", info->bdev.name,
 		       (unsigned long long)rq->sector, rsp->status);
-	}
-	if (!rq->status && rq->op == BLKDEV_READ)
+	if (!error && rq->op == BLKDEV_READ)
 		blkfront_copy_out(info, s);
 	blkfront_release_slot(q, s, false);
 	return rq;
@@ -117,11 +103,13 @@ static void blkfront_consume(struct blkfront_queue *q, struct blkdev_request **d
 		RING_IDX prod = q->ring.sring->rsp_prod;
 		RING_IDX cons = q->ring.rsp_cons;
 
+		const char *why;
+
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (prod - cons > q->nr_shadow || prod - cons > q->ring.req_prod_pvt - cons) {
-			pr_err("blkfront: %s: backend published a bad response index %u on queue "
-			       "%u (ours %u)\n",
-			       info->bdev.name, prod, q->index, cons);
+		if (blkif_rsp_prod_check(cons, prod, q->ring.req_prod_pvt, q->nr_shadow, &why)) {
+			pr_err("blkfront: %s: queue %u: backend published response index %u, "
+			       "ours %u, %u sent: %s: the device stops\n",
+			       info->bdev.name, q->index, prod, cons, q->ring.req_prod_pvt, why);
 			info->broken = true;
 			return;
 		}
@@ -269,6 +257,7 @@ static int blkfront_fill(struct blkfront_queue *q, struct blkdev_request *rq, un
 		blkfront_release_slot(q, s, false);
 		return rc;
 	}
+	blkif_sent_start(q->sent, q->nr_shadow, id, s->op, s->inner_op);
 	memcpy(req, &tmp, sizeof(tmp));
 	q->ring.req_prod_pvt++;
 	q->requests++;
@@ -307,7 +296,7 @@ static void blkfront_kick(struct blkfront_queue *q)
 	if (pushed)
 		RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->ring, notify);
 	spin_unlock_irqrestore(&q->lock, flags);
-	if (notify)
+	if (notify && q->evtchn >= 0)
 		evtchn_send((evtchn_port_t)q->evtchn);
 	blkfront_complete(failed);
 }
@@ -378,6 +367,7 @@ void blkfront_fail_all(struct blkfront_info *info, int status)
 			if (!(rq = q->shadow[i].rq))
 				continue;
 			blkfront_release_slot(q, &q->shadow[i], true);
+			q->sent[i].in_flight = false;
 			rq->next = list;
 			list = rq;
 		}

@@ -22,6 +22,7 @@
 #define DRIVERS_XEN_BLKFRONT_H
 #include <amphi/blkdev.h>
 #include <amphi/spinlock.h>
+#include <drivers/xen/blkif_check.h>
 #include <drivers/xen/events.h>
 #include <drivers/xen/grant_table.h>
 #include <drivers/xen/xenbus.h>
@@ -76,7 +77,8 @@ struct blkfront_queue {
 	grant_ref_t ring_ref[BLKFRONT_MAX_RING_PAGES];
 	int evtchn; /* -1 when not bound */
 	struct blkfront_shadow *shadow;
-	unsigned nr_shadow;				/* the ring's size */
+	struct blkif_sent *sent; /* what each slot sent, for blkif_rsp_check */
+	unsigned nr_shadow;	 /* the ring's size */
 	struct blkdev_request *queue_head, *queue_tail; /* waiting for a slot */
 	struct blkfront_gpage *free_gpages;		/* idle pooled pages */
 	unsigned pooled; /* pages the queue keeps (granted throughout if persistent) */

@@ -5,7 +5,9 @@
  * indirect requests and persistent grants, read at Connected.  Every
  * value comes from another domain: a value beyond any real offer is
  * reported and replaced by the plain protocol's (one page, one queue,
- * 11 segments), and our own ceilings cap what is left.
+ * 11 segments), and our own ceilings cap what is left.  Those
+ * decisions are blkif_check.c's, pure code the host tests and fuzzer
+ * exercise; this file reads the nodes and says what was refused.
  */
 #include <amphi/errno.h>
 #include <amphi/printf.h>
@@ -18,37 +20,39 @@ struct blkfront_limits blkfront_limits = {.ring_order = BLKFRONT_MAX_RING_ORDER,
 					  .segs = BLKFRONT_MAX_SEGS,
 					  .persistent = true};
 
-static bool blkfront_read_flag(struct blkfront_info *info, const char *node)
+/* Reads the backend's `node` (0, -ENOENT or why it is no number). */
+static int blkfront_read_be(struct blkfront_info *info, const char *node, uint64_t *v)
 {
 	char path[128];
-	uint64_t v = 0;
 
+	*v = 0;
 	snprintf(path, sizeof(path), "%s/%s", info->xdev->otherend, node);
-	return xs_read_u64(XBT_NIL, path, &v) == 0 && v != 0;
+	return xs_read_u64(XBT_NIL, path, v);
 }
 
-/* A number the backend wrote, or `dflt` when it wrote none; a value
- * above `max` is nonsense: said so, and `dflt` used. */
-static uint64_t blkfront_read_limit(struct blkfront_info *info, const char *node, uint64_t dflt,
-				    uint64_t max)
+/* Says what blkif_check refused of the backend's `node`. */
+static void blkfront_refused(struct blkfront_info *info, const char *node, int rc, uint64_t v,
+			     const char *why, unsigned long long used)
 {
-	char path[128];
-	uint64_t v;
-	int rc;
+	if (!why)
+		return;
+	if (rc)
+		pr_err("blkfront: %s: backend's %s cannot be used (%d): using %llu\n",
+		       info->xdev->nodename, node, rc, used);
+	else
+		pr_err("blkfront: %s: backend's %s of %llu is %s: using %llu\n",
+		       info->xdev->nodename, node, (unsigned long long)v, why, used);
+}
 
-	snprintf(path, sizeof(path), "%s/%s", info->xdev->otherend, node);
-	if ((rc = xs_read_u64(XBT_NIL, path, &v))) {
-		if (rc != -ENOENT)
-			pr_err("blkfront: %s: backend's %s cannot be used (%d): using %llu\n",
-			       info->xdev->nodename, node, rc, (unsigned long long)dflt);
-		return dflt;
-	}
-	if (v > max) {
-		pr_err("blkfront: %s: backend's %s of %llu is nonsense: using %llu\n",
-		       info->xdev->nodename, node, (unsigned long long)v, (unsigned long long)dflt);
-		return dflt;
-	}
-	return v;
+static bool blkfront_read_flag(struct blkfront_info *info, const char *node)
+{
+	uint64_t v;
+	int rc = blkfront_read_be(info, node, &v);
+	const char *why;
+	bool on = blkif_be_flag(rc, v, &why);
+
+	blkfront_refused(info, node, rc, v, why, on);
+	return on;
 }
 
 /* The ceilings, never beyond what our arrays hold. */
@@ -71,18 +75,16 @@ static unsigned blkfront_max_segs(void)
  * capped by ours. */
 void blkfront_choose_rings(struct blkfront_info *info)
 {
-	/* Linux's blkback cannot offer more than 2^4 ring pages, nor would
-	 * any backend offer 256 queues: beyond that it is not an offer. */
-	uint64_t order = blkfront_read_limit(info, "max-ring-page-order", 0, 4);
-	uint64_t queues = blkfront_read_limit(info, "multi-queue-max-queues", 1, 256);
+	uint64_t order, queues;
+	int rc_order = blkfront_read_be(info, "max-ring-page-order", &order);
+	int rc_queues = blkfront_read_be(info, "multi-queue-max-queues", &queues);
+	const char *why;
 
-	if (queues == 0) {
-		pr_err("blkfront: %s: backend offers 0 queues: using 1\n", info->xdev->nodename);
-		queues = 1;
-	}
-	info->ring_order = (unsigned)MIN(order, (uint64_t)blkfront_max_order());
+	info->ring_order = blkif_be_ring_order(rc_order, order, blkfront_max_order(), &why);
+	blkfront_refused(info, "max-ring-page-order", rc_order, order, why, info->ring_order);
 	info->ring_pages = 1u << info->ring_order;
-	info->nr_queues = (unsigned)MIN(queues, (uint64_t)blkfront_max_queues());
+	info->nr_queues = blkif_be_queues(rc_queues, queues, blkfront_max_queues(), &why);
+	blkfront_refused(info, "multi-queue-max-queues", rc_queues, queues, why, info->nr_queues);
 	info->offer_persistent = blkfront_limits.persistent;
 }
 
@@ -172,22 +174,19 @@ int blkfront_write_offer(xs_transaction_t t, void *arg)
  * it keeps our grants mapped. */
 void blkfront_choose_features(struct blkfront_info *info)
 {
-	/* Linux offers 256 segments; a list longer than the eight indirect
-	 * pages a request can name is not a real offer. */
-	uint64_t segs =
-	    blkfront_read_limit(info, "feature-max-indirect-segments", 0,
-				BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST * BLKFRONT_SEGS_PER_INDIRECT);
+	uint64_t segs;
+	int rc = blkfront_read_be(info, "feature-max-indirect-segments", &segs);
+	const char *why;
 
-	info->indirect = segs > BLKIF_MAX_SEGMENTS_PER_REQUEST &&
-			 blkfront_max_segs() > BLKIF_MAX_SEGMENTS_PER_REQUEST;
-	info->max_segs = info->indirect ? (unsigned)MIN(segs, (uint64_t)blkfront_max_segs())
-					: BLKIF_MAX_SEGMENTS_PER_REQUEST;
+	info->max_segs = blkif_be_segments(rc, segs, blkfront_max_segs(), &why);
+	blkfront_refused(info, "feature-max-indirect-segments", rc, segs, why, info->max_segs);
+	info->indirect = info->max_segs > BLKIF_MAX_SEGMENTS_PER_REQUEST;
 	/* Only what we offered at InitWait: the backend decided on that. */
-	info->persistent = info->offer_persistent && blkfront_read_flag(info, "feature-persistent");
+	info->persistent = blkfront_read_flag(info, "feature-persistent") && info->offer_persistent;
 	info->bdev.max_sectors = info->max_segs * 4096 / info->bdev.sector_size;
 	info->bdev.can_flush = blkfront_read_flag(info, "feature-flush-cache");
 	info->feature_barrier =
-	    !info->bdev.can_flush && blkfront_read_flag(info, "feature-barrier");
+	    blkfront_read_flag(info, "feature-barrier") && !info->bdev.can_flush;
 	info->bdev.can_flush |= info->feature_barrier;
 	info->bdev.can_discard = blkfront_read_flag(info, "feature-discard");
 }

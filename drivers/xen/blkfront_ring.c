@@ -155,6 +155,7 @@ static void blkfront_queue_free(struct blkfront_queue *q)
 {
 	struct blkfront_gpage *pool;
 	struct blkfront_shadow *shadow;
+	struct blkif_sent *sent;
 	void *ring_mem;
 	unsigned long flags;
 
@@ -165,9 +166,11 @@ static void blkfront_queue_free(struct blkfront_queue *q)
 	pool = q->free_gpages;
 	ring_mem = q->ring_mem;
 	shadow = q->shadow;
+	sent = q->sent;
 	q->free_gpages = NULL;
 	q->ring_mem = NULL;
 	q->shadow = NULL;
+	q->sent = NULL;
 	q->nr_shadow = 0;
 	spin_unlock_irqrestore(&q->lock, flags);
 	while (pool) {
@@ -178,6 +181,7 @@ static void blkfront_queue_free(struct blkfront_queue *q)
 	}
 	blkfront_ring_free(q, ring_mem);
 	kfree(shadow);
+	kfree(sent);
 }
 
 /* The (i mod online)-th online CPU. */
@@ -235,6 +239,9 @@ static int blkfront_queue_setup(struct blkfront_info *info, struct blkfront_queu
 	if (!(q->shadow = kmalloc(q->nr_shadow * sizeof(*q->shadow))))
 		return -ENOMEM;
 	memset(q->shadow, 0, q->nr_shadow * sizeof(*q->shadow));
+	if (!(q->sent = kmalloc(q->nr_shadow * sizeof(*q->sent))))
+		return -ENOMEM;
+	memset(q->sent, 0, q->nr_shadow * sizeof(*q->sent));
 	q->evtchn = evtchn_alloc_unbound(blkfront_be(q), blkfront_interrupt, q, "blkfront");
 	if (q->evtchn < 0)
 		return q->evtchn;

@@ -96,47 +96,52 @@ static int blkfront_talk(struct blkfront_info *info)
 	return rc ? rc : xenbus_switch_state(info->xdev, XenbusStateInitialised);
 }
 
-/* Linux's blkback counts "sectors" in 512-byte units whatever the
- * sector-size (the note in blkif.h on frontend bugs), so we do too. */
-static uint64_t blkfront_to_dev_sectors(struct blkfront_info *info, uint64_t sectors)
-{
-	return sectors / (info->bdev.sector_size / 512);
-}
-
 static void blkfront_sectors_changed(struct xs_watch *w, const char *changed)
 {
 	struct blkfront_info *info = w->data;
-	uint64_t sectors;
+	uint64_t sectors = 0, dev_sectors;
+	const char *why;
+	int rc;
 
 	(void)changed;
-	if (!info->registered || xs_read_u64(XBT_NIL, info->sectors_path, &sectors))
+	if (!info->registered)
 		return;
-	blkdev_set_capacity(&info->bdev, blkfront_to_dev_sectors(info, sectors));
+	rc = xs_read_u64(XBT_NIL, info->sectors_path, &sectors);
+	if (blkif_be_resize(rc, sectors, info->bdev.sector_size, &dev_sectors, &why)) {
+		pr_err("blkfront: %s: backend's new sectors (%d, %llu) refused: %s\n",
+		       info->xdev->nodename, rc, (unsigned long long)sectors, why);
+		return;
+	}
+	blkdev_set_capacity(&info->bdev, dev_sectors);
 }
 
-/* Reads the disk's geometry: 0, or why it cannot be used. */
+/* Reads the disk's geometry (blkif_be_geometry judges it): 0, or why it
+ * cannot be used. */
 static int blkfront_read_geometry(struct blkfront_info *info)
 {
 	const char *be = info->xdev->otherend;
-	uint64_t sectors, ssize = 512, vinfo = 0;
+	uint64_t sectors = 0, ssize = 0, vinfo = 0;
+	struct blkif_geometry g;
+	const char *why;
 	char path[128];
 	char *mode;
-	int rc;
+	int rc, rc_ssize;
 
 	snprintf(path, sizeof(path), "%s/sectors", be);
-	if ((rc = xs_read_u64(XBT_NIL, path, &sectors)))
-		return rc;
+	rc = xs_read_u64(XBT_NIL, path, &sectors);
 	snprintf(path, sizeof(path), "%s/sector-size", be);
-	xs_read_u64(XBT_NIL, path, &ssize);
-	snprintf(path, sizeof(path), "%s/info", be);
-	xs_read_u64(XBT_NIL, path, &vinfo);
-	if (ssize < 512 || ssize > 4096 || (ssize & (ssize - 1))) {
-		pr_err("blkfront: %s: backend gave an unusable sector-size %llu\n",
-		       info->xdev->nodename, (unsigned long long)ssize);
+	rc_ssize = xs_read_u64(XBT_NIL, path, &ssize);
+	if (blkif_be_geometry(rc, sectors, rc_ssize, ssize, &g, &why)) {
+		pr_err("blkfront: %s: backend's sectors (%d, %llu) and sector-size (%d, %llu) "
+		       "refused: %s\n",
+		       info->xdev->nodename, rc, (unsigned long long)sectors, rc_ssize,
+		       (unsigned long long)ssize, why);
 		return -EINVAL;
 	}
-	info->bdev.sector_size = (uint32_t)ssize;
-	info->bdev.sectors = blkfront_to_dev_sectors(info, sectors);
+	snprintf(path, sizeof(path), "%s/info", be);
+	xs_read_u64(XBT_NIL, path, &vinfo);
+	info->bdev.sector_size = g.sector_size;
+	info->bdev.sectors = g.sectors;
 	info->bdev.read_only = (vinfo & VDISK_READONLY) != 0;
 	snprintf(path, sizeof(path), "%s/mode", be);
 	if ((mode = xs_read(XBT_NIL, path, &rc))) {

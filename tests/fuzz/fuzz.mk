@@ -24,7 +24,8 @@ FUZZ_KFLAGS   := -fno-builtin -include tests/host/host_rename.h
 FUZZ_DIR      := $(B)/fuzz
 
 # Each target and the kernel sources it exercises.
-FUZZ_ALL          := xs_wire cmdline memmap acpi ipconfig multiboot2 pvh start_info
+FUZZ_ALL          := xs_wire cmdline memmap acpi ipconfig multiboot2 pvh start_info blkif_rsp \
+	blkif_be
 FUZZ_TARGETS      ?= $(FUZZ_ALL)
 FUZZ_KSRC_xs_wire := drivers/xen/xenbus/xs_wire.c lib/string.c
 FUZZ_KSRC_cmdline := lib/cmdline.c lib/string.c
@@ -33,6 +34,8 @@ FUZZ_KSRC_acpi    := lib/acpi.c lib/string.c
 FUZZ_KSRC_ipconfig := lib/ipconfig.c lib/string.c
 FUZZ_KSRC_multiboot2 := arch/x86/boot/multiboot2.c arch/x86/boot/bootinfo.c mm/memmap.c lib/string.c
 FUZZ_KSRC_pvh     := arch/x86/boot/pvh.c arch/x86/boot/bootinfo.c mm/memmap.c lib/string.c
+FUZZ_KSRC_blkif_rsp := drivers/xen/blkif_check.c
+FUZZ_KSRC_blkif_be := drivers/xen/blkif_check.c
 FUZZ_KSRC_start_info := arch/x86/xen/start_info.c arch/x86/boot/bootinfo.c mm/memmap.c lib/string.c
 
 FUZZ_BINS := $(FUZZ_ALL:%=$(FUZZ_DIR)/fuzz_%)

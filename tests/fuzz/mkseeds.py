@@ -170,3 +170,45 @@ put("start_info", "dom0", start_info(flags=3, nr_pages=0x20000))
 put("start_info", "module", start_info(mod_start=0x500000, mod_len=0x123456))
 put("start_info", "wrapping", start_info(nr_pt=1 << 52, mod_start=0xfffffffffffff000, mod_len=0x2000))
 put("start_info", "no-pages", start_info(nr_pages=0, cmdline=b"y" * 1024))
+
+# --- blkif_rsp: ring size byte, then commands (see fuzz_blkif_rsp.c) -------
+BLKIF_READ, BLKIF_WRITE, BLKIF_FLUSH, BLKIF_INDIRECT = 0, 1, 3, 6
+
+
+def rsp_send(slot, opsel):
+    return bytes([0, slot, opsel])
+
+
+def rsp_answer(id_, op, status):
+    return bytes([1]) + struct.pack("<QBh", id_, op, status)
+
+
+def rsp_publish(cons_back, prod_back):
+    return bytes([2]) + struct.pack("<II", cons_back, prod_back)
+
+
+put("blkif_rsp", "good", bytes([5]) + rsp_send(0, 0) + rsp_send(1, 1) + rsp_publish(2, 0)
+    + rsp_answer(0, BLKIF_READ, 0) + rsp_answer(1, BLKIF_WRITE, -1))
+put("blkif_rsp", "duplicate", bytes([5]) + rsp_send(3, 0) + rsp_answer(3, BLKIF_READ, 0)
+    + rsp_answer(3, BLKIF_READ, 0))
+put("blkif_rsp", "wrong-id", bytes([5]) + rsp_send(0, 0) + rsp_answer(32, BLKIF_READ, 0)
+    + rsp_answer(1 << 40, BLKIF_READ, 0) + rsp_answer(7, BLKIF_READ, 0))
+put("blkif_rsp", "wrong-op-status", bytes([5]) + rsp_send(0, 0) + rsp_send(1, 5 | 0x80)
+    + rsp_answer(0, BLKIF_WRITE, 0) + rsp_answer(1, BLKIF_WRITE, 7))
+put("blkif_rsp", "indices", bytes([0xff]) + rsp_send(0, 0) + rsp_publish(1, 0)
+    + rsp_publish(1, 0xffffffff) + rsp_publish(0, 0x80000000) + rsp_publish(40, 0))
+put("blkif_rsp", "shorthand", bytes([3]) + bytes([0, 2, 3, 0, 4, 1, 3 | 8 * 4, 2, 7, 4]))
+
+# --- blkif_be: records of sel, value, cap, sel2, value2 ---------------------
+
+
+def be(node, rc, v, cap=2, rc2=1, v2=0):
+    return struct.pack("<BQBBQ", node << 4 | rc, v, cap, rc2, v2)
+
+
+put("blkif_be", "linux", be(0, 0, 4) + be(1, 0, 16) + be(2, 0, 256, 32) + be(3, 0, 1)
+    + be(4, 0, 2097152, 0, 0, 512))
+put("blkif_be", "absent", be(0, 1, 0) + be(1, 1, 0) + be(2, 1, 0) + be(3, 1, 0) + be(4, 0, 8, 0, 1))
+put("blkif_be", "nonsense", be(0, 0, 99) + be(1, 0, 0) + be(2, 0, 1000000, 32) + be(3, 0, 2)
+    + be(4, 0, 1 << 60, 0, 0, 1000) + be(4, 0, 8, 0, 2) + be(5, 0, (1 << 64) - 1, 3))
+put("blkif_be", "not-numbers", be(0, 2, 0) + be(1, 2, 0) + be(2, 2, 0) + be(3, 2, 0) + be(5, 2, 0))

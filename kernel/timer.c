@@ -26,6 +26,18 @@
 #include <asm/paravirt.h>
 
 struct clock_event *clock_event;
+struct clock_reports clock_reports;
+
+void clock_event_expired(uint64_t now)
+{
+	(void)now;
+	clock_expiries++;
+}
+
+void clock_reports_rearm(void)
+{
+	clock_reports = (struct clock_reports){0};
+}
 
 /* Interrupts off, c's timer_lock held. */
 static void program_next(struct cpu *c, uint64_t now)
@@ -174,6 +186,7 @@ void timer_interrupt(void)
 	uint64_t now = sched_clock();
 
 	timer_interrupts++;
+	clock_event_expired(now);
 	spin_lock(&c->timer_lock);
 	while (c->timers && c->timers->deadline <= now) {
 		struct timer *t = c->timers;

@@ -83,8 +83,11 @@ static void apic_timer_irq(struct trap_frame *f, void *arg)
 		apic_timer_early++;
 		return;
 	}
-	if (sched_clock() < timer_deadline) {
+	uint64_t now = sched_clock();
+
+	if (now < timer_deadline) {
 		apic_timer_early++;
+		clock_event_expired(now);
 		apic_timer_program(timer_deadline);
 		return;
 	}

@@ -220,5 +220,5 @@ uint64_t native_sched_clock(void)
 {
 	if (!READ_ONCE(tsc_ready))
 		return 0;
-	return tsc_clock_ns(&tsc_clock, rdtsc());
+	return clocksource_filter(tsc_clock_ns(&tsc_clock, rdtsc()));
 }

@@ -59,6 +59,40 @@ void timer_cancel(struct timer *t);
  * `to`, which is asked to re-arm its event timer for them. */
 void timer_cpu_evacuate(struct cpu *from, struct cpu *to);
 
+/* Every interrupt of the event timer, due or early, with the clock read
+ * then: counts it and watches for a clock that stands still. */
+void clock_event_expired(uint64_t now);
+/* Expiries of this CPU's event timer since boot, early ones included. */
+#define clock_expiries (this_cpu()->nr_clock_expiries)
+
+/* What each platform's sched_clock passes its raw reading (nanoseconds
+ * since boot) through, before handing it out (kernel/clocksource.c). */
+uint64_t clocksource_filter(uint64_t raw);
+
+/* What the kernel said about its clock, for the clock selftests: how
+ * often it said it (once, until a selftest rearms it) and the figures. */
+struct clock_reports {
+	unsigned long still_events; /* a CPU saw its clock stand still */
+	unsigned long still_said, moved_said, back_said;
+	uint64_t still_at; /* the reading it stood at */
+	uint64_t moved_by; /* how far it had moved when it moved again */
+	uint64_t back_by;  /* how far it went back */
+};
+extern struct clock_reports clock_reports;
+
+/* Test hooks of the clock source, for kernel/clock_selftest.c only: the
+ * reading stands still for `ns` of the raw clock (then thaws by itself,
+ * so that even a livelocked CPU gets its clock back), or runs `ns`
+ * behind; clock_test_end() removes both. */
+void clock_test_freeze(uint64_t ns);
+bool clock_test_frozen(void);
+void clock_test_rewind(uint64_t ns);
+void clock_test_end(void);
+/* The raw reading under the hooks (reads the clock). */
+uint64_t clock_test_raw(void);
+/* Forgets what was said, so that the next event is reported again. */
+void clock_reports_rearm(void);
+
 /* Busy-wait (calibration, short device delays): needs only sched_clock. */
 void udelay(uint64_t usec);
 

@@ -106,7 +106,7 @@ static uint64_t xen_sched_clock(void)
 
 	if (!__atomic_load_n(&xen_clock_ready, __ATOMIC_ACQUIRE))
 		return 0;
-	now = xen_system_time() - xen_clock_base;
+	now = clocksource_filter(xen_system_time() - xen_clock_base);
 	last = __atomic_load_n(&xen_clock_last, __ATOMIC_RELAXED);
 	do {
 		if (now <= last)

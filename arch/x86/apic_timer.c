@@ -10,9 +10,11 @@
  * count, or an interrupt that was already pending when the deadline moved.
  * The handler therefore compares sched_clock() with the deadline and only
  * calls timer_interrupt() once it is due, so the clock event keeps its
- * promise of "at or after".  Before the timer is trusted, it must be seen
- * to fire: an emulator that advertises TSC-deadline mode but never fires
- * it gets the count-down mode instead, with a warning.
+ * promise of "at or after".  A deadline already past is set the minimum
+ * distance ahead of the timer's own now (a TSC value, or a count), never
+ * at once: with a clock that stands still, "past" would never end.  Before the timer is trusted, it
+ * must be seen to fire: an emulator that advertises TSC-deadline mode but never fires it gets the
+ * count-down mode instead, with a warning.
  */
 #include <amphi/cpu.h>
 #include <amphi/printk.h>
@@ -51,10 +53,11 @@ static void apic_timer_program(uint64_t deadline_ns)
 		deadline_ns = now + TIMER_MAX_STEP_NS;
 	if (timer_mode == TIMER_TSC_DEADLINE) {
 		/* Never zero, which would disarm the timer. */
-		wrmsr(MSR_TSC_DEADLINE, tsc_deadline_for(deadline_ns) | 1);
+		wrmsr(MSR_TSC_DEADLINE, tsc_deadline_for(deadline_ns, clock_event_min_ahead()) | 1);
 		return;
 	}
-	uint64_t count = deadline_ns > now ? clock_scale_apply(&ns_to_count, deadline_ns - now) : 0;
+	uint64_t ahead = deadline_ns > now ? deadline_ns - now : clock_event_min_ahead();
+	uint64_t count = clock_scale_apply(&ns_to_count, ahead);
 
 	/* Writing the initial count (re)starts the count-down; zero would
 	 * stop it. */
@@ -96,8 +99,8 @@ static void apic_timer_irq(struct trap_frame *f, void *arg)
 }
 
 static struct clock_event apic_clock_event = {
-	.name = "lapic",
-	.set_next = apic_timer_set_next,
+    .name = "lapic",
+    .set_next = apic_timer_set_next,
 };
 
 static void apic_timer_set_mode(enum apic_timer_mode mode)

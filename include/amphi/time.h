@@ -29,8 +29,10 @@ static inline uint64_t time_now_ns(void)
 struct clock_event {
 	const char *name;
 	/* Interrupt at (or soon after) the absolute sched_clock() time
-	 * `deadline_ns`; a deadline in the past fires at once.  Called with
-	 * interrupts off. */
+	 * `deadline_ns`.  A deadline the hardware finds past fires
+	 * clock_event_min_ahead() after its own now, never "at once": a
+	 * clock that stands still would make that again and again.  Called
+	 * with interrupts off. */
 	void (*set_next)(uint64_t deadline_ns);
 };
 
@@ -68,6 +70,13 @@ void clock_event_expired(uint64_t now);
 /* What each platform's sched_clock passes its raw reading (nanoseconds
  * since boot) through, before handing it out (kernel/clocksource.c). */
 uint64_t clocksource_filter(uint64_t raw);
+/* The largest step back the clock took since the last call, when it is
+ * worth a report; else 0. */
+uint64_t clocksource_take_back(void);
+/* How far ahead of the hardware's own now this CPU's event timer is to be
+ * set at least when its deadline is already past: the minimum, more
+ * while the clock stands still (kernel/timer.c). */
+uint64_t clock_event_min_ahead(void);
 
 /* What the kernel said about its clock, for the clock selftests: how
  * often it said it (once, until a selftest rearms it) and the figures. */

@@ -12,10 +12,12 @@
  * calls timer_interrupt() once it is due, so the clock event keeps its
  * promise of "at or after".  A deadline already past is set the minimum
  * distance ahead of the timer's own now (a TSC value, or a count), never
- * at once: with a clock that stands still, "past" would never end.  Before the timer is trusted, it
+ * at once: with a clock that stands still, "past" would never end (and a
+ * count measured from that clock would stay short for ever).  Before the timer is trusted, it
  * must be seen to fire: an emulator that advertises TSC-deadline mode but never fires it gets the
  * count-down mode instead, with a warning.
  */
+#include <amphi/clock_guard.h>
 #include <amphi/cpu.h>
 #include <amphi/printk.h>
 #include <amphi/time.h>
@@ -56,7 +58,7 @@ static void apic_timer_program(uint64_t deadline_ns)
 		wrmsr(MSR_TSC_DEADLINE, tsc_deadline_for(deadline_ns, clock_event_min_ahead()) | 1);
 		return;
 	}
-	uint64_t ahead = deadline_ns > now ? deadline_ns - now : clock_event_min_ahead();
+	uint64_t ahead = clock_distance_ahead(deadline_ns, now, clock_event_min_ahead());
 	uint64_t count = clock_scale_apply(&ns_to_count, ahead);
 
 	/* Writing the initial count (re)starts the count-down; zero would

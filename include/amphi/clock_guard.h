@@ -53,4 +53,15 @@ static inline uint64_t clock_deadline_forward(uint64_t deadline, uint64_t now, u
 	return deadline > now ? deadline : now + ahead;
 }
 
+/* For a timer that counts a distance from the clock's now (the LAPIC's
+ * count-down): how far.  While the clock stands still (the watch asks
+ * for more than the minimum), a deadline a little ahead of it stays a
+ * little ahead for ever, so the distance is then at least min_ahead. */
+static inline uint64_t clock_distance_ahead(uint64_t deadline, uint64_t now, uint64_t min_ahead)
+{
+	uint64_t ahead = deadline > now ? deadline - now : min_ahead;
+
+	return min_ahead > CLOCK_MIN_AHEAD_NS && ahead < min_ahead ? min_ahead : ahead;
+}
+
 #endif

@@ -122,6 +122,19 @@ static void test_deadline_forward(void **state)
 	assert_int_equal(clock_deadline_forward(0, 100, 50), 150);
 }
 
+static void test_distance_ahead(void **state)
+{
+	uint64_t min = CLOCK_MIN_AHEAD_NS, more = 4 * CLOCK_MIN_AHEAD_NS;
+
+	/* A running clock: the distance as it is, the minimum when past. */
+	assert_int_equal(clock_distance_ahead(1010, 1000, min), 10);
+	assert_int_equal(clock_distance_ahead(1000, 1000, min), min);
+	/* A clock standing still: never less than the watch asks for. */
+	assert_int_equal(clock_distance_ahead(1010, 1000, more), more);
+	assert_int_equal(clock_distance_ahead(1000 + 2 * more, 1000, more), 2 * more);
+	assert_int_equal(clock_distance_ahead(900, 1000, more), more);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -129,6 +142,7 @@ int main(void)
 	    cmocka_unit_test(test_mono_small_back), cmocka_unit_test(test_stall_moving),
 	    cmocka_unit_test(test_stall_short),	    cmocka_unit_test(test_stall_backoff),
 	    cmocka_unit_test(test_stall_twice),	    cmocka_unit_test(test_deadline_forward),
+	    cmocka_unit_test(test_distance_ahead),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,7 +16,16 @@
  * cancelled from any CPU; cancelling waits for its function if that CPU
  * is running it right now, so that a caller may free the timer (often on
  * its stack) as soon as timer_cancel returns.
+ *
+ * A clock that stands still while the event timer's own time runs on
+ * (a stale pvclock, a stopped TSC) would make the timer expire at once
+ * for ever at a deadline the clock never reaches.  Every expiry, early
+ * ones included, is therefore shown to the CPU's clock_stall
+ * (lib/clock_guard.c), which tells the platform how far ahead of its own
+ * now a past deadline goes, and backs off while the clock stays still;
+ * what happened is said once, here, where printing is safe.
  */
+#include <amphi/clock_guard.h>
 #include <amphi/time.h>
 #include <amphi/cpu.h>
 #include <amphi/printk.h>
@@ -26,6 +35,79 @@
 #include <asm/paravirt.h>
 
 struct clock_event *clock_event;
+struct clock_reports clock_reports;
+
+/* Each CPU's watch on its clock, at the expiries of its event timer. */
+static struct clock_stall clock_stalls[NR_CPUS];
+
+uint64_t clock_event_min_ahead(void)
+{
+	return clock_stall_ahead(&clock_stalls[smp_processor_id()]);
+}
+
+/* The first CPU to set *said from 0 says it; the others keep quiet. */
+static bool say_once(unsigned long *said)
+{
+	unsigned long none = 0;
+
+	return __atomic_compare_exchange_n(said, &none, 1, false, __ATOMIC_RELAXED,
+					   __ATOMIC_RELAXED);
+}
+
+static void clock_say_stopped(const struct clock_stall *s)
+{
+	__atomic_fetch_add(&clock_reports.still_events, 1, __ATOMIC_RELAXED);
+	if (!say_once(&clock_reports.still_said))
+		return;
+	clock_reports.still_at = s->stood_at;
+	pr_warn("time: the clock stood still at %lu ns for %u expiries of the event timer in a "
+		"row on CPU %u; arming it at least %lu us ahead until the clock moves\n",
+		s->stood_at, s->still, smp_processor_id(), clock_stall_ahead(s) / NSEC_PER_USEC);
+}
+
+static void clock_say_moved(uint64_t stood_at, uint64_t now)
+{
+	if (!say_once(&clock_reports.moved_said))
+		return;
+	clock_reports.moved_by = now - stood_at;
+	pr_warn("time: the clock moves again on CPU %u: %lu ns, %lu ns past where it stood still\n",
+		smp_processor_id(), now, now - stood_at);
+}
+
+static void clock_say_back(uint64_t back)
+{
+	if (!back || !say_once(&clock_reports.back_said))
+		return;
+	clock_reports.back_by = back;
+	pr_warn("time: the clock went back by %lu ns; sched_clock held at its latest value until "
+		"the clock caught up\n",
+		back);
+}
+
+/* Interrupts off. */
+void clock_event_expired(uint64_t now)
+{
+	struct clock_stall *s = &clock_stalls[smp_processor_id()];
+	uint64_t stood_at = s->stood_at;
+
+	clock_expiries++;
+	clock_say_back(clocksource_take_back());
+	switch (clock_stall_expiry(s, now)) {
+	case CLOCK_STALL_STOPPED:
+		clock_say_stopped(s);
+		break;
+	case CLOCK_STALL_MOVED:
+		clock_say_moved(stood_at, now);
+		break;
+	case CLOCK_STALL_NONE:
+		break;
+	}
+}
+
+void clock_reports_rearm(void)
+{
+	clock_reports = (struct clock_reports){0};
+}
 
 /* Interrupts off, c's timer_lock held. */
 static void program_next(struct cpu *c, uint64_t now)
@@ -174,6 +256,7 @@ void timer_interrupt(void)
 	uint64_t now = sched_clock();
 
 	timer_interrupts++;
+	clock_event_expired(now);
 	spin_lock(&c->timer_lock);
 	while (c->timers && c->timers->deadline <= now) {
 		struct timer *t = c->timers;

@@ -10,10 +10,14 @@
  * count, or an interrupt that was already pending when the deadline moved.
  * The handler therefore compares sched_clock() with the deadline and only
  * calls timer_interrupt() once it is due, so the clock event keeps its
- * promise of "at or after".  Before the timer is trusted, it must be seen
- * to fire: an emulator that advertises TSC-deadline mode but never fires
- * it gets the count-down mode instead, with a warning.
+ * promise of "at or after".  A deadline already past is set the minimum
+ * distance ahead of the timer's own now (a TSC value, or a count), never
+ * at once: with a clock that stands still, "past" would never end (and a
+ * count measured from that clock would stay short for ever).  Before the timer is trusted, it
+ * must be seen to fire: an emulator that advertises TSC-deadline mode but never fires it gets the
+ * count-down mode instead, with a warning.
  */
+#include <amphi/clock_guard.h>
 #include <amphi/cpu.h>
 #include <amphi/printk.h>
 #include <amphi/time.h>
@@ -51,10 +55,11 @@ static void apic_timer_program(uint64_t deadline_ns)
 		deadline_ns = now + TIMER_MAX_STEP_NS;
 	if (timer_mode == TIMER_TSC_DEADLINE) {
 		/* Never zero, which would disarm the timer. */
-		wrmsr(MSR_TSC_DEADLINE, tsc_deadline_for(deadline_ns) | 1);
+		wrmsr(MSR_TSC_DEADLINE, tsc_deadline_for(deadline_ns, clock_event_min_ahead()) | 1);
 		return;
 	}
-	uint64_t count = deadline_ns > now ? clock_scale_apply(&ns_to_count, deadline_ns - now) : 0;
+	uint64_t ahead = clock_distance_ahead(deadline_ns, now, clock_event_min_ahead());
+	uint64_t count = clock_scale_apply(&ns_to_count, ahead);
 
 	/* Writing the initial count (re)starts the count-down; zero would
 	 * stop it. */
@@ -83,8 +88,11 @@ static void apic_timer_irq(struct trap_frame *f, void *arg)
 		apic_timer_early++;
 		return;
 	}
-	if (sched_clock() < timer_deadline) {
+	uint64_t now = sched_clock();
+
+	if (now < timer_deadline) {
 		apic_timer_early++;
+		clock_event_expired(now);
 		apic_timer_program(timer_deadline);
 		return;
 	}
@@ -93,8 +101,8 @@ static void apic_timer_irq(struct trap_frame *f, void *arg)
 }
 
 static struct clock_event apic_clock_event = {
-	.name = "lapic",
-	.set_next = apic_timer_set_next,
+    .name = "lapic",
+    .set_next = apic_timer_set_next,
 };
 
 static void apic_timer_set_mode(enum apic_timer_mode mode)

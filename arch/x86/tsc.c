@@ -10,6 +10,7 @@
  * with a 32-bit multiplier and shift (asm/tsc.h), which stays exact enough
  * and cannot overflow for centuries of uptime.
  */
+#include <amphi/clock_guard.h>
 #include <amphi/printf.h>
 #include <amphi/printk.h>
 #include <amphi/time.h>
@@ -211,14 +212,17 @@ void tsc_init(void)
 		tsc_clock.to_ns.mult, tsc_clock.to_ns.shift);
 }
 
-uint64_t tsc_deadline_for(uint64_t deadline_ns)
+uint64_t tsc_deadline_for(uint64_t deadline_ns, uint64_t ahead_ns)
 {
-	return tsc_clock_deadline(&tsc_clock, rdtsc(), deadline_ns);
+	uint64_t now = rdtsc();
+
+	return clock_deadline_forward(tsc_clock_deadline(&tsc_clock, now, deadline_ns), now,
+				      clock_scale_apply(&tsc_clock.to_tsc, ahead_ns));
 }
 
 uint64_t native_sched_clock(void)
 {
 	if (!READ_ONCE(tsc_ready))
 		return 0;
-	return tsc_clock_ns(&tsc_clock, rdtsc());
+	return clocksource_filter(tsc_clock_ns(&tsc_clock, rdtsc()));
 }

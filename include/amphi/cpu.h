@@ -54,6 +54,7 @@ struct cpu {
 	struct timer *timers, *running_timer;
 	uint64_t armed_deadline;
 	uint64_t nr_timer_irqs;
+	uint64_t nr_clock_expiries; /* early ones too */
 	/* What other CPUs asked this one to run, and the IPIs it took, per
 	 * kind (kernel/smp_call.c). */
 	struct spinlock call_lock;

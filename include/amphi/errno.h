@@ -19,6 +19,7 @@
 #define ERANGE 34
 #define ENOSYS 38
 #define ENOTEMPTY 39
+#define ETIME 62
 #define EBADMSG 74
 #define ENETDOWN 100
 #define EISCONN 106

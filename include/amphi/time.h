@@ -29,8 +29,10 @@ static inline uint64_t time_now_ns(void)
 struct clock_event {
 	const char *name;
 	/* Interrupt at (or soon after) the absolute sched_clock() time
-	 * `deadline_ns`; a deadline in the past fires at once.  Called with
-	 * interrupts off. */
+	 * `deadline_ns`.  A deadline the hardware finds past fires
+	 * clock_event_min_ahead() after its own now, never "at once": a
+	 * clock that stands still would make that again and again.  Called
+	 * with interrupts off. */
 	void (*set_next)(uint64_t deadline_ns);
 };
 
@@ -58,6 +60,47 @@ void timer_cancel(struct timer *t);
 /* Moves every timer of CPU `from` (going offline, interrupts off) to
  * `to`, which is asked to re-arm its event timer for them. */
 void timer_cpu_evacuate(struct cpu *from, struct cpu *to);
+
+/* Every interrupt of the event timer, due or early, with the clock read
+ * then: counts it and watches for a clock that stands still. */
+void clock_event_expired(uint64_t now);
+/* Expiries of this CPU's event timer since boot, early ones included. */
+#define clock_expiries (this_cpu()->nr_clock_expiries)
+
+/* What each platform's sched_clock passes its raw reading (nanoseconds
+ * since boot) through, before handing it out (kernel/clocksource.c). */
+uint64_t clocksource_filter(uint64_t raw);
+/* The largest step back the clock took since the last call, when it is
+ * worth a report; else 0. */
+uint64_t clocksource_take_back(void);
+/* How far ahead of the hardware's own now this CPU's event timer is to be
+ * set at least when its deadline is already past: the minimum, more
+ * while the clock stands still (kernel/timer.c). */
+uint64_t clock_event_min_ahead(void);
+
+/* What the kernel said about its clock, for the clock selftests: how
+ * often it said it (once, until a selftest rearms it) and the figures. */
+struct clock_reports {
+	unsigned long still_events; /* a CPU saw its clock stand still */
+	unsigned long still_said, moved_said, back_said;
+	uint64_t still_at; /* the reading it stood at */
+	uint64_t moved_by; /* how far it had moved when it moved again */
+	uint64_t back_by;  /* how far it went back */
+};
+extern struct clock_reports clock_reports;
+
+/* Test hooks of the clock source, for kernel/clock_selftest.c only: the
+ * reading stands still for `ns` of the raw clock (then thaws by itself,
+ * so that even a livelocked CPU gets its clock back), or runs `ns`
+ * behind; clock_test_end() removes both. */
+void clock_test_freeze(uint64_t ns);
+bool clock_test_frozen(void);
+void clock_test_rewind(uint64_t ns);
+void clock_test_end(void);
+/* The raw reading under the hooks (reads the clock). */
+uint64_t clock_test_raw(void);
+/* Forgets what was said, so that the next event is reported again. */
+void clock_reports_rearm(void);
 
 /* Busy-wait (calibration, short device delays): needs only sched_clock. */
 void udelay(uint64_t usec);

@@ -93,8 +93,9 @@ void tsc_init(void);
 /* The frequency tsc_init() found, in Hz; 0 before. */
 extern uint64_t tsc_hz;
 /* The TSC value at which sched_clock() will have reached `deadline_ns`
- * (for the TSC-deadline timer); a deadline already past gives now. */
-uint64_t tsc_deadline_for(uint64_t deadline_ns);
+ * (for the TSC-deadline timer); a deadline already past gives the TSC
+ * ahead_ns from now. */
+uint64_t tsc_deadline_for(uint64_t deadline_ns, uint64_t ahead_ns);
 
 /* Runs PIT channel 2 for `ticks` (at PIT_HZ) and returns in *elapsed how
  * far `clock` moved meanwhile; false when the PIT does not count (absent,

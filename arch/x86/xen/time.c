@@ -4,15 +4,24 @@
  * turns TSC ticks into nanoseconds; the guest extrapolates with rdtsc.
  * Xen may rewrite the record at any time, so it is read under its version
  * number (odd while an update is in progress).  sched_clock counts from
- * the moment the clock was started, and never runs backwards even if two
- * records disagree slightly.
+ * the moment the clock was started; kernel/clocksource.c keeps it from
+ * running backwards when two records disagree.
  *
  * The event timer is VIRQ_TIMER with VCPUOP_set_singleshot_timer, whose
- * deadline is Xen system time: sched_clock's zero is added back.  Steal
+ * deadline is Xen system time: sched_clock's zero is added back.  A
+ * deadline Xen's time has passed is moved ahead of it (by
+ * clock_event_min_ahead()), never armed "at once": where the guest's
+ * clock stands still that would fire again and again.  The check is made
+ * here against xen_system_time() and again by Xen with
+ * VCPU_SSHOTTMR_future, whose -ETIME moves it further ahead, a bounded
+ * number of times (Xen 4.18 and later ignore the flag, so the first check
+ * is the one that counts there).  Steal
  * time comes from the runstate area Xen keeps up to date for us, when it
  * accepts one.
  */
+#include <amphi/clock_guard.h>
 #include <amphi/cpu.h>
+#include <amphi/errno.h>
 #include <amphi/printk.h>
 #include <amphi/time.h>
 #include <asm/paravirt.h>
@@ -28,10 +37,11 @@
  * the bound also keeps the report quick where rdtsc exits to Xen. */
 #define PVCLOCK_MAX_TRIES (1UL << 16)
 #define RUNSTATE_MAX_TRIES 1000
+/* -ETIME answers before the timer is armed without the flag. */
+#define XEN_TIMER_ETIME_TRIES 4
 
 static uint64_t xen_clock_base; /* Xen system time at sched_clock 0 */
 static bool xen_clock_ready;
-static uint64_t xen_clock_last; /* the latest value handed out */
 /* Each vCPU's runstate area and timer port, by CPU id. */
 static struct vcpu_runstate_info xen_runstates[NR_CPUS] __aligned(64);
 static bool xen_runstate_oks[NR_CPUS];
@@ -98,22 +108,11 @@ uint64_t xen_clock_zero(void)
 	return xen_clock_base;
 }
 
-/* The compare-and-swap makes the clamp safe against an interrupt that
- * reads the clock in the middle. */
 static uint64_t xen_sched_clock(void)
 {
-	uint64_t now, last;
-
 	if (!__atomic_load_n(&xen_clock_ready, __ATOMIC_ACQUIRE))
 		return 0;
-	now = xen_system_time() - xen_clock_base;
-	last = __atomic_load_n(&xen_clock_last, __ATOMIC_RELAXED);
-	do {
-		if (now <= last)
-			return last;
-	} while (!__atomic_compare_exchange_n(&xen_clock_last, &last, now, false, __ATOMIC_RELAXED,
-					      __ATOMIC_RELAXED));
-	return now;
+	return clocksource_filter(xen_system_time() - xen_clock_base);
 }
 
 /* Xen updates the area whenever the vCPU changes state: a copy is good
@@ -153,8 +152,8 @@ static uint64_t xen_steal_clock(int cpu)
  * it (older Xen) the entry-time check alone has to catch a torn copy. */
 static void xen_runstate_register(void)
 {
-	struct vcpu_register_runstate_memory_area area = {
-	    .addr.v = &xen_runstates[smp_processor_id()]};
+	struct vcpu_register_runstate_memory_area area = {.addr.v =
+							      &xen_runstates[smp_processor_id()]};
 
 	HC(__HYPERVISOR_vm_assist, VMASST_CMD_enable, VMASST_TYPE_runstate_update_flag, 0, 0, 0);
 	xen_runstate_ok = xen_vcpu_op(VCPUOP_register_runstate_memory_area, &area) == 0;
@@ -168,19 +167,47 @@ void xen_time_ops_init(void)
 	pv_ops.time.steal_clock = xen_steal_clock;
 }
 
+static bool xen_timer_etime_seen;
+
+static long xen_timer_arm(uint64_t xen_ns, uint32_t flags)
+{
+	struct vcpu_set_singleshot_timer t = {.timeout_abs_ns = xen_ns, .flags = flags};
+
+	return xen_vcpu_op(VCPUOP_set_singleshot_timer, &t);
+}
+
+/* An absolute Xen time, at least `ahead` past Xen's now, doubling `ahead`
+ * at each -ETIME.  If Xen still finds every try past, the timer is armed
+ * without the flag (it fires at once) rather than left unarmed. */
+static long xen_timer_arm_ahead(uint64_t xen_ns, uint64_t ahead)
+{
+	long rc;
+
+	xen_ns = clock_deadline_forward(xen_ns, xen_system_time(), ahead);
+	rc = xen_timer_arm(xen_ns, VCPU_SSHOTTMR_future);
+	if (rc == -ETIME && !xen_timer_etime_seen) {
+		xen_timer_etime_seen = true;
+		pr_info("xen: Xen answered -ETIME to a deadline it found past; moving it ahead\n");
+	}
+	for (int i = 0; rc == -ETIME && i < XEN_TIMER_ETIME_TRIES; i++) {
+		xen_ns = xen_system_time() + (ahead << (i + 1));
+		rc = xen_timer_arm(xen_ns, VCPU_SSHOTTMR_future);
+	}
+	if (rc == -ETIME)
+		rc = xen_timer_arm(xen_ns, 0) ?: -ETIME;
+	return rc;
+}
+
 /* Called with interrupts off.  A deadline past what Xen's clock can hold
  * means "never": the timer is stopped rather than wrapped to the past. */
 static void xen_timer_set_next(uint64_t deadline_ns)
 {
-	struct vcpu_set_singleshot_timer t = {.flags = 0};
 	long rc;
 
-	if (deadline_ns > UINT64_MAX - xen_clock_base) {
+	if (deadline_ns > UINT64_MAX - xen_clock_base)
 		rc = xen_vcpu_op(VCPUOP_stop_singleshot_timer, NULL);
-	} else {
-		t.timeout_abs_ns = deadline_ns + xen_clock_base;
-		rc = xen_vcpu_op(VCPUOP_set_singleshot_timer, &t);
-	}
+	else
+		rc = xen_timer_arm_ahead(deadline_ns + xen_clock_base, clock_event_min_ahead());
 	if (rc && xen_timer_errors++ < 5)
 		pr_err("xen: arming the single-shot timer for %lu ns failed (%ld)\n", deadline_ns,
 		       rc);

@@ -17,6 +17,8 @@
 /* More than shared_info's 32 vCPU slots: vCPUs past 32 are found, but need
  * their vcpu_info registered (VCPUOP_register_vcpu_info) to start. */
 #define NR_CPUS 64
+/* Entries of each of Xen PV's lazy-MMU queues. */
+#define XEN_PV_MMU_BATCH 64
 
 enum ipi_kind {
 	IPI_RESCHEDULE,	   /* switch threads on the way out of the interrupt */
@@ -69,6 +71,17 @@ struct cpu {
 	struct vcpu_info *vcpu_info;
 	/* Its IPI ports, one per kind (enum ipi_kind); -1 unbound. */
 	int xen_ipi_port[IPI_KINDS];
+	/* Xen PV's lazy-MMU mode on this CPU (arch/x86/xen/mmu_pv.c): on or
+	 * not, the interrupt state it was entered with (interrupts stay off
+	 * while it is on, so that the thread that entered it stays here and
+	 * no other thread queues into it), and the page-table updates and
+	 * mmuext ops it queued, in the layout of Xen's struct mmu_update and
+	 * struct mmuext_op. */
+	bool xen_pv_lazy;
+	unsigned long xen_pv_lazy_flags;
+	unsigned int xen_pv_mmu_n, xen_pv_ext_n;
+	uint64_t xen_pv_mmu_queue[XEN_PV_MMU_BATCH][2];
+	uint64_t xen_pv_ext_queue[XEN_PV_MMU_BATCH][3];
 	/* Xen: where its vcpu_info lives once registered (64 bytes; so at a
 	 * fixed %gs offset, and the PV event-mask ops are single
 	 * instructions that a thread moving to another CPU cannot split). */

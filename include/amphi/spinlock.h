@@ -66,8 +66,14 @@
  *   timer_lock      (struct cpu, kernel/timer.c: a CPU's timers; two only
  *                    when a CPU going offline hands its timers on, in CPU
  *                    order; timer functions run without it)
+ *   pgtable_lock    (arch/x86/mm/pgtable.c: the kernel's page tables; a
+ *                    walk and the tables it allocates.  The TLB shootdown
+ *                    after a change is made once it is released)
  *   call_lock, threads_lock, a mutex's own lock (kernel/smp_call.c,
  *                    kernel/sched.c, kernel/mutex.c): only printk under them
+ *   p2m_lock        (arch/x86/xen/mmu_pv.c: Xen PV's P2M list, changed by
+ *                    the balloon and grown; nothing under it, and readers
+ *                    go without it)
  *   heap_lock       (mm/mm.c: kmalloc, kfree; grows the heap from frames)
  *   frames_lock     (mm/mm.c: the frame allocator)
  *   log_lock        (kernel/printk.c: printk may be called holding any lock)

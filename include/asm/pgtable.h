@@ -39,6 +39,7 @@
 #define VA_BENCH_PTE 0x0000300000000000UL     /* make bench's pte update */
 #define VA_GRANT_TABLE 0x0000400000000000UL   /* Xen PV grant table frames */
 #define VA_GRANT_TEST 0x0000400100000000UL    /* grant in-use selftest */
+#define VA_PGTABLE_SMP 0x0000500000000000UL   /* walker's SMP selftest, 512 GiB */
 
 /* Maps one 4 KiB page at va, splitting a large page if one covers it;
  * 0, or -1 when a page-table page cannot be had. */
@@ -57,6 +58,10 @@ pteval_t pgtable_lookup(pteval_t *root, unsigned long va, int *level);
 pteval_t *pgtable_pte_ptr(pteval_t *root, unsigned long va);
 /* A new zeroed table page, announced with paravirt_alloc_pt. */
 pteval_t *pgtable_alloc_table(int level);
+/* Table pages the walker has taken from the allocator since boot (new
+ * levels and split large pages): what a leak check compares with the
+ * tables it can reach. */
+extern uint64_t pgtable_nr_tables;
 /* The current root, from cr3. */
 pteval_t *pgtable_root(void);
 

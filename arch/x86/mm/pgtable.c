@@ -4,16 +4,73 @@
  * values through make_pte/pte_val (and their pmd twins), and a new table
  * page is announced with paravirt_alloc_pt, so on Xen PV every change is a
  * hypercall on machine frames while natively it is a plain store.
+ *
+ * Every CPU shares the kernel's tables, so every change to them is made
+ * under pgtable_lock: the walk that finds a table missing, allocates one
+ * and installs it, and the change of the entry, as one step.  Otherwise
+ * two CPUs could both find a table missing and both install one, the
+ * second over the first, losing the first CPU's mapping and leaking its
+ * table.  Frames for new tables come from the frame allocator under the
+ * lock: its frames_lock comes after this one (amphi/spinlock.h).
+ *
+ * The TLB shootdown a change needs is noted under the lock and made once
+ * it is released, before the call returns.  Natively it is an IPI that
+ * every other CPU must answer, and a CPU spinning for the lock with
+ * interrupts off could not; and the lock is held for a table walk, not
+ * for a round trip to every CPU.  Until the call returns another CPU may
+ * still hold the old translation, as it may under any lock, since CPUs
+ * read the tables without one: what matters is that the caller, who owns
+ * the address, does not hand it on before the call returns.  A table
+ * that a large page replaced is released after the shootdown.
+ * pgtable_lookup reads without the lock: a table, once installed, stays
+ * (only map_large replaces one, while the boot builds the direct map).
  */
 #include <asm/pgtable.h>
 #include <amphi/mm.h>
 #include <amphi/printk.h>
+#include <amphi/spinlock.h>
 #include <amphi/string.h>
 
 /* Xen PV has no large pages; natively they keep the direct map small. */
 bool pgtable_large_pages = true;
 /* Whether PTE_NX may be set: without NX it is a reserved bit. */
 bool paging_nx;
+uint64_t pgtable_nr_tables;
+static struct spinlock pgtable_lock = SPINLOCK_INIT;
+
+static void count_table(void)
+{
+	__atomic_fetch_add(&pgtable_nr_tables, 1, __ATOMIC_RELAXED);
+}
+
+/* What a change leaves to do once the lock is released. */
+struct pt_after {
+	bool flush;
+	unsigned long va;     /* or TLB_FLUSH_ALL */
+	uint64_t release_pfn; /* a level-1 table no longer used, or 0 */
+};
+
+static void note_flush(struct pt_after *after, unsigned long va)
+{
+	if (after->flush && after->va != va)
+		va = TLB_FLUSH_ALL;
+	after->flush = true;
+	after->va = va;
+}
+
+static unsigned long pgtable_lock_take(void)
+{
+	return spin_lock_irqsave(&pgtable_lock);
+}
+
+static void pgtable_lock_give(unsigned long flags, const struct pt_after *after)
+{
+	spin_unlock_irqrestore(&pgtable_lock, flags);
+	if (after->flush)
+		tlb_shootdown(after->va);
+	if (after->release_pfn)
+		paravirt_release_pt(after->release_pfn, 1);
+}
 
 static pteval_t fix_flags(pteval_t flags)
 {
@@ -62,30 +119,33 @@ pteval_t *pgtable_alloc_table(int level)
 {
 	pteval_t *t = mm_page_alloc_zeroed(); /* every entry not present */
 
-	if (t)
+	if (t) {
+		count_table();
 		paravirt_alloc_pt((uintptr_t)t >> PAGE_SHIFT, level);
+	}
 	return t;
 }
 
 /* Replaces the 2 MiB page in *e by a table of 512 small pages with the
  * same frames and permissions. */
-static pteval_t *split_large(pteval_t *e, pteval_t v)
+static pteval_t *split_large(pteval_t *e, pteval_t v, struct pt_after *after)
 {
 	pteval_t *t = mm_page_alloc();
 	pteval_t flags = (v & ~PTE_ADDR & ~PTE_PS) | (v & PTE_NX);
 
 	if (!t)
 		return NULL;
+	count_table();
 	for (unsigned i = 0; i < 512; i++)
 		t[i] = make_pte(((v & PTE_ADDR) + i * PAGE_SIZE) | flags);
 	paravirt_alloc_pt((uintptr_t)t >> PAGE_SHIFT, 1);
 	entry_set(2, e, entry_make(2, (uintptr_t)t | PTE_P | PTE_W));
-	tlb_shootdown(TLB_FLUSH_ALL);
+	note_flush(after, TLB_FLUSH_ALL);
 	return t;
 }
 
 /* The entry for va in the table of `level`, creating tables on the way. */
-static pteval_t *walk(pteval_t *root, unsigned long va, int level)
+static pteval_t *walk(pteval_t *root, unsigned long va, int level, struct pt_after *after)
 {
 	pteval_t *table = root;
 
@@ -100,7 +160,7 @@ static pteval_t *walk(pteval_t *root, unsigned long va, int level)
 			entry_set(l, e, entry_make(l, (uintptr_t)t | PTE_P | PTE_W));
 			table = t;
 		} else if (v & PTE_PS) {
-			if (l != 2 || !(table = split_large(e, v)))
+			if (l != 2 || !(table = split_large(e, v, after)))
 				return NULL;
 		} else {
 			table = (pteval_t *)(uintptr_t)(v & PTE_ADDR);
@@ -109,9 +169,10 @@ static pteval_t *walk(pteval_t *root, unsigned long va, int level)
 	return &table[idx(va, level)];
 }
 
-int pgtable_map_page(pteval_t *root, unsigned long va, uint64_t pa, pteval_t flags)
+static int map_page(pteval_t *root, unsigned long va, uint64_t pa, pteval_t flags,
+		    struct pt_after *after)
 {
-	pteval_t *e = walk(root, va, 1);
+	pteval_t *e = walk(root, va, 1, after);
 
 	if (!e)
 		return -1;
@@ -119,22 +180,23 @@ int pgtable_map_page(pteval_t *root, unsigned long va, uint64_t pa, pteval_t fla
 	bool was_present = pte_val(*e) & PTE_P;
 	set_pte(e, make_pte((pa & PTE_ADDR) | fix_flags(flags)));
 	if (was_present)
-		tlb_shootdown(va);
+		note_flush(after, va);
 	return 0;
 }
 
-static int map_large(pteval_t *root, unsigned long va, uint64_t pa, pteval_t flags)
+static int map_large(pteval_t *root, unsigned long va, uint64_t pa, pteval_t flags,
+		     struct pt_after *after)
 {
-	pteval_t *e = walk(root, va, 2);
+	pteval_t *e = walk(root, va, 2, after);
 
 	if (!e)
 		return -1;
 	pteval_t old = entry_val(2, *e);
 	set_pmd(e, make_pmd((pa & PTE_ADDR) | fix_flags(flags) | PTE_PS));
 	if (old & PTE_P)
-		tlb_shootdown(TLB_FLUSH_ALL);
+		note_flush(after, TLB_FLUSH_ALL);
 	if ((old & PTE_P) && !(old & PTE_PS))
-		paravirt_release_pt((old & PTE_ADDR) >> PAGE_SHIFT, 1);
+		after->release_pfn = (old & PTE_ADDR) >> PAGE_SHIFT;
 	return 0;
 }
 
@@ -145,8 +207,13 @@ int pgtable_map_range(pteval_t *root, unsigned long va, uint64_t pa, uint64_t le
 			     !(pa & (LARGE_PAGE_SIZE - 1)) && len >= LARGE_PAGE_SIZE;
 		uint64_t step = large ? LARGE_PAGE_SIZE : PAGE_SIZE;
 
-		if ((large ? map_large(root, va, pa, flags)
-			   : pgtable_map_page(root, va, pa, flags)))
+		struct pt_after after = {0};
+		unsigned long lock = pgtable_lock_take();
+		int rc = large ? map_large(root, va, pa, flags, &after)
+			       : map_page(root, va, pa, flags, &after);
+
+		pgtable_lock_give(lock, &after);
+		if (rc)
 			return -1;
 		va += step;
 		pa += step;
@@ -155,27 +222,51 @@ int pgtable_map_range(pteval_t *root, unsigned long va, uint64_t pa, uint64_t le
 	return 0;
 }
 
-int pgtable_unmap_page(pteval_t *root, unsigned long va)
+int pgtable_map_page(pteval_t *root, unsigned long va, uint64_t pa, pteval_t flags)
+{
+	struct pt_after after = {0};
+	unsigned long lock = pgtable_lock_take();
+	int rc = map_page(root, va, pa, flags, &after);
+
+	pgtable_lock_give(lock, &after);
+	return rc;
+}
+
+static int unmap_page(pteval_t *root, unsigned long va, struct pt_after *after)
 {
 	int level;
 
 	if (!pgtable_lookup(root, va, &level))
 		return -1;
-	pteval_t *e = walk(root, va, 1); /* splits a large page first */
+	pteval_t *e = walk(root, va, 1, after); /* splits a large page first */
 	if (!e)
 		return -1;
 	set_pte(e, 0);
-	tlb_shootdown(va);
+	note_flush(after, va);
 	return 0;
+}
+
+int pgtable_unmap_page(pteval_t *root, unsigned long va)
+{
+	struct pt_after after = {0};
+	unsigned long lock = pgtable_lock_take();
+	int rc = unmap_page(root, va, &after);
+
+	pgtable_lock_give(lock, &after);
+	return rc;
 }
 
 pteval_t *pgtable_pte_ptr(pteval_t *root, unsigned long va)
 {
+	struct pt_after after = {0};
+	unsigned long lock = pgtable_lock_take();
+	pteval_t *e = NULL;
 	int level;
 
-	if (!pgtable_lookup(root, va, &level) || level != 1)
-		return NULL;
-	return walk(root, va, 1);
+	if (pgtable_lookup(root, va, &level) && level == 1)
+		e = walk(root, va, 1, &after);
+	pgtable_lock_give(lock, &after);
+	return e;
 }
 
 pteval_t pgtable_lookup(pteval_t *root, unsigned long va, int *level)

@@ -9,8 +9,19 @@
  *   - cr3 and TLB flushes are mmuext ops;
  *   - in lazy-MMU mode the updates and flushes are queued and issued as one
  *     multicall when the mode ends or the queue fills.
+ *
+ * Several vCPUs: the lazy mode and its queues are each CPU's own (struct
+ * cpu's xen_pv_ fields), so one CPU's mode never defers another's writes
+ * and two never fill one queue.  The mode keeps interrupts off from enter
+ * to leave: the thread cannot move to another CPU meanwhile, and no other
+ * thread or handler runs there to find the mode on.  Outside it, a change
+ * is one hypercall whichever CPU makes it.  The counts are atomic.  The
+ * P2M list is changed under p2m_lock and read without it (see
+ * xen_pv_p2m_grow).
  */
+#include <amphi/cpu.h>
 #include <amphi/errno.h>
+#include <amphi/spinlock.h>
 #include <asm/pgtable.h>
 #include <asm/xen/hypercall.h>
 #include <asm/xen/xen.h>
@@ -21,24 +32,50 @@
 
 #define M2P ((const unsigned long *)MACH2PHYS_VIRT_START)
 #define INVALID_MFN (~0UL)
-#define BATCH 64
+#define BATCH XEN_PV_MMU_BATCH
 
-static const unsigned long *p2m;
-static unsigned long p2m_size, max_mfn;
+_Static_assert(sizeof(struct mmu_update) == sizeof(((struct cpu *)0)->xen_pv_mmu_queue[0]),
+	       "struct cpu's queue holds mmu_updates");
+_Static_assert(sizeof(struct mmuext_op) == sizeof(((struct cpu *)0)->xen_pv_ext_queue[0]),
+	       "struct cpu's queue holds mmuext_ops");
+
+static const unsigned long *volatile p2m;
+static volatile unsigned long p2m_size;
+static unsigned long max_mfn;
+static struct spinlock p2m_lock = SPINLOCK_INIT;
 static unsigned long xen_cr3; /* pseudo-physical, as the kernel sees it */
 
-/* The lazy-mode queue: one mmu_update batch and one mmuext batch. */
-static struct mmu_update mmu_queue[BATCH];
-static struct mmuext_op ext_queue[BATCH];
-static unsigned mmu_n, ext_n;
-static bool lazy;
 static struct {
 	uint64_t updates, multicalls, hypercalls, errors;
 } stats;
 
+static void stat_add(uint64_t *what)
+{
+	__atomic_fetch_add(what, 1, __ATOMIC_RELAXED);
+}
+
+static uint64_t stat(const uint64_t *what)
+{
+	return __atomic_load_n(what, __ATOMIC_RELAXED);
+}
+
+static struct mmu_update *mmu_queue(struct cpu *c)
+{
+	return (struct mmu_update *)c->xen_pv_mmu_queue;
+}
+
+static struct mmuext_op *ext_queue(struct cpu *c)
+{
+	return (struct mmuext_op *)c->xen_pv_ext_queue;
+}
+
+/* The size is read first: a list at least that long is published before
+ * it (xen_pv_p2m_grow). */
 static unsigned long pfn_to_mfn(unsigned long pfn)
 {
-	return pfn < p2m_size ? p2m[pfn] : INVALID_MFN;
+	unsigned long size = __atomic_load_n(&p2m_size, __ATOMIC_ACQUIRE);
+
+	return pfn < size ? __atomic_load_n(&p2m, __ATOMIC_ACQUIRE)[pfn] : INVALID_MFN;
 }
 
 /* The pseudo-physical frame of a machine frame, if it is ours. */
@@ -78,61 +115,92 @@ pteval_t xen_pte_val(pteval_t v)
 }
 PV_CALLEE_SAVE_THUNK(xen_pte_val);
 
-/* Issues everything queued, as one multicall when both queues hold work. */
-static void queue_flush(void)
+/* Issues everything this CPU queued, as one multicall when both queues
+ * hold work.  Only a CPU in lazy mode (interrupts off) has a queue. */
+static void queue_flush(struct cpu *c)
 {
 	multicall_entry_t mc[2];
 	unsigned n = 0;
 
-	if (mmu_n)
-		mc[n++] = (multicall_entry_t){.op = __HYPERVISOR_mmu_update,
-					      .args = {(uintptr_t)mmu_queue, mmu_n, 0, DOMID_SELF}};
-	if (ext_n)
-		mc[n++] = (multicall_entry_t){.op = __HYPERVISOR_mmuext_op,
-					      .args = {(uintptr_t)ext_queue, ext_n, 0, DOMID_SELF}};
+	if (c->xen_pv_mmu_n)
+		mc[n++] = (multicall_entry_t){
+		    .op = __HYPERVISOR_mmu_update,
+		    .args = {(uintptr_t)mmu_queue(c), c->xen_pv_mmu_n, 0, DOMID_SELF}};
+	if (c->xen_pv_ext_n)
+		mc[n++] = (multicall_entry_t){
+		    .op = __HYPERVISOR_mmuext_op,
+		    .args = {(uintptr_t)ext_queue(c), c->xen_pv_ext_n, 0, DOMID_SELF}};
 	if (!n)
 		return;
 	long rc = hypercall_multicall(mc, n);
-	stats.multicalls++;
+	stat_add(&stats.multicalls);
 	for (unsigned i = 0; i < n; i++)
 		if (rc || mc[i].result) {
-			stats.errors++;
+			stat_add(&stats.errors);
 			pr_err("xen-pv mmu: multicall entry %u failed (%ld, result %ld)\n", i, rc,
 			       (long)mc[i].result);
 		}
-	mmu_n = ext_n = 0;
+	c->xen_pv_mmu_n = c->xen_pv_ext_n = 0;
 }
 
-static void mmu_update_one(uint64_t maddr, pteval_t val)
+/* Whether to queue: this CPU is in lazy mode, so interrupts are off and
+ * the caller stays here. */
+static struct cpu *lazy_cpu(void)
 {
-	stats.updates++;
-	if (lazy) {
-		if (mmu_n == BATCH)
-			queue_flush();
-		mmu_queue[mmu_n++] = (struct mmu_update){maddr | MMU_NORMAL_PT_UPDATE, val};
-		return;
-	}
+	struct cpu *c = this_cpu();
+
+	return c->xen_pv_lazy ? c : NULL;
+}
+
+static void mmu_update_now(uint64_t maddr, pteval_t val)
+{
 	struct mmu_update u = {maddr | MMU_NORMAL_PT_UPDATE, val};
-	stats.hypercalls++;
+
+	stat_add(&stats.hypercalls);
 	if (hypercall_mmu_update(&u, 1, NULL, DOMID_SELF)) {
-		stats.errors++;
+		stat_add(&stats.errors);
 		pr_err("xen-pv mmu: update of %#lx to %#lx refused\n", maddr, val);
 	}
 }
 
-static void mmuext(struct mmuext_op op)
+static void mmu_update_one(uint64_t maddr, pteval_t val)
 {
-	if (lazy) {
-		if (ext_n == BATCH)
-			queue_flush();
-		ext_queue[ext_n++] = op;
+	struct cpu *c = lazy_cpu();
+
+	stat_add(&stats.updates);
+	if (!c) {
+		mmu_update_now(maddr, val);
 		return;
 	}
-	stats.hypercalls++;
+	if (c->xen_pv_mmu_n == BATCH)
+		queue_flush(c);
+	mmu_queue(c)[c->xen_pv_mmu_n++] = (struct mmu_update){maddr | MMU_NORMAL_PT_UPDATE, val};
+}
+
+static void mmuext(struct mmuext_op op)
+{
+	struct cpu *c = lazy_cpu();
+
+	if (c) {
+		if (c->xen_pv_ext_n == BATCH)
+			queue_flush(c);
+		ext_queue(c)[c->xen_pv_ext_n++] = op;
+		return;
+	}
+	stat_add(&stats.hypercalls);
 	if (hypercall_mmuext_op(&op, 1, NULL, DOMID_SELF)) {
-		stats.errors++;
+		stat_add(&stats.errors);
 		pr_err("xen-pv mmu: mmuext op %u refused\n", op.cmd);
 	}
+}
+
+/* Whatever this CPU queued goes first (nothing, outside lazy mode). */
+static void flush_own_queue(void)
+{
+	struct cpu *c = lazy_cpu();
+
+	if (c)
+		queue_flush(c);
 }
 
 void xen_set_pte(pteval_t *ptep, pteval_t val)
@@ -145,12 +213,9 @@ PV_CALLEE_SAVE_THUNK_VOID(xen_set_pte);
  * find the next table, and must not see a stale entry. */
 static void xen_set_pxd(pteval_t *p, pteval_t val)
 {
-	bool was_lazy = lazy;
-
-	queue_flush();
-	lazy = false;
-	mmu_update_one(xen_pv_virt_to_machine(p), val);
-	lazy = was_lazy;
+	flush_own_queue();
+	stat_add(&stats.updates);
+	mmu_update_now(xen_pv_virt_to_machine(p), val);
 }
 
 unsigned long xen_read_cr3(void)
@@ -161,7 +226,7 @@ PV_CALLEE_SAVE_THUNK(xen_read_cr3);
 
 void xen_write_cr3(unsigned long val)
 {
-	queue_flush(); /* the new tables must see every queued update */
+	flush_own_queue(); /* the new tables must see every queued update */
 	mmuext((struct mmuext_op){.cmd = MMUEXT_NEW_BASEPTR,
 				  .arg1.mfn = pfn_to_mfn((val & PTE_ADDR) >> PAGE_SHIFT)});
 	xen_cr3 = val & PTE_ADDR;
@@ -192,7 +257,8 @@ static void xen_flush_tlb_others(uint64_t mask, unsigned long addr)
 
 	for (unsigned int i = 0; i < NR_CPUS; i++)
 		if (mask & ((uint64_t)1 << i) && cpus[i].xen_vcpu_id < XEN_LEGACY_MAX_VCPUS)
-			vcpus[cpus[i].xen_vcpu_id / 64] |= (xen_ulong_t)1 << (cpus[i].xen_vcpu_id % 64);
+			vcpus[cpus[i].xen_vcpu_id / 64] |= (xen_ulong_t)1
+							   << (cpus[i].xen_vcpu_id % 64);
 	if (addr == TLB_FLUSH_ALL)
 		op = (struct mmuext_op){.cmd = MMUEXT_TLB_FLUSH_MULTI};
 	set_xen_guest_handle(op.arg2.vcpumask, vcpus);
@@ -207,11 +273,11 @@ static void set_frame_writable(uint64_t pfn, bool writable)
 	uint64_t pa = pfn << PAGE_SHIFT;
 	pteval_t pte = xen_make_pte(pa | PTE_P | PTE_NX | (writable ? PTE_W : 0));
 
-	queue_flush();
-	stats.hypercalls++;
+	flush_own_queue();
+	stat_add(&stats.hypercalls);
 	if (hypercall_update_va_mapping(pa, paging_nx ? pte : pte & ~PTE_NX,
 					UVMF_INVLPG | UVMF_ALL)) {
-		stats.errors++;
+		stat_add(&stats.errors);
 		pr_err("xen-pv mmu: cannot make frame %#lx %s\n", pfn,
 		       writable ? "writable" : "read-only");
 	}
@@ -232,7 +298,7 @@ static void xen_release_pt(uint64_t pfn, int level)
 {
 	if (level == 4)
 		mmuext((struct mmuext_op){.cmd = MMUEXT_UNPIN_TABLE, .arg1.mfn = pfn_to_mfn(pfn)});
-	queue_flush();
+	flush_own_queue();
 	set_frame_writable(pfn, true);
 }
 
@@ -244,20 +310,32 @@ static void xen_pin_pt(uint64_t pfn, int level)
 		mmuext((struct mmuext_op){.cmd = cmds[level], .arg1.mfn = pfn_to_mfn(pfn)});
 }
 
+/* Not nested: a second enter on this CPU is an error of the caller's. */
 static void xen_lazy_enter(void)
 {
-	lazy = true;
+	unsigned long flags = local_irq_save();
+	struct cpu *c = this_cpu();
+
+	if (c->xen_pv_lazy)
+		panic("xen-pv mmu: lazy-MMU mode entered twice on CPU %u", c->id);
+	c->xen_pv_lazy_flags = flags;
+	c->xen_pv_lazy = true;
 }
 
 static void xen_lazy_leave(void)
 {
-	queue_flush();
-	lazy = false;
+	struct cpu *c = lazy_cpu();
+
+	if (!c)
+		return;
+	queue_flush(c);
+	c->xen_pv_lazy = false;
+	local_irq_restore(c->xen_pv_lazy_flags);
 }
 
 static void xen_lazy_flush(void)
 {
-	queue_flush();
+	flush_own_queue();
 }
 
 void xen_pv_mmu_ops_init(void)
@@ -267,28 +345,28 @@ void xen_pv_mmu_ops_init(void)
 
 	p2m = (const unsigned long *)si->mfn_list;
 	p2m_size = si->nr_pages;
-	max_mfn = hypercall_memory_op(XENMEM_machphys_mapping, &mapping) == 0 ? mapping.max_mfn
-									      : ~0UL;
+	max_mfn =
+	    hypercall_memory_op(XENMEM_machphys_mapping, &mapping) == 0 ? mapping.max_mfn : ~0UL;
 	xen_cr3 = si->pt_base;
 	pv_ops.mmu = (struct pv_mmu_ops){
-		.set_pte = (void *)xen_set_pte_thunk,
-		.set_pmd = xen_set_pxd,
-		.set_pud = xen_set_pxd,
-		.set_p4d = xen_set_pxd,
-		.pte_val = (void *)xen_pte_val_thunk,
-		.make_pte = (void *)xen_make_pte_thunk,
-		.pmd_val = (void *)xen_pte_val_thunk,
-		.make_pmd = (void *)xen_make_pte_thunk,
-		.alloc_pt = xen_alloc_pt,
-		.release_pt = xen_release_pt,
-		.pin_pt = xen_pin_pt,
-		.flush_tlb_local = xen_flush_tlb_local,
-		.flush_tlb_global = xen_flush_tlb_global,
-		.flush_tlb_one = (void *)xen_flush_tlb_one_thunk,
-		.flush_tlb_others = xen_flush_tlb_others,
-		.lazy_mmu_enter = xen_lazy_enter,
-		.lazy_mmu_leave = xen_lazy_leave,
-		.lazy_mmu_flush = xen_lazy_flush,
+	    .set_pte = (void *)xen_set_pte_thunk,
+	    .set_pmd = xen_set_pxd,
+	    .set_pud = xen_set_pxd,
+	    .set_p4d = xen_set_pxd,
+	    .pte_val = (void *)xen_pte_val_thunk,
+	    .make_pte = (void *)xen_make_pte_thunk,
+	    .pmd_val = (void *)xen_pte_val_thunk,
+	    .make_pmd = (void *)xen_make_pte_thunk,
+	    .alloc_pt = xen_alloc_pt,
+	    .release_pt = xen_release_pt,
+	    .pin_pt = xen_pin_pt,
+	    .flush_tlb_local = xen_flush_tlb_local,
+	    .flush_tlb_global = xen_flush_tlb_global,
+	    .flush_tlb_one = (void *)xen_flush_tlb_one_thunk,
+	    .flush_tlb_others = xen_flush_tlb_others,
+	    .lazy_mmu_enter = xen_lazy_enter,
+	    .lazy_mmu_leave = xen_lazy_leave,
+	    .lazy_mmu_flush = xen_lazy_flush,
 	};
 	pv_ops.cpu.read_cr3 = (void *)xen_read_cr3_thunk;
 	pv_ops.cpu.write_cr3 = (void *)xen_write_cr3_thunk;
@@ -345,15 +423,16 @@ void xen_pv_paging_init(struct boot_info *bi)
 	pr_info("xen-pv: direct map of %lu MiB (%lu page-table pages), kernel W^X%s, %lu pages "
 		"of the boot region made NX, page 0 unmapped; %lu updates in %lu multicalls\n",
 		ram_end >> 20, free_before - frames.nfree, paging_nx ? " with NX" : "", made_nx,
-		stats.updates, stats.multicalls);
-	if (stats.errors)
-		panic("xen-pv: %lu page-table updates were refused", stats.errors);
+		stat(&stats.updates), stat(&stats.multicalls));
+	if (stat(&stats.errors))
+		panic("xen-pv: %lu page-table updates were refused", stat(&stats.errors));
 }
 
 SHELL_CMD(xenmmu, "Xen PV MMU statistics")
 {
 	kprintf("updates %lu, multicalls %lu, single hypercalls %lu, errors %lu, cr3 %#lx\n",
-		stats.updates, stats.multicalls, stats.hypercalls, stats.errors, xen_cr3);
+		stat(&stats.updates), stat(&stats.multicalls), stat(&stats.hypercalls),
+		stat(&stats.errors), xen_cr3);
 	return 0;
 }
 
@@ -369,8 +448,12 @@ unsigned long xen_pv_pfn_to_mfn(unsigned long pfn)
 }
 
 /* Room for nr pfns: the list is copied into the heap, the new entries
- * invalid.  Readers see either list whole (interrupts off for the switch);
- * the old one stays where Xen put it, in memory kept as boot data. */
+ * invalid.  Changes are made under p2m_lock, so none is lost in the copy.
+ * Readers take no lock: the new list is published before its size, and a
+ * reader reads the size first, so any size it sees fits the list it then
+ * reads.  An old list stays, since a reader may still be in it: the first
+ * where Xen put it, in memory kept as boot data, a later one in the heap
+ * (grown only when the balloon goes past every size before). */
 int xen_pv_p2m_grow(unsigned long nr)
 {
 	unsigned long *list, flags;
@@ -379,20 +462,27 @@ int xen_pv_p2m_grow(unsigned long nr)
 		return 0;
 	if (!(list = kmalloc_aligned(nr * sizeof(*list), PAGE_SIZE)))
 		return -ENOMEM;
-	flags = local_irq_save();
-	memcpy(list, p2m, p2m_size * sizeof(*list));
-	for (unsigned long pfn = p2m_size; pfn < nr; pfn++)
-		list[pfn] = INVALID_MFN;
-	p2m = list;
-	p2m_size = nr;
-	local_irq_restore(flags);
+	flags = spin_lock_irqsave(&p2m_lock);
+	if (nr > p2m_size) {
+		memcpy(list, (const void *)p2m, p2m_size * sizeof(*list));
+		for (unsigned long pfn = p2m_size; pfn < nr; pfn++)
+			list[pfn] = INVALID_MFN;
+		__atomic_store_n(&p2m, list, __ATOMIC_RELEASE);
+		__atomic_store_n(&p2m_size, nr, __ATOMIC_RELEASE);
+		list = NULL;
+	}
+	spin_unlock_irqrestore(&p2m_lock, flags);
+	kfree(list); /* another CPU grew it meanwhile */
 	return 0;
 }
 
 int xen_pv_set_p2m(unsigned long pfn, unsigned long mfn)
 {
-	if (pfn >= p2m_size)
-		return -1;
-	((unsigned long *)p2m)[pfn] = mfn;
-	return 0;
+	unsigned long flags = spin_lock_irqsave(&p2m_lock);
+	int rc = pfn < p2m_size ? 0 : -1;
+
+	if (!rc)
+		((unsigned long *)p2m)[pfn] = mfn;
+	spin_unlock_irqrestore(&p2m_lock, flags);
+	return rc;
 }

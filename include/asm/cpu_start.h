@@ -35,6 +35,16 @@
 	mov %eax, %cr0
 .endm
 
+/* The flat descriptors both boot GDTs hold (head32.S's boot_gdt, the
+ * trampoline's ap_tr_gdt), at the selectors the code above and below
+ * uses: 0x08 64-bit code, 0x10 data; the trampoline adds 0x18, 32-bit
+ * code, for the step out of real mode. */
+.macro flat_gdt_entries
+	.quad 0
+	.quad 0x00af9a000000ffff	/* 0x08: 64-bit code */
+	.quad 0x00cf92000000ffff	/* 0x10: data */
+.endm
+
 /* The data segments of boot_gdt (selector 0x10); fs and gs null. */
 .macro load_flat_segments
 	mov $0x10, %eax

@@ -95,9 +95,7 @@ no_lm_msg:
 	.balign 16
 	.globl boot_gdt
 boot_gdt:
-	.quad 0
-	.quad 0x00af9a000000ffff	/* 0x08: 64-bit code */
-	.quad 0x00cf92000000ffff	/* 0x10: data */
+	flat_gdt_entries
 boot_gdt_end:
 	.globl boot_gdt_ptr
 boot_gdt_ptr:

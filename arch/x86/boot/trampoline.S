@@ -43,9 +43,7 @@ ap_tr_pm32:
 	.balign 8
 	.globl ap_tr_gdt
 ap_tr_gdt:
-	.quad 0
-	.quad 0x00af9a000000ffff	/* 0x08: 64-bit code */
-	.quad 0x00cf92000000ffff	/* 0x10: data */
+	flat_gdt_entries
 	.quad 0x00cf9a000000ffff	/* 0x18: 32-bit code */
 ap_tr_gdt_end:
 	.globl ap_tr_gdt_ptr

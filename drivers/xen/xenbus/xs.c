@@ -409,7 +409,7 @@ int xs_init(void)
 		pr_err("xenstore: cannot bind port %u (%d)\n", xen_info.store_evtchn, rc);
 		return -EIO;
 	}
-	if (!thread_create_on("xs-reader", xs_reader, NULL, xs_cpus()) || xs_watch_init())
+	if (!thread_create_on("xs-reader", xs_reader, NULL, CPUMASK_ALL) || xs_watch_init())
 		return -ENOMEM;
 	xs_connected = true;
 	if ((rc = xs_hello())) {

@@ -217,10 +217,10 @@ static enum selftest_result pts_verdict(struct selftest_ctx *ctx, const struct p
 				     "%ld leaked",
 				     taken, reached, (long)(taken - reached));
 	return selftest_pass(ctx,
-			     "%u threads on %u CPUs, %u rounds of %u pages in new tables, odd "
+			     "%u threads on %u CPU%s, %u rounds of %u pages in new tables, odd "
 			     "threads lazy: none lost, wrong or left; %lu tables taken, all "
 			     "reachable; %lu ms",
-			     s->nthreads, nr_cpus_online(), PTS_ROUNDS, PTS_PAGES, taken,
+			     s->nthreads, nr_cpus_online(), nr_cpus_online() == 1 ? "" : "s", PTS_ROUNDS, PTS_PAGES, taken,
 			     (sched_clock() - s->start) / 1000000);
 }
 

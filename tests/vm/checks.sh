@@ -20,7 +20,7 @@ log_has() { # LOG REGEX
 # runs: every SELFTEST in the ELF.  A test added or removed changes this
 # number and the skip lists below in the same change, on purpose: the
 # runner then knows what each platform must show.
-SELFTESTS_ALL=87
+SELFTESTS_ALL=88
 
 # The selftests each platform skips in a full run, for the reason each
 # prints (no IDT natively on Xen PV, no Xen natively, no xenstore for
@@ -33,7 +33,7 @@ declare -A SELFTEST_SKIPS=(
 		gnttab_deferred_held gnttab_deferred_unused
 		gnttab_grant_end gnttab_grow gnttab_in_use gnttab_reuse gnttab_smp netfront_connect pvclock
 		xen_console_ring xen_control_sysrq xen_control_unknown xen_hypervisor_info xen_pv_halt
-		xen_timer xen_version xenbus_hotplug xs_perms xs_read xs_smp xs_timeout xs_transaction
+		xen_pv_p2m_tree xen_timer xen_version xenbus_hotplug xs_perms xs_read xs_smp xs_timeout xs_transaction
 		xs_watch xs_write"
 	[xen-pv-dom0]="balloon balloon_release_clears balloon_smp blkfront_offers blkfront_ro blkfront_rw blkfront_smp irq_unhandled irq_vector
 		lapic_timer lapic_timer_early netfront_connect tsc_clock xen_console_ring
@@ -41,12 +41,12 @@ declare -A SELFTEST_SKIPS=(
 		xs_transaction xs_watch xs_write"
 	[xen-pvh-dom0]="balloon balloon_release_clears balloon_smp blkfront_offers blkfront_ro blkfront_rw blkfront_smp gnttab_in_use lapic_timer
 		lapic_timer_early netfront_connect tsc_clock xen_console_ring xen_control_sysrq
-		xen_control_unknown xen_pv_halt xenbus_hotplug xs_perms xs_read xs_smp xs_timeout
-		xs_transaction xs_watch xs_write"
+		xen_control_unknown xen_pv_halt xen_pv_p2m_tree xenbus_hotplug xs_perms xs_read xs_smp
+		xs_timeout xs_transaction xs_watch xs_write"
 	[xen-pv-domu]="pvclock_rtc blkfront_ro blkfront_rw blkfront_smp irq_unhandled irq_vector lapic_timer
 		lapic_timer_early tsc_clock"
 	[xen-pvh-domu]="pvclock_rtc blkfront_ro blkfront_rw blkfront_smp gnttab_in_use lapic_timer lapic_timer_early
-		tsc_clock xen_pv_halt"
+		tsc_clock xen_pv_halt xen_pv_p2m_tree"
 )
 
 # The SELFTEST entries of an ELF, sorted; SELFTEST_EXPLICIT ones (which

@@ -87,6 +87,16 @@ static unsigned long mfn_to_pfn(unsigned long mfn)
 	return pfn_to_mfn(pfn) == mfn ? pfn : INVALID_MFN;
 }
 
+unsigned long xen_pv_p2m_size(void)
+{
+	return __atomic_load_n(&p2m_size, __ATOMIC_ACQUIRE);
+}
+
+unsigned long xen_pv_mfn_to_pfn(unsigned long mfn)
+{
+	return mfn_to_pfn(mfn);
+}
+
 uint64_t xen_pv_virt_to_machine(const void *va)
 {
 	uintptr_t pa = (uintptr_t)va;
@@ -420,6 +430,7 @@ void xen_pv_paging_init(struct boot_info *bi)
 	xen_pv_map_shared_info();
 	flush_tlb_local();
 	mm_set_mapped_limit(ram_end);
+	xen_pv_p2m_publish((const unsigned long *)p2m, p2m_size);
 	pr_info("xen-pv: direct map of %lu MiB (%lu page-table pages), kernel W^X%s, %lu pages "
 		"of the boot region made NX, page 0 unmapped; %lu updates in %lu multicalls\n",
 		ram_end >> 20, free_before - frames.nfree, paging_nx ? " with NX" : "", made_nx,
@@ -456,7 +467,7 @@ unsigned long xen_pv_pfn_to_mfn(unsigned long pfn)
  * (grown only when the balloon goes past every size before). */
 int xen_pv_p2m_grow(unsigned long nr)
 {
-	unsigned long *list, flags;
+	unsigned long *list, *grown = NULL, flags;
 
 	if (nr <= p2m_size)
 		return 0;
@@ -469,10 +480,13 @@ int xen_pv_p2m_grow(unsigned long nr)
 			list[pfn] = INVALID_MFN;
 		__atomic_store_n(&p2m, list, __ATOMIC_RELEASE);
 		__atomic_store_n(&p2m_size, nr, __ATOMIC_RELEASE);
+		grown = list;
 		list = NULL;
 	}
 	spin_unlock_irqrestore(&p2m_lock, flags);
 	kfree(list); /* another CPU grew it meanwhile */
+	if (grown)
+		xen_pv_p2m_publish(grown, nr);
 	return 0;
 }
 

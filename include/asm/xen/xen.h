@@ -54,6 +54,14 @@ void xen_pv_mmu_ops_init(void);
 unsigned long xen_pv_pfn_to_mfn(unsigned long pfn);
 int xen_pv_set_p2m(unsigned long pfn, unsigned long mfn);
 int xen_pv_p2m_grow(unsigned long nr);
+/* The P2M list's tree for the toolstack in shared_info, for `list` of
+ * `size` entries (p2m_tree_pv.c); thread context or boot. */
+void xen_pv_p2m_publish(const unsigned long *list, unsigned long size);
+/* The pseudo-physical frame of a machine frame of ours, ~0UL for one
+ * that is not ours. */
+unsigned long xen_pv_mfn_to_pfn(unsigned long mfn);
+/* How many entries the P2M list has. */
+unsigned long xen_pv_p2m_size(void);
 /* XENMEM_memory_map's entries, added to m (arch/x86/xen/enlighten.c). */
 struct memmap;
 long xen_memory_map(struct memmap *m);

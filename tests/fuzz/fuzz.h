@@ -23,18 +23,7 @@
 #include <amphi/types.h>
 #include <amphi/string.h>
 
-#undef memcpy
-#undef memmove
-#undef memset
-#undef memcmp
-#undef strlen
-#undef strnlen
-#undef strcmp
-#undef strncmp
-#undef strchr
-#undef strlcpy
-#undef vsnprintf
-#undef snprintf
+#include "../host/host_unrename.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -26,17 +26,6 @@
 #include <amphi/heap.h>
 #include <amphi/pvpatch.h>
 
-#undef memcpy
-#undef memmove
-#undef memset
-#undef memcmp
-#undef strlen
-#undef strnlen
-#undef strcmp
-#undef strncmp
-#undef strchr
-#undef strlcpy
-#undef vsnprintf
-#undef snprintf
+#include "host_unrename.h"
 
 #endif

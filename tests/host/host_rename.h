@@ -3,7 +3,7 @@
  * The kernel defines functions the host C library also has.  Renaming them
  * here lets one test binary hold both: the tests call the kernel versions
  * by their amphi_ names, while cmocka, the sanitizers and the C library keep
- * using their own.  amphi_test.h undoes the renaming for the test code. */
+ * using their own.  host_unrename.h undoes it for the test code. */
 #ifndef AMPHI_HOST_RENAME_H
 #define AMPHI_HOST_RENAME_H
 

@@ -13,6 +13,7 @@
 #include <amphi/sched.h>
 #include <amphi/selftest.h>
 #include <amphi/string.h>
+#include <drivers/xen/netif_check.h>
 #include "netfront.h"
 
 SELFTEST(netfront_mac)
@@ -24,10 +25,10 @@ SELFTEST(netfront_mac)
 	static const uint8_t want[ETH_ALEN] = {0x00, 0x16, 0x3e, 0xab, 0xCD, 0x09};
 	uint8_t mac[ETH_ALEN];
 
-	if (netfront_parse_mac("00:16:3e:ab:CD:09", mac) || memcmp(mac, want, ETH_ALEN))
+	if (netif_parse_mac("00:16:3e:ab:CD:09", mac) || memcmp(mac, want, ETH_ALEN))
 		return selftest_fail(ctx, "a good address was not parsed");
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (netfront_parse_mac(bad[i], mac) == 0)
+		if (netif_parse_mac(bad[i], mac) == 0)
 			return selftest_fail(ctx, "'%s' was taken as an address", bad[i]);
 	return selftest_pass(ctx, "1 address parsed, %u malformed ones refused",
 			     (unsigned)(sizeof(bad) / sizeof(bad[0])));

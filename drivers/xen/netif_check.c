@@ -232,15 +232,25 @@ unsigned netif_fe_mtu(int rc, uint64_t v, const char **why)
 	return *why ? 1500 : (unsigned)v;
 }
 
+/* One "xx" and the character after it, at p: the byte, or -1.  A
+ * character is read only after the one before it proved no terminator. */
+static int netif_mac_byte(const char *p, char sep)
+{
+	int hi = digit_value(p[0]), lo;
+
+	if (hi > 15 || (lo = digit_value(p[1])) > 15 || p[2] != sep)
+		return -1;
+	return hi << 4 | lo;
+}
+
 int netif_parse_mac(const char *s, uint8_t *mac)
 {
 	for (int i = 0; i < 6; i++) {
-		int hi = digit_value(s[3 * i]), lo = hi > 15 ? 99 : digit_value(s[3 * i + 1]);
-		char sep = s[3 * i + 2];
+		int b = netif_mac_byte(s + 3 * i, i == 5 ? '\0' : ':');
 
-		if (hi > 15 || lo > 15 || sep != (i == 5 ? '\0' : ':'))
+		if (b < 0)
 			return -EINVAL;
-		mac[i] = (uint8_t)(hi << 4 | lo);
+		mac[i] = (uint8_t)b;
 	}
 	/* A multicast or all-zero address would never get a unicast frame. */
 	if (mac[0] & 1 || !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))

@@ -328,6 +328,17 @@ static void test_mac(void **state)
 		assert_int_equal(mac(bad[i], m), -EINVAL);
 }
 
+/* A MAC cut short ("", "0", "00:1") ends before its separator: nothing
+ * past the terminator may be read. */
+static void test_mac_short(void **state)
+{
+	static const char *const cut[] = {"", "0", "00", "00:", "00:1", "00:16:3e:01:02:0"};
+	uint8_t m[6];
+
+	for (unsigned i = 0; i < sizeof(cut) / sizeof(cut[0]); i++)
+		assert_int_equal(mac(cut[i], m), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,6 +356,7 @@ int main(void)
 	    cmocka_unit_test(test_flags),
 	    cmocka_unit_test(test_queues_mtu),
 	    cmocka_unit_test(test_mac),
+	    cmocka_unit_test(test_mac_short),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

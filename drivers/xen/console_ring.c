@@ -275,7 +275,8 @@ void xen_console_ring_register(void *page, uint32_t evtchn)
 /* --- selftest --- */
 
 /* ring_take() over a private interface: in order, across the wrap of the
- * 32-bit indexes, and deaf to a producer index beyond the ring. */
+ * 32-bit indexes, and deaf to a producer index beyond the ring or gone
+ * backwards. */
 static const char *ring_take_check(void)
 {
 	static struct xencons_interface fake;
@@ -298,6 +299,9 @@ static const char *ring_take_check(void)
 	fake.in_prod = fake.in_cons + sizeof(fake.in) + 1;
 	if (ring_take(&fake, &emptied) != -1 || fake.in_cons != start + 3)
 		return "a producer index beyond the ring was believed";
+	fake.in_prod = fake.in_cons - 1;
+	if (ring_take(&fake, &emptied) != -1 || fake.in_cons != start + 3)
+		return "a producer index gone backwards was believed";
 	return NULL;
 }
 

@@ -2,9 +2,14 @@
  * A domU's hvc0: the console page shared with xenconsoled in dom0 (struct
  * xencons_interface), an output ring we produce into and an input ring we
  * consume from, and one event channel for both directions.  The indexes
- * are written by the other side, so they are read once and checked: a
- * backend claiming more data than the ring holds is ignored, and a full
- * output ring that never drains drops output instead of hanging the kernel.
+ * are written by the other side, so they are read once and checked
+ * (console_ring_check.c, pure code the host tests and a fuzzer exercise):
+ * an input index claiming more than the ring holds, or gone backwards, is
+ * ignored; an output index beyond what we produced drops output, as a
+ * full output ring that never drains does, instead of hanging the kernel.
+ * Either is reported, once until the indexes make sense again, from the
+ * next read of the console: never from inside a console write, which
+ * holds the locks printk needs.
  *
  * Output is polled: it may be printed with interrupts off, from a handler
  * or before event channels exist, so it never waits for an event, only
@@ -39,11 +44,47 @@
 #include <asm/xen/hypercall.h>
 #include <xen/io/console.h>
 #include <drivers/xen/console.h>
+#include <drivers/xen/console_ring_check.h>
 #include <drivers/xen/events.h>
 
 static struct xencons_interface *ring;
 static uint32_t ring_evtchn;
 static unsigned long dropped; /* under console_write's lock */
+
+/* Nonsense seen in an index of the other side, to be said: what, the
+ * index and ours; `said` once it was, until the indexes make sense again. */
+struct ring_nonsense {
+	const char *volatile why;
+	uint32_t theirs, ours;
+	bool said;
+};
+static struct ring_nonsense out_nonsense, in_nonsense;
+
+static void ring_nonsense_seen(struct ring_nonsense *n, const char *why, uint32_t theirs,
+			       uint32_t ours)
+{
+	if (!why) {
+		n->said = false;
+		return;
+	}
+	if (n->said || n->why)
+		return;
+	n->theirs = theirs;
+	n->ours = ours;
+	__atomic_store_n(&n->why, why, __ATOMIC_RELEASE);
+}
+
+/* From a console read, outside every console lock. */
+static void ring_nonsense_say(struct ring_nonsense *n, const char *index, const char *then)
+{
+	const char *why = __atomic_exchange_n(&n->why, NULL, __ATOMIC_ACQUIRE);
+
+	if (!why)
+		return;
+	n->said = true;
+	pr_err("hvc0: the other side's %s %u is %s (ours %u): %s\n", index, n->theirs, why, n->ours,
+	       then);
+}
 
 /* The input side: whether binding the port was tried (set, under
  * input_bind_lock, once it is done) and how it went (the port, or a
@@ -59,14 +100,26 @@ static struct wait_queue ring_event_wq = WAIT_QUEUE_INIT;
 #define OUT_SIZE sizeof(ring->out)
 #define IN_SIZE sizeof(ring->in)
 
-static bool ring_wait_space(void)
+/* Free space in the output ring if we produced up to `prod`: -1 for an
+ * index of the other side that makes no sense, noted to be said. */
+static long ring_out_space(XENCONS_RING_IDX prod)
+{
+	XENCONS_RING_IDX cons = READ_ONCE(ring->out_cons);
+	const char *why;
+	long space = console_ring_out_space(prod, cons, OUT_SIZE, &why);
+
+	ring_nonsense_seen(&out_nonsense, why, cons, prod);
+	return space;
+}
+
+static bool ring_wait_space(XENCONS_RING_IDX prod)
 {
 	for (long spins = 0; spins < 20000000; spins++) {
-		XENCONS_RING_IDX used = ring->out_prod - READ_ONCE(ring->out_cons);
+		long space = ring_out_space(prod);
 
-		if (used < OUT_SIZE)
+		if (space > 0)
 			return true;
-		if (used > OUT_SIZE) /* nonsense from the other side */
+		if (space < 0)
 			return false;
 		if ((spins & 0xfff) == 0)
 			xen_evtchn_send(ring_evtchn);
@@ -84,9 +137,9 @@ static void ring_publish(XENCONS_RING_IDX prod)
 
 static bool ring_put(XENCONS_RING_IDX *prod, char c)
 {
-	if (*prod - READ_ONCE(ring->out_cons) >= OUT_SIZE) {
+	if (ring_out_space(*prod) <= 0) {
 		ring_publish(*prod);
-		if (!ring_wait_space())
+		if (!ring_wait_space(*prod))
 			return false;
 	}
 	ring->out[MASK_XENCONS_IDX(*prod, ring->out)] = c;
@@ -111,12 +164,11 @@ static void ring_write(const char *s, size_t n)
 
 /* Characters waiting in the input ring of `r` if we have consumed up to
  * `cons`: 0 also when the other side's producer index claims more than the
- * ring holds. */
-static XENCONS_RING_IDX ring_input_avail(const struct xencons_interface *r, XENCONS_RING_IDX cons)
+ * ring holds or went backwards; *why says so. */
+static XENCONS_RING_IDX ring_input_avail(const struct xencons_interface *r, XENCONS_RING_IDX cons,
+					 const char **why)
 {
-	XENCONS_RING_IDX avail = READ_ONCE(r->in_prod) - cons;
-
-	return avail <= sizeof(r->in) ? avail : 0;
+	return console_ring_in_avail(READ_ONCE(r->in_prod), cons, sizeof(r->in), why);
 }
 
 /*
@@ -128,11 +180,14 @@ static XENCONS_RING_IDX ring_input_avail(const struct xencons_interface *r, XENC
  */
 static int ring_take(struct xencons_interface *r, bool *emptied)
 {
-	XENCONS_RING_IDX cons = READ_ONCE(r->in_cons);
-	XENCONS_RING_IDX avail = ring_input_avail(r, cons);
+	XENCONS_RING_IDX cons = READ_ONCE(r->in_cons), prod = READ_ONCE(r->in_prod);
+	const char *why;
+	XENCONS_RING_IDX avail = console_ring_in_avail(prod, cons, sizeof(r->in), &why);
 	int c;
 
 	*emptied = false;
+	if (r == ring)
+		ring_nonsense_seen(&in_nonsense, why, prod, cons);
 	if (avail == 0)
 		return -1;
 	/* The data was written before the index we read: read it after. */
@@ -149,9 +204,11 @@ static int ring_take(struct xencons_interface *r, bool *emptied)
  * The same port also says that output was drained, which wakes nobody. */
 static void ring_event(evtchn_port_t port, void *arg)
 {
+	const char *why;
+
 	ring_events++;
 	wq_wake_all(&ring_event_wq);
-	if (ring_input_avail(ring, READ_ONCE(ring->in_cons)))
+	if (ring_input_avail(ring, READ_ONCE(ring->in_cons), &why))
 		console_input_ready();
 }
 
@@ -203,6 +260,8 @@ static int ring_getc(void)
 	spin_unlock_irqrestore(&ring_in_lock, flags);
 	if (emptied)
 		xen_evtchn_send(ring_evtchn);
+	ring_nonsense_say(&in_nonsense, "input producer index", "input ignored");
+	ring_nonsense_say(&out_nonsense, "output consumer index", "output dropped");
 	return c;
 }
 
@@ -216,7 +275,8 @@ void xen_console_ring_register(void *page, uint32_t evtchn)
 /* --- selftest --- */
 
 /* ring_take() over a private interface: in order, across the wrap of the
- * 32-bit indexes, and deaf to a producer index beyond the ring. */
+ * 32-bit indexes, and deaf to a producer index beyond the ring or gone
+ * backwards. */
 static const char *ring_take_check(void)
 {
 	static struct xencons_interface fake;
@@ -239,6 +299,9 @@ static const char *ring_take_check(void)
 	fake.in_prod = fake.in_cons + sizeof(fake.in) + 1;
 	if (ring_take(&fake, &emptied) != -1 || fake.in_cons != start + 3)
 		return "a producer index beyond the ring was believed";
+	fake.in_prod = fake.in_cons - 1;
+	if (ring_take(&fake, &emptied) != -1 || fake.in_cons != start + 3)
+		return "a producer index gone backwards was believed";
 	return NULL;
 }
 

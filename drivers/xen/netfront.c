@@ -8,11 +8,16 @@
  * stay granted read-only to the backend, one page a slot, several slots a
  * frame when the backend takes scatter-gather.
  *
- * The backend is not trusted: a response must name a slot we filled, stay
- * inside its page and arrive where the protocol puts it, and the indexes
- * it publishes must make sense; otherwise the device is marked broken and
- * stops, rather than corrupting memory or hanging.  Received frames reach
- * the stack from a kernel thread, never from the interrupt.
+ * The backend is not trusted: every decision on what it publishes is
+ * netif_check.c's, pure code the host tests and a fuzzer exercise.  A
+ * response must name a slot we filled, stay inside its page and arrive
+ * where the protocol puts it, and the indexes it publishes must make
+ * sense; otherwise the device is marked broken and stops, with a message
+ * naming the value, rather than corrupting memory or hanging.  A frame
+ * that is only unusable (an error status, a fragment past its page, an
+ * extra-info of no known type) is dropped, counted and reported, the
+ * first few times.  Received frames reach the stack from a kernel thread,
+ * never from the interrupt.
  *
  * On several CPUs: a queue's transmit ring and slots are under its
  * spinlock, taken with interrupts off, since its event handler reclaims
@@ -23,56 +28,101 @@
  */
 #include <amphi/errno.h>
 #include <amphi/mm.h>
+#include <amphi/printf.h>
 #include <amphi/printk.h>
 #include <amphi/string.h>
 #include <drivers/xen/events.h>
+#include <drivers/xen/netif_check.h>
 #include "netfront.h"
 
 #define PAGE 4096u
 #define TX_WAIT_NS 1000000ull /* between looks for a free transmit slot */
 #define TX_WAIT_TRIES 200     /* so a frame waits at most about 200 ms */
+/* Bad frames and statuses said one by one; after these, only counted. */
+#define NETFRONT_BAD_SAY 8
 
-static void netfront_break(struct netfront_info *info, const char *why, unsigned long a,
-			   unsigned long b)
+_Static_assert(NETIF_RX_MAX_FRAGS <= NETDEV_MAX_FRAGS, "a checked frame fits a netdev frame");
+_Static_assert(sizeof(netif_tx_response_t) == 4, "a tx response is read as one 4-byte word");
+
+static void netfront_break(struct netfront_queue *q, const char *fmt, ...) __printf(2, 3);
+static void netfront_break(struct netfront_queue *q, const char *fmt, ...)
 {
+	struct netfront_info *info = q->info;
+	char msg[160];
+	va_list ap;
+
 	/* Said once, though a handler and the receive thread may both see it. */
-	if (!__atomic_exchange_n(&info->broken, true, __ATOMIC_SEQ_CST))
-		pr_err("netfront: %s: backend broke the protocol: %s (%lu, %lu); device stopped\n",
-		       info->ndev.name, why, a, b);
+	if (__atomic_exchange_n(&info->broken, true, __ATOMIC_SEQ_CST))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pr_err("netfront: %s: queue %u: backend broke the protocol: %s; device stopped\n",
+	       info->ndev.name, q->id, msg);
+}
+
+/* Something wrong that costs one frame: said the first few times. */
+static void netfront_bad(struct netfront_queue *q, const char *what, const char *why, long value,
+			 unsigned long at)
+{
+	struct netfront_info *info = q->info;
+	unsigned n = __atomic_fetch_add(&info->bad_said, 1, __ATOMIC_RELAXED);
+
+	if (n < NETFRONT_BAD_SAY)
+		pr_warn("netfront: %s: queue %u: %s at response %lu: %s (%ld)%s\n", info->ndev.name,
+			q->id, what, at, why, value,
+			n + 1 == NETFRONT_BAD_SAY ? "; further ones only counted" : "");
 }
 
 /* ---- transmit ---- */
+
+/* A tx response, read once: the backend may rewrite it while we look. */
+static netif_tx_response_t netfront_tx_read(struct netfront_queue *q, RING_IDX i)
+{
+	uint32_t w = __atomic_load_n((uint32_t *)RING_GET_RESPONSE(&q->tx, i), __ATOMIC_RELAXED);
+	netif_tx_response_t rsp;
+
+	memcpy(&rsp, &w, sizeof(rsp));
+	return rsp;
+}
 
 /* Takes finished transmit requests back.  Called with q->lock held. */
 void netfront_tx_reclaim(struct netfront_queue *q)
 {
 	struct netfront_info *info = q->info;
+	const char *why;
 	int more;
 
 	do {
 		RING_IDX prod = q->tx.sring->rsp_prod, cons = q->tx.rsp_cons;
 
 		xen_rmb();
-		if (prod - cons > q->tx.req_prod_pvt - cons) {
-			netfront_break(info, "bad tx response index", prod, cons);
+		if (netif_rsp_prod_check(cons, prod, q->tx.req_prod_pvt, NETFRONT_TX_SIZE, &why)) {
+			netfront_break(q, "tx: %s (published %u, consumed %u, sent %u)", why, prod,
+				       cons, q->tx.req_prod_pvt);
 			return;
 		}
 		for (; cons != prod; cons++) {
-			netif_tx_response_t rsp = *RING_GET_RESPONSE(&q->tx, cons);
-			struct netfront_tx_slot *s;
+			netif_tx_response_t rsp = netfront_tx_read(q, cons);
+			struct netfront_tx_slot *s = &q->tx_slot[rsp.id % NETFRONT_TX_SIZE];
 
-			if (rsp.status == NETIF_RSP_NULL)
+			switch (netif_tx_rsp_check(q->tx_busy, NETFRONT_TX_SIZE, rsp.id, rsp.status,
+						   &why)) {
+			case NETIF_TX_NULL:
 				continue;
-			if (rsp.id >= NETFRONT_TX_SIZE || !q->tx_slot[rsp.id].busy) {
-				netfront_break(info, "tx response for a slot not in flight", rsp.id,
+			case NETIF_TX_BREACH:
+				netfront_break(q, "tx: %s (id %u at response %u)", why, rsp.id,
 					       cons);
 				q->tx.rsp_cons = cons;
 				return;
-			}
-			if (rsp.status != NETIF_RSP_OKAY)
+			case NETIF_TX_FAILED:
 				netdev_count(&info->ndev.stats.tx_errors, 1);
-			s = &q->tx_slot[rsp.id];
-			s->busy = false;
+				if (why)
+					netfront_bad(q, "sent frame failed", why, rsp.status, cons);
+				break;
+			case NETIF_TX_DONE:
+				break;
+			}
 			s->next_free = q->tx_free;
 			q->tx_free = rsp.id;
 			q->tx_in_flight--;
@@ -164,7 +214,7 @@ static int netfront_tx_put(struct netfront_queue *q, const struct netdev_frame *
 				RING_IDX idx = q->tx.req_prod_pvt + j;
 				uint16_t used = RING_GET_REQUEST(&q->tx, idx)->id;
 
-				q->tx_slot[used].busy = false;
+				q->tx_busy[used] = false;
 				q->tx_slot[used].next_free = q->tx_free;
 				q->tx_free = used;
 				q->tx_in_flight--;
@@ -172,7 +222,7 @@ static int netfront_tx_put(struct netfront_queue *q, const struct netdev_frame *
 			return err;
 		}
 		q->tx_free = s->next_free;
-		s->busy = true;
+		q->tx_busy[id] = true;
 		q->tx_in_flight++;
 		frame_copy(f, &off, s->page, n);
 		req->gref = s->gref;
@@ -225,26 +275,6 @@ const struct netdev_ops netfront_netdev_ops = {.xmit = netfront_xmit};
 
 /* ---- receive ---- */
 
-/* Where the checksum of a frame the backend left CSUM_PARTIAL goes: only
- * IPv4 TCP and UDP, which is all we let the backend offload (no IPv6
- * checksum offload is requested).  0, or -EINVAL. */
-static int netfront_csum_offsets(const struct netdev_frame *f, struct netdev_frame *out)
-{
-	int ihl = frame_byte(f, 14), proto = frame_byte(f, 23);
-
-	if (frame_byte(f, 12) != 0x08 || frame_byte(f, 13) != 0x00 || ihl < 0 || (ihl >> 4) != 4 ||
-	    (ihl & 15) < 5)
-		return -EINVAL;
-	out->csum_start = (uint16_t)(ETH_HLEN + 4 * (ihl & 15));
-	if (proto == 6)
-		out->csum_offset = 16;
-	else if (proto == 17)
-		out->csum_offset = 6;
-	else
-		return -EINVAL;
-	return (uint32_t)out->csum_start + out->csum_offset + 2 <= f->len ? 0 : -EINVAL;
-}
-
 /* Gives the slots cons_from..cons_to back to the backend: each response
  * sits in the slot of its request, so slot i's buffer is request i's. */
 static void netfront_rx_repost(struct netfront_queue *q, RING_IDX from, RING_IDX to)
@@ -264,94 +294,77 @@ static void netfront_rx_repost(struct netfront_queue *q, RING_IDX from, RING_IDX
 		evtchn_send((evtchn_port_t)q->evtchn_rx);
 }
 
-/* Reads one frame starting at response `cons`: the index after it, or
- * `cons` when the backend has not published all of it yet.  A frame that
- * cannot be used is dropped (counted); a protocol error breaks the device. */
+/* The checksum fields of a frame the backend left CSUM_PARTIAL: false,
+ * said, when the frame has none where it can go. */
+static bool netfront_rx_csum(struct netfront_queue *q, struct netdev_frame *f, RING_IDX at)
+{
+	uint8_t hdr[24];
+	uint32_t off = 0, n = f->len < sizeof(hdr) ? f->len : sizeof(hdr);
+	const char *why;
+
+	frame_copy(f, &off, hdr, n);
+	if (netif_rx_csum(hdr, n, f->len, &f->csum_start, &f->csum_offset, &why)) {
+		netfront_bad(q, "frame dropped", why, f->len, at);
+		return false;
+	}
+	f->flags = NETDEV_FRAME_CSUM_PARTIAL;
+	return true;
+}
+
+/* Reads one frame starting at response `cons` (netif_rx_frame_check
+ * judges it): the index after it, or `cons` when the backend has not
+ * published all of it yet or broke the protocol.  A frame that cannot be
+ * used is dropped (counted, said). */
 static RING_IDX netfront_rx_frame(struct netfront_queue *q, RING_IDX cons, RING_IDX prod)
 {
 	struct netfront_info *info = q->info;
+	struct netif_rx_frame fr;
 	struct netdev_frame f = {0};
-	RING_IDX i = cons;
-	bool bad = false, extra;
-	uint16_t first_flags = 0;
 
-	for (;;) {
-		netif_rx_response_t rsp;
-		unsigned id;
-
-		if (i == prod)
-			return cons; /* the rest is still to come */
-		rsp = *RING_GET_RESPONSE(&q->rx, i);
-		id = i & (NETFRONT_RX_SIZE - 1);
-		if (rsp.id != id) {
-			netfront_break(info, "rx response in the wrong slot", rsp.id, id);
-			return i;
-		}
-		i++;
-		if (rsp.status < 0 || (uint32_t)rsp.offset + (uint32_t)rsp.status > PAGE) {
-			bad = true;
-		} else if (f.nfrags == NETDEV_MAX_FRAGS) {
-			bad = true;
-		} else if (!bad) {
-			f.frag[f.nfrags].data = (char *)q->rx_buf[id].page + rsp.offset;
-			f.frag[f.nfrags].len = (uint32_t)rsp.status;
-			f.nfrags++;
-			f.len += (uint32_t)rsp.status;
-		}
-		if (i - 1 == cons)
-			first_flags = rsp.flags;
-		/* Extra-info slots follow the first response; we asked for
-		 * nothing that needs them (no GSO), so they are skipped. */
-		extra = i - 1 == cons && (rsp.flags & NETRXF_extra_info);
-		while (extra) {
-			struct netif_extra_info *x;
-
-			if (i == prod)
-				return cons;
-			x = (struct netif_extra_info *)RING_GET_RESPONSE(&q->rx, i);
-			extra = (x->flags & XEN_NETIF_EXTRA_FLAG_MORE) != 0;
-			i++;
-			if (i - cons > NETFRONT_RX_SIZE) {
-				netfront_break(info, "endless extra-info chain", i, cons);
-				return i;
-			}
-		}
-		if (!(rsp.flags & NETRXF_more_data))
-			break;
-		if (i - cons >= NETFRONT_RX_SIZE) {
-			netfront_break(info, "frame longer than the ring", i, cons);
-			return i;
-		}
-	}
-	if (!bad && f.len >= ETH_HLEN) {
-		if (first_flags & NETRXF_csum_blank) {
-			f.flags = NETDEV_FRAME_CSUM_PARTIAL;
-			bad = netfront_csum_offsets(&f, &f) != 0;
-		} else if (first_flags & NETRXF_data_validated) {
-			f.flags = NETDEV_FRAME_CSUM_VALID;
-		}
-	} else {
-		bad = true;
-	}
-	if (bad) {
+	switch (netif_rx_frame_check(q->rx.sring->ring, NETFRONT_RX_SIZE, cons, prod, &fr)) {
+	case NETIF_RX_PARTIAL:
+		return cons;
+	case NETIF_RX_BREACH:
+		netfront_break(q, "rx: %s (%ld at response %u)", fr.why, fr.value, fr.at);
+		return cons;
+	case NETIF_RX_DROP:
 		netdev_count(&info->ndev.stats.rx_errors, 1);
-		return i;
+		netfront_bad(q, "frame dropped", fr.why, fr.value, fr.at);
+		return fr.next;
+	case NETIF_RX_FRAME:
+		break;
+	}
+	for (unsigned i = 0; i < fr.nfrags; i++) {
+		f.frag[i].data = (char *)q->rx_buf[fr.frag[i].slot].page + fr.frag[i].offset;
+		f.frag[i].len = fr.frag[i].len;
+	}
+	f.nfrags = fr.nfrags;
+	f.len = fr.len;
+	if (fr.flags & NETRXF_csum_blank) {
+		if (!netfront_rx_csum(q, &f, cons)) {
+			netdev_count(&info->ndev.stats.rx_errors, 1);
+			return fr.next;
+		}
+	} else if (fr.flags & NETRXF_data_validated) {
+		f.flags = NETDEV_FRAME_CSUM_VALID;
 	}
 	netdev_rx(&info->ndev, &f);
-	return i;
+	return fr.next;
 }
 
 void netfront_rx_poll(struct netfront_queue *q)
 {
 	struct netfront_info *info = q->info;
+	const char *why;
 	int more;
 
 	do {
 		RING_IDX prod = q->rx.sring->rsp_prod, cons = q->rx.rsp_cons, next;
 
 		xen_rmb();
-		if (prod - cons > q->rx.req_prod_pvt - cons) {
-			netfront_break(info, "bad rx response index", prod, cons);
+		if (netif_rsp_prod_check(cons, prod, q->rx.req_prod_pvt, NETFRONT_RX_SIZE, &why)) {
+			netfront_break(q, "rx: %s (published %u, consumed %u, posted %u)", why,
+				       prod, cons, q->rx.req_prod_pvt);
 			return;
 		}
 		while (cons != prod && !info->broken) {

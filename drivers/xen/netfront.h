@@ -27,7 +27,6 @@
 struct netfront_tx_slot {
 	void *page;
 	grant_ref_t gref;
-	bool busy; /* on the ring, waiting for its response */
 	uint16_t next_free;
 };
 
@@ -52,7 +51,10 @@ struct netfront_queue {
 	grant_ref_t tx_ring_ref, rx_ring_ref;
 	int evtchn_tx, evtchn_rx; /* the same port without split channels; -1: none */
 	struct netfront_tx_slot tx_slot[NETFRONT_TX_SIZE];
-	uint16_t tx_free;	  /* head of the free list; NETFRONT_TX_SIZE: none */
+	/* tx_busy[id]: slot id is on the ring, waiting for its response (a
+	 * table of its own, which netif_tx_rsp_check() judges and clears). */
+	bool tx_busy[NETFRONT_TX_SIZE];
+	uint16_t tx_free; /* head of the free list; NETFRONT_TX_SIZE: none */
 	unsigned tx_in_flight;
 	struct netfront_rx_buf rx_buf[NETFRONT_RX_SIZE];
 	volatile bool rx_pending; /* the rx event fired since the thread looked */
@@ -68,6 +70,7 @@ struct netfront_info {
 	bool rings_ready; /* rings allocated and offered */
 	bool registered;  /* the netdev is registered */
 	volatile bool broken, connected;
+	unsigned bad_said; /* bad frames and statuses reported so far */
 	/* The receive thread (on any CPU): it runs netdev_rx(), which must
 	 * not be called from an interrupt.  rx_stopped is set under rx_lock,
 	 * so the thread stopping it cannot free info under its last wake-up. */
@@ -91,9 +94,6 @@ extern const struct netdev_ops netfront_netdev_ops;
 void netfront_tx_reclaim(struct netfront_queue *q);
 void netfront_rx_poll(struct netfront_queue *q);
 /* netfront_xs.c */
-/* "00:16:3e:01:02:03" into mac: 0, or -EINVAL (also for a multicast or
- * all-zero address). */
-int netfront_parse_mac(const char *s, uint8_t *mac);
 /* Vifs the bus knows, and how many of them are network devices now. */
 unsigned netfront_count(unsigned *connected);
 #endif

@@ -129,7 +129,7 @@ void netfront_rings_free(struct netfront_info *info)
 		q->rx.sring = NULL;
 		for (unsigned j = 0; j < NETFRONT_TX_SIZE; j++) {
 			netfront_end_page(q->tx_slot[j].gref, &q->tx_slot[j].page);
-			q->tx_slot[j].busy = false;
+			q->tx_busy[j] = false;
 		}
 		q->tx_in_flight = 0;
 		for (unsigned j = 0; j < NETFRONT_RX_SIZE; j++)

@@ -14,6 +14,7 @@
 #include <amphi/printf.h>
 #include <amphi/printk.h>
 #include <amphi/string.h>
+#include <drivers/xen/netif_check.h>
 #include "netfront.h"
 
 static unsigned netfront_devices, netfront_nconnected;
@@ -24,49 +25,46 @@ unsigned netfront_count(unsigned *connected)
 	return READ_ONCE(netfront_devices);
 }
 
-/* A flag the backend may write: absent is `dflt`. */
-static bool netfront_be_flag(struct netfront_info *info, const char *node, bool dflt)
+/* A flag the backend may write (netif_be_flag judges it): `absent` when
+ * it wrote none, `refused`, said, when it wrote something else than 0 or 1. */
+static bool netfront_be_flag(struct netfront_info *info, const char *node, bool absent,
+			     bool refused)
 {
 	char path[128];
-	uint64_t v;
+	uint64_t v = 0;
+	const char *why;
+	bool on;
+	int rc;
 
 	snprintf(path, sizeof(path), "%s/%s", info->xdev->otherend, node);
-	if (xs_read_u64(XBT_NIL, path, &v))
-		return dflt;
-	return v != 0;
+	rc = xs_read_u64(XBT_NIL, path, &v);
+	on = netif_be_flag(rc, v, absent, refused, &why);
+	if (why)
+		pr_err("netfront: %s: backend's %s (%d, %llu) refused: %s: taken as %d\n",
+		       info->xdev->nodename, node, rc, (unsigned long long)v, why, on);
+	return on;
 }
 
-/* "00:16:3e:01:02:03": 0, or -EINVAL for anything else. */
-int netfront_parse_mac(const char *s, uint8_t *mac)
-{
-	for (int i = 0; i < ETH_ALEN; i++) {
-		int hi = digit_value(s[3 * i]), lo = hi > 15 ? 99 : digit_value(s[3 * i + 1]);
-		char sep = s[3 * i + 2];
-
-		if (hi > 15 || lo > 15 || sep != (i == ETH_ALEN - 1 ? '\0' : ':'))
-			return -EINVAL;
-		mac[i] = (uint8_t)(hi << 4 | lo);
-	}
-	/* A multicast or all-zero address would never get a unicast frame. */
-	if (mac[0] & 1 || !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
-		return -EINVAL;
-	return 0;
-}
-
-/* What the backend offers, bounded. */
+/* What the backend offers, bounded.  A feature flag it garbled is off;
+ * feature-no-csum-offload, which turns one off, is on. */
 static void netfront_read_features(struct netfront_info *info)
 {
 	char path[128];
-	uint64_t maxq = 1;
+	uint64_t maxq = 0;
+	const char *why;
+	int rc;
 
-	info->sg = netfront_be_flag(info, "feature-sg", false);
-	info->split_evtchn = netfront_be_flag(info, "feature-split-event-channels", false);
+	info->sg = netfront_be_flag(info, "feature-sg", false, false);
+	info->split_evtchn = netfront_be_flag(info, "feature-split-event-channels", false, false);
 	/* Missing means on (netif.h). */
-	info->tx_csum = !netfront_be_flag(info, "feature-no-csum-offload", false);
+	info->tx_csum = !netfront_be_flag(info, "feature-no-csum-offload", false, true);
 	snprintf(path, sizeof(path), "%s/multi-queue-max-queues", info->xdev->otherend);
-	if (xs_read_u64(XBT_NIL, path, &maxq) || maxq == 0)
-		maxq = 1;
-	info->nqueues = maxq < NETFRONT_MAX_QUEUES ? (unsigned)maxq : NETFRONT_MAX_QUEUES;
+	rc = xs_read_u64(XBT_NIL, path, &maxq);
+	info->nqueues = netif_be_queues(rc, maxq, NETFRONT_MAX_QUEUES, &why);
+	if (why)
+		pr_err("netfront: %s: backend's multi-queue-max-queues (%d, %llu) refused: %s: "
+		       "using 1 queue\n",
+		       info->xdev->nodename, rc, (unsigned long long)maxq, why);
 }
 
 /* Writes one queue's rings and channels under `dir`. */
@@ -98,9 +96,12 @@ static int netfront_write_keys(xs_transaction_t t, void *arg)
 {
 	struct netfront_info *info = arg;
 	static const char *const flags[][2] = {
-	    {"request-rx-copy", "1"},	       {"feature-rx-notify", "1"},
-	    {"feature-sg", "1"},	       {"feature-no-csum-offload", "0"},
-	    {"feature-gso-tcpv4", "0"},	       {"feature-gso-tcpv6", "0"},
+	    {"request-rx-copy", "1"},
+	    {"feature-rx-notify", "1"},
+	    {"feature-sg", "1"},
+	    {"feature-no-csum-offload", "0"},
+	    {"feature-gso-tcpv4", "0"},
+	    {"feature-gso-tcpv6", "0"},
 	    {"feature-ipv6-csum-offload", "0"},
 	};
 	const char *dir = info->xdev->nodename;
@@ -133,7 +134,7 @@ static int netfront_talk(struct netfront_info *info)
 {
 	int rc;
 
-	if (!netfront_be_flag(info, "feature-rx-copy", false)) {
+	if (!netfront_be_flag(info, "feature-rx-copy", false, false)) {
 		pr_err("netfront: %s: backend does not offer rx-copy, the only receive mode "
 		       "supported\n",
 		       info->xdev->nodename);
@@ -177,9 +178,11 @@ static void netfront_connected(struct netfront_info *info)
 		pr_info("netfront: %s: %s, %u queue%s, %s event channels%s%s\n",
 			info->xdev->nodename, nd->name, info->nqueues,
 			info->nqueues == 1 ? "" : "s", info->split_evtchn ? "split" : "shared",
-			info->sg ? ", scatter-gather" : "", info->tx_csum ? ", checksum offload" : "");
+			info->sg ? ", scatter-gather" : "",
+			info->tx_csum ? ", checksum offload" : "");
 	}
-	netdev_set_link(nd, netfront_be_flag(info, "carrier", true));
+	/* A garbled carrier is taken as none written: the link is up. */
+	netdev_set_link(nd, netfront_be_flag(info, "carrier", true, true));
 }
 
 /* Stops I/O and takes the device away (backend closing, or remove); the
@@ -246,7 +249,8 @@ static int netfront_probe(struct xenbus_device *dev)
 	struct netfront_info *info;
 	const char *id = dev->nodename + strlen(dev->nodename);
 	char path[96], *mac;
-	uint64_t mtu = 1500;
+	uint64_t mtu = 0;
+	const char *why;
 	unsigned handle = 0;
 	int rc;
 
@@ -266,7 +270,7 @@ static int netfront_probe(struct xenbus_device *dev)
 		kfree(info);
 		return rc;
 	}
-	if (netfront_parse_mac(mac, info->ndev.mac)) {
+	if (netif_parse_mac(mac, info->ndev.mac)) {
 		pr_err("netfront: %s: the store's mac '%s' is not a unicast Ethernet address\n",
 		       dev->nodename, mac);
 		kfree(mac);
@@ -276,12 +280,11 @@ static int netfront_probe(struct xenbus_device *dev)
 	kfree(mac);
 	/* The toolstack's MTU, if it wrote one (netif.h: absent is 1500). */
 	snprintf(path, sizeof(path), "%s/mtu", dev->nodename);
-	if (xs_read_u64(XBT_NIL, path, &mtu) == 0 && (mtu < 68 || mtu > 65535 - ETH_HLEN)) {
-		pr_err("netfront: %s: ignoring the store's mtu %llu\n", dev->nodename,
-		       (unsigned long long)mtu);
-		mtu = 1500;
-	}
-	info->ndev.mtu = (uint16_t)mtu;
+	rc = xs_read_u64(XBT_NIL, path, &mtu);
+	info->ndev.mtu = (uint16_t)netif_fe_mtu(rc, mtu, &why);
+	if (why)
+		pr_err("netfront: %s: the store's mtu (%d, %llu) refused: %s: using 1500\n",
+		       dev->nodename, rc, (unsigned long long)mtu, why);
 	dev->priv = info;
 	netfront_devices++;
 	return 0;

@@ -212,3 +212,99 @@ put("blkif_be", "absent", be(0, 1, 0) + be(1, 1, 0) + be(2, 1, 0) + be(3, 1, 0) 
 put("blkif_be", "nonsense", be(0, 0, 99) + be(1, 0, 0) + be(2, 0, 1000000, 32) + be(3, 0, 2)
     + be(4, 0, 1 << 60, 0, 0, 1000) + be(4, 0, 8, 0, 2) + be(5, 0, (1 << 64) - 1, 3))
 put("blkif_be", "not-numbers", be(0, 2, 0) + be(1, 2, 0) + be(2, 2, 0) + be(3, 2, 0) + be(5, 2, 0))
+
+# --- netif_rsp: req_prod byte, then commands (see fuzz_netif_rsp.c) --------
+NETRXF_VALID, NETRXF_BLANK, NETRXF_MORE, NETRXF_EXTRA = 1, 2, 4, 8
+
+
+def nt_send(slot):
+    return bytes([0, slot])
+
+
+def nt_answer(id_, status):
+    return bytes([1]) + struct.pack("<Hh", id_, status)
+
+
+def nt_publish(cons_back, prod_back):
+    return bytes([2]) + struct.pack("<II", cons_back, prod_back)
+
+
+def nt_rsp(slot, off, status, flags, id_=None):
+    return struct.pack("<HHHh", slot if id_ is None else id_, off, flags, status)
+
+
+def nt_extra(type_, more):
+    return struct.pack("<BB6x", type_, 1 if more else 0)
+
+
+TCP_HDR = bytes(12) + b"\x08\x00\x45" + bytes(8) + b"\x06"
+
+
+def nt_rx(start, entries, nslots, hdr=TCP_HDR):
+    return (bytes([3]) + struct.pack("<HB", len(entries), start) + b"".join(entries)
+            + struct.pack("<BH", start, nslots) + hdr)
+
+
+put("netif_rsp", "tx-good", bytes([0]) + nt_send(0) + nt_send(1) + nt_publish(2, 0)
+    + nt_answer(0, 0) + nt_answer(1, -2))
+put("netif_rsp", "tx-wrong", bytes([0]) + nt_send(3) + nt_answer(3, 0) + nt_answer(3, 0)
+    + nt_answer(999, 0) + nt_answer(7, 1) + nt_send(4) + nt_answer(4, 77))
+put("netif_rsp", "indices", bytes([0xff]) + nt_send(0) + nt_publish(1, 0)
+    + nt_publish(1, 0xffffffff) + nt_publish(0, 0x80000000) + nt_publish(300, 0))
+put("netif_rsp", "rx-frame", bytes([1]) + nt_rx(10, [nt_rsp(10, 0, 60, NETRXF_VALID)], 1))
+put("netif_rsp", "rx-csum", bytes([1]) + nt_rx(10, [nt_rsp(10, 0, 60, NETRXF_BLANK)], 1))
+put("netif_rsp", "rx-span", bytes([2]) + nt_rx(254, [nt_rsp(254, 0, 4096, NETRXF_MORE),
+                                                     nt_rsp(255, 0, 4096, NETRXF_MORE),
+                                                     nt_rsp(0, 100, 10, 0)], 3))
+put("netif_rsp", "rx-span-bad-middle", bytes([2]) + nt_rx(0, [nt_rsp(0, 0, 4096, NETRXF_MORE),
+                                                              nt_rsp(1, 4000, 200, NETRXF_MORE),
+                                                              nt_rsp(2, 0, 100, 0)], 3))
+put("netif_rsp", "rx-extras", bytes([2]) + nt_rx(5, [nt_rsp(5, 0, 4096, NETRXF_EXTRA | NETRXF_MORE),
+                                                     nt_extra(1, True), nt_extra(4, False),
+                                                     nt_rsp(8, 0, 100, 0)], 4))
+put("netif_rsp", "rx-extra-bad-type", bytes([2]) + nt_rx(5, [nt_rsp(5, 0, 60, NETRXF_EXTRA),
+                                                             nt_extra(9, False)], 2))
+put("netif_rsp", "rx-partial-wrong-slot", bytes([2]) + nt_rx(0, [nt_rsp(0, 0, 4096, NETRXF_MORE)], 1)
+    + nt_rx(0, [nt_rsp(0, 0, 4096, NETRXF_MORE), nt_rsp(1, 0, 100, 0, id_=7)], 2))
+
+# --- netif_be: records of sel, value, cap (MAC: a length and the string) ----
+
+
+def nb(node, rc, v, cap=2, absent=0, refused=0):
+    return struct.pack("<BQB", rc | node << 2 | absent << 4 | refused << 5, v, cap)
+
+
+def nb_mac(s):
+    return nb(3, 0, len(s)) + s
+
+
+put("netif_be", "linux", nb(0, 0, 1) + nb(0, 0, 0) + nb(1, 0, 8) + nb(2, 1, 0) + nb(2, 0, 9000)
+    + nb_mac(b"00:16:3e:01:02:03"))
+put("netif_be", "absent", nb(0, 1, 0, absent=1) + nb(1, 1, 0) + nb(2, 1, 0))
+put("netif_be", "nonsense", nb(0, 0, 2, refused=1) + nb(0, 2, 0) + nb(1, 0, 0) + nb(1, 0, 1 << 40)
+    + nb(2, 0, 67) + nb(2, 0, 70000) + nb(2, 2, 0))
+put("netif_be", "macs", nb_mac(b"00:16:3E:AB:cd:09") + nb_mac(b"01:16:3e:01:02:03")
+    + nb_mac(b"00:00:00:00:00:00") + nb_mac(b"00:16:3e:01:02") + nb_mac(b"0") + nb_mac(b"")
+    + nb_mac(b"00:16:3e:01:02:03:"))
+
+# --- console_ring: start index, then moves of 1 + 4 bytes -------------------
+
+
+def cr(inp, back, n):
+    return struct.pack("<BI", (n << 1) | inp, back & 0xffffffff)
+
+
+put("console_ring", "sane", struct.pack("<I", 0) + cr(0, 0, 100) + cr(0, 50, 10) + cr(1, 10, 5)
+    + cr(1, 0, 127))
+put("console_ring", "wrap", struct.pack("<I", 0xfffffff0) + cr(0, 0, 127) + cr(1, 30, 100)
+    + cr(0, 2000, 127))
+put("console_ring", "nonsense", struct.pack("<I", 5) + cr(0, -1, 10) + cr(0, 3000, 10)
+    + cr(1, 1025, 10) + cr(1, -3, 10) + cr(1, 0x80000000, 1))
+# Frames only many consistent slots make: too many fragments, a frame and
+# an extra-info chain as long as the ring.
+put("netif_rsp", "rx-too-many-frags", bytes([2]) + nt_rx(0, [nt_rsp(i, 0, 100, NETRXF_MORE) for i in range(18)]
+                                                     + [nt_rsp(18, 0, 100, 0)], 19))
+put("netif_rsp", "rx-frame-as-long-as-ring", bytes([2]) + nt_rx(0, [nt_rsp(i, 0, 10, NETRXF_MORE)
+                                                                    for i in range(256)], 256))
+put("netif_rsp", "rx-endless-extras", bytes([2]) + nt_rx(0, [nt_rsp(0, 0, 60, NETRXF_EXTRA)]
+                                                     + [nt_extra(1, True)] * 255, 256))

@@ -13,6 +13,23 @@
 #include "fuzz.h"
 #include "../../drivers/xen/xenbus/xs_wire.h"
 
+/* A reason is given exactly for what the store did wrong: a malformed
+ * reply, or an error name we do not know; a good reply or a known error
+ * has none. */
+static void judge_reply(const struct xsd_sockmsg *hdr, const char *body, uint32_t type, uint32_t id)
+{
+	const char *why;
+	int rc = xs_wire_judge_reply(hdr, body, type, id, &why);
+
+	FUZZ_CHECK(rc == xs_wire_check_reply(hdr, body, type, id));
+	if (rc == 0)
+		FUZZ_CHECK(!why && hdr->type == type && hdr->req_id == id);
+	else if (rc == -EBADMSG || rc == -EIO)
+		FUZZ_CHECK(why != NULL);
+	else
+		FUZZ_CHECK(!why && hdr->type == XS_ERROR);
+}
+
 static void one_message(const uint8_t *data, size_t size)
 {
 	struct xsd_sockmsg hdr;
@@ -29,7 +46,7 @@ static void one_message(const uint8_t *data, size_t size)
 	}
 	body = malloc(hdr.len ? hdr.len : 1);
 	memcpy(body, data, hdr.len);
-	xs_wire_check_reply(&hdr, body, want[0] % 32, want[1]);
+	judge_reply(&hdr, body, want[0] % 32, want[1]);
 	xs_wire_error(body, hdr.len);
 	xs_wire_ok(body, hdr.len);
 	if (!xs_wire_strings(body, hdr.len, &n))

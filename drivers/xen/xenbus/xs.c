@@ -77,6 +77,21 @@ static int xs_dead_err(struct xs_conn *c)
 	return err;
 }
 
+/* What the store did wrong is said, the first XS_REPORTS_MAX times on a
+ * connection; a store that goes on is only counted after that, so that
+ * it cannot flood the console. */
+#define XS_REPORTS_MAX 16
+
+static bool xs_conn_may_report(struct xs_conn *c)
+{
+	unsigned int n = __atomic_fetch_add(&c->reports, 1, __ATOMIC_RELAXED);
+
+	if (n == XS_REPORTS_MAX)
+		pr_warn("xenstore: the store keeps breaking the protocol: further faults are only "
+			"counted (xenstore stats)\n");
+	return n < XS_REPORTS_MAX;
+}
+
 /* --- the rings -------------------------------------------------------- */
 
 static void xs_ring_event(evtchn_port_t port, void *arg)
@@ -182,6 +197,10 @@ static void xs_dispatch_reply(struct xs_conn *c, const struct xs_rx *rx)
 		xs_stat_add(&c->stats->unmatched, 1);
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
+	if (!p && xs_conn_may_report(c))
+		pr_err("xenstore: a reply (type %u, %u bytes) for request %u, which nobody waits "
+		       "for: dropped\n",
+		       rx->hdr.type, rx->hdr.len, rx->hdr.req_id);
 	kfree(copy);
 }
 
@@ -206,9 +225,14 @@ static void xs_deliver(struct xs_conn *c)
 	if (c->rx.hdr.type == XS_WATCH_EVENT) {
 		xs_stat_add(&c->stats->watch_events, 1);
 		rc = xs_watch_event(c->rx.body, c->rx.hdr.len);
-		if (rc == -EBADMSG)
+		if (rc == -EBADMSG) {
 			xs_stat_add(&c->stats->malformed, 1);
-		else if (rc)
+			if (xs_conn_may_report(c))
+				pr_err(
+				    "xenstore: a watch event (%u bytes) that is not a terminated "
+				    "path and token: dropped\n",
+				    c->rx.hdr.len);
+		} else if (rc)
 			xs_stat_add(&c->stats->watch_dropped, 1);
 	} else {
 		xs_dispatch_reply(c, &c->rx);
@@ -305,9 +329,14 @@ int xs_conn_finish(struct xs_conn *c, struct xs_pending *p, uint32_t type, uint6
 		   uint64_t deadline, struct xs_reply *reply)
 {
 	int rc = xs_await(c, p, deadline);
+	const char *why = NULL;
 
 	if (!rc)
-		rc = xs_wire_check_reply(&p->hdr, p->body, type, p->req_id);
+		rc = xs_wire_judge_reply(&p->hdr, p->body, type, p->req_id, &why);
+	if (why && xs_conn_may_report(c))
+		pr_err("xenstore: request %u (type %u) answered with %s (type %u, %u bytes): "
+		       "it fails (%d)\n",
+		       p->req_id, type, why, p->hdr.type, p->hdr.len, rc);
 	xs_account(c, p, t0, rc);
 	if (rc) {
 		kfree(p->body);

@@ -16,6 +16,9 @@
 #include <amphi/string.h>
 #include "netfront.h"
 
+/* A queue count beyond this is no offer but nonsense. */
+#define NETFRONT_BE_MAX_QUEUES 1024
+
 static unsigned netfront_devices, netfront_nconnected;
 
 unsigned netfront_count(unsigned *connected)
@@ -24,16 +27,23 @@ unsigned netfront_count(unsigned *connected)
 	return READ_ONCE(netfront_devices);
 }
 
-/* A flag the backend may write: absent is `dflt`. */
+/* A flag the backend may write: absent (or unreadable) is `dflt`;
+ * anything but 0 or 1 is said and taken as 0, as netif.h's absent
+ * feature is. */
 static bool netfront_be_flag(struct netfront_info *info, const char *node, bool dflt)
 {
 	char path[128];
-	uint64_t v;
+	uint64_t v = 0;
+	int rc;
 
 	snprintf(path, sizeof(path), "%s/%s", info->xdev->otherend, node);
-	if (xs_read_u64(XBT_NIL, path, &v))
-		return dflt;
-	return v != 0;
+	rc = xs_read_u64(XBT_NIL, path, &v);
+	if (rc == -EINVAL || (!rc && v > 1)) {
+		pr_err("netfront: %s: backend's %s is neither 0 nor 1 (%d, %llu): taken as 0\n",
+		       info->xdev->nodename, node, rc, (unsigned long long)v);
+		return false;
+	}
+	return rc ? dflt : v != 0;
 }
 
 /* "00:16:3e:01:02:03": 0, or -EINVAL for anything else. */
@@ -58,14 +68,23 @@ static void netfront_read_features(struct netfront_info *info)
 {
 	char path[128];
 	uint64_t maxq = 1;
+	int rc;
 
 	info->sg = netfront_be_flag(info, "feature-sg", false);
 	info->split_evtchn = netfront_be_flag(info, "feature-split-event-channels", false);
 	/* Missing means on (netif.h). */
 	info->tx_csum = !netfront_be_flag(info, "feature-no-csum-offload", false);
 	snprintf(path, sizeof(path), "%s/multi-queue-max-queues", info->xdev->otherend);
-	if (xs_read_u64(XBT_NIL, path, &maxq) || maxq == 0)
+	rc = xs_read_u64(XBT_NIL, path, &maxq);
+	/* No backend has that many CPUs to give queues to. */
+	if (rc == -EINVAL || (!rc && (maxq == 0 || maxq > NETFRONT_BE_MAX_QUEUES))) {
+		pr_err("netfront: %s: backend's multi-queue-max-queues (%d, %llu) refused: one "
+		       "queue\n",
+		       info->xdev->nodename, rc, (unsigned long long)maxq);
 		maxq = 1;
+	} else if (rc) {
+		maxq = 1;
+	}
 	info->nqueues = maxq < NETFRONT_MAX_QUEUES ? (unsigned)maxq : NETFRONT_MAX_QUEUES;
 }
 

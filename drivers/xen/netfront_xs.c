@@ -91,6 +91,34 @@ static int netfront_write_queue(xs_transaction_t t, struct netfront_info *info, 
 	return xs_printf(t, path, "%d", q->evtchn_tx);
 }
 
+/* Removes what an earlier connection offered: keys for more queues or
+ * for split channels than this one has would otherwise describe rings
+ * and channels that no longer exist, and the backend would map them. */
+static int netfront_clear_keys(xs_transaction_t t, const char *dir)
+{
+	static const char *const nodes[] = {
+	    "multi-queue-num-queues",
+	    "tx-ring-ref",
+	    "rx-ring-ref",
+	    "event-channel",
+	    "event-channel-tx",
+	    "event-channel-rx",
+	    "queue-0",
+	    "queue-1",
+	    "queue-2",
+	    "queue-3",
+	};
+	char path[128];
+	int rc = 0;
+
+	_Static_assert(NETFRONT_MAX_QUEUES <= 4, "netfront_clear_keys names 4 queues");
+	for (unsigned i = 0; i < ARRAY_SIZE(nodes) && (!rc || rc == -ENOENT); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, nodes[i]);
+		rc = xs_rm(t, path);
+	}
+	return rc == -ENOENT ? 0 : rc;
+}
+
 /* An xs_transact() body: arg is the struct netfront_info. */
 static int netfront_write_keys(xs_transaction_t t, void *arg)
 {
@@ -108,6 +136,8 @@ static int netfront_write_keys(xs_transaction_t t, void *arg)
 	char path[128], qdir[96];
 	int rc;
 
+	if ((rc = netfront_clear_keys(t, dir)))
+		return rc;
 	if (info->nqueues == 1) {
 		if ((rc = netfront_write_queue(t, info, dir, &info->queue[0])))
 			return rc;

@@ -27,7 +27,7 @@ FUZZ_DIR      := $(B)/fuzz
 FUZZ_ALL          := xs_wire cmdline memmap acpi ipconfig multiboot2 pvh start_info blkif_rsp \
 	blkif_be netif_rsp netif_be console_ring
 FUZZ_TARGETS      ?= $(FUZZ_ALL)
-FUZZ_KSRC_xs_wire := drivers/xen/xenbus/xs_wire.c lib/string.c
+FUZZ_KSRC_xs_wire := drivers/xen/xenbus/xs_wire.c drivers/xen/xenbus/xenbus_state.c lib/string.c
 FUZZ_KSRC_cmdline := lib/cmdline.c lib/string.c
 FUZZ_KSRC_memmap  := mm/memmap.c
 FUZZ_KSRC_acpi    := lib/acpi.c lib/string.c

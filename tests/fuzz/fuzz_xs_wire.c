@@ -5,13 +5,45 @@
  * client holds it after reading (a header, then the payload its length
  * claims, when the input has that much), checked as a reply to a request
  * and taken apart as each kind of payload: an error name, "OK", a list of
- * strings, a transaction id, a watch event, permissions, a path.  Odd: a
- * response ring (1 KiB, from the input) with free-running indexes from
- * the input, read message after message as the store moves its producer
- * index on by steps the input gives.  Each accepted result is checked
+ * strings, a transaction id, a watch event, permissions, a path, a xenbus
+ * state node's value (drivers/xen/xenbus/xenbus_state.c).  Odd: a response
+ * ring (1 KiB, from the input) with free-running indexes from the input,
+ * read message after message as the store moves its producer index on by
+ * steps the input gives.  Each accepted result is checked
  * against what xs_wire.h promises. */
 #include "fuzz.h"
 #include "../../drivers/xen/xenbus/xs_wire.h"
+#include <drivers/xen/xenbus_state.h>
+
+/* A reason is given exactly for what the store did wrong: a malformed
+ * reply, or an error name we do not know; a good reply or a known error
+ * has none. */
+static void judge_reply(const struct xsd_sockmsg *hdr, const char *body, uint32_t type, uint32_t id)
+{
+	const char *why;
+	int rc = xs_wire_judge_reply(hdr, body, type, id, &why);
+
+	FUZZ_CHECK(rc == xs_wire_check_reply(hdr, body, type, id));
+	if (rc == 0)
+		FUZZ_CHECK(!why && hdr->type == type && hdr->req_id == id);
+	else if (rc == -EBADMSG || rc == -EIO)
+		FUZZ_CHECK(why != NULL);
+	else
+		FUZZ_CHECK(!why && hdr->type == XS_ERROR);
+}
+
+/* A read of a xenbus state node: a state of the protocol, or refused
+ * with a reason. */
+static void state_node(const char *body, uint32_t len)
+{
+	enum xenbus_state state = (enum xenbus_state) - 1;
+	const char *why;
+
+	if (!xenbus_state_parse(body, len, &state, &why))
+		FUZZ_CHECK(!why && state <= XenbusStateReconfigured && len > 0);
+	else
+		FUZZ_CHECK(why && state == (enum xenbus_state) - 1);
+}
 
 static void one_message(const uint8_t *data, size_t size)
 {
@@ -29,7 +61,7 @@ static void one_message(const uint8_t *data, size_t size)
 	}
 	body = malloc(hdr.len ? hdr.len : 1);
 	memcpy(body, data, hdr.len);
-	xs_wire_check_reply(&hdr, body, want[0] % 32, want[1]);
+	judge_reply(&hdr, body, want[0] % 32, want[1]);
 	xs_wire_error(body, hdr.len);
 	xs_wire_ok(body, hdr.len);
 	if (!xs_wire_strings(body, hdr.len, &n))
@@ -41,6 +73,7 @@ static void one_message(const uint8_t *data, size_t size)
 		FUZZ_CHECK(token + strlen(token) == body + hdr.len - 1 && *path && *token);
 	}
 	xs_wire_perms_ok(body, hdr.len);
+	state_node(body, hdr.len);
 	s = fuzz_string((const uint8_t *)body, hdr.len);
 	if (xs_wire_path_ok(s))
 		FUZZ_CHECK(strlen(s) <= XENSTORE_ABS_PATH_MAX && strlen(s) > 0);

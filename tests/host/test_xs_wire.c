@@ -87,6 +87,43 @@ static void test_reply_len_beyond_message(void **state)
 	assert_int_equal(xs_wire_check_header(&h), 0);
 }
 
+/* Each reply as the store might send it, judged as the client does: the
+ * verdict and whether a reason is given (what the client reports). */
+static void judge(uint32_t type, uint32_t id, const char *body, uint32_t len, uint32_t want, int rc,
+		  bool why_given)
+{
+	struct xsd_sockmsg h = hdr_of(type, id, len);
+	const char *why = "unset";
+
+	assert_int_equal(xs_wire_judge_reply(&h, body, want, 5, &why), rc);
+	assert_int_equal(why != NULL, why_given);
+	assert_int_equal(xs_wire_check_reply(&h, body, want, 5), rc);
+}
+
+static void test_judge_reply(void **state)
+{
+	judge(XS_READ, 5, "abc", 3, XS_READ, 0, false);
+	judge(XS_READ, 5, "", 0, XS_READ, 0, false);
+	judge(XS_ERROR, 5, "ENOENT", 7, XS_READ, -ENOENT, false);
+	judge(XS_READ, 5, "abc", XENSTORE_PAYLOAD_MAX + 1, XS_READ, -EBADMSG, true);
+	judge(XS_READ, 6, "abc", 3, XS_READ, -EBADMSG, true);
+	judge(XS_DIRECTORY, 5, "a\0b", 4, XS_READ, -EBADMSG, true);
+	judge(XS_ERROR, 5, "ENOENT", 6, XS_READ, -EBADMSG, true);
+	judge(XS_ERROR, 5, "EWHATEVER", 10, XS_READ, -EIO, true);
+	/* Each type's payload: with and without its terminator. */
+	judge(XS_WRITE, 5, "OK", 3, XS_WRITE, 0, false);
+	judge(XS_WRITE, 5, "OK", 2, XS_WRITE, -EBADMSG, true);
+	judge(XS_WATCH, 5, "NO", 3, XS_WATCH, -EBADMSG, true);
+	judge(XS_TRANSACTION_END, 5, "OK", 3, XS_TRANSACTION_END, 0, false);
+	judge(XS_TRANSACTION_START, 5, "12", 3, XS_TRANSACTION_START, 0, false);
+	judge(XS_TRANSACTION_START, 5, "12", 2, XS_TRANSACTION_START, -EBADMSG, true);
+	judge(XS_DIRECTORY, 5, "a\0b", 3, XS_DIRECTORY, -EBADMSG, true);
+	judge(XS_DIRECTORY, 5, "a\0b", 4, XS_DIRECTORY, 0, false);
+	judge(XS_DIRECTORY, 5, "", 0, XS_DIRECTORY, 0, false);
+	judge(XS_GET_PERMS, 5, "n0", 3, XS_GET_PERMS, 0, false);
+	judge(XS_GET_PERMS, 5, "n0", 2, XS_GET_PERMS, -EBADMSG, true);
+}
+
 static void test_error_names(void **state)
 {
 	struct xsd_sockmsg h = hdr_of(XS_ERROR, 9, 7);
@@ -342,6 +379,7 @@ int main(void)
 	    cmocka_unit_test(test_reply_ok),
 	    cmocka_unit_test(test_reply_wrong_id_or_type),
 	    cmocka_unit_test(test_reply_len_beyond_message),
+	    cmocka_unit_test(test_judge_reply),
 	    cmocka_unit_test(test_error_names),
 	    cmocka_unit_test(test_ok),
 	    cmocka_unit_test(test_directory),

@@ -35,25 +35,6 @@ struct xenbus_bus xenbus_main_bus = {
     .watch = {.path = "device", .callback = xenbus_bus_changed, .data = &xenbus_main_bus},
 };
 
-static const char *const xenbus_state_names[] = {
-    [XenbusStateUnknown] = "Unknown",
-    [XenbusStateInitialising] = "Initialising",
-    [XenbusStateInitWait] = "InitWait",
-    [XenbusStateInitialised] = "Initialised",
-    [XenbusStateConnected] = "Connected",
-    [XenbusStateClosing] = "Closing",
-    [XenbusStateClosed] = "Closed",
-    [XenbusStateReconfiguring] = "Reconfiguring",
-    [XenbusStateReconfigured] = "Reconfigured",
-};
-
-const char *xenbus_state_name(enum xenbus_state state)
-{
-	if ((unsigned int)state >= ARRAY_SIZE(xenbus_state_names))
-		return "Invalid";
-	return xenbus_state_names[state];
-}
-
 struct xenbus_device *xenbus_devices(void)
 {
 	return xenbus_main_bus.devices;
@@ -77,17 +58,39 @@ static struct xenbus_driver *xenbus_driver_for(const char *type)
 	return NULL;
 }
 
-/* A state node's value; Unknown for anything that is not a state. */
-static enum xenbus_state xenbus_read_state(const char *node, bool missing_is_closed)
+/* What a hostile value could put on the console is kept out of the report. */
+static void xenbus_printable(char *dst, size_t size, const char *v)
 {
-	uint64_t v;
-	int rc = xs_read_u64(XBT_NIL, node, &v);
+	size_t i;
 
-	if (rc == -ENOENT && missing_is_closed)
-		return XenbusStateClosed;
-	if (rc || v > XenbusStateReconfigured)
-		return XenbusStateUnknown;
-	return (enum xenbus_state)v;
+	for (i = 0; i + 1 < size && v[i]; i++)
+		dst[i] = v[i] >= ' ' && v[i] <= '~' ? v[i] : '?';
+	dst[i] = '\0';
+}
+
+/* A state node's value; Unknown for anything that is not a state, said
+ * once per device (a backend may go on writing it). */
+static enum xenbus_state xenbus_read_state(struct xenbus_device *dev, const char *node,
+					   bool missing_is_closed)
+{
+	enum xenbus_state state = XenbusStateUnknown;
+	const char *why;
+	char shown[24];
+	int rc;
+	char *v = xs_read(XBT_NIL, node, &rc);
+
+	if (!v)
+		return rc == -ENOENT && missing_is_closed ? XenbusStateClosed : XenbusStateUnknown;
+	if (xenbus_state_parse(v, strlen(v), &state, &why)) {
+		state = XenbusStateUnknown;
+		if (!__atomic_exchange_n(&dev->state_refused, true, __ATOMIC_RELAXED)) {
+			xenbus_printable(shown, sizeof(shown), v);
+			pr_err("xenbus: %s: %s is \"%s\", %s: taken as Unknown (said once)\n",
+			       dev->nodename, node, shown, why);
+		}
+	}
+	kfree(v);
+	return state;
 }
 
 enum xenbus_state xenbus_read_otherend_state(struct xenbus_device *dev)
@@ -95,7 +98,7 @@ enum xenbus_state xenbus_read_otherend_state(struct xenbus_device *dev)
 	char node[sizeof(dev->otherend) + 8];
 
 	snprintf(node, sizeof(node), "%s/state", dev->otherend);
-	return xenbus_read_state(node, true);
+	return xenbus_read_state(dev, node, true);
 }
 
 /* In a transaction that first checks the node is still there, so that a
@@ -226,7 +229,7 @@ static void xenbus_add_device(struct xenbus_bus *bus, const char *type, const ch
 		return;
 	}
 	snprintf(node, sizeof(node), "%s/state", dev->nodename);
-	dev->state = xenbus_read_state(node, false);
+	dev->state = xenbus_read_state(dev, node, false);
 	dev->next = bus->devices;
 	bus->devices = dev;
 	pr_info("xenbus: %s: backend %s (domain %d)\n", dev->nodename, dev->otherend,

@@ -4,7 +4,9 @@
  * writes a device for it the way a toolstack would (backend, backend-id
  * and state, in one transaction) and checks that the bus's own watch
  * probes it with no call from the test, that backend state changes reach
- * the driver, that a vanished backend reads as Closed, and that removing
+ * the driver, that values that are no state reach it as Unknown and are
+ * reported once for the device, that a vanished backend reads as Closed,
+ * and that removing
  * the device node removes the device.
  *
  * A domU may only read its device/ directory (the toolstack owns it), so
@@ -13,6 +15,7 @@
  */
 #include <amphi/mm.h>
 #include <amphi/printf.h>
+#include <amphi/printk.h>
 #include <amphi/selftest.h>
 #include <amphi/string.h>
 #include "xenbus_bus.h"
@@ -119,6 +122,40 @@ static enum selftest_result xbt_check_device(struct selftest_ctx *ctx)
 	return SELFTEST_SUCCESS;
 }
 
+/* The backend writes values that are no state: each reaches the driver
+ * as Unknown, and the bus says so once for the device, not once each. */
+static enum selftest_result xbt_nonsense(struct selftest_ctx *ctx)
+{
+	static const char *const bad[] = {"99", "banana", "9"};
+	unsigned long reports;
+	int rc = 0;
+
+	printk_expect_errors(true);
+	reports = printk_error_reports(true);
+	xbt.want = XenbusStateUnknown;
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad) && !rc; i++) {
+		xbt.changes = 0;
+		if ((rc = xs_write(XBT_NIL, XBT_BACK "/state", bad[i])) ||
+		    !xbt_wait(xbt_in_state()))
+			rc = rc ? rc : -ETIMEDOUT;
+	}
+	/* Back to Connected: every event before it has been handled. */
+	xbt.want = XenbusStateConnected;
+	if (!rc && ((rc = xs_write(XBT_NIL, XBT_BACK "/state", "4")) || !xbt_wait(xbt_in_state())))
+		rc = rc ? rc : -ETIMEDOUT;
+	reports = printk_error_reports(true) - reports;
+	printk_expect_errors(false);
+	if (rc)
+		return selftest_fail(ctx,
+				     "a nonsense state not reported to the driver as Unknown "
+				     "(%d, last %s)",
+				     rc, xenbus_state_name(xbt.last));
+	if (reports != 1)
+		return selftest_fail(ctx, "%lu error reports for 3 nonsense states, expected 1",
+				     reports);
+	return SELFTEST_SUCCESS;
+}
+
 /* The backend moves to Connected, we follow, then it vanishes. */
 static enum selftest_result xbt_states(struct selftest_ctx *ctx)
 {
@@ -134,6 +171,8 @@ static enum selftest_result xbt_states(struct selftest_ctx *ctx)
 	if ((rc = xenbus_switch_state(xbt.dev, XenbusStateConnected)))
 		return selftest_fail(ctx, "switch_state: %d", rc);
 	if (!xs_selftest_expect(ctx, XBT_DEV "/state", "4"))
+		return SELFTEST_FAILURE;
+	if (xbt_nonsense(ctx) != SELFTEST_SUCCESS)
 		return SELFTEST_FAILURE;
 	xbt.want = XenbusStateClosed;
 	if ((rc = xs_rm(XBT_NIL, XBT_ROOT "/backend")) || !xbt_wait(xbt_in_state()))
@@ -188,8 +227,10 @@ SELFTEST(xenbus_hotplug)
 	xs_rm(XBT_NIL, XBT_ROOT);
 	if (r != SELFTEST_SUCCESS)
 		return r;
-	return selftest_pass(ctx,
-			     "probed by the watch %lu ms after the device was written; "
-			     "Initialising, Connected, vanished = Closed; removed with its node",
-			     probe_ns / NSEC_PER_MSEC);
+	return selftest_pass(
+	    ctx,
+	    "probed by the watch %lu ms after the device was written; "
+	    "Initialising, Connected, 3 nonsense states = Unknown (reported once), "
+	    "vanished = Closed; removed with its node",
+	    probe_ns / NSEC_PER_MSEC);
 }

@@ -18,12 +18,12 @@
  * is guarded so:
  *   - the request ring (its bytes and xs_req_prod) by xs_req_lock, a
  *     mutex, since a writer sleeps while the ring is full;
- *   - the pending requests, the next request id and xs_dead by the
- *     spinlock xs_lock.  A reply is handed over under it, and its waiter
+ *   - the pending requests, the next request id and the connection's
+ *     `dead` by the spinlock xs_main.lock.  A reply is handed over under it, and its waiter
  *     woken under it, and the waiter tests for its reply under it: a
  *     waiter that has seen its reply returns (its xs_pending and wait
  *     queue, on its stack, gone) only once the reader is done with them;
- *   - the response ring's index xs_rsp_cons and the message being put
+ *   - the response ring's index (xs_main.rsp_cons) and the message being put
  *     together (xs_rx) belong to the reader thread alone.
  * The event handler (on the vCPU the port is bound to) touches none of
  * these: it only wakes xs_ring_wq, which is safe from any CPU, and every
@@ -47,47 +47,49 @@
 #include <drivers/xen/events.h>
 #include "xs_internal.h"
 
-/* On its caller's stack.  The reply's fields are written under xs_lock,
- * before `done`; the caller reads them once it has seen `done` there. */
-struct xs_pending {
-	uint32_t req_id;
-	bool lose_reply; /* for the selftest: behave as if it never came */
-	bool done;
-	int err;
-	struct xsd_sockmsg hdr;
-	char *body;
-	struct wait_queue wq;
-	struct xs_pending *next;
-};
-
 struct xs_stats xs_stats;
 
-/* Set by xs_init before the store is offered to anyone else. */
-static struct xenstore_domain_interface *xs_intf;
+static void xs_kick(void)
+{
+	evtchn_send(xen_info.store_evtchn);
+}
+
+/* The kernel's connection; its ring is set by xs_init before the store is
+ * offered to anyone else. */
+static struct xs_conn xs_main = {.kick = xs_kick, .stats = &xs_stats, .lock = SPINLOCK_INIT};
 static bool xs_connected;
 static int xs_my_domid = -1;
-/* Our own copies of the indexes we advance: the store has no business
- * changing them, so what it writes there is never read back.  The request
- * side's is under xs_req_lock; the response side's, with the message
- * being put together, is the reader's own. */
-static XENSTORE_RING_IDX xs_req_prod, xs_rsp_cons;
-static struct xs_rx xs_rx;
+/* Our own copy of the request index we advance (the response side's is
+ * the connection's): the store has no business changing it, so what it
+ * writes there is never read back.  Under xs_req_lock. */
+static XENSTORE_RING_IDX xs_req_prod;
 static struct wait_queue xs_ring_wq = WAIT_QUEUE_INIT;
 static struct mutex xs_req_lock = MUTEX_INIT;
-/* Under xs_lock: the requests waiting for replies, the next id, and the
- * error every call gets once the response stream was lost. */
-static struct spinlock xs_lock = SPINLOCK_INIT;
-static struct xs_pending *xs_pending_list;
+/* Under xs_main.lock: the next request id. */
 static uint32_t xs_next_req_id = 1;
-static int xs_dead;
 
-static int xs_dead_err(void)
+static int xs_dead_err(struct xs_conn *c)
 {
-	unsigned long flags = spin_lock_irqsave(&xs_lock);
-	int err = xs_dead;
+	unsigned long flags = spin_lock_irqsave(&c->lock);
+	int err = c->dead;
 
-	spin_unlock_irqrestore(&xs_lock, flags);
+	spin_unlock_irqrestore(&c->lock, flags);
 	return err;
+}
+
+/* What the store did wrong is said, the first XS_REPORTS_MAX times on a
+ * connection; a store that goes on is only counted after that, so that
+ * it cannot flood the console. */
+#define XS_REPORTS_MAX 16
+
+static bool xs_conn_may_report(struct xs_conn *c)
+{
+	unsigned int n = __atomic_fetch_add(&c->reports, 1, __ATOMIC_RELAXED);
+
+	if (n == XS_REPORTS_MAX)
+		pr_warn("xenstore: the store keeps breaking the protocol: further faults are only "
+			"counted (xenstore stats)\n");
+	return n < XS_REPORTS_MAX;
 }
 
 /* --- the rings -------------------------------------------------------- */
@@ -97,34 +99,31 @@ static void xs_ring_event(evtchn_port_t port, void *arg)
 	wq_wake_all(&xs_ring_wq);
 }
 
-static void xs_kick(void)
-{
-	evtchn_send(xen_info.store_evtchn);
-}
-
 /* Room in the request ring, or a ring so broken that waiting is useless. */
 static bool xs_req_room(void)
 {
-	return xs_ring_used(READ_ONCE(xs_intf->req_cons), xs_req_prod) != XENSTORE_RING_SIZE;
+	return xs_ring_used(READ_ONCE(xs_main.intf->req_cons), xs_req_prod) != XENSTORE_RING_SIZE;
 }
 
 /* Writes one whole message, waiting for room as the store consumes it.
  * Caller holds xs_req_lock. */
 static int xs_send_msg(const char *msg, size_t len, uint64_t deadline, size_t *sent)
 {
+	struct xenstore_domain_interface *intf = xs_main.intf;
+
 	for (size_t off = 0; off < len;) {
-		XENSTORE_RING_IDX cons = READ_ONCE(xs_intf->req_cons);
+		XENSTORE_RING_IDX cons = READ_ONCE(intf->req_cons);
 		int n;
 
 		/* The store has read everything up to cons before saying so. */
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		n = xs_ring_write(xs_intf->req, cons, &xs_req_prod, msg + off, len - off);
+		n = xs_ring_write(intf->req, cons, &xs_req_prod, msg + off, len - off);
 		if (n < 0)
 			return n;
 		off += (size_t)n;
 		*sent = off;
 		__atomic_thread_fence(__ATOMIC_RELEASE);
-		WRITE_ONCE(xs_intf->req_prod, xs_req_prod);
+		WRITE_ONCE(intf->req_prod, xs_req_prod);
 		xs_kick();
 		if (off < len && !wait_event_deadline(&xs_ring_wq, xs_req_room(), deadline))
 			return -ETIMEDOUT;
@@ -132,38 +131,31 @@ static int xs_send_msg(const char *msg, size_t len, uint64_t deadline, size_t *s
 	return 0;
 }
 
-static bool xs_rsp_waiting(void)
+/* Feeds the assembler what the ring holds: 1 with a whole message in
+ * c->rx, 0 when the ring is empty, or the stream's error. */
+static int xs_conn_feed(struct xs_conn *c)
 {
-	return READ_ONCE(xs_intf->rsp_prod) != xs_rsp_cons;
-}
+	XENSTORE_RING_IDX prod = READ_ONCE(c->intf->rsp_prod);
+	XENSTORE_RING_IDX before = c->rsp_cons;
+	int rc;
 
-/* Feeds the assembler until a whole message is in xs_rx. */
-static int xs_recv_msg(void)
-{
-	for (;;) {
-		XENSTORE_RING_IDX prod = READ_ONCE(xs_intf->rsp_prod);
-		XENSTORE_RING_IDX before = xs_rsp_cons;
-		int rc;
-
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		rc = xs_rx_feed(&xs_rx, xs_intf->rsp, &xs_rsp_cons, prod);
-		if (xs_rsp_cons != before) {
-			__atomic_thread_fence(__ATOMIC_RELEASE);
-			WRITE_ONCE(xs_intf->rsp_cons, xs_rsp_cons);
-			xs_kick();
-		}
-		if (rc)
-			return rc;
-		wait_event(&xs_ring_wq, xs_rsp_waiting());
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	rc = xs_rx_feed(&c->rx, c->intf->rsp, &c->rsp_cons, prod);
+	if (c->rsp_cons != before) {
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		WRITE_ONCE(c->intf->rsp_cons, c->rsp_cons);
+		if (c->kick)
+			c->kick();
 	}
+	return rc;
 }
 
 /* --- replies to requests -------------------------------------------- */
 
-/* Unlinks the request with this id; xs_lock held. */
-static struct xs_pending *xs_pending_take(uint32_t req_id)
+/* Unlinks the request with this id; c->lock held. */
+static struct xs_pending *xs_pending_take(struct xs_conn *c, uint32_t req_id)
 {
-	for (struct xs_pending **p = &xs_pending_list; *p; p = &(*p)->next) {
+	for (struct xs_pending **p = &c->pending; *p; p = &(*p)->next) {
 		struct xs_pending *found = *p;
 
 		if (found->req_id == req_id) {
@@ -174,7 +166,7 @@ static struct xs_pending *xs_pending_take(uint32_t req_id)
 	return NULL;
 }
 
-/* xs_lock held, so that the waiter cannot see `done` and go before the
+/* c->lock held, so that the waiter cannot see `done` and go before the
  * wake-up has finished with its queue. */
 static void xs_complete(struct xs_pending *p, const struct xsd_sockmsg *hdr, char *body, int err)
 {
@@ -185,7 +177,7 @@ static void xs_complete(struct xs_pending *p, const struct xsd_sockmsg *hdr, cha
 	wq_wake_all(&p->wq);
 }
 
-static void xs_dispatch_reply(const struct xs_rx *rx)
+static void xs_dispatch_reply(struct xs_conn *c, const struct xs_rx *rx)
 {
 	char *copy = kmalloc(rx->hdr.len + 1);
 	struct xs_pending *p;
@@ -193,131 +185,199 @@ static void xs_dispatch_reply(const struct xs_rx *rx)
 
 	if (copy)
 		memcpy(copy, rx->body, rx->hdr.len + 1);
-	flags = spin_lock_irqsave(&xs_lock);
-	p = xs_pending_take(rx->hdr.req_id);
+	flags = spin_lock_irqsave(&c->lock);
+	p = xs_pending_take(c, rx->hdr.req_id);
 	if (p && p->lose_reply) {
-		p->next = xs_pending_list; /* still waiting, in vain */
-		xs_pending_list = p;
+		p->next = c->pending; /* still waiting, in vain */
+		c->pending = p;
 	} else if (p) {
 		xs_complete(p, &rx->hdr, copy, copy ? 0 : -ENOMEM);
 		copy = NULL;
 	} else {
-		xs_stat_add(&xs_stats.unmatched, 1);
+		xs_stat_add(&c->stats->unmatched, 1);
 	}
-	spin_unlock_irqrestore(&xs_lock, flags);
+	spin_unlock_irqrestore(&c->lock, flags);
+	if (!p && xs_conn_may_report(c))
+		pr_err("xenstore: a reply (type %u, %u bytes) for request %u, which nobody waits "
+		       "for: dropped\n",
+		       rx->hdr.type, rx->hdr.len, rx->hdr.req_id);
 	kfree(copy);
 }
 
 /* Every waiter learns the connection is gone. */
-static void xs_fail_all(int err)
+static void xs_fail_all(struct xs_conn *c, int err)
 {
-	unsigned long flags = spin_lock_irqsave(&xs_lock);
+	unsigned long flags = spin_lock_irqsave(&c->lock);
 	struct xs_pending *p;
 
-	xs_dead = err;
-	while ((p = xs_pending_list)) {
-		xs_pending_list = p->next;
+	c->dead = err;
+	while ((p = c->pending)) {
+		c->pending = p->next;
 		xs_complete(p, &(struct xsd_sockmsg){0}, NULL, err);
 	}
-	spin_unlock_irqrestore(&xs_lock, flags);
+	spin_unlock_irqrestore(&c->lock, flags);
 }
 
-static void xs_reader(void *arg)
+static void xs_deliver(struct xs_conn *c)
 {
 	int rc;
 
-	while ((rc = xs_recv_msg()) > 0) {
-		if (xs_rx.hdr.type == XS_WATCH_EVENT) {
-			xs_watch_event(xs_rx.body, xs_rx.hdr.len);
-		} else {
-			xs_dispatch_reply(&xs_rx);
-		}
-		xs_rx_reset(&xs_rx);
+	if (c->rx.hdr.type == XS_WATCH_EVENT) {
+		xs_stat_add(&c->stats->watch_events, 1);
+		rc = xs_watch_event(c->rx.body, c->rx.hdr.len);
+		if (rc == -EBADMSG) {
+			xs_stat_add(&c->stats->malformed, 1);
+			if (xs_conn_may_report(c))
+				pr_err(
+				    "xenstore: a watch event (%u bytes) that is not a terminated "
+				    "path and token: dropped\n",
+				    c->rx.hdr.len);
+		} else if (rc)
+			xs_stat_add(&c->stats->watch_dropped, 1);
+	} else {
+		xs_dispatch_reply(c, &c->rx);
 	}
+}
+
+int xs_conn_receive(struct xs_conn *c)
+{
+	int rc;
+
+	while ((rc = xs_conn_feed(c)) > 0) {
+		xs_deliver(c);
+		xs_rx_reset(&c->rx);
+	}
+	if (rc == 0)
+		return 0;
 	pr_err("xenstore: the response ring cannot be followed (%d: header type %u, len %u, "
 	       "cons %u, prod %u): connection lost\n",
-	       rc, xs_rx.hdr.type, xs_rx.hdr.len, xs_rsp_cons, READ_ONCE(xs_intf->rsp_prod));
-	xs_fail_all(rc);
+	       rc, c->rx.hdr.type, c->rx.hdr.len, c->rsp_cons, READ_ONCE(c->intf->rsp_prod));
+	xs_fail_all(c, rc);
+	return rc;
+}
+
+static bool xs_rsp_waiting(void)
+{
+	return READ_ONCE(xs_main.intf->rsp_prod) != xs_main.rsp_cons;
+}
+
+/* Every wait on the ring queues itself before it looks, so an event that
+ * comes in between is not lost. */
+static void xs_reader(void *arg)
+{
+	while (!xs_conn_receive(&xs_main))
+		wait_event(&xs_ring_wq, xs_rsp_waiting());
 }
 
 /* --- requests ------------------------------------------------------- */
 
-static bool xs_reply_done(struct xs_pending *p)
+static bool xs_reply_done(struct xs_conn *c, struct xs_pending *p)
 {
-	unsigned long flags = spin_lock_irqsave(&xs_lock);
+	unsigned long flags = spin_lock_irqsave(&c->lock);
 	bool done = p->done;
 
-	spin_unlock_irqrestore(&xs_lock, flags);
+	spin_unlock_irqrestore(&c->lock, flags);
 	return done;
 }
 
-static void xs_account(struct xs_pending *p, uint64_t t0, int rc)
+static void xs_account(struct xs_conn *c, struct xs_pending *p, uint64_t t0, int rc)
 {
 	uint64_t took = sched_clock() - t0;
 
 	if (rc == -ETIMEDOUT) {
-		xs_stat_add(&xs_stats.timeouts, 1);
+		xs_stat_add(&c->stats->timeouts, 1);
 		return;
 	}
-	xs_stat_add(&xs_stats.replies, 1);
-	xs_stat_add(&xs_stats.reply_ns_total, took);
-	xs_stat_max(&xs_stats.reply_ns_max, took);
+	xs_stat_add(&c->stats->replies, 1);
+	xs_stat_add(&c->stats->reply_ns_total, took);
+	xs_stat_max(&c->stats->reply_ns_max, took);
 	if (p->hdr.type == XS_ERROR)
-		xs_stat_add(&xs_stats.errors, 1);
+		xs_stat_add(&c->stats->errors, 1);
 	else if (rc == -EBADMSG)
-		xs_stat_add(&xs_stats.malformed, 1);
+		xs_stat_add(&c->stats->malformed, 1);
 }
 
 /* Waits for the reply, or gives the request up at the deadline. */
-static int xs_await(struct xs_pending *p, uint64_t deadline)
+static int xs_await(struct xs_conn *c, struct xs_pending *p, uint64_t deadline)
 {
 	unsigned long flags;
 	bool gone;
 
-	if (wait_event_deadline(&p->wq, xs_reply_done(p), deadline))
+	if (wait_event_deadline(&p->wq, xs_reply_done(c, p), deadline))
 		return p->err;
-	flags = spin_lock_irqsave(&xs_lock);
-	gone = xs_pending_take(p->req_id) != NULL;
-	spin_unlock_irqrestore(&xs_lock, flags);
+	flags = spin_lock_irqsave(&c->lock);
+	gone = xs_pending_take(c, p->req_id) != NULL;
+	spin_unlock_irqrestore(&c->lock, flags);
 	/* Not gone: the reply came between the deadline and the take. */
 	return gone ? -ETIMEDOUT : p->err;
+}
+
+int xs_conn_link(struct xs_conn *c, struct xs_pending *p)
+{
+	unsigned long flags = spin_lock_irqsave(&c->lock);
+	int err = c->dead;
+
+	if (!err) {
+		p->next = c->pending;
+		c->pending = p;
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+	return err;
+}
+
+int xs_conn_finish(struct xs_conn *c, struct xs_pending *p, uint32_t type, uint64_t t0,
+		   uint64_t deadline, struct xs_reply *reply)
+{
+	int rc = xs_await(c, p, deadline);
+	const char *why = NULL;
+
+	if (!rc)
+		rc = xs_wire_judge_reply(&p->hdr, p->body, type, p->req_id, &why);
+	if (why && xs_conn_may_report(c))
+		pr_err("xenstore: request %u (type %u) answered with %s (type %u, %u bytes): "
+		       "it fails (%d)\n",
+		       p->req_id, type, why, p->hdr.type, p->hdr.len, rc);
+	xs_account(c, p, t0, rc);
+	if (rc) {
+		kfree(p->body);
+		return rc;
+	}
+	*reply = (struct xs_reply){.type = p->hdr.type, .len = p->hdr.len, .body = p->body};
+	return 0;
 }
 
 /* Linked before it is sent, so that no reply can come before its waiter. */
 static int xs_submit(struct xs_pending *p, const char *msg, size_t len, uint64_t deadline)
 {
-	unsigned long flags = spin_lock_irqsave(&xs_lock);
+	unsigned long flags;
 	size_t sent = 0;
 	int rc;
 
-	p->next = xs_pending_list;
-	xs_pending_list = p;
-	spin_unlock_irqrestore(&xs_lock, flags);
+	if ((rc = xs_conn_link(&xs_main, p)))
+		return rc;
 	mutex_lock(&xs_req_lock);
-	rc = xs_dead_err();
-	if (!rc)
-		rc = xs_send_msg(msg, len, deadline, &sent);
+	rc = xs_send_msg(msg, len, deadline, &sent);
 	/* Half a message in the ring spoils every later one. */
 	if (rc && sent)
-		xs_fail_all(-EIO);
+		xs_fail_all(&xs_main, -EIO);
 	mutex_unlock(&xs_req_lock);
 	if (rc) {
-		flags = spin_lock_irqsave(&xs_lock);
-		xs_pending_take(p->req_id);
-		spin_unlock_irqrestore(&xs_lock, flags);
+		flags = spin_lock_irqsave(&xs_main.lock);
+		xs_pending_take(&xs_main, p->req_id);
+		spin_unlock_irqrestore(&xs_main.lock, flags);
 	}
 	return rc;
 }
 
 static uint32_t xs_new_req_id(void)
 {
-	unsigned long flags = spin_lock_irqsave(&xs_lock);
+	unsigned long flags = spin_lock_irqsave(&xs_main.lock);
 	uint32_t id = xs_next_req_id++;
 
 	/* 0 is what watch events carry; never use it for a request. */
 	if (xs_next_req_id == 0)
 		xs_next_req_id = 1;
-	spin_unlock_irqrestore(&xs_lock, flags);
+	spin_unlock_irqrestore(&xs_main.lock, flags);
 	return id;
 }
 
@@ -345,16 +405,7 @@ int xs_talk_timeout(xs_transaction_t t, uint32_t type, const struct xs_seg *segs
 	if (rc)
 		return rc;
 	xs_stat_add(&xs_stats.requests, 1);
-	rc = xs_await(&p, t0 + timeout_ns);
-	if (!rc)
-		rc = xs_wire_check_reply(&p.hdr, p.body, type, p.req_id);
-	xs_account(&p, t0, rc);
-	if (rc) {
-		kfree(p.body);
-		return rc;
-	}
-	*reply = (struct xs_reply){.type = p.hdr.type, .len = p.hdr.len, .body = p.body};
-	return 0;
+	return xs_conn_finish(&xs_main, &p, type, t0, t0 + timeout_ns, reply);
 }
 
 int xs_talk(xs_transaction_t t, uint32_t type, const struct xs_seg *segs, unsigned int nsegs,
@@ -367,7 +418,7 @@ int xs_talk(xs_transaction_t t, uint32_t type, const struct xs_seg *segs, unsign
 
 bool xs_available(void)
 {
-	return xs_connected && !xs_dead_err();
+	return xs_connected && !xs_dead_err(&xs_main);
 }
 
 int xs_domid(void)
@@ -396,11 +447,11 @@ int xs_init(void)
 
 	if (!xen_info.store_ring)
 		return -ENODEV;
-	xs_intf = xen_info.store_ring;
-	xs_req_prod = READ_ONCE(xs_intf->req_prod);
-	xs_rsp_cons = READ_ONCE(xs_intf->rsp_cons);
-	if (xs_ring_used(READ_ONCE(xs_intf->req_cons), xs_req_prod) < 0 ||
-	    xs_ring_used(xs_rsp_cons, READ_ONCE(xs_intf->rsp_prod)) < 0) {
+	xs_main.intf = xen_info.store_ring;
+	xs_req_prod = READ_ONCE(xs_main.intf->req_prod);
+	xs_main.rsp_cons = READ_ONCE(xs_main.intf->rsp_cons);
+	if (xs_ring_used(READ_ONCE(xs_main.intf->req_cons), xs_req_prod) < 0 ||
+	    xs_ring_used(xs_main.rsp_cons, READ_ONCE(xs_main.intf->rsp_prod)) < 0) {
 		pr_err("xenstore: the ring's indexes make no sense: not using it\n");
 		return -EIO;
 	}

@@ -14,6 +14,7 @@
 #define XENBUS_XS_INTERNAL_H
 #include <amphi/mutex.h>
 #include <amphi/sched.h>
+#include <amphi/spinlock.h>
 #include <amphi/time.h>
 #include <drivers/xen/xenstore.h>
 #include <drivers/xen/xenbus.h>
@@ -46,8 +47,9 @@ int xs_talk_timeout(xs_transaction_t t, uint32_t type, const struct xs_seg *segs
 int xs_domid(void);
 
 /* The ring reader passes each watch event (its payload, hdr.len bytes) to
- * the watch code, from thread context (xs_watch.c). */
-void xs_watch_event(const char *body, uint32_t len);
+ * the watch code, from thread context (xs_watch.c): 0 when it was queued,
+ * -EBADMSG when it is malformed, -ENOMEM or -ENOSPC when it was dropped. */
+int xs_watch_event(const char *body, uint32_t len);
 /* Starts the watch thread. */
 int xs_watch_init(void);
 
@@ -87,5 +89,54 @@ static inline void xs_stat_max(uint64_t *max, uint64_t v)
 						       __ATOMIC_RELAXED))
 		;
 }
+
+/* The reply side of a connection to a store: its response ring, the
+ * message being put together from it, and the requests waiting for
+ * replies.  The kernel has one (xs.c); xs_hostile_selftest.c makes its
+ * own, on a ring in plain memory where it plays a store that breaks the
+ * protocol, and drives it through the same functions the reader does.
+ *
+ * rsp_cons and rx belong to whoever calls xs_conn_receive (the reader
+ * thread); pending and dead are under lock; reports is atomic. */
+struct xs_pending;
+struct xs_conn {
+	struct xenstore_domain_interface *intf;
+	void (*kick)(void); /* tells the store we moved an index; may be NULL */
+	struct xs_stats *stats;
+	XENSTORE_RING_IDX rsp_cons;
+	struct xs_rx rx;
+	struct spinlock lock;
+	struct xs_pending *pending;
+	int dead;	      /* the error every waiter gets once the stream is lost */
+	unsigned int reports; /* what the store did wrong, said so far */
+};
+
+/* One request waiting for its reply, on its caller's stack.  The reply's
+ * fields are written under the connection's lock, before `done`; the
+ * caller reads them once it has seen `done` there. */
+struct xs_pending {
+	uint32_t req_id;
+	bool lose_reply; /* for the selftest: behave as if it never came */
+	bool done;
+	int err;
+	struct xsd_sockmsg hdr;
+	char *body;
+	struct wait_queue wq;
+	struct xs_pending *next;
+};
+
+/* Links p to wait for the reply with its req_id: 0, or the error of a
+ * connection already lost (p is then not linked). */
+int xs_conn_link(struct xs_conn *c, struct xs_pending *p);
+/* Takes every whole message the response ring holds and hands it on (a
+ * reply to its waiter, an event to the watch code): 0 once the ring is
+ * empty, or the error that lost the connection (reported, every waiter
+ * failed with it, and every later xs_conn_link). */
+int xs_conn_receive(struct xs_conn *c);
+/* Waits until `deadline` for p's reply to a request of `type` sent at
+ * t0, then judges it (xs_wire_judge_reply); what is wrong with it is
+ * reported.  0 with *reply filled, or -errno; p is unlinked either way. */
+int xs_conn_finish(struct xs_conn *c, struct xs_pending *p, uint32_t type, uint64_t t0,
+		   uint64_t deadline, struct xs_reply *reply);
 
 #endif

@@ -61,22 +61,17 @@ static bool xs_token_parse(const char *s, unsigned long *out)
 	return true;
 }
 
-void xs_watch_event(const char *body, uint32_t len)
+int xs_watch_event(const char *body, uint32_t len)
 {
 	const char *path, *token;
 	struct xs_event *ev;
 	unsigned long tok, flags;
 	bool full;
 
-	xs_stat_add(&xs_stats.watch_events, 1);
-	if (xs_wire_watch_event(body, len, &path, &token) || !xs_token_parse(token, &tok)) {
-		xs_stat_add(&xs_stats.malformed, 1);
-		return;
-	}
-	if (!(ev = kmalloc(sizeof(*ev) + strlen(path) + 1))) {
-		xs_stat_add(&xs_stats.watch_dropped, 1);
-		return;
-	}
+	if (xs_wire_watch_event(body, len, &path, &token) || !xs_token_parse(token, &tok))
+		return -EBADMSG;
+	if (!(ev = kmalloc(sizeof(*ev) + strlen(path) + 1)))
+		return -ENOMEM;
 	ev->next = NULL;
 	ev->token = tok;
 	strlcpy(ev->path, path, strlen(path) + 1);
@@ -88,11 +83,11 @@ void xs_watch_event(const char *body, uint32_t len)
 	}
 	spin_unlock_irqrestore(&xs_watch_lock, flags);
 	if (full) {
-		xs_stat_add(&xs_stats.watch_dropped, 1);
 		kfree(ev);
-		return;
+		return -ENOSPC;
 	}
 	wq_wake_one(&xs_ev_wq);
+	return 0;
 }
 
 /* xs_watch_lock held. */

@@ -53,16 +53,62 @@ int xs_wire_error(const char *body, uint32_t len)
 	return -EIO;
 }
 
+/* The payload a reply of `type` must have, or why it does not. */
+static const char *xs_wire_shape(uint32_t type, const char *body, uint32_t len)
+{
+	unsigned int n;
+	uint32_t tx;
+
+	switch (type) {
+	case XS_DIRECTORY:
+		return xs_wire_strings(body, len, &n) ? "not a list of terminated names" : NULL;
+	case XS_GET_PERMS:
+		return xs_wire_perms_ok(body, len) ? NULL : "not a list of permissions";
+	case XS_TRANSACTION_START:
+		return xs_wire_tx_id(body, len, &tx) ? "not one terminated transaction id" : NULL;
+	case XS_WRITE:
+	case XS_MKDIR:
+	case XS_RM:
+	case XS_SET_PERMS:
+	case XS_WATCH:
+	case XS_UNWATCH:
+	case XS_TRANSACTION_END:
+		return xs_wire_ok(body, len) ? "not the terminated \"OK\" it acknowledges with"
+					     : NULL;
+	default:
+		return NULL; /* a read's value is any bytes */
+	}
+}
+
+int xs_wire_judge_reply(const struct xsd_sockmsg *hdr, const char *body, uint32_t want_type,
+			uint32_t want_req_id, const char **why)
+{
+	int rc;
+
+	*why = NULL;
+	if (xs_wire_check_header(hdr))
+		*why = "a length beyond XENSTORE_PAYLOAD_MAX";
+	else if (hdr->req_id != want_req_id)
+		*why = "another request's id";
+	else if (hdr->type == XS_ERROR) {
+		if ((rc = xs_wire_error(body, hdr->len)) == -EBADMSG)
+			*why = "an error name that is not one terminated string";
+		else if (rc == -EIO)
+			*why = "an error naming no errno we know";
+		return rc;
+	} else if (hdr->type != want_type)
+		*why = "a reply of another type";
+	else
+		*why = xs_wire_shape(hdr->type, body, hdr->len);
+	return *why ? -EBADMSG : 0;
+}
+
 int xs_wire_check_reply(const struct xsd_sockmsg *hdr, const char *body, uint32_t want_type,
 			uint32_t want_req_id)
 {
-	if (xs_wire_check_header(hdr))
-		return -EBADMSG;
-	if (hdr->req_id != want_req_id)
-		return -EBADMSG;
-	if (hdr->type == XS_ERROR)
-		return xs_wire_error(body, hdr->len);
-	return hdr->type == want_type ? 0 : -EBADMSG;
+	const char *why;
+
+	return xs_wire_judge_reply(hdr, body, want_type, want_req_id, &why);
 }
 
 int xs_wire_ok(const char *body, uint32_t len)

@@ -34,9 +34,16 @@ int xs_wire_build(void *buf, size_t size, uint32_t type, uint32_t req_id, uint32
 
 /* A header whose length the stream can follow: 0, or -EBADMSG. */
 int xs_wire_check_header(const struct xsd_sockmsg *hdr);
-/* Checks a whole reply against its request: 0 when it is of the wanted
- * type and id, the error an XS_ERROR reply names (as -errno), or -EBADMSG.
- * body holds hdr->len bytes. */
+/* Judges a whole reply against its request: 0 when it is of the wanted
+ * type and id and its payload has the shape that type requires (the
+ * terminated "OK" of a write, a list of terminated names, a terminated
+ * transaction id...), the error an XS_ERROR reply names (as -errno; -EIO
+ * for a name we do not know), or -EBADMSG.  *why says what the store did
+ * wrong (NULL for a good reply or a known error).  body holds hdr->len
+ * bytes. */
+int xs_wire_judge_reply(const struct xsd_sockmsg *hdr, const char *body, uint32_t want_type,
+			uint32_t want_req_id, const char **why);
+/* xs_wire_judge_reply without the why. */
 int xs_wire_check_reply(const struct xsd_sockmsg *hdr, const char *body, uint32_t want_type,
 			uint32_t want_req_id);
 /* An XS_ERROR payload ("ENOENT\0") as -errno; -EIO for a name we do not

@@ -12,6 +12,7 @@
 #define DRIVERS_XEN_XENBUS_H
 #include <amphi/types.h>
 #include <xen/io/xenbus.h>
+#include <drivers/xen/xenbus_state.h>
 #include <drivers/xen/xenstore.h>
 
 struct xenbus_driver;
@@ -22,6 +23,7 @@ struct xenbus_device {
 	char otherend[96];  /* the backend's directory, from "backend" */
 	int otherend_id;    /* the backend's domain, from "backend-id" */
 	enum xenbus_state state;
+	bool state_refused; /* nonsense in a state node was said */
 	struct xenbus_driver *driver;
 	void *priv;
 	struct xs_watch otherend_watch;
@@ -76,7 +78,6 @@ void xenbus_frontend_changed(struct xenbus_device *dev, enum xenbus_state state,
 int xenbus_probe_init(void);
 int xenbus_switch_state(struct xenbus_device *dev, enum xenbus_state state);
 enum xenbus_state xenbus_read_otherend_state(struct xenbus_device *dev);
-const char *xenbus_state_name(enum xenbus_state state);
 /* Devices the bus knows, for the shell. */
 struct xenbus_device *xenbus_devices(void);
 

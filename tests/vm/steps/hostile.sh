@@ -206,7 +206,7 @@ step_mac() {
 	fake_vif_rm 7
 	off=$(log_size)
 	fake_vif 8 00:16:3e:00:00:08 99999 || { bad mac "cannot write device/vif/8"; return 1; }
-	says "$off" "netfront: device/vif/8: ignoring the store's mtu 99999" || { bad mac "$why"; fake_vif_rm 8; return 1; }
+	says "$off" "netfront: device/vif/8: the store's mtu (0, 99999) refused" || { bad mac "$why"; fake_vif_rm 8; return 1; }
 	off=$(log_size)
 	fake_vif_rm 8
 	says "$off" "xenbus: device/vif/8: removed" || { bad mac "$why"; return 1; }

@@ -106,7 +106,7 @@ static void blkfront_consume(struct blkfront_queue *q, struct blkdev_request **d
 		const char *why;
 
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (blkif_rsp_prod_check(cons, prod, q->ring.req_prod_pvt, q->nr_shadow, &why)) {
+		if (ring_rsp_prod_check(cons, prod, q->ring.req_prod_pvt, q->nr_shadow, &why)) {
 			pr_err("blkfront: %s: queue %u: backend published response index %u, "
 			       "ours %u, %u sent: %s: the device stops\n",
 			       info->bdev.name, q->index, prod, cons, q->ring.req_prod_pvt, why);

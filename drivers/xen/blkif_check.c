@@ -73,21 +73,6 @@ enum blkif_verdict blkif_rsp_check(struct blkif_sent *sent, unsigned nr, uint64_
 	return BLKIF_ACCEPT;
 }
 
-int blkif_rsp_prod_check(uint32_t cons, uint32_t prod, uint32_t req_prod, unsigned size,
-			 const char **why)
-{
-	uint32_t ahead = prod - cons;
-
-	*why = NULL;
-	if (ahead > 0x7fffffffu)
-		*why = "a response index gone backwards";
-	else if (ahead > size)
-		*why = "a response index beyond the ring";
-	else if (ahead > req_prod - cons)
-		*why = "a response index ahead of the requests sent";
-	return *why ? -1 : 0;
-}
-
 /* A number the backend wrote, or `dflt` when it wrote none or wrote one
  * above `max`. */
 static uint64_t blkif_be_limit(int rc, uint64_t v, uint64_t dflt, uint64_t max, const char **why)

@@ -97,7 +97,7 @@ void netfront_tx_reclaim(struct netfront_queue *q)
 		RING_IDX prod = q->tx.sring->rsp_prod, cons = q->tx.rsp_cons;
 
 		xen_rmb();
-		if (netif_rsp_prod_check(cons, prod, q->tx.req_prod_pvt, NETFRONT_TX_SIZE, &why)) {
+		if (ring_rsp_prod_check(cons, prod, q->tx.req_prod_pvt, NETFRONT_TX_SIZE, &why)) {
 			netfront_break(q, "tx: %s (published %u, consumed %u, sent %u)", why, prod,
 				       cons, q->tx.req_prod_pvt);
 			return;
@@ -362,7 +362,7 @@ void netfront_rx_poll(struct netfront_queue *q)
 		RING_IDX prod = q->rx.sring->rsp_prod, cons = q->rx.rsp_cons, next;
 
 		xen_rmb();
-		if (netif_rsp_prod_check(cons, prod, q->rx.req_prod_pvt, NETFRONT_RX_SIZE, &why)) {
+		if (ring_rsp_prod_check(cons, prod, q->rx.req_prod_pvt, NETFRONT_RX_SIZE, &why)) {
 			netfront_break(q, "rx: %s (published %u, consumed %u, posted %u)", why,
 				       prod, cons, q->rx.req_prod_pvt);
 			return;

@@ -24,21 +24,6 @@
 _Static_assert(sizeof(netif_rx_response_t) == 8 && sizeof(struct netif_extra_info) == 8,
 	       "a response and an extra-info are read as one 8-byte word");
 
-int netif_rsp_prod_check(uint32_t cons, uint32_t prod, uint32_t req_prod, unsigned size,
-			 const char **why)
-{
-	uint32_t ahead = prod - cons;
-
-	*why = NULL;
-	if (ahead > 0x7fffffffu)
-		*why = "a response index gone backwards";
-	else if (ahead > size)
-		*why = "a response index beyond the ring";
-	else if (ahead > req_prod - cons)
-		*why = "a response index ahead of the requests sent";
-	return *why ? -1 : 0;
-}
-
 enum netif_tx_verdict netif_tx_rsp_check(bool *busy, unsigned nr, uint16_t id, int16_t status,
 					 const char **why)
 {

@@ -82,7 +82,7 @@ static void publish(struct model *m, const uint8_t **d, size_t *n)
 	fuzz_take(d, n, &p, 4);
 	cons = m->req_prod - c;
 	prod = m->req_prod - p;
-	if (blkif_rsp_prod_check(cons, prod, m->req_prod, m->nr, &why) == 0)
+	if (ring_rsp_prod_check(cons, prod, m->req_prod, m->nr, &why) == 0)
 		FUZZ_CHECK(!why && prod - cons <= m->nr && prod - cons <= m->req_prod - cons);
 	else
 		FUZZ_CHECK(why && (prod - cons > m->nr || prod - cons > m->req_prod - cons));

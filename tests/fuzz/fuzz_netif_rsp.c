@@ -66,7 +66,7 @@ static void publish(struct model *m, uint32_t c, uint32_t p)
 	uint32_t cons = m->req_prod - c, prod = m->req_prod - p;
 	const char *why = (const char *)1;
 
-	if (netif_rsp_prod_check(cons, prod, m->req_prod, NR, &why) == 0)
+	if (ring_rsp_prod_check(cons, prod, m->req_prod, NR, &why) == 0)
 		FUZZ_CHECK(!why && prod - cons <= NR && prod - cons <= m->req_prod - cons);
 	else
 		FUZZ_CHECK(why && (prod - cons > NR || prod - cons > m->req_prod - cons));

@@ -9,6 +9,7 @@
 #ifndef DRIVERS_XEN_BLKIF_CHECK_H
 #define DRIVERS_XEN_BLKIF_CHECK_H
 #include <amphi/types.h>
+#include <drivers/xen/ring.h>
 
 /* What the frontend sent in one ring slot (the slot's id is its index in
  * the table): a response is judged against it, never on its own. */
@@ -33,11 +34,7 @@ void blkif_sent_start(struct blkif_sent *sent, unsigned nr, unsigned id, uint8_t
  * -EIO.  *why: what was wrong, NULL on a clean ACCEPT. */
 enum blkif_verdict blkif_rsp_check(struct blkif_sent *sent, unsigned nr, uint64_t id, uint8_t op,
 				   int16_t status, int *error, const char **why);
-/* May responses [cons, prod) be read, with `req_prod` requests pushed on
- * a ring of `size` slots?  0, or -1 with *why (an index gone backwards,
- * beyond the ring, or ahead of the requests sent). */
-int blkif_rsp_prod_check(uint32_t cons, uint32_t prod, uint32_t req_prod, unsigned size,
-			 const char **why);
+/* Response indexes: ring_rsp_prod_check (drivers/xen/ring.h). */
 
 /* The backend's xenstore values.  Each takes the result of reading the
  * node (rc 0 with `v`, -ENOENT when it wrote none, another error when it

@@ -11,17 +11,14 @@
 #ifndef DRIVERS_XEN_NETIF_CHECK_H
 #define DRIVERS_XEN_NETIF_CHECK_H
 #include <amphi/types.h>
+#include <drivers/xen/ring.h>
 #include <xen/io/netif.h>
 
 /* Fragments one received frame may have (the netdev's NETDEV_MAX_FRAGS,
  * netif.h's XEN_NETIF_NR_SLOTS_MIN). */
 #define NETIF_RX_MAX_FRAGS 18
 
-/* May responses [cons, prod) be read, with `req_prod` requests pushed on
- * a ring of `size` slots?  0, or -1 with *why (an index gone backwards,
- * beyond the ring, or ahead of the requests sent). */
-int netif_rsp_prod_check(uint32_t cons, uint32_t prod, uint32_t req_prod, unsigned size,
-			 const char **why);
+/* Response indexes: ring_rsp_prod_check (drivers/xen/ring.h). */
 
 enum netif_tx_verdict {
 	NETIF_TX_DONE,	 /* slot `id` sent */

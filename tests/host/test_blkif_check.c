@@ -98,6 +98,8 @@ static void test_unknown_status(void **state)
 	}
 }
 
+/* ring_rsp_prod_check, which blkfront and netfront share: tested here
+ * once, at blkfront's ring size and at netfront's (256). */
 static void test_prod(void **state)
 {
 	const char *why;
@@ -114,6 +116,9 @@ static void test_prod(void **state)
 	assert_int_equal(ring_rsp_prod_check(5, 4, 10, NR, &why), -1);
 	assert_int_equal(ring_rsp_prod_check(5, 0x80000005u, 10, NR, &why), -1);
 	assert_int_equal(ring_rsp_prod_check(0xfffffff0u, 0xffffffe0u, 8, NR, &why), -1);
+	assert_int_equal(ring_rsp_prod_check(5, 5 + 256, 5 + 256, 256, &why), 0);
+	assert_int_equal(ring_rsp_prod_check(5, 5 + 256 + 1, 5 + 256 + 1, 256, &why), -1);
+	assert_non_null(why);
 }
 
 static void test_ring_values(void **state)

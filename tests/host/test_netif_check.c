@@ -73,22 +73,6 @@ static void test_tx_wrong_ids(void **state)
 	assert_non_null(why);
 }
 
-static void test_prod(void **state)
-{
-	const char *why;
-
-	assert_int_equal(ring_rsp_prod_check(0, 0, 0, NR, &why), 0);
-	assert_int_equal(ring_rsp_prod_check(5, 10, 10, NR, &why), 0);
-	assert_int_equal(ring_rsp_prod_check(0xfffffff0u, 4, 8, NR, &why), 0);
-	/* Ahead of what was sent, beyond the ring, backwards. */
-	assert_int_equal(ring_rsp_prod_check(5, 11, 10, NR, &why), -1);
-	assert_non_null(why);
-	assert_int_equal(ring_rsp_prod_check(5, 5 + NR + 1, 5 + NR + 1, NR, &why), -1);
-	assert_int_equal(ring_rsp_prod_check(5, 4, 10, NR, &why), -1);
-	assert_non_null(why);
-	assert_int_equal(ring_rsp_prod_check(0xfffffff0u, 0xffffffe0u, 8, NR, &why), -1);
-}
-
 static void test_rx_good(void **state)
 {
 	struct netif_rx_frame f;
@@ -344,7 +328,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup(test_tx, setup),
 	    cmocka_unit_test_setup(test_tx_wrong_ids, setup),
-	    cmocka_unit_test(test_prod),
 	    cmocka_unit_test_setup(test_rx_good, setup),
 	    cmocka_unit_test_setup(test_rx_partial, setup),
 	    cmocka_unit_test_setup(test_rx_bad_middle, setup),

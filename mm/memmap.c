@@ -255,6 +255,24 @@ uint64_t memmap_end(const struct memmap *m, uint32_t type)
 	return end;
 }
 
+bool memmap_covers(const struct memmap *m, uint64_t base, uint64_t len, uint32_t types)
+{
+	uint64_t at = base, end = base + len;
+
+	if (end < base)
+		return false;
+	for (unsigned i = 0; i < m->n && at < end; i++) {
+		const struct memmap_entry *e = &m->e[i];
+
+		if (e->base + e->len <= at)
+			continue;
+		if (e->base > at || e->type >= 32 || !(types & (1u << e->type)))
+			return false;
+		at = e->base + e->len;
+	}
+	return at >= end;
+}
+
 const char *memmap_type_name(uint32_t type)
 {
 	switch (type) {

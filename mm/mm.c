@@ -1,6 +1,6 @@
 /*
  * Bringing memory up: the memory map (from whichever source the boot had,
- * with the kernel image marked), a frame allocator that leaves the low 1 MiB
+ * with the kernel image and the boot module marked), a frame allocator that leaves the low 1 MiB
  * alone
  * whose bitmap is placed in the first RAM that fits, and a heap that grows
  * by asking the frame allocator for runs of mapped frames.
@@ -212,6 +212,42 @@ void kfree(void *p)
 		pr_err("kfree: %p was not allocated by kmalloc (or was freed twice)\n", p);
 }
 
+/* The boot module (the initramfs) is marked as the kernel's, whole pages
+ * round it, so that neither the frame bitmap nor the allocator lands on it
+ * before initramfs_init has unpacked it.  One that does not lie in RAM or
+ * lies over the kernel is dropped, and said. */
+static void mm_reserve_module(struct boot_info *bi)
+{
+	struct boot_module *mod = &bi->module;
+	const char *why = boot_module_check(bi, (uintptr_t)_kernel_start, (uintptr_t)_kernel_end);
+	uint64_t first;
+
+	if (!mod->len)
+		return;
+	if (why) {
+		pr_err("boot module at %#lx, %lu bytes: %s: ignored\n", mod->paddr, mod->len, why);
+		mod->len = 0;
+		return;
+	}
+	first = ALIGN_DOWN(mod->paddr, PAGE_SIZE);
+	memmap_mark(&bi->memmap, first, ALIGN_UP(mod->paddr + mod->len, PAGE_SIZE) - first,
+		    MEMMAP_KERNEL);
+}
+
+uint64_t mm_release_module(struct boot_info *bi)
+{
+	struct boot_module *mod = &bi->module;
+	uint64_t first = ALIGN_UP(mod->paddr, PAGE_SIZE) >> PAGE_SHIFT;
+	uint64_t end = ALIGN_DOWN(mod->paddr + mod->len, PAGE_SIZE) >> PAGE_SHIFT;
+
+	if (!mod->len || end <= first)
+		return 0;
+	memmap_mark(&bi->memmap, first << PAGE_SHIFT, (end - first) << PAGE_SHIFT, MEMMAP_RAM);
+	mm_frames_free_range(first, end - first);
+	mod->len = 0;
+	return end - first;
+}
+
 void mm_init(struct boot_info *bi)
 {
 	struct memmap *m = &bi->memmap;
@@ -219,6 +255,7 @@ void mm_init(struct boot_info *bi)
 	mapped_limit = bi->mapped_limit;
 	memmap_mark(m, (uintptr_t)_kernel_start, (uintptr_t)_kernel_end - (uintptr_t)_kernel_start,
 		    MEMMAP_KERNEL);
+	mm_reserve_module(bi);
 	pr_info("memory map (from %s):\n", bi->memmap_source ? bi->memmap_source : "nowhere");
 	memmap_print(m, LOG_INFO);
 	if (m->dropped)

@@ -133,21 +133,30 @@ put("multiboot2", "acpi-new", mb2(mb2_tag(15, rsdp2), mb2_tag(1, b"x\0")))
 put("multiboot2", "mmap-small-entries", mb2(mb2_tag(6, struct.pack("<II", 16, 0) + bytes(32))))
 put("multiboot2", "cmdline-unterminated", mb2(mb2_tag(1, b"a" * 40)))
 put("multiboot2", "tag-past-total", mb2(mb2_tag(1, b"abc\0"), total=20))
+put("multiboot2", "module", mb2(mb2_tag(3, struct.pack("<II", 0x200000, 0x212345) + b"initrd\0")))
+put("multiboot2", "modules-backwards", mb2(mb2_tag(3, struct.pack("<II", 0x300000, 0x200000)),
+                                           mb2_tag(3, struct.pack("<II", 0x400000, 0x401000) + b"x"),
+                                           mb2_tag(3, struct.pack("<I", 1))))
 
 # --- pvh: memory from 0x1000, hvm_start_info at its start ------------------
 PVH_BASE = 0x1000
 
 
-def pvh(version=1, cmdline=b"console=ttyS0\0", entries=None, count=None, cmd_at=None, map_at=None):
+def pvh(version=1, cmdline=b"console=ttyS0\0", entries=None, count=None, cmd_at=None, map_at=None,
+        modules=None, nr_modules=None):
     entries = entries if entries is not None else [(0, 0x9fc00, 1), (0x100000, 0x7f00000, 1),
                                                    (0xfeffc000, 0x4000, 2)]
     table = b"".join(struct.pack("<QQII", a, l, t, 0) for a, l, t in entries)
     cmd_off, map_off = 72, 72 + len(cmdline) + (-len(cmdline) % 8)
-    si = struct.pack("<IIIIQQQQII", 0x336ec578, version, 0, 0, 0,
+    mods = b"".join(struct.pack("<QQQQ", a, l, c, 0) for a, l, c in (modules or []))
+    mod_off = map_off + len(table)
+    si = struct.pack("<IIIIQQQQII", 0x336ec578, version, 0,
+                     len(modules or []) if nr_modules is None else nr_modules,
+                     PVH_BASE + mod_off if modules else 0,
                      cmd_at if cmd_at is not None else PVH_BASE + cmd_off, 0xe0000,
                      map_at if map_at is not None else PVH_BASE + map_off,
                      len(entries) if count is None else count, 0)
-    return si + cmdline + bytes(-len(cmdline) % 8) + table
+    return si + cmdline + bytes(-len(cmdline) % 8) + table + mods
 
 
 put("pvh", "qemu", pvh())
@@ -156,6 +165,9 @@ put("pvh", "cmdline-unterminated", pvh(cmdline=b"x" * 64, entries=[]))
 put("pvh", "map-count-too-big", pvh(count=0xffffffff))
 put("pvh", "map-nowhere", pvh(map_at=0x100000000))
 put("pvh", "bad-magic", b"\0" * 72)
+put("pvh", "initrd", pvh(modules=[(0x7f00000, 0x12345, PVH_BASE + 72)]))
+put("pvh", "modules-three", pvh(modules=[(0x7f00000, 0, 0), (1, 2, 3)], nr_modules=3))
+put("pvh", "module-wraps", pvh(modules=[(0xfffffffffffff000, 0x2000, 0x100000000)]))
 
 # --- start_info: the structure, then its address, console and store pfns ---
 
@@ -174,6 +186,8 @@ put("start_info", "dom0", start_info(flags=3, nr_pages=0x20000))
 put("start_info", "module", start_info(mod_start=0x500000, mod_len=0x123456))
 put("start_info", "wrapping", start_info(nr_pt=1 << 52, mod_start=0xfffffffffffff000, mod_len=0x2000))
 put("start_info", "no-pages", start_info(nr_pages=0, cmdline=b"y" * 1024))
+put("start_info", "module-pfn", start_info(flags=1 << 3, mod_start=0x500, mod_len=0x1000))
+put("start_info", "module-empty", start_info(mod_start=0x500000, mod_len=0))
 
 # --- blkif_rsp: ring size byte, then commands (see fuzz_blkif_rsp.c) -------
 BLKIF_READ, BLKIF_WRITE, BLKIF_FLUSH, BLKIF_INDIRECT = 0, 1, 3, 6

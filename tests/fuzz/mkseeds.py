@@ -189,6 +189,34 @@ put("start_info", "no-pages", start_info(nr_pages=0, cmdline=b"y" * 1024))
 put("start_info", "module-pfn", start_info(flags=1 << 3, mod_start=0x500, mod_len=0x1000))
 put("start_info", "module-empty", start_info(mod_start=0x500000, mod_len=0))
 
+# --- cpio: a newc archive ---------------------------------------------------
+
+
+def cpio_entry(name, data=b"", mode=0o100644, ino=1, nlink=1, magic=b"070701", check=None,
+               namesize=None, filesize=None):
+    name = name.encode() + b"\0"
+    fields = [ino, mode, 0, 0, nlink, 1700000000, len(data) if filesize is None else filesize,
+              0, 0, 5, 1, len(name) if namesize is None else namesize,
+              (sum(data) & 0xffffffff if magic == b"070702" else 0) if check is None else check]
+    h = magic + b"".join(b"%08X" % f for f in fields) + name
+    h += bytes(-len(h) % 4)
+    return h + data + bytes(-len(data) % 4)
+
+
+CPIO_TRAILER = cpio_entry("TRAILER!!!")
+put("cpio", "tree", cpio_entry(".", mode=0o40755, nlink=2) + cpio_entry("bin", mode=0o40755, nlink=2)
+    + cpio_entry("bin/busybox", b"\x7fELF...") + cpio_entry("bin/sh", b"busybox", mode=0o120777)
+    + cpio_entry("dev/console", mode=0o20600) + cpio_entry("a", ino=7, nlink=2)
+    + cpio_entry("b", b"linked", ino=7, nlink=2) + CPIO_TRAILER)
+put("cpio", "two-archives", cpio_entry("x", b"1") + CPIO_TRAILER + bytes(512)
+    + cpio_entry("y", b"abc", magic=b"070702") + CPIO_TRAILER + bytes(8))
+put("cpio", "crc-wrong", cpio_entry("y", b"abc", magic=b"070702", check=1) + CPIO_TRAILER)
+put("cpio", "dotdot", cpio_entry("a/../b") + CPIO_TRAILER)
+put("cpio", "no-trailer", cpio_entry("a", b"1"))
+put("cpio", "data-past-end", cpio_entry("a", b"1", filesize=0xffffffff))
+put("cpio", "name-no-nul", cpio_entry("ab", namesize=2) + CPIO_TRAILER)
+put("cpio", "non-hex", b"070701" + b"G" * 104)
+
 # --- blkif_rsp: ring size byte, then commands (see fuzz_blkif_rsp.c) -------
 BLKIF_READ, BLKIF_WRITE, BLKIF_FLUSH, BLKIF_INDIRECT = 0, 1, 3, 6
 

@@ -37,7 +37,7 @@ KLDFLAGS := -nostdlib -static -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
 	-Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -T arch/x86/boot/amphi.ld
 
 # Every directory of kernel code; each .c and .S in them is part of the kernel.
-KDIRS := arch/x86/boot arch/x86 arch/x86/mm arch/x86/xen kernel mm drivers drivers/xen drivers/xen/xenbus lib net
+KDIRS := arch/x86/boot arch/x86 arch/x86/mm arch/x86/xen kernel mm fs drivers drivers/xen drivers/xen/xenbus lib net
 KSRC  := $(filter-out $(KEXCLUDE),$(foreach d,$(KDIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S)))
 KOBJ  := $(patsubst %,$(B)/k/%.o,$(basename $(KSRC)))
 

@@ -64,8 +64,8 @@ NET_INC    := -Inet/include -I$(LWIP_SRC)/include
 LWIP_CFLAGS := $(NET_INC) -Inet/include/compat
 
 .DELETE_ON_ERROR:
-.PHONY: all run iso test host-test vm-test bench deps clean format
-all: $(B)/amphi.elf
+.PHONY: all run iso test host-test vm-test bench deps deps-initramfs clean format
+all: $(B)/amphi.elf $(B)/initramfs-test.cpio
 
 $(B)/sysinc/xen:
 	@test -d $(XEN_INC) || { echo "error: $(XEN_INC) missing: run 'make deps' (Debian libxen-dev)"; exit 1; }
@@ -114,6 +114,15 @@ run: deps-run $(B)/amphi.elf
 
 deps:
 	tools/deps.sh all
+deps-initramfs:
+	@tools/deps.sh initramfs
+
+# The test initramfs the VM scenarios boot with (QEMU's -initrd, GRUB's
+# module2, xl's ramdisk=): a small tree and Debian's busybox-static.
+$(B)/initramfs-test.cpio: tests/initramfs/mkinitramfs.sh $(shell find tests/initramfs -type f) | deps-initramfs
+	@mkdir -p $(B)
+	@echo "  CPIO    $@"
+	@tests/initramfs/mkinitramfs.sh $@
 deps-run:
 	@tools/deps.sh run
 

@@ -72,15 +72,13 @@ void inode_put(struct inode *ip)
 	fs_unlock();
 }
 
-void fs_init(void)
+bool fs_init(void)
 {
-	if (root)
-		return;
-	root = inode_new(S_IFDIR | 0755);
-	if (!root)
-		return;
-	root->nlink = 2;
-	root->dir.parent = root;
+	if (!root && (root = inode_new(S_IFDIR | 0755))) {
+		root->nlink = 2;
+		root->dir.parent = root;
+	}
+	return root != NULL;
 }
 
 struct inode *fs_root(void)
@@ -586,6 +584,15 @@ int fs_chmod(struct inode *ip, uint32_t mode)
 	ip->mode = (ip->mode & S_IFMT) | (mode & 07777);
 	fs_unlock();
 	return 0;
+}
+
+void fs_setattr(struct inode *ip, uint32_t uid, uint32_t gid, uint64_t mtime)
+{
+	fs_lock();
+	ip->uid = uid;
+	ip->gid = gid;
+	ip->mtime = mtime;
+	fs_unlock();
 }
 
 long fs_read(struct inode *ip, uint64_t off, void *buf, size_t len)

@@ -78,7 +78,7 @@ struct fs_stat {
 };
 
 /* The root directory exists from fs_init on (fs/vfs.c). */
-void fs_init(void);
+bool fs_init(void); /* false without memory for it */
 struct inode *fs_root(void); /* a reference, like every lookup */
 void inode_get(struct inode *ip);
 void inode_put(struct inode *ip);
@@ -101,6 +101,7 @@ int fs_rename(struct inode *olddir, const char *oldpath, struct inode *newdir,
 long fs_readlink(struct inode *ip, char *buf, size_t size);
 void fs_stat(struct inode *ip, struct fs_stat *st);
 int fs_chmod(struct inode *ip, uint32_t mode);
+void fs_setattr(struct inode *ip, uint32_t uid, uint32_t gid, uint64_t mtime);
 
 /* Regular files: bytes read or written, or an error. */
 long fs_read(struct inode *ip, uint64_t off, void *buf, size_t len);

@@ -121,7 +121,8 @@ SELFTEST(ramfs)
 		return selftest_fail(ctx, "%s", why);
 	if (fs_lookup(NULL, SCRATCH, 0, &ip) != -ENOENT)
 		return selftest_fail(ctx, SCRATCH " is still there");
-	return selftest_pass(ctx, "%lu bytes written and read back, %lu frames back on truncate; "
-				  "symlinks, ELOOP, hard link, rename, rmdir",
+	return selftest_pass(ctx,
+			     "%lu bytes written and read back, %lu frames back on truncate; "
+			     "symlinks, ELOOP, hard link, rename, rmdir",
 			     (uint64_t)FILE_BYTES, freed);
 }

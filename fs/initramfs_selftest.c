@@ -119,13 +119,15 @@ SELFTEST(initramfs)
 		return selftest_skip(ctx, "the boot gave no module (no initramfs)");
 	if (s->error || s->failed)
 		return selftest_fail(ctx, "unpacking: %s at %lu, %u entries failed",
-				     s->error ? s->error : "no archive error", s->error_at, s->failed);
+				     s->error ? s->error : "no archive error", s->error_at,
+				     s->failed);
 	if ((why = check_testdir()) || (why = check_busybox()) || (why = check_dev()))
 		return selftest_fail(ctx, "%s", why);
 	if (s->frames_freed < s->bytes / PAGE_SIZE - 1)
-		return selftest_fail(ctx, "%lu frames of a %lu-byte module given back", s->frames_freed,
-				     s->bytes);
-	return selftest_pass(ctx, "%lu bytes: %u dirs, %u files, %u symlinks, %u links; busybox's "
-				  "SHA-256 matches; %lu frames freed",
+		return selftest_fail(ctx, "%lu frames of a %lu-byte module given back",
+				     s->frames_freed, s->bytes);
+	return selftest_pass(ctx,
+			     "%lu bytes: %u dirs, %u files, %u symlinks, %u links; busybox's "
+			     "SHA-256 matches; %lu frames freed",
 			     s->bytes, s->dirs, s->files, s->symlinks, s->links, s->frames_freed);
 }

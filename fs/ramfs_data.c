@@ -90,7 +90,8 @@ int ramfs_truncate(struct inode *ip, uint64_t size)
 	}
 	/* What lay past the new end reads as zeros if the file grows again. */
 	if (size % PAGE_SIZE && keep <= ip->file.npages && ip->file.pages[keep - 1])
-		memset(ip->file.pages[keep - 1] + size % PAGE_SIZE, 0, PAGE_SIZE - size % PAGE_SIZE);
+		memset(ip->file.pages[keep - 1] + size % PAGE_SIZE, 0,
+		       PAGE_SIZE - size % PAGE_SIZE);
 	ip->size = size;
 	return 0;
 }

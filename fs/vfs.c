@@ -237,8 +237,8 @@ static int walk(struct inode *dir, struct path_span s, unsigned int flags, int *
 		bool trailing;
 		size_t len = next_component(&s, &name, &trailing);
 		bool last = s.p == s.end;
-		int rc = step(cur, name, len, !last || trailing || !(flags & FS_NOFOLLOW), links,
-			      &next);
+		int rc =
+		    step(cur, name, len, !last || trailing || !(flags & FS_NOFOLLOW), links, &next);
 
 		iput(cur);
 		if (rc)
@@ -528,8 +528,7 @@ static int rename_locked(struct fs_parent *from, struct fs_parent *to)
 	return 0;
 }
 
-int fs_rename(struct inode *olddir, const char *oldpath, struct inode *newdir,
-	      const char *newpath)
+int fs_rename(struct inode *olddir, const char *oldpath, struct inode *newdir, const char *newpath)
 {
 	struct fs_parent from, to;
 	int rc;
@@ -600,7 +599,9 @@ long fs_read(struct inode *ip, uint64_t off, void *buf, size_t len)
 	long n;
 
 	fs_lock();
-	n = S_ISDIR(ip->mode) ? -EISDIR : S_ISREG(ip->mode) ? ramfs_read(ip, off, buf, len) : -EINVAL;
+	n = S_ISDIR(ip->mode)	? -EISDIR
+	    : S_ISREG(ip->mode) ? ramfs_read(ip, off, buf, len)
+				: -EINVAL;
 	fs_unlock();
 	return n;
 }
@@ -610,7 +611,7 @@ long fs_write(struct inode *ip, uint64_t off, const void *buf, size_t len)
 	long n;
 
 	fs_lock();
-	n = S_ISDIR(ip->mode) ? -EISDIR
+	n = S_ISDIR(ip->mode)	? -EISDIR
 	    : S_ISREG(ip->mode) ? ramfs_write(ip, off, buf, len)
 				: -EINVAL;
 	fs_unlock();

@@ -13,9 +13,9 @@
 #include <asm/paravirt.h>
 
 static const char *const entry_names[] = {
-	[BOOT_ENTRY_MULTIBOOT2] = "multiboot2",
-	[BOOT_ENTRY_PVH] = "PVH",
-	[BOOT_ENTRY_XEN_PV] = "Xen PV",
+    [BOOT_ENTRY_MULTIBOOT2] = "multiboot2",
+    [BOOT_ENTRY_PVH] = "PVH",
+    [BOOT_ENTRY_XEN_PV] = "Xen PV",
 };
 
 void early_console_init(void)

@@ -39,8 +39,7 @@ static void put_entry(struct memmap *m, uint64_t base, uint64_t len, uint32_t ty
 
 /* The checks memmap_add and memmap_mark share: 1 for an entry to drop,
  * -1 for one kept as reserved because its type is unknown, else 0. */
-static int check_entry(struct memmap *m, uint64_t base, uint64_t len, uint32_t *type,
-		       bool firmware)
+static int check_entry(struct memmap *m, uint64_t base, uint64_t len, uint32_t *type, bool firmware)
 {
 	if (!range_valid(base, len)) {
 		m->dropped++;

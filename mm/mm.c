@@ -134,7 +134,8 @@ uint64_t mm_reserve_low_page(void)
 		const struct memmap_entry *e = &m->e[i];
 		uint64_t base = ALIGN_UP(MAX(e->base, (uint64_t)PAGE_SIZE), PAGE_SIZE);
 
-		if (e->type == MEMMAP_RAM && base + PAGE_SIZE <= MIN(e->base + e->len, LOW_MEMORY) &&
+		if (e->type == MEMMAP_RAM &&
+		    base + PAGE_SIZE <= MIN(e->base + e->len, LOW_MEMORY) &&
 		    !memmap_mark(m, base, PAGE_SIZE, MEMMAP_KERNEL))
 			return base;
 	}
@@ -158,7 +159,8 @@ static void frames_init(struct memmap *m)
 		const struct memmap_entry *e = &m->e[i];
 		/* The low 1 MiB stays out of use: BIOS data, the real-mode
 		 * area SMP bring-up will want. */
-		uint64_t first = ALIGN_UP(MAX(e->base, (uint64_t)LOW_MEMORY), PAGE_SIZE) >> PAGE_SHIFT;
+		uint64_t first =
+		    ALIGN_UP(MAX(e->base, (uint64_t)LOW_MEMORY), PAGE_SIZE) >> PAGE_SHIFT;
 		uint64_t end = ALIGN_DOWN(e->base + e->len, PAGE_SIZE) >> PAGE_SHIFT;
 
 		if (e->type == MEMMAP_RAM && end > first)

@@ -45,12 +45,12 @@ struct boot_info {
 	 * points at this copy. */
 	uint8_t rsdp_copy[36];
 	/* Protocol specifics kept for the platform code that owns them. */
-	const void *xen_start_info;   /* Xen PV: start_info (virtual) */
-	uint32_t pvh_version;	      /* PVH: hvm_start_info version */
-	bool pvh_bad_magic;	      /* PVH entry, but no hvm_start_info */
-	uint32_t pvh_flags;	      /* PVH: SIF_* flags */
-	struct boot_module module;    /* the first module, len 0 if none */
-	unsigned int nmodules;	      /* how many the loader gave */
+	const void *xen_start_info; /* Xen PV: start_info (virtual) */
+	uint32_t pvh_version;	    /* PVH: hvm_start_info version */
+	bool pvh_bad_magic;	    /* PVH entry, but no hvm_start_info */
+	uint32_t pvh_flags;	    /* PVH: SIF_* flags */
+	struct boot_module module;  /* the first module, len 0 if none */
+	unsigned int nmodules;	    /* how many the loader gave */
 	/* What the parsers refused of the loader's data, said by
 	 * boot_report() once there is a console (they run before one). */
 	const char *problems[BOOT_PROBLEMS_MAX];
@@ -89,8 +89,7 @@ bool boot_copy_string(char *dst, size_t size, const char *src, size_t max_src);
  * counted in nmodules.  A refusal is noted with the protocol's own
  * string, so that the boot_problem line says who gave it: why[0] "more
  * than one" (once), why[1] "empty", why[2] "wraps". */
-bool boot_module_add(struct boot_info *bi, uint64_t paddr, uint64_t len,
-		     const char *const why[3]);
+bool boot_module_add(struct boot_info *bi, uint64_t paddr, uint64_t len, const char *const why[3]);
 /* Does the module lie in RAM (or in what the kernel marked as its own,
  * as Xen PV's bootstrap region) and clear of [kstart, kend)?  NULL if so,
  * else why not (pure: mm_init calls it before it reserves the module). */

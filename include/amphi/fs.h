@@ -35,9 +35,9 @@
 #define S_ISBLK(m) (((m)&S_IFMT) == S_IFBLK)
 #define S_ISFIFO(m) (((m)&S_IFMT) == S_IFIFO)
 
-#define FS_NAME_MAX 255	 /* bytes in one name (NAME_MAX) */
-#define FS_PATH_MAX 4096 /* bytes in a path with its NUL (PATH_MAX) */
-#define FS_SYMLINK_MAX 40 /* symlinks followed in one lookup (Linux's ELOOP) */
+#define FS_NAME_MAX 255		 /* bytes in one name (NAME_MAX) */
+#define FS_PATH_MAX 4096	 /* bytes in a path with its NUL (PATH_MAX) */
+#define FS_SYMLINK_MAX 40	 /* symlinks followed in one lookup (Linux's ELOOP) */
 #define FS_FILE_MAX (1ULL << 40) /* a regular file's largest size */
 
 /* fs_lookup's flags. */
@@ -78,7 +78,7 @@ struct fs_stat {
 };
 
 /* The root directory exists from fs_init on (fs/vfs.c). */
-bool fs_init(void); /* false without memory for it */
+bool fs_init(void);	     /* false without memory for it */
 struct inode *fs_root(void); /* a reference, like every lookup */
 void inode_get(struct inode *ip);
 void inode_put(struct inode *ip);
@@ -95,8 +95,7 @@ int fs_link_inode(struct inode *dir, const char *path, struct inode *ip);
 int fs_link(struct inode *olddir, const char *oldpath, struct inode *newdir, const char *newpath);
 int fs_unlink(struct inode *dir, const char *path);
 int fs_rmdir(struct inode *dir, const char *path);
-int fs_rename(struct inode *olddir, const char *oldpath, struct inode *newdir,
-	      const char *newpath);
+int fs_rename(struct inode *olddir, const char *oldpath, struct inode *newdir, const char *newpath);
 /* The target of a symlink into buf (not terminated); its length. */
 long fs_readlink(struct inode *ip, char *buf, size_t size);
 void fs_stat(struct inode *ip, struct fs_stat *st);
@@ -112,8 +111,7 @@ int fs_truncate(struct inode *ip, uint64_t size);
  * entries): fn is called for each until it returns false (not under the
  * fs lock: the names are copied first).  The position after the last one
  * given, or an error. */
-typedef bool (*fs_filldir_fn)(void *arg, const char *name, size_t len, uint64_t ino,
-			      uint32_t mode);
+typedef bool (*fs_filldir_fn)(void *arg, const char *name, size_t len, uint64_t ino, uint32_t mode);
 long fs_readdir(struct inode *dir, uint64_t pos, fs_filldir_fn fn, void *arg);
 
 /* What the core needs from around it (fs/fs_glue.c in the kernel, the

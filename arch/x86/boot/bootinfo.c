@@ -27,8 +27,7 @@ void boot_problem(struct boot_info *bi, const char *what)
 	bi->nproblems++;
 }
 
-bool boot_module_add(struct boot_info *bi, uint64_t paddr, uint64_t len,
-		     const char *const why[3])
+bool boot_module_add(struct boot_info *bi, uint64_t paddr, uint64_t len, const char *const why[3])
 {
 	if (++bi->nmodules > 1) {
 		if (bi->nmodules == 2)

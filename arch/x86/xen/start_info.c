@@ -1,7 +1,7 @@
 /*
  * Xen PV's start_info, the decisions taken on it: the command line, the
- * boot memory, the module (xl's ramdisk=: the initramfs), and how far Xen's bootstrap region (page tables, P2M list,
- * start_info, module, console and xenstore pages) reaches.
+ * boot memory, the module (xl's ramdisk=: the initramfs), and how far Xen's bootstrap region (page
+ * tables, P2M list, start_info, module, console and xenstore pages) reaches.
  *
  * Pure code (the host fuzzes it, tests/fuzz/fuzz_start_info.c).  Xen
  * fills start_info, but a number in it that cannot be right (a page count

@@ -133,13 +133,17 @@ static struct fs_dirent *dirent_new(const char *name, size_t len, struct inode *
 	return d;
 }
 
-/* Puts an entry into dir and counts the links it makes. */
+/* Puts an entry at the end of dir (a listing comes in the order names
+ * were made) and counts the links it makes. */
 static void dir_insert(struct inode *dir, struct fs_dirent *d)
 {
 	struct inode *ip = d->inode;
+	struct fs_dirent **pp = &dir->dir.entries;
 
-	d->next = dir->dir.entries;
-	dir->dir.entries = d;
+	while (*pp)
+		pp = &(*pp)->next;
+	d->next = NULL;
+	*pp = d;
 	if (S_ISDIR(ip->mode)) {
 		ip->nlink += 2; /* its entry and its "." (its children's ".." stay) */
 		ip->dir.parent = dir;

@@ -227,7 +227,8 @@ static void mm_reserve_module(struct boot_info *bi)
 	if (!mod->len)
 		return;
 	if (why) {
-		pr_err("boot module at %#lx, %lu bytes: %s: ignored\n", mod->paddr, mod->len, why);
+		pr_warn("boot: the module at %#lx (%lu bytes) is refused: %s\n", mod->paddr,
+			mod->len, why);
 		mod->len = 0;
 		return;
 	}

@@ -393,8 +393,8 @@ static void test_readdir(void **state)
 	pos = fs_readdir(d, (uint64_t)pos, fill, &l);
 	assert_int_equal(pos, 4);
 	assert_int_equal(l.n, 4);
-	assert_string_equal(l.names[2], "b"); /* newest first */
-	assert_string_equal(l.names[3], "a");
+	assert_string_equal(l.names[2], "a"); /* in the order they were made */
+	assert_string_equal(l.names[3], "b");
 	assert_int_equal(fs_readdir(get("/ls/a", 0), 0, fill, &l), -ENOTDIR);
 }
 

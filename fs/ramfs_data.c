@@ -33,6 +33,13 @@ static int ramfs_reserve(struct inode *ip, size_t n)
 	return 0;
 }
 
+/* Page i of the file, NULL for zeros: truncate may have set the size
+ * past the pages the array has room for. */
+static const uint8_t *ramfs_page(const struct inode *ip, uint64_t i)
+{
+	return i < ip->file.npages ? ip->file.pages[i] : NULL;
+}
+
 long ramfs_read(struct inode *ip, uint64_t off, void *buf, size_t len)
 {
 	uint8_t *out = buf;
@@ -44,7 +51,7 @@ long ramfs_read(struct inode *ip, uint64_t off, void *buf, size_t len)
 	while (done < len) {
 		uint64_t at = off + done;
 		size_t in = at % PAGE_SIZE, n = MIN(len - done, PAGE_SIZE - in);
-		const uint8_t *page = ip->file.pages[at / PAGE_SIZE];
+		const uint8_t *page = ramfs_page(ip, at / PAGE_SIZE);
 
 		if (page)
 			memcpy(out + done, page + in, n);

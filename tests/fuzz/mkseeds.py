@@ -217,6 +217,31 @@ put("cpio", "data-past-end", cpio_entry("a", b"1", filesize=0xffffffff))
 put("cpio", "name-no-nul", cpio_entry("ab", namesize=2) + CPIO_TRAILER)
 put("cpio", "non-hex", b"070701" + b"G" * 104)
 
+# --- fs: operations, each a byte, two NUL-terminated paths, offset, length ----
+FS_MKDIR, FS_CREAT, FS_SYMLINK, FS_LINK, FS_UNLINK, FS_RMDIR, FS_RENAME, FS_WRITE, FS_TRUNC, \
+    FS_READ, FS_READLINK, FS_LINKAT = range(12)
+
+
+def fs_op(op, a, b="", off=0, length=0, nofollow=False):
+    return bytes([op | (0x80 if nofollow else 0)]) + a.encode() + b"\0" + b.encode() + b"\0" \
+        + struct.pack("<HH", off, length)
+
+
+put("fs", "tree", fs_op(FS_MKDIR, "/bin") + fs_op(FS_CREAT, "/bin/busybox")
+    + fs_op(FS_WRITE, "/bin/busybox", off=4000, length=9000) + fs_op(FS_SYMLINK, "/bin/sh", "busybox")
+    + fs_op(FS_READ, "/bin/sh", off=4090, length=20) + fs_op(FS_READLINK, "/bin/sh", nofollow=True)
+    + fs_op(FS_LINK, "/bin/busybox", "/bb") + fs_op(FS_LINKAT, "/bb", "/bin/bb2"))
+put("fs", "loops", fs_op(FS_SYMLINK, "/a", "b") + fs_op(FS_SYMLINK, "/b", "a")
+    + fs_op(FS_READ, "/a/x/..//.", length=1) + fs_op(FS_SYMLINK, "/d", ".")
+    + fs_op(FS_CREAT, "/d/d/d/./f") + fs_op(FS_UNLINK, "/d/"))
+put("fs", "rename", fs_op(FS_MKDIR, "/m") + fs_op(FS_MKDIR, "/m/d") + fs_op(FS_MKDIR, "/m/d/s")
+    + fs_op(FS_RENAME, "/m/d", "/m/d/s/x") + fs_op(FS_RENAME, "/m/d/s", "/m/e")
+    + fs_op(FS_CREAT, "/m/f") + fs_op(FS_RENAME, "/m/f", "/m/e") + fs_op(FS_RMDIR, "/m/d/.."))
+put("fs", "truncate", fs_op(FS_CREAT, "f") + fs_op(FS_WRITE, "f", off=100, length=8000)
+    + fs_op(FS_TRUNC, "f", off=5000) + fs_op(FS_WRITE, "f", off=9000, length=10)
+    + fs_op(FS_READ, "f", off=0, length=65535))
+put("fs", "long-name", fs_op(FS_CREAT, "/" + "n" * 256) + fs_op(FS_CREAT, "/" + "n" * 255))
+
 # --- blkif_rsp: ring size byte, then commands (see fuzz_blkif_rsp.c) -------
 BLKIF_READ, BLKIF_WRITE, BLKIF_FLUSH, BLKIF_INDIRECT = 0, 1, 3, 6
 

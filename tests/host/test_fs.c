@@ -360,6 +360,29 @@ static void test_file_data(void **state)
 	inode_put(ip);
 }
 
+/* A file grown by truncate has no pages behind its new end: reading
+ * there indexed a page array that was NULL, or shorter than the file
+ * (found by the fs fuzz target).  It reads as zeros. */
+static void test_truncate_grows(void **state)
+{
+	static char back[8192];
+	struct inode *ip;
+
+	assert_int_equal(fs_mknod(NULL, "/grown", S_IFREG | 0600, 0, 0, &ip), 0);
+	assert_int_equal(fs_truncate(ip, 5000), 0);
+	memset(back, 1, sizeof(back));
+	assert_int_equal(fs_read(ip, 0, back, sizeof(back)), 5000);
+	for (int i = 0; i < 5000; i++)
+		assert_int_equal(back[i], 0);
+	assert_int_equal(fs_write(ip, 0, "x", 1), 1); /* room for 8 pages now */
+	assert_int_equal(fs_truncate(ip, 100 * 4096), 0);
+	memset(back, 1, sizeof(back));
+	assert_int_equal(fs_read(ip, 99 * 4096, back, sizeof(back)), 4096);
+	for (int i = 0; i < 4096; i++)
+		assert_int_equal(back[i], 0);
+	inode_put(ip);
+}
+
 struct listing {
 	char names[64][32];
 	int n, room;
@@ -406,7 +429,7 @@ int main(void)
 	    cmocka_unit_test(test_symlink_loops),  cmocka_unit_test(test_hard_links),
 	    cmocka_unit_test(test_unlink_held),	   cmocka_unit_test(test_rmdir),
 	    cmocka_unit_test(test_rename),	   cmocka_unit_test(test_file_data),
-	    cmocka_unit_test(test_readdir),
+	    cmocka_unit_test(test_readdir),	   cmocka_unit_test(test_truncate_grows),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -3,8 +3,8 @@
  *
  * The input is a list of operations: one byte naming it, then two
  * NUL-terminated paths (the second a symlink's target or a link's or
- * rename's new name), then for a write or truncate an offset and a
- * length.  After each operation the whole tree must hold together: every
+ * rename's new name), then for a write, truncate, read or listing an
+ * offset and a length.  After each operation the whole tree must hold together: every
  * directory's link count 2 plus its subdirectories, its children's
  * parent itself, every other inode's link count the names it has, no
  * inode left with a reference nobody holds (an error path that forgot
@@ -143,11 +143,30 @@ static const char *take_path(const uint8_t **data, size_t *size)
 
 static uint8_t buf[65536];
 
+/* Every name a listing gives must be one a directory can hold. */
+static bool fill(void *arg, const char *name, size_t len, uint64_t ino, uint32_t mode)
+{
+	FUZZ_CHECK(len > 0 && len <= FS_NAME_MAX && strlen(name) == len);
+	FUZZ_CHECK(!memchr(name, '/', len) && ino != 0 && (mode & S_IFMT));
+	return --*(int *)arg > 0;
+}
+
+/* A listing from pos, stopping after room entries. */
+static void list(struct inode *ip, uint16_t pos, uint16_t room)
+{
+	int left = room % 8 + 1;
+	long n = fs_readdir(ip, pos % 16, fill, &left);
+	struct fs_stat st;
+
+	fs_stat(ip, &st);
+	FUZZ_CHECK(S_ISDIR(st.mode) ? n >= pos % 16 : n == -ENOTDIR);
+}
+
 static void run_op(uint8_t op, const char *a, const char *b, uint16_t off, uint16_t len)
 {
 	struct inode *ip;
 
-	switch (op % 12) {
+	switch (op % 13) {
 	case 0: fs_mknod(NULL, a, S_IFDIR | 0755, 0, 0, NULL); break;
 	case 1: fs_mknod(NULL, a, S_IFREG | 0644, 0, 0, NULL); break;
 	case 2: fs_symlink(NULL, b, a); break;
@@ -158,13 +177,15 @@ static void run_op(uint8_t op, const char *a, const char *b, uint16_t off, uint1
 	default:
 		if (fs_lookup(NULL, a, op & 0x80 ? FS_NOFOLLOW : 0, &ip))
 			return;
-		if (op % 12 == 7)
+		if (op % 13 == 7)
 			fs_write(ip, off, buf, len);
-		else if (op % 12 == 8)
+		else if (op % 13 == 8)
 			fs_truncate(ip, off);
-		else if (op % 12 == 9)
+		else if (op % 13 == 9)
 			FUZZ_CHECK(fs_read(ip, off, buf, len) <= (long)len);
-		else if (op % 12 == 10)
+		else if (op % 13 == 12)
+			list(ip, off, len);
+		else if (op % 13 == 10)
 			FUZZ_CHECK(fs_readlink(ip, (char *)buf, 64) <= 64);
 		else
 			fs_link_inode(NULL, b, ip);

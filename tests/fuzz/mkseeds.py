@@ -219,7 +219,7 @@ put("cpio", "non-hex", b"070701" + b"G" * 104)
 
 # --- fs: operations, each a byte, two NUL-terminated paths, offset, length ----
 FS_MKDIR, FS_CREAT, FS_SYMLINK, FS_LINK, FS_UNLINK, FS_RMDIR, FS_RENAME, FS_WRITE, FS_TRUNC, \
-    FS_READ, FS_READLINK, FS_LINKAT = range(12)
+    FS_READ, FS_READLINK, FS_LINKAT, FS_LIST = range(13)
 
 
 def fs_op(op, a, b="", off=0, length=0, nofollow=False):
@@ -230,7 +230,8 @@ def fs_op(op, a, b="", off=0, length=0, nofollow=False):
 put("fs", "tree", fs_op(FS_MKDIR, "/bin") + fs_op(FS_CREAT, "/bin/busybox")
     + fs_op(FS_WRITE, "/bin/busybox", off=4000, length=9000) + fs_op(FS_SYMLINK, "/bin/sh", "busybox")
     + fs_op(FS_READ, "/bin/sh", off=4090, length=20) + fs_op(FS_READLINK, "/bin/sh", nofollow=True)
-    + fs_op(FS_LINK, "/bin/busybox", "/bb") + fs_op(FS_LINKAT, "/bb", "/bin/bb2"))
+    + fs_op(FS_LINK, "/bin/busybox", "/bb") + fs_op(FS_LINKAT, "/bb", "/bin/bb2")
+    + fs_op(FS_LIST, "/bin", off=1, length=2) + fs_op(FS_LIST, "/bb"))
 put("fs", "loops", fs_op(FS_SYMLINK, "/a", "b") + fs_op(FS_SYMLINK, "/b", "a")
     + fs_op(FS_READ, "/a/x/..//.", length=1) + fs_op(FS_SYMLINK, "/d", ".")
     + fs_op(FS_CREAT, "/d/d/d/./f") + fs_op(FS_UNLINK, "/d/"))

@@ -22,7 +22,7 @@ static void mode_string(uint32_t mode, char out[11])
 	out[10] = '\0';
 }
 
-static void ls_one(struct inode *dir, const char *name, struct inode *ip)
+static void ls_one(const char *name, struct inode *ip)
 {
 	struct fs_stat st;
 	char mode[11], target[FS_NAME_MAX + 1];
@@ -49,7 +49,7 @@ static bool ls_entry(void *arg, const char *name, size_t len, uint64_t ino, uint
 	struct inode *ip;
 
 	if (fs_lookup(w->dir, name, FS_NOFOLLOW, &ip) == 0) {
-		ls_one(w->dir, name, ip);
+		ls_one(name, ip);
 		inode_put(ip);
 	}
 	return true;
@@ -70,7 +70,7 @@ SHELL_CMD(ls, "ls [PATH]: list a directory of the file system")
 
 		fs_readdir(ip, 0, ls_entry, &w);
 	} else {
-		ls_one(NULL, path, ip);
+		ls_one(path, ip);
 	}
 	inode_put(ip);
 	return 0;

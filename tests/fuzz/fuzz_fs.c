@@ -167,13 +167,27 @@ static void run_op(uint8_t op, const char *a, const char *b, uint16_t off, uint1
 	struct inode *ip;
 
 	switch (op % 13) {
-	case 0: fs_mknod(NULL, a, S_IFDIR | 0755, 0, 0, NULL); break;
-	case 1: fs_mknod(NULL, a, S_IFREG | 0644, 0, 0, NULL); break;
-	case 2: fs_symlink(NULL, b, a); break;
-	case 3: fs_link(NULL, a, NULL, b); break;
-	case 4: fs_unlink(NULL, a); break;
-	case 5: fs_rmdir(NULL, a); break;
-	case 6: fs_rename(NULL, a, NULL, b); break;
+	case 0:
+		fs_mknod(NULL, a, S_IFDIR | 0755, 0, 0, NULL);
+		break;
+	case 1:
+		fs_mknod(NULL, a, S_IFREG | 0644, 0, 0, NULL);
+		break;
+	case 2:
+		fs_symlink(NULL, b, a);
+		break;
+	case 3:
+		fs_link(NULL, a, NULL, b);
+		break;
+	case 4:
+		fs_unlink(NULL, a);
+		break;
+	case 5:
+		fs_rmdir(NULL, a);
+		break;
+	case 6:
+		fs_rename(NULL, a, NULL, b);
+		break;
 	default:
 		if (fs_lookup(NULL, a, op & 0x80 ? FS_NOFOLLOW : 0, &ip))
 			return;

@@ -26,9 +26,9 @@ static void entry(const char *magic, uint32_t ino, uint32_t mode, uint32_t nlink
 {
 	size_t namesize = strlen(name) + 1;
 
-	ar_len += sprintf((char *)ar + ar_len,
-			  "%s%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08zX%08X", magic, ino,
-			  mode, 0, 0, nlink, 1700000000, (uint32_t)size, 0, 0, 4, 5, namesize, check);
+	ar_len += sprintf(
+	    (char *)ar + ar_len, "%s%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08zX%08X", magic,
+	    ino, mode, 0, 0, nlink, 1700000000, (uint32_t)size, 0, 0, 4, 5, namesize, check);
 	memcpy(ar + ar_len, name, namesize);
 	ar_len = (ar_len + namesize + 3) & ~3ul;
 	memcpy(ar + ar_len, data, size);

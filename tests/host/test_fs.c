@@ -424,12 +424,12 @@ static void test_readdir(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_lookup),	   cmocka_unit_test(test_names_too_long),
-	    cmocka_unit_test(test_exists),	   cmocka_unit_test(test_symlinks),
-	    cmocka_unit_test(test_symlink_loops),  cmocka_unit_test(test_hard_links),
-	    cmocka_unit_test(test_unlink_held),	   cmocka_unit_test(test_rmdir),
-	    cmocka_unit_test(test_rename),	   cmocka_unit_test(test_file_data),
-	    cmocka_unit_test(test_readdir),	   cmocka_unit_test(test_truncate_grows),
+	    cmocka_unit_test(test_lookup),	  cmocka_unit_test(test_names_too_long),
+	    cmocka_unit_test(test_exists),	  cmocka_unit_test(test_symlinks),
+	    cmocka_unit_test(test_symlink_loops), cmocka_unit_test(test_hard_links),
+	    cmocka_unit_test(test_unlink_held),	  cmocka_unit_test(test_rmdir),
+	    cmocka_unit_test(test_rename),	  cmocka_unit_test(test_file_data),
+	    cmocka_unit_test(test_readdir),	  cmocka_unit_test(test_truncate_grows),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -143,7 +143,7 @@ $(B)/blkbench: tools/dom0/blkbench.c
 test: deps
 	tools/test-all.sh
 
-vm-test: $(B)/amphi.elf
+vm-test: $(B)/amphi.elf $(B)/initramfs-test.cpio
 	tests/vm/run
 
 bench: deps

@@ -194,6 +194,14 @@ static void test_symlinks(void **state)
 	assert_int_equal(lookup_rc(NULL, "/dangling", FS_NOFOLLOW), 0);
 	assert_int_equal(fs_symlink(NULL, "", "/empty"), -ENOENT);
 	assert_int_equal(fs_symlink(NULL, "x", "/bin/sh"), -EEXIST);
+	/* a target of 4096 bytes is one too many; readlink cuts to the buffer */
+	static char target[4097];
+	memset(target, 't', 4096);
+	assert_int_equal(fs_symlink(NULL, target, "/longtarget"), -ENAMETOOLONG);
+	target[4095] = 0;
+	assert_int_equal(fs_symlink(NULL, target, "/longtarget"), 0);
+	assert_int_equal(fs_readlink(get("/longtarget", FS_NOFOLLOW), buf, 3), 3);
+	assert_int_equal(lookup_rc(NULL, "/longtarget", 0), -ENAMETOOLONG); /* names of 4095 */
 	/* unlink takes the link, never what it names */
 	assert_int_equal(fs_unlink(NULL, "/b"), 0);
 	assert_non_null(get("/bin/sh", 0));

@@ -40,7 +40,7 @@ FUZZ_KSRC_netif_rsp := drivers/xen/netif_check.c lib/string.c
 FUZZ_KSRC_netif_be := drivers/xen/netif_check.c lib/string.c
 FUZZ_KSRC_console_ring := drivers/xen/console_ring_check.c
 FUZZ_KSRC_cpio    := lib/cpio.c lib/string.c
-FUZZ_KSRC_fs      := fs/vfs.c fs/ramfs_data.c lib/string.c
+FUZZ_KSRC_fs      := fs/vfs.c fs/namei.c fs/inode_ops.c fs/ramfs_data.c lib/string.c
 FUZZ_KSRC_start_info := arch/x86/xen/start_info.c arch/x86/boot/bootinfo.c mm/memmap.c lib/string.c
 
 FUZZ_BINS := $(FUZZ_ALL:%=$(FUZZ_DIR)/fuzz_%)

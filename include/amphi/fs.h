@@ -1,8 +1,9 @@
 /*
- * The file system core (fs/vfs.c, fs/ramfs_data.c): inodes in memory, the
- * namespace of directories, and path lookup, as the Linux system calls
- * will need them: openat, mkdir, unlink, rename, symlink, readlink, link,
- * stat, truncate and getdents64 become a few lines each over this.
+ * The file system core (fs/vfs.c, namei.c, inode_ops.c, ramfs_data.c):
+ * inodes in memory, the namespace of directories, and path lookup, as the
+ * Linux system calls will need them: openat, mkdir, unlink, rename,
+ * symlink, readlink, link, stat, truncate and getdents64 become a few
+ * lines each over this.
  *
  * There is one file system, in memory (ramfs), filled from the initramfs
  * at boot.  Every function here takes the one fs lock (a mutex: thread
@@ -122,7 +123,7 @@ void fs_unlock(void);
 void *fs_page_alloc(void);
 void fs_page_free(void *page);
 
-/* fs/ramfs_data.c, called with the fs lock held. */
+/* fs/ramfs_data.c, called with the fs lock held (by inode_ops.c). */
 long ramfs_read(struct inode *ip, uint64_t off, void *buf, size_t len);
 long ramfs_write(struct inode *ip, uint64_t off, const void *buf, size_t len);
 int ramfs_truncate(struct inode *ip, uint64_t size);

@@ -104,15 +104,19 @@ static void unpack_file(struct unpack *u, const struct cpio_entry *e)
 	int rc;
 
 	if (h) {
-		if ((rc = fs_link_inode(NULL, e->name, h->ip)))
-			return entry_failed(e, "linking", rc);
+		if ((rc = fs_link_inode(NULL, e->name, h->ip))) {
+			entry_failed(e, "linking", rc);
+			return;
+		}
 		initramfs_stats.links++;
 		if (e->size)
 			unpack_data(e, h->ip);
 		return;
 	}
-	if ((rc = make(e, 0, 0, &ip)))
-		return entry_failed(e, "creating", rc);
+	if ((rc = make(e, 0, 0, &ip))) {
+		entry_failed(e, "creating", rc);
+		return;
+	}
 	initramfs_stats.files++;
 	unpack_data(e, ip);
 	if (e->nlink > 1)
@@ -124,18 +128,22 @@ static void unpack_file(struct unpack *u, const struct cpio_entry *e)
 static void unpack_symlink(const struct cpio_entry *e)
 {
 	char *target;
-	int rc = -ENAMETOOLONG;
+	int rc = e->size >= FS_PATH_MAX ? -ENAMETOOLONG : -ENOMEM;
 
-	if (e->size >= FS_PATH_MAX || !(target = kmalloc(e->size + 1)))
-		return entry_failed(e, "reading its target", rc);
+	if (rc == -ENAMETOOLONG || !(target = kmalloc(e->size + 1))) {
+		entry_failed(e, "reading its target", rc);
+		return;
+	}
 	memcpy(target, e->data, e->size);
 	target[e->size] = '\0';
 	rc = fs_symlink(NULL, target, e->name);
 	if (rc == -EEXIST && !fs_unlink(NULL, e->name))
 		rc = fs_symlink(NULL, target, e->name);
 	kfree(target);
-	if (rc)
-		return entry_failed(e, "creating the symlink", rc);
+	if (rc) {
+		entry_failed(e, "creating the symlink", rc);
+		return;
+	}
 	initramfs_stats.symlinks++;
 }
 
@@ -145,8 +153,10 @@ static void unpack_other(const struct cpio_entry *e)
 	struct inode *ip;
 	int rc = make(e, e->rdevmajor, e->rdevminor, &ip);
 
-	if (rc)
-		return entry_failed(e, dir ? "creating the directory" : "creating the node", rc);
+	if (rc) {
+		entry_failed(e, dir ? "creating the directory" : "creating the node", rc);
+		return;
+	}
 	fs_chmod(ip, e->mode);
 	fs_setattr(ip, e->uid, e->gid, e->mtime);
 	inode_put(ip);

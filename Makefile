@@ -37,7 +37,7 @@ KLDFLAGS := -nostdlib -static -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
 	-Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -T arch/x86/boot/amphi.ld
 
 # Every directory of kernel code; each .c and .S in them is part of the kernel.
-KDIRS := arch/x86/boot arch/x86 arch/x86/mm arch/x86/xen kernel mm drivers drivers/xen drivers/xen/xenbus lib net
+KDIRS := arch/x86/boot arch/x86 arch/x86/mm arch/x86/xen kernel mm fs drivers drivers/xen drivers/xen/xenbus lib net
 KSRC  := $(filter-out $(KEXCLUDE),$(foreach d,$(KDIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S)))
 KOBJ  := $(patsubst %,$(B)/k/%.o,$(basename $(KSRC)))
 
@@ -64,8 +64,8 @@ NET_INC    := -Inet/include -I$(LWIP_SRC)/include
 LWIP_CFLAGS := $(NET_INC) -Inet/include/compat
 
 .DELETE_ON_ERROR:
-.PHONY: all run iso test host-test vm-test bench deps clean format
-all: $(B)/amphi.elf
+.PHONY: all run iso test host-test vm-test bench deps deps-initramfs clean format
+all: $(B)/amphi.elf $(B)/initramfs-test.cpio
 
 $(B)/sysinc/xen:
 	@test -d $(XEN_INC) || { echo "error: $(XEN_INC) missing: run 'make deps' (Debian libxen-dev)"; exit 1; }
@@ -114,6 +114,15 @@ run: deps-run $(B)/amphi.elf
 
 deps:
 	tools/deps.sh all
+deps-initramfs:
+	@tools/deps.sh initramfs
+
+# The test initramfs the VM scenarios boot with (QEMU's -initrd, GRUB's
+# module2, xl's ramdisk=): a small tree and Debian's busybox-static.
+$(B)/initramfs-test.cpio: tests/initramfs/mkinitramfs.sh $(shell find tests/initramfs -type f) | deps-initramfs
+	@mkdir -p $(B)
+	@echo "  CPIO    $@"
+	@tests/initramfs/mkinitramfs.sh $@
 deps-run:
 	@tools/deps.sh run
 
@@ -134,7 +143,7 @@ $(B)/blkbench: tools/dom0/blkbench.c
 test: deps
 	tools/test-all.sh
 
-vm-test: $(B)/amphi.elf
+vm-test: $(B)/amphi.elf $(B)/initramfs-test.cpio
 	tests/vm/run
 
 bench: deps

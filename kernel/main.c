@@ -7,6 +7,7 @@
 #include <amphi/bench.h>
 #include <amphi/boot.h>
 #include <amphi/console.h>
+#include <amphi/fs.h>
 #include <amphi/mm.h>
 #include <amphi/net.h>
 #include <amphi/params.h>
@@ -36,6 +37,7 @@ void kmain(struct boot_info *bi)
 	platform_ops.time_init();	     /* clock and event timer */
 	sched_init();			     /* threads: this is now "main" */
 	local_irq_enable();
+	initramfs_init(bi);		     /* the root file system, from the boot module */
 	platform_ops.smp_init();	     /* other CPUs */
 	net_init();			     /* TCP/IP: lwIP, loopback, UDP echo */
 	platform_ops.bus_init();	     /* buses and their drivers */

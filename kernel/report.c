@@ -13,9 +13,9 @@
 #include <asm/paravirt.h>
 
 static const char *const entry_names[] = {
-	[BOOT_ENTRY_MULTIBOOT2] = "multiboot2",
-	[BOOT_ENTRY_PVH] = "PVH",
-	[BOOT_ENTRY_XEN_PV] = "Xen PV",
+    [BOOT_ENTRY_MULTIBOOT2] = "multiboot2",
+    [BOOT_ENTRY_PVH] = "PVH",
+    [BOOT_ENTRY_XEN_PV] = "Xen PV",
 };
 
 void early_console_init(void)
@@ -43,6 +43,9 @@ static void report_lines(const struct boot_info *bi, int level)
 	printk(level, "command line: %s%s\n", bi->cmdline,
 	       bi->cmdline_truncated ? " [truncated]" : "");
 	printk(level, "console: %s, loglevel %d\n", cons, console_loglevel);
+	if (bi->module.len)
+		printk(level, "boot module: %lu bytes at %#lx%s%s\n", bi->module.len,
+		       bi->module.paddr, bi->module.cmdline[0] ? ", " : "", bi->module.cmdline);
 }
 
 /* What the boot protocol's parser refused: it ran before any console. */

@@ -39,8 +39,7 @@ static void put_entry(struct memmap *m, uint64_t base, uint64_t len, uint32_t ty
 
 /* The checks memmap_add and memmap_mark share: 1 for an entry to drop,
  * -1 for one kept as reserved because its type is unknown, else 0. */
-static int check_entry(struct memmap *m, uint64_t base, uint64_t len, uint32_t *type,
-		       bool firmware)
+static int check_entry(struct memmap *m, uint64_t base, uint64_t len, uint32_t *type, bool firmware)
 {
 	if (!range_valid(base, len)) {
 		m->dropped++;
@@ -253,6 +252,24 @@ uint64_t memmap_end(const struct memmap *m, uint32_t type)
 			end = e->base + e->len;
 	}
 	return end;
+}
+
+bool memmap_covers(const struct memmap *m, uint64_t base, uint64_t len, uint32_t types)
+{
+	uint64_t at = base, end = base + len;
+
+	if (end < base)
+		return false;
+	for (unsigned i = 0; i < m->n && at < end; i++) {
+		const struct memmap_entry *e = &m->e[i];
+
+		if (e->base + e->len <= at)
+			continue;
+		if (e->base > at || e->type >= 32 || !(types & (1u << e->type)))
+			return false;
+		at = e->base + e->len;
+	}
+	return at >= end;
 }
 
 const char *memmap_type_name(uint32_t type)

@@ -1,6 +1,6 @@
 /*
  * Bringing memory up: the memory map (from whichever source the boot had,
- * with the kernel image marked), a frame allocator that leaves the low 1 MiB
+ * with the kernel image and the boot module marked), a frame allocator that leaves the low 1 MiB
  * alone
  * whose bitmap is placed in the first RAM that fits, and a heap that grows
  * by asking the frame allocator for runs of mapped frames.
@@ -134,7 +134,8 @@ uint64_t mm_reserve_low_page(void)
 		const struct memmap_entry *e = &m->e[i];
 		uint64_t base = ALIGN_UP(MAX(e->base, (uint64_t)PAGE_SIZE), PAGE_SIZE);
 
-		if (e->type == MEMMAP_RAM && base + PAGE_SIZE <= MIN(e->base + e->len, LOW_MEMORY) &&
+		if (e->type == MEMMAP_RAM &&
+		    base + PAGE_SIZE <= MIN(e->base + e->len, LOW_MEMORY) &&
 		    !memmap_mark(m, base, PAGE_SIZE, MEMMAP_KERNEL))
 			return base;
 	}
@@ -158,7 +159,8 @@ static void frames_init(struct memmap *m)
 		const struct memmap_entry *e = &m->e[i];
 		/* The low 1 MiB stays out of use: BIOS data, the real-mode
 		 * area SMP bring-up will want. */
-		uint64_t first = ALIGN_UP(MAX(e->base, (uint64_t)LOW_MEMORY), PAGE_SIZE) >> PAGE_SHIFT;
+		uint64_t first =
+		    ALIGN_UP(MAX(e->base, (uint64_t)LOW_MEMORY), PAGE_SIZE) >> PAGE_SHIFT;
 		uint64_t end = ALIGN_DOWN(e->base + e->len, PAGE_SIZE) >> PAGE_SHIFT;
 
 		if (e->type == MEMMAP_RAM && end > first)
@@ -212,6 +214,43 @@ void kfree(void *p)
 		pr_err("kfree: %p was not allocated by kmalloc (or was freed twice)\n", p);
 }
 
+/* The boot module (the initramfs) is marked as the kernel's, whole pages
+ * round it, so that neither the frame bitmap nor the allocator lands on it
+ * before initramfs_init has unpacked it.  One that does not lie in RAM or
+ * lies over the kernel is dropped, and said. */
+static void mm_reserve_module(struct boot_info *bi)
+{
+	struct boot_module *mod = &bi->module;
+	const char *why = boot_module_check(bi, (uintptr_t)_kernel_start, (uintptr_t)_kernel_end);
+	uint64_t first;
+
+	if (!mod->len)
+		return;
+	if (why) {
+		pr_warn("boot: the module at %#lx (%lu bytes) is refused: %s\n", mod->paddr,
+			mod->len, why);
+		mod->len = 0;
+		return;
+	}
+	first = ALIGN_DOWN(mod->paddr, PAGE_SIZE);
+	memmap_mark(&bi->memmap, first, ALIGN_UP(mod->paddr + mod->len, PAGE_SIZE) - first,
+		    MEMMAP_KERNEL);
+}
+
+uint64_t mm_release_module(struct boot_info *bi)
+{
+	struct boot_module *mod = &bi->module;
+	uint64_t first = ALIGN_UP(mod->paddr, PAGE_SIZE) >> PAGE_SHIFT;
+	uint64_t end = ALIGN_DOWN(mod->paddr + mod->len, PAGE_SIZE) >> PAGE_SHIFT;
+
+	if (!mod->len || end <= first)
+		return 0;
+	memmap_mark(&bi->memmap, first << PAGE_SHIFT, (end - first) << PAGE_SHIFT, MEMMAP_RAM);
+	mm_frames_free_range(first, end - first);
+	mod->len = 0;
+	return end - first;
+}
+
 void mm_init(struct boot_info *bi)
 {
 	struct memmap *m = &bi->memmap;
@@ -219,6 +258,7 @@ void mm_init(struct boot_info *bi)
 	mapped_limit = bi->mapped_limit;
 	memmap_mark(m, (uintptr_t)_kernel_start, (uintptr_t)_kernel_end - (uintptr_t)_kernel_start,
 		    MEMMAP_KERNEL);
+	mm_reserve_module(bi);
 	pr_info("memory map (from %s):\n", bi->memmap_source ? bi->memmap_source : "nowhere");
 	memmap_print(m, LOG_INFO);
 	if (m->dropped)

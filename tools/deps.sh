@@ -2,6 +2,7 @@
 # Installs what the build and the tests need, from Debian's packages only.
 #   tools/deps.sh run   the build plus QEMU (make run)
 #   tools/deps.sh all   everything make test uses
+#   tools/deps.sh initramfs  what make needs for the test initramfs
 # Packages already present are not reinstalled; apt-get update runs once,
 # when something is missing.
 set -euo pipefail
@@ -10,14 +11,17 @@ build=(gcc make binutils libxen-dev dpkg-dev)
 # libclang-rt-14-dev: libFuzzer and the sanitizers' runtimes for clang 14
 # (make fuzz), which clang only recommends.
 run=(qemu-system-x86)
+# The test initramfs (tests/initramfs/mkinitramfs.sh), which make builds.
+initramfs=(cpio busybox-static)
 test=(clang libclang-rt-14-dev libcmocka-dev grub-pc-bin grub-common xorriso mtools
       xen-hypervisor-4.17-amd64 xen-utils-4.17 linux-image-amd64 busybox-static cpio xz-utils)
 
 want=("${build[@]}")
 case "${1:-all}" in
 run) want+=("${run[@]}") ;;
+initramfs) want+=("${initramfs[@]}") ;;
 all) want+=("${run[@]}" "${test[@]}") ;;
-*) echo "usage: $0 run|all" >&2; exit 2 ;;
+*) echo "usage: $0 run|all|initramfs" >&2; exit 2 ;;
 esac
 
 missing=()

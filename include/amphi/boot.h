@@ -18,6 +18,17 @@ enum boot_entry {
 
 #define BOOT_CMDLINE_MAX 2048
 #define BOOT_PROBLEMS_MAX 8
+#define BOOT_MODULE_CMDLINE_MAX 128
+
+/* The first boot module (the initramfs): where the loader put it, and its
+ * own command line if it had one.  len 0: none was given or it was
+ * refused.  Its frames are kept from the allocator (mm_init) until
+ * initramfs_init has unpacked it. */
+struct boot_module {
+	uint64_t paddr;
+	uint64_t len;
+	char cmdline[BOOT_MODULE_CMDLINE_MAX];
+};
 
 struct boot_info {
 	enum boot_entry entry;
@@ -34,10 +45,12 @@ struct boot_info {
 	 * points at this copy. */
 	uint8_t rsdp_copy[36];
 	/* Protocol specifics kept for the platform code that owns them. */
-	const void *xen_start_info;   /* Xen PV: start_info (virtual) */
-	uint32_t pvh_version;	      /* PVH: hvm_start_info version */
-	bool pvh_bad_magic;	      /* PVH entry, but no hvm_start_info */
-	uint32_t pvh_flags;	      /* PVH: SIF_* flags */
+	const void *xen_start_info; /* Xen PV: start_info (virtual) */
+	uint32_t pvh_version;	    /* PVH: hvm_start_info version */
+	bool pvh_bad_magic;	    /* PVH entry, but no hvm_start_info */
+	uint32_t pvh_flags;	    /* PVH: SIF_* flags */
+	struct boot_module module;  /* the first module, len 0 if none */
+	unsigned int nmodules;	    /* how many the loader gave */
 	/* What the parsers refused of the loader's data, said by
 	 * boot_report() once there is a console (they run before one). */
 	const char *problems[BOOT_PROBLEMS_MAX];
@@ -71,6 +84,16 @@ static inline bool boot_pvh_found(const struct boot_info *bi)
 
 /* Copies a loader's string into a fixed buffer, noting truncation. */
 bool boot_copy_string(char *dst, size_t size, const char *src, size_t max_src);
+/* One module the loader gave, in its order: the first is taken when it
+ * is not empty and its end does not pass 2^64 (true then), the others
+ * counted in nmodules.  A refusal is noted with the protocol's own
+ * string, so that the boot_problem line says who gave it: why[0] "more
+ * than one" (once), why[1] "empty", why[2] "wraps". */
+bool boot_module_add(struct boot_info *bi, uint64_t paddr, uint64_t len, const char *const why[3]);
+/* Does the module lie in RAM (or in what the kernel marked as its own,
+ * as Xen PV's bootstrap region) and clear of [kstart, kend)?  NULL if so,
+ * else why not (pure: mm_init calls it before it reserves the module). */
+const char *boot_module_check(const struct boot_info *bi, uint64_t kstart, uint64_t kend);
 /* Notes what a parser refused (a static string, "protocol: what"). */
 void boot_problem(struct boot_info *bi, const char *what);
 

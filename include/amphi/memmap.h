@@ -49,6 +49,10 @@ int memmap_mark(struct memmap *m, uint64_t base, uint64_t len, uint32_t type);
 uint64_t memmap_total(const struct memmap *m, uint32_t type);
 /* One past the highest byte of `type`, 0 if none. */
 uint64_t memmap_end(const struct memmap *m, uint32_t type);
+/* Is every byte of [base, base+len) in an entry whose type is in the
+ * mask (bit 1 << type)?  The map must be sanitized (sorted, disjoint). */
+bool memmap_covers(const struct memmap *m, uint64_t base, uint64_t len, uint32_t types);
+#define MEMMAP_TYPE_BIT(t) (1u << (t))
 const char *memmap_type_name(uint32_t type);
 
 #endif

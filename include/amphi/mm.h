@@ -9,6 +9,10 @@ extern struct frame_allocator frames;
 extern struct heap kheap;
 
 void mm_init(struct boot_info *bi);
+/* Gives the boot module's whole pages to the frame allocator once it has
+ * been unpacked (the partial pages at its ends stay reserved: they may
+ * be shared); its len becomes 0.  Returns the frames given. */
+uint64_t mm_release_module(struct boot_info *bi);
 /* Prints the memory map, the frame counts and the heap's figures. */
 void mm_show(void);
 /* Paging extends what is mapped once it knows (Xen PV maps the rest of RAM). */

@@ -22,6 +22,8 @@
  * take a spinlock holding one, never the other way round.
  *   hotplug_lock    (mutex, kernel/smp_hotplug.c: one CPU going offline or
  *                    coming back at a time)
+ *   fs_mutex        (mutex, fs/fs_glue.c: the file system's namespace and
+ *                    data; page allocations and kmalloc under it)
  *   bus->lock       (mutex, drivers/xen/xenbus/xenbus.c: a bus's devices;
  *                    held across probes, removes and store requests)
  *   xs_req_lock     (mutex, xenbus/xs.c: the xenstore request ring; held

@@ -35,6 +35,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 		}                                                                                  \
 	} while (0)
 
+/* What every boot parser promises of the module it took: not empty, no
+ * end past 2^64, its string terminated, and counted. */
+#define FUZZ_CHECK_MODULE(bi)                                                                      \
+	do {                                                                                       \
+		FUZZ_CHECK(memchr((bi).module.cmdline, 0, sizeof((bi).module.cmdline)) != NULL);  \
+		if ((bi).module.len)                                                               \
+			FUZZ_CHECK((bi).module.paddr + (bi).module.len > (bi).module.paddr &&     \
+				   (bi).nmodules >= 1);                                            \
+		FUZZ_CHECK((bi).nmodules <= 1 || (bi).nproblems > 0);                             \
+	} while (0)
+
 /* Takes n bytes off the front of the input (fewer if it runs out, the
  * rest zero): for the numbers a target needs besides the bytes it
  * parses. */

@@ -25,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(memchr(bi.cmdline, 0, sizeof(bi.cmdline)) &&
 		   memchr(bi.loader, 0, sizeof(bi.loader)));
 	FUZZ_CHECK(bi.memmap.n <= MEMMAP_MAX);
+	FUZZ_CHECK_MODULE(bi);
 	for (unsigned int i = 0; i < bi.nproblems && i < BOOT_PROBLEMS_MAX; i++)
 		FUZZ_CHECK(bi.problems[i] && !strncmp(bi.problems[i], "multiboot2: ", 12));
 	FUZZ_CHECK(bi.rsdp == 0 || bi.rsdp == (uintptr_t)bi.rsdp_copy);

@@ -5,7 +5,7 @@
  * start; phys() gives the parser what lies inside the input and no more,
  * as the kernel's gives it no more than head32.S mapped.  The addresses in
  * the structure, fuzzed like the rest, land inside the input, past it or
- * nowhere.  What the parser builds must hold together. */
+ * nowhere.  The module taken must be the one the first entry names.  What the parser builds must hold together. */
 #include "fuzz.h"
 #include <amphi/boot.h>
 
@@ -34,6 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pvh_parse(BASE, phys, &bi);
 	FUZZ_CHECK(memchr(bi.cmdline, 0, sizeof(bi.cmdline)) != NULL);
 	FUZZ_CHECK(bi.memmap.n <= MEMMAP_MAX);
+	FUZZ_CHECK_MODULE(bi);
 	FUZZ_CHECK(boot_pvh_found(&bi) || (bi.memmap.n == 0 && !bi.memmap_source));
 	for (unsigned int i = 0; i < bi.nproblems && i < BOOT_PROBLEMS_MAX; i++)
 		FUZZ_CHECK(!strncmp(bi.problems[i], "pvh: ", 5));

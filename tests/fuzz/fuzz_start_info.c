@@ -30,6 +30,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(memchr(bi.cmdline, 0, sizeof(bi.cmdline)) != NULL);
 	FUZZ_CHECK(bi.nproblems > 0 ||
 		   memmap_total(&bi.memmap, MEMMAP_RAM) == (uint64_t)si->nr_pages << PAGE_SHIFT);
+	FUZZ_CHECK_MODULE(bi);
+	if (bi.module.len)
+		FUZZ_CHECK(bi.module.len == si->mod_len &&
+			   bi.module.paddr == (si->flags & SIF_MOD_START_PFN
+						   ? si->mod_start << PAGE_SHIFT
+						   : si->mod_start));
+	else
+		FUZZ_CHECK(!si->mod_start || bi.nproblems > 0);
 	end = xen_pv_bootstrap_end(si, addr[0], addr[1], addr[2], &why);
 	FUZZ_CHECK(end % PAGE_SIZE == 0 && end >= PAGE_SIZE);
 	if (!why) {

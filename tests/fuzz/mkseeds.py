@@ -133,21 +133,30 @@ put("multiboot2", "acpi-new", mb2(mb2_tag(15, rsdp2), mb2_tag(1, b"x\0")))
 put("multiboot2", "mmap-small-entries", mb2(mb2_tag(6, struct.pack("<II", 16, 0) + bytes(32))))
 put("multiboot2", "cmdline-unterminated", mb2(mb2_tag(1, b"a" * 40)))
 put("multiboot2", "tag-past-total", mb2(mb2_tag(1, b"abc\0"), total=20))
+put("multiboot2", "module", mb2(mb2_tag(3, struct.pack("<II", 0x200000, 0x212345) + b"initrd\0")))
+put("multiboot2", "modules-backwards", mb2(mb2_tag(3, struct.pack("<II", 0x300000, 0x200000)),
+                                           mb2_tag(3, struct.pack("<II", 0x400000, 0x401000) + b"x"),
+                                           mb2_tag(3, struct.pack("<I", 1))))
 
 # --- pvh: memory from 0x1000, hvm_start_info at its start ------------------
 PVH_BASE = 0x1000
 
 
-def pvh(version=1, cmdline=b"console=ttyS0\0", entries=None, count=None, cmd_at=None, map_at=None):
+def pvh(version=1, cmdline=b"console=ttyS0\0", entries=None, count=None, cmd_at=None, map_at=None,
+        modules=None, nr_modules=None):
     entries = entries if entries is not None else [(0, 0x9fc00, 1), (0x100000, 0x7f00000, 1),
                                                    (0xfeffc000, 0x4000, 2)]
     table = b"".join(struct.pack("<QQII", a, l, t, 0) for a, l, t in entries)
     cmd_off, map_off = 72, 72 + len(cmdline) + (-len(cmdline) % 8)
-    si = struct.pack("<IIIIQQQQII", 0x336ec578, version, 0, 0, 0,
+    mods = b"".join(struct.pack("<QQQQ", a, l, c, 0) for a, l, c in (modules or []))
+    mod_off = map_off + len(table)
+    si = struct.pack("<IIIIQQQQII", 0x336ec578, version, 0,
+                     len(modules or []) if nr_modules is None else nr_modules,
+                     PVH_BASE + mod_off if modules else 0,
                      cmd_at if cmd_at is not None else PVH_BASE + cmd_off, 0xe0000,
                      map_at if map_at is not None else PVH_BASE + map_off,
                      len(entries) if count is None else count, 0)
-    return si + cmdline + bytes(-len(cmdline) % 8) + table
+    return si + cmdline + bytes(-len(cmdline) % 8) + table + mods
 
 
 put("pvh", "qemu", pvh())
@@ -156,6 +165,9 @@ put("pvh", "cmdline-unterminated", pvh(cmdline=b"x" * 64, entries=[]))
 put("pvh", "map-count-too-big", pvh(count=0xffffffff))
 put("pvh", "map-nowhere", pvh(map_at=0x100000000))
 put("pvh", "bad-magic", b"\0" * 72)
+put("pvh", "initrd", pvh(modules=[(0x7f00000, 0x12345, PVH_BASE + 72)]))
+put("pvh", "modules-three", pvh(modules=[(0x7f00000, 0, 0), (1, 2, 3)], nr_modules=3))
+put("pvh", "module-wraps", pvh(modules=[(0xfffffffffffff000, 0x2000, 0x100000000)]))
 
 # --- start_info: the structure, then its address, console and store pfns ---
 
@@ -174,6 +186,62 @@ put("start_info", "dom0", start_info(flags=3, nr_pages=0x20000))
 put("start_info", "module", start_info(mod_start=0x500000, mod_len=0x123456))
 put("start_info", "wrapping", start_info(nr_pt=1 << 52, mod_start=0xfffffffffffff000, mod_len=0x2000))
 put("start_info", "no-pages", start_info(nr_pages=0, cmdline=b"y" * 1024))
+put("start_info", "module-pfn", start_info(flags=1 << 3, mod_start=0x500, mod_len=0x1000))
+put("start_info", "module-empty", start_info(mod_start=0x500000, mod_len=0))
+
+# --- cpio: a newc archive ---------------------------------------------------
+
+
+def cpio_entry(name, data=b"", mode=0o100644, ino=1, nlink=1, magic=b"070701", check=None,
+               namesize=None, filesize=None):
+    name = name.encode() + b"\0"
+    fields = [ino, mode, 0, 0, nlink, 1700000000, len(data) if filesize is None else filesize,
+              0, 0, 5, 1, len(name) if namesize is None else namesize,
+              (sum(data) & 0xffffffff if magic == b"070702" else 0) if check is None else check]
+    h = magic + b"".join(b"%08X" % f for f in fields) + name
+    h += bytes(-len(h) % 4)
+    return h + data + bytes(-len(data) % 4)
+
+
+CPIO_TRAILER = cpio_entry("TRAILER!!!")
+put("cpio", "tree", cpio_entry(".", mode=0o40755, nlink=2) + cpio_entry("bin", mode=0o40755, nlink=2)
+    + cpio_entry("bin/busybox", b"\x7fELF...") + cpio_entry("bin/sh", b"busybox", mode=0o120777)
+    + cpio_entry("dev/console", mode=0o20600) + cpio_entry("a", ino=7, nlink=2)
+    + cpio_entry("b", b"linked", ino=7, nlink=2) + CPIO_TRAILER)
+put("cpio", "two-archives", cpio_entry("x", b"1") + CPIO_TRAILER + bytes(512)
+    + cpio_entry("y", b"abc", magic=b"070702") + CPIO_TRAILER + bytes(8))
+put("cpio", "crc-wrong", cpio_entry("y", b"abc", magic=b"070702", check=1) + CPIO_TRAILER)
+put("cpio", "dotdot", cpio_entry("a/../b") + CPIO_TRAILER)
+put("cpio", "no-trailer", cpio_entry("a", b"1"))
+put("cpio", "data-past-end", cpio_entry("a", b"1", filesize=0xffffffff))
+put("cpio", "name-no-nul", cpio_entry("ab", namesize=2) + CPIO_TRAILER)
+put("cpio", "non-hex", b"070701" + b"G" * 104)
+
+# --- fs: operations, each a byte, two NUL-terminated paths, offset, length ----
+FS_MKDIR, FS_CREAT, FS_SYMLINK, FS_LINK, FS_UNLINK, FS_RMDIR, FS_RENAME, FS_WRITE, FS_TRUNC, \
+    FS_READ, FS_READLINK, FS_LINKAT, FS_LIST = range(13)
+
+
+def fs_op(op, a, b="", off=0, length=0, nofollow=False):
+    return bytes([op | (0x80 if nofollow else 0)]) + a.encode() + b"\0" + b.encode() + b"\0" \
+        + struct.pack("<HH", off, length)
+
+
+put("fs", "tree", fs_op(FS_MKDIR, "/bin") + fs_op(FS_CREAT, "/bin/busybox")
+    + fs_op(FS_WRITE, "/bin/busybox", off=4000, length=9000) + fs_op(FS_SYMLINK, "/bin/sh", "busybox")
+    + fs_op(FS_READ, "/bin/sh", off=4090, length=20) + fs_op(FS_READLINK, "/bin/sh", nofollow=True)
+    + fs_op(FS_LINK, "/bin/busybox", "/bb") + fs_op(FS_LINKAT, "/bb", "/bin/bb2")
+    + fs_op(FS_LIST, "/bin", off=1, length=2) + fs_op(FS_LIST, "/bb"))
+put("fs", "loops", fs_op(FS_SYMLINK, "/a", "b") + fs_op(FS_SYMLINK, "/b", "a")
+    + fs_op(FS_READ, "/a/x/..//.", length=1) + fs_op(FS_SYMLINK, "/d", ".")
+    + fs_op(FS_CREAT, "/d/d/d/./f") + fs_op(FS_UNLINK, "/d/"))
+put("fs", "rename", fs_op(FS_MKDIR, "/m") + fs_op(FS_MKDIR, "/m/d") + fs_op(FS_MKDIR, "/m/d/s")
+    + fs_op(FS_RENAME, "/m/d", "/m/d/s/x") + fs_op(FS_RENAME, "/m/d/s", "/m/e")
+    + fs_op(FS_CREAT, "/m/f") + fs_op(FS_RENAME, "/m/f", "/m/e") + fs_op(FS_RMDIR, "/m/d/.."))
+put("fs", "truncate", fs_op(FS_CREAT, "f") + fs_op(FS_WRITE, "f", off=100, length=8000)
+    + fs_op(FS_TRUNC, "f", off=5000) + fs_op(FS_WRITE, "f", off=9000, length=10)
+    + fs_op(FS_READ, "f", off=0, length=65535))
+put("fs", "long-name", fs_op(FS_CREAT, "/" + "n" * 256) + fs_op(FS_CREAT, "/" + "n" * 255))
 
 # --- blkif_rsp: ring size byte, then commands (see fuzz_blkif_rsp.c) -------
 BLKIF_READ, BLKIF_WRITE, BLKIF_FLUSH, BLKIF_INDIRECT = 0, 1, 3, 6

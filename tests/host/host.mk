@@ -21,7 +21,7 @@ HOST_DIR      := $(B)/host
 
 # Each test and the kernel sources it exercises.
 HOST_TESTS        := string printf cmdline memmap frame heap pvpatch pvsites xs_wire sha256 ipconfig net_pattern acpi ticket \
-	multiboot2 pvh blkif_check clock_guard netif_check console_ring_check xenbus_state
+	multiboot2 pvh start_info blkif_check cpio fs clock_guard netif_check console_ring_check xenbus_state
 HOST_KSRC_string  := lib/string.c
 HOST_KSRC_printf  := lib/vsnprintf.c lib/string.c
 HOST_KSRC_cmdline := lib/cmdline.c lib/string.c
@@ -35,6 +35,9 @@ HOST_KSRC_ipconfig := lib/ipconfig.c lib/string.c
 HOST_KSRC_acpi    := lib/acpi.c lib/string.c
 HOST_KSRC_multiboot2 := arch/x86/boot/multiboot2.c arch/x86/boot/bootinfo.c mm/memmap.c lib/string.c
 HOST_KSRC_pvh     := arch/x86/boot/pvh.c arch/x86/boot/bootinfo.c mm/memmap.c lib/string.c
+HOST_KSRC_start_info := arch/x86/xen/start_info.c arch/x86/boot/bootinfo.c mm/memmap.c lib/string.c
+HOST_KSRC_cpio    := lib/cpio.c lib/string.c
+HOST_KSRC_fs      := fs/vfs.c fs/namei.c fs/inode_ops.c fs/ramfs_data.c lib/string.c
 HOST_KSRC_blkif_check := drivers/xen/blkif_check.c
 HOST_KSRC_clock_guard := lib/clock_guard.c
 HOST_KSRC_netif_check := drivers/xen/netif_check.c lib/string.c

@@ -275,6 +275,28 @@ static void test_mark_full(void **state)
 	assert_int_equal(map.dropped, 3);
 }
 
+/* A range across entries of allowed types in a row is covered; a hole,
+ * a type not allowed, a range past the end or one that wraps is not. */
+static void test_covers(void **state)
+{
+	uint32_t ram = MEMMAP_TYPE_BIT(MEMMAP_RAM), ok = ram | MEMMAP_TYPE_BIT(MEMMAP_KERNEL);
+
+	memmap_add(&map, 0x100000, 0x100000, MEMMAP_RAM);
+	memmap_add(&map, 0x300000, 0x100000, MEMMAP_RAM);
+	memmap_add(&map, 0x400000, 0x1000, MEMMAP_RESERVED);
+	memmap_mark(&map, 0x180000, 0x100000, MEMMAP_KERNEL); /* into the hole */
+	assert_true(memmap_covers(&map, 0x100000, 0x100000, ok));
+	assert_false(memmap_covers(&map, 0x100000, 0x100000, ram));
+	assert_true(memmap_covers(&map, 0x100000, 0x180000, ok));
+	assert_false(memmap_covers(&map, 0x100000, 0x180001, ok)); /* the hole at 0x280000 */
+	assert_true(memmap_covers(&map, 0x300000, 0x100000, ram));
+	assert_false(memmap_covers(&map, 0x300000, 0x100001, ok)); /* reserved after it */
+	assert_false(memmap_covers(&map, 0x500000, 1, ok));
+	assert_false(memmap_covers(&map, 0x10000, 0x100000, ok)); /* starts in no entry */
+	assert_false(memmap_covers(&map, ~0ull - 1, 4, ok));
+	assert_true(memmap_covers(&map, 0x123456, 0, ok)); /* nothing to cover */
+}
+
 static void test_total_end_names(void **state)
 {
 	memmap_add(&map, 0, 0x1000, MEMMAP_RAM);
@@ -312,6 +334,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_mark, reset),
 	    cmocka_unit_test_setup(test_mark_errors, reset),
 	    cmocka_unit_test_setup(test_mark_full, reset),
+	    cmocka_unit_test_setup(test_covers, reset),
 	    cmocka_unit_test_setup(test_total_end_names, reset),
 	};
 

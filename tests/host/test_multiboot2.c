@@ -142,10 +142,110 @@ static void test_total_below_header(void **state)
 	assert_int_equal(bi.nproblems, 1);
 }
 
+static void module(uint32_t start, uint32_t end, const char *cmd)
+{
+	uint8_t body[64];
+	size_t n = strlen(cmd) + 1;
+
+	memcpy(body, &start, 4);
+	memcpy(body + 4, &end, 4);
+	memcpy(body + 8, cmd, n);
+	tag(3, 8 + 8 + (uint32_t)n, body, 8 + n);
+}
+
+/* GRUB's module2: where it starts, where it ends, its string. */
+static void test_module(void **state)
+{
+	module(0x200000, 0x200000 + 4321, "initramfs.cpio");
+	parse(finish());
+	assert_int_equal(bi.module.paddr, 0x200000);
+	assert_int_equal(bi.module.len, 4321);
+	assert_string_equal(bi.module.cmdline, "initramfs.cpio");
+	assert_int_equal(bi.nmodules, 1);
+	assert_int_equal(bi.nproblems, 0);
+}
+
+/* A second and third module: the first kept, the rest said once. */
+static void test_modules_more(void **state)
+{
+	module(0x200000, 0x201000, "a");
+	module(0x300000, 0x301000, "b");
+	module(0x400000, 0x401000, "c");
+	parse(finish());
+	assert_int_equal(bi.module.paddr, 0x200000);
+	assert_string_equal(bi.module.cmdline, "a");
+	assert_int_equal(bi.nmodules, 3);
+	assert_int_equal(bi.nproblems, 1);
+}
+
+/* An end before the start (a length that would wrap) or at it. */
+static void test_module_backwards(void **state)
+{
+	module(0x300000, 0x200000, "");
+	module(0x300000, 0x300000, "");
+	parse(finish());
+	assert_int_equal(bi.module.len, 0);
+	assert_int_equal(bi.nproblems, 2); /* the empty one, then "more than one" */
+	assert_string_equal(bi.problems[0],
+			    "multiboot2: the module is empty or ends before it starts: ignored");
+}
+
+/* A module tag of 12 bytes has no mod_end: it was not read. */
+static void test_module_tag_short(void **state)
+{
+	uint32_t start = 0x200000;
+
+	tag(3, 12, &start, 4);
+	parse(finish());
+	assert_int_equal(bi.module.len, 0);
+	assert_int_equal(bi.nmodules, 0);
+	assert_int_equal(bi.nproblems, 1);
+}
+
+/* The module's string ends with the tag, NUL or not. */
+static void test_module_cmdline_unterminated(void **state)
+{
+	uint32_t body[3] = {0x200000, 0x300000, 0x41414141};
+
+	tag(3, 8 + 12, body, 12);
+	parse(finish());
+	assert_string_equal(bi.module.cmdline, "AAAA");
+}
+
+/* What mm_init asks before it reserves the module: in RAM (or the
+ * kernel's own marks), clear of the kernel image, not in page 0. */
+static void test_module_check(void **state)
+{
+	memmap_add(&bi.memmap, 0, 0x9f000, MEMMAP_RAM);
+	memmap_add(&bi.memmap, 0x100000, 0x7f00000, MEMMAP_RAM);
+	memmap_mark(&bi.memmap, 0x100000, 0x100000, MEMMAP_KERNEL);
+	assert_null(boot_module_check(&bi, 0x100000, 0x200000)); /* none */
+	bi.module = (struct boot_module){.paddr = 0x7000000, .len = 0x100000};
+	assert_null(boot_module_check(&bi, 0x100000, 0x200000));
+	bi.module.paddr = 0x180000; /* over the kernel */
+	assert_string_equal(boot_module_check(&bi, 0x100000, 0x200000),
+			    "it overlaps the kernel image");
+	assert_null(boot_module_check(&bi, 0x300000, 0x400000)); /* KERNEL-marked RAM */
+	bi.module.paddr = 0x9e000; /* across the hole below 1 MiB */
+	assert_string_equal(boot_module_check(&bi, 0, 0), "it is not all in RAM");
+	bi.module.paddr = 0x7fff000; /* past the end of RAM */
+	assert_string_equal(boot_module_check(&bi, 0, 0), "it is not all in RAM");
+	bi.module = (struct boot_module){.paddr = 0, .len = 10};
+	assert_string_equal(boot_module_check(&bi, 0, 0), "it wraps or starts in page 0");
+	bi.module = (struct boot_module){.paddr = ~0ull, .len = 2};
+	assert_string_equal(boot_module_check(&bi, 0, 0), "it wraps or starts in page 0");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup(test_grub, reset),
+	    cmocka_unit_test_setup(test_module, reset),
+	    cmocka_unit_test_setup(test_module_check, reset),
+	    cmocka_unit_test_setup(test_modules_more, reset),
+	    cmocka_unit_test_setup(test_module_backwards, reset),
+	    cmocka_unit_test_setup(test_module_tag_short, reset),
+	    cmocka_unit_test_setup(test_module_cmdline_unterminated, reset),
 	    cmocka_unit_test_setup(test_size_wraps, reset),
 	    cmocka_unit_test_setup(test_mmap_tag_short, reset),
 	    cmocka_unit_test_setup(test_total_past_avail, reset),

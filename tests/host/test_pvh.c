@@ -99,6 +99,81 @@ static void test_map_past_memory(void **state)
 	assert_int_equal(bi.nproblems, 2); /* too many, and past memory */
 }
 
+/* hvm_start_info with nr modules at modlist (0: right after it), the
+ * first module's entry as given and a command line for it. */
+static void setup_modules(uint32_t nr, uint64_t modlist, struct hvm_modlist_entry e,
+			  const char *cmd)
+{
+	struct hvm_start_info si = {.magic = XEN_HVM_START_MAGIC_VALUE, .version = 1};
+	size_t off = sizeof(si) + sizeof(e);
+
+	memset(&bi, 0, sizeof(bi));
+	mem_size = off + strlen(cmd) + 1;
+	mem = calloc(1, mem_size);
+	si.nr_modules = nr;
+	si.modlist_paddr = modlist ? modlist : BASE + sizeof(si);
+	if (*cmd)
+		e.cmdline_paddr = BASE + off;
+	memcpy(mem, &si, sizeof(si));
+	memcpy(mem + sizeof(si), &e, sizeof(e));
+	memcpy(mem + off, cmd, strlen(cmd) + 1);
+}
+
+/* QEMU's -initrd: one module, its address and size kept. */
+static void test_module(void **state)
+{
+	setup_modules(1, 0, (struct hvm_modlist_entry){.paddr = 0x7f00000, .size = 12345},
+		      "initrd");
+	parse();
+	assert_int_equal(bi.module.paddr, 0x7f00000);
+	assert_int_equal(bi.module.len, 12345);
+	assert_string_equal(bi.module.cmdline, "initrd");
+	assert_int_equal(bi.nmodules, 1);
+	assert_int_equal(bi.nproblems, 0);
+}
+
+/* Three modules: the first taken, the rest said once. */
+static void test_modules_more(void **state)
+{
+	setup_modules(3, 0, (struct hvm_modlist_entry){.paddr = 0x100000, .size = 1}, "");
+	parse();
+	assert_int_equal(bi.module.len, 1);
+	assert_int_equal(bi.nmodules, 3);
+	assert_int_equal(bi.nproblems, 1);
+	assert_string_equal(bi.problems[0], "pvh: more than one module: only the first is used");
+}
+
+static void test_module_empty(void **state)
+{
+	setup_modules(1, 0, (struct hvm_modlist_entry){.paddr = 0x100000, .size = 0}, "");
+	parse();
+	assert_int_equal(bi.module.len, 0);
+	assert_string_equal(bi.problems[0], "pvh: the module is empty: ignored");
+}
+
+static void test_module_wraps(void **state)
+{
+	setup_modules(1, 0, (struct hvm_modlist_entry){.paddr = ~0ull - 10, .size = 11}, "");
+	parse();
+	assert_int_equal(bi.module.len, 0);
+	assert_string_equal(bi.problems[0], "pvh: the module's end wraps: ignored");
+}
+
+/* The list outside readable memory, and a list whose entry is cut by
+ * memory's end: nothing read past it. */
+static void test_modlist_unreadable(void **state)
+{
+	setup_modules(1, 0x100000000ull, (struct hvm_modlist_entry){.paddr = 1, .size = 1}, "");
+	parse();
+	assert_int_equal(bi.module.len, 0);
+	assert_int_equal(bi.nproblems, 1);
+	setup_modules(1, BASE + sizeof(struct hvm_start_info) + 8,
+		      (struct hvm_modlist_entry){.paddr = 1, .size = 1}, "");
+	parse();
+	assert_int_equal(bi.module.len, 0);
+	assert_int_equal(bi.nproblems, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -107,6 +182,11 @@ int main(void)
 	    cmocka_unit_test(test_bad_magic),
 	    cmocka_unit_test(test_cmdline_at_end),
 	    cmocka_unit_test(test_map_past_memory),
+	    cmocka_unit_test(test_module),
+	    cmocka_unit_test(test_modules_more),
+	    cmocka_unit_test(test_module_empty),
+	    cmocka_unit_test(test_module_wraps),
+	    cmocka_unit_test(test_modlist_unreadable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,14 +20,14 @@ log_has() { # LOG REGEX
 # runs: every SELFTEST in the ELF.  A test added or removed changes this
 # number and the skip lists below in the same change, on purpose: the
 # runner then knows what each platform must show.
-SELFTESTS_ALL=89
+SELFTESTS_ALL=91
 
 # The selftests each platform skips in a full run, for the reason each
 # prints (no IDT natively on Xen PV, no Xen natively, no xenstore for
-# dom0...).  Any other skip, or one of these that ran, fails the scenario:
+# dom0, no initramfs where the scenario gives no boot module...).  Any other skip, or one of these that ran, fails the scenario:
 # a test that skips because something broke must turn the run red.
 declare -A SELFTEST_SKIPS=(
-	[native]="pvclock_rtc balloon balloon_release_clears balloon_smp blkfront_fresh_zero gnttab_fresh_zero
+	[native-initramfs]="pvclock_rtc balloon balloon_release_clears balloon_smp blkfront_fresh_zero gnttab_fresh_zero
 		blkfront_offers blkfront_ro blkfront_rw blkfront_smp evtchn_bind_vcpu evtchn_cpu_offline
 		evtchn_fairness evtchn_ipi evtchn_mask evtchn_round_robin evtchn_smp gnttab_copy
 		gnttab_deferred_held gnttab_deferred_unused
@@ -35,11 +35,11 @@ declare -A SELFTEST_SKIPS=(
 		xen_console_ring xen_control_sysrq xen_control_unknown xen_hypervisor_info xen_pv_halt
 		xen_pv_p2m_tree xen_timer xen_version xenbus_hotplug xs_perms xs_read xs_smp xs_timeout xs_transaction
 		xs_watch xs_write"
-	[xen-pv-dom0]="balloon balloon_release_clears balloon_smp blkfront_offers blkfront_ro blkfront_rw blkfront_smp irq_unhandled irq_vector
+	[xen-pv-dom0]="initramfs balloon balloon_release_clears balloon_smp blkfront_offers blkfront_ro blkfront_rw blkfront_smp irq_unhandled irq_vector
 		lapic_timer lapic_timer_early netfront_connect tsc_clock xen_console_ring
 		xen_control_sysrq xen_control_unknown xenbus_hotplug xs_perms xs_read xs_smp xs_timeout
 		xs_transaction xs_watch xs_write"
-	[xen-pvh-dom0]="balloon balloon_release_clears balloon_smp blkfront_offers blkfront_ro blkfront_rw blkfront_smp gnttab_in_use lapic_timer
+	[xen-pvh-dom0]="initramfs balloon balloon_release_clears balloon_smp blkfront_offers blkfront_ro blkfront_rw blkfront_smp gnttab_in_use lapic_timer
 		lapic_timer_early netfront_connect tsc_clock xen_console_ring xen_control_sysrq
 		xen_control_unknown xen_pv_halt xen_pv_p2m_tree xenbus_hotplug xs_perms xs_read xs_smp
 		xs_timeout xs_transaction xs_watch xs_write"
@@ -48,6 +48,9 @@ declare -A SELFTEST_SKIPS=(
 	[xen-pvh-domu]="pvclock_rtc blkfront_ro blkfront_rw blkfront_smp gnttab_in_use lapic_timer lapic_timer_early
 		tsc_clock xen_pv_halt xen_pv_p2m_tree"
 )
+# Native scenarios boot with the test initramfs (native_pvh, native_grub)
+# or without it (the others), which is the one skip between them.
+SELFTEST_SKIPS[native]="${SELFTEST_SKIPS[native-initramfs]} initramfs"
 
 # The SELFTEST entries of an ELF, sorted; SELFTEST_EXPLICIT ones (which
 # run only when named) have another symbol prefix and are left out.

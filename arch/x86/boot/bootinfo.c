@@ -26,3 +26,35 @@ void boot_problem(struct boot_info *bi, const char *what)
 		bi->problems[bi->nproblems] = what;
 	bi->nproblems++;
 }
+
+bool boot_module_add(struct boot_info *bi, uint64_t paddr, uint64_t len, const char *const why[3])
+{
+	if (++bi->nmodules > 1) {
+		if (bi->nmodules == 2)
+			boot_problem(bi, why[0]);
+		return false;
+	}
+	if (len == 0 || paddr + len < paddr) {
+		boot_problem(bi, why[len ? 2 : 1]);
+		return false;
+	}
+	bi->module.paddr = paddr;
+	bi->module.len = len;
+	return true;
+}
+
+const char *boot_module_check(const struct boot_info *bi, uint64_t kstart, uint64_t kend)
+{
+	const struct boot_module *mod = &bi->module;
+	uint32_t ok = MEMMAP_TYPE_BIT(MEMMAP_RAM) | MEMMAP_TYPE_BIT(MEMMAP_KERNEL);
+
+	if (!mod->len)
+		return NULL;
+	if (mod->paddr + mod->len < mod->paddr || mod->paddr < PAGE_SIZE)
+		return "it wraps or starts in page 0";
+	if (!memmap_covers(&bi->memmap, mod->paddr, mod->len, ok))
+		return "it is not all in RAM";
+	if (mod->paddr < kend && kstart < mod->paddr + mod->len)
+		return "it overlaps the kernel image";
+	return NULL;
+}

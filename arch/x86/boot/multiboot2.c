@@ -1,6 +1,7 @@
 /*
  * Multiboot2 boot information (GRUB): a list of 8-byte-aligned tags.  We take
- * the command line, the boot loader's name, the memory map and the ACPI RSDP.
+ * the command line, the boot loader's name, the memory map, the ACPI RSDP
+ * and the first module (GRUB's module2: the initramfs).
  *
  * Pure code (the host fuzzes it, tests/fuzz/fuzz_multiboot2.c): the
  * information is foreign data, so its total size is held to the bytes the
@@ -16,6 +17,7 @@ enum {
 	MB2_TAG_END = 0,
 	MB2_TAG_CMDLINE = 1,
 	MB2_TAG_LOADER = 2,
+	MB2_TAG_MODULE = 3,
 	MB2_TAG_MMAP = 6,
 	MB2_TAG_ACPI_OLD = 14,
 	MB2_TAG_ACPI_NEW = 15,
@@ -59,6 +61,31 @@ static void mb2_mmap(const uint8_t *tag, uint32_t size, struct boot_info *bi)
 	bi->memmap_source = "multiboot2";
 }
 
+static const char *const mb2_module_why[3] = {
+    "multiboot2: more than one module: only the first is used",
+    "multiboot2: the module is empty or ends before it starts: ignored",
+    "multiboot2: the module's end wraps: ignored",
+};
+
+#define MB2_MODULE_HDR 16 /* the tag's header, mod_start, mod_end */
+
+/* mod_end is one past the module's last byte (GRUB's and Linux's
+ * reading); a string follows. */
+static void mb2_module(const uint8_t *tag, uint32_t size, struct boot_info *bi)
+{
+	uint32_t start, end;
+
+	if (size < MB2_MODULE_HDR) {
+		boot_problem(bi, "multiboot2: module tag shorter than its header: ignored");
+		return;
+	}
+	memcpy(&start, tag + 8, sizeof(start));
+	memcpy(&end, tag + 12, sizeof(end));
+	if (boot_module_add(bi, start, end > start ? end - start : 0, mb2_module_why))
+		boot_copy_string(bi->module.cmdline, sizeof(bi->module.cmdline),
+				 (const char *)tag + MB2_MODULE_HDR, size - MB2_MODULE_HDR);
+}
+
 static void mb2_tag(const uint8_t *p, struct mb2_tag t, struct boot_info *bi)
 {
 	size_t body = t.size - sizeof(t);
@@ -73,6 +100,9 @@ static void mb2_tag(const uint8_t *p, struct mb2_tag t, struct boot_info *bi)
 		break;
 	case MB2_TAG_MMAP:
 		mb2_mmap(p, t.size, bi);
+		break;
+	case MB2_TAG_MODULE:
+		mb2_module(p, t.size, bi);
 		break;
 	case MB2_TAG_ACPI_OLD:
 	case MB2_TAG_ACPI_NEW:

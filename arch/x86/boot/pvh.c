@@ -11,8 +11,9 @@
  * without its NUL or a memory map longer than memory ends where readable
  * memory does.  The map is read up to PVH_MEMMAP_MAX entries: a count in
  * the billions would otherwise hold the boot in memmap_add for hours.
- * Modules are not used by Amphi, so nr_modules and modlist_paddr are not
- * read at all.
+ * The first module (QEMU's -initrd, xl's ramdisk=) is the initramfs; its
+ * entry and command line are read through phys() like the rest, and any
+ * further module is counted and said, not used.
  */
 #include <amphi/boot.h>
 #include <amphi/string.h>
@@ -59,6 +60,40 @@ static void pvh_memmap(uint64_t paddr, uint32_t entries, boot_phys_fn phys, stru
 	bi->memmap_source = "pvh";
 }
 
+static const char *const pvh_module_why[3] = {
+    "pvh: more than one module: only the first is used",
+    "pvh: the module is empty: ignored",
+    "pvh: the module's end wraps: ignored",
+};
+
+static void pvh_modules(uint64_t paddr, uint32_t n, boot_phys_fn phys, struct boot_info *bi)
+{
+	struct hvm_modlist_entry e;
+	size_t len = sizeof(e);
+	const void *p = phys(paddr, &len);
+	bool taken;
+
+	if (!p || len < sizeof(e)) {
+		boot_problem(bi, "pvh: the module list's address is not readable: ignored");
+		return;
+	}
+	memcpy(&e, p, sizeof(e));
+	taken = boot_module_add(bi, e.paddr, e.size, pvh_module_why);
+	/* The others are only counted: their entries are not read. */
+	if (n > 1) {
+		boot_problem(bi, pvh_module_why[0]);
+		bi->nmodules = n;
+	}
+	if (!taken || !e.cmdline_paddr)
+		return;
+	len = sizeof(bi->module.cmdline);
+	p = phys(e.cmdline_paddr, &len);
+	if (p)
+		boot_copy_string(bi->module.cmdline, sizeof(bi->module.cmdline), p, len);
+	else
+		boot_problem(bi, "pvh: the module's command line is not readable: ignored");
+}
+
 void pvh_parse(uint64_t info, boot_phys_fn phys, struct boot_info *bi)
 {
 	struct hvm_start_info si;
@@ -79,4 +114,6 @@ void pvh_parse(uint64_t info, boot_phys_fn phys, struct boot_info *bi)
 		pvh_cmdline(si.cmdline_paddr, phys, bi);
 	if (si.version >= 1 && si.memmap_paddr && si.memmap_entries)
 		pvh_memmap(si.memmap_paddr, si.memmap_entries, phys, bi);
+	if (si.nr_modules && si.modlist_paddr)
+		pvh_modules(si.modlist_paddr, si.nr_modules, phys, bi);
 }

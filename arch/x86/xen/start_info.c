@@ -1,7 +1,7 @@
 /*
  * Xen PV's start_info, the decisions taken on it: the command line, the
- * boot memory, and how far Xen's bootstrap region (page tables, P2M list,
- * start_info, module, console and xenstore pages) reaches.
+ * boot memory, the module (xl's ramdisk=: the initramfs), and how far Xen's bootstrap region (page
+ * tables, P2M list, start_info, module, console and xenstore pages) reaches.
  *
  * Pure code (the host fuzzes it, tests/fuzz/fuzz_start_info.c).  Xen
  * fills start_info, but a number in it that cannot be right (a page count
@@ -15,6 +15,32 @@
 /* The pages a 64-bit address space can hold: an end at 2^64 wraps. */
 #define PV_PAGES_MAX ((UINT64_MAX >> PAGE_SHIFT) - 1)
 
+static const char *const pv_module_why[3] = {
+    "start_info: more than one module", /* start_info has room for one */
+    "start_info: the module is empty: ignored",
+    "start_info: the module's end wraps: ignored",
+};
+
+/* mod_start is a virtual address in Xen's initial mapping, which is the
+ * pseudo-physical one here (VIRT_BASE 0), or a frame number when Xen says
+ * so (SIF_MOD_START_PFN). */
+static void pv_module(const start_info_t *si, struct boot_info *bi)
+{
+	uint64_t paddr = si->mod_start;
+
+	if (!si->mod_start)
+		return;
+	if (si->flags & SIF_MOD_START_PFN) {
+		if (paddr > PV_PAGES_MAX) {
+			boot_problem(bi, "start_info: the module's frame is beyond the address "
+					 "space: ignored");
+			return;
+		}
+		paddr <<= PAGE_SHIFT;
+	}
+	boot_module_add(bi, paddr, si->mod_len, pv_module_why);
+}
+
 void xen_pv_start_info_parse(const start_info_t *si, struct boot_info *bi)
 {
 	if (memcmp(si->magic, "xen-3.0-x86_64", 14))
@@ -27,6 +53,7 @@ void xen_pv_start_info_parse(const start_info_t *si, struct boot_info *bi)
 	else
 		memmap_add(&bi->memmap, 0, (uint64_t)si->nr_pages << PAGE_SHIFT, MEMMAP_RAM);
 	bi->memmap_source = "start_info";
+	pv_module(si, bi);
 }
 
 /* Moves *end up to base + len, unless that wraps. */

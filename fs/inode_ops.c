@@ -1,0 +1,143 @@
+/*
+ * Operations on an inode in hand, as the system calls on an open file or
+ * a looked-up path will make them: read, write and truncate (regular
+ * files, through ramfs_data.c), readlink, stat, chmod, owners and times,
+ * and a directory's listing.  Pure like vfs.c, tested and fuzzed with it.
+ */
+#include <amphi/errno.h>
+#include <amphi/mm.h>
+#include <amphi/string.h>
+#include "vfs_internal.h"
+
+long fs_readlink(struct inode *ip, char *buf, size_t size)
+{
+	long n = -EINVAL;
+
+	fs_lock();
+	if (S_ISLNK(ip->mode)) {
+		n = (long)MIN(size, (size_t)ip->size);
+		memcpy(buf, ip->target, (size_t)n);
+	}
+	fs_unlock();
+	return n;
+}
+
+void fs_stat(struct inode *ip, struct fs_stat *st)
+{
+	fs_lock();
+	*st = (struct fs_stat){
+	    .ino = ip->ino,
+	    .size = ip->size,
+	    .mtime = ip->mtime,
+	    .mode = ip->mode,
+	    .uid = ip->uid,
+	    .gid = ip->gid,
+	    .nlink = ip->nlink,
+	    .rdev_major = ip->rdev_major,
+	    .rdev_minor = ip->rdev_minor,
+	};
+	if (S_ISDIR(ip->mode))
+		st->size = 0;
+	fs_unlock();
+}
+
+int fs_chmod(struct inode *ip, uint32_t mode)
+{
+	fs_lock();
+	ip->mode = (ip->mode & S_IFMT) | (mode & 07777);
+	fs_unlock();
+	return 0;
+}
+
+void fs_setattr(struct inode *ip, uint32_t uid, uint32_t gid, uint64_t mtime)
+{
+	fs_lock();
+	ip->uid = uid;
+	ip->gid = gid;
+	ip->mtime = mtime;
+	fs_unlock();
+}
+
+long fs_read(struct inode *ip, uint64_t off, void *buf, size_t len)
+{
+	long n;
+
+	fs_lock();
+	n = S_ISDIR(ip->mode)	? -EISDIR
+	    : S_ISREG(ip->mode) ? ramfs_read(ip, off, buf, len)
+				: -EINVAL;
+	fs_unlock();
+	return n;
+}
+
+long fs_write(struct inode *ip, uint64_t off, const void *buf, size_t len)
+{
+	long n;
+
+	fs_lock();
+	n = S_ISDIR(ip->mode)	? -EISDIR
+	    : S_ISREG(ip->mode) ? ramfs_write(ip, off, buf, len)
+				: -EINVAL;
+	fs_unlock();
+	return n;
+}
+
+int fs_truncate(struct inode *ip, uint64_t size)
+{
+	int rc;
+
+	fs_lock();
+	rc = S_ISDIR(ip->mode) ? -EISDIR : S_ISREG(ip->mode) ? ramfs_truncate(ip, size) : -EINVAL;
+	fs_unlock();
+	return rc;
+}
+
+/* The entry at pos (2 on), copied out so fn runs without the lock. */
+struct fs_dirent_copy {
+	char name[FS_NAME_MAX + 1];
+	size_t len;
+	uint64_t ino;
+	uint32_t mode;
+};
+
+static bool dirent_at(struct inode *dir, uint64_t pos, struct fs_dirent_copy *c)
+{
+	struct inode *ip = pos == 0 ? dir : pos == 1 ? dir->dir.parent : NULL;
+	struct fs_dirent *d = dir->dir.entries;
+
+	if (pos < 2 && !ip)
+		return false;
+	if (pos >= 2) {
+		for (uint64_t i = 2; d && i < pos; i++)
+			d = d->next;
+		if (!d)
+			return false;
+		ip = d->inode;
+	}
+	c->len = pos < 2 ? pos + 1 : d->len;
+	memcpy(c->name, pos < 2 ? ".." : d->name, c->len);
+	c->name[c->len] = '\0';
+	c->ino = ip->ino;
+	c->mode = ip->mode;
+	return true;
+}
+
+long fs_readdir(struct inode *dir, uint64_t pos, fs_filldir_fn fn, void *arg)
+{
+	struct fs_dirent_copy *c;
+	bool more = true;
+
+	if (!S_ISDIR(dir->mode))
+		return -ENOTDIR;
+	if (!(c = kmalloc(sizeof(*c))))
+		return -ENOMEM;
+	while (more) {
+		fs_lock();
+		more = dirent_at(dir, pos, c);
+		fs_unlock();
+		if (more && (more = fn(arg, c->name, c->len, c->ino, c->mode)))
+			pos++;
+	}
+	kfree(c);
+	return (long)pos;
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds the test initramfs, a newc cpio, from the tree tests/initramfs/
+# and Debian's busybox-static.  Usage: mkinitramfs.sh OUT.cpio
+#
+# What the kernel's initramfs selftest (fs/initramfs_selftest.c) checks:
+#   testdir/            mode 0750
+#   testdir/hello.txt   the file in this tree
+#   testdir/hello-link  a second (hard) name of hello.txt, made here: git
+#                       keeps no hard links
+#   testdir/hello-sym   a symlink to hello.txt
+#   testdir/empty       an empty file
+#   bin/busybox         Debian's /bin/busybox (busybox-static), unmodified
+#   bin/sh, bin/ls,
+#   bin/cat             applet symlinks to busybox, as busybox installs them
+#   testdir/busybox.sha256  the digest of bin/busybox, for the kernel to
+#                       compare with its own
+# The entries are sorted, with fixed times and owners, so that one tree
+# makes the same archive every time.
+set -euo pipefail
+out=$1
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+busybox=/bin/busybox
+for tool in cpio sha256sum; do
+	command -v $tool >/dev/null || { echo "mkinitramfs: $tool missing: run 'make deps'" >&2; exit 2; }
+done
+[ -x $busybox ] || { echo "mkinitramfs: $busybox missing (busybox-static): run 'make deps'" >&2; exit 2; }
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/bin" "$stage/testdir"
+cp "$here/testdir/hello.txt" "$stage/testdir/hello.txt"
+ln "$stage/testdir/hello.txt" "$stage/testdir/hello-link"
+ln -s hello.txt "$stage/testdir/hello-sym"
+: >"$stage/testdir/empty"
+cp "$busybox" "$stage/bin/busybox"
+for applet in sh ls cat; do ln -s busybox "$stage/bin/$applet"; done
+sha256sum <"$busybox" | cut -d' ' -f1 >"$stage/testdir/busybox.sha256"
+chmod 0750 "$stage/testdir"
+chmod 0644 "$stage/testdir/hello.txt" "$stage/testdir/empty" "$stage/testdir/busybox.sha256"
+chmod 0755 "$stage/bin" "$stage/bin/busybox" "$stage"
+find "$stage" -exec touch -h -d @1700000000 {} +
+(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 --renumber-inodes --ignore-devno) >"$out.tmp"
+mv "$out.tmp" "$out"

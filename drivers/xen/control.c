@@ -25,6 +25,7 @@
 #include <amphi/string.h>
 #include <amphi/sysrq.h>
 #include <amphi/time.h>
+#include <asm/xen/xen.h>
 #include <drivers/xen/control.h>
 #include <drivers/xen/xenstore.h>
 
@@ -128,7 +129,13 @@ struct control_action {
 	void (*act)(void);
 };
 
+static void act_suspend(void)
+{
+	xen_suspend();
+}
+
 static const struct control_action shutdown_actions[] = {
+    {"suspend", "suspending", act_suspend},
     {"poweroff", "powering off", act_poweroff},
     {"halt", "halting (a power off)", act_poweroff},
     {"reboot", "rebooting", act_reboot},
@@ -160,10 +167,7 @@ static void shutdown_changed(struct xs_watch *w, const char *path)
 		return;
 	}
 	counted(&seen.unknown);
-	if (!strcmp(req, "suspend"))
-		pr_warn("control: \"suspend\" requested: not supported yet; request cleared\n");
-	else
-		pr_warn("control: unknown shutdown request \"%s\" cleared, not acted on\n",
+	pr_warn("control: unknown shutdown request \"%s\" cleared, not acted on\n",
 			printable(req, shown));
 	kfree(req);
 }
@@ -205,7 +209,8 @@ int xen_control_init(void)
 		return control_state = rc;
 	}
 	if ((rc = xs_write(XBT_NIL, "control/feature-poweroff", "1")) ||
-	    (rc = xs_write(XBT_NIL, "control/feature-reboot", "1")))
+	    (rc = xs_write(XBT_NIL, "control/feature-reboot", "1")) ||
+	    (rc = xs_write(XBT_NIL, "control/feature-suspend", "1")))
 		pr_warn("control: cannot advertise our features (%d): xl may not use the PV "
 			"protocol\n",
 			rc);

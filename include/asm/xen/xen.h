@@ -31,6 +31,9 @@ int xen_cpu_revive(struct cpu *c);
 void xen_pvh_smp_init(void);
 void xen_console_init(const char *want, void *ring, uint32_t evtchn);
 void xen_power_off(enum power_status status) __noreturn;
+/* Suspends the domain for the toolstack (arch/x86/xen/suspend.c): 0 once
+ * it goes on again, or an error. */
+int xen_suspend(void);
 void xen_restart(void) __noreturn;
 
 /* Xen PV: CPU ops (enlighten_pv.c), the trap table among them. */

@@ -11,6 +11,9 @@
  *
  * IPIs are event channels: for each vCPU, one port per kind bound to it
  * with EVTCHNOP_bind_ipi before it starts; sending one is EVTCHNOP_send.
+ *
+ * In a domain restored from a save (arch/x86/xen/suspend.c) the vCPUs
+ * that were down have no state in Xen: they start afresh, as at boot.
  */
 #include <amphi/cpu.h>
 #include <amphi/errno.h>
@@ -98,12 +101,49 @@ void xen_cpu_die(void)
 		panic("smp: vCPU %u could not stop itself (%ld)", this_cpu()->xen_vcpu_id, rc);
 }
 
+/* The mode's way of starting a vCPU, kept for starting one afresh. */
+static int (*xen_cpu_up_fn)(struct cpu *c);
+
+/* A vCPU of a domain restored from a save: Xen has no state for it (the
+ * save kept no vCPU that was down), so it starts as at boot, with new
+ * ports, and its idle thread starts over. */
+static int xen_cpu_restart(struct cpu *c)
+{
+	int rc;
+
+	c->xen_fresh = false;
+	c->vcpu_info = NULL;
+	if (!xen_cpu_up_fn)
+		return -ENODEV;
+	if ((rc = xen_spinlock_prepare_cpu(c)))
+		return rc;
+	return xen_cpu_start(xen_cpu_up_fn, c);
+}
+
+/* In a domain restored from a save, on the one CPU left, its event
+ * channels forgotten: this CPU's IPI and kick ports bound again, and
+ * every other vCPU marked to start afresh when it comes back. */
+int xen_smp_resume_new(void)
+{
+	struct cpu *me = this_cpu();
+	int rc;
+
+	for (unsigned int i = 0; i < nr_cpus_present; i++)
+		if (&cpus[i] != me)
+			cpus[i].xen_fresh = true;
+	if ((rc = xen_smp_bind_ipis(me)))
+		return rc;
+	return xen_spinlock_prepare_cpu(me);
+}
+
 /* Only once Xen has it down: an up that came first would be lost. */
 int xen_cpu_revive(struct cpu *c)
 {
 	uint64_t end = sched_clock() + XEN_ONLINE_WAIT_NS;
 	long rc;
 
+	if (c->xen_fresh)
+		return xen_cpu_restart(c);
 	while ((rc = hypercall_vcpu_op(VCPUOP_is_up, c->xen_vcpu_id, NULL)) > 0)
 		if (sched_clock() > end)
 			return -ETIMEDOUT;
@@ -119,6 +159,7 @@ void xen_smp_init_with(int (*cpu_up)(struct cpu *c))
 	char how[48];
 	int rc;
 
+	xen_cpu_up_fn = cpu_up;
 	xen_smp_enumerate(how, sizeof(how));
 	if ((rc = xen_smp_bind_ipis(&cpus[0])))
 		panic("smp: no IPI ports for vCPU 0 (%d)", rc);

@@ -1,59 +1,144 @@
 /*
- * Suspending the domain for xl save (work in progress: only the
- * cancelled resume, xl save -c, is handled).  Every other CPU goes
- * offline first, so that one vCPU is left to suspend; on Xen PV the store
- * and console frames in start_info become pseudo-physical, as the
- * toolstack expects of a suspended guest, and SCHEDOP_shutdown carries
- * start_info's machine frame.  Xen returns 1 when the suspend was
- * cancelled (the domain goes on where it was) and 0 in a new domain.
+ * Suspending the domain for the toolstack (xl save, xl save -c, xl
+ * migrate) and coming back: the one ordered sequence.  What differs
+ * between PV and PVH is in the mode (suspend_pvh.c; a mode that cannot
+ * suspend yet has none, and "suspend" is then refused), what the drivers
+ * do is behind the hooks drivers/xen registers (xen_suspend_set_drivers),
+ * so this file names no driver.
+ *
+ * Down, in order: the drivers quiesce (frontends stop, the store is
+ * drained and held; one that cannot refuses, and the domain goes on as
+ * it was), every other CPU goes offline, interrupts go off on the one
+ * left, the clock is noted, and the mode makes the suspend hypercall.
+ *
+ * Xen answers 1 when the suspend was cancelled (xl save -c, a failed
+ * migration): everything survived, and the drivers and CPUs just go on.
+ * It answers 0 in a new domain, on this host or another, where nothing
+ * Xen kept for us survived: in order, the mode's frames and callback
+ * (shared info, vcpu_info, the event callback, the store and console
+ * ports re-read), the clock (going on from its reading plus the time
+ * away), the event channels (all forgotten, then this CPU's IPI, kick and
+ * timer ports bound again), the timer armed, and only then, interrupts
+ * on, the drivers (grant frames, store, console, devices) and the other
+ * CPUs, started afresh.
  */
-#include <amphi/boot.h>
 #include <amphi/cpu.h>
-#include <amphi/platform.h>
+#include <amphi/errno.h>
 #include <amphi/printk.h>
 #include <amphi/smp.h>
+#include <amphi/time.h>
 #include <asm/paravirt.h>
-#include <asm/xen/hypercall.h>
 #include <asm/xen/xen.h>
+#include <drivers/xen/events.h>
 
-static long xen_suspend_hypercall(void)
+const struct xen_suspend_mode *xen_suspend_mode;
+static const struct xen_suspend_drivers *xen_suspend_drivers;
+static struct xen_suspend_stats xen_suspend_stats;
+
+void xen_suspend_set_drivers(const struct xen_suspend_drivers *d)
 {
-	struct sched_shutdown r = {.reason = SHUTDOWN_suspend};
-	start_info_t *si = (start_info_t *)xen_start_info;
-	unsigned long si_mfn;
-	long rc;
+	xen_suspend_drivers = d;
+}
 
-	if (boot_info.entry != BOOT_ENTRY_XEN_PV)
-		return hypercall_sched_op(SCHEDOP_shutdown, &r);
-	si_mfn = (unsigned long)(xen_pv_virt_to_machine(si) >> PAGE_SHIFT);
-	si->store_mfn = xen_pv_mfn_to_pfn(si->store_mfn);
-	si->console.domU.mfn = xen_pv_mfn_to_pfn(si->console.domU.mfn);
-	rc = HC(__HYPERVISOR_sched_op, SCHEDOP_shutdown, &r, si_mfn, 0, 0);
-	si->store_mfn = xen_pv_pfn_to_mfn(si->store_mfn);
-	si->console.domU.mfn = xen_pv_pfn_to_mfn(si->console.domU.mfn);
+bool xen_suspend_supported(void)
+{
+	return xen_suspend_mode && xen_suspend_drivers;
+}
+
+const struct xen_suspend_stats *xen_suspend_counts(void)
+{
+	return &xen_suspend_stats;
+}
+
+/* Every other CPU offline; which were online, to bring back. */
+static int xen_suspend_cpus_down(bool *was_online)
+{
+	int rc;
+
+	for (unsigned int i = 0; i < nr_cpus_present; i++) {
+		was_online[i] = false;
+		if (&cpus[i] == this_cpu() || !cpus[i].online)
+			continue;
+		if ((rc = cpu_offline(i))) {
+			pr_err("xen: suspend: CPU %u would not go offline (%d)\n", i, rc);
+			return rc;
+		}
+		was_online[i] = true;
+	}
+	return 0;
+}
+
+static void xen_suspend_cpus_up(const bool *was_online)
+{
+	int rc;
+
+	for (unsigned int i = 0; i < nr_cpus_present; i++)
+		if (was_online[i] && (rc = cpu_online(i)))
+			pr_err("xen: resume: CPU %u did not come back (%d)\n", i, rc);
+}
+
+/* A new domain, interrupts off: what Xen kept for the CPU, again. */
+static int xen_resume_cpu_state(void)
+{
+	int rc;
+
+	if ((rc = xen_suspend_mode->new_domain()))
+		return rc;
+	xen_suspend_stats.away_ns = xen_time_resume_clock();
+	evtchn_resume_forget();
+	if ((rc = xen_smp_resume_new()))
+		return rc;
+	return xen_time_prepare_cpu(this_cpu());
+}
+
+/* The hypercall and what Xen no longer keeps, interrupts off: 1 when
+ * cancelled, 0 in a new domain, or a negative error. */
+static long xen_suspend_here(void)
+{
+	unsigned long flags = local_irq_save();
+	long rc;
+	int err;
+
+	xen_time_suspend();
+	rc = xen_suspend_mode->hypercall();
+	if (rc == 0 && (err = xen_resume_cpu_state()))
+		panic("xen: resume: the new domain's CPU state could not be set up (%d)", err);
+	xen_time_init_cpu();
+	local_irq_restore(flags);
 	return rc;
+}
+
+static const char *xen_suspend_outcome(long rc)
+{
+	return rc == 1 ? "cancelled: going on where we were"
+	       : rc == 0 ? "resumed in a new domain"
+			 : "refused by Xen";
 }
 
 int xen_suspend(void)
 {
-	bool was_online[NR_CPUS] = {false};
-	unsigned long flags;
+	bool was_online[NR_CPUS];
 	long rc;
+	int err;
 
-	for (unsigned int i = 1; i < nr_cpus_present; i++)
-		if (cpus[i].online && !cpu_offline(i))
-			was_online[i] = true;
-	flags = local_irq_save();
-	rc = xen_suspend_hypercall();
-	local_irq_restore(flags);
-	pr_notice("xen: suspend returned %ld (%s)\n", rc,
-		  rc == 1 ? "cancelled: going on in place" : rc == 0 ? "a new domain" : "refused");
-	if (rc == 0) {
-		pr_err("xen: resuming in a new domain is not done yet: powering off\n");
-		power_off(POWER_FAILURE);
+	if (!xen_suspend_supported())
+		return -EOPNOTSUPP;
+	if ((err = xen_suspend_drivers->quiesce()))
+		return err;
+	if ((err = xen_suspend_cpus_down(was_online))) {
+		xen_suspend_cpus_up(was_online);
+		xen_suspend_drivers->resume(false);
+		return err;
 	}
-	for (unsigned int i = 1; i < nr_cpus_present; i++)
-		if (was_online[i] && cpu_online(i))
-			pr_err("xen: CPU %u did not come back after the suspend\n", i);
-	return rc == 1 ? 0 : (int)rc;
+	rc = xen_suspend_here();
+	xen_suspend_stats.suspends++;
+	if (rc == 0)
+		xen_suspend_stats.new_domains++;
+	xen_suspend_drivers->resume(rc == 0);
+	pr_notice("xen: suspend: %s (%ld)\n", xen_suspend_outcome(rc), rc);
+	if (rc == 0)
+		pr_info("xen: resume: the clock goes on, %lu ms away by Xen's wallclock\n",
+			xen_suspend_stats.away_ns / NSEC_PER_MSEC);
+	xen_suspend_cpus_up(was_online);
+	return rc < 0 ? (int)rc : 0;
 }

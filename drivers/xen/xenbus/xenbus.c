@@ -393,6 +393,57 @@ void xenbus_bus_stop(struct xenbus_bus *bus)
 	xenbus_bus_unlock(bus);
 }
 
+/* --- across a suspend ------------------------------------------------ */
+
+static void xenbus_resume_upto(struct xenbus_bus *bus, struct xenbus_device *stop, bool new_domain)
+{
+	for (struct xenbus_device *d = bus->devices; d && d != stop; d = d->next)
+		if (d->driver && d->driver->resume)
+			d->driver->resume(d, new_domain);
+}
+
+static int xenbus_suspend_one(struct xenbus_device *d)
+{
+	int rc;
+
+	if (!d->driver)
+		return 0;
+	if (!d->driver->suspend) {
+		pr_err("xenbus: %s: its driver cannot suspend yet: not suspending\n", d->nodename);
+		return -EOPNOTSUPP;
+	}
+	if ((rc = d->driver->suspend(d)))
+		pr_err("xenbus: %s: would not suspend (%d)\n", d->nodename, rc);
+	return rc;
+}
+
+int xenbus_suspend(void)
+{
+	struct xenbus_bus *bus = &xenbus_main_bus;
+	int rc;
+
+	if (!bus->started)
+		return 0;
+	xenbus_bus_lock(bus);
+	for (struct xenbus_device *d = bus->devices; d; d = d->next)
+		if ((rc = xenbus_suspend_one(d))) {
+			xenbus_resume_upto(bus, d, false);
+			xenbus_bus_unlock(bus);
+			return rc;
+		}
+	return 0;
+}
+
+void xenbus_resume(bool new_domain)
+{
+	struct xenbus_bus *bus = &xenbus_main_bus;
+
+	if (!bus->started)
+		return;
+	xenbus_resume_upto(bus, NULL, new_domain);
+	xenbus_bus_unlock(bus);
+}
+
 int xenbus_probe_init(void)
 {
 	struct xenbus_bus *bus = &xenbus_main_bus;

@@ -94,15 +94,27 @@ void xen_cpu_die(void)
 {
 	long rc;
 
+	struct cpu *c = this_cpu();
+
 	evtchn_cpu_offline(smp_processor_id());
-	rc = hypercall_vcpu_op(VCPUOP_down, this_cpu()->xen_vcpu_id, NULL);
+	rc = hypercall_vcpu_op(VCPUOP_down, c->xen_vcpu_id, NULL);
 
 	if (rc)
-		panic("smp: vCPU %u could not stop itself (%ld)", this_cpu()->xen_vcpu_id, rc);
+		panic("smp: vCPU %u could not stop itself (%ld)", c->xen_vcpu_id, rc);
+	if (c->xen_restart_in_die) {
+		/* Up again in a restored domain that kept this vCPU's state:
+		 * everything else was set up afresh for it (xen_cpu_restart),
+		 * its idle thread's first frame too, far above this one. */
+		c->xen_restart_in_die = false;
+		xen_ap_main();
+	}
 }
 
-/* The mode's way of starting a vCPU, kept for starting one afresh. */
+/* The mode's way of starting a vCPU, kept for starting one afresh, and
+ * the function a new vCPU of the mode runs first (what a restored vCPU
+ * kept down in xen_cpu_die goes on with). */
 static int (*xen_cpu_up_fn)(struct cpu *c);
+void (*xen_ap_main)(void);
 
 /* A vCPU of a domain restored from a save: Xen has no state for it (the
  * save kept no vCPU that was down), so it starts as at boot, with new
@@ -111,13 +123,13 @@ static int xen_cpu_restart(struct cpu *c)
 {
 	int rc;
 
-	c->xen_fresh = false;
 	c->vcpu_info = NULL;
-	if (!xen_cpu_up_fn)
-		return -ENODEV;
-	if ((rc = xen_spinlock_prepare_cpu(c)))
-		return rc;
-	return xen_cpu_start(xen_cpu_up_fn, c);
+	if (!xen_cpu_up_fn || !xen_ap_main)
+		rc = -ENODEV;
+	else if (!(rc = xen_spinlock_prepare_cpu(c)))
+		rc = xen_cpu_start(xen_cpu_up_fn, c);
+	c->xen_fresh = false;
+	return rc;
 }
 
 /* In a domain restored from a save, on the one CPU left, its event

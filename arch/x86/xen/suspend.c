@@ -25,6 +25,7 @@
 #include <amphi/cpu.h>
 #include <amphi/errno.h>
 #include <amphi/printk.h>
+#include <amphi/sched.h>
 #include <amphi/smp.h>
 #include <amphi/time.h>
 #include <asm/paravirt.h>
@@ -55,8 +56,9 @@ static int xen_suspend_cpus_down(bool *was_online)
 {
 	int rc;
 
-	for (unsigned int i = 0; i < nr_cpus_present; i++) {
+	for (unsigned int i = 0; i < NR_CPUS; i++)
 		was_online[i] = false;
+	for (unsigned int i = 0; i < nr_cpus_present; i++) {
 		if (&cpus[i] == this_cpu() || !cpus[i].online)
 			continue;
 		if ((rc = cpu_offline(i))) {
@@ -115,14 +117,12 @@ static const char *xen_suspend_outcome(long rc)
 			 : "refused by Xen";
 }
 
-int xen_suspend(void)
+static int xen_suspend_on_boot_cpu(void)
 {
 	bool was_online[NR_CPUS];
 	long rc;
 	int err;
 
-	if (!xen_suspend_supported())
-		return -EOPNOTSUPP;
 	if ((err = xen_suspend_drivers->quiesce()))
 		return err;
 	if ((err = xen_suspend_cpus_down(was_online))) {
@@ -141,4 +141,46 @@ int xen_suspend(void)
 			xen_suspend_stats.away_ns / NSEC_PER_MSEC);
 	xen_suspend_cpus_up(was_online);
 	return rc < 0 ? (int)rc : 0;
+}
+
+/* The boot CPU is the one that stays online, so the sequence runs in a
+ * thread of its own there; the caller (the store's watch thread, on any
+ * CPU) waits for it.  One suspend at a time: requests come one by one
+ * from that thread. */
+static struct {
+	int rc;
+	bool done;
+	struct wait_queue wq;
+	struct spinlock lock;
+} xen_suspend_run = {.wq = WAIT_QUEUE_INIT, .lock = SPINLOCK_INIT};
+
+static void xen_suspend_thread(void *arg)
+{
+	int rc = xen_suspend_on_boot_cpu();
+	unsigned long flags = spin_lock_irqsave(&xen_suspend_run.lock);
+
+	xen_suspend_run.rc = rc;
+	xen_suspend_run.done = true;
+	wq_wake_all(&xen_suspend_run.wq);
+	spin_unlock_irqrestore(&xen_suspend_run.lock, flags);
+}
+
+static bool xen_suspend_done(void)
+{
+	unsigned long flags = spin_lock_irqsave(&xen_suspend_run.lock);
+	bool done = xen_suspend_run.done;
+
+	spin_unlock_irqrestore(&xen_suspend_run.lock, flags);
+	return done;
+}
+
+int xen_suspend(void)
+{
+	if (!xen_suspend_supported())
+		return -EOPNOTSUPP;
+	xen_suspend_run.done = false;
+	if (!thread_create_on("suspend", xen_suspend_thread, NULL, cpumask_of(0)))
+		return -ENOMEM;
+	wait_event(&xen_suspend_run.wq, xen_suspend_done());
+	return xen_suspend_run.rc;
 }

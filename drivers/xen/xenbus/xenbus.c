@@ -395,11 +395,37 @@ void xenbus_bus_stop(struct xenbus_bus *bus)
 
 /* --- across a suspend ------------------------------------------------ */
 
+/* In a new domain the backend is another one (its directory names our
+ * new domain id) and our state node says Initialising again: the device
+ * follows the new backend from there, the driver having let go of its
+ * old rings, ports and grants without telling Xen. */
+static void xenbus_resume_new(struct xenbus_device *d)
+{
+	int rc;
+
+	if (d->otherend_watch.path) {
+		xs_watch_unregister(&d->otherend_watch);
+		kfree((char *)d->otherend_watch.path);
+		d->otherend_watch.path = NULL;
+	}
+	d->state = XenbusStateInitialising;
+	if ((rc = xenbus_read_otherend(d)))
+		pr_err("xenbus: %s: no backend in the new domain (%d)\n", d->nodename, rc);
+	d->driver->resume(d, true);
+	if (!rc && (rc = xenbus_watch_otherend(d)))
+		pr_err("xenbus: %s: cannot watch %s/state (%d)\n", d->nodename, d->otherend, rc);
+}
+
 static void xenbus_resume_upto(struct xenbus_bus *bus, struct xenbus_device *stop, bool new_domain)
 {
-	for (struct xenbus_device *d = bus->devices; d && d != stop; d = d->next)
-		if (d->driver && d->driver->resume)
-			d->driver->resume(d, new_domain);
+	for (struct xenbus_device *d = bus->devices; d && d != stop; d = d->next) {
+		if (!d->driver || !d->driver->resume)
+			continue;
+		if (new_domain)
+			xenbus_resume_new(d);
+		else
+			d->driver->resume(d, false);
+	}
 }
 
 static int xenbus_suspend_one(struct xenbus_device *d)

@@ -62,6 +62,9 @@ const struct xen_suspend_stats *xen_suspend_counts(void);
 /* In a new domain: this CPU's IPI and kick ports bound again, the other
  * vCPUs to start afresh (smp_xen.c); 0 or a negative errno. */
 int xen_smp_resume_new(void);
+/* The first function of a vCPU the mode starts (xen_pvh_ap_main), set by
+ * the mode's SMP setup. */
+extern void (*xen_ap_main)(void);
 /* PVH's shared info, vcpu_info and callback again (irq_pvh.c); its HVM
  * params for the store and console (setup_pvh.c). */
 int xen_pvh_irq_resume(void);

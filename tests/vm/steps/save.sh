@@ -4,14 +4,18 @@
 # xl-dom0-lib.sh's functions:
 #   create:     xl creates the domain and waits for the shell's prompt;
 #   fill:       `balloon fill` writes a pattern in pages the guest keeps,
-#               and `uptime` says where its clock stands;
-#   save:       xl save to a file: xl must say the domain was saved, and
-#               the domain must be gone;
+#               `uptime` says where its clock stands, and a block job
+#               starts writing a pattern over its disk xvda (a loop device
+#               on an image in dom0), passes enough for about 20 s;
+#   save:       xl save to a file while the job writes: xl must say the
+#               domain was saved, and the domain must be gone;
 #   restore:    xl restore of that file: a new domain, whose guest says it
 #               resumed in a new domain, answers on its (new) console,
 #               has every vCPU online again (its `cpus` and xl vcpu-list
 #               agree), finds its pattern intact, and whose clock went on
-#               from where it stood (never back);
+#               from where it stood (never back); the block job, connected
+#               to the new backend, ends well and its pattern reads back
+#               whole (`blk verify`);
 #   checkpoint: xl save -c: the guest says the suspend was cancelled and
 #               goes on in place, all vCPUs online, the pattern intact;
 #   shutdown:   xl shutdown -w, a clean power off.  The xl that watched the
@@ -22,6 +26,9 @@ STEPS='create fill save restore checkpoint shutdown'
 SAVE=/tmp/domain.save
 VCPUS_ALL=$(sed -n 's/^vcpus = \([0-9]*\)/\1/p' /guest/domu.cfg)
 UP_BEFORE=0 # the guest's uptime before the save, in ms
+BLK_SECTORS=32768 # 16 MiB
+BLK_SEED=2718281828
+BLK_PASSES=2
 
 # vCPUs xl vcpu-list shows up (state without the 'p' of a vCPU that is down).
 xl_up() {
@@ -41,11 +48,41 @@ uptime_ms() {
 	sed -n 's/.*up \([0-9]*\)\.\([0-9][0-9][0-9]\) s.*/\1\2/p' /tmp/after | head -n 1 | sed 's/^0*//;s/^$/0/'
 }
 
+# The guest's disk: a loop device on an image in dom0, made before xl
+# create reads the config that names it.
+disk_setup() {
+	dd if=/dev/zero of=/guest/save-disk.img bs=1M count=32 2>/dev/null &&
+		losetup /dev/loop4 /guest/save-disk.img
+}
+
+# One pass timed in the foreground, then as many as take about 20 s as a
+# job beside the shell ("[1] blk: started"; "[1] blk: done" at its end).
+blk_job_start() {
+	local t0 cs
+	clock
+	t0=$CLOCK
+	type_command "blk write xvda 0 $BLK_SECTORS $BLK_SEED" 120 || { why="the first pass: $why"; return 1; }
+	clock
+	cs=$((CLOCK - t0 + 1))
+	BLK_PASSES=$((2000 / cs + 1))
+	[ "$BLK_PASSES" -le 200 ] || BLK_PASSES=200
+	type_command "blk write xvda 0 $BLK_SECTORS $BLK_SEED $BLK_PASSES &" 15 &&
+		grep -q '^\[1\] blk: started' /tmp/after || { why="the block job did not start: $(last_line "$CMD_OFF")"; return 1; }
+}
+
+blk_job_ended() { has_text 0 "[1] blk: done" || has_text 0 "[1] blk: failed"; }
+
+# The guest's first line holding TEXT, from TEXT on.
+said() { # TEXT
+	tr -d '\r' <"$LOG" | grep -a -m1 -o "$1.*"
+}
+
 step_fill() {
 	expect "balloon fill" "pattern written in 64 pages" || { bad fill "$why"; return 1; }
 	all_up || { bad fill "$why"; return 1; }
 	UP_BEFORE=$(uptime_ms) || { bad fill "uptime: $why"; return 1; }
-	ok fill "64 pages hold a pattern; all $VCPUS_ALL vCPUs online; up $UP_BEFORE ms"
+	blk_job_start || { bad fill "$why"; return 1; }
+	ok fill "64 pages hold a pattern; all $VCPUS_ALL vCPUs online; up $UP_BEFORE ms; a block job writing $BLK_PASSES passes of $((BLK_SECTORS / 2048)) MiB"
 }
 
 step_save() {
@@ -53,6 +90,10 @@ step_save() {
 	off=$(log_size)
 	clock
 	t0=$CLOCK
+	if blk_job_ended; then
+		bad save "the block job had ended before the save: no block I/O across it"
+		return 1
+	fi
 	if ! timeout "$(budget 120)" xl save "$NAME" "$SAVE" >/tmp/xl-save 2>&1; then
 		show "xl save" /tmp/xl-save
 		bad save "xl save failed: $(first_error /tmp/xl-save); the guest said: '$(last_line "$off")'"
@@ -86,7 +127,14 @@ step_restore() {
 	expect "balloon check" "pattern intact" || { bad restore "$why"; return 1; }
 	up=$(uptime_ms) || { bad restore "uptime: $why"; return 1; }
 	[ "$up" -ge "$UP_BEFORE" ] || { bad restore "the guest's clock went back: up $up ms, $UP_BEFORE ms before the save"; return 1; }
-	ok restore "domid $old -> $DOMID in $(since "$t0") s; all $VCPUS_ALL vCPUs online; pattern intact; up $UP_BEFORE -> $up ms; $(grep -a -m1 -o 'xen: resume: the clock goes on[^\r]*' "$LOG" | tail -n 1)"
+	if ! poll 180 blk_job_ended; then
+		type_command ps 15 >/dev/null
+		bad restore "the block job did not end within 180 s of the restore"
+		return 1
+	fi
+	has_text 0 "[1] blk: done" || { bad restore "the block job failed: $(tr -d '\r' <"$LOG" | grep -a -m2 '^blk: ' | tr '\n' ' ')"; return 1; }
+	type_command "blk verify xvda 0 $BLK_SECTORS $BLK_SEED" 180 >/dev/null || { bad restore "blk verify: $why"; return 1; }
+	ok restore "domid $old -> $DOMID in $(since "$t0") s; all $VCPUS_ALL vCPUs online; pattern intact; up $UP_BEFORE -> $up ms; the block job went on and its pattern reads back whole; $(said 'reconnected after the restore'); $(said 'xen: resume: the clock goes on')"
 }
 
 step_checkpoint() {
@@ -127,6 +175,7 @@ step_shutdown_unwatched() {
 main() {
 	echo "==== session begin ===="
 	echo "session: steps: $STEPS"
+	disk_setup || echo "session: could not make the disk image and /dev/loop4 in dom0"
 	if ! step_create; then
 		skip_rest "the domain did not come up" fill save restore checkpoint shutdown
 	elif ! step_fill; then

@@ -16,8 +16,8 @@
  * It answers 0 in a new domain, on this host or another, where nothing
  * Xen kept for us survived: in order, the mode's frames and callback
  * (shared info, vcpu_info, the event callback, the store and console
- * ports re-read), the clock (going on from its reading plus the time
- * away), the event channels (all forgotten, then this CPU's IPI, kick and
+ * ports re-read), the clock (going on from its reading; the time away
+ * is reported, not counted), the event channels (all forgotten, then this CPU's IPI, kick and
  * timer ports bound again), the timer armed, and only then, interrupts
  * on, the drivers (grant frames, store, console, devices) and the other
  * CPUs, started afresh.
@@ -137,7 +137,8 @@ static int xen_suspend_on_boot_cpu(void)
 	xen_suspend_drivers->resume(rc == 0);
 	pr_notice("xen: suspend: %s (%ld)\n", xen_suspend_outcome(rc), rc);
 	if (rc == 0)
-		pr_info("xen: resume: the clock goes on, %lu ms away by Xen's wallclock\n",
+		pr_info("xen: resume: the clock goes on from where it stood; %lu ms away by Xen's "
+			"wallclock\n",
 			xen_suspend_stats.away_ns / NSEC_PER_MSEC);
 	xen_suspend_cpus_up(was_online);
 	return rc < 0 ? (int)rc : 0;

@@ -22,9 +22,11 @@
  * Across a suspend (arch/x86/xen/suspend.c) the clock goes on from where
  * it stood: a domain restored from a save, on this host or another, reads
  * a Xen system time that has nothing to do with the old one, so its zero
- * is set again such that sched_clock continues from its last reading
- * plus the time the domain was away, which Xen's wallclock says (the
- * away time counted once; none when the wallclock went back).
+ * is set again such that sched_clock continues from its last reading, as
+ * Linux's does.  The time the domain was away is not counted in it: every
+ * timeout running at the save (a block request's, TCP's) would expire at
+ * once on a restore minutes later.  It is measured, once, by Xen's
+ * wallclock and reported; the time of day is Xen's to give.
  */
 #include <amphi/clock_guard.h>
 #include <amphi/cpu.h>
@@ -199,16 +201,14 @@ void xen_time_suspend(void)
 }
 
 /* After the hypercall, in a new domain: sched_clock's zero moved so that
- * it goes on from the reading before plus the wallclock time away.  The
- * time away, in ns. */
+ * it goes on from the reading before.  The time away by Xen's wallclock,
+ * in ns (0 when that went back). */
 uint64_t xen_time_resume_clock(void)
 {
-	uint64_t wall = xen_wallclock_ns(), away = 0;
+	uint64_t wall = xen_wallclock_ns();
 
-	if (wall > xen_suspended_wall && xen_suspended_wall)
-		away = wall - xen_suspended_wall;
-	xen_clock_base = xen_system_time() - (xen_suspended_clock + away);
-	return away;
+	xen_clock_base = xen_system_time() - xen_suspended_clock;
+	return wall > xen_suspended_wall && xen_suspended_wall ? wall - xen_suspended_wall : 0;
 }
 
 void xen_time_ops_init(void)

@@ -140,8 +140,9 @@ int xen_time_prepare_cpu(const struct cpu *c);
 void xen_time_init_cpu(void);
 /* Across a suspend: the clock's reading and Xen's wallclock noted before
  * the hypercall; in a new domain, sched_clock set to go on from there
- * plus the time away (returned, in ns); xen_time_init_cpu then
- * registers the runstate area and arms the timer again. */
+ * (the time away, by the wallclock, returned in ns, not counted in it);
+ * xen_time_init_cpu then registers the runstate area and arms the timer
+ * again. */
 void xen_time_suspend(void);
 uint64_t xen_time_resume_clock(void);
 /* Spinlocks (arch/x86/xen/spinlock.c): the poll/kick slow path installed

@@ -13,11 +13,14 @@
 #               resumed in a new domain, answers on its (new) console,
 #               has every vCPU online again (its `cpus` and xl vcpu-list
 #               agree), finds its pattern intact, and whose clock went on
-#               from where it stood (never back); the block job, connected
+#               from where it stood (never back; the time away is not
+#               counted, so that no timeout running at the save fires); the block job, connected
 #               to the new backend, ends well and its pattern reads back
-#               whole (`blk verify`);
+#               whole (`blk verify`); and dom0 pings it through its vif,
+#               connected to the new backend too;
 #   checkpoint: xl save -c: the guest says the suspend was cancelled and
-#               goes on in place, all vCPUs online, the pattern intact;
+#               goes on in place, all vCPUs online, the pattern intact,
+#               dom0's pings answered;
 #   shutdown:   xl shutdown -w, a clean power off.  The xl that watched the
 #               domain exits when it sees it suspended, even for xl save -c
 #               (xl's own way), so xl shutdown -w's word is the record
@@ -29,6 +32,13 @@ UP_BEFORE=0 # the guest's uptime before the save, in ms
 BLK_SECTORS=32768 # 16 MiB
 BLK_SEED=2718281828
 BLK_PASSES=2
+GUEST=169.254.0.2
+
+# dom0 pings the guest: 3 of 3 answered.
+pings() {
+	ping -c 3 -W 3 "$GUEST" >/tmp/ping 2>&1 && grep -qE ' 3 (packets )?received' /tmp/ping ||
+		{ why="dom0's ping of $GUEST: $(grep -m1 'received' /tmp/ping || tail -n 1 /tmp/ping)"; return 1; }
+}
 
 # vCPUs xl vcpu-list shows up (state without the 'p' of a vCPU that is down).
 xl_up() {
@@ -134,7 +144,8 @@ step_restore() {
 	fi
 	has_text 0 "[1] blk: done" || { bad restore "the block job failed: $(tr -d '\r' <"$LOG" | grep -a -m2 '^blk: ' | tr '\n' ' ')"; return 1; }
 	type_command "blk verify xvda 0 $BLK_SECTORS $BLK_SEED" 180 >/dev/null || { bad restore "blk verify: $why"; return 1; }
-	ok restore "domid $old -> $DOMID in $(since "$t0") s; all $VCPUS_ALL vCPUs online; pattern intact; up $UP_BEFORE -> $up ms; the block job went on and its pattern reads back whole; $(said 'reconnected after the restore'); $(said 'xen: resume: the clock goes on')"
+	poll 20 pings || { bad restore "$why"; return 1; }
+	ok restore "domid $old -> $DOMID in $(since "$t0") s; all $VCPUS_ALL vCPUs online; pattern intact; up $UP_BEFORE -> $up ms; the block job went on and its pattern reads back whole; ping 3/3; $(said 'reconnected after the restore'); $(said 'xen: resume: the clock goes on')"
 }
 
 step_checkpoint() {
@@ -154,7 +165,8 @@ step_checkpoint() {
 	fi
 	poll 20 all_up || { bad checkpoint "$why"; return 1; }
 	expect "balloon check" "pattern intact" || { bad checkpoint "$why"; return 1; }
-	ok checkpoint "xl save -c in $(since "$t0") s ($(stat -c %s "$SAVE.ck") bytes); went on in place, all $VCPUS_ALL vCPUs online, pattern intact"
+	poll 20 pings || { bad checkpoint "$why"; return 1; }
+	ok checkpoint "xl save -c in $(since "$t0") s ($(stat -c %s "$SAVE.ck") bytes); went on in place, all $VCPUS_ALL vCPUs online, pattern intact, ping 3/3"
 }
 
 step_shutdown_unwatched() {

@@ -21,11 +21,15 @@
 #   checkpoint: xl save -c: the guest says the suspend was cancelled and
 #               goes on in place, all vCPUs online, the pattern intact,
 #               dom0's pings answered;
+#   migrate:    xl migrate to this same host (xl runs the receiver itself
+#               when -s is empty): the domain moves, live, to a new domain
+#               id; the guest says it resumed in a new domain, all vCPUs
+#               online, the pattern intact, dom0's pings answered;
 #   shutdown:   xl shutdown -w, a clean power off.  The xl that watched the
 #               domain exits when it sees it suspended, even for xl save -c
 #               (xl's own way), so xl shutdown -w's word is the record
 #               here, and the domain left shut down is destroyed.
-STEPS='create fill save restore checkpoint shutdown'
+STEPS='create fill save restore checkpoint migrate shutdown'
 SAVE=/tmp/domain.save
 VCPUS_ALL=$(sed -n 's/^vcpus = \([0-9]*\)/\1/p' /guest/domu.cfg)
 UP_BEFORE=0 # the guest's uptime before the save, in ms
@@ -169,6 +173,37 @@ step_checkpoint() {
 	ok checkpoint "xl save -c in $(since "$t0") s ($(stat -c %s "$SAVE.ck") bytes); went on in place, all $VCPUS_ALL vCPUs online, pattern intact, ping 3/3"
 }
 
+step_migrate() {
+	local t0 off old=$DOMID
+	off=$(log_size)
+	clock
+	t0=$CLOCK
+	if ! timeout "$(budget 180)" xl migrate -s "" "$NAME" "xl migrate-receive" >/tmp/xl-migrate 2>&1; then
+		show "xl migrate" /tmp/xl-migrate
+		bad migrate "xl migrate failed: $(first_error /tmp/xl-migrate)"
+		return 1
+	fi
+	show "xl migrate" /tmp/xl-migrate
+	console_close
+	DOMID=$(xl domid "$NAME" 2>/dev/null)
+	[ -n "$DOMID" ] && [ "$DOMID" != "$old" ] || { bad migrate "no new domain $NAME after xl migrate (domid '${DOMID:-none}')"; return 1; }
+	# The receiver created the domain as NAME--incoming and renamed it once
+	# it ran: xenconsoled logs its console under the first name.
+	if [ -f "/var/log/xen/console/guest-$NAME--incoming.log" ]; then
+		LOG=/var/log/xen/console/guest-$NAME--incoming.log
+		off=0
+	fi
+	if ! poll 30 has_text "$off" "resumed in a new domain"; then
+		bad migrate "domain $DOMID: the guest never said it resumed (last console line: '$(last_line "$off")')"
+		return 1
+	fi
+	console_open "$DOMID" || { bad migrate "$why"; return 1; }
+	poll 20 all_up || { bad migrate "$why"; return 1; }
+	expect "balloon check" "pattern intact" || { bad migrate "$why"; return 1; }
+	poll 20 pings || { bad migrate "$why"; return 1; }
+	ok migrate "domid $old -> $DOMID in $(since "$t0") s, live; all $VCPUS_ALL vCPUs online, pattern intact, ping 3/3"
+}
+
 step_shutdown_unwatched() {
 	local off said
 	off=$(log_size)
@@ -189,15 +224,16 @@ main() {
 	echo "session: steps: $STEPS"
 	disk_setup || echo "session: could not make the disk image and /dev/loop4 in dom0"
 	if ! step_create; then
-		skip_rest "the domain did not come up" fill save restore checkpoint shutdown
+		skip_rest "the domain did not come up" fill save restore checkpoint migrate shutdown
 	elif ! step_fill; then
-		skip_rest "no pattern to check" save restore checkpoint shutdown
+		skip_rest "no pattern to check" save restore checkpoint migrate shutdown
 	elif ! step_save; then
-		skip_rest "the save failed" restore checkpoint shutdown
+		skip_rest "the save failed" restore checkpoint migrate shutdown
 	elif ! step_restore; then
-		skip_rest "the restore failed" checkpoint shutdown
+		skip_rest "the restore failed" checkpoint migrate shutdown
 	else
 		step_checkpoint
+		step_migrate
 		step_shutdown_unwatched
 	fi
 	finish

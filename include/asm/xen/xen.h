@@ -45,7 +45,7 @@ struct xen_suspend_mode {
 	int (*new_domain)(void);
 };
 extern const struct xen_suspend_mode *xen_suspend_mode;
-extern const struct xen_suspend_mode xen_pvh_suspend_mode;
+extern const struct xen_suspend_mode xen_pvh_suspend_mode, xen_pv_suspend_mode;
 /* The drivers' part (drivers/xen/init.c): quiesce in thread context
  * before any CPU goes down (0, or why not: then nothing was suspended),
  * and resume once the CPU is back, interrupts on, before the other CPUs;
@@ -85,7 +85,16 @@ uint64_t xen_pv_virt_to_machine(const void *va);
 /* Xen PV's start_info (virtual), and re-mapping the shared info page over
  * its BSS page after the kernel's mappings were rewritten. */
 extern const struct start_info *xen_start_info;
-void xen_pv_map_shared_info(void);
+long xen_pv_map_shared_info(void);
+/* Across a suspend (suspend_pv.c): the shared info page's address given
+ * its own page back, the grant table's frames unmapped and mapped again
+ * (0 or -errno), start_info's console and store read into xen_info, and
+ * the P2M's tree built and published again in a new domain. */
+void xen_pv_unmap_shared_info(void);
+void xen_pv_gnttab_unmap(void);
+int xen_pv_gnttab_remap(void);
+void xen_pv_read_start_info(void);
+void xen_pv_p2m_republish(void);
 /* The PV MMU (arch/x86/xen/mmu_pv.c). */
 void xen_pv_mmu_ops_init(void);
 /* Xen PV's P2M, for the balloon (arch/x86/xen/mmu_pv.c). */

@@ -29,7 +29,15 @@
 #               domain exits when it sees it suspended, even for xl save -c
 #               (xl's own way), so xl shutdown -w's word is the record
 #               here, and the domain left shut down is destroyed.
+# PV live migration needs log-dirty mode, which for a PV guest needs a Xen
+# built with shadow paging; Debian's is not ("Failed to enable logdirty:
+# 95" for every PV guest, Linux's included).
 STEPS='create fill save restore checkpoint migrate shutdown'
+STEPS_pv='create fill save restore checkpoint shutdown'
+if [ "$(sed -n 's/^type = "\(.*\)"/\1/p' /guest/domu.cfg)" = pv ]; then
+	STEPS=$STEPS_pv
+	NOTE="migrate not run: PV live migration needs a Xen with shadow paging, which Debian's 4.17 is built without"
+fi
 SAVE=/tmp/domain.save
 VCPUS_ALL=$(sed -n 's/^vcpus = \([0-9]*\)/\1/p' /guest/domu.cfg)
 UP_BEFORE=0 # the guest's uptime before the save, in ms
@@ -222,18 +230,19 @@ step_shutdown_unwatched() {
 main() {
 	echo "==== session begin ===="
 	echo "session: steps: $STEPS"
+	[ -z "${NOTE:-}" ] || echo "session: note: $NOTE"
 	disk_setup || echo "session: could not make the disk image and /dev/loop4 in dom0"
 	if ! step_create; then
-		skip_rest "the domain did not come up" fill save restore checkpoint migrate shutdown
+		skip_rest "the domain did not come up" ${STEPS#create }
 	elif ! step_fill; then
-		skip_rest "no pattern to check" save restore checkpoint migrate shutdown
+		skip_rest "no pattern to check" ${STEPS#*fill }
 	elif ! step_save; then
-		skip_rest "the save failed" restore checkpoint migrate shutdown
+		skip_rest "the save failed" ${STEPS#*save }
 	elif ! step_restore; then
-		skip_rest "the restore failed" checkpoint migrate shutdown
+		skip_rest "the restore failed" ${STEPS#*restore }
 	else
 		step_checkpoint
-		step_migrate
+		case $STEPS in *migrate*) step_migrate ;; esac
 		step_shutdown_unwatched
 	fi
 	finish

@@ -25,7 +25,6 @@
 #include <drivers/xen/events.h>
 #include "blkfront.h"
 
-static void blkfront_kick(struct blkfront_queue *q);
 
 /* Gives a slot's pages back to the pool; `in_flight` when the backend
  * never answered and may still hold them. */
@@ -272,8 +271,7 @@ static int blkfront_free_slot(struct blkfront_queue *q)
 	return -1;
 }
 
-/* Moves queued requests onto the ring while it has room. */
-static void blkfront_kick(struct blkfront_queue *q)
+void blkfront_kick(struct blkfront_queue *q)
 {
 	struct blkfront_info *info = q->info;
 	struct blkdev_request *failed = NULL;
@@ -281,7 +279,7 @@ static void blkfront_kick(struct blkfront_queue *q)
 	bool pushed = false;
 	int notify = 0, id;
 
-	while (info->connected && !info->broken && q->shadow && q->queue_head &&
+	while (info->connected && !info->stopped && !info->broken && q->shadow && q->queue_head &&
 	       !RING_FULL(&q->ring) && (id = blkfront_free_slot(q)) >= 0) {
 		struct blkdev_request *rq = q->queue_head;
 
@@ -301,9 +299,36 @@ static void blkfront_kick(struct blkfront_queue *q)
 	blkfront_complete(failed);
 }
 
+/* While a new domain's backend is being connected the queues are torn
+ * down and rebuilt: a request waits aside (blkfront_suspend.c). */
+static bool blkfront_hold(struct blkfront_info *info, struct blkdev_request *rq)
+{
+	unsigned long flags = spin_lock_irqsave(&info->held_lock);
+	bool held = info->resuming;
+
+	if (held) {
+		struct blkdev_request **tail = &info->held;
+
+		while (*tail)
+			tail = &(*tail)->next;
+		rq->next = NULL;
+		*tail = rq;
+	}
+	spin_unlock_irqrestore(&info->held_lock, flags);
+	return held;
+}
+
 static void blkfront_submit(struct blkdev *dev, struct blkdev_request *rq)
 {
 	struct blkfront_info *info = dev->priv;
+
+	if (blkfront_hold(info, rq))
+		return;
+	blkfront_queue_submit(info, rq);
+}
+
+void blkfront_queue_submit(struct blkfront_info *info, struct blkdev_request *rq)
+{
 	unsigned n = READ_ONCE(info->nr_queues);
 	unsigned next = n > 1 ? __atomic_fetch_add(&info->next_queue, 1, __ATOMIC_RELAXED) : 0;
 	struct blkfront_queue *q = &info->queue[n > 1 ? next % n : 0];
@@ -343,6 +368,17 @@ void blkfront_set_live(struct blkfront_info *info, bool connected, bool register
 		flags[n] = spin_lock_irqsave(&info->queue[n].lock);
 	info->connected = connected;
 	info->registered = registered;
+	for (unsigned n = BLKFRONT_MAX_QUEUES; n-- > 0;)
+		spin_unlock_irqrestore(&info->queue[n].lock, flags[n]);
+}
+
+void blkfront_set_stopped(struct blkfront_info *info, bool stopped)
+{
+	unsigned long flags[BLKFRONT_MAX_QUEUES];
+
+	for (unsigned n = 0; n < BLKFRONT_MAX_QUEUES; n++)
+		flags[n] = spin_lock_irqsave(&info->queue[n].lock);
+	info->stopped = stopped;
 	for (unsigned n = BLKFRONT_MAX_QUEUES; n-- > 0;)
 		spin_unlock_irqrestore(&info->queue[n].lock, flags[n]);
 }

@@ -109,13 +109,31 @@ struct blkfront_info {
 	struct xs_watch sectors_watch;
 	char sectors_path[112];
 	bool watching;
+	/* Across a suspend (blkfront_suspend.c): rings stopped and drained;
+	 * in a new domain, reconnecting, with the requests that were queued
+	 * taken aside until then. */
+	bool suspended, resuming;
+	bool stopped; /* nothing new onto the rings; answers still taken */
+	struct blkdev_request *held;
+	struct spinlock held_lock; /* resuming and held */
 };
 
 /* blkfront.c */
 void blkfront_fail_all(struct blkfront_info *info, int status);
+/* Sets stopped under every queue's lock. */
+void blkfront_set_stopped(struct blkfront_info *info, bool stopped);
 /* Sets connected and registered under every queue's lock. */
 void blkfront_set_live(struct blkfront_info *info, bool connected, bool registered);
 void blkfront_interrupt(evtchn_port_t port, void *arg);
+/* Moves queued requests onto the ring while it has room. */
+void blkfront_kick(struct blkfront_queue *q);
+/* A request onto the next queue in turn (or failed, the device dead). */
+void blkfront_queue_submit(struct blkfront_info *info, struct blkdev_request *rq);
+/* blkfront_suspend.c: the driver's suspend and resume, and the end of a
+ * resume in a new domain, once connected to its backend. */
+int blkfront_suspend(struct xenbus_device *dev);
+void blkfront_resume(struct xenbus_device *dev, bool new_domain);
+void blkfront_resume_connected(struct blkfront_info *info);
 extern const struct blkdev_ops blkfront_blkdev_ops;
 /* blkfront_ring.c */
 int blkfront_rings_setup(struct blkfront_info *info);

@@ -152,14 +152,49 @@ static int blkfront_read_geometry(struct blkfront_info *info)
 	return 0;
 }
 
+static void blkfront_watch_sectors(struct blkfront_info *info)
+{
+	snprintf(info->sectors_path, sizeof(info->sectors_path), "%s/sectors",
+		 info->xdev->otherend);
+	info->sectors_watch = (struct xs_watch){
+	    .path = info->sectors_path, .callback = blkfront_sectors_changed, .data = info};
+	info->watching = xs_watch_register(&info->sectors_watch) == 0;
+}
+
+/* The new domain's backend Connected (blkfront_suspend.c): the disk it
+ * serves must be the one we had, the features are whatever it offers. */
+static void blkfront_reconnect(struct blkfront_info *info)
+{
+	uint64_t sectors = info->bdev.sectors;
+	int rc;
+
+	if ((rc = blkfront_read_geometry(info)) || info->bdev.sectors < sectors)
+		pr_warn("blkfront: %s: the restored domain's disk %s (%d)\n", info->bdev.name,
+			rc ? "has no readable geometry" : "is smaller", rc);
+	blkfront_choose_features(info);
+	blkfront_set_live(info, true, true);
+	pr_info("blkfront: %s: queues %u, ring pages %u, %s%u segments, %s grants\n",
+		info->bdev.name, info->nr_queues, info->ring_pages,
+		info->indirect ? "indirect " : "", info->max_segs,
+		info->persistent ? "persistent" : "per-request");
+	xenbus_switch_state(info->xdev, XenbusStateConnected);
+	info->generation++;
+	blkfront_watch_sectors(info);
+	blkfront_resume_connected(info);
+}
+
 /* Backend Connected: the disk becomes a block device. */
 static void blkfront_connect(struct blkfront_info *info)
 {
 	int rc;
 
-	if (info->registered) {
+	if (info->registered && !info->resuming) {
 		/* Connected again after a resize: re-read the size. */
 		blkfront_sectors_changed(&info->sectors_watch, NULL);
+		return;
+	}
+	if (info->resuming) {
+		blkfront_reconnect(info);
 		return;
 	}
 	if ((rc = blkfront_read_geometry(info))) {
@@ -182,11 +217,7 @@ static void blkfront_connect(struct blkfront_info *info)
 	xenbus_switch_state(info->xdev, XenbusStateConnected);
 	blkfront_connected++;
 	info->generation++;
-	snprintf(info->sectors_path, sizeof(info->sectors_path), "%s/sectors",
-		 info->xdev->otherend);
-	info->sectors_watch = (struct xs_watch){
-	    .path = info->sectors_path, .callback = blkfront_sectors_changed, .data = info};
-	info->watching = xs_watch_register(&info->sectors_watch) == 0;
+	blkfront_watch_sectors(info);
 }
 
 /* Stops I/O and takes the block device away (backend closing, or
@@ -320,6 +351,8 @@ XENBUS_DRIVER(blkfront_driver) = {
     .probe = blkfront_probe,
     .otherend_changed = blkfront_otherend_changed,
     .remove = blkfront_remove,
+    .suspend = blkfront_suspend,
+    .resume = blkfront_resume,
 };
 
 static struct blkfront_info *blkfront_find_info(const char *name)

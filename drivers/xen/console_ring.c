@@ -42,6 +42,7 @@
 #include <asm/paravirt.h>
 #include <asm/x86.h>
 #include <asm/xen/hypercall.h>
+#include <asm/xen/xen.h>
 #include <xen/io/console.h>
 #include <drivers/xen/console.h>
 #include <drivers/xen/console_ring_check.h>
@@ -270,6 +271,17 @@ void xen_console_ring_register(void *page, uint32_t evtchn)
 	ring = page;
 	ring_evtchn = evtchn;
 	console_register(&hvc0_ring_console);
+}
+
+/* In a domain restored from a save: the same page, a new port, chosen
+ * by the restore.  Bound again if input was (interrupts on). */
+void xen_console_ring_resume(void)
+{
+	mutex_lock(&input_bind_lock);
+	ring_evtchn = xen_info.console_evtchn;
+	if (ring && input_bind_rc >= 0 && __atomic_load_n(&input_bind_tried, __ATOMIC_ACQUIRE))
+		ring_input_bind();
+	mutex_unlock(&input_bind_lock);
 }
 
 /* --- selftest --- */

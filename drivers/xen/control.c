@@ -25,6 +25,7 @@
 #include <amphi/string.h>
 #include <amphi/sysrq.h>
 #include <amphi/time.h>
+#include <asm/xen/xen.h>
 #include <drivers/xen/control.h>
 #include <drivers/xen/xenstore.h>
 
@@ -128,17 +129,34 @@ struct control_action {
 	void (*act)(void);
 };
 
+/* Answered only where the platform can suspend (xen_suspend_supported);
+ * elsewhere the request is refused as unknown.  A suspend that fails
+ * leaves the domain as it was, and xl says the save failed. */
+static void act_suspend(void)
+{
+	int rc = xen_suspend();
+
+	if (rc)
+		pr_err("control: suspend failed (%d): the domain goes on as it was\n", rc);
+}
+
 static const struct control_action shutdown_actions[] = {
+    {"suspend", "suspending", act_suspend},
     {"poweroff", "powering off", act_poweroff},
     {"halt", "halting (a power off)", act_poweroff},
     {"reboot", "rebooting", act_reboot},
     {"crash", "crashing on request (SHUTDOWN_crash)", act_crash},
 };
 
+static bool action_offered(const struct control_action *a)
+{
+	return a->act != act_suspend || xen_suspend_supported();
+}
+
 static const struct control_action *find_action(const char *req)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(shutdown_actions); i++)
-		if (!strcmp(req, shutdown_actions[i].request))
+		if (!strcmp(req, shutdown_actions[i].request) && action_offered(&shutdown_actions[i]))
 			return &shutdown_actions[i];
 	return NULL;
 }
@@ -160,10 +178,7 @@ static void shutdown_changed(struct xs_watch *w, const char *path)
 		return;
 	}
 	counted(&seen.unknown);
-	if (!strcmp(req, "suspend"))
-		pr_warn("control: \"suspend\" requested: not supported yet; request cleared\n");
-	else
-		pr_warn("control: unknown shutdown request \"%s\" cleared, not acted on\n",
+	pr_warn("control: unknown shutdown request \"%s\" cleared, not acted on\n",
 			printable(req, shown));
 	kfree(req);
 }
@@ -190,6 +205,19 @@ static void sysrq_changed(struct xs_watch *w, const char *path)
 static struct xs_watch shutdown_watch = {.path = SHUTDOWN_NODE, .callback = shutdown_changed};
 static struct xs_watch sysrq_watch = {.path = SYSRQ_NODE, .callback = sysrq_changed};
 
+static void control_advertise(void)
+{
+	int rc;
+
+	if ((rc = xs_write(XBT_NIL, "control/feature-poweroff", "1")) ||
+	    (rc = xs_write(XBT_NIL, "control/feature-reboot", "1")) ||
+	    (xen_suspend_supported() &&
+	     (rc = xs_write(XBT_NIL, "control/feature-suspend", "1"))))
+		pr_warn("control: cannot advertise our features (%d): xl may not use the PV "
+			"protocol\n",
+			rc);
+}
+
 /* Watches first, features after: a request sent as soon as xl sees the
  * features is already watched for. */
 int xen_control_init(void)
@@ -204,13 +232,18 @@ int xen_control_init(void)
 		xs_watch_unregister(&shutdown_watch);
 		return control_state = rc;
 	}
-	if ((rc = xs_write(XBT_NIL, "control/feature-poweroff", "1")) ||
-	    (rc = xs_write(XBT_NIL, "control/feature-reboot", "1")))
-		pr_warn("control: cannot advertise our features (%d): xl may not use the PV "
-			"protocol\n",
-			rc);
-	pr_info("control: answering poweroff, reboot, halt, crash and sysrq from the toolstack\n");
+	control_advertise();
+	pr_info("control: answering poweroff, reboot, halt, crash%s and sysrq from the toolstack\n",
+		xen_suspend_supported() ? ", suspend" : "");
 	return control_state = 0;
+}
+
+/* A restored domain's store holds none of what we wrote: the features
+ * again (the watches are sent again by the store client). */
+void xen_control_resume(void)
+{
+	if (!control_state)
+		control_advertise();
 }
 
 static enum selftest_result need_control(struct selftest_ctx *ctx)
@@ -273,23 +306,25 @@ SELFTEST(xen_control_sysrq)
 			     SYSRQ_NODE, ms);
 }
 
-/* Requests we must not act on: an unknown one and "suspend".  Acting on
- * either would end this boot, and the test with it. */
+/* Requests we must not act on: an unknown one, and one a byte away from
+ * a known one ("suspend" itself only where it is not offered).  Acting
+ * on any would end this boot, and the test with it. */
 SELFTEST(xen_control_unknown)
 {
 	enum selftest_result r = need_control(ctx);
-	long unknown_ms, suspend_ms;
+	const char *near = xen_suspend_supported() ? "suspend!" : "suspend";
+	long unknown_ms, near_ms;
 
 	if (r != SELFTEST_SUCCESS)
 		return r;
 	unknown_ms = request_and_wait(SHUTDOWN_NODE, "selftest-no-such-request", &seen.unknown);
 	if (unknown_ms < 0)
 		return selftest_fail(ctx, "an unknown request was not reported and cleared in 5 s");
-	suspend_ms = request_and_wait(SHUTDOWN_NODE, "suspend", &seen.unknown);
-	if (suspend_ms < 0)
-		return selftest_fail(ctx, "\"suspend\" was not refused and cleared in 5 s");
+	near_ms = request_and_wait(SHUTDOWN_NODE, near, &seen.unknown);
+	if (near_ms < 0)
+		return selftest_fail(ctx, "\"%s\" was not refused and cleared in 5 s", near);
 	return selftest_pass(ctx,
-			     "unknown request cleared in %ld ms, suspend refused and cleared "
+			     "unknown request cleared in %ld ms, \"%s\" refused and cleared "
 			     "in %ld ms, neither acted on",
-			     unknown_ms, suspend_ms);
+			     unknown_ms, near, near_ms);
 }

@@ -30,6 +30,7 @@
 #include <amphi/printk.h>
 #include <amphi/shell.h>
 #include <amphi/spinlock.h>
+#include <amphi/string.h>
 #include <asm/paravirt.h>
 #include <asm/xen/hypercall.h>
 #include <asm/xen/xen.h>
@@ -188,6 +189,28 @@ void evtchn_init(void)
 				 __ATOMIC_SEQ_CST);
 	pr_info("evtchn: 2-level ABI, %u ports, all masked until bound\n",
 		(unsigned int)EVTCHN_NR_PORTS);
+}
+
+/* A domain restored from a save has none of our event channels: every
+ * binding is forgotten (there is nothing to close in Xen), and every port
+ * masked until it is bound again.  On the one CPU left, interrupts off,
+ * before anything binds. */
+void evtchn_resume_forget(void)
+{
+	unsigned long flags = spin_lock_irqsave(&evtchn_lock);
+
+	for (unsigned int w = 0; w < NR_WORDS; w++) {
+		struct evtchn_binding *block = evtchn_table[w];
+
+		__atomic_store_n(&xen_shared_info->evtchn_mask[w], ~(xen_ulong_t)0,
+				 __ATOMIC_SEQ_CST);
+		__atomic_store_n(&xen_shared_info->evtchn_pending[w], 0, __ATOMIC_SEQ_CST);
+		for (unsigned int i = 0; block && i < BITS_PER_WORD; i++)
+			block[i] = (struct evtchn_binding){.kind = EVTCHN_FREE};
+	}
+	memset(evtchn_runner, 0, sizeof(evtchn_runner));
+	memset(evtchn_next_ports, 0, sizeof(evtchn_next_ports));
+	spin_unlock_irqrestore(&evtchn_lock, flags);
 }
 
 /* Interrupts off.  The handler is the one bound when the entry was read

@@ -459,6 +459,30 @@ static int gnttab_setup(void)
 	return 0;
 }
 
+/* In a domain restored from a save the table is Xen's new one, with
+ * what the restore seeded (the store's and console's entries) and nothing
+ * of ours: its frames are made reachable where they were.  Entries we
+ * still count as granted read as unused there, so ending them succeeds,
+ * and the frontends grant afresh as they reconnect. */
+int gnttab_resume(void)
+{
+	unsigned long flags;
+	int rc;
+
+	if (!gt_ready())
+		return 0;
+	if (!gt.ops->remap) {
+		pr_err("gnttab: this mode cannot map its table again after a restore\n");
+		return -EOPNOTSUPP;
+	}
+	flags = spin_lock_irqsave(&gt_lock);
+	rc = gt.ops->remap(gt.nr_frames, gt.shared);
+	spin_unlock_irqrestore(&gt_lock, flags);
+	if (rc)
+		pr_err("gnttab: the table's %u frames not mapped again (%d)\n", gt.nr_frames, rc);
+	return rc;
+}
+
 /* Safe to call again, also after a failure, and from several CPUs at
  * once: the selftests call it where the bus did not (a dom0 without a
  * store), and every step is done once. */

@@ -4,12 +4,46 @@
  * function, so arch/x86/xen knows nothing of what drivers/xen holds.
  */
 #include <amphi/printk.h>
+#include <asm/xen/xen.h>
 #include <drivers/xen/balloon.h>
+#include <drivers/xen/console.h>
 #include <drivers/xen/control.h>
 #include <drivers/xen/grant_table.h>
 #include <drivers/xen/init.h>
 #include <drivers/xen/xenbus.h>
 #include <drivers/xen/xenstore.h>
+
+/* Across a suspend (arch/x86/xen/suspend.c holds the order of the whole):
+ * the devices stop, then the store is drained and held; on the way back
+ * the grant frames, the console and the store come first, since the
+ * devices reconnect through them. */
+static int xen_drivers_quiesce(void)
+{
+	int rc;
+
+	if ((rc = xenbus_suspend()))
+		return rc;
+	if ((rc = xs_suspend()))
+		xenbus_resume(false);
+	return rc;
+}
+
+static void xen_drivers_resume(bool new_domain)
+{
+	if (new_domain) {
+		gnttab_resume();
+		xen_console_ring_resume();
+	}
+	xs_resume(new_domain);
+	if (new_domain)
+		xen_control_resume();
+	xenbus_resume(new_domain);
+}
+
+static const struct xen_suspend_drivers xen_drivers_suspend = {
+    .quiesce = xen_drivers_quiesce,
+    .resume = xen_drivers_resume,
+};
 
 /* What a Xen guest finds beyond its CPU, in dependency order.  Grant
  * tables need no store; without a store (a dom0 before xenstored runs)
@@ -28,6 +62,7 @@ void xen_drivers_init(void)
 	}
 	if ((rc = xenbus_probe_init()))
 		pr_err("xen: xenbus probe failed (%d)\n", rc);
+	xen_suspend_set_drivers(&xen_drivers_suspend);
 	if ((rc = xen_control_init()))
 		pr_err("xen: control node unavailable (%d)\n", rc);
 	if ((rc = xen_vcpu_hotplug_init()))

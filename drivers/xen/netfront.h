@@ -70,6 +70,7 @@ struct netfront_info {
 	bool rings_ready; /* rings allocated and offered */
 	bool registered;  /* the netdev is registered */
 	volatile bool broken, connected;
+	bool suspended; /* sending stopped for a suspend; was connected */
 	unsigned bad_said; /* bad frames and statuses reported so far */
 	/* The receive thread (on any CPU): it runs netdev_rx(), which must
 	 * not be called from an interrupt.  rx_stopped is set under rx_lock,
@@ -93,6 +94,9 @@ extern const struct netdev_ops netfront_netdev_ops;
  * backend. */
 void netfront_tx_reclaim(struct netfront_queue *q);
 void netfront_rx_poll(struct netfront_queue *q);
+/* netfront_suspend.c: the driver's suspend and resume. */
+int netfront_suspend(struct xenbus_device *dev);
+void netfront_resume(struct xenbus_device *dev, bool new_domain);
 /* netfront_xs.c */
 /* Vifs the bus knows, and how many of them are network devices now. */
 unsigned netfront_count(unsigned *connected);

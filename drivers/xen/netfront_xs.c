@@ -338,4 +338,6 @@ XENBUS_DRIVER(netfront_driver) = {
     .probe = netfront_probe,
     .otherend_changed = netfront_otherend_changed,
     .remove = netfront_remove,
+    .suspend = netfront_suspend,
+    .resume = netfront_resume,
 };

@@ -71,6 +71,10 @@ struct cpu {
 	struct vcpu_info *vcpu_info;
 	/* Its IPI ports, one per kind (enum ipi_kind); -1 unbound. */
 	int xen_ipi_port[IPI_KINDS];
+	/* Xen: down across a restore, so to be started afresh, not resumed;
+	 * and, where the restore kept its state, to start afresh from where
+	 * it went down. */
+	bool xen_fresh, xen_restart_in_die;
 	/* Xen PV's lazy-MMU mode on this CPU (arch/x86/xen/mmu_pv.c): on or
 	 * not, the interrupt state it was entered with (interrupts stay off
 	 * while it is on, so that the thread that entered it stays here and

@@ -27,6 +27,7 @@
 #define ELOOP 40
 #define ETIME 62
 #define EBADMSG 74
+#define EOPNOTSUPP 95
 #define ENETDOWN 100
 #define EISCONN 106
 #define ETIMEDOUT 110

@@ -37,6 +37,9 @@
  *                    a netfront queue's lock and the ones below under it)
  *   netfront q->lock (drivers/xen/netfront*.c: a queue's tx ring; the grant
  *                    table's lock and the allocators' under it)
+ *   a blkfront device's held_lock (drivers/xen/blkfront*.c: requests
+ *                    waiting aside while a restored domain reconnects;
+ *                    the queues' locks under it)
  *   a blkfront queue's lock (drivers/xen/blkfront*.c: its ring, slots and
  *                    page pool; several in queue order; grants and frees
  *                    pages under it)
@@ -48,6 +51,8 @@
  *                    run-queue locks, are taken under them to wake a waiter)
  *   lwip protect    (net/sys_arch.c: SYS_ARCH_PROTECT, recursive on its CPU)
  *                    and lwIP's rand_lock: nothing but printk under them
+ *   xen_suspend_run.lock (arch/x86/xen/suspend.c: the suspend thread's
+ *                    result; its waiter is woken under it)
  *   xs_lock         (xenbus/xs.c: pending requests, request ids; a reply's
  *                    waiter is woken under it, so the wait queues' and run
  *                    queues' locks come after it)

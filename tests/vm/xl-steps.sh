@@ -8,7 +8,8 @@
 # tests/vm/xl-domu.sh, with which this shares tests/vm/xl-lib.sh), and the
 # dom0 runs tests/vm/xl-dom0-lib.sh's functions (step_create,
 # type_command, step_shutdown, finish...) followed by FILE, a busybox sh
-# fragment that sets STEPS='a b c' on a line of its own and defines main,
+# fragment that sets STEPS='a b c' on a line of its own (STEPS_pv='...'
+# or STEPS_pvh='...' instead for one type) and defines main,
 # which runs those steps and ends with finish.  tests/vm/steps/ holds the
 # scenarios: session, balloon, net.  The guest boots without `selftest`,
 # into its shell; it comes back after a reboot and goes for good at power
@@ -73,8 +74,10 @@ parse_args() {
 	[ -r "$STEPS_FILE" ] || die "steps file $STEPS_FILE not found"
 	local f line
 	for f in "${FILES[@]}"; do [ -r "$f" ] || die "--file $f not found"; done
-	line=$(grep -m1 "^STEPS='[a-z0-9 -]*'$" "$STEPS_FILE") || die "$STEPS_FILE sets no STEPS='...' line"
-	line=${line#STEPS=\'}
+	# A STEPS_pv= or STEPS_pvh= line, when there is one, is this type's.
+	line=$(grep -m1 "^STEPS_$TYPE='[a-z0-9 -]*'$" "$STEPS_FILE") ||
+		line=$(grep -m1 "^STEPS='[a-z0-9 -]*'$" "$STEPS_FILE") || die "$STEPS_FILE sets no STEPS='...' line"
+	line=${line#STEPS*=\'}
 	read -ra STEPS <<<"${line%\'}"
 	[ ${#STEPS[@]} -gt 0 ] || die "$STEPS_FILE names no steps"
 }

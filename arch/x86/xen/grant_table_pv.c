@@ -37,6 +37,10 @@ static int map_machine_frame(unsigned long va, uint64_t mfn)
 	return 0;
 }
 
+/* How many table frames are mapped at GNTTAB_PV_VA (under the table's
+ * lock, or with one CPU left and interrupts off across a suspend). */
+static unsigned int pv_mapped;
+
 /* Asks Xen for a table of `want` frames and maps the new ones. */
 static int pv_map(unsigned int have, unsigned int want, grant_entry_v1_t **va)
 {
@@ -61,10 +65,43 @@ static int pv_map(unsigned int have, unsigned int want, grant_entry_v1_t **va)
 		unsigned long addr = GNTTAB_PV_VA + (unsigned long)i * PAGE_SIZE;
 
 		rc = map_machine_frame(addr, mfns[i]);
-		if (!rc)
+		if (!rc) {
 			va[i] = (grant_entry_v1_t *)addr;
+			pv_mapped = i + 1;
+		}
 	}
 	kfree(mfns);
+	return rc;
+}
+
+/* The saver refuses page tables that map frames not the domain's own:
+ * before a suspend the table's frames are unmapped, and mapped again
+ * after it (the same frames when cancelled, Xen's new ones in a new
+ * domain, at the same addresses either way). */
+void xen_pv_gnttab_unmap(void)
+{
+	for (unsigned int i = 0; i < pv_mapped; i++)
+		hypercall_update_va_mapping(GNTTAB_PV_VA + (unsigned long)i * PAGE_SIZE, 0,
+					    UVMF_INVLPG);
+}
+
+static int pv_remap(unsigned int n, grant_entry_v1_t **va)
+{
+	unsigned int had = pv_mapped;
+
+	pv_mapped = 0;
+	return n && n == had ? pv_map(0, n, va) : 0;
+}
+
+int xen_pv_gnttab_remap(void)
+{
+	grant_entry_v1_t **va = kmalloc((pv_mapped ? pv_mapped : 1) * sizeof(*va));
+	int rc;
+
+	if (!va)
+		return -ENOMEM;
+	rc = pv_remap(pv_mapped, va);
+	kfree(va);
 	return rc;
 }
 
@@ -83,5 +120,6 @@ static uint64_t pv_frame_of(const void *p)
 const struct gnttab_frame_ops gnttab_pv_frame_ops = {
     .name = "GNTTABOP_setup_table, mapped by machine frame",
     .map = pv_map,
+    .remap = pv_remap,
     .frame_of = pv_frame_of,
 };

@@ -38,6 +38,20 @@ static int pvh_map(unsigned int have, unsigned int want, grant_entry_v1_t **va)
 	return 0;
 }
 
+/* In a domain restored from a save, Xen's table frames are placed again
+ * at the guest frames they had, so every entry pointer stays good. */
+static int pvh_remap(unsigned int n, grant_entry_v1_t **va)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		int rc = xen_pvh_put_xen_frame(XENMAPSPACE_grant_table, i,
+					       (uintptr_t)va[i] >> PAGE_SHIFT);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static uint64_t pvh_frame_of(const void *p)
 {
 	if (!mm_is_mapped((uintptr_t)p, 1))
@@ -49,5 +63,6 @@ const struct gnttab_frame_ops gnttab_pvh_frame_ops = {
     .name = "XENMEM_add_to_physmap, by guest frame",
     .takes_ram = true,
     .map = pvh_map,
+    .remap = pvh_remap,
     .frame_of = pvh_frame_of,
 };

@@ -69,9 +69,35 @@ static int xen_pvh_set_param(uint32_t index, uint64_t value)
 	return (int)hypercall_hvm_op(HVMOP_set_param, &p);
 }
 
-void xen_pvh_irq_init(void)
+static int xen_pvh_set_callback(void)
 {
 	uint64_t via = ((uint64_t)HVM_PARAM_CALLBACK_TYPE_VECTOR << 56) | VECTOR_XEN_CALLBACK;
+
+	return xen_pvh_set_param(HVM_PARAM_CALLBACK_IRQ, via);
+}
+
+/* In a domain restored from a save, on the one CPU left, interrupts off:
+ * Xen kept none of the shared info placement, the vcpu_info registration
+ * or the callback.  The shared info page goes back where it was, so
+ * every pointer into it stays good; 0 or a negative errno. */
+int xen_pvh_irq_resume(void)
+{
+	struct cpu *c = this_cpu();
+	int rc = xen_pvh_put_xen_frame(XENMAPSPACE_shared_info, 0,
+				       (uintptr_t)xen_shared_info >> PAGE_SHIFT);
+
+	if (rc)
+		return rc;
+	xen_vcpu_info_from_shared();
+	if ((rc = xen_pvh_vcpu_info_register(c)))
+		return rc;
+	if ((rc = xen_pvh_set_callback()))
+		pr_err("xen-pvh: HVM_PARAM_CALLBACK_IRQ again failed (%d)\n", rc);
+	return rc;
+}
+
+void xen_pvh_irq_init(void)
+{
 	int rc;
 
 	if (!xen_pvh_has_feature(XENFEAT_hvm_callback_vector))
@@ -86,7 +112,7 @@ void xen_pvh_irq_init(void)
 	if (irq_vector_register(VECTOR_XEN_CALLBACK, xen_pvh_callback, NULL))
 		panic("xen-pvh: IDT vector %#x for the event callback is taken",
 		      VECTOR_XEN_CALLBACK);
-	rc = xen_pvh_set_param(HVM_PARAM_CALLBACK_IRQ, via);
+	rc = xen_pvh_set_callback();
 	if (rc)
 		panic("xen-pvh: HVM_PARAM_CALLBACK_IRQ (vector %#x) failed (%d)",
 		      VECTOR_XEN_CALLBACK, rc);

@@ -87,6 +87,15 @@ static unsigned long mfn_to_pfn(unsigned long mfn)
 	return pfn_to_mfn(pfn) == mfn ? pfn : INVALID_MFN;
 }
 
+/* A restored domain's P2M list holds its new machine frames (the
+ * restore rewrote it), but the tree that names the list's own pages was
+ * built with the old ones: it is built again and published in the new
+ * shared info page. */
+void xen_pv_p2m_republish(void)
+{
+	xen_pv_p2m_publish((const unsigned long *)p2m, xen_pv_p2m_size());
+}
+
 unsigned long xen_pv_p2m_size(void)
 {
 	return __atomic_load_n(&p2m_size, __ATOMIC_ACQUIRE);

@@ -157,18 +157,23 @@ static void xen_pv_memory_setup(struct boot_info *bi)
 
 /* A domU's console and store pages are in its own memory: their machine
  * frames from start_info name pseudo-physical frames we have mapped. */
-static void xen_pv_console(const char *want)
+void xen_pv_read_start_info(void)
 {
 	const start_info_t *si = xen_start_info;
 
-	if (!(si->flags & SIF_INITDOMAIN)) {
-		xen_info.console_ring = mfn_to_virt(si->console.domU.mfn);
-		xen_info.console_evtchn = si->console.domU.evtchn;
-		if (si->store_mfn) {
-			xen_info.store_ring = mfn_to_virt(si->store_mfn);
-			xen_info.store_evtchn = si->store_evtchn;
-		}
+	if (si->flags & SIF_INITDOMAIN)
+		return;
+	xen_info.console_ring = mfn_to_virt(si->console.domU.mfn);
+	xen_info.console_evtchn = si->console.domU.evtchn;
+	if (si->store_mfn) {
+		xen_info.store_ring = mfn_to_virt(si->store_mfn);
+		xen_info.store_evtchn = si->store_evtchn;
 	}
+}
+
+static void xen_pv_console(const char *want)
+{
+	xen_pv_read_start_info();
 	xen_console_init(want, xen_info.console_ring, xen_info.console_evtchn);
 }
 
@@ -183,15 +188,26 @@ static void xen_pv_report(void)
 
 /* Map the shared info page over a page of our BSS: Xen gives its machine
  * address, and only a page-table update can put it in our address space. */
-void xen_pv_map_shared_info(void)
+long xen_pv_map_shared_info(void)
 {
 	uint64_t pte = xen_start_info->shared_info | PTE_PRESENT | PTE_RW | PTE_NX;
+	long rc = hypercall_update_va_mapping((uintptr_t)shared_info_page, pte, UVMF_INVLPG);
 
-	if (hypercall_update_va_mapping((uintptr_t)shared_info_page, pte, UVMF_INVLPG) == 0) {
+	if (rc == 0) {
 		xen_shared_info = (struct shared_info *)shared_info_page;
 		if (this_cpu()->vcpu_info != (struct vcpu_info *)this_cpu()->xen_vcpu_area)
 			xen_vcpu_info_from_shared();
 	}
+	return rc;
+}
+
+/* Before a suspend: the shared info page's address gets its own page of
+ * our BSS back, so that our page tables map only frames of ours. */
+void xen_pv_unmap_shared_info(void)
+{
+	uint64_t pte = xen_pv_virt_to_machine(shared_info_page) | PTE_PRESENT | PTE_RW | PTE_NX;
+
+	hypercall_update_va_mapping((uintptr_t)shared_info_page, pte, UVMF_INVLPG);
 }
 
 /* The event-mask ops need each vCPU's vcpu_info in its struct cpu: a Xen
@@ -220,6 +236,7 @@ void xen_pv_setup(struct boot_info *bi)
 	hypervisor.cpuid_base = cpuid_hypervisor_base(CPUID_SIG_XEN, true);
 	xen_read_version();
 	xen_pv_map_shared_info();
+	xen_suspend_mode = &xen_pv_suspend_mode;
 	xen_pv_cpu_ops_init();
 	xen_pv_mmu_ops_init();
 	xen_pv_irq_ops_init();

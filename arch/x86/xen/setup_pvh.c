@@ -51,14 +51,21 @@ static void *param_page(uint32_t pfn_param, uint32_t evtchn_param, uint32_t *evt
 	return (void *)(uintptr_t)(pfn << PAGE_SHIFT);
 }
 
+/* A domU's console and store pages and ports, from the HVM params: at
+ * boot, and again in a domain restored from a save, whose ports are new. */
+void xen_pvh_read_params(void)
+{
+	if (hypervisor.xen_dom0)
+		return;
+	xen_info.console_ring = param_page(HVM_PARAM_CONSOLE_PFN, HVM_PARAM_CONSOLE_EVTCHN,
+					   &xen_info.console_evtchn);
+	xen_info.store_ring =
+	    param_page(HVM_PARAM_STORE_PFN, HVM_PARAM_STORE_EVTCHN, &xen_info.store_evtchn);
+}
+
 static void xen_pvh_console(const char *want)
 {
-	if (!hypervisor.xen_dom0) {
-		xen_info.console_ring = param_page(HVM_PARAM_CONSOLE_PFN, HVM_PARAM_CONSOLE_EVTCHN,
-						   &xen_info.console_evtchn);
-		xen_info.store_ring = param_page(HVM_PARAM_STORE_PFN, HVM_PARAM_STORE_EVTCHN,
-						 &xen_info.store_evtchn);
-	}
+	xen_pvh_read_params();
 	xen_console_init(want, xen_info.console_ring, xen_info.console_evtchn);
 }
 
@@ -82,6 +89,7 @@ void xen_pvh_setup(struct boot_info *bi)
 	xen_read_version();
 	xen_time_ops_init();
 	xen_spinlock_ops_init();
+	xen_suspend_mode = &xen_pvh_suspend_mode;
 	platform_ops = (struct platform_ops){
 		.traps_init = native_traps_init,
 		.memory_setup = xen_pvh_memory_setup,

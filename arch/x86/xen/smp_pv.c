@@ -16,6 +16,7 @@
 #include <asm/pgtable.h>
 #include <asm/xen/hypercall.h>
 #include <asm/xen/xen.h>
+#include <xen/errno.h>
 #include <xen/vcpu.h>
 
 void xen_pv_ap_start(void);
@@ -65,12 +66,18 @@ static int xen_pv_cpu_up(struct cpu *c)
 	ctx->failsafe_callback_eip = (uintptr_t)xen_pv_failsafe;
 	ctx->gs_base_kernel = (uintptr_t)c;
 	xen_pv_ap_traps(ctx);
-	if ((rc = hypercall_vcpu_op(VCPUOP_initialise, c->xen_vcpu_id, ctx)))
+	rc = hypercall_vcpu_op(VCPUOP_initialise, c->xen_vcpu_id, ctx);
+	/* A restored domain may have kept the vCPU as it was when it went
+	 * down, in xen_cpu_die: it starts afresh from there. */
+	if (rc == -XEN_EEXIST && c->xen_fresh)
+		c->xen_restart_in_die = true;
+	else if (rc)
 		return (int)rc;
 	return (int)hypercall_vcpu_op(VCPUOP_up, c->xen_vcpu_id, NULL);
 }
 
 void xen_pv_smp_init(void)
 {
+	xen_ap_main = xen_pv_ap_main;
 	xen_smp_init_with(xen_pv_cpu_up);
 }

@@ -18,6 +18,7 @@
 #include <asm/xen/hypercall.h>
 #include <asm/xen/xen.h>
 #include <xen/hvm/hvm_vcpu.h>
+#include <xen/errno.h>
 #include <xen/vcpu.h>
 
 #define MSR_EFER 0xc0000080
@@ -56,12 +57,18 @@ static int xen_pvh_cpu_up(struct cpu *c)
 	    .cr4 = read_cr4(),
 	    .efer = rdmsr(MSR_EFER),
 	};
-	if ((rc = hypercall_vcpu_op(VCPUOP_initialise, c->xen_vcpu_id, &ctx)))
+	rc = hypercall_vcpu_op(VCPUOP_initialise, c->xen_vcpu_id, &ctx);
+	/* A restored domain may have kept the vCPU as it was when it went
+	 * down, in xen_cpu_die: it starts afresh from there. */
+	if (rc == -XEN_EEXIST && c->xen_fresh)
+		c->xen_restart_in_die = true;
+	else if (rc)
 		return (int)rc;
 	return (int)hypercall_vcpu_op(VCPUOP_up, c->xen_vcpu_id, NULL);
 }
 
 void xen_pvh_smp_init(void)
 {
+	xen_ap_main = xen_pvh_ap_main;
 	xen_smp_init_with(xen_pvh_cpu_up);
 }

@@ -11,6 +11,9 @@
  *
  * IPIs are event channels: for each vCPU, one port per kind bound to it
  * with EVTCHNOP_bind_ipi before it starts; sending one is EVTCHNOP_send.
+ *
+ * In a domain restored from a save (arch/x86/xen/suspend.c) the vCPUs
+ * that were down have no state in Xen: they start afresh, as at boot.
  */
 #include <amphi/cpu.h>
 #include <amphi/errno.h>
@@ -91,11 +94,58 @@ void xen_cpu_die(void)
 {
 	long rc;
 
+	struct cpu *c = this_cpu();
+
 	evtchn_cpu_offline(smp_processor_id());
-	rc = hypercall_vcpu_op(VCPUOP_down, this_cpu()->xen_vcpu_id, NULL);
+	rc = hypercall_vcpu_op(VCPUOP_down, c->xen_vcpu_id, NULL);
 
 	if (rc)
-		panic("smp: vCPU %u could not stop itself (%ld)", this_cpu()->xen_vcpu_id, rc);
+		panic("smp: vCPU %u could not stop itself (%ld)", c->xen_vcpu_id, rc);
+	if (c->xen_restart_in_die) {
+		/* Up again in a restored domain that kept this vCPU's state:
+		 * everything else was set up afresh for it (xen_cpu_restart),
+		 * its idle thread's first frame too, far above this one. */
+		c->xen_restart_in_die = false;
+		xen_ap_main();
+	}
+}
+
+/* The mode's way of starting a vCPU, kept for starting one afresh, and
+ * the function a new vCPU of the mode runs first (what a restored vCPU
+ * kept down in xen_cpu_die goes on with). */
+static int (*xen_cpu_up_fn)(struct cpu *c);
+void (*xen_ap_main)(void);
+
+/* A vCPU of a domain restored from a save: Xen has no state for it (the
+ * save kept no vCPU that was down), so it starts as at boot, with new
+ * ports, and its idle thread starts over. */
+static int xen_cpu_restart(struct cpu *c)
+{
+	int rc;
+
+	c->vcpu_info = NULL;
+	if (!xen_cpu_up_fn || !xen_ap_main)
+		rc = -ENODEV;
+	else if (!(rc = xen_spinlock_prepare_cpu(c)))
+		rc = xen_cpu_start(xen_cpu_up_fn, c);
+	c->xen_fresh = false;
+	return rc;
+}
+
+/* In a domain restored from a save, on the one CPU left, its event
+ * channels forgotten: this CPU's IPI and kick ports bound again, and
+ * every other vCPU marked to start afresh when it comes back. */
+int xen_smp_resume_new(void)
+{
+	struct cpu *me = this_cpu();
+	int rc;
+
+	for (unsigned int i = 0; i < nr_cpus_present; i++)
+		if (&cpus[i] != me)
+			cpus[i].xen_fresh = true;
+	if ((rc = xen_smp_bind_ipis(me)))
+		return rc;
+	return xen_spinlock_prepare_cpu(me);
 }
 
 /* Only once Xen has it down: an up that came first would be lost. */
@@ -104,6 +154,8 @@ int xen_cpu_revive(struct cpu *c)
 	uint64_t end = sched_clock() + XEN_ONLINE_WAIT_NS;
 	long rc;
 
+	if (c->xen_fresh)
+		return xen_cpu_restart(c);
 	while ((rc = hypercall_vcpu_op(VCPUOP_is_up, c->xen_vcpu_id, NULL)) > 0)
 		if (sched_clock() > end)
 			return -ETIMEDOUT;
@@ -119,6 +171,7 @@ void xen_smp_init_with(int (*cpu_up)(struct cpu *c))
 	char how[48];
 	int rc;
 
+	xen_cpu_up_fn = cpu_up;
 	xen_smp_enumerate(how, sizeof(how));
 	if ((rc = xen_smp_bind_ipis(&cpus[0])))
 		panic("smp: no IPI ports for vCPU 0 (%d)", rc);

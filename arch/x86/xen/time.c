@@ -18,6 +18,15 @@
  * is the one that counts there).  Steal
  * time comes from the runstate area Xen keeps up to date for us, when it
  * accepts one.
+ *
+ * Across a suspend (arch/x86/xen/suspend.c) the clock goes on from where
+ * it stood: a domain restored from a save, on this host or another, reads
+ * a Xen system time that has nothing to do with the old one, so its zero
+ * is set again such that sched_clock continues from its last reading, as
+ * Linux's does.  The time the domain was away is not counted in it: every
+ * timeout running at the save (a block request's, TCP's) would expire at
+ * once on a restore minutes later.  It is measured, once, by Xen's
+ * wallclock and reported; the time of day is Xen's to give.
  */
 #include <amphi/clock_guard.h>
 #include <amphi/cpu.h>
@@ -30,6 +39,7 @@
 #include <asm/xen/pvclock.h>
 #include <asm/xen/xen.h>
 #include <drivers/xen/events.h>
+#include <xen/xen.h>
 #include <xen/vcpu.h>
 
 /* Xen rewrites the record only while this vCPU is not running, so a
@@ -40,7 +50,10 @@
 /* -ETIME answers before the timer is armed without the flag. */
 #define XEN_TIMER_ETIME_TRIES 4
 
-static uint64_t xen_clock_base; /* Xen system time at sched_clock 0 */
+/* Xen system time at sched_clock 0.  After a restore it may be "below
+ * zero" (a host up for less time than the guest has run): the arithmetic
+ * is modulo 2^64, and xen_timer_set_next takes it as signed. */
+static uint64_t xen_clock_base;
 static bool xen_clock_ready;
 /* Each vCPU's runstate area and timer port, by CPU id. */
 static struct vcpu_runstate_info xen_runstates[NR_CPUS] __aligned(64);
@@ -159,6 +172,45 @@ static void xen_runstate_register(void)
 	xen_runstate_ok = xen_vcpu_op(VCPUOP_register_runstate_memory_area, &area) == 0;
 }
 
+/* Xen's wallclock now, in ns since the epoch: the shared info page's
+ * time of system time 0, plus system time. */
+static uint64_t xen_wallclock_ns(void)
+{
+	const volatile struct shared_info *s = xen_shared_info;
+
+	for (unsigned long tries = 0; tries < PVCLOCK_MAX_TRIES; tries++) {
+		uint32_t version = s->wc_version;
+		barrier();
+		uint64_t sec = s->wc_sec | (uint64_t)s->xen_wc_sec_hi << 32;
+		uint64_t ns = sec * NSEC_PER_SEC + s->wc_nsec + xen_system_time();
+
+		barrier();
+		if (!(version & 1) && version == s->wc_version)
+			return ns;
+	}
+	return 0;
+}
+
+static uint64_t xen_suspended_clock, xen_suspended_wall;
+
+/* On the one CPU left, interrupts off, before the suspend hypercall. */
+void xen_time_suspend(void)
+{
+	xen_suspended_clock = sched_clock();
+	xen_suspended_wall = xen_wallclock_ns();
+}
+
+/* After the hypercall, in a new domain: sched_clock's zero moved so that
+ * it goes on from the reading before.  The time away by Xen's wallclock,
+ * in ns (0 when that went back). */
+uint64_t xen_time_resume_clock(void)
+{
+	uint64_t wall = xen_wallclock_ns();
+
+	xen_clock_base = xen_system_time() - xen_suspended_clock;
+	return wall > xen_suspended_wall && xen_suspended_wall ? wall - xen_suspended_wall : 0;
+}
+
 void xen_time_ops_init(void)
 {
 	xen_clock_start();
@@ -204,10 +256,14 @@ static void xen_timer_set_next(uint64_t deadline_ns)
 {
 	long rc;
 
-	if (deadline_ns > UINT64_MAX - xen_clock_base)
+	int64_t base = (int64_t)xen_clock_base;
+	uint64_t xen_ns = deadline_ns + xen_clock_base;
+
+	if (base >= 0 && deadline_ns > UINT64_MAX - xen_clock_base)
 		rc = xen_vcpu_op(VCPUOP_stop_singleshot_timer, NULL);
 	else
-		rc = xen_timer_arm_ahead(deadline_ns + xen_clock_base, clock_event_min_ahead());
+		rc = xen_timer_arm_ahead(base < 0 && deadline_ns < (uint64_t)-base ? 0 : xen_ns,
+					 clock_event_min_ahead());
 	if (rc && xen_timer_errors++ < 5)
 		pr_err("xen: arming the single-shot timer for %lu ns failed (%ld)\n", deadline_ns,
 		       rc);

@@ -393,6 +393,83 @@ void xenbus_bus_stop(struct xenbus_bus *bus)
 	xenbus_bus_unlock(bus);
 }
 
+/* --- across a suspend ------------------------------------------------ */
+
+/* In a new domain the backend is another one (its directory names our
+ * new domain id) and our state node says Initialising again: the device
+ * follows the new backend from there, the driver having let go of its
+ * old rings, ports and grants without telling Xen. */
+static void xenbus_resume_new(struct xenbus_device *d)
+{
+	int rc;
+
+	if (d->otherend_watch.path) {
+		xs_watch_unregister(&d->otherend_watch);
+		kfree((char *)d->otherend_watch.path);
+		d->otherend_watch.path = NULL;
+	}
+	d->state = XenbusStateInitialising;
+	if ((rc = xenbus_read_otherend(d)))
+		pr_err("xenbus: %s: no backend in the new domain (%d)\n", d->nodename, rc);
+	d->driver->resume(d, true);
+	if (!rc && (rc = xenbus_watch_otherend(d)))
+		pr_err("xenbus: %s: cannot watch %s/state (%d)\n", d->nodename, d->otherend, rc);
+}
+
+static void xenbus_resume_upto(struct xenbus_bus *bus, struct xenbus_device *stop, bool new_domain)
+{
+	for (struct xenbus_device *d = bus->devices; d && d != stop; d = d->next) {
+		if (!d->driver || !d->driver->resume)
+			continue;
+		if (new_domain)
+			xenbus_resume_new(d);
+		else
+			d->driver->resume(d, false);
+	}
+}
+
+static int xenbus_suspend_one(struct xenbus_device *d)
+{
+	int rc;
+
+	if (!d->driver)
+		return 0;
+	if (!d->driver->suspend) {
+		pr_err("xenbus: %s: its driver cannot suspend yet: not suspending\n", d->nodename);
+		return -EOPNOTSUPP;
+	}
+	if ((rc = d->driver->suspend(d)))
+		pr_err("xenbus: %s: would not suspend (%d)\n", d->nodename, rc);
+	return rc;
+}
+
+int xenbus_suspend(void)
+{
+	struct xenbus_bus *bus = &xenbus_main_bus;
+	int rc;
+
+	if (!bus->started)
+		return 0;
+	xenbus_bus_lock(bus);
+	for (struct xenbus_device *d = bus->devices; d; d = d->next)
+		if ((rc = xenbus_suspend_one(d))) {
+			xenbus_resume_upto(bus, d, false);
+			xenbus_bus_unlock(bus);
+			return rc;
+		}
+	return 0;
+}
+
+void xenbus_resume(bool new_domain)
+{
+	struct xenbus_bus *bus = &xenbus_main_bus;
+
+	if (!bus->started)
+		return;
+	xenbus_resume_upto(bus, NULL, new_domain);
+	xenbus_bus_unlock(bus);
+}
+
 int xenbus_probe_init(void)
 {
 	struct xenbus_bus *bus = &xenbus_main_bus;

@@ -441,6 +441,76 @@ static int xs_hello(void)
 	return 0;
 }
 
+/* --- across a suspend ------------------------------------------------ */
+
+#define XS_DRAIN_NS (5 * NSEC_PER_SEC)
+
+static bool xs_none_pending(void)
+{
+	unsigned long flags = spin_lock_irqsave(&xs_main.lock);
+	bool none = !xs_main.pending;
+
+	spin_unlock_irqrestore(&xs_main.lock, flags);
+	return none;
+}
+
+/* No request can start (xs_req_lock is held until xs_resume) and every
+ * one sent has its reply, or -EBUSY after XS_DRAIN_NS with the store
+ * free again.  A watch callback may call this: it is not in a request. */
+int xs_suspend(void)
+{
+	uint64_t end = sched_clock() + XS_DRAIN_NS;
+
+	if (!xs_connected)
+		return 0;
+	mutex_lock(&xs_req_lock);
+	while (!xs_none_pending()) {
+		if (sched_clock() > end) {
+			mutex_unlock(&xs_req_lock);
+			pr_err("xenstore: requests still unanswered after %lu s: not suspending\n",
+			       XS_DRAIN_NS / NSEC_PER_SEC);
+			return -EBUSY;
+		}
+		sleep_ns(NSEC_PER_MSEC);
+	}
+	return 0;
+}
+
+/* In a new domain the ring is the same page, but the store behind it and
+ * its port are new: what the ring holds of the old store is dropped, our
+ * request index is taken from the page, and the new port bound.  The
+ * reader, waiting on an empty ring since the drain, starts over.  Then
+ * every watch is sent again (watch_resume; each fires once, spuriously,
+ * as at registration). */
+static void xs_resume_ring(void)
+{
+	struct xenstore_domain_interface *intf = xen_info.store_ring;
+	int rc;
+
+	xs_main.intf = intf;
+	xs_req_prod = READ_ONCE(intf->req_prod);
+	if (READ_ONCE(intf->req_cons) != xs_req_prod)
+		pr_warn("xenstore: the new ring's requests are not all taken (%u of %u): "
+			"going on\n",
+			READ_ONCE(intf->req_cons), xs_req_prod);
+	xs_main.rsp_cons = READ_ONCE(intf->rsp_prod);
+	xs_rx_reset(&xs_main.rx);
+	rc = evtchn_bind_existing(xen_info.store_evtchn, xs_ring_event, NULL, "xenstore");
+	if (rc < 0)
+		pr_err("xenstore: cannot bind the new port %u (%d)\n", xen_info.store_evtchn, rc);
+}
+
+void xs_resume(bool new_domain)
+{
+	if (!xs_connected)
+		return;
+	if (new_domain)
+		xs_resume_ring();
+	mutex_unlock(&xs_req_lock);
+	if (new_domain)
+		xs_watch_resume();
+}
+
 int xs_init(void)
 {
 	int rc;

@@ -52,6 +52,8 @@ int xs_domid(void);
 int xs_watch_event(const char *body, uint32_t len);
 /* Starts the watch thread. */
 int xs_watch_init(void);
+/* Every registered watch sent again, to a new domain's store. */
+void xs_watch_resume(void);
 
 /* Every online CPU: where the client's own threads may run. */
 static inline cpumask_t xs_cpus(void)

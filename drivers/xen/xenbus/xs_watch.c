@@ -213,6 +213,40 @@ int xs_watch_register(struct xs_watch *w)
 	return rc;
 }
 
+/* A new domain's store knows none of our watches: each is sent again.
+ * Taken from the list one at a time (by token, so that one unregistered
+ * meanwhile is simply not found), since a request sleeps. */
+static struct xs_watch *xs_watch_after(unsigned long token)
+{
+	unsigned long flags = spin_lock_irqsave(&xs_watch_lock);
+	struct xs_watch *next = NULL;
+
+	for (struct xs_watch *w = xs_watches; w; w = w->next)
+		if (w->token > token && (!next || w->token < next->token))
+			next = w;
+	spin_unlock_irqrestore(&xs_watch_lock, flags);
+	return next;
+}
+
+void xs_watch_resume(void)
+{
+	unsigned int sent = 0, failed = 0;
+	unsigned long token = 0;
+	int rc;
+
+	for (struct xs_watch *w; (w = xs_watch_after(token));) {
+		token = w->token;
+		if ((rc = xs_watch_req(XS_WATCH, w))) {
+			failed++;
+			pr_err("xenstore: watch on %s not sent again (%d)\n", w->path, rc);
+		} else {
+			sent++;
+		}
+	}
+	pr_info("xenstore: %u watch(es) sent again to the new store%s\n", sent,
+		failed ? ", some failed" : "");
+}
+
 static bool xs_watch_idle(struct xs_watch *w)
 {
 	unsigned long flags = spin_lock_irqsave(&xs_watch_lock);

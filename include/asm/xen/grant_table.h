@@ -26,6 +26,9 @@ struct gnttab_frame_ops {
 	 * (machine frame on PV, guest frame on PVH); ~0 when p is not a page
 	 * of ours. */
 	uint64_t (*frame_of)(const void *p);
+	/* In a domain restored from a save: frames [0, n) made reachable
+	 * again at va[] (NULL where the mode cannot yet).  0 or -errno. */
+	int (*remap)(unsigned int n, grant_entry_v1_t **va);
 	/* Each frame mapped takes a page of the domain's RAM for good (PVH:
 	 * Xen releases the page it is placed over). */
 	bool takes_ram;

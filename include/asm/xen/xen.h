@@ -31,6 +31,44 @@ int xen_cpu_revive(struct cpu *c);
 void xen_pvh_smp_init(void);
 void xen_console_init(const char *want, void *ring, uint32_t evtchn);
 void xen_power_off(enum power_status status) __noreturn;
+/* Suspends the domain for the toolstack (arch/x86/xen/suspend.c): 0 once
+ * it goes on again (in place or in a new domain), or an error with the
+ * domain going on as it was. */
+int xen_suspend(void);
+bool xen_suspend_supported(void);
+/* What differs per mode: the hypercall (1 cancelled, 0 a new domain, or
+ * an error), and in a new domain, interrupts off on the one CPU left,
+ * the shared info, vcpu_info and event callback placed again and the
+ * store and console ports re-read into xen_info (0 or a negative errno). */
+struct xen_suspend_mode {
+	long (*hypercall)(void);
+	int (*new_domain)(void);
+};
+extern const struct xen_suspend_mode *xen_suspend_mode;
+extern const struct xen_suspend_mode xen_pvh_suspend_mode, xen_pv_suspend_mode;
+/* The drivers' part (drivers/xen/init.c): quiesce in thread context
+ * before any CPU goes down (0, or why not: then nothing was suspended),
+ * and resume once the CPU is back, interrupts on, before the other CPUs;
+ * new_domain when nothing Xen kept survived. */
+struct xen_suspend_drivers {
+	int (*quiesce)(void);
+	void (*resume)(bool new_domain);
+};
+void xen_suspend_set_drivers(const struct xen_suspend_drivers *d);
+struct xen_suspend_stats {
+	uint64_t suspends, new_domains, away_ns;
+};
+const struct xen_suspend_stats *xen_suspend_counts(void);
+/* In a new domain: this CPU's IPI and kick ports bound again, the other
+ * vCPUs to start afresh (smp_xen.c); 0 or a negative errno. */
+int xen_smp_resume_new(void);
+/* The first function of a vCPU the mode starts (xen_pvh_ap_main), set by
+ * the mode's SMP setup. */
+extern void (*xen_ap_main)(void);
+/* PVH's shared info, vcpu_info and callback again (irq_pvh.c); its HVM
+ * params for the store and console (setup_pvh.c). */
+int xen_pvh_irq_resume(void);
+void xen_pvh_read_params(void);
 void xen_restart(void) __noreturn;
 
 /* Xen PV: CPU ops (enlighten_pv.c), the trap table among them. */
@@ -47,7 +85,16 @@ uint64_t xen_pv_virt_to_machine(const void *va);
 /* Xen PV's start_info (virtual), and re-mapping the shared info page over
  * its BSS page after the kernel's mappings were rewritten. */
 extern const struct start_info *xen_start_info;
-void xen_pv_map_shared_info(void);
+long xen_pv_map_shared_info(void);
+/* Across a suspend (suspend_pv.c): the shared info page's address given
+ * its own page back, the grant table's frames unmapped and mapped again
+ * (0 or -errno), start_info's console and store read into xen_info, and
+ * the P2M's tree built and published again in a new domain. */
+void xen_pv_unmap_shared_info(void);
+void xen_pv_gnttab_unmap(void);
+int xen_pv_gnttab_remap(void);
+void xen_pv_read_start_info(void);
+void xen_pv_p2m_republish(void);
 /* The PV MMU (arch/x86/xen/mmu_pv.c). */
 void xen_pv_mmu_ops_init(void);
 /* Xen PV's P2M, for the balloon (arch/x86/xen/mmu_pv.c). */
@@ -87,6 +134,8 @@ void xen_pvh_irq_init(void);
 /* PVH: Xen's frame `idx` of `space` (XENMAPSPACE_*) placed at a frame of
  * ours, cleared first; its pfn, or a negative errno (physmap_pvh.c). */
 int64_t xen_pvh_place_xen_frame(unsigned int space, unsigned long idx);
+/* The same at a given guest frame (after a restore): 0 or -EIO. */
+int xen_pvh_put_xen_frame(unsigned int space, unsigned long idx, uint64_t pfn);
 /* Time: pvclock as sched_clock, VIRQ_TIMER as the event timer
  * (arch/x86/xen/time.c). */
 void xen_time_ops_init(void);
@@ -98,6 +147,13 @@ int xen_time_prepare_cpu(const struct cpu *c);
 /* On that vCPU, interrupts off: no periodic tick, its own runstate area,
  * its tick on its single-shot timer. */
 void xen_time_init_cpu(void);
+/* Across a suspend: the clock's reading and Xen's wallclock noted before
+ * the hypercall; in a new domain, sched_clock set to go on from there
+ * (the time away, by the wallclock, returned in ns, not counted in it);
+ * xen_time_init_cpu then registers the runstate area and arms the timer
+ * again. */
+void xen_time_suspend(void);
+uint64_t xen_time_resume_clock(void);
 /* Spinlocks (arch/x86/xen/spinlock.c): the poll/kick slow path installed
  * before the call sites are patched, unless nopvspin; then, on the boot
  * CPU before vCPU c->xen_vcpu_id starts (and for vCPU 0), its kick port

@@ -9,5 +9,7 @@ void xen_console_io_register_early(void);
 void xen_console_io_register_hvc0(void);
 /* A domU's hvc0: the shared console ring and its event channel. */
 void xen_console_ring_register(void *ring, uint32_t evtchn);
+/* After a restore: the new port in xen_info bound again. */
+void xen_console_ring_resume(void);
 
 #endif

@@ -9,6 +9,8 @@
 #define DRIVERS_XEN_CONTROL_H
 
 int xen_control_init(void);
+/* After a restore: the features written again to the new store. */
+void xen_control_resume(void);
 /* Follows cpu/N/availability: xl vcpu-set (drivers/xen/vcpu_hotplug.c). */
 int xen_vcpu_hotplug_init(void);
 /* Reads what Xen and the store say about this domain (domid, uuid...). */

@@ -27,6 +27,10 @@ typedef void (*evtchn_handler_t)(evtchn_port_t port, void *arg);
 /* Masks every port and readies the handler table.  The shared info page
  * must be mapped (xen_shared_info). */
 void evtchn_init(void);
+/* In a domain restored from a save: every binding forgotten (Xen kept
+ * none), every port masked; their owners bind again.  One CPU left,
+ * interrupts off. */
+void evtchn_resume_forget(void);
 /* Handles every pending, unmasked port.  Called with events off. */
 void evtchn_do_upcall(void);
 

@@ -15,6 +15,8 @@ typedef uint32_t grant_ref_t;
 /* Maps the grant table (PV: GNTTABOP_setup_table; PVH:
  * XENMEM_add_to_physmap) and starts the deferred-release thread. */
 int gnttab_init(void);
+/* After a restore: the table's frames mapped again where they were. */
+int gnttab_resume(void);
 /* Grants domid access to the page at kernel address `page`: a grant
  * reference (>= 0), or a negative errno. */
 int gnttab_grant_access(uint16_t domid, const void *page, bool readonly);

@@ -44,6 +44,13 @@ struct xenbus_driver {
 	void (*otherend_changed)(struct xenbus_device *dev, enum xenbus_state state);
 	/* The device is going away: release everything. */
 	void (*remove)(struct xenbus_device *dev);
+	/* Across a suspend of the domain (optional: a driver without them
+	 * makes the domain refuse to suspend).  suspend stops the device's
+	 * I/O, keeping what is in flight, or says why it cannot (then
+	 * nothing is suspended); resume goes on, with new_domain when the
+	 * backend, the event channels and the grants are all new. */
+	int (*suspend)(struct xenbus_device *dev);
+	void (*resume)(struct xenbus_device *dev, bool new_domain);
 };
 
 /* Drivers register themselves at link time, the way a driver module
@@ -74,6 +81,11 @@ struct xenbus_frontend_ops {
 void xenbus_frontend_changed(struct xenbus_device *dev, enum xenbus_state state,
 			     const struct xenbus_frontend_ops *ops);
 
+/* Across a suspend: every bound device's driver suspends, the device
+ * list held still until xenbus_resume (0, or the first refusal, with
+ * the ones done resumed again). */
+int xenbus_suspend(void);
+void xenbus_resume(bool new_domain);
 /* Enumerates device/ and starts watching it (after xs_init). */
 int xenbus_probe_init(void);
 int xenbus_switch_state(struct xenbus_device *dev, enum xenbus_state state);

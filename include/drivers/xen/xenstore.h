@@ -22,6 +22,11 @@ typedef uint32_t xs_transaction_t;
  * when this domain has no store (a dom0 before xenstored runs), or
  * -ETIMEDOUT when the store does not answer a first request. */
 int xs_init(void);
+/* Across a suspend: drained and held (0, or -EBUSY with the store free
+ * again), then let go; in a new domain the ring's new store and port
+ * taken up and every watch sent again. */
+int xs_suspend(void);
+void xs_resume(bool new_domain);
 bool xs_available(void);
 
 /* A kmalloc'd NUL-terminated copy of the value (kfree it), or NULL with

@@ -12,7 +12,8 @@
 #   restore:    xl restore of that file: a new domain, whose guest says it
 #               resumed in a new domain, answers on its (new) console,
 #               has every vCPU online again (its `cpus` and xl vcpu-list
-#               agree), finds its pattern intact, and whose clock went on
+#               agree), finds its pattern intact, keeps its balloon
+#               target, and whose clock went on
 #               from where it stood (never back; the time away is not
 #               counted, so that no timeout running at the save fires); the block job, connected
 #               to the new backend, ends well and its pattern reads back
@@ -147,6 +148,7 @@ step_restore() {
 	console_open "$DOMID" || { bad restore "$why"; return 1; }
 	poll 20 all_up || { bad restore "$why"; return 1; }
 	expect "balloon check" "pattern intact" || { bad restore "$why"; return 1; }
+	expect balloon "target $((MEMORY * 1024)) KiB" || { bad restore "the balloon's target: $why"; return 1; }
 	up=$(uptime_ms) || { bad restore "uptime: $why"; return 1; }
 	[ "$up" -ge "$UP_BEFORE" ] || { bad restore "the guest's clock went back: up $up ms, $UP_BEFORE ms before the save"; return 1; }
 	if ! poll 180 blk_job_ended; then
@@ -157,7 +159,7 @@ step_restore() {
 	has_text 0 "[1] blk: done" || { bad restore "the block job failed: $(tr -d '\r' <"$LOG" | grep -a -m2 '^blk: ' | tr '\n' ' ')"; return 1; }
 	type_command "blk verify xvda 0 $BLK_SECTORS $BLK_SEED" 180 >/dev/null || { bad restore "blk verify: $why"; return 1; }
 	poll 20 pings || { bad restore "$why"; return 1; }
-	ok restore "domid $old -> $DOMID in $(since "$t0") s; all $VCPUS_ALL vCPUs online; pattern intact; up $UP_BEFORE -> $up ms; the block job went on and its pattern reads back whole; ping 3/3; $(said 'reconnected after the restore'); $(said 'xen: resume: the clock goes on')"
+	ok restore "domid $old -> $DOMID in $(since "$t0") s; all $VCPUS_ALL vCPUs online; pattern intact; balloon target kept; up $UP_BEFORE -> $up ms; the block job went on and its pattern reads back whole; ping 3/3; $(said 'reconnected after the restore'); $(said 'xen: resume: the clock goes on')"
 }
 
 step_checkpoint() {

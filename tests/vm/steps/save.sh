@@ -6,9 +6,12 @@
 #   fill:       `balloon fill` writes a pattern in pages the guest keeps,
 #               `uptime` says where its clock stands, and a block job
 #               starts writing a pattern over its disk xvda (a loop device
-#               on an image in dom0), passes enough for about 20 s;
-#   save:       xl save to a file while the job writes: xl must say the
-#               domain was saved, and the domain must be gone;
+#               on an image in dom0), passes enough for about 30 s; and
+#               dom0 starts sending BYTES over TCP to the guest's `net
+#               sink`, a second job;
+#   save:       xl save to a file while the job writes and the bytes flow:
+#               xl must say the domain was saved, and the domain must be
+#               gone;
 #   restore:    xl restore of that file: a new domain, whose guest says it
 #               resumed in a new domain, answers on its (new) console,
 #               has every vCPU online again (its `cpus` and xl vcpu-list
@@ -17,8 +20,9 @@
 #               from where it stood (never back; the time away is not
 #               counted, so that no timeout running at the save fires); the block job, connected
 #               to the new backend, ends well and its pattern reads back
-#               whole (`blk verify`); and dom0 pings it through its vif,
-#               connected to the new backend too;
+#               whole (`blk verify`); dom0 pings it through its vif,
+#               connected to the new backend too, and the TCP transfer
+#               cut by the save ends whole (the guest's sha256 is dom0's);
 #   checkpoint: xl save -c: the guest says the suspend was cancelled and
 #               goes on in place, all vCPUs online, the pattern intact,
 #               dom0's pings answered;
@@ -46,6 +50,8 @@ BLK_SECTORS=32768 # 16 MiB
 BLK_SEED=2718281828
 BLK_PASSES=2
 GUEST=169.254.0.2
+BYTES=8388608
+NC_PID=''
 
 # dom0 pings the guest: 3 of 3 answered.
 pings() {
@@ -78,34 +84,76 @@ disk_setup() {
 		losetup /dev/loop4 /guest/save-disk.img
 }
 
-# One pass timed in the foreground, then as many as take about 20 s as a
-# job beside the shell ("[1] blk: started"; "[1] blk: done" at its end).
-blk_job_start() {
+# What dom0 will send, made before the guest runs: this emulated dom0
+# takes seconds over 8 MiB of urandom and its sha256.
+net_setup() {
+	head -c "$BYTES" /dev/urandom >/tmp/in.bin
+	WANT=$(sha256sum </tmp/in.bin | cut -d' ' -f1)
+}
+
+# One pass timed in the foreground, then as many as take about 30 s (3 at
+# least) as a job beside the shell ("[2] blk: started"; "[2] blk: done"
+# at its end).
+blk_measure() {
 	local t0 cs
 	clock
 	t0=$CLOCK
 	type_command "blk write xvda 0 $BLK_SECTORS $BLK_SEED" 120 || { why="the first pass: $why"; return 1; }
 	clock
 	cs=$((CLOCK - t0 + 1))
-	BLK_PASSES=$((2000 / cs + 1))
+	BLK_PASSES=$((3000 / cs + 1))
+	[ "$BLK_PASSES" -ge 3 ] || BLK_PASSES=3
 	[ "$BLK_PASSES" -le 200 ] || BLK_PASSES=200
-	type_command "blk write xvda 0 $BLK_SECTORS $BLK_SEED $BLK_PASSES &" 15 &&
-		grep -q '^\[1\] blk: started' /tmp/after || { why="the block job did not start: $(last_line "$CMD_OFF")"; return 1; }
 }
 
-blk_job_ended() { has_text 0 "[1] blk: done" || has_text 0 "[1] blk: failed"; }
+blk_job_start() {
+	type_command "blk write xvda 0 $BLK_SECTORS $BLK_SEED $BLK_PASSES &" 15 &&
+		grep -q '^\[2\] blk: started' /tmp/after || { why="the block job did not start: $(last_line "$CMD_OFF")"; return 1; }
+}
+
+blk_job_ended() { has_text 0 "[2] blk: done" || has_text 0 "[2] blk: failed"; }
 
 # The guest's first line holding TEXT, from TEXT on.
 said() { # TEXT
 	tr -d '\r' <"$LOG" | grep -a -m1 -o "$1.*"
 }
 
+# The TCP transfer: the guest's sink as job 2, dom0's nc in the
+# background (connecting until the sink listens).
+net_start() {
+	type_command "net sink 5001 &" 15 && grep -q '^\[1\] net: started' /tmp/after ||
+		{ why="the sink job did not start: $(last_line "$CMD_OFF")"; return 1; }
+	(
+		n=0
+		until nc "$GUEST" 5001 </tmp/in.bin 2>/tmp/nc-in; do
+			n=$((n + 1))
+			[ $n -lt 20 ] || exit 1
+			sleep 1
+		done
+	) &
+	NC_PID=$!
+}
+
+sink_ended() { has_text 0 "[1] net: done" || has_text 0 "[1] net: failed"; }
+
+# After the restore: nc done, the sink's job done, the digests equal.
+net_end() {
+	local got
+	wait "$NC_PID" || { why="nc could not send: $(cat /tmp/nc-in)"; return 1; }
+	poll 120 sink_ended || { why="the sink job did not end within 120 s of dom0's nc"; return 1; }
+	has_text 0 "[1] net: done" || { why="the sink failed: $(said 'net: sink: failed')"; return 1; }
+	got=$(said 'net: sink: received' | sed -n 's/.*sha256 \([0-9a-f]\{64\}\).*/\1/p')
+	[ "$got" = "$WANT" ] || { why="sha256 differs: dom0 sent $WANT, the guest got ${got:-none}"; return 1; }
+}
+
 step_fill() {
 	expect "balloon fill" "pattern written in 64 pages" || { bad fill "$why"; return 1; }
 	all_up || { bad fill "$why"; return 1; }
 	UP_BEFORE=$(uptime_ms) || { bad fill "uptime: $why"; return 1; }
+	blk_measure || { bad fill "$why"; return 1; }
+	net_start || { bad fill "$why"; return 1; }
 	blk_job_start || { bad fill "$why"; return 1; }
-	ok fill "64 pages hold a pattern; all $VCPUS_ALL vCPUs online; up $UP_BEFORE ms; a block job writing $BLK_PASSES passes of $((BLK_SECTORS / 2048)) MiB"
+	ok fill "64 pages hold a pattern; all $VCPUS_ALL vCPUs online; up $UP_BEFORE ms; a block job writing $BLK_PASSES passes of $((BLK_SECTORS / 2048)) MiB; $BYTES bytes on their way over TCP"
 }
 
 step_save() {
@@ -115,6 +163,10 @@ step_save() {
 	t0=$CLOCK
 	if blk_job_ended; then
 		bad save "the block job had ended before the save: no block I/O across it"
+		return 1
+	fi
+	if sink_ended; then
+		bad save "the TCP transfer had ended before the save: no network I/O across it"
 		return 1
 	fi
 	if ! timeout "$(budget 120)" xl save "$NAME" "$SAVE" >/tmp/xl-save 2>&1; then
@@ -156,10 +208,11 @@ step_restore() {
 		bad restore "the block job did not end within 180 s of the restore"
 		return 1
 	fi
-	has_text 0 "[1] blk: done" || { bad restore "the block job failed: $(tr -d '\r' <"$LOG" | grep -a -m2 '^blk: ' | tr '\n' ' ')"; return 1; }
+	has_text 0 "[2] blk: done" || { bad restore "the block job failed: $(tr -d '\r' <"$LOG" | grep -a -m2 '^blk: ' | tr '\n' ' ')"; return 1; }
 	type_command "blk verify xvda 0 $BLK_SECTORS $BLK_SEED" 180 >/dev/null || { bad restore "blk verify: $why"; return 1; }
 	poll 20 pings || { bad restore "$why"; return 1; }
-	ok restore "domid $old -> $DOMID in $(since "$t0") s; all $VCPUS_ALL vCPUs online; pattern intact; balloon target kept; up $UP_BEFORE -> $up ms; the block job went on and its pattern reads back whole; ping 3/3; $(said 'reconnected after the restore'); $(said 'xen: resume: the clock goes on')"
+	net_end || { bad restore "the TCP transfer: $why"; return 1; }
+	ok restore "domid $old -> $DOMID in $(since "$t0") s; all $VCPUS_ALL vCPUs online; pattern intact; balloon target kept; up $UP_BEFORE -> $up ms; the block job went on and its pattern reads back whole; ping 3/3; the $BYTES bytes cut by the save arrived whole (sha256 equal); $(said 'reconnected after the restore'); $(said 'xen: resume: the clock goes on')"
 }
 
 step_checkpoint() {
@@ -234,6 +287,7 @@ main() {
 	echo "session: steps: $STEPS"
 	[ -z "${NOTE:-}" ] || echo "session: note: $NOTE"
 	disk_setup || echo "session: could not make the disk image and /dev/loop4 in dom0"
+	net_setup
 	if ! step_create; then
 		skip_rest "the domain did not come up" ${STEPS#create }
 	elif ! step_fill; then

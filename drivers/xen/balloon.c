@@ -34,6 +34,7 @@
  */
 #include <amphi/errno.h>
 #include <amphi/mm.h>
+#include <amphi/mutex.h>
 #include <amphi/platform.h>
 #include <amphi/printk.h>
 #include <amphi/sched.h>
@@ -254,6 +255,21 @@ static long balloon_grow(unsigned n)
 	return done;
 }
 
+/* Held across each batch, and by a suspend of the domain from before
+ * its hypercall until after it (balloon_suspend, balloon_resume): the
+ * saver reads the P2M, which a batch changes in several steps. */
+static struct mutex balloon_batch_lock = MUTEX_INIT;
+
+void balloon_suspend(void)
+{
+	mutex_lock(&balloon_batch_lock);
+}
+
+void balloon_resume(void)
+{
+	mutex_unlock(&balloon_batch_lock);
+}
+
 /* One batch towards the target: frames moved, 0 at the target, -1 when
  * none could be moved. */
 static long balloon_step(void)
@@ -265,10 +281,12 @@ static long balloon_step(void)
 	spin_unlock_irqrestore(&balloon_lock, flags);
 	if (cur == tgt)
 		return 0;
+	mutex_lock(&balloon_batch_lock);
 	if (cur > tgt)
 		moved = balloon_shrink(MIN(cur - tgt, BALLOON_BATCH));
 	else
 		moved = balloon_grow(MIN(tgt - cur, BALLOON_BATCH));
+	mutex_unlock(&balloon_batch_lock);
 	return moved ? moved : -1;
 }
 

@@ -14,7 +14,8 @@
 #include <drivers/xen/xenstore.h>
 
 /* Across a suspend (arch/x86/xen/suspend.c holds the order of the whole):
- * the devices stop, then the store is drained and held; on the way back
+ * the devices stop, the balloon finishes its batch and holds, then the
+ * store is drained and held; on the way back
  * the grant frames, the console and the store come first, since the
  * devices reconnect through them. */
 static int xen_drivers_quiesce(void)
@@ -23,8 +24,11 @@ static int xen_drivers_quiesce(void)
 
 	if ((rc = xenbus_suspend()))
 		return rc;
-	if ((rc = xs_suspend()))
+	balloon_suspend();
+	if ((rc = xs_suspend())) {
+		balloon_resume();
 		xenbus_resume(false);
+	}
 	return rc;
 }
 
@@ -37,6 +41,7 @@ static void xen_drivers_resume(bool new_domain)
 	xs_resume(new_domain);
 	if (new_domain)
 		xen_control_resume();
+	balloon_resume();
 	xenbus_resume(new_domain);
 }
 

@@ -26,6 +26,8 @@
  *                    data; page allocations and kmalloc under it)
  *   bus->lock       (mutex, drivers/xen/xenbus/xenbus.c: a bus's devices;
  *                    held across probes, removes and store requests)
+ *   balloon_batch_lock (mutex, drivers/xen/balloon.c: one batch of frames
+ *                    moved; held by a suspend across its hypercall)
  *   xs_req_lock     (mutex, xenbus/xs.c: the xenstore request ring; held
  *                    while waiting for room in it)
  *   input_bind_lock (mutex, drivers/xen/console_ring.c: hvc0's port bound

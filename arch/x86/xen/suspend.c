@@ -6,10 +6,11 @@
  * do is behind the hooks drivers/xen registers (xen_suspend_set_drivers),
  * so this file names no driver.
  *
- * Down, in order: the drivers quiesce (frontends stop, the store is
- * drained and held; one that cannot refuses, and the domain goes on as
- * it was), every other CPU goes offline, interrupts go off on the one
- * left, the clock is noted, and the mode makes the suspend hypercall.
+ * Down, in order: every other CPU goes offline, the drivers quiesce
+ * (frontends stop, the balloon holds, the store is drained and held; one
+ * that cannot refuses, and the domain goes on as it was), interrupts go
+ * off on the one CPU left, the clock is noted, and the mode makes the
+ * suspend hypercall.
  *
  * Xen answers 1 when the suspend was cancelled (xl save -c, a failed
  * migration): everything survived, and the drivers and CPUs just go on.
@@ -123,11 +124,10 @@ static int xen_suspend_on_boot_cpu(void)
 	long rc;
 	int err;
 
-	if ((err = xen_suspend_drivers->quiesce()))
-		return err;
-	if ((err = xen_suspend_cpus_down(was_online))) {
+	/* CPUs first: the drivers hold their locks (a bus's, the store's)
+	 * from quiesce to resume, and hotplug's lock comes before them. */
+	if ((err = xen_suspend_cpus_down(was_online)) || (err = xen_suspend_drivers->quiesce())) {
 		xen_suspend_cpus_up(was_online);
-		xen_suspend_drivers->resume(false);
 		return err;
 	}
 	rc = xen_suspend_here();

@@ -59,4 +59,8 @@ long balloon_xen_reservation(void);
 long balloon_xen_max_reservation(void);
 
 
+/* Across a suspend of the domain: no batch runs from the first to the
+ * second (the P2M holds still for the saver). */
+void balloon_suspend(void);
+void balloon_resume(void);
 #endif

@@ -25,7 +25,7 @@ FUZZ_DIR      := $(B)/fuzz
 
 # Each target and the kernel sources it exercises.
 FUZZ_ALL          := xs_wire cmdline memmap acpi ipconfig multiboot2 pvh start_info blkif_rsp \
-	blkif_be netif_rsp netif_be console_ring
+	blkif_be netif_rsp netif_be console_ring elf
 FUZZ_TARGETS      ?= $(FUZZ_ALL)
 FUZZ_KSRC_xs_wire := drivers/xen/xenbus/xs_wire.c drivers/xen/xenbus/xenbus_state.c lib/string.c
 FUZZ_KSRC_cmdline := lib/cmdline.c lib/string.c
@@ -39,6 +39,7 @@ FUZZ_KSRC_blkif_be := drivers/xen/blkif_check.c
 FUZZ_KSRC_netif_rsp := drivers/xen/netif_check.c lib/string.c
 FUZZ_KSRC_netif_be := drivers/xen/netif_check.c lib/string.c
 FUZZ_KSRC_console_ring := drivers/xen/console_ring_check.c
+FUZZ_KSRC_elf     := lib/elf.c lib/string.c
 FUZZ_KSRC_start_info := arch/x86/xen/start_info.c arch/x86/boot/bootinfo.c mm/memmap.c lib/string.c
 
 FUZZ_BINS := $(FUZZ_ALL:%=$(FUZZ_DIR)/fuzz_%)

@@ -87,8 +87,7 @@ static const char *check_other(const struct elf64_phdr *ph, size_t len)
 }
 
 /* The loads in ascending order, none overlapping the one before. */
-static const char *add_load(const struct elf64_phdr *ph, uint64_t *prev_end,
-			    struct elf_info *info)
+static const char *add_load(const struct elf64_phdr *ph, uint64_t *prev_end, struct elf_info *info)
 {
 	uint64_t lo = ph->p_vaddr & ~(ELF_PAGE - 1);
 	uint64_t hi = (ph->p_vaddr + ph->p_memsz + ELF_PAGE - 1) & ~(ELF_PAGE - 1);
@@ -130,8 +129,8 @@ static bool entry_executable(const struct elf64_phdr *ph, unsigned n, uint64_t e
 	return false;
 }
 
-static const char *check_phdrs(const struct elf64_ehdr *eh, const struct elf64_phdr *ph,
-			       size_t len, struct elf_info *info)
+static const char *check_phdrs(const struct elf64_ehdr *eh, const struct elf64_phdr *ph, size_t len,
+			       struct elf_info *info)
 {
 	uint64_t prev_end = 0;
 	const char *why;

@@ -42,12 +42,12 @@ struct elf64_phdr {
 
 /* What a valid image says, in its own (unrelocated) addresses. */
 struct elf_info {
-	uint16_t type;	      /* ET_EXEC or ET_DYN */
+	uint16_t type; /* ET_EXEC or ET_DYN */
 	uint16_t phnum;
 	uint64_t entry;
 	uint64_t phoff;
-	uint64_t phdr_vaddr;  /* where the program headers are once loaded */
-	uint64_t lo, hi;      /* page-aligned span of the PT_LOAD segments */
+	uint64_t phdr_vaddr; /* where the program headers are once loaded */
+	uint64_t lo, hi;     /* page-aligned span of the PT_LOAD segments */
 	unsigned int nloads;
 };
 

@@ -62,6 +62,10 @@ pteval_t *pgtable_alloc_table(int level);
  * levels and split large pages): what a leak check compares with the
  * tables it can reach. */
 extern uint64_t pgtable_nr_tables;
+/* Gives every empty L4 slot in [first, end) of root a table of its own
+ * (0, or -1 without memory): arch/x86/mm/uvm.c, for the roots that share
+ * them. */
+int pgtable_fill_top(pteval_t *root, unsigned first, unsigned end);
 /* The current root, from cr3. */
 pteval_t *pgtable_root(void);
 

@@ -1,0 +1,89 @@
+/*
+ * The system-call table: Linux's x86-64 numbers, one entry each for the
+ * calls implemented, and the dispatcher the syscall entry calls
+ * (arch/x86/syscall_64.S) with the caller's registers in a trap frame.  A
+ * number without an entry returns -ENOSYS, as Linux does, and is said on
+ * the console once per number, so that what a program still needs shows.
+ */
+#include <amphi/errno.h>
+#include <amphi/printk.h>
+#include <amphi/process.h>
+#include <amphi/syscall.h>
+#include <asm/paravirt.h>
+#include <asm/user.h>
+
+struct syscall_entry {
+	const char *name;
+	syscall_fn fn;
+};
+
+#define SYS(nr, fn) [NR_##nr] = {#nr, fn}
+/* clang-format off */
+static const struct syscall_entry syscall_table[NR_SYSCALLS] = {
+	SYS(read, sys_read),
+	SYS(write, sys_write),
+	SYS(fstat, sys_fstat),
+	SYS(mmap, sys_mmap),
+	SYS(mprotect, sys_mprotect),
+	SYS(munmap, sys_munmap),
+	SYS(brk, sys_brk),
+	SYS(rt_sigaction, sys_rt_sigaction),
+	SYS(rt_sigprocmask, sys_rt_sigprocmask),
+	SYS(ioctl, sys_ioctl),
+	SYS(writev, sys_writev),
+	SYS(sched_yield, sys_sched_yield),
+	SYS(getpid, sys_getpid),
+	SYS(exit, sys_exit),
+	SYS(uname, sys_uname),
+	SYS(readlink, sys_readlink),
+	SYS(getuid, sys_getid0),
+	SYS(getgid, sys_getid0),
+	SYS(geteuid, sys_getid0),
+	SYS(getegid, sys_getid0),
+	SYS(getppid, sys_getppid),
+	SYS(arch_prctl, sys_arch_prctl),
+	SYS(gettid, sys_getpid),
+	SYS(set_tid_address, sys_set_tid_address),
+	SYS(clock_gettime, sys_clock_gettime),
+	SYS(exit_group, sys_exit),
+	SYS(newfstatat, sys_newfstatat),
+	SYS(readlinkat, sys_readlinkat),
+	SYS(set_robust_list, sys_set_robust_list),
+	SYS(prlimit64, sys_prlimit64),
+	SYS(getrandom, sys_getrandom),
+	/* rseq is left to -ENOSYS, which glibc takes as "no rseq". */
+};
+/* clang-format on */
+
+uint64_t syscalls_made, syscalls_unknown;
+/* Unknown numbers already said, one bit each (numbers past the table
+ * share the last bit). */
+static uint64_t said[(NR_SYSCALLS + 64) / 64 + 1];
+
+static long unknown(uint64_t nr)
+{
+	uint64_t bit = nr < NR_SYSCALLS + 64 ? nr : NR_SYSCALLS + 63;
+	struct process *p = current_process();
+
+	__atomic_fetch_add(&syscalls_unknown, 1, __ATOMIC_RELAXED);
+	if (!(__atomic_fetch_or(&said[bit / 64], 1ULL << (bit % 64), __ATOMIC_RELAXED) &
+	      (1ULL << (bit % 64))))
+		pr_info("syscall: %lu is not implemented (pid %d, %s): -ENOSYS\n", nr, p->pid,
+			p->name);
+	return -ENOSYS;
+}
+
+void syscall_dispatch(struct trap_frame *f)
+{
+	uint64_t nr = f->rax;
+	const struct sysargs a = {{f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9}};
+
+	local_irq_enable();
+	__atomic_fetch_add(&syscalls_made, 1, __ATOMIC_RELAXED);
+	current_process()->nr_syscalls++;
+	if (nr < NR_SYSCALLS && syscall_table[nr].fn)
+		f->rax = (uint64_t)syscall_table[nr].fn(&a);
+	else
+		f->rax = (uint64_t)unknown(nr);
+	user_return_work();
+}

@@ -22,6 +22,17 @@
 #define AT_FDCWD (-100)
 #define AT_EMPTY_PATH 0x1000
 #define PATH_MAX 4096
+/* Linux's most bytes in one read or write; a length that is negative as
+ * a ssize_t is refused. */
+#define MAX_RW_COUNT 0x7ffff000UL
+
+/* The length a read or write goes on with: clamped, or -EINVAL. */
+static int64_t rw_count(uint64_t n)
+{
+	if ((int64_t)n < 0)
+		return -EINVAL;
+	return (int64_t)MIN(n, MAX_RW_COUNT);
+}
 
 static bool is_std(uint64_t fd)
 {
@@ -60,13 +71,15 @@ static long write_out(uint64_t buf, uint64_t n)
 
 long sys_write(const struct sysargs *a)
 {
+	int64_t n = rw_count(a->a[2]);
+
 	if (!is_std(a->a[0]))
 		return -EBADF;
-	if (a->a[2] > (1UL << 31))
-		return -EINVAL;
-	if (a->a[2] && !user_range_ok(a->a[1], a->a[2]))
+	if (n < 0)
+		return n;
+	if (n && !user_range_ok(a->a[1], (uint64_t)n))
 		return -EFAULT;
-	return write_out(a->a[1], a->a[2]);
+	return write_out(a->a[1], (uint64_t)n);
 }
 
 struct iovec {
@@ -88,7 +101,7 @@ long sys_writev(const struct sysargs *a)
 
 		if (copy_from_user(&v, iov + i * sizeof(v), sizeof(v)))
 			return total ? total : -EFAULT;
-		if (v.len > (1UL << 31))
+		if ((int64_t)v.len < 0 || v.len > MAX_RW_COUNT - (uint64_t)total)
 			return total ? total : -EINVAL;
 		if (!v.len)
 			continue;
@@ -101,9 +114,13 @@ long sys_writev(const struct sysargs *a)
 
 long sys_read(const struct sysargs *a)
 {
+	int64_t n = rw_count(a->a[2]);
+
 	if (!is_std(a->a[0]))
 		return -EBADF;
-	if (a->a[2] && !user_range_ok(a->a[1], a->a[2]))
+	if (n < 0)
+		return n;
+	if (n && !user_range_ok(a->a[1], (uint64_t)n))
 		return -EFAULT;
 	return 0; /* end of file: no tty input yet */
 }

@@ -9,6 +9,7 @@
 #include <amphi/elf.h>
 #include <amphi/mm.h>
 #include <amphi/process.h>
+#include <amphi/uaccess.h>
 #include <amphi/selftest.h>
 #include <amphi/string.h>
 #include <amphi/syscall.h>
@@ -20,7 +21,7 @@
 struct run {
 	int status;
 	char out[OUT_MAX + 1];
-	char load_error[96];
+	char load_error[160];
 	int64_t pages_left; /* frames the run did not give back */
 	uint64_t syscalls;
 };
@@ -204,28 +205,56 @@ SELFTEST(user_exit_status)
 	return selftest_pass(ctx, "exit(300) reported as status %#x, as wait4 does", r.status);
 }
 
-/* An image the ELF checks refuse is never run: the process ends with 127
- * and the reason. */
-SELFTEST(user_elf_refused)
+/* Runs a copy of utest spoiled by `spoil`: it must end with 127 and a
+ * load error containing `why`, having run nothing. */
+static enum selftest_result run_spoiled(struct selftest_ctx *ctx, void (*spoil)(uint8_t *img),
+					const char *why)
 {
 	const struct user_prog *up = user_prog_find("utest");
 	uint8_t *bad = kmalloc_aligned(up->len, 16);
 	struct run r;
 	int rc;
 
-	NEED_USER();
 	if (!bad)
 		return selftest_error(ctx, "out of memory");
 	memcpy(bad, up->image, up->len);
-	((struct elf64_ehdr *)bad)->e_machine = 3; /* i386 */
+	spoil(bad);
 	rc = run_image("bad-elf", bad, up->len, UTEST("hello"), 0, &r);
 	kfree(bad);
 	if (rc)
 		return selftest_error(ctx, "out of memory");
-	if (r.status != 127 << 8 || !contains(r.load_error, "not an x86-64 program") || r.out[0])
+	if (r.status != 127 << 8 || !contains(r.load_error, why) || r.out[0])
 		return selftest_fail(ctx, "status %#x, load error \"%s\", output \"%.40s\"",
 				     r.status, r.load_error, r.out);
-	return selftest_pass(ctx, "refused: %s", r.load_error);
+	return SELFTEST_SUCCESS;
+}
+
+static void spoil_machine(uint8_t *img)
+{
+	((struct elf64_ehdr *)img)->e_machine = 3; /* i386 */
+}
+
+/* Where Linux puts a non-PIE program, 0x400000: the kernel's here. */
+static void spoil_low(uint8_t *img)
+{
+	struct elf64_ehdr *eh = (struct elf64_ehdr *)img;
+	struct elf64_phdr *ph = (struct elf64_phdr *)(img + eh->e_phoff);
+
+	eh->e_entry -= USER_BASE;
+	for (unsigned i = 0; i < eh->e_phnum; i++)
+		ph[i].p_vaddr -= ph[i].p_type == PT_LOAD ? USER_BASE : 0;
+}
+
+/* An image the ELF checks refuse, or one outside the user range, is
+ * never run: the process ends with 127 and the reason. */
+SELFTEST(user_elf_refused)
+{
+	NEED_USER();
+	if (run_spoiled(ctx, spoil_machine, "not an x86-64 program (e_machine)") ||
+	    run_spoiled(ctx, spoil_low, "are outside the user range"))
+		return SELFTEST_FAILURE;
+	return selftest_pass(ctx, "an i386 image and one linked at 0x400000 were refused before "
+				  "running, each with its reason");
 }
 
 SELFTEST(user_glibc)

@@ -55,7 +55,7 @@ struct process {
 	char *out; /* what it wrote to fd 1 and 2, up to spec.capture */
 	size_t out_len;
 	uint64_t nr_syscalls;
-	char load_error[96]; /* why its image was refused, or "" */
+	char load_error[160]; /* why its image was refused, or "" */
 	int status;	     /* as wait4 reports it */
 	volatile bool exited;
 	struct wait_queue exit_wq;

@@ -194,6 +194,8 @@ static int t_efault(void)
 	CHECK(72, sys4(13, 2, unmapped, 0, 8) == -EFAULT);		/* rt_sigaction */
 	CHECK(73, sys2(158, 0x1003, kernel) == -EFAULT);		/* ARCH_GET_FS */
 	CHECK(74, sys3(1, 1, ro, 0) == 0);
+	CHECK(75, sys3(1, 1, ts, -1L) == -EINVAL);			/* negative as a ssize_t */
+	CHECK(76, sys3(0, 0, kernel, 8) == -EFAULT);			/* read */
 	puts1("efault: ok\n");
 	return 0;
 }

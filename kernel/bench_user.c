@@ -41,7 +41,7 @@ bool bench_syscall(void)
 	int status;
 
 	if (user_unavailable()) {
-		kprintf("bench: syscall_getpid not run: %s\n", user_unavailable());
+		kprintf("bench: skipped syscall_getpid: %s\n", user_unavailable());
 		return true;
 	}
 	spec.image = up->image;

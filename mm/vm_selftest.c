@@ -104,6 +104,7 @@ SELFTEST(user_smp)
 	static const char *const argv_brk[] = {"utest", "brk", NULL};
 	const struct user_prog *up = user_prog_find("utest");
 	int64_t pages0 = __atomic_load_n(&vm_pages_in_use, __ATOMIC_RELAXED);
+	int procs0 = __atomic_load_n(&nr_processes, __ATOMIC_RELAXED);
 	struct process *p[NR_CPUS * SMP_PROGS_PER_CPU];
 	unsigned int n = nr_cpus_online() * SMP_PROGS_PER_CPU, bad = 0, started = 0;
 	int64_t left;
@@ -137,6 +138,9 @@ SELFTEST(user_smp)
 	if (left)
 		return selftest_fail(ctx, "%ld frames of their address spaces not freed",
 				     (long)left);
+	if (__atomic_load_n(&nr_processes, __ATOMIC_RELAXED) != procs0)
+		return selftest_fail(ctx, "%d processes counted alive, %d before",
+				     __atomic_load_n(&nr_processes, __ATOMIC_RELAXED), procs0);
 	return selftest_pass(ctx,
 			     "%u programs at once on %u CPUs ended as they do alone, every "
 			     "frame freed",

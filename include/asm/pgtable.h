@@ -40,6 +40,7 @@
 #define VA_GRANT_TABLE 0x0000400000000000UL   /* Xen PV grant table frames */
 #define VA_GRANT_TEST 0x0000400100000000UL    /* grant in-use selftest */
 #define VA_PGTABLE_SMP 0x0000500000000000UL   /* walker's SMP selftest, 512 GiB */
+/* From 0x0000600000000000 up: user space (amphi/uaccess.h). */
 
 /* Maps one 4 KiB page at va, splitting a large page if one covers it;
  * 0, or -1 when a page-table page cannot be had. */

@@ -6,6 +6,7 @@
 #ifndef ASM_USER_H
 #define ASM_USER_H
 #include <amphi/types.h>
+#include <asm/desc.h>
 #include <asm/pgtable.h>
 #include <asm/trap.h>
 
@@ -47,7 +48,7 @@ void user_trap(struct trap_frame *f, uint64_t cr2);
 
 static inline bool user_mode(const struct trap_frame *f)
 {
-	return (uint16_t)f->cs == 0x3b; /* USER_CS */
+	return (uint16_t)f->cs == USER_CS;
 }
 
 #endif

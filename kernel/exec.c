@@ -188,35 +188,42 @@ static uint64_t *push_vector(uint64_t *w, struct stack_builder *b, const char *c
 	return w;
 }
 
+/* Fills b's buffer: the strings from the top down, then argc, the two
+ * vectors and auxv from the bottom (its base, 16-byte aligned) up. */
+static void lay_out(struct stack_builder *b, const struct process *p, const char *fn, unsigned argc,
+		    unsigned envc, const struct elf_info *info, uint64_t bias)
+{
+	uint8_t random[16];
+	uint64_t execfn = push_str(b, fn);
+	uint64_t platform = push_str(b, "x86_64");
+	uint64_t *w = (uint64_t *)b->buf, rnd;
+
+	random_bytes(random);
+	rnd = push_bytes(b, random, 16);
+	*w++ = argc;
+	w = push_vector(w, b, p->spec.argv, argc);
+	w = push_vector(w, b, p->spec.envp, envc);
+	fill_auxv(w, info, bias, rnd, platform, execfn);
+}
+
 /* Lays the stack out in a kernel buffer, then copies it in. */
 static int build_stack(struct process *p, const struct elf_info *info, uint64_t bias, uint64_t *rsp)
 {
-	const char *const *argv = p->spec.argv, *const *envp = p->spec.envp;
+	const char *const *argv = p->spec.argv;
 	const char *fn = argv && argv[0] ? argv[0] : p->name;
 	size_t bytes = 16 + sizeof("x86_64") + strlen(fn) + 1;
-	unsigned argc = count(argv, &bytes), envc = count(envp, &bytes);
+	unsigned argc = count(argv, &bytes), envc = count(p->spec.envp, &bytes);
 	size_t words = 1 + argc + 1 + envc + 1 + 2 * NAUX;
 	size_t total = ALIGN_UP(bytes, 16) + ALIGN_UP(words * 8, 16);
-	struct stack_builder b;
-	uint8_t random[16];
+	struct stack_builder b = {.base = VM_STACK_TOP - total, .strings = VM_STACK_TOP};
 	int rc;
 
 	if (argc > EXEC_ARGS_COUNT || envc > EXEC_ARGS_COUNT || total > EXEC_ARGS_MAX)
 		return load_fail(p, -E2BIG, "arguments and environment too long");
-	b.base = VM_STACK_TOP - total;
-	b.strings = VM_STACK_TOP;
 	if (!(b.buf = kmalloc(total)))
 		return load_fail(p, -ENOMEM, "out of memory for the stack");
 	memset(b.buf, 0, total);
-	uint64_t execfn = push_str(&b, fn);
-	uint64_t platform = push_str(&b, "x86_64");
-	random_bytes(random);
-	uint64_t rnd = push_bytes(&b, random, 16);
-	uint64_t *w = (uint64_t *)b.buf;
-	*w++ = argc;
-	w = push_vector(w, &b, argv, argc);
-	w = push_vector(w, &b, envp, envc);
-	fill_auxv(w, info, bias, rnd, platform, execfn);
+	lay_out(&b, p, fn, argc, envc, info, bias);
 	rc = vm_region_add(p->vm, VM_STACK_TOP - VM_STACK_SIZE, VM_STACK_SIZE,
 			   PROT_READ | PROT_WRITE);
 	if (!rc)

@@ -389,6 +389,29 @@ static int split_range(struct vm *vm, uint64_t start, uint64_t end)
 	return rc ? rc : region_split(vm, end);
 }
 
+/* MAP_FIXED: whatever was in [addr, end) goes; NOREPLACE: it must be free. */
+static long map_fixed_locked(struct vm *vm, uint64_t addr, uint64_t end, unsigned prot,
+			     bool noreplace)
+{
+	long rc;
+
+	if (noreplace && !range_free(vm, addr, end))
+		return -EEXIST;
+	if ((rc = split_range(vm, addr, end)))
+		return rc;
+	unmap_locked(vm, addr, end);
+	rc = region_insert(vm, addr, end, prot);
+	return rc ? rc : (long)addr;
+}
+
+static long map_anywhere_locked(struct vm *vm, uint64_t len, unsigned prot)
+{
+	uint64_t at = find_gap(vm, len);
+	long rc = at ? region_insert(vm, at, at + len, prot) : -ENOMEM;
+
+	return rc ? rc : (long)at;
+}
+
 long vm_mmap(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot, unsigned flags)
 {
 	const unsigned known = MAP_PRIVATE | MAP_SHARED | MAP_FIXED | MAP_ANONYMOUS |
@@ -407,20 +430,10 @@ long vm_mmap(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot, unsigned
 	if (fixed && !page_range_ok(addr, len))
 		return (addr & (PAGE_SIZE - 1)) ? -EINVAL : -ENOMEM;
 	mutex_lock(&vm->lock);
-	if (fixed && (flags & MAP_FIXED_NOREPLACE) && !range_free(vm, addr, addr + len)) {
-		rc = -EEXIST;
-	} else if (fixed) {
-		rc = split_range(vm, addr, addr + len);
-		if (!rc) {
-			unmap_locked(vm, addr, addr + len);
-			rc = region_insert(vm, addr, addr + len, prot);
-		}
-		rc = rc ? rc : (long)addr;
-	} else {
-		uint64_t at = find_gap(vm, len);
-		rc = !at ? -ENOMEM : region_insert(vm, at, at + len, prot);
-		rc = rc ? rc : (long)at;
-	}
+	if (fixed)
+		rc = map_fixed_locked(vm, addr, addr + len, prot, flags & MAP_FIXED_NOREPLACE);
+	else
+		rc = map_anywhere_locked(vm, len, prot);
 	mutex_unlock(&vm->lock);
 	return rc;
 }

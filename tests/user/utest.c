@@ -71,6 +71,7 @@ static int t_aux(void)
 	u64 argc = stack_at_start[0];
 	const char *argv0 = (const char *)stack_at_start[1];
 
+	CHECK(9, ustreq((const char *)stack_at_start[argc + 2], "HOME=/"));	/* envp[0] */
 	CHECK(10, argc >= 2 && ustreq(argv0, "utest"));
 	CHECK(11, ((u64)stack_at_start & 15) == 0);
 	CHECK(12, auxv_get(6) == 4096);				/* AT_PAGESZ */

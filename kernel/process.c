@@ -204,6 +204,7 @@ struct process *process_spawn(const struct process_spec *spec)
 		return NULL;
 	}
 	strlcpy(p->name, spec->name, sizeof(p->name));
+	p->cpus = where;
 	p->pid = __atomic_fetch_add(&next_pid, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&nr_processes, 1, __ATOMIC_RELAXED);
 	if (!thread_create_on(p->name, process_main, p, where)) {

@@ -1,8 +1,9 @@
 /*
  * The process's own state: exit, ids, the FS base (arch_prctl), what
  * glibc's start-up records (set_tid_address, set_robust_list, limits),
- * signal actions and mask (recorded; signals are delivered later), and
- * uname, the clock and random bytes.
+ * signal actions and mask (recorded; signals are delivered later), its
+ * CPUs, and uname, the clock, sleeping and random bytes.  A sleep cannot
+ * be cut short yet (no signal can arrive), so its remainder is 0.
  *
  * uname says "Linux" with release 6.1.0: glibc and programs look at the
  * system name, and a static glibc refuses a kernel older than the one it
@@ -225,4 +226,110 @@ long sys_getrandom(const struct sysargs *a)
 		done += k;
 	}
 	return (long)done;
+}
+
+/* --- sleeping and the time of day --- */
+
+struct k_timespec {
+	int64_t sec, nsec;
+};
+
+static bool timespec_ok(const struct k_timespec *t)
+{
+	return t->sec >= 0 && t->nsec >= 0 && t->nsec < 1000000000;
+}
+
+static uint64_t timespec_ns(const struct k_timespec *t)
+{
+	uint64_t max_sec = UINT64_MAX / 1000000000ULL - 1;
+
+	if ((uint64_t)t->sec > max_sec)
+		return UINT64_MAX; /* forever, as far as anyone here can tell */
+	return (uint64_t)t->sec * 1000000000ULL + (uint64_t)t->nsec;
+}
+
+/* No signal can interrupt a sleep yet, so the remainder is always 0. */
+static long sleep_for(uint64_t req, uint64_t rem)
+{
+	static const struct k_timespec zero;
+	struct k_timespec t;
+
+	if (copy_from_user(&t, req, sizeof(t)))
+		return -EFAULT;
+	if (!timespec_ok(&t))
+		return -EINVAL;
+	sleep_ns(timespec_ns(&t));
+	return rem ? copy_to_user(rem, &zero, sizeof(zero)) : 0;
+}
+
+long sys_nanosleep(const struct sysargs *a)
+{
+	return sleep_for(a->a[0], a->a[1]);
+}
+
+#define TIMER_ABSTIME 1
+
+long sys_clock_nanosleep(const struct sysargs *a)
+{
+	struct k_timespec t;
+	uint64_t now = sched_clock(), until;
+
+	if (a->a[0] > 7 || a->a[0] == 2 || a->a[0] == 3 || a->a[0] == 4)
+		return -EINVAL; /* CPU-time clocks and MONOTONIC_RAW do not sleep */
+	if (!(a->a[1] & TIMER_ABSTIME))
+		return sleep_for(a->a[2], a->a[3]);
+	if (copy_from_user(&t, a->a[2], sizeof(t)))
+		return -EFAULT;
+	if (!timespec_ok(&t))
+		return -EINVAL;
+	until = timespec_ns(&t);
+	if (until > now)
+		sleep_ns(until - now);
+	return 0;
+}
+
+long sys_gettimeofday(const struct sysargs *a)
+{
+	uint64_t ns = sched_clock();
+	int64_t tv[2] = {(int64_t)(ns / 1000000000ULL), (int64_t)(ns % 1000000000ULL / 1000)};
+	static const int32_t tz[2]; /* UTC, no DST */
+
+	if (a->a[0] && copy_to_user(a->a[0], tv, sizeof(tv)))
+		return -EFAULT;
+	if (a->a[1] && copy_to_user(a->a[1], tz, sizeof(tz)))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_time(const struct sysargs *a)
+{
+	int64_t t = (int64_t)(sched_clock() / 1000000000ULL);
+
+	if (a->a[0] && copy_to_user(a->a[0], &t, sizeof(t)))
+		return -EFAULT;
+	return t;
+}
+
+long sys_getrlimit(const struct sysargs *a)
+{
+	struct process *p = current_process();
+
+	if (a->a[0] >= RLIM_NLIMITS)
+		return -EINVAL;
+	return copy_to_user(a->a[1], &p->rlim[a->a[0]], sizeof(p->rlim[0]));
+}
+
+/* The CPUs it may run on, of those online. */
+long sys_sched_getaffinity(const struct sysargs *a)
+{
+	cpumask_t online = cpumask_online_others() | cpumask_of(smp_processor_id());
+	cpumask_t mask = current_process()->cpus & online;
+
+	if (a->a[0] && (int)a->a[0] != current_process()->pid)
+		return -ESRCH;
+	if (a->a[1] < sizeof(mask) || (a->a[1] & (sizeof(long) - 1)))
+		return -EINVAL;
+	if (copy_to_user(a->a[2], &mask, sizeof(mask)))
+		return -EFAULT;
+	return sizeof(mask);
 }

@@ -45,6 +45,7 @@ struct process {
 	char name[16];
 	struct vm *vm;
 	struct process_spec spec;
+	cpumask_t cpus; /* where its thread may run */
 	uint64_t fs_base;
 	uint64_t clear_child_tid, robust_list;
 	struct k_sigaction sigaction[NSIG];

@@ -23,10 +23,13 @@ struct sysargs {
 #define NR_ioctl 16
 #define NR_writev 20
 #define NR_sched_yield 24
+#define NR_nanosleep 35
 #define NR_getpid 39
 #define NR_exit 60
 #define NR_uname 63
 #define NR_readlink 89
+#define NR_gettimeofday 96
+#define NR_getrlimit 97
 #define NR_getuid 102
 #define NR_getgid 104
 #define NR_geteuid 107
@@ -34,8 +37,11 @@ struct sysargs {
 #define NR_getppid 110
 #define NR_arch_prctl 158
 #define NR_gettid 186
+#define NR_time 201
+#define NR_sched_getaffinity 204
 #define NR_set_tid_address 218
 #define NR_clock_gettime 228
+#define NR_clock_nanosleep 230
 #define NR_exit_group 231
 #define NR_newfstatat 262
 #define NR_readlinkat 267
@@ -71,6 +77,12 @@ long sys_uname(const struct sysargs *a);
 long sys_arch_prctl(const struct sysargs *a);
 long sys_set_tid_address(const struct sysargs *a);
 long sys_clock_gettime(const struct sysargs *a);
+long sys_clock_nanosleep(const struct sysargs *a);
+long sys_nanosleep(const struct sysargs *a);
+long sys_gettimeofday(const struct sysargs *a);
+long sys_time(const struct sysargs *a);
+long sys_getrlimit(const struct sysargs *a);
+long sys_sched_getaffinity(const struct sysargs *a);
 long sys_set_robust_list(const struct sysargs *a);
 long sys_prlimit64(const struct sysargs *a);
 long sys_getrandom(const struct sysargs *a);

@@ -101,6 +101,29 @@ static int t_ids(void)
 	return 0;
 }
 
+/* nanosleep, clock_nanosleep, gettimeofday, time, getrlimit,
+ * sched_getaffinity. */
+static int t_sleep(void)
+{
+	s64 a[2], b[2], req[2] = {0, 20 * 1000 * 1000}, bad[2] = {0, 1000000000}, tv[2], t = 0;
+	u64 lim[2], mask = 0;
+
+	CHECK(110, sys2(228, 1, a) == 0 && sys2(35, req, 0) == 0 && sys2(228, 1, b) == 0);
+	CHECK(111, (b[0] - a[0]) * 1000000000 + (b[1] - a[1]) >= 20 * 1000 * 1000);
+	CHECK(112, sys2(35, bad, 0) == -EINVAL && sys2(35, 0x100000, 0) == -EFAULT);
+	b[1] += 10 * 1000 * 1000;
+	if (b[1] >= 1000000000)
+		b[0]++, b[1] -= 1000000000;
+	CHECK(113, sys4(230, 1, 1, b, 0) == 0 && sys2(228, 1, a) == 0);	/* TIMER_ABSTIME */
+	CHECK(114, a[0] > b[0] || (a[0] == b[0] && a[1] >= b[1]));
+	CHECK(115, sys4(230, 2, 0, req, 0) == -EINVAL);			/* a CPU-time clock */
+	CHECK(116, sys2(96, tv, 0) == 0 && tv[1] >= 0 && tv[1] < 1000000);
+	CHECK(117, sys1(201, &t) == t && t >= 0);
+	CHECK(118, sys2(97, 3, lim) == 0 && lim[0] == 8UL << 20 && sys2(97, 99, lim) == -EINVAL);
+	CHECK(119, sys3(204, 0, 8, &mask) == 8 && mask != 0 && sys3(204, 0, 4, &mask) == -EINVAL);
+	return 0;
+}
+
 static int t_time_random(void)
 {
 	s64 a[2], b[2];
@@ -116,7 +139,7 @@ static int t_time_random(void)
 		nonzero += r[i] != 0;
 	CHECK(35, nonzero > 8);
 	CHECK(36, sys3(318, r, 4, 0x80) == -EINVAL);
-	return 0;
+	return t_sleep();
 }
 
 struct k_sigaction {

@@ -45,6 +45,7 @@
 #include <amphi/spinlock.h>
 #include <amphi/string.h>
 #include <amphi/time.h>
+#include <amphi/vm.h>
 #include <asm/paravirt.h>
 
 #define STACK_SIZE (16 * 1024)
@@ -781,6 +782,10 @@ void sched_cpu_die(void)
 	struct cpu *c = this_cpu();
 
 	runq_evacuate(c);
+	/* No program's root stays here: its space may end while we are
+	 * away, and its end would not ask an offline CPU to drop it. */
+	if (c->active_vm)
+		vm_deactivate(c->active_vm);
 	timer_cpu_evacuate(c, first_online_cpu());
 	smp_cpu_dying();
 	__atomic_store_n(&c->down, true, __ATOMIC_RELEASE);

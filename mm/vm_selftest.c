@@ -20,6 +20,7 @@
 #include <amphi/user.h>
 #include <amphi/vm.h>
 #include <asm/paravirt.h>
+#include <asm/user.h>
 
 #define TEST_VA (VM_MMAP_BASE + 0x40000)
 #define MAGIC 0x5ca1ab1e
@@ -145,4 +146,71 @@ SELFTEST(user_smp)
 			     "%u programs at once on %u CPUs ended as they do alone, every "
 			     "frame freed",
 			     n, nr_cpus_online());
+}
+
+/* A CPU that goes offline with a program's root loaded (it ran the
+ * program, which moved on, and idles since) must not keep it: the space
+ * may end while the CPU is away, and a CPU that comes back must be on the
+ * kernel's root with no address space recorded as its own. */
+static struct {
+	bool no_vm, kernel_root;
+} probe;
+
+static void probe_cpu(void *unused)
+{
+	probe.no_vm = !this_cpu()->active_vm;
+	probe.kernel_root = (read_cr3() & PTE_ADDR) == (uintptr_t)uvm_kernel_root;
+}
+
+static void load_vm(void *vm)
+{
+	vm_activate(vm);
+}
+
+static enum selftest_result offline_one_cpu(struct selftest_ctx *ctx, struct vm *vm)
+{
+	unsigned long flags = local_irq_save();
+
+	vm_activate(vm);
+	local_irq_restore(flags);
+	vm_destroy(vm);
+	probe_cpu(NULL);
+	if (!probe.no_vm || !probe.kernel_root)
+		return selftest_fail(ctx, "one CPU: its ended address space is still its own");
+	return selftest_pass(ctx, "one CPU: nothing to take offline; an ended space is dropped "
+				  "by the CPU that ends it");
+}
+
+SELFTEST(user_cpu_offline)
+{
+	cpumask_t others = cpumask_online_others();
+	struct vm *vm;
+	unsigned int target;
+	int rc;
+
+	if (user_unavailable())
+		return selftest_skip(ctx, "%s", user_unavailable());
+	if (!(vm = vm_create()))
+		return selftest_error(ctx, "out of memory");
+	if (!others)
+		return offline_one_cpu(ctx, vm);
+	target = 63 - (unsigned int)__builtin_clzll(others);
+	smp_call_function_single(target, load_vm, vm);
+	if ((rc = cpu_offline(target))) {
+		vm_destroy(vm);
+		return selftest_error(ctx, "cpu_offline(%u) failed (%d)", target, rc);
+	}
+	vm_destroy(vm);
+	if ((rc = cpu_online(target)))
+		return selftest_fail(ctx, "cpu_online(%u) failed (%d)", target, rc);
+	probe = (typeof(probe)){0};
+	smp_call_function_single(target, probe_cpu, NULL);
+	if (!probe.no_vm || !probe.kernel_root)
+		return selftest_fail(ctx, "CPU %u came back %s", target,
+				     probe.no_vm ? "on a freed address space's root"
+						 : "with a freed address space as its own");
+	return selftest_pass(ctx,
+			     "CPU %u went offline with a program's root loaded, the space "
+			     "ended meanwhile, and it came back on the kernel's root",
+			     target);
 }

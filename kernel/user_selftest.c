@@ -26,6 +26,16 @@ struct run {
 	uint64_t syscalls;
 };
 
+static bool contains_n(const char *s, size_t len, const char *part)
+{
+	size_t n = strlen(part);
+
+	for (size_t i = 0; i + n <= len; i++)
+		if (!strncmp(s + i, part, n))
+			return true;
+	return false;
+}
+
 static bool contains(const char *s, const char *part)
 {
 	for (size_t n = strlen(part); *s; s++)
@@ -273,7 +283,16 @@ SELFTEST(user_glibc)
 
 /* The timer preempts a program that makes no system call: a kernel thread
  * on the same CPU gets to run while the program's count of system calls
- * stands still in its loop. */
+ * stands still in its loop.  The program loops until a word of its own
+ * memory is set, which the test does (through its address space) once the
+ * thread has run three times, or after PREEMPT_WAIT_NS to end it anyway.
+ * With another CPU the program and the thread run there, so that the test
+ * keeps its deadline even if nothing preempts the program; on one CPU a
+ * program never preempted leaves the test waiting, and the run's own
+ * timeout says so. */
+#define PREEMPT_WAIT_NS (10ULL * 1000 * 1000 * 1000)
+#define PREEMPT_RUNS 3
+
 struct preempt_probe {
 	struct process *p;
 	uint64_t loop_calls; /* its count once it announced the loop */
@@ -287,55 +306,95 @@ static void preempt_prober(void *arg)
 
 	while (!pp->stop) {
 		sleep_ns(5 * 1000 * 1000);
-		if (!pp->p->exited && pp->loop_calls && pp->p->nr_syscalls == pp->loop_calls)
+		if (!pp->p->exited && pp->p->nr_syscalls == pp->loop_calls)
 			pp->ran_in_loop++;
 	}
 	pp->done = true;
 }
 
-SELFTEST(user_preempt)
+/* The flag's address, from "... until 0x... is set\n"; 0 until all of
+ * the line is there. */
+static uint64_t spin_flag(const struct process *p)
 {
+	const char *s = p->out, *end = p->out + p->out_len;
+	uint64_t v = 0;
+
+	if (!contains_n(s, p->out_len, "is set\n"))
+		return 0;
+	for (; s < end - 1 && strncmp(s, "0x", 2); s++)
+		;
+	for (s += 2; s < end && ((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')); s++)
+		v = v * 16 + (uint64_t)(*s <= '9' ? *s - '0' : *s - 'a' + 10);
+	return v;
+}
+
+static struct process *spawn_spinner(unsigned int cpu)
+{
+	const struct user_prog *up = user_prog_find("utest");
 	struct process_spec spec = {
 	    .name = "utest",
-	    .argv = UTEST("spin", "400"),
+	    .image = up->image,
+	    .image_len = up->len,
+	    .argv = UTEST("spin"),
 	    .envp = no_env,
 	    .capture = OUT_MAX,
 	    .quiet = true,
-	    .cpus = cpumask_of(smp_processor_id()),
+	    .cpus = cpumask_of(cpu),
 	};
+
+	return process_spawn(&spec);
+}
+
+/* Waits for the probe's runs (or the deadline), then lets the loop end. */
+static void watch_and_stop(struct preempt_probe *pp, uint64_t flag)
+{
+	static const uint64_t one = 1;
+	uint64_t t0 = sched_clock();
+
+	while (pp->ran_in_loop < PREEMPT_RUNS && sched_clock() - t0 < PREEMPT_WAIT_NS)
+		sleep_ns(10 * 1000 * 1000);
+	vm_write(pp->p->vm, flag, &one, sizeof(one));
+}
+
+SELFTEST(user_preempt)
+{
 	struct preempt_probe pp = {0};
-	const struct user_prog *up = user_prog_find("utest");
+	bool prober = false;
+	uint64_t flag = 0;
 	char st[48];
 	int status;
 
+	cpumask_t others = cpumask_online_others();
+	unsigned int cpu = others ? 63 - (unsigned int)__builtin_clzll(others) : smp_processor_id();
+
 	NEED_USER();
-	spec.image = up->image;
-	spec.image_len = up->len;
-	if (!(pp.p = process_spawn(&spec)))
+	if (!(pp.p = spawn_spinner(cpu)))
 		return selftest_error(ctx, "out of memory");
-	/* Its loop starts after it says so: the count then stays put. */
-	while (!pp.p->exited && !(pp.p->out_len && contains(pp.p->out, "looping")))
+	while (!pp.p->exited && !(flag = spin_flag(pp.p)))
 		sleep_ns(1000 * 1000);
 	pp.loop_calls = pp.p->nr_syscalls;
-	if (!thread_create("preempt-probe", preempt_prober, &pp)) {
-		process_wait(pp.p);
-		process_free(pp.p);
-		return selftest_error(ctx, "out of memory");
-	}
+	if (!pp.p->exited &&
+	    (prober = thread_create_on("preempt-probe", preempt_prober, &pp, cpumask_of(cpu))))
+		watch_and_stop(&pp, flag);
+	else if (!pp.p->exited)
+		vm_write(pp.p->vm, flag, &(uint64_t){1}, sizeof(uint64_t));
 	status = process_wait(pp.p);
 	pp.stop = true;
-	while (!pp.done)
+	while (prober && !pp.done)
 		sleep_ns(1000 * 1000);
 	process_status_str(status, st, sizeof(st));
 	process_free(pp.p);
-	if (status)
+	if (status || !flag)
 		return selftest_fail(ctx, "the spinning program %s", st);
-	if (pp.ran_in_loop < 3)
+	if (!prober)
+		return selftest_error(ctx, "no memory for the probe thread");
+	if (pp.ran_in_loop < PREEMPT_RUNS)
 		return selftest_fail(ctx,
-				     "a thread on its CPU ran only %u times in its 400 ms loop",
-				     pp.ran_in_loop);
+				     "a thread on its CPU ran only %u times in %llu s of its "
+				     "loop",
+				     pp.ran_in_loop, PREEMPT_WAIT_NS / 1000000000ULL);
 	return selftest_pass(ctx,
-			     "a thread on the same CPU ran %u times during a 400 ms loop "
-			     "with no system call",
-			     pp.ran_in_loop);
+			     "a thread on its CPU (%u) ran %u times while it looped with no "
+			     "system call; then told through its memory, it ended",
+			     cpu, pp.ran_in_loop);
 }

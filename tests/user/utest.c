@@ -317,7 +317,7 @@ static int t_exec_stack(void)
 	return 1;
 }
 
-/* --- spin: calibrate the TSC, then loop with no system call --- */
+/* --- spin: loop with no system call until told to stop --- */
 
 static u64 rdtsc(void)
 {
@@ -326,24 +326,16 @@ static u64 rdtsc(void)
 	return (u64)hi << 32 | lo;
 }
 
-static s64 now_ms(void)
-{
-	s64 ts[2];
-	sys2(228, 1, ts);
-	return ts[0] * 1000 + ts[1] / 1000000;
-}
+/* Set by the kernel's selftest, through the process's memory, once it
+ * has seen the loop preempted. */
+static volatile u64 spin_stop;
 
-static int t_spin(u64 ms)
+static int t_spin(void)
 {
-	s64 t0 = now_ms();
-	u64 c0 = rdtsc(), per_ms;
-
-	while (now_ms() - t0 < 20)
-		;
-	per_ms = (rdtsc() - c0) / (u64)(now_ms() - t0);
-	puts1("spin: looping without system calls\n");
-	c0 = rdtsc();
-	while (rdtsc() - c0 < ms * per_ms)
+	puts1("spin: looping without system calls until ");
+	puthex((u64)&spin_stop);
+	puts1(" is set\n");
+	while (!spin_stop)
 		__asm__ __volatile__("" ::: "memory");
 	puts1("spin: done\n");
 	return 0;
@@ -406,12 +398,12 @@ static int dispatch(int argc, char **argv)
 	if (ustreq(c, "execstack"))
 		return t_exec_stack();
 	if (ustreq(c, "spin"))
-		return t_spin(argc > 2 ? atou(argv[2]) : 500);
+		return t_spin();
 	if (ustreq(c, "getpid"))
 		return t_getpid(argc > 2 ? atou(argv[2]) : 1000);
 	if (ustreq(c, "exit"))
 		return (int)(argc > 2 ? atou(argv[2]) : 0);
-	puts1("usage: utest hello|calls|efault|brk|mmap|null|munmap|div0|ud2|hlt|execstack|spin [MS]|getpid [N]|exit [N]\n");
+	puts1("usage: utest hello|calls|efault|brk|mmap|null|munmap|div0|ud2|hlt|execstack|spin|getpid [N]|exit [N]\n");
 	return 2;
 }
 

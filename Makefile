@@ -93,7 +93,31 @@ $(B)/lwip/%.o: $(LWIP_SRC)/%.c | $(B)/sysinc/xen $(LWIP_STAMP)
 $(B)/k/%.o: %.S | $(B)/sysinc/xen
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
-	@$(CC) $(KASFLAGS) -MMD -MP -c $< -o $@
+	@$(CC) $(KASFLAGS) $(EXTRA_CFLAGS) -MMD -MP -c $< -o $@
+
+# The user-mode programs the kernel carries for its selftests and the
+# shell's `run` (kernel/user_blobs.S), until the initramfs brings files:
+# built by the host's gcc whatever CC is.  utest is freestanding (no C
+# library: it tests the system calls one by one) and linked in the user
+# range (amphi/uaccess.h); hello_glibc is Debian's glibc, static-pie.
+USER_CC     := gcc
+USER_CFLAGS := -ffreestanding -fno-builtin -fpie -fno-stack-protector -O2 -Wall -Wextra -Werror \
+	-nostdlib -static -no-pie -e _start -Wl,-Ttext-segment=0x600000400000 \
+	-Wl,--build-id=none -Wl,-z,noexecstack
+USER_PROGS  := $(B)/user/utest $(B)/user/hello_glibc
+
+$(B)/user/utest: tests/user/utest.c tests/user/ulib.h Makefile
+	@mkdir -p $(dir $@)
+	@echo "  USERCC  $@"
+	@$(USER_CC) $(USER_CFLAGS) -o $@ $<
+
+$(B)/user/hello_glibc: tests/user/hello_glibc.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  USERCC  $@"
+	@$(USER_CC) -static-pie -O2 -Wall -Wextra -Werror -o $@ $<
+
+$(B)/k/kernel/user_blobs.o: EXTRA_CFLAGS := -DUSER_DIR=$(B)/user
+$(B)/k/kernel/user_blobs.o: $(USER_PROGS)
 
 $(B)/amphi.elf: $(KOBJ) $(LWIP_OBJ) arch/x86/boot/amphi.ld
 	@echo "  LD      $@"

@@ -139,6 +139,7 @@ bool bench_run(void)
 	ok &= run_one("spin_lock_unlock", loop_spin, ITERATIONS, 1);
 	/* n yields by each side: 2n switches. */
 	ok &= run_one("context_switch", loop_switch, ITERATIONS / 10, 2);
+	ok &= bench_syscall();
 	kprintf("bench: %s\n", ok ? "done" : "FAILED: a benchmark could not run");
 	return ok;
 }

@@ -16,6 +16,7 @@
 #include <amphi/sched.h>
 #include <amphi/selftest.h>
 #include <amphi/shell.h>
+#include <amphi/user.h>
 #include <asm/paravirt.h>
 #include <asm/pgtable.h>
 
@@ -33,6 +34,7 @@ void kmain(struct boot_info *bi)
 	mm_init(bi);			     /* memory map, frames, heap */
 	platform_ops.paging_init(bi);	     /* W^X kernel mappings, the direct map */
 	paging_wx_check();		     /* no page writable and executable */
+	user_init();			     /* user mode: syscall entry, SMEP/SMAP */
 	platform_ops.irq_init();	     /* LAPIC, or Xen event channels */
 	platform_ops.time_init();	     /* clock and event timer */
 	sched_init();			     /* threads: this is now "main" */

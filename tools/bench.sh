@@ -66,7 +66,7 @@ done
 echo
 printf '%-18s %12s %12s %12s %9s %9s %12s %12s\n' benchmark compiled-out patched nopvpatch \
 	patch/out nopv/out xen-pv xen-pvh
-for b in irq_save_restore cr3_reload pte_update spin_lock_unlock context_switch; do
+for b in irq_save_restore cr3_reload pte_update spin_lock_unlock context_switch syscall_getpid; do
 	o=$(value out $b) p=$(value patched $b) n=$(value nopvpatch $b)
 	r=$(ratio "$p" "$o")
 	printf '%-18s %12s %12s %12s %9s %9s %12s %12s\n' $b "$(fmt "$o")" "$(fmt "$p")" \

@@ -6,5 +6,9 @@
  * not the BSS, because the stubs clear the BSS first.
  */
 #include <amphi/cpu.h>
+#include <asm/entry.h>
+
+_Static_assert(offsetof(struct cpu, entry_user_rsp) == CPU_ENTRY_USER_RSP, "syscall_64.S");
+_Static_assert(offsetof(struct cpu, entry_sp0) == CPU_ENTRY_SP0, "syscall_64.S");
 
 struct cpu cpus[NR_CPUS] = {[0] = {.self = &cpus[0], .online = true}};

@@ -4,7 +4,12 @@
  * trap_common with the same frame (struct trap_frame in include/asm/trap.h).
  * Xen PV enters through its own stubs (arch/x86/xen/entry_pv.S), which drop
  * the two registers Xen saves and then come here.
+ *
+ * An exception taken in user mode (its CS the user's) exchanges the GS
+ * bases on the way in and out, through the swapgs paravirt op, so that C
+ * always finds the kernel's struct cpu at %gs:0.
  */
+#include <asm/desc.h>
 #include <asm/entry.h>
 #include <asm/paravirt.h>
 	.text
@@ -25,11 +30,17 @@ trap_stub_\vec:
 	.endr
 
 trap_common:
-	SAVE_REGS
+	cmpw $USER_CS, 24(%rsp)		/* vector, error code, rip, cs */
+	jne 1f
+	PV_SWAPGS
+1:	SAVE_REGS
 	mov %rsp, %rdi
 	call trap_dispatch
 	RESTORE_REGS
-	PV_IRET
+	cmpw $USER_CS, 8(%rsp)		/* rip, cs */
+	jne 2f
+	PV_SWAPGS
+2:	PV_IRET
 
 	.section .rodata
 	.balign 8

@@ -6,6 +6,7 @@
  * then a halt.
  */
 #include <amphi/platform.h>
+#include <asm/user.h>
 #include <amphi/printk.h>
 #include <amphi/console.h>
 #include <amphi/string.h>
@@ -79,6 +80,7 @@ void native_setup(struct boot_info *bi)
 		.cpu_die = native_cpu_die,
 		.cpu_revive = native_cpu_revive,
 		.bus_init = bus_init_none,
+		.user_init = native_user_arch_init,
 		.report = native_report,
 		.power_off = native_power_off,
 		.restart = native_restart,

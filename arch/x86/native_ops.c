@@ -3,6 +3,7 @@
  * does on bare hardware, and what the compiled-out build calls directly.
  * The callee-save ones are single instructions in paravirt_native.S.
  */
+#include <asm/entry.h>
 #include <asm/paravirt.h>
 #include <asm/x86.h>
 
@@ -76,9 +77,14 @@ void native_write_idt_entry(struct idt_gate *idt, int vector, const struct idt_g
 /* The TSS lives in arch/x86/traps.c. */
 extern void tss_set_rsp0(unsigned long sp0);
 
+/* Every switch calls this: one load through %gs of where this CPU's TSS
+ * keeps rsp0 (struct cpu's entry_sp0, set with the GDT), one store. */
 void native_load_sp0(unsigned long sp0)
 {
-	tss_set_rsp0(sp0);
+	uint64_t *rsp0;
+
+	__asm__("mov %%gs:%c1, %0" : "=r"(rsp0) : "i"(CPU_ENTRY_SP0));
+	*rsp0 = sp0;
 }
 
 void native_wbinvd(void)

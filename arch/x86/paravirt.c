@@ -31,12 +31,16 @@ NATIVE_CS(pte_ident);
 NATIVE_CS(flush_tlb_one);
 NATIVE_CS(spin_unlock);
 NATIVE_CS(iret);
-extern uint8_t native_usergs_sysret[];
+NATIVE_CS(swapgs);
+NATIVE_CS(usergs_sysret);
 extern uint8_t __pv_sites_start[], __pv_sites_end[];
 
 #define NOP ((void *)paravirt_nop)
 
 _Static_assert(offsetof(struct pv_ops, cpu.iret) == PV_OPS_CPU_IRET, "entry.S's iret site");
+_Static_assert(offsetof(struct pv_ops, cpu.usergs_sysret) == PV_OPS_CPU_USERGS_SYSRET,
+	       "syscall_64.S's sysret site");
+_Static_assert(offsetof(struct pv_ops, cpu.swapgs) == PV_OPS_CPU_SWAPGS, "entry.S's swapgs sites");
 
 struct pv_ops pv_ops = {
 	.cpu = {
@@ -61,6 +65,7 @@ struct pv_ops pv_ops = {
 		.load_sp0 = native_load_sp0,
 		.iret = (void *)native_iret,
 		.usergs_sysret = (void *)native_usergs_sysret,
+		.swapgs = (void *)native_swapgs,
 		.wbinvd = native_wbinvd,
 		.halt = native_halt,
 		.safe_halt = native_safe_halt,
@@ -129,7 +134,8 @@ static const struct pv_op_desc pv_op_descs[] __section(".pv_descs") __used __ali
 	OP(cpu.write_idt_entry, native_write_idt_entry, NULL),
 	OP(cpu.load_sp0, native_load_sp0, NULL),
 	OP_CS(cpu.iret, iret),
-	OP(cpu.usergs_sysret, native_usergs_sysret, NULL),
+	OP_CS(cpu.usergs_sysret, usergs_sysret),
+	OP_CS(cpu.swapgs, swapgs),
 	OP(cpu.wbinvd, native_wbinvd, NULL),
 	OP(cpu.halt, native_halt, NULL),
 	OP(cpu.safe_halt, native_safe_halt, NULL),

@@ -60,6 +60,10 @@ NATIVE_OP flush_tlb_one
 	invlpg (%rdi)
 NATIVE_END flush_tlb_one
 
+NATIVE_OP swapgs
+	swapgs
+NATIVE_END swapgs
+
 NATIVE_OP spin_unlock
 	addb $2, (%rdi)
 NATIVE_END spin_unlock
@@ -75,10 +79,18 @@ native_iret_insn_len:
 	.byte native_iret_insn_end - native_iret
 	.text
 
+	.balign 16
 	.globl native_usergs_sysret
 native_usergs_sysret:
 	swapgs
 	sysretq
+native_usergs_sysret_insn_end:
+	.size native_usergs_sysret, . - native_usergs_sysret
+	.section .rodata
+	.globl native_usergs_sysret_insn_len
+native_usergs_sysret_insn_len:
+	.byte native_usergs_sysret_insn_end - native_usergs_sysret
+	.text
 
 /* The named no-op every unused slot points at. */
 	.globl paravirt_nop

@@ -14,6 +14,11 @@
 #include <asm/trap.h>
 #include <asm/desc.h>
 #include <asm/paravirt.h>
+#include <asm/user.h>
+#include <amphi/irq.h>
+#include <amphi/process.h>
+#include <amphi/uaccess.h>
+#include <amphi/vm.h>
 
 struct tss {
 	uint32_t reserved0;
@@ -30,7 +35,7 @@ struct tss {
 /* One CPU's GDT and TSS: each CPU has its own task state (its kernel and
  * fatal-exception stacks), so each has its own GDT to name it. */
 struct cpu_desc {
-	uint64_t gdt[5];
+	uint64_t gdt[GDT_ENTRIES];
 	struct tss tss;
 } __aligned(16);
 
@@ -66,7 +71,12 @@ static void load_gdt_tss(struct cpu_desc *d)
 	d->gdt[3] = (sizeof(d->tss) - 1) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |
 		    (((base >> 24) & 0xff) << 56);
 	d->gdt[4] = base >> 32;
+	d->gdt[5] = 0x00cffa000000ffffULL; /* 32-bit user code: a slot sysret needs */
+	d->gdt[6] = 0x00cff2000000ffffULL; /* user data */
+	d->gdt[7] = 0x00affa000000ffffULL; /* 64-bit user code */
 	d->tss.iomap_base = sizeof(d->tss);
+	/* Where the syscall entry finds its stack (unaligned, as the TSS is). */
+	this_cpu()->entry_sp0 = (uint64_t *)(void *)((uint8_t *)&d->tss + offsetof(struct tss, rsp));
 
 	struct desc_ptr p = {sizeof(d->gdt) - 1, (uintptr_t)d->gdt};
 	load_gdt(&p);
@@ -80,6 +90,7 @@ static void load_gdt_tss(struct cpu_desc *d)
 			     : "i"(KERNEL_CS), "r"(KERNEL_DS)
 			     : "rax", "memory");
 	load_tr(TSS_SEL);
+	native_syscall_init_cpu();
 }
 
 void tss_set_rsp0(unsigned long sp0)
@@ -164,9 +175,44 @@ static void dump_frame(const struct trap_frame *f, uint64_t cr2)
 	kprintf("  R13 %016lx  R14 %016lx  R15 %016lx\n", f->r13, f->r14, f->r15);
 }
 
+/* Not the process's: a machine check, an NMI, a double fault. */
+static bool fatal_vector(uint64_t v)
+{
+	return v == 2 || v == 8 || v == 18;
+}
+
+/* A kernel fault on a user address: resolved (demand zero) when the
+ * faulting code could sleep and the process has the page; else, from an
+ * instruction of the exception table, -EFAULT for the copy.  False for a
+ * kernel bug. */
+static bool uaccess_fault(struct trap_frame *f, uint64_t cr2)
+{
+	uint64_t fixup = extable_fixup(f->rip);
+	struct process *p = current_process();
+
+	if (!fixup || cr2 < USER_BASE || cr2 >= USER_TOP)
+		return false;
+	if ((f->rflags & X86_EFLAGS_IF) && p && !irq_depth) {
+		local_irq_enable();
+		int rc = vm_fault(p->vm, cr2, f->error_code & 2, false);
+		local_irq_disable();
+		if (!rc)
+			return true;
+	}
+	f->rip = fixup;
+	return true;
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
 	uint64_t cr2 = f->vector == 14 ? read_cr2() : 0;
+
+	if (user_mode(f) && !fatal_vector(f->vector)) {
+		user_trap(f, cr2);
+		return;
+	}
+	if (f->vector == 14 && uaccess_fault(f, cr2))
+		return;
 
 	if (trap_expect.vector == (int)f->vector && !trap_expect.seen) {
 		trap_expect.seen = true;

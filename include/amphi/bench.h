@@ -13,5 +13,8 @@ bool bench_lhp(void);
 /* An IPI round trip and a TLB shootdown to every other CPU (kernel/
  * bench_smp.c); needs CPU 1 online. */
 bool bench_smp(void);
+/* getpid's round trip from user mode (kernel/bench_user.c); true when it
+ * ran or the platform has no user mode yet (said on its line). */
+bool bench_syscall(void);
 
 #endif

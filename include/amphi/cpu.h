@@ -30,9 +30,18 @@ struct smp_call;
 struct thread;
 struct timer;
 struct vcpu_info;
+struct vm;
 
 struct cpu {
 	struct cpu *self;	    /* %gs:0, what this_cpu() reads */
+	/* For the syscall entry (arch/x86/syscall_64.S, offsets in
+	 * asm/entry.h): the user's stack pointer while it finds the kernel
+	 * stack, and where this CPU's TSS keeps that stack's top (rsp0). */
+	uint64_t entry_user_rsp;
+	uint64_t *entry_sp0;
+	/* The user address space whose root this CPU has loaded (mm/vm.c),
+	 * kept while kernel threads run; NULL for the kernel's own root. */
+	struct vm *active_vm;
 	unsigned int id;	    /* 0 .. NR_CPUS-1, the boot CPU 0 */
 	unsigned int irq_depth;	    /* interrupt nesting: nonzero inside a handler */
 	struct thread *current;	    /* the thread running here */

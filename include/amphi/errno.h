@@ -4,11 +4,16 @@
 
 #define EPERM 1
 #define ENOENT 2
+#define ESRCH 3
 #define EIO 5
 #define E2BIG 7
+#define ENOEXEC 8
+#define EBADF 9
+#define ECHILD 10
 #define EAGAIN 11
 #define ENOMEM 12
 #define EACCES 13
+#define EFAULT 14
 #define EBUSY 16
 #define EEXIST 17
 #define EXDEV 18
@@ -16,6 +21,7 @@
 #define ENOTDIR 20
 #define EISDIR 21
 #define EINVAL 22
+#define ENOTTY 25
 #define EFBIG 27
 #define ENOSPC 28
 #define EROFS 30

@@ -52,6 +52,11 @@ struct platform_ops {
 	 * grant tables, xenbus, control).  Runs in thread context with
 	 * interrupts on. */
 	void (*bus_init)(void);
+	/* User mode: its CPU side set up on the boot CPU once the kernel's
+	 * page tables are in place (the syscall entry, SMEP, SMAP).  NULL
+	 * where programs cannot run yet, and user_unsupported says why. */
+	void (*user_init)(void);
+	const char *user_unsupported;
 	/* Add lines to the boot report and the `info` command. */
 	void (*report)(void);
 	/* Never return.  Where a status cannot be passed on, it is printed. */

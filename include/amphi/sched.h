@@ -49,6 +49,15 @@ struct thread *thread_create_on(const char *name, void (*fn)(void *arg), void *a
 				cpumask_t allowed);
 void thread_exit(void) __noreturn;
 struct thread *thread_current(void);
+/* The running thread now runs `p` in user mode (NULL: no more): each
+ * switch to it loads p's address space and user state
+ * (process_switch). */
+struct process;
+void thread_set_process(struct process *p);
+struct process *thread_process_of(const struct thread *t);
+/* The top of the running thread's kernel stack, where user mode's entries
+ * build their frames. */
+uintptr_t thread_stack_top(void);
 const char *thread_name(const struct thread *t);
 /* The CPU it runs or waits on, and how often it moved to another. */
 unsigned int thread_cpu(const struct thread *t);

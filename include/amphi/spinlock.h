@@ -35,6 +35,11 @@
  *   netdev_mutex    (mutex, kernel/netdev.c: devices coming and going; the
  *                    stack's listener takes lwIP's core lock under it)
  *   gt_init_mutex   (mutex, drivers/xen/grant_table.c: setting the table up)
+ *   vm->lock        (mutex, mm/vm.c: a process's regions and user page
+ *                    tables; the frames, the heap and a TLB shootdown's
+ *                    call under it.  A page fault on user memory takes
+ *                    it, so copy_from_user and friends are called
+ *                    holding no lock at all)
  *   lwIP's core lock (LOCK_TCPIP_CORE, a sys_sem of net/sys_arch.c: sleeps;
  *                    a netfront queue's lock and the ones below under it)
  *   netfront q->lock (drivers/xen/netfront*.c: a queue's tx ring; the grant

@@ -7,6 +7,23 @@
  */
 #ifndef ASM_ENTRY_H
 #define ASM_ENTRY_H
+
+/* struct cpu's fields the syscall entry reads through %gs (checked in
+ * arch/x86/cpu.c). */
+#define CPU_ENTRY_USER_RSP 8
+#define CPU_ENTRY_SP0 16
+
+/* struct trap_frame (asm/trap.h): the hardware part, from the bottom of
+ * the general registers. */
+#define TF_RIP (17 * 8)
+#define TF_CS (18 * 8)
+#define TF_RFLAGS (19 * 8)
+#define TF_RSP (20 * 8)
+#define TF_SS (21 * 8)
+#define TF_SIZE (22 * 8)
+/* The vector word of a system call's frame: not an exception vector. */
+#define TRAP_SYSCALL 0x100
+
 #ifdef __ASSEMBLY__
 
 /* Below the vector and error-code words: the general registers, r15 lowest. */

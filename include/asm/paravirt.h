@@ -25,8 +25,11 @@
 #ifndef ASM_PARAVIRT_H
 #define ASM_PARAVIRT_H
 
-/* For assembly: offsetof(struct pv_ops, cpu.iret), checked in paravirt.c. */
+/* For assembly: offsetof(struct pv_ops, cpu.iret) and its neighbours,
+ * checked in paravirt.c. */
 #define PV_OPS_CPU_IRET 152
+#define PV_OPS_CPU_USERGS_SYSRET 160
+#define PV_OPS_CPU_SWAPGS 168
 
 #ifndef CONFIG_PARAVIRT
 #define CONFIG_PARAVIRT 1
@@ -47,9 +50,46 @@
 	.byte 1
 	.popsection
 .endm
+/* The way back to user mode from a system call, with the user's rip in
+ * rcx, rflags in r11 and its stack in rsp: a jump site, natively patched
+ * to swapgs; sysretq inline (seven bytes: the site has one ds prefix
+ * more than the indirect jump needs, so that they fit). */
+.macro PV_USERGS_SYSRET
+661:	.byte 0x3e
+	jmp *pv_ops+PV_OPS_CPU_USERGS_SYSRET(%rip)
+662:
+	.pushsection .pv_sites, "a"
+	.balign 8
+	.long 661b - .
+	.short PV_OPS_CPU_USERGS_SYSRET
+	.byte 662b - 661b
+	.byte 1
+	.popsection
+.endm
+/* The GS bases exchanged on an entry from or return to user mode, once
+ * on the kernel stack: a callee-save call site, patched to swapgs
+ * natively and to a NOP on Xen PV. */
+.macro PV_SWAPGS
+661:	call *pv_ops+PV_OPS_CPU_SWAPGS(%rip)
+662:
+	.pushsection .pv_sites, "a"
+	.balign 8
+	.long 661b - .
+	.short PV_OPS_CPU_SWAPGS
+	.byte 662b - 661b
+	.byte 0
+	.popsection
+.endm
 #else
 .macro PV_IRET
 	iretq
+.endm
+.macro PV_USERGS_SYSRET
+	swapgs
+	sysretq
+.endm
+.macro PV_SWAPGS
+	swapgs
 .endm
 #endif
 #else /* !__ASSEMBLY__ */

@@ -48,6 +48,10 @@ struct pv_cpu_ops {
 	 * calls.  iret returns from an exception or interrupt frame. */
 	void (*iret)(void);
 	void (*usergs_sysret)(void);
+	/* Exchange the kernel's and the user's GS base on the way in from
+	 * and out to user mode (CS; natively swapgs, inline).  Xen PV
+	 * switches the bases itself: there it does nothing. */
+	void (*swapgs)(void);
 	void (*wbinvd)(void);
 	/* halt: wait for an interrupt with the flag as it is (called with
 	 * interrupts off, it only wakes for NMIs).  safe_halt: enable
@@ -216,6 +220,7 @@ void paravirt_nop(void);
 #define NATIVE_SET_PTE "mov %%rsi, (%%rdi)"
 #define NATIVE_PTE_IDENT "mov %%rdi, %%rax"
 #define NATIVE_INVLPG "invlpg (%%rdi)"
+#define NATIVE_SWAPGS "swapgs"
 /* The head moves on by TICKET_INC (amphi/ticket.h). */
 #define NATIVE_SPIN_UNLOCK "addb $2, (%%rdi)"
 

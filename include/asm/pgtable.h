@@ -40,6 +40,7 @@
 #define VA_GRANT_TABLE 0x0000400000000000UL   /* Xen PV grant table frames */
 #define VA_GRANT_TEST 0x0000400100000000UL    /* grant in-use selftest */
 #define VA_PGTABLE_SMP 0x0000500000000000UL   /* walker's SMP selftest, 512 GiB */
+/* From 0x0000600000000000 up: user space (amphi/uaccess.h). */
 
 /* Maps one 4 KiB page at va, splitting a large page if one covers it;
  * 0, or -1 when a page-table page cannot be had. */
@@ -62,6 +63,10 @@ pteval_t *pgtable_alloc_table(int level);
  * levels and split large pages): what a leak check compares with the
  * tables it can reach. */
 extern uint64_t pgtable_nr_tables;
+/* Gives every empty L4 slot in [first, end) of root a table of its own
+ * (0, or -1 without memory): arch/x86/mm/uvm.c, for the roots that share
+ * them. */
+int pgtable_fill_top(pteval_t *root, unsigned first, unsigned end);
 /* The current root, from cr3. */
 pteval_t *pgtable_root(void);
 

@@ -380,3 +380,31 @@ put("netif_rsp", "rx-frame-as-long-as-ring", bytes([2]) + nt_rx(0, [nt_rsp(i, 0,
                                                                     for i in range(256)], 256))
 put("netif_rsp", "rx-endless-extras", bytes([2]) + nt_rx(0, [nt_rsp(0, 0, 60, NETRXF_EXTRA)]
                                                      + [nt_extra(1, True)] * 255, 256))
+
+# --- elf: a whole image -----------------------------------------------------
+# A small static program (headers and rodata, text, data with bss, TLS),
+# as ET_EXEC in the user range and as ET_DYN, and near misses.
+EL_LO = 0x600000400000
+
+
+def elf_image(etype=2, lo=EL_LO, entry_off=0x1010, interp=False, phnum=None, overlap=False):
+    phs = [(1, 4, 0, lo, 0x400, 0x400), (1, 5, 0x1000, lo + 0x1000, 0x800, 0x800),
+           (1, 6, 0x2000, lo + (0x1000 if overlap else 0x2000), 0x100, 0x5000),
+           (3 if interp else 7, 4, 0x2000, lo + 0x2000, 0x10, 0x20)]
+    eh = b"\x7fELF\x02\x01\x01" + bytes(9) + struct.pack(
+        "<HHIQQQIHHHHHH", etype, 62, 1, lo + entry_off, 64, 0, 0, 64, 56,
+        len(phs) if phnum is None else phnum, 0, 0, 0)
+    ph = b"".join(struct.pack("<IIQQQQQQ", t, f, o, v, v, fs, ms, 0x1000) for t, f, o, v, fs, ms in phs)
+    img = bytearray(eh + ph)
+    img += bytes(0x3000 - len(img))
+    img[0x1010] = 0xc3
+    return bytes(img)
+
+
+put("elf", "exec", elf_image())
+put("elf", "dyn", elf_image(etype=3, lo=0))
+put("elf", "interp", elf_image(interp=True))
+put("elf", "entry-in-data", elf_image(entry_off=0x2010))
+put("elf", "overlap", elf_image(overlap=True))
+put("elf", "phnum-past-end", elf_image(phnum=200))
+put("elf", "truncated", elf_image()[:0x1800])

@@ -269,6 +269,25 @@ pteval_t *pgtable_pte_ptr(pteval_t *root, unsigned long va)
 	return e;
 }
 
+int pgtable_fill_top(pteval_t *root, unsigned first, unsigned end)
+{
+	unsigned long lock = pgtable_lock_take();
+	struct pt_after after = {0};
+	int rc = 0;
+
+	for (unsigned i = first; i < end && !rc; i++) {
+		if (entry_val(4, root[i]) & PTE_P)
+			continue;
+		pteval_t *t = pgtable_alloc_table(3);
+		if (!t)
+			rc = -1;
+		else
+			entry_set(4, &root[i], entry_make(4, (uintptr_t)t | PTE_P | PTE_W));
+	}
+	pgtable_lock_give(lock, &after);
+	return rc;
+}
+
 pteval_t pgtable_lookup(pteval_t *root, unsigned long va, int *level)
 {
 	pteval_t *table = root;

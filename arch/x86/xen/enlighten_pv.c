@@ -176,5 +176,6 @@ void xen_pv_cpu_ops_init(void)
 	pv_ops.cpu.load_sp0 = xen_load_sp0;
 	pv_ops.cpu.iret = (void *)xen_pv_iret;
 	pv_ops.cpu.usergs_sysret = (void *)xen_pv_usergs_sysret;
+	pv_ops.cpu.swapgs = (void *)paravirt_nop; /* Xen switches the GS bases */
 	pv_ops.cpu.wbinvd = xen_wbinvd;
 }

@@ -45,7 +45,7 @@ xen_pv_iret:
 
 /*
  * Returning to user mode after a syscall: Xen PV does it with
- * HYPERVISOR_iret and VGCF_in_syscall.  Amphi has no user mode yet, so
+ * HYPERVISOR_iret and VGCF_in_syscall.  Amphi has no user mode on PV yet, so
  * reaching this is a kernel bug, reported as one.
  */
 	.globl xen_pv_usergs_sysret
@@ -54,5 +54,5 @@ xen_pv_usergs_sysret:
 	call panic
 	.section .rodata
 xen_pv_no_user_mode_msg:
-	.asciz "xen-pv: return to user mode, but Amphi has no user mode yet"
+	.asciz "xen-pv: return to user mode, but Amphi has no user mode on PV yet"
 	.text

@@ -6,6 +6,7 @@
  * from XENMEM_memory_map.
  */
 #include <amphi/platform.h>
+#include <asm/user.h>
 #include <amphi/printk.h>
 #include <amphi/string.h>
 #include <asm/x86.h>
@@ -103,6 +104,7 @@ void xen_pvh_setup(struct boot_info *bi)
 		.cpu_die = xen_cpu_die,
 		.cpu_revive = xen_cpu_revive,
 		.bus_init = xen_drivers_init,
+		.user_init = native_user_arch_init, /* an HVM guest: the CPU's own syscall */
 		.report = xen_pvh_report,
 		.power_off = xen_power_off,
 		.restart = xen_restart,

@@ -1,0 +1,174 @@
+/*
+ * The user half of a process's page tables.  Each process has its own root
+ * whose kernel slots (0 .. USER_L4_FIRST-1) point at the kernel's own L3
+ * tables, shared, so a kernel mapping made in any of them is seen in every
+ * root; uvm_kernel_prepare gives each of those slots its table at boot so
+ * that no new kernel L4 entry is ever needed later.  The user slots hold
+ * tables of this root alone, with the user bit at every level.
+ *
+ * Every entry is written through the paravirt MMU ops, as in pgtable.c, so
+ * that Xen PV can take these tables over later.  The caller (mm/vm.c) holds
+ * its address space's lock; nothing here is shared between processes, so
+ * the kernel's pgtable_lock is not needed.
+ */
+#include <amphi/errno.h>
+#include <amphi/mm.h>
+#include <amphi/string.h>
+#include <amphi/vm.h>
+#include <asm/user.h>
+
+pteval_t *uvm_kernel_root;
+
+static unsigned idx(uint64_t va, int level)
+{
+	return (va >> (PAGE_SHIFT + 9 * (level - 1))) & 511;
+}
+
+static void set_entry(int level, pteval_t *e, pteval_t v)
+{
+	if (level == 4)
+		set_p4d(e, make_pmd(v));
+	else if (level == 3)
+		set_pud(e, make_pmd(v));
+	else
+		set_pmd(e, make_pmd(v));
+}
+
+static pteval_t *table_of(pteval_t stored)
+{
+	return (pteval_t *)(uintptr_t)(pmd_val(stored) & PTE_ADDR);
+}
+
+int uvm_kernel_prepare(void)
+{
+	uvm_kernel_root = pgtable_root();
+	return pgtable_fill_top(uvm_kernel_root, 0, USER_L4_FIRST) ? -ENOMEM : 0;
+}
+
+pteval_t *uvm_root_alloc(void)
+{
+	pteval_t *root = mm_page_alloc_zeroed();
+
+	if (!root)
+		return NULL;
+	vm_count_pages(1);
+	/* Not yet a page table: plain stores, before it is announced. */
+	memcpy(root, uvm_kernel_root, USER_L4_FIRST * sizeof(pteval_t));
+	paravirt_alloc_pt((uintptr_t)root >> PAGE_SHIFT, 4);
+	return root;
+}
+
+static void free_table(pteval_t *t, int level)
+{
+	paravirt_release_pt((uintptr_t)t >> PAGE_SHIFT, level);
+	mm_page_free(t);
+	vm_count_pages(-1);
+}
+
+static void free_level(pteval_t *t, int level, void (*free_page)(void *page))
+{
+	for (unsigned i = 0; i < 512; i++) {
+		pteval_t v = level == 1 ? pte_val(t[i]) : pmd_val(t[i]);
+
+		if (!(v & PTE_P))
+			continue;
+		if (level == 1)
+			free_page((void *)(uintptr_t)(v & PTE_ADDR));
+		else
+			free_level(table_of(t[i]), level - 1, free_page);
+	}
+	free_table(t, level);
+}
+
+void uvm_root_free(pteval_t *root, void (*free_page)(void *page))
+{
+	for (unsigned i = USER_L4_FIRST; i < USER_L4_END; i++)
+		if (pmd_val(root[i]) & PTE_P)
+			free_level(table_of(root[i]), 3, free_page);
+	free_table(root, 4);
+}
+
+/* The level-1 entry of va, making the tables on the way if `make`. */
+static pteval_t *walk(pteval_t *root, uint64_t va, bool make)
+{
+	pteval_t *t = root;
+
+	for (int l = 4; l > 1; l--) {
+		pteval_t *e = &t[idx(va, l)];
+
+		if (pmd_val(*e) & PTE_P) {
+			t = table_of(*e);
+			continue;
+		}
+		if (!make)
+			return NULL;
+		pteval_t *n = mm_page_alloc_zeroed();
+		if (!n)
+			return NULL;
+		vm_count_pages(1);
+		paravirt_alloc_pt((uintptr_t)n >> PAGE_SHIFT, l - 1);
+		set_entry(l, e, (uintptr_t)n | PTE_P | PTE_W | PTE_U);
+		t = n;
+	}
+	return &t[idx(va, 1)];
+}
+
+static pteval_t pte_flags(unsigned prot)
+{
+	pteval_t f = PTE_P | PTE_U;
+
+	if (prot & PROT_WRITE)
+		f |= PTE_W;
+	if (!(prot & PROT_EXEC) && paging_nx)
+		f |= PTE_NX;
+	return f;
+}
+
+int uvm_map(pteval_t *root, uint64_t va, void *page, unsigned prot)
+{
+	pteval_t *e = walk(root, va, true);
+
+	if (!e)
+		return -ENOMEM;
+	set_pte(e, make_pte((uintptr_t)page | pte_flags(prot)));
+	return 0;
+}
+
+void *uvm_lookup(pteval_t *root, uint64_t va, unsigned *prot)
+{
+	pteval_t *e = walk(root, va, false);
+	pteval_t v = e ? pte_val(*e) : 0;
+
+	if (!(v & PTE_P))
+		return NULL;
+	if (prot)
+		*prot = PROT_READ | (v & PTE_W ? PROT_WRITE : 0) | (v & PTE_NX ? 0 : PROT_EXEC);
+	return (void *)(uintptr_t)(v & PTE_ADDR);
+}
+
+void *uvm_unmap(pteval_t *root, uint64_t va)
+{
+	pteval_t *e = walk(root, va, false);
+	pteval_t v = e ? pte_val(*e) : 0;
+
+	if (!(v & PTE_P))
+		return NULL;
+	set_pte(e, make_pte(0));
+	return (void *)(uintptr_t)(v & PTE_ADDR);
+}
+
+void *uvm_protect(pteval_t *root, uint64_t va, unsigned prot)
+{
+	pteval_t *e = walk(root, va, false);
+	pteval_t v = e ? pte_val(*e) : 0;
+
+	if (!(v & PTE_P))
+		return NULL;
+	set_pte(e, make_pte((v & PTE_ADDR) | pte_flags(prot)));
+	return (void *)(uintptr_t)(v & PTE_ADDR);
+}
+
+void uvm_load(pteval_t *root)
+{
+	write_cr3((uintptr_t)root);
+}

@@ -1,0 +1,54 @@
+/*
+ * The architecture's side of user address spaces and user mode: the user
+ * half's page tables (arch/x86/mm/uvm.c), the syscall entry and the ways
+ * back to user mode (arch/x86/syscall_64.S, syscall_native.c).
+ */
+#ifndef ASM_USER_H
+#define ASM_USER_H
+#include <amphi/types.h>
+#include <asm/desc.h>
+#include <asm/pgtable.h>
+#include <asm/trap.h>
+
+/* The L4 slots of the user range (amphi/uaccess.h). */
+#define USER_L4_FIRST 192
+#define USER_L4_END 256
+
+/* Every kernel L4 slot below the user range gets its table now, so that
+ * roots made later, which share those tables, see every kernel mapping
+ * made later too.  0 or -ENOMEM. */
+int uvm_kernel_prepare(void);
+/* A root: the kernel's slots shared, the user range empty.  NULL without
+ * memory. */
+pteval_t *uvm_root_alloc(void);
+/* Frees the user range's tables and root, calling free_page for each
+ * frame still mapped (by its kernel address). */
+void uvm_root_free(pteval_t *root, void (*free_page)(void *page));
+/* Maps the user page va to the frame at kernel address page with `prot`
+ * (PROT_*); 0 or -ENOMEM.  The caller flushes if one was there. */
+int uvm_map(pteval_t *root, uint64_t va, void *page, unsigned prot);
+/* The page mapped at va (its kernel address) or NULL; unmap clears the
+ * entry, protect rewrites it, both returning the page (NULL: none). */
+void *uvm_lookup(pteval_t *root, uint64_t va, unsigned *prot);
+void *uvm_unmap(pteval_t *root, uint64_t va);
+void *uvm_protect(pteval_t *root, uint64_t va, unsigned prot);
+/* Loads root on this CPU (interrupts off); the kernel's own root. */
+void uvm_load(pteval_t *root);
+extern pteval_t *uvm_kernel_root;
+
+/* Entry and exit (arch/x86/syscall_64.S). */
+void user_enter(const struct trap_frame *f, uintptr_t stack_top) __noreturn;
+void syscall_dispatch(struct trap_frame *f);
+/* Natively and on PVH: the MSRs of `syscall` on this CPU, and user mode's
+ * setup on the boot CPU (SMEP, SMAP). */
+void native_syscall_init_cpu(void);
+void native_user_arch_init(void);
+/* An exception in user mode (arch/x86/traps.c sends it; kernel/proc.c). */
+void user_trap(struct trap_frame *f, uint64_t cr2);
+
+static inline bool user_mode(const struct trap_frame *f)
+{
+	return (uint16_t)f->cs == USER_CS;
+}
+
+#endif

@@ -1,0 +1,335 @@
+/*
+ * The process's own state: exit, ids, the FS base (arch_prctl), what
+ * glibc's start-up records (set_tid_address, set_robust_list, limits),
+ * signal actions and mask (recorded; signals are delivered later), its
+ * CPUs, and uname, the clock, sleeping and random bytes.  A sleep cannot
+ * be cut short yet (no signal can arrive), so its remainder is 0.
+ *
+ * uname says "Linux" with release 6.1.0: glibc and programs look at the
+ * system name, and a static glibc refuses a kernel older than the one it
+ * was built for ("FATAL: kernel too old", 3.2.0 for Debian's); 6.1 is
+ * Debian 12's kernel, whose system-call ABI this follows.  The version
+ * field says the kernel is Amphi.
+ *
+ * CLOCK_REALTIME is the time since boot (from 1970-01-01): no wall clock
+ * is read yet.  getrandom's bytes are xorshift output seeded from the TSC
+ * and the clock: not cryptographic, said here and nowhere hidden.
+ */
+#include <amphi/errno.h>
+#include <amphi/process.h>
+#include <amphi/string.h>
+#include <amphi/syscall.h>
+#include <amphi/time.h>
+#include <amphi/uaccess.h>
+#include <asm/paravirt.h>
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+#define MSR_FS_BASE 0xc0000100
+#define SIG_BLOCK 0
+#define SIG_UNBLOCK 1
+#define SIG_SETMASK 2
+#define SIGKILL_STOP_MASK ((1ULL << (9 - 1)) | (1ULL << (19 - 1)))
+#define ROBUST_LIST_HEAD_SIZE 24
+#define GRND_NONBLOCK 1
+#define GRND_RANDOM 2
+#define GRND_INSECURE 4
+
+long sys_exit(const struct sysargs *a)
+{
+	process_exit(((int)a->a[0] & 0xff) << 8);
+}
+
+long sys_getpid(const struct sysargs *a)
+{
+	return current_process()->pid;
+}
+
+long sys_getppid(const struct sysargs *a)
+{
+	return current_process()->ppid;
+}
+
+/* getuid, geteuid, getgid, getegid: everything runs as root for now. */
+long sys_getid0(const struct sysargs *a)
+{
+	return 0;
+}
+
+long sys_sched_yield(const struct sysargs *a)
+{
+	yield();
+	return 0;
+}
+
+long sys_arch_prctl(const struct sysargs *a)
+{
+	struct process *p = current_process();
+
+	switch (a->a[0]) {
+	case ARCH_SET_FS:
+		if (a->a[1] >= USER_TOP)
+			return -EPERM;
+		local_irq_disable();
+		p->fs_base = a->a[1];
+		wrmsr(MSR_FS_BASE, p->fs_base);
+		local_irq_enable();
+		return 0;
+	case ARCH_GET_FS:
+		return copy_to_user(a->a[1], &p->fs_base, sizeof(p->fs_base));
+	default:
+		return -EINVAL; /* GS is the kernel's way to its per-CPU data: not offered yet */
+	}
+}
+
+long sys_set_tid_address(const struct sysargs *a)
+{
+	struct process *p = current_process();
+
+	p->clear_child_tid = a->a[0];
+	return p->pid;
+}
+
+long sys_set_robust_list(const struct sysargs *a)
+{
+	if (a->a[1] != ROBUST_LIST_HEAD_SIZE)
+		return -EINVAL;
+	current_process()->robust_list = a->a[0];
+	return 0;
+}
+
+long sys_rt_sigaction(const struct sysargs *a)
+{
+	struct process *p = current_process();
+	uint64_t sig = a->a[0];
+	struct k_sigaction act;
+
+	if (a->a[3] != 8 || sig < 1 || sig > NSIG)
+		return -EINVAL;
+	if (a->a[1] && (sig == 9 || sig == 19))
+		return -EINVAL; /* SIGKILL and SIGSTOP keep their actions */
+	if (a->a[1] && copy_from_user(&act, a->a[1], sizeof(act)))
+		return -EFAULT;
+	if (a->a[2] && copy_to_user(a->a[2], &p->sigaction[sig - 1], sizeof(act)))
+		return -EFAULT;
+	if (a->a[1])
+		p->sigaction[sig - 1] = act;
+	return 0;
+}
+
+long sys_rt_sigprocmask(const struct sysargs *a)
+{
+	struct process *p = current_process();
+	uint64_t set, old = p->sigmask;
+
+	if (a->a[3] != 8)
+		return -EINVAL;
+	if (a->a[1]) {
+		if (copy_from_user(&set, a->a[1], sizeof(set)))
+			return -EFAULT;
+		if (a->a[0] == SIG_BLOCK)
+			set |= old;
+		else if (a->a[0] == SIG_UNBLOCK)
+			set = old & ~set;
+		else if (a->a[0] != SIG_SETMASK)
+			return -EINVAL;
+	}
+	if (a->a[2] && copy_to_user(a->a[2], &old, sizeof(old)))
+		return -EFAULT;
+	if (a->a[1])
+		p->sigmask = set & ~SIGKILL_STOP_MASK;
+	return 0;
+}
+
+long sys_prlimit64(const struct sysargs *a)
+{
+	struct process *p = current_process();
+	uint64_t res = a->a[1], lim[2];
+
+	if (a->a[0] && (int)a->a[0] != p->pid)
+		return -ESRCH;
+	if (res >= RLIM_NLIMITS)
+		return -EINVAL;
+	if (a->a[2] && copy_from_user(lim, a->a[2], sizeof(lim)))
+		return -EFAULT;
+	if (a->a[2] && lim[0] > lim[1])
+		return -EINVAL;
+	if (a->a[3] && copy_to_user(a->a[3], &p->rlim[res], sizeof(lim)))
+		return -EFAULT;
+	if (a->a[2]) {
+		if (lim[1] > p->rlim[res].max)
+			return -EPERM; /* raising the hard limit: only as CAP_SYS_RESOURCE */
+		p->rlim[res].cur = lim[0];
+		p->rlim[res].max = lim[1];
+	}
+	return 0;
+}
+
+struct utsname {
+	char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+};
+
+long sys_uname(const struct sysargs *a)
+{
+	struct utsname u;
+
+	memset(&u, 0, sizeof(u));
+	strlcpy(u.sysname, "Linux", sizeof(u.sysname));
+	strlcpy(u.nodename, "amphi", sizeof(u.nodename));
+	strlcpy(u.release, "6.1.0", sizeof(u.release));
+	strlcpy(u.version, "#1 SMP Amphi", sizeof(u.version));
+	strlcpy(u.machine, "x86_64", sizeof(u.machine));
+	strlcpy(u.domainname, "(none)", sizeof(u.domainname));
+	return copy_to_user(a->a[0], &u, sizeof(u));
+}
+
+long sys_clock_gettime(const struct sysargs *a)
+{
+	uint64_t ns = sched_clock();
+	int64_t ts[2] = {(int64_t)(ns / 1000000000ULL), (int64_t)(ns % 1000000000ULL)};
+
+	switch (a->a[0]) {
+	case 0: /* REALTIME: since boot, no wall clock yet */
+	case 1: /* MONOTONIC */
+	case 4: /* MONOTONIC_RAW */
+	case 5: /* REALTIME_COARSE */
+	case 6: /* MONOTONIC_COARSE */
+	case 7: /* BOOTTIME */
+		return copy_to_user(a->a[1], ts, sizeof(ts));
+	default:
+		return -EINVAL;
+	}
+}
+
+static uint64_t random_next(uint64_t *x)
+{
+	*x ^= *x >> 12, *x ^= *x << 25, *x ^= *x >> 27;
+	return *x * 0x2545f4914f6cdd1dULL;
+}
+
+long sys_getrandom(const struct sysargs *a)
+{
+	uint64_t buf = a->a[0], len = a->a[1], x = rdtsc() ^ (sched_clock() << 7) ^ 1;
+	uint64_t done = 0;
+
+	if (a->a[2] & ~(uint64_t)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
+		return -EINVAL;
+	len = MIN(len, 33554431UL); /* Linux's most in one call */
+	while (done < len) {
+		uint64_t v = random_next(&x);
+		size_t k = MIN(len - done, sizeof(v));
+
+		if (copy_to_user(buf + done, &v, k))
+			return done ? (long)done : -EFAULT;
+		done += k;
+	}
+	return (long)done;
+}
+
+/* --- sleeping and the time of day --- */
+
+struct k_timespec {
+	int64_t sec, nsec;
+};
+
+static bool timespec_ok(const struct k_timespec *t)
+{
+	return t->sec >= 0 && t->nsec >= 0 && t->nsec < 1000000000;
+}
+
+static uint64_t timespec_ns(const struct k_timespec *t)
+{
+	uint64_t max_sec = UINT64_MAX / 1000000000ULL - 1;
+
+	if ((uint64_t)t->sec > max_sec)
+		return UINT64_MAX; /* forever, as far as anyone here can tell */
+	return (uint64_t)t->sec * 1000000000ULL + (uint64_t)t->nsec;
+}
+
+/* No signal can interrupt a sleep yet, so the remainder is always 0. */
+static long sleep_for(uint64_t req, uint64_t rem)
+{
+	static const struct k_timespec zero;
+	struct k_timespec t;
+
+	if (copy_from_user(&t, req, sizeof(t)))
+		return -EFAULT;
+	if (!timespec_ok(&t))
+		return -EINVAL;
+	sleep_ns(timespec_ns(&t));
+	return rem ? copy_to_user(rem, &zero, sizeof(zero)) : 0;
+}
+
+long sys_nanosleep(const struct sysargs *a)
+{
+	return sleep_for(a->a[0], a->a[1]);
+}
+
+#define TIMER_ABSTIME 1
+
+long sys_clock_nanosleep(const struct sysargs *a)
+{
+	struct k_timespec t;
+	uint64_t now = sched_clock(), until;
+
+	if (a->a[0] > 7 || a->a[0] == 2 || a->a[0] == 3 || a->a[0] == 4)
+		return -EINVAL; /* CPU-time clocks and MONOTONIC_RAW do not sleep */
+	if (!(a->a[1] & TIMER_ABSTIME))
+		return sleep_for(a->a[2], a->a[3]);
+	if (copy_from_user(&t, a->a[2], sizeof(t)))
+		return -EFAULT;
+	if (!timespec_ok(&t))
+		return -EINVAL;
+	until = timespec_ns(&t);
+	if (until > now)
+		sleep_ns(until - now);
+	return 0;
+}
+
+long sys_gettimeofday(const struct sysargs *a)
+{
+	uint64_t ns = sched_clock();
+	int64_t tv[2] = {(int64_t)(ns / 1000000000ULL), (int64_t)(ns % 1000000000ULL / 1000)};
+	static const int32_t tz[2]; /* UTC, no DST */
+
+	if (a->a[0] && copy_to_user(a->a[0], tv, sizeof(tv)))
+		return -EFAULT;
+	if (a->a[1] && copy_to_user(a->a[1], tz, sizeof(tz)))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_time(const struct sysargs *a)
+{
+	int64_t t = (int64_t)(sched_clock() / 1000000000ULL);
+
+	if (a->a[0] && copy_to_user(a->a[0], &t, sizeof(t)))
+		return -EFAULT;
+	return t;
+}
+
+long sys_getrlimit(const struct sysargs *a)
+{
+	struct process *p = current_process();
+
+	if (a->a[0] >= RLIM_NLIMITS)
+		return -EINVAL;
+	return copy_to_user(a->a[1], &p->rlim[a->a[0]], sizeof(p->rlim[0]));
+}
+
+/* The CPUs it may run on, of those online. */
+long sys_sched_getaffinity(const struct sysargs *a)
+{
+	cpumask_t online = cpumask_online_others() | cpumask_of(smp_processor_id());
+	cpumask_t mask = current_process()->cpus & online;
+
+	if (a->a[0] && (int)a->a[0] != current_process()->pid)
+		return -ESRCH;
+	if (a->a[1] < sizeof(mask) || (a->a[1] & (sizeof(long) - 1)))
+		return -EINVAL;
+	if (copy_to_user(a->a[2], &mask, sizeof(mask)))
+		return -EFAULT;
+	return sizeof(mask);
+}

@@ -1,0 +1,22 @@
+/*
+ * A trivial program against Debian's glibc, linked -static-pie by the
+ * host's gcc: its start-up (TLS through arch_prctl, IRELATIVE relocations,
+ * malloc's brk and mmap, stdio on a tty) is what the kernel must get
+ * right for real programs.  Built as static-pie, not plain -static: a
+ * non-PIE static program sits at 0x400000, which is the kernel's here.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int main(int argc, char **argv)
+{
+	char *p = malloc(100000);
+
+	if (!p)
+		return 3;
+	memset(p, 'x', 100000);
+	printf("hello from glibc (argc %d, argv[0] %s)\n", argc, argv[0]);
+	free(p);
+	return 0;
+}

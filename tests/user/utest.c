@@ -1,0 +1,423 @@
+/*
+ * The kernel's user-mode test program: `utest CASE [ARGS]`, one case per
+ * kernel selftest (kernel/user_selftest.c), each ending with a status the
+ * selftest checks: 0 when every check held, the number of the first check
+ * that did not, or the signal the case exists to draw.  Output goes to fd
+ * 1 for the selftest to compare.
+ */
+#include "ulib.h"
+
+#define CHECK(n, cond)                                                   \
+	do {                                                             \
+		if (!(cond)) {                                           \
+			puts1("check " #n " failed: " #cond "\n");       \
+			uexit(n);                                        \
+		}                                                        \
+	} while (0)
+
+#define EFAULT 14
+#define EBADF 9
+#define EINVAL 22
+#define ENOSYS 38
+#define ENOENT 2
+#define ENOMEM 12
+#define PAGE 4096UL
+
+static u64 *stack_at_start;
+
+/* --- hello: write and writev to fd 1 and 2 --- */
+
+struct iovec {
+	const void *base;
+	u64 len;
+};
+
+static int t_hello(void)
+{
+	static const char a[] = "hello ", b[] = "from ", c[] = "writev\n";
+	struct iovec v[3] = {{a, 6}, {b, 5}, {c, 7}};
+
+	CHECK(1, sys3(1, 1, "hello from user mode\n", 21) == 21);
+	CHECK(2, sys3(20, 1, v, 3) == 18);
+	CHECK(3, sys3(1, 2, "to stderr\n", 10) == 10);
+	CHECK(4, sys3(1, 1, "", 0) == 0);
+	return 0;
+}
+
+/* --- calls: the ones glibc's start-up makes, and the auxiliary vector --- */
+
+static u64 auxv_get(u64 type)
+{
+	u64 *p = stack_at_start;
+	u64 argc = *p;
+
+	p += 1 + argc + 1;
+	while (*p)
+		p++;
+	for (p++; p[0]; p += 2)
+		if (p[0] == type)
+			return p[1];
+	return ~0UL;
+}
+
+struct utsname {
+	char sysname[65], nodename[65], release[65], version[65], machine[65], domain[65];
+};
+
+void _start(void);
+
+static int t_aux(void)
+{
+	u64 argc = stack_at_start[0];
+	const char *argv0 = (const char *)stack_at_start[1];
+
+	CHECK(9, ustreq((const char *)stack_at_start[argc + 2], "HOME=/"));	/* envp[0] */
+	CHECK(10, argc >= 2 && ustreq(argv0, "utest"));
+	CHECK(11, ((u64)stack_at_start & 15) == 0);
+	CHECK(12, auxv_get(6) == 4096);				/* AT_PAGESZ */
+	CHECK(13, auxv_get(9) == (u64)_start);			/* AT_ENTRY */
+	CHECK(14, auxv_get(4) == 56 && auxv_get(5) >= 2);	/* AT_PHENT, AT_PHNUM */
+	CHECK(15, ustreq((const char *)auxv_get(15), "x86_64")); /* AT_PLATFORM */
+	CHECK(16, auxv_get(25) != ~0UL && auxv_get(23) == 0);	/* AT_RANDOM, AT_SECURE */
+	CHECK(17, ustreq((const char *)auxv_get(31), "utest"));	/* AT_EXECFN */
+	CHECK(18, auxv_get(11) == 0 && auxv_get(14) == 0);	/* AT_UID, AT_EGID */
+	CHECK(19, *(const unsigned *)auxv_get(3) == 1);		/* AT_PHDR: a PT_LOAD first? */
+	return 0;
+}
+
+static int t_ids(void)
+{
+	struct utsname u;
+	s64 pid = sys0(39);
+
+	CHECK(20, pid > 0 && sys0(186) == pid);			/* getpid, gettid */
+	CHECK(21, sys0(110) == 0);				/* getppid: the kernel's */
+	CHECK(22, sys0(102) == 0 && sys0(107) == 0 && sys0(104) == 0 && sys0(108) == 0);
+	CHECK(23, sys1(63, &u) == 0 && ustreq(u.sysname, "Linux") && ustreq(u.machine, "x86_64"));
+	CHECK(24, sys1(218, &u) == pid);				/* set_tid_address */
+	CHECK(25, sys2(273, &u, 24) == 0 && sys2(273, &u, 23) == -EINVAL);
+	CHECK(26, sys4(334, &u, 32, 0, 0) == -ENOSYS);		/* rseq */
+	CHECK(27, sys0(999) == -ENOSYS);
+	return 0;
+}
+
+/* nanosleep, clock_nanosleep, gettimeofday, time, getrlimit,
+ * sched_getaffinity. */
+static int t_sleep(void)
+{
+	s64 a[2], b[2], req[2] = {0, 20 * 1000 * 1000}, bad[2] = {0, 1000000000}, tv[2], t = 0;
+	u64 lim[2], mask = 0;
+
+	CHECK(110, sys2(228, 1, a) == 0 && sys2(35, req, 0) == 0 && sys2(228, 1, b) == 0);
+	CHECK(111, (b[0] - a[0]) * 1000000000 + (b[1] - a[1]) >= 20 * 1000 * 1000);
+	CHECK(112, sys2(35, bad, 0) == -EINVAL && sys2(35, 0x100000, 0) == -EFAULT);
+	b[1] += 10 * 1000 * 1000;
+	if (b[1] >= 1000000000)
+		b[0]++, b[1] -= 1000000000;
+	CHECK(113, sys4(230, 1, 1, b, 0) == 0 && sys2(228, 1, a) == 0);	/* TIMER_ABSTIME */
+	CHECK(114, a[0] > b[0] || (a[0] == b[0] && a[1] >= b[1]));
+	CHECK(115, sys4(230, 2, 0, req, 0) == -EINVAL);			/* a CPU-time clock */
+	CHECK(116, sys2(96, tv, 0) == 0 && tv[1] >= 0 && tv[1] < 1000000);
+	CHECK(117, sys1(201, &t) == t && t >= 0);
+	CHECK(118, sys2(97, 3, lim) == 0 && lim[0] == 8UL << 20 && sys2(97, 99, lim) == -EINVAL);
+	CHECK(119, sys3(204, 0, 8, &mask) == 8 && mask != 0 && sys3(204, 0, 4, &mask) == -EINVAL);
+	return 0;
+}
+
+static int t_time_random(void)
+{
+	s64 a[2], b[2];
+	unsigned char r[32] = {0};
+	int nonzero = 0;
+
+	CHECK(30, sys2(228, 1, a) == 0 && sys2(228, 1, b) == 0);
+	CHECK(31, b[0] > a[0] || (b[0] == a[0] && b[1] >= a[1]));
+	CHECK(32, a[1] >= 0 && a[1] < 1000000000);
+	CHECK(33, sys2(228, 99, a) == -EINVAL);
+	CHECK(34, sys3(318, r, sizeof(r), 0) == 32);
+	for (int i = 0; i < 32; i++)
+		nonzero += r[i] != 0;
+	CHECK(35, nonzero > 8);
+	CHECK(36, sys3(318, r, 4, 0x80) == -EINVAL);
+	return t_sleep();
+}
+
+struct k_sigaction {
+	u64 handler, flags, restorer, mask;
+};
+
+static int t_signals_limits(void)
+{
+	struct k_sigaction act = {1, 0x04000000, 0, 0}, old;
+	u64 set = 1UL << 1, oldset = 0, lim[2];
+
+	CHECK(40, sys4(13, 2, &act, 0, 8) == 0);		/* SIGINT ignored */
+	CHECK(41, sys4(13, 2, 0, &old, 8) == 0 && old.handler == 1);
+	CHECK(42, sys4(13, 9, &act, 0, 8) == -EINVAL);		/* SIGKILL */
+	CHECK(43, sys4(13, 2, &act, 0, 4) == -EINVAL);		/* sigsetsize */
+	CHECK(44, sys4(14, 0, &set, 0, 8) == 0);		/* SIG_BLOCK */
+	CHECK(45, sys4(14, 0, 0, &oldset, 8) == 0 && oldset == set);
+	CHECK(46, sys4(302, 0, 3, 0, lim) == 0 && lim[0] == 8UL << 20);	/* RLIMIT_STACK */
+	CHECK(47, sys4(302, 0, 99, 0, lim) == -EINVAL);
+	return 0;
+}
+
+static int t_io(void)
+{
+	unsigned char termios[36];
+	char buf[8];
+	u64 fs = 0;
+	static u64 tls_block[4] = {0, 0x1234567890abcdefUL};
+
+	CHECK(50, sys3(16, 1, 0x5401, termios) == 0);		/* TCGETS: a tty */
+	CHECK(51, sys3(16, 7, 0x5401, termios) == -EBADF);
+	CHECK(52, sys3(0, 0, buf, sizeof(buf)) == 0);		/* stdin: end of file */
+	CHECK(53, sys3(1, 5, "x", 1) == -EBADF);
+	CHECK(54, sys3(89, "/proc/self/exe", buf, sizeof(buf)) == -ENOENT);
+	CHECK(55, sys2(158, 0x1002, tls_block) == 0);		/* ARCH_SET_FS */
+	CHECK(56, sys2(158, 0x1003, &fs) == 0 && fs == (u64)tls_block);
+	u64 v;
+	__asm__ __volatile__("movq %%fs:8, %0" : "=r"(v));
+	CHECK(57, v == 0x1234567890abcdefUL);
+	CHECK(58, sys2(158, 0x1002, 0xffff800000000000UL) < 0);
+	return 0;
+}
+
+static int t_calls(void)
+{
+	int r;
+
+	if ((r = t_aux()) || (r = t_ids()) || (r = t_time_random()) ||
+	    (r = t_signals_limits()) || (r = t_io()))
+		return r;
+	puts1("calls: ok\n");
+	return 0;
+}
+
+/* --- efault: bad pointers give -EFAULT, never a kernel fault --- */
+
+static int t_efault(void)
+{
+	const u64 unmapped = 0x650000000000UL, kernel = 0x100000UL;
+	s64 ts[2];
+	char *ro = (char *)sys6(9, 0, PAGE, 1, 0x22, -1, 0);	/* PROT_READ */
+	struct iovec bad_iov[1] = {{(void *)unmapped, 4}};
+
+	CHECK(60, sys3(1, 1, 0, 5) == -EFAULT);
+	CHECK(61, sys3(1, 1, kernel, 4) == -EFAULT);
+	CHECK(62, sys3(1, 1, unmapped, 4) == -EFAULT);
+	CHECK(63, sys3(1, 1, 0x7ffffffff000UL - 2, 4) == -EFAULT);	/* past the user range */
+	CHECK(64, sys1(63, kernel) == -EFAULT);				/* uname */
+	CHECK(65, sys1(63, unmapped) == -EFAULT);
+	CHECK(66, (s64)ro > 0 && sys2(228, 1, ro) == -EFAULT);		/* read-only */
+	CHECK(67, sys2(228, 1, ts) == 0);
+	CHECK(68, sys3(20, 1, bad_iov, 1) == -EFAULT);
+	CHECK(69, sys3(20, 1, unmapped, 1) == -EFAULT);
+	CHECK(70, sys3(89, unmapped, ts, 8) == -EFAULT);		/* readlink */
+	CHECK(71, sys3(318, kernel, 8, 0) == -EFAULT);			/* getrandom */
+	CHECK(72, sys4(13, 2, unmapped, 0, 8) == -EFAULT);		/* rt_sigaction */
+	CHECK(73, sys2(158, 0x1003, kernel) == -EFAULT);		/* ARCH_GET_FS */
+	CHECK(74, sys3(1, 1, ro, 0) == 0);
+	CHECK(75, sys3(1, 1, ts, -1L) == -EINVAL);			/* negative as a ssize_t */
+	CHECK(76, sys3(0, 0, kernel, 8) == -EFAULT);			/* read */
+	puts1("efault: ok\n");
+	return 0;
+}
+
+/* --- brk --- */
+
+static int t_brk(void)
+{
+	u64 cur = sys1(12, 0), want = cur + (1UL << 20);
+	volatile char *p = (volatile char *)cur;
+
+	CHECK(80, cur > 0x600000000000UL);
+	CHECK(81, (u64)sys1(12, want) == want);
+	for (u64 off = 0; off < (1UL << 20); off += PAGE)
+		p[off] = (char)(off >> 12);
+	for (u64 off = 0; off < (1UL << 20); off += PAGE)
+		CHECK(82, p[off] == (char)(off >> 12));
+	CHECK(83, (u64)sys1(12, cur + PAGE) == cur + PAGE);		/* shrink */
+	CHECK(84, p[0] == 0);
+	CHECK(85, (u64)sys1(12, cur + 2 * PAGE) == cur + 2 * PAGE);
+	CHECK(86, p[PAGE] == 0);					/* freed, then fresh */
+	CHECK(87, (u64)sys1(12, 1) == cur + 2 * PAGE);			/* refused */
+	puts1("brk: ok\n");
+	return 0;
+}
+
+/* --- mmap, munmap, mprotect, then a write to a read-only page --- */
+
+static int t_mmap(void)
+{
+	char *p = (char *)sys6(9, 0, 16 * PAGE, 3, 0x22, -1, 0);
+
+	CHECK(90, (s64)p > 0 && ((u64)p & (PAGE - 1)) == 0);
+	for (int i = 0; i < 16; i++)
+		CHECK(91, p[i * PAGE] == 0);
+	for (int i = 0; i < 16; i++)
+		p[i * PAGE] = (char)(i + 1);
+	CHECK(92, sys2(11, p + 4 * PAGE, PAGE) == 0);			/* a hole */
+	CHECK(93, sys3(10, p + 8 * PAGE, 2 * PAGE, 1) == 0);		/* read-only */
+	CHECK(94, p[8 * PAGE] == 9 && p[9 * PAGE] == 10 && p[10 * PAGE] == 11);
+	char *f = (char *)sys6(9, (u64)(p + 12 * PAGE), PAGE, 3, 0x32, -1, 0);	/* MAP_FIXED */
+	CHECK(95, f == p + 12 * PAGE && f[0] == 0 && p[13 * PAGE] == 14);
+	CHECK(96, sys6(9, 0, PAGE, 3, 0x21, -1, 0) == -EINVAL);		/* MAP_SHARED */
+	CHECK(97, sys6(9, (u64)(p + 1), PAGE, 3, 0x32, -1, 0) == -EINVAL);
+	CHECK(98, sys2(11, p + 1, PAGE) == -EINVAL);
+	CHECK(99, sys3(10, p + 4 * PAGE, PAGE, 1) == -ENOMEM);		/* the hole */
+	CHECK(100, sys6(9, 0, 0, 3, 0x22, -1, 0) == -EINVAL);
+	puts1("mmap: ok before the read-only write\n");
+	p[9 * PAGE] = 1;						/* SIGSEGV */
+	puts1("mmap: the write to a read-only page went through\n");
+	return 101;
+}
+
+/* --- faults the program dies of --- */
+
+static int t_null(void)
+{
+	puts1("null: dereferencing NULL\n");
+	*(volatile int *)0 = 1;
+	return 1;
+}
+
+static int t_unmapped_after_munmap(void)
+{
+	char *p = (char *)sys6(9, 0, PAGE, 3, 0x22, -1, 0);
+
+	p[0] = 1;
+	sys2(11, p, PAGE);
+	puts1("munmap: touching the unmapped page\n");
+	return p[0];
+}
+
+static int t_div0(void)
+{
+	volatile int zero = 0;
+	return 10 / zero;
+}
+
+static int t_ud2(void)
+{
+	__asm__ __volatile__("ud2");
+	return 1;
+}
+
+static int t_hlt(void)
+{
+	__asm__ __volatile__("hlt");	/* privileged: #GP */
+	return 1;
+}
+
+static int t_exec_stack(void)
+{
+	unsigned char code[4] = {0xc3};	/* ret, on the (non-executable) stack */
+	((void (*)(void))code)();
+	return 1;
+}
+
+/* --- spin: loop with no system call until told to stop --- */
+
+static u64 rdtsc(void)
+{
+	unsigned lo, hi;
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	return (u64)hi << 32 | lo;
+}
+
+/* Set by the kernel's selftest, through the process's memory, once it
+ * has seen the loop preempted. */
+static volatile u64 spin_stop;
+
+static int t_spin(void)
+{
+	puts1("spin: looping without system calls until ");
+	puthex((u64)&spin_stop);
+	puts1(" is set\n");
+	while (!spin_stop)
+		__asm__ __volatile__("" ::: "memory");
+	puts1("spin: done\n");
+	return 0;
+}
+
+/* --- getpid N: the null system call's round trip, in TSC ticks (make
+ * bench runs it under -icount, where ticks are instructions): the best of
+ * five loops of N calls, the loop included, as the kernel's benchmarks
+ * count theirs. --- */
+
+static int t_getpid(u64 n)
+{
+	u64 best = ~0UL;
+
+	for (int r = 0; r < 5; r++) {
+		u64 t0 = rdtsc();
+		for (u64 i = 0; i < n; i++)
+			sys0(39);
+		u64 t = rdtsc() - t0;
+		best = t < best ? t : best;
+	}
+	puts1("getpid: ");
+	putnum((s64)best);
+	puts1("\n");
+	return 0;
+}
+
+static u64 atou(const char *s)
+{
+	u64 v = 0;
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (u64)(*s++ - '0');
+	return v;
+}
+
+static int dispatch(int argc, char **argv)
+{
+	const char *c = argc > 1 ? argv[1] : "";
+
+	if (ustreq(c, "hello"))
+		return t_hello();
+	if (ustreq(c, "calls"))
+		return t_calls();
+	if (ustreq(c, "efault"))
+		return t_efault();
+	if (ustreq(c, "brk"))
+		return t_brk();
+	if (ustreq(c, "mmap"))
+		return t_mmap();
+	if (ustreq(c, "null"))
+		return t_null();
+	if (ustreq(c, "munmap"))
+		return t_unmapped_after_munmap();
+	if (ustreq(c, "div0"))
+		return t_div0();
+	if (ustreq(c, "ud2"))
+		return t_ud2();
+	if (ustreq(c, "hlt"))
+		return t_hlt();
+	if (ustreq(c, "execstack"))
+		return t_exec_stack();
+	if (ustreq(c, "spin"))
+		return t_spin();
+	if (ustreq(c, "getpid"))
+		return t_getpid(argc > 2 ? atou(argv[2]) : 1000);
+	if (ustreq(c, "exit"))
+		return (int)(argc > 2 ? atou(argv[2]) : 0);
+	puts1("usage: utest hello|calls|efault|brk|mmap|null|munmap|div0|ud2|hlt|execstack|spin|getpid [N]|exit [N]\n");
+	return 2;
+}
+
+__attribute__((used)) static void start_c(u64 *sp)
+{
+	stack_at_start = sp;
+	uexit(dispatch((int)sp[0], (char **)(sp + 1)));
+}
+
+__attribute__((naked)) void _start(void)
+{
+	__asm__ __volatile__("xor %ebp, %ebp\n\t"
+			     "mov %rsp, %rdi\n\t"
+			     "and $-16, %rsp\n\t"
+			     "call start_c\n\t"
+			     "ud2");
+}

@@ -3,6 +3,7 @@
 #   tools/deps.sh run   the build plus QEMU (make run)
 #   tools/deps.sh all   everything make test uses
 #   tools/deps.sh initramfs  what make needs for the test initramfs
+#   tools/deps.sh xen-shadow what tools/xen-shadow.sh needs to rebuild Xen
 # Packages already present are not reinstalled; apt-get update runs once,
 # when something is missing.
 set -euo pipefail
@@ -13,6 +14,9 @@ build=(gcc make binutils libxen-dev dpkg-dev)
 run=(qemu-system-x86)
 # The test initramfs (tests/initramfs/mkinitramfs.sh), which make builds.
 initramfs=(cpio busybox-static)
+# Xen's hypervisor rebuilt with shadow paging (tools/xen-shadow.sh): its
+# source package, and what `make -C xen` runs (flex and bison for its kconfig).
+xen_shadow=(gcc make binutils bison flex python3 dpkg-dev debian-archive-keyring)
 test=(clang libclang-rt-14-dev libcmocka-dev grub-pc-bin grub-common xorriso mtools
       xen-hypervisor-4.17-amd64 xen-utils-4.17 linux-image-amd64 busybox-static cpio xz-utils)
 
@@ -20,8 +24,9 @@ want=("${build[@]}")
 case "${1:-all}" in
 run) want+=("${run[@]}") ;;
 initramfs) want+=("${initramfs[@]}") ;;
-all) want+=("${run[@]}" "${test[@]}") ;;
-*) echo "usage: $0 run|all|initramfs" >&2; exit 2 ;;
+xen-shadow) want+=("${xen_shadow[@]}") ;;
+all) want+=("${run[@]}" "${test[@]}" "${xen_shadow[@]}") ;;
+*) echo "usage: $0 run|all|initramfs|xen-shadow" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -10,6 +10,10 @@
 
 XL_BUILD=$ROOT/build
 DOM0_DIR=$XL_BUILD/dom0
+# XL_XEN: which Xen boots, debian (the packaged one, tools/xen-elf.sh) or
+# shadow (the same source rebuilt with shadow paging, tools/xen-shadow.sh,
+# for PV live migration); a harness's --xen sets it.
+XL_XEN=debian
 XEN_ELF=$XL_BUILD/xen.elf
 QEMU=${QEMU:-qemu-system-x86_64}
 QEMU_PID=
@@ -23,8 +27,20 @@ xl_check_host() {
 		command -v "$t" >/dev/null || die "$t not found (Debian: qemu-system-x86, coreutils, cpio, gzip)"
 	done
 	[[ $ROOT != *[\ ,]* ]] || die "the tree's path may not contain spaces or commas: $ROOT"
-	"$ROOT/tools/xen-elf.sh" "$XEN_ELF" || exit 2
+	xl_xen_elf || exit 2
 	"$ROOT/tools/dom0/mkdom0.sh" "$DOM0_DIR" || exit 2
+}
+
+# Makes XEN_ELF, the ELF of XL_XEN's Xen; the tool that cannot says why.
+xl_xen_elf() {
+	case $XL_XEN in
+	debian) "$ROOT/tools/xen-elf.sh" "$XEN_ELF" ;;
+	shadow)
+		XEN_ELF=$XL_BUILD/xen-shadow/xen.elf
+		"$ROOT/tools/xen-shadow.sh" "$XEN_ELF"
+		;;
+	*) die "--xen must be debian or shadow, not '$XL_XEN'" ;;
+	esac
 }
 
 # Messages under the harness's name, ME, which it sets before sourcing

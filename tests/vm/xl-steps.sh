@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Usage: tests/vm/xl-steps.sh --steps FILE --kernel ELF --type pv|pvh --out LOG
 #            [--memory MB] [--maxmem MB] [--cmdline "ARGS"] [--xl "KEY = VALUE"]...
-#            [--file PATH]... [--timeout S] [--vcpus N]
+#            [--file PATH]... [--timeout S] [--vcpus N] [--xen debian|shadow]
 #
 # A session with Amphi as a Xen domU, end to end, the way a person at the
 # host would have one: Xen and a Linux dom0 boot in QEMU (as for
@@ -19,8 +19,10 @@
 # command line (no selftests: the steps need the shell); --file copies a
 # file into the dom0's /guest/ for the steps to use; --maxmem (default:
 # --memory) is what the domain may grow to; --vcpus gives it that many
-# vCPUs (1 by default).  The dom0 knows NAME, MEMORY,
-# MAXMEM and DEADLINE from /guest/params.
+# vCPUs (1 by default); --xen shadow boots Xen rebuilt with shadow paging
+# (tools/xen-shadow.sh) instead of Debian's, and then a STEPS_TYPE_shadow=
+# line, when there is one, names the steps.  The dom0 knows NAME, MEMORY,
+# MAXMEM, DEADLINE and XEN (debian or shadow) from /guest/params.
 #
 # Writes LOG (the step lines, the answers, the guest console and xl's log);
 # LOG.serial has everything.  Exit 0 when every step passed, 2 when a tool
@@ -55,6 +57,7 @@ parse_args() {
 		--timeout) TIMEOUT=$2 ;;
 		--out) OUT=$2 ;;
 		--vcpus) VCPUS=$2 ;;
+		--xen) XL_XEN=$2 ;;
 		*) usage ;;
 		esac
 		shift 2
@@ -74,8 +77,11 @@ parse_args() {
 	[ -r "$STEPS_FILE" ] || die "steps file $STEPS_FILE not found"
 	local f line
 	for f in "${FILES[@]}"; do [ -r "$f" ] || die "--file $f not found"; done
-	# A STEPS_pv= or STEPS_pvh= line, when there is one, is this type's.
-	line=$(grep -m1 "^STEPS_$TYPE='[a-z0-9 -]*'$" "$STEPS_FILE") ||
+	case $XL_XEN in debian | shadow) ;; *) die "--xen must be debian or shadow, not '$XL_XEN'" ;; esac
+	# A STEPS_pv= or STEPS_pvh= line, when there is one, is this type's;
+	# a STEPS_pv_shadow= line is this type's on that Xen.
+	line=$(grep -m1 "^STEPS_${TYPE}_$XL_XEN='[a-z0-9 -]*'$" "$STEPS_FILE") ||
+		line=$(grep -m1 "^STEPS_$TYPE='[a-z0-9 -]*'$" "$STEPS_FILE") ||
 		line=$(grep -m1 "^STEPS='[a-z0-9 -]*'$" "$STEPS_FILE") || die "$STEPS_FILE sets no STEPS='...' line"
 	line=${line#STEPS*=\'}
 	read -ra STEPS <<<"${line%\'}"
@@ -111,8 +117,8 @@ make_initrd() {
 	write_xl_config "$run/guest/domu.cfg"
 	# The dom0 stops waiting 25 s before QEMU's timeout (its uptime starts
 	# after Xen's boot), so its report is always printed in full.
-	printf 'NAME=%s\nMEMORY=%s\nMAXMEM=%s\nDEADLINE=%s\n' "$DOM_NAME" "$MEMORY" "$MAXMEM" \
-		"$((TIMEOUT - 25))" >"$run/guest/params"
+	printf 'NAME=%s\nMEMORY=%s\nMAXMEM=%s\nDEADLINE=%s\nXEN=%s\n' "$DOM_NAME" "$MEMORY" "$MAXMEM" \
+		"$((TIMEOUT - 25))" "$XL_XEN" >"$run/guest/params"
 	{ cat "$ROOT/tests/vm/xl-dom0-lib.sh"; echo; cat "$STEPS_FILE"; echo main; } \
 		>"$run/scenario.sh"
 	chmod 0755 "$run/scenario.sh"

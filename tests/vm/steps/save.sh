@@ -313,7 +313,7 @@ step_migrate() {
 		has_text 0 "[2] blk: done" && job="went on in the new domain"
 		job="; the block job wrote while it ran, $job; its pattern reads back whole"
 		net_end || { bad migrate "the TCP transfer: $why"; return 1; }
-		job="$job; the $BYTES bytes sent over TCP during it arrived whole (sha256 equal)"
+		job="$job; the $BYTES bytes sent over TCP during it arrived whole, sha256 equal"
 	fi
 	ok migrate "domid $old -> $DOMID in $(since "$t0") s, live; all $VCPUS_ALL vCPUs online, pattern intact, ping 3/3$job"
 }

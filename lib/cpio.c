@@ -34,17 +34,6 @@ enum {
 	F_CHECK,
 };
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The thirteen fields after the magic: false on a non-hex digit. */
 static bool cpio_fields(const char *h, uint32_t f[CPIO_FIELDS])
 {
@@ -52,9 +41,9 @@ static bool cpio_fields(const char *h, uint32_t f[CPIO_FIELDS])
 		uint32_t v = 0;
 
 		for (int k = 0; k < 8; k++) {
-			int d = hex_digit(h[6 + 8 * i + k]);
+			int d = digit_value(h[6 + 8 * i + k]);
 
-			if (d < 0)
+			if (d > 15)
 				return false;
 			v = v << 4 | (uint32_t)d;
 		}

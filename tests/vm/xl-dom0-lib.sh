@@ -204,6 +204,44 @@ expect() { # CMD TEXT...
 	done
 }
 
+# --- block and TCP traffic a step runs under (steps/vcpu.sh, save.sh) ---
+
+# One pass of `blk write` over xvda's first BLK_SECTORS in the foreground,
+# timed: BLK_PASSES is then as many passes as take about CS centiseconds
+# (at least MIN, at most 200), so that a job of them still runs when the
+# step acts, whatever the disk's speed (PV's is several times PVH's here).
+blk_time_passes() { # CS MIN
+	local t0
+	clock
+	t0=$CLOCK
+	type_command "blk write xvda 0 $BLK_SECTORS $BLK_SEED" 120 || { why="the first pass: $why"; return 1; }
+	clock
+	BLK_PASS_CS=$((CLOCK - t0 + 1))
+	BLK_PASSES=$(($1 / BLK_PASS_CS + 1))
+	[ "$BLK_PASSES" -ge "$2" ] || BLK_PASSES=$2
+	[ "$BLK_PASSES" -le 200 ] || BLK_PASSES=200
+}
+
+# BYTES of random data for dom0 to send the guest, and their sha256.
+net_data() {
+	head -c "$BYTES" /dev/urandom >/tmp/in.bin
+	WANT=$(sha256sum </tmp/in.bin | cut -d' ' -f1)
+}
+
+# dom0 sends them to the guest's `net sink 5001`, in the background,
+# connecting until the sink listens; NC_PID is the sender.
+net_send() {
+	(
+		n=0
+		until nc "$GUEST" 5001 </tmp/in.bin 2>/tmp/nc-in; do
+			n=$((n + 1))
+			[ $n -lt 20 ] || exit 1
+			sleep 1
+		done
+	) &
+	NC_PID=$!
+}
+
 # The first error xl (or libxc under it) printed, else its last line.
 first_error() { awk '/^(xc|libxl): error/ { print; found = 1; exit } { last = $0 }
 	END { if (!found) print last }' "$1"; }

@@ -99,27 +99,12 @@ disk_setup() {
 		losetup /dev/loop4 /guest/save-disk.img
 }
 
-# What dom0 will send, made before the guest runs: this emulated dom0
-# takes seconds over 8 MiB of urandom and its sha256.
-net_setup() {
-	head -c "$BYTES" /dev/urandom >/tmp/in.bin
-	WANT=$(sha256sum </tmp/in.bin | cut -d' ' -f1)
-}
-
 # One pass timed in the foreground, then as many as take about BLK_CS (30
 # s, 3 passes at least; 1 min before a PV live migration, so that it
 # outlasts the migration) as a job beside the shell ("[2] blk: started";
 # "[2] blk: done" at its end).
 blk_measure() {
-	local t0 cs
-	clock
-	t0=$CLOCK
-	type_command "blk write xvda 0 $BLK_SECTORS $BLK_SEED" 120 || { why="the first pass: $why"; return 1; }
-	clock
-	cs=$((CLOCK - t0 + 1))
-	BLK_PASSES=$((BLK_CS / cs + 1))
-	[ "$BLK_PASSES" -ge 3 ] || BLK_PASSES=3
-	[ "$BLK_PASSES" -le 200 ] || BLK_PASSES=200
+	blk_time_passes "$BLK_CS" 3
 }
 
 blk_job_start() {
@@ -156,20 +141,12 @@ said() { # TEXT
 	tr -d '\r' <"$LOG" | grep -a -m1 -o "$1.*"
 }
 
-# The TCP transfer: the guest's sink as job 2, dom0's nc in the
-# background (connecting until the sink listens).
+# The TCP transfer: the guest's sink as job 1, dom0's sender in the
+# background.
 net_start() {
 	type_command "net sink 5001 &" 15 && grep -q '^\[1\] net: started' /tmp/after ||
 		{ why="the sink job did not start: $(last_line "$CMD_OFF")"; return 1; }
-	(
-		n=0
-		until nc "$GUEST" 5001 </tmp/in.bin 2>/tmp/nc-in; do
-			n=$((n + 1))
-			[ $n -lt 20 ] || exit 1
-			sleep 1
-		done
-	) &
-	NC_PID=$!
+	net_send
 }
 
 sink_ended() { job_said "[1] net: done" || job_said "[1] net: failed"; }
@@ -338,7 +315,9 @@ main() {
 	echo "session: steps: $STEPS"
 	[ -z "${NOTE:-}" ] || echo "session: note: $NOTE"
 	disk_setup || echo "session: could not make the disk image and /dev/loop4 in dom0"
-	net_setup
+	# Made before the guest runs: this emulated dom0 takes seconds over
+	# 8 MiB of urandom and its sha256.
+	net_data
 	if ! step_create; then
 		skip_rest "the domain did not come up" ${STEPS#create }
 	elif ! step_fill; then

@@ -81,16 +81,8 @@ disk_setup() {
 # many passes as take about 15 s, so that it still runs when the vCPUs
 # change whatever the disk's speed (PV's is several times PVH's here).
 blk_measure() {
-	local t0 cs
-	clock
-	t0=$CLOCK
-	type_command "blk write xvda 0 $BLK_SECTORS $BLK_SEED" 120 || { why="the first pass: $why"; return 1; }
-	clock
-	cs=$((CLOCK - t0 + 1))
-	BLK_PASSES=$((1500 / cs + 1))
-	[ "$BLK_PASSES" -ge 2 ] || BLK_PASSES=2
-	[ "$BLK_PASSES" -le 200 ] || BLK_PASSES=200
-	echo "session: one pass of $((BLK_SECTORS / 2048)) MiB took $((cs / 100)).$((cs % 100 / 10)) s: the job makes $BLK_PASSES"
+	blk_time_passes 1500 2 || return 1
+	echo "session: one pass of $((BLK_SECTORS / 2048)) MiB took $((BLK_PASS_CS / 100)).$((BLK_PASS_CS % 100 / 10)) s: the job makes $BLK_PASSES"
 }
 
 # The block job `blk write` runs beside the shell (its number is 1: the
@@ -114,20 +106,11 @@ blk_job_end() { # OFFSET
 }
 
 net_start() {
-	head -c "$BYTES" /dev/urandom >/tmp/in.bin
-	WANT=$(sha256sum </tmp/in.bin | cut -d' ' -f1)
+	net_data
 	start_command "net sink 5001" || return 1
-	# The sink listens once the command runs: connect until it does, in
-	# the background while the vCPUs change under the transfer.
-	(
-		n=0
-		until nc "$GUEST" 5001 </tmp/in.bin 2>/tmp/nc-in; do
-			n=$((n + 1))
-			[ $n -lt 20 ] || exit 1
-			sleep 1
-		done
-	) &
-	NC_PID=$!
+	# The sink listens once the command runs: the sender connects until
+	# it does, in the background while the vCPUs change under the transfer.
+	net_send
 }
 
 net_end() {

@@ -69,7 +69,9 @@ static long write_out(uint64_t buf, uint64_t n)
 	return (long)done;
 }
 
-long sys_write(const struct sysargs *a)
+/* What read and write check alike, in Linux's order: the descriptor, the
+ * count, then the buffer.  The count, or a negative errno. */
+static int64_t rw_args(const struct sysargs *a)
 {
 	int64_t n = rw_count(a->a[2]);
 
@@ -79,7 +81,14 @@ long sys_write(const struct sysargs *a)
 		return n;
 	if (n && !user_range_ok(a->a[1], (uint64_t)n))
 		return -EFAULT;
-	return write_out(a->a[1], (uint64_t)n);
+	return n;
+}
+
+long sys_write(const struct sysargs *a)
+{
+	int64_t n = rw_args(a);
+
+	return n < 0 ? n : write_out(a->a[1], (uint64_t)n);
 }
 
 struct iovec {
@@ -114,15 +123,9 @@ long sys_writev(const struct sysargs *a)
 
 long sys_read(const struct sysargs *a)
 {
-	int64_t n = rw_count(a->a[2]);
+	int64_t n = rw_args(a);
 
-	if (!is_std(a->a[0]))
-		return -EBADF;
-	if (n < 0)
-		return n;
-	if (n && !user_range_ok(a->a[1], (uint64_t)n))
-		return -EFAULT;
-	return 0; /* end of file: no tty input yet */
+	return n < 0 ? n : 0; /* end of file: no tty input yet */
 }
 
 /* struct termios as the kernel hands it out (36 bytes): a console in

@@ -163,6 +163,19 @@ net_end() {
 	[ "$got" = "$WANT" ] || { why="sha256 differs: dom0 sent $WANT, the guest got ${got:-none}"; return 1; }
 }
 
+# The new domain $DOMID's guest, after the console's OFFSET: it says it
+# resumed in a new domain, answers on its console, has every vCPU online
+# and its memory pattern intact.
+resumed_new() { # OFFSET
+	if ! poll 30 has_text "$1" "resumed in a new domain"; then
+		why="domain $DOMID: the guest never said it resumed (last console line: '$(last_line "$1")')"
+		return 1
+	fi
+	console_open "$DOMID" || return 1
+	poll 20 all_up || return 1
+	expect "balloon check" "pattern intact"
+}
+
 step_fill() {
 	expect "balloon fill" "pattern written in 64 pages" || { bad fill "$why"; return 1; }
 	all_up || { bad fill "$why"; return 1; }
@@ -210,13 +223,7 @@ step_restore() {
 	show "xl restore" /tmp/xl-restore
 	DOMID=$(xl domid "$NAME" 2>/dev/null)
 	[ -n "$DOMID" ] || { bad restore "no domain $NAME after xl restore"; return 1; }
-	if ! poll 30 has_text "$off" "resumed in a new domain"; then
-		bad restore "domain $DOMID: the guest never said it resumed (last console line: '$(last_line "$off")')"
-		return 1
-	fi
-	console_open "$DOMID" || { bad restore "$why"; return 1; }
-	poll 20 all_up || { bad restore "$why"; return 1; }
-	expect "balloon check" "pattern intact" || { bad restore "$why"; return 1; }
+	resumed_new "$off" || { bad restore "$why"; return 1; }
 	expect balloon "target $((MEMORY * 1024)) KiB" || { bad restore "the balloon's target: $why"; return 1; }
 	up=$(uptime_ms) || { bad restore "uptime: $why"; return 1; }
 	[ "$up" -ge "$UP_BEFORE" ] || { bad restore "the guest's clock went back: up $up ms, $UP_BEFORE ms before the save"; return 1; }
@@ -274,13 +281,7 @@ step_migrate() {
 		LOG=/var/log/xen/console/guest-$NAME--incoming.log
 		off=0
 	fi
-	if ! poll 30 has_text "$off" "resumed in a new domain"; then
-		bad migrate "domain $DOMID: the guest never said it resumed (last console line: '$(last_line "$off")')"
-		return 1
-	fi
-	console_open "$DOMID" || { bad migrate "$why"; return 1; }
-	poll 20 all_up || { bad migrate "$why"; return 1; }
-	expect "balloon check" "pattern intact" || { bad migrate "$why"; return 1; }
+	resumed_new "$off" || { bad migrate "$why"; return 1; }
 	poll 20 pings || { bad migrate "$why"; return 1; }
 	if [ -n "$job" ]; then
 		# Where the job ended: before the last pass of the migration

@@ -5,6 +5,7 @@
 #   make iso      a GRUB (multiboot2) bootable ISO, the path real hardware takes
 #   make test     every test tier: host unit tests, then the in-VM scenarios
 #   make fuzz     every fuzz target for FUZZ_SECONDS (60) each (tests/fuzz/)
+#   make fuzz-cov the lines of each parser the fuzz corpora reach, and the ones they do not
 #   make deps     install what the above need from Debian's packages
 #
 # Xen's public headers come from the system (Debian's libxen-dev).

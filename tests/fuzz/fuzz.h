@@ -44,6 +44,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 			FUZZ_CHECK((bi).module.paddr + (bi).module.len > (bi).module.paddr &&     \
 				   (bi).nmodules >= 1);                                            \
 		FUZZ_CHECK((bi).nmodules <= 1 || (bi).nproblems > 0);                             \
+		fuzz_check_module_place(&(bi));                                                    \
+	} while (0)
+
+/* The kernel's second look at the module, once the memory map is known
+ * (mm/mm.c): where the image lies is the test's choice, 1 to 4 MiB.  A
+ * module it lets through has bytes, lies past page 0, in RAM and off the
+ * image; one it refuses has bytes.  (A macro: boot.h comes after this.) */
+#define FUZZ_KSTART 0x100000ULL
+#define FUZZ_KEND 0x400000ULL
+#define fuzz_check_module_place(bi)                                                                \
+	do {                                                                                       \
+		const struct boot_module *m_ = &(bi)->module;                                      \
+		const char *why_ = boot_module_check((bi), FUZZ_KSTART, FUZZ_KEND);                \
+		uint32_t ram_ = MEMMAP_TYPE_BIT(MEMMAP_RAM) | MEMMAP_TYPE_BIT(MEMMAP_KERNEL);      \
+		if (why_)                                                                          \
+			FUZZ_CHECK(m_->len != 0);                                                  \
+		else if (m_->len)                                                                  \
+			FUZZ_CHECK(m_->paddr >= 4096 && m_->paddr + m_->len > m_->paddr &&        \
+				   (m_->paddr >= FUZZ_KEND || m_->paddr + m_->len <= FUZZ_KSTART) &&  \
+				   memmap_covers(&(bi)->memmap, m_->paddr, m_->len, ram_));        \
 	} while (0)
 
 /* Takes n bytes off the front of the input (fewer if it runs out, the

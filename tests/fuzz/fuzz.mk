@@ -6,6 +6,8 @@
 #   make fuzz FUZZ_SECONDS=N     longer or shorter
 #   make fuzz FUZZ_TARGETS=acpi  only some
 #   make fuzz-build              build them, run nothing
+#   make fuzz-cov                the lines each target's corpus covers, and
+#                                the ones it does not (tests/fuzz/cov.sh)
 #
 # Kernel sources are compiled as tests/host/host.mk compiles them, with
 # tests/host/host_rename.h forced in, and with the fuzzer's coverage
@@ -51,7 +53,7 @@ FUZZ_TOBJ := $(FUZZ_ALL:%=$(FUZZ_DIR)/t/fuzz_%.o)
 # libclang-rt-14-dev, which clang only recommends).
 FUZZ_RT   := $(shell $(FUZZ_CC) -print-runtime-dir 2>/dev/null)/libclang_rt.fuzzer-x86_64.a
 
-.PHONY: fuzz fuzz-build fuzz-rt
+.PHONY: fuzz fuzz-build fuzz-rt fuzz-cov
 fuzz: fuzz-build
 	@sh tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
@@ -78,3 +80,35 @@ $(foreach t,$(FUZZ_ALL),$(eval $(call FUZZ_LINK,$(t))))
 $(FUZZ_KOBJ) $(FUZZ_TOBJ): tests/fuzz/fuzz.mk
 
 -include $(FUZZ_KOBJ:.o=.d) $(FUZZ_TOBJ:.o=.d)
+
+# The same targets built for line coverage instead of the sanitizers: each
+# runs its corpus once (-runs=0) and llvm-cov counts the parser's lines.
+FUZZ_COV_DIR    := $(B)/fuzz-cov
+FUZZ_EMPTY      :=
+FUZZ_SPACE      := $(FUZZ_EMPTY) $(FUZZ_EMPTY)
+FUZZ_COMMA      := ,
+FUZZ_COV_CFLAGS := $(filter-out $(FUZZ_SANITIZE),$(FUZZ_CFLAGS)) \
+	-fprofile-instr-generate -fcoverage-mapping
+FUZZ_COV_BINS   := $(FUZZ_TARGETS:%=$(FUZZ_COV_DIR)/fuzz_%)
+
+fuzz-cov: fuzz-rt $(FUZZ_COV_BINS)
+	@sh tests/fuzz/cov.sh $(FUZZ_COV_DIR) $(FUZZ_DIR) $(foreach t,$(FUZZ_TARGETS),$(t):$(subst $(FUZZ_SPACE),$(FUZZ_COMMA),$(filter-out lib/string.c,$(FUZZ_KSRC_$(t)))))
+
+$(FUZZ_COV_DIR)/k/%.o: %.c tests/host/host_rename.h
+	@mkdir -p $(dir $@)
+	@$(FUZZ_CC) $(FUZZ_COV_CFLAGS) $(FUZZ_KFLAGS) -MMD -MP -c $< -o $@
+
+$(FUZZ_COV_DIR)/t/%.o: tests/fuzz/%.c
+	@mkdir -p $(dir $@)
+	@$(FUZZ_CC) $(FUZZ_COV_CFLAGS) -MMD -MP -c $< -o $@
+
+define FUZZ_COV_LINK
+$(FUZZ_COV_DIR)/fuzz_$(1): $(FUZZ_COV_DIR)/t/fuzz_$(1).o $(FUZZ_KSRC_$(1):%.c=$(FUZZ_COV_DIR)/k/%.o) | fuzz-rt
+	@echo "  COVLD   $$@"
+	@$$(FUZZ_CC) -fprofile-instr-generate -fsanitize=fuzzer -o $$@ $$^
+endef
+$(foreach t,$(FUZZ_ALL),$(eval $(call FUZZ_COV_LINK,$(t))))
+
+FUZZ_COV_OBJ := $(FUZZ_KOBJ:$(FUZZ_DIR)/%=$(FUZZ_COV_DIR)/%) $(FUZZ_TOBJ:$(FUZZ_DIR)/%=$(FUZZ_COV_DIR)/%)
+$(FUZZ_COV_OBJ): tests/fuzz/fuzz.mk
+-include $(FUZZ_COV_OBJ:.o=.d)

@@ -9,7 +9,10 @@
  * parent itself, every other inode's link count the names it has, no
  * inode left with a reference nobody holds (an error path that forgot
  * to drop one).  At the end everything is removed again and every byte
- * the core allocated must have been given back. */
+ * the core allocated must have been given back.  An operation byte of
+ * 0xf8 or more is no operation: it makes one of the next allocations
+ * fail (the offset says which), so that every -ENOMEM path is walked
+ * too and must leave the tree whole and nothing leaked. */
 #include "fuzz.h"
 #include "../host/host_rename.h"
 #include <amphi/errno.h>
@@ -17,9 +20,23 @@
 #include "../host/host_unrename.h"
 
 static long allocs;
+/* Counts down allocations to the one that fails; 0: none fails. */
+static unsigned int fail_in;
+/* Whether an allocation failed during the current operation. */
+static bool failed;
+
+static bool alloc_fails(void)
+{
+	if (!fail_in || --fail_in)
+		return false;
+	failed = true;
+	return true;
+}
 
 void *kmalloc(size_t n)
 {
+	if (alloc_fails())
+		return NULL;
 	allocs++;
 	return malloc(n);
 }
@@ -47,6 +64,8 @@ void fs_unlock(void)
 
 void *fs_page_alloc(void)
 {
+	if (alloc_fails())
+		return NULL;
 	allocs++;
 	return calloc(1, 4096);
 }
@@ -159,7 +178,10 @@ static void list(struct inode *ip, uint16_t pos, uint16_t room)
 	struct fs_stat st;
 
 	fs_stat(ip, &st);
-	FUZZ_CHECK(S_ISDIR(st.mode) ? n >= pos % 16 : n == -ENOTDIR);
+	if (n == -ENOMEM)
+		FUZZ_CHECK(failed);
+	else
+		FUZZ_CHECK(S_ISDIR(st.mode) ? n >= pos % 16 : n == -ENOTDIR);
 }
 
 static void run_op(uint8_t op, const char *a, const char *b, uint16_t off, uint16_t len)
@@ -227,9 +249,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!(a = take_path(&data, &size)) || !(b = take_path(&data, &size)))
 			break;
 		fuzz_take(&data, &size, nums, sizeof(nums));
-		run_op(op, a, b, nums[0], nums[1]);
+		if (op >= 0xf8)
+			fail_in = nums[0] % 8 + 1;
+		else
+			run_op(op, a, b, nums[0], nums[1]);
+		failed = false;
 		check_tree(root);
 	}
+	fail_in = 0;
 	path[0] = 0;
 	remove_all(root, path, 0);
 	check_tree(root);

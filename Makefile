@@ -105,9 +105,9 @@ USER_CC     := gcc
 USER_CFLAGS := -ffreestanding -fno-builtin -fpie -fno-stack-protector -O2 -Wall -Wextra -Werror \
 	-nostdlib -static -no-pie -e _start -Wl,-Ttext-segment=0x600000400000 \
 	-Wl,--build-id=none -Wl,-z,noexecstack
-USER_PROGS  := $(B)/user/utest $(B)/user/hello_glibc
+USER_PROGS  := $(B)/user/utest $(B)/user/sysfuzz $(B)/user/hello_glibc
 
-$(B)/user/utest: tests/user/utest.c tests/user/ulib.h Makefile
+$(B)/user/utest $(B)/user/sysfuzz: $(B)/user/%: tests/user/%.c tests/user/ulib.h Makefile
 	@mkdir -p $(dir $@)
 	@echo "  USERCC  $@"
 	@$(USER_CC) $(USER_CFLAGS) -o $@ $<

@@ -27,6 +27,7 @@ user_prog_\name\()_name:
 	.globl user_progs
 user_progs:
 	USER_PROG utest
+	USER_PROG sysfuzz
 	USER_PROG hello_glibc
 	.globl nr_user_progs
 nr_user_progs:

@@ -8,6 +8,7 @@
 #include <amphi/errno.h>
 #include <amphi/elf.h>
 #include <amphi/mm.h>
+#include <amphi/printk.h>
 #include <amphi/process.h>
 #include <amphi/uaccess.h>
 #include <amphi/selftest.h>
@@ -397,4 +398,35 @@ SELFTEST(user_preempt)
 			     "a thread on its CPU (%u) ran %u times while it looped with no "
 			     "system call; then told through its memory, it ended",
 			     cpu, pp.ran_in_loop);
+}
+
+/* System calls with hostile arguments (tests/user/sysfuzz.c): a few
+ * thousand calls drawn from fixed seeds, so that a failure can be run
+ * again as it was.  The kernel must come through without a fault of its
+ * own (a fault in the kernel ends the whole run), every call must come
+ * back with a value or an error number, and the program's frames must
+ * all come back once it has ended. */
+#define SYSFUZZ_SEEDS 3
+#define SYSFUZZ_CALLS "4000"
+
+SELFTEST(user_sysfuzz)
+{
+	static const char *const seeds[SYSFUZZ_SEEDS] = {"1", "2", "3"};
+	uint64_t calls = 0;
+	struct run r;
+
+	NEED_USER();
+	for (int i = 0; i < SYSFUZZ_SEEDS; i++) {
+		RUN("sysfuzz", ((const char *const[]){"sysfuzz", seeds[i], SYSFUZZ_CALLS, NULL}),
+		    &r);
+		if (r.status || r.pages_left)
+			pr_err("user_sysfuzz: with seed %s:\n", seeds[i]);
+		if (verdict(ctx, &r, 0, "sysfuzz: " SYSFUZZ_CALLS " calls"))
+			return SELFTEST_FAILURE;
+		calls += r.syscalls;
+	}
+	return selftest_pass(ctx,
+			     "%d seeds, %lu system calls with hostile arguments, each came back "
+			     "with a value or an error; every frame given back",
+			     SYSFUZZ_SEEDS, calls);
 }

@@ -100,12 +100,13 @@ $(B)/k/%.o: %.S | $(B)/sysinc/xen
 # shell's `run` (kernel/user_blobs.S), until the initramfs brings files:
 # built by the host's gcc whatever CC is.  utest is freestanding (no C
 # library: it tests the system calls one by one) and linked in the user
-# range (amphi/uaccess.h); hello_glibc is Debian's glibc, static-pie.
+# range (amphi/uaccess.h); hello_glibc and files (the file system calls)
+# are Debian's glibc, static-pie.
 USER_CC     := gcc
 USER_CFLAGS := -ffreestanding -fno-builtin -fpie -fno-stack-protector -O2 -Wall -Wextra -Werror \
 	-nostdlib -static -no-pie -e _start -Wl,-Ttext-segment=0x600000400000 \
 	-Wl,--build-id=none -Wl,-z,noexecstack
-USER_PROGS  := $(B)/user/utest $(B)/user/sysfuzz $(B)/user/hello_glibc
+USER_PROGS  := $(B)/user/utest $(B)/user/sysfuzz $(B)/user/hello_glibc $(B)/user/files
 
 $(B)/user/utest $(B)/user/sysfuzz: $(B)/user/%: tests/user/%.c tests/user/ulib.h Makefile
 	@mkdir -p $(dir $@)
@@ -113,6 +114,11 @@ $(B)/user/utest $(B)/user/sysfuzz: $(B)/user/%: tests/user/%.c tests/user/ulib.h
 	@$(USER_CC) $(USER_CFLAGS) -o $@ $<
 
 $(B)/user/hello_glibc: tests/user/hello_glibc.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  USERCC  $@"
+	@$(USER_CC) -static-pie -O2 -Wall -Wextra -Werror -o $@ $<
+
+$(B)/user/files: tests/user/files.c Makefile
 	@mkdir -p $(dir $@)
 	@echo "  USERCC  $@"
 	@$(USER_CC) -static-pie -O2 -Wall -Wextra -Werror -o $@ $<

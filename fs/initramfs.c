@@ -7,7 +7,7 @@
  * coming with the last of the names.  A name that exists already is
  * replaced.  A bad archive is reported with its reason and offset and what
  * came before it kept; an entry that cannot be made is said and skipped.
- * Then /dev's console, null, zero and urandom are made if the archive
+ * Then /dev's console, null, zero, urandom and tty are made if the archive
  * did not bring them, and the module's pages go back to the allocator:
  * everything was copied.
  */
@@ -212,6 +212,7 @@ static const struct {
     {"/dev/null", S_IFCHR | 0666, 1, 3},
     {"/dev/zero", S_IFCHR | 0666, 1, 5},
     {"/dev/urandom", S_IFCHR | 0666, 1, 9},
+    {"/dev/tty", S_IFCHR | 0666, 5, 0},
 };
 
 static void make_dev_nodes(void)

@@ -29,6 +29,9 @@ void fs_stat(struct inode *ip, struct fs_stat *st)
 	    .ino = ip->ino,
 	    .size = ip->size,
 	    .mtime = ip->mtime,
+	    .atime = ip->atime,
+	    .mtime_nsec = ip->mtime_nsec,
+	    .atime_nsec = ip->atime_nsec,
 	    .mode = ip->mode,
 	    .uid = ip->uid,
 	    .gid = ip->gid,
@@ -54,8 +57,82 @@ void fs_setattr(struct inode *ip, uint32_t uid, uint32_t gid, uint64_t mtime)
 	fs_lock();
 	ip->uid = uid;
 	ip->gid = gid;
-	ip->mtime = mtime;
+	ip->mtime = ip->atime = mtime;
+	ip->mtime_nsec = ip->atime_nsec = 0;
 	fs_unlock();
+}
+
+void fs_chown(struct inode *ip, uint32_t uid, uint32_t gid)
+{
+	fs_lock();
+	if (uid != (uint32_t)-1)
+		ip->uid = uid;
+	if (gid != (uint32_t)-1)
+		ip->gid = gid;
+	fs_unlock();
+}
+
+void fs_set_times(struct inode *ip, const uint64_t *atime, const uint64_t *mtime)
+{
+	fs_lock();
+	if (atime) {
+		ip->atime = atime[0];
+		ip->atime_nsec = (uint32_t)atime[1];
+	}
+	if (mtime) {
+		ip->mtime = mtime[0];
+		ip->mtime_nsec = (uint32_t)mtime[1];
+	}
+	fs_unlock();
+}
+
+/* The name dir's parent has for it, or NULL. */
+static struct fs_dirent *name_in_parent(struct inode *dir)
+{
+	for (struct fs_dirent *d = dir->dir.parent->dir.entries; d; d = d->next)
+		if (d->inode == dir)
+			return d;
+	return NULL;
+}
+
+/* Built from the end of buf backwards, then moved to its start. */
+static long dir_path_locked(struct inode *dir, char *buf, size_t size)
+{
+	size_t at = size;
+
+	if (!size)
+		return -ERANGE;
+	buf[--at] = '\0';
+	for (struct inode *ip = dir; ip != vfs_root; ip = ip->dir.parent) {
+		struct fs_dirent *d = ip->dir.parent ? name_in_parent(ip) : NULL;
+
+		if (!d)
+			return -ENOENT;
+		if (at < (size_t)d->len + 1)
+			return -ERANGE;
+		at -= d->len;
+		memcpy(buf + at, d->name, d->len);
+		buf[--at] = '/';
+	}
+	if (at == size - 1) {
+		if (at < 1)
+			return -ERANGE;
+		buf[--at] = '/';
+	}
+	memmove(buf, buf + at, size - at);
+	return (long)(size - at);
+}
+
+long fs_dir_path(struct inode *dir, char *buf, size_t size)
+{
+	long r;
+
+	if (!S_ISDIR(dir->mode))
+		return -ENOTDIR;
+	fs_lock();
+	r = dir_path_locked(dir, buf, size);
+	fs_unlock();
+	return r;
 }
 
 long fs_read(struct inode *ip, uint64_t off, void *buf, size_t len)

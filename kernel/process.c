@@ -15,6 +15,7 @@
  * is what wait4 would report, the signal's number in the low 7 bits.
  */
 #include <amphi/errno.h>
+#include <amphi/file.h>
 #include <amphi/mm.h>
 #include <amphi/printf.h>
 #include <amphi/printk.h>
@@ -152,6 +153,7 @@ void process_exit(int status)
 	local_irq_restore(flags);
 	if (vm)
 		vm_destroy(vm);
+	process_files_exit(p);
 	p->status = status;
 	thread_set_process(NULL);
 	__atomic_fetch_sub(&nr_processes, 1, __ATOMIC_RELAXED);
@@ -199,7 +201,8 @@ struct process *process_spawn(const struct process_spec *spec)
 	fpu_init_state(p->fpu);
 	p->spec = *spec;
 	process_defaults(p);
-	if (spec->capture && !(p->out = kmalloc(spec->capture))) {
+	if ((spec->capture && !(p->out = kmalloc(spec->capture))) || process_files_init(p)) {
+		kfree(p->out);
 		kfree(p);
 		return NULL;
 	}
@@ -209,6 +212,7 @@ struct process *process_spawn(const struct process_spec *spec)
 	__atomic_fetch_add(&nr_processes, 1, __ATOMIC_RELAXED);
 	if (!thread_create_on(p->name, process_main, p, where)) {
 		__atomic_fetch_sub(&nr_processes, 1, __ATOMIC_RELAXED);
+		process_files_exit(p);
 		kfree(p->out);
 		kfree(p);
 		return NULL;

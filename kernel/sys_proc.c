@@ -203,7 +203,7 @@ long sys_clock_gettime(const struct sysargs *a)
 	}
 }
 
-static uint64_t random_next(uint64_t *x)
+uint64_t random_next(uint64_t *x)
 {
 	*x ^= *x >> 12, *x ^= *x << 25, *x ^= *x >> 27;
 	return *x * 0x2545f4914f6cdd1dULL;

@@ -57,7 +57,8 @@ struct inode {
 	uint64_t ino;
 	uint32_t mode, uid, gid, nlink;
 	uint32_t rdev_major, rdev_minor; /* character and block devices */
-	uint64_t mtime;
+	uint64_t mtime, atime;		 /* seconds */
+	uint32_t mtime_nsec, atime_nsec;
 	uint64_t size; /* regular file: bytes; symlink: the target's length */
 	unsigned int refs;
 	union {
@@ -74,7 +75,8 @@ struct inode {
 };
 
 struct fs_stat {
-	uint64_t ino, size, mtime;
+	uint64_t ino, size, mtime, atime;
+	uint32_t mtime_nsec, atime_nsec;
 	uint32_t mode, uid, gid, nlink, rdev_major, rdev_minor;
 };
 
@@ -101,7 +103,16 @@ int fs_rename(struct inode *olddir, const char *oldpath, struct inode *newdir, c
 long fs_readlink(struct inode *ip, char *buf, size_t size);
 void fs_stat(struct inode *ip, struct fs_stat *st);
 int fs_chmod(struct inode *ip, uint32_t mode);
+/* Owners and a time for both atime and mtime (the initramfs's). */
 void fs_setattr(struct inode *ip, uint32_t uid, uint32_t gid, uint64_t mtime);
+/* chown: an owner of -1 stays as it is. */
+void fs_chown(struct inode *ip, uint32_t uid, uint32_t gid);
+/* utimensat: times[0] atime, times[1] mtime, as seconds and nanoseconds;
+ * a NULL side stays as it is. */
+void fs_set_times(struct inode *ip, const uint64_t *atime, const uint64_t *mtime);
+/* The absolute path of a directory into buf, NUL-terminated: its length
+ * with the NUL, -ENOENT once it is removed, -ERANGE if size is short. */
+long fs_dir_path(struct inode *dir, char *buf, size_t size);
 
 /* Regular files: bytes read or written, or an error. */
 long fs_read(struct inode *ip, uint64_t off, void *buf, size_t len);

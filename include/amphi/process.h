@@ -56,6 +56,9 @@ struct process {
 	char *out; /* what it wrote to fd 1 and 2, up to spec.capture */
 	size_t out_len;
 	uint64_t nr_syscalls;
+	struct fdtable *files; /* its descriptors (amphi/file.h) */
+	struct inode *cwd;     /* its working directory, held */
+	uint32_t umask;
 	char load_error[160]; /* why its image was refused, or "" */
 	int status;	     /* as wait4 reports it */
 	volatile bool exited;

@@ -13,7 +13,13 @@ struct sysargs {
 
 #define NR_read 0
 #define NR_write 1
+#define NR_open 2
+#define NR_close 3
+#define NR_stat 4
 #define NR_fstat 5
+#define NR_lstat 6
+#define NR_poll 7
+#define NR_lseek 8
 #define NR_mmap 9
 #define NR_mprotect 10
 #define NR_munmap 11
@@ -21,13 +27,41 @@ struct sysargs {
 #define NR_rt_sigaction 13
 #define NR_rt_sigprocmask 14
 #define NR_ioctl 16
+#define NR_pread64 17
+#define NR_pwrite64 18
+#define NR_readv 19
 #define NR_writev 20
+#define NR_access 21
+#define NR_pipe 22
+#define NR_select 23
 #define NR_sched_yield 24
+#define NR_dup 32
+#define NR_dup2 33
 #define NR_nanosleep 35
 #define NR_getpid 39
+#define NR_sendfile 40
 #define NR_exit 60
 #define NR_uname 63
+#define NR_fcntl 72
+#define NR_truncate 76
+#define NR_ftruncate 77
+#define NR_getcwd 79
+#define NR_chdir 80
+#define NR_fchdir 81
+#define NR_rename 82
+#define NR_mkdir 83
+#define NR_rmdir 84
+#define NR_creat 85
+#define NR_link 86
+#define NR_unlink 87
+#define NR_symlink 88
 #define NR_readlink 89
+#define NR_chmod 90
+#define NR_fchmod 91
+#define NR_chown 92
+#define NR_fchown 93
+#define NR_lchown 94
+#define NR_umask 95
 #define NR_gettimeofday 96
 #define NR_getrlimit 97
 #define NR_getuid 102
@@ -39,17 +73,32 @@ struct sysargs {
 #define NR_gettid 186
 #define NR_time 201
 #define NR_sched_getaffinity 204
+#define NR_getdents64 217
 #define NR_set_tid_address 218
 #define NR_clock_gettime 228
 #define NR_clock_nanosleep 230
 #define NR_exit_group 231
+#define NR_openat 257
+#define NR_mkdirat 258
+#define NR_fchownat 260
 #define NR_newfstatat 262
+#define NR_unlinkat 263
+#define NR_renameat 264
+#define NR_linkat 265
+#define NR_symlinkat 266
 #define NR_readlinkat 267
+#define NR_fchmodat 268
+#define NR_faccessat 269
 #define NR_set_robust_list 273
+#define NR_utimensat 280
+#define NR_dup3 292
+#define NR_pipe2 293
 #define NR_prlimit64 302
+#define NR_renameat2 316
 #define NR_getrandom 318
 #define NR_rseq 334
-#define NR_SYSCALLS 335
+#define NR_faccessat2 439
+#define NR_SYSCALLS 440
 
 typedef long (*syscall_fn)(const struct sysargs *a);
 
@@ -62,6 +111,55 @@ long sys_fstat(const struct sysargs *a);
 long sys_newfstatat(const struct sysargs *a);
 long sys_readlink(const struct sysargs *a);
 long sys_readlinkat(const struct sysargs *a);
+long sys_access(const struct sysargs *a);
+long sys_chdir(const struct sysargs *a);
+long sys_chmod(const struct sysargs *a);
+long sys_chown(const struct sysargs *a);
+long sys_close(const struct sysargs *a);
+long sys_creat(const struct sysargs *a);
+long sys_dup(const struct sysargs *a);
+long sys_dup2(const struct sysargs *a);
+long sys_dup3(const struct sysargs *a);
+long sys_faccessat(const struct sysargs *a);
+long sys_faccessat2(const struct sysargs *a);
+long sys_fchdir(const struct sysargs *a);
+long sys_fchmod(const struct sysargs *a);
+long sys_fchmodat(const struct sysargs *a);
+long sys_fchown(const struct sysargs *a);
+long sys_fchownat(const struct sysargs *a);
+long sys_fcntl(const struct sysargs *a);
+long sys_ftruncate(const struct sysargs *a);
+long sys_getcwd(const struct sysargs *a);
+long sys_getdents64(const struct sysargs *a);
+long sys_lchown(const struct sysargs *a);
+long sys_link(const struct sysargs *a);
+long sys_linkat(const struct sysargs *a);
+long sys_lseek(const struct sysargs *a);
+long sys_lstat(const struct sysargs *a);
+long sys_mkdir(const struct sysargs *a);
+long sys_mkdirat(const struct sysargs *a);
+long sys_open(const struct sysargs *a);
+long sys_openat(const struct sysargs *a);
+long sys_pipe(const struct sysargs *a);
+long sys_pipe2(const struct sysargs *a);
+long sys_poll(const struct sysargs *a);
+long sys_pread64(const struct sysargs *a);
+long sys_pwrite64(const struct sysargs *a);
+long sys_readv(const struct sysargs *a);
+long sys_rename(const struct sysargs *a);
+long sys_renameat(const struct sysargs *a);
+long sys_renameat2(const struct sysargs *a);
+long sys_rmdir(const struct sysargs *a);
+long sys_select(const struct sysargs *a);
+long sys_sendfile(const struct sysargs *a);
+long sys_stat(const struct sysargs *a);
+long sys_symlink(const struct sysargs *a);
+long sys_symlinkat(const struct sysargs *a);
+long sys_truncate(const struct sysargs *a);
+long sys_umask(const struct sysargs *a);
+long sys_unlink(const struct sysargs *a);
+long sys_unlinkat(const struct sysargs *a);
+long sys_utimensat(const struct sysargs *a);
 long sys_mmap(const struct sysargs *a);
 long sys_mprotect(const struct sysargs *a);
 long sys_munmap(const struct sysargs *a);
@@ -86,6 +184,10 @@ long sys_sched_getaffinity(const struct sysargs *a);
 long sys_set_robust_list(const struct sysargs *a);
 long sys_prlimit64(const struct sysargs *a);
 long sys_getrandom(const struct sysargs *a);
+
+/* The xorshift generator behind getrandom and /dev/urandom (not
+ * cryptographic): the next value from the state *x. */
+uint64_t random_next(uint64_t *x);
 
 /* For the selftests: system calls made since boot, and unknown ones. */
 extern uint64_t syscalls_made, syscalls_unknown;

@@ -184,6 +184,22 @@ static void list(struct inode *ip, uint16_t pos, uint16_t room)
 		FUZZ_CHECK(S_ISDIR(st.mode) ? n >= pos % 16 : n == -ENOTDIR);
 }
 
+/* getcwd's path of a directory: a short buffer or a removed directory
+ * may refuse it, else it names the same directory from the root. */
+static void dir_path(struct inode *ip, uint16_t room)
+{
+	char p[64];
+	size_t size = room % sizeof(p);
+	struct inode *back;
+	long n = fs_dir_path(ip, p, size);
+
+	if (n == -ENOTDIR || n == -ERANGE || n == -ENOENT)
+		return;
+	FUZZ_CHECK(n > 0 && (size_t)n <= size && p[0] == '/' && p[n - 1] == '\0');
+	FUZZ_CHECK(!fs_lookup(NULL, p, 0, &back) && back == ip);
+	inode_put(back);
+}
+
 static void run_op(uint8_t op, const char *a, const char *b, uint16_t off, uint16_t len)
 {
 	struct inode *ip;
@@ -220,7 +236,7 @@ static void run_op(uint8_t op, const char *a, const char *b, uint16_t off, uint1
 		else if (op % 13 == 9)
 			FUZZ_CHECK(fs_read(ip, off, buf, len) <= (long)len);
 		else if (op % 13 == 12)
-			list(ip, off, len);
+			list(ip, off, len), dir_path(ip, len);
 		else if (op % 13 == 10)
 			FUZZ_CHECK(fs_readlink(ip, (char *)buf, 64) <= 64);
 		else

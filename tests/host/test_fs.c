@@ -429,6 +429,37 @@ static void test_readdir(void **state)
 	assert_int_equal(fs_readdir(get("/ls/a", 0), 0, fill, &l), -ENOTDIR);
 }
 
+/* getcwd's path: built from the names up to the root, "/" for the root,
+ * -ERANGE when the buffer is short (by one byte too), -ENOENT once the
+ * directory is removed, -ENOTDIR for a file. */
+static void test_dir_path(void **state)
+{
+	char buf[16];
+	struct inode *d;
+
+	assert_int_equal(fs_mknod(NULL, "/p", S_IFDIR | 0755, 0, 0, NULL), 0);
+	assert_int_equal(fs_mknod(NULL, "/p/qq", S_IFDIR | 0755, 0, 0, NULL), 0);
+	mkfile("/p/f", "x");
+	assert_int_equal(fs_dir_path(R, buf, sizeof(buf)), 2);
+	assert_string_equal(buf, "/");
+	assert_int_equal(fs_dir_path(R, buf, 1), -ERANGE);
+	assert_int_equal(fs_lookup(NULL, "/p/qq", 0, &d), 0);
+	assert_int_equal(fs_dir_path(d, buf, sizeof(buf)), 6);
+	assert_string_equal(buf, "/p/qq");
+	assert_int_equal(fs_dir_path(d, buf, 6), 6);
+	assert_int_equal(fs_dir_path(d, buf, 5), -ERANGE);
+	assert_int_equal(fs_dir_path(d, buf, 0), -ERANGE);
+	assert_int_equal(fs_dir_path(get("/p/f", 0), buf, sizeof(buf)), -ENOTDIR);
+	assert_int_equal(fs_rename(NULL, "/p/qq", NULL, "/p/r"), 0);
+	assert_int_equal(fs_dir_path(d, buf, sizeof(buf)), 5);
+	assert_string_equal(buf, "/p/r");
+	assert_int_equal(fs_rmdir(NULL, "/p/r"), 0);
+	assert_int_equal(fs_dir_path(d, buf, sizeof(buf)), -ENOENT);
+	inode_put(d);
+	assert_int_equal(fs_unlink(NULL, "/p/f"), 0);
+	assert_int_equal(fs_rmdir(NULL, "/p"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +469,7 @@ int main(void)
 	    cmocka_unit_test(test_unlink_held),	  cmocka_unit_test(test_rmdir),
 	    cmocka_unit_test(test_rename),	  cmocka_unit_test(test_file_data),
 	    cmocka_unit_test(test_readdir),	  cmocka_unit_test(test_truncate_grows),
+	    cmocka_unit_test(test_dir_path),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -102,18 +102,25 @@ static enum selftest_result procs_verdict(struct selftest_ctx *ctx, const char *
 	return SELFTEST_SUCCESS;
 }
 
+static cpumask_t all_cpus(void)
+{
+	return cpumask_online_others() | cpumask_of(smp_processor_id());
+}
+
 #define NEED_USER()                                                                                \
 	do {                                                                                       \
 		if (user_unavailable())                                                            \
 			return selftest_skip(ctx, "%s", user_unavailable());                       \
 	} while (0)
 
-static enum selftest_result procs_test(struct selftest_ctx *ctx, const char *scenario)
+/* everywhere: on every online CPU, parent and children apart. */
+static enum selftest_result procs_test(struct selftest_ctx *ctx, const char *scenario,
+				       bool everywhere)
 {
 	struct proc_run r;
 
 	NEED_USER();
-	run_procs(scenario, 0, &r);
+	run_procs(scenario, everywhere ? all_cpus() : 0, &r);
 	if (procs_verdict(ctx, scenario, &r))
 		return SELFTEST_FAILURE;
 	return selftest_pass(ctx, "%s; every frame back", first_line(&r) + 6);
@@ -121,12 +128,12 @@ static enum selftest_result procs_test(struct selftest_ctx *ctx, const char *sce
 
 SELFTEST(user_fork)
 {
-	return procs_test(ctx, "fork");
+	return procs_test(ctx, "fork", true);
 }
 
 SELFTEST(user_wait)
 {
-	return procs_test(ctx, "wait");
+	return procs_test(ctx, "wait", true);
 }
 
 SELFTEST(user_exec)
@@ -138,32 +145,32 @@ SELFTEST(user_exec)
 		return selftest_skip(ctx,
 				     "no /bin/procs to execve: the test initramfs was not given");
 	inode_put(ip);
-	return procs_test(ctx, "exec");
+	return procs_test(ctx, "exec", false);
 }
 
 SELFTEST(user_signals)
 {
-	return procs_test(ctx, "signal");
+	return procs_test(ctx, "signal", false);
 }
 
 SELFTEST(user_signal_fault)
 {
-	return procs_test(ctx, "segv");
+	return procs_test(ctx, "segv", false);
 }
 
 SELFTEST(user_pgrp)
 {
-	return procs_test(ctx, "pgrp");
+	return procs_test(ctx, "pgrp", true);
 }
 
 SELFTEST(user_orphans)
 {
-	return procs_test(ctx, "orphan");
+	return procs_test(ctx, "orphan", false);
 }
 
 SELFTEST(user_alarm)
 {
-	return procs_test(ctx, "alarm");
+	return procs_test(ctx, "alarm", false);
 }
 
 /* Every CPU at once: the children spread over them. */
@@ -172,7 +179,7 @@ SELFTEST(user_fork_limit)
 	struct proc_run r;
 
 	NEED_USER();
-	run_procs("forklimit", cpumask_online_others() | cpumask_of(smp_processor_id()), &r);
+	run_procs("forklimit", all_cpus(), &r);
 	if (procs_verdict(ctx, "forklimit", &r))
 		return SELFTEST_FAILURE;
 	return selftest_pass(ctx, "%s; free frames %lu before, %lu after (heap +%lu)",

@@ -52,6 +52,12 @@ long sys_clone(const struct sysargs *a)
 	 * thread per process: refused until then. */
 	if ((flags & ~known) || (flags & CSIGNAL) > NSIG)
 		return -EINVAL;
+	/* The FS base is loaded by wrmsr, which faults on a non-canonical
+	 * address: the user range only, as arch_prctl takes it. */
+	if ((flags & CLONE_SETTLS) && a->a[4] >= USER_TOP)
+		return -EPERM;
+	if (a->a[1] >= USER_TOP)
+		return -EINVAL; /* a new stack outside the user range */
 	return process_fork(user_frame(), flags, a->a[1], a->a[2], a->a[3], a->a[4]);
 }
 

@@ -10,7 +10,8 @@
  * is 8 modulo 16 at entry, as after a call.  The handler gets rdi = sig,
  * rsi = &info, rdx = &uc, and starts with the FPU in its initial state.
  *
- * rt_sigreturn takes the registers back from uc_mcontext, the flags only
+ * rt_sigreturn takes the registers back from uc_mcontext (rip and rsp
+ * canonical, else SIGSEGV), the flags only
  * as far as user mode may set them, the segments always the user's, the
  * mask from uc_sigmask and the FPU from fpstate (MXCSR's reserved bits
  * cleared, so that fxrstor cannot fault).
@@ -147,7 +148,6 @@ static uint64_t frame_top(const struct process *p, const struct trap_frame *f,
 int arch_signal_setup(struct process *p, struct trap_frame *f, int sig, const struct ksiginfo *info,
 		      const struct k_sigaction *ka, uint64_t oldmask)
 {
-	static uint8_t init_fpu[512] __aligned(16);
 	uint8_t fpu[512] __aligned(16);
 	struct x86_rt_sigframe fr;
 	uint64_t fpstate = (frame_top(p, f, ka) - sizeof(fpu)) & ~63UL;
@@ -178,8 +178,8 @@ int arch_signal_setup(struct process *p, struct trap_frame *f, int sig, const st
 	f->rflags &= ~(uint64_t)(FLAG_TF | FLAG_DF | FLAG_RF | FLAG_AC);
 	f->cs = USER_CS;
 	f->ss = USER_DS;
-	fpu_init_state(init_fpu);
-	__asm__ __volatile__("fxrstorq %0" : : "m"(init_fpu));
+	fpu_init_state(fpu);
+	__asm__ __volatile__("fxrstorq %0" : : "m"(fpu));
 	return 0;
 }
 
@@ -197,16 +197,20 @@ static uint32_t mxcsr_mask(void)
 
 static void restore_fpu(uint64_t fpstate)
 {
-	static uint8_t init_fpu[512] __aligned(16);
 	uint8_t fpu[512] __aligned(16);
 
 	if (!fpstate || copy_from_user(fpu, fpstate, sizeof(fpu))) {
-		fpu_init_state(init_fpu);
-		__asm__ __volatile__("fxrstorq %0" : : "m"(init_fpu));
+		fpu_init_state(fpu);
+		__asm__ __volatile__("fxrstorq %0" : : "m"(fpu));
 		return;
 	}
 	*(uint32_t *)(fpu + 24) &= mxcsr_mask();
 	__asm__ __volatile__("fxrstorq %0" : : "m"(fpu));
+}
+
+static bool canonical(uint64_t a)
+{
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
 }
 
 int arch_signal_return(struct process *p, struct trap_frame *f)
@@ -215,6 +219,11 @@ int arch_signal_return(struct process *p, struct trap_frame *f)
 	const struct x86_sigcontext *mc = &uc.mcontext;
 
 	if (copy_from_user(&uc, f->rsp - 8 + offsetof(struct x86_rt_sigframe, uc), sizeof(uc)))
+		return -EFAULT;
+	/* iretq to a non-canonical rip faults in the kernel on Intel CPUs,
+	 * not in the program: such a frame is refused here (SIGSEGV, as
+	 * Linux's failed return gives). */
+	if (!canonical(mc->rip) || !canonical(mc->rsp))
 		return -EFAULT;
 	f->r8 = mc->r8, f->r9 = mc->r9, f->r10 = mc->r10, f->r11 = mc->r11;
 	f->r12 = mc->r12, f->r13 = mc->r13, f->r14 = mc->r14, f->r15 = mc->r15;

@@ -22,6 +22,7 @@
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <ucontext.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -307,6 +308,42 @@ static int registers_survive(void)
 	return 1;
 }
 
+/* A handler that changes the interrupted context: rt_sigreturn must
+ * take rip from uc_mcontext, where glibc's ucontext_t has it. */
+static uint64_t new_rip;
+
+static void __attribute__((noinline, noreturn)) landed(void)
+{
+	__asm__ __volatile__("mov $231, %%eax\n\tmov $21, %%edi\n\tsyscall" : : : "memory");
+	__builtin_unreachable();
+}
+
+static void on_usr2(int sig, siginfo_t *si, void *ucp)
+{
+	ucontext_t *uc = ucp;
+
+	(void)sig, (void)si;
+	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)new_rip;
+}
+
+/* The child's status after raising SIGUSR2 with on_usr2 sending it to rip. */
+static int return_to(uint64_t rip)
+{
+	pid_t pid = xfork();
+
+	if (!pid) {
+		struct sigaction sa = {0};
+
+		sa.sa_sigaction = on_usr2;
+		sa.sa_flags = SA_SIGINFO;
+		sigaction(SIGUSR2, &sa, NULL);
+		new_rip = rip;
+		raise(SIGUSR2);
+		_exit(20); /* the handler's change was not taken */
+	}
+	return wait_for(pid);
+}
+
 static int signals(void)
 {
 	struct sigaction sa = {0}, old;
@@ -392,8 +429,18 @@ static int signals(void)
 		CHECK(waitpid(pid, &st, 0) == pid && WEXITSTATUS(st) == 3 && handled == 1,
 		      "wait4 under SA_RESTART restarted");
 	}
+	/* The context as the handler left it; a rip no iretq could take
+	 * ends the child with SIGSEGV, not the kernel. */
+	{
+		int st = return_to((uint64_t)(uintptr_t)landed);
+
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 21, "uc_mcontext's rip not taken: %#x",
+		      st);
+		st = return_to(0x8000000000000000ULL);
+		CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "non-canonical rip: %#x", st);
+	}
 	printf("procs signal: ok, SA_SIGINFO, mask, pending, NODEFER, RESETHAND, sigsuspend, "
-	       "registers kept, EINTR and SA_RESTART\n");
+	       "registers kept, uc_mcontext taken back, EINTR and SA_RESTART\n");
 	return 0;
 }
 

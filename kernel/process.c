@@ -501,7 +501,13 @@ long process_fork(struct trap_frame *f, uint64_t flags, uint64_t newsp, uint64_t
 		free_process(c);
 		return -ENOMEM;
 	}
-	if ((rc = process_files_fork(p, c)) || (rc = process_register(c, p))) {
+	if ((rc = process_files_fork(p, c))) {
+		vm_destroy(c->vm);
+		free_process(c);
+		return rc;
+	}
+	if ((rc = process_register(c, p))) {
+		process_files_exit(c);
 		vm_destroy(c->vm);
 		free_process(c);
 		return rc;

@@ -106,7 +106,8 @@ USER_CC     := gcc
 USER_CFLAGS := -ffreestanding -fno-builtin -fpie -fno-stack-protector -O2 -Wall -Wextra -Werror \
 	-nostdlib -static -no-pie -e _start -Wl,-Ttext-segment=0x600000400000 \
 	-Wl,--build-id=none -Wl,-z,noexecstack
-USER_PROGS  := $(B)/user/utest $(B)/user/sysfuzz $(B)/user/hello_glibc $(B)/user/files
+USER_PROGS  := $(B)/user/utest $(B)/user/sysfuzz $(B)/user/hello_glibc $(B)/user/files \
+	$(B)/user/procs
 
 $(B)/user/utest $(B)/user/sysfuzz: $(B)/user/%: tests/user/%.c tests/user/ulib.h Makefile
 	@mkdir -p $(dir $@)
@@ -118,7 +119,7 @@ $(B)/user/hello_glibc: tests/user/hello_glibc.c Makefile
 	@echo "  USERCC  $@"
 	@$(USER_CC) -static-pie -O2 -Wall -Wextra -Werror -o $@ $<
 
-$(B)/user/files: tests/user/files.c Makefile
+$(B)/user/files $(B)/user/procs: $(B)/user/%: tests/user/%.c Makefile
 	@mkdir -p $(dir $@)
 	@echo "  USERCC  $@"
 	@$(USER_CC) -static-pie -O2 -Wall -Wextra -Werror -o $@ $<
@@ -149,11 +150,12 @@ deps-initramfs:
 	@tools/deps.sh initramfs
 
 # The test initramfs the VM scenarios boot with (QEMU's -initrd, GRUB's
-# module2, xl's ramdisk=): a small tree and Debian's busybox-static.
-$(B)/initramfs-test.cpio: tests/initramfs/mkinitramfs.sh $(shell find tests/initramfs -type f) | deps-initramfs
+# module2, xl's ramdisk=): a small tree, Debian's busybox-static, and the
+# process tests' program (tests/user/procs.c) for execve.
+$(B)/initramfs-test.cpio: tests/initramfs/mkinitramfs.sh $(shell find tests/initramfs -type f) $(B)/user/procs | deps-initramfs
 	@mkdir -p $(B)
 	@echo "  CPIO    $@"
-	@tests/initramfs/mkinitramfs.sh $@
+	@tests/initramfs/mkinitramfs.sh $@ $(B)/user/procs
 deps-run:
 	@tools/deps.sh run
 

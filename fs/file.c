@@ -340,6 +340,25 @@ void process_files_exit(struct process *p)
 	p->cwd = NULL;
 }
 
+/* fork: the child shares the parent's open files (each descriptor its
+ * own in the child's table, as Linux's fork copies the table), its
+ * working directory and its umask. */
+int process_files_fork(struct process *parent, struct process *child)
+{
+	child->umask = parent->umask;
+	if (!(child->files = fdtable_dup(parent->files)))
+		return -ENOMEM;
+	if ((child->cwd = parent->cwd))
+		inode_get(child->cwd);
+	return 0;
+}
+
+/* execve: the descriptors marked close-on-exec go. */
+void process_files_exec(struct process *p)
+{
+	fdtable_close_on_exec(p->files);
+}
+
 unsigned int process_fd_limit(struct process *p)
 {
 	uint64_t cur = p->rlim[RLIMIT_NOFILE].cur;

@@ -19,6 +19,7 @@
 #include <amphi/file.h>
 #include <amphi/mm.h>
 #include <amphi/pipe_ring.h>
+#include <amphi/process.h>
 #include <amphi/string.h>
 
 #define PIPE_SIZE (16 * PAGE_SIZE)
@@ -34,9 +35,16 @@ struct pipe {
 
 static uint64_t next_pipe_ino = PIPEFS_INO_BASE;
 
+/* SIGPIPE to the writing process, as Linux sends it (si_code SI_USER):
+ * its default action ends the writer, and a writer that ignores or
+ * handles it still sees -EPIPE. */
 void file_sigpipe(void)
 {
-	/* SIGPIPE to the writing process: signals are not delivered yet. */
+	struct process *p = current_process();
+	struct ksiginfo info = {.signo = SIGPIPE, .pid = p ? p->pid : 0};
+
+	if (p)
+		signal_send(p, SIGPIPE, &info);
 }
 
 static size_t ld(const size_t *v)

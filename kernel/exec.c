@@ -17,9 +17,20 @@
  * function a dynamic loader leaves for atexit, must be).  An ET_DYN
  * program without an interpreter (static-pie) is placed at VM_DYN_BASE;
  * an ET_EXEC one where it says, which must be inside the user range.
+ *
+ * execve reads the file through the VFS (the initramfs is there), after
+ * copying the arguments and environment in (at most EXEC_ARGS_MAX bytes,
+ * else -E2BIG); a "#!" line makes the interpreter the program, with its
+ * one optional argument, the script's path and the rest of argv, as
+ * Linux does.  The new image is loaded into a new address space and only
+ * once it is in does the old one go: a refused file (-ENOENT, -EACCES,
+ * -ENOEXEC, -ENOMEM) leaves the caller running as it was.  AT_EXECFN is
+ * the path given to execve.
  */
 #include <amphi/elf.h>
 #include <amphi/errno.h>
+#include <amphi/fs.h>
+#include <amphi/syscall.h>
 #include <amphi/mm.h>
 #include <amphi/printf.h>
 #include <amphi/process.h>
@@ -28,6 +39,7 @@
 #include <amphi/vm.h>
 #include <asm/desc.h>
 #include <asm/paravirt.h>
+#include <asm/user.h>
 
 #define AT_NULL 0
 #define AT_PHDR 3
@@ -53,12 +65,24 @@
 #define EXEC_ARGS_MAX (32 * 1024)
 #define EXEC_ARGS_COUNT 1024
 
-static int load_fail(struct process *p, int err, const char *fmt, ...)
+/* One load: the image and what goes on the stack, the space it goes
+ * into, and where the reason for a refusal is written. */
+struct exec_image {
+	const uint8_t *image;
+	size_t len;
+	const char *const *argv, *const *envp;
+	const char *execfn; /* AT_EXECFN's string */
+	struct vm *vm;
+	char *why;
+	size_t why_len;
+};
+
+static int load_fail(struct exec_image *x, int err, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(p->load_error, sizeof(p->load_error), fmt, ap);
+	vsnprintf(x->why, x->why_len, fmt, ap);
 	va_end(ap);
 	return err;
 }
@@ -90,9 +114,9 @@ static int map_segment(struct vm *vm, const struct elf64_phdr *ph, uint64_t bias
 	return rc;
 }
 
-static int load_segments(struct process *p, const struct elf_info *info, uint64_t bias)
+static int load_segments(struct exec_image *p, const struct elf_info *info, uint64_t bias)
 {
-	const uint8_t *img = p->spec.image;
+	const uint8_t *img = p->image;
 	uint64_t prev_end = 0;
 	unsigned prev_prot = 0;
 
@@ -190,8 +214,8 @@ static uint64_t *push_vector(uint64_t *w, struct stack_builder *b, const char *c
 
 /* Fills b's buffer: the strings from the top down, then argc, the two
  * vectors and auxv from the bottom (its base, 16-byte aligned) up. */
-static void lay_out(struct stack_builder *b, const struct process *p, const char *fn, unsigned argc,
-		    unsigned envc, const struct elf_info *info, uint64_t bias)
+static void lay_out(struct stack_builder *b, const struct exec_image *p, const char *fn,
+		    unsigned argc, unsigned envc, const struct elf_info *info, uint64_t bias)
 {
 	uint8_t random[16];
 	uint64_t execfn = push_str(b, fn);
@@ -201,18 +225,19 @@ static void lay_out(struct stack_builder *b, const struct process *p, const char
 	random_bytes(random);
 	rnd = push_bytes(b, random, 16);
 	*w++ = argc;
-	w = push_vector(w, b, p->spec.argv, argc);
-	w = push_vector(w, b, p->spec.envp, envc);
+	w = push_vector(w, b, p->argv, argc);
+	w = push_vector(w, b, p->envp, envc);
 	fill_auxv(w, info, bias, rnd, platform, execfn);
 }
 
 /* Lays the stack out in a kernel buffer, then copies it in. */
-static int build_stack(struct process *p, const struct elf_info *info, uint64_t bias, uint64_t *rsp)
+static int build_stack(struct exec_image *p, const struct elf_info *info, uint64_t bias,
+		       uint64_t *rsp)
 {
-	const char *const *argv = p->spec.argv;
-	const char *fn = argv && argv[0] ? argv[0] : p->name;
+	const char *const *argv = p->argv;
+	const char *fn = p->execfn;
 	size_t bytes = 16 + sizeof("x86_64") + strlen(fn) + 1;
-	unsigned argc = count(argv, &bytes), envc = count(p->spec.envp, &bytes);
+	unsigned argc = count(argv, &bytes), envc = count(p->envp, &bytes);
 	size_t words = 1 + argc + 1 + envc + 1 + 2 * NAUX;
 	size_t total = ALIGN_UP(bytes, 16) + ALIGN_UP(words * 8, 16);
 	struct stack_builder b = {.base = VM_STACK_TOP - total, .strings = VM_STACK_TOP};
@@ -243,10 +268,10 @@ static void first_frame(struct trap_frame *f, uint64_t rip, uint64_t rsp)
 	f->ss = USER_DS;
 }
 
-int exec_load(struct process *p, struct trap_frame *f)
+static int exec_image_load(struct exec_image *p, struct trap_frame *f)
 {
 	struct elf_info info;
-	const char *why = elf_check(p->spec.image, p->spec.image_len, &info);
+	const char *why = elf_check(p->image, p->len, &info);
 	uint64_t bias = 0, rsp = 0;
 	int rc;
 
@@ -263,4 +288,265 @@ int exec_load(struct process *p, struct trap_frame *f)
 		return rc;
 	first_frame(f, info.entry + bias, rsp);
 	return 0;
+}
+
+int exec_load(struct process *p, struct trap_frame *f)
+{
+	const char *const *argv = p->spec.argv;
+	struct exec_image x = {
+	    .image = p->spec.image,
+	    .len = p->spec.image_len,
+	    .argv = argv,
+	    .envp = p->spec.envp,
+	    .execfn = argv && argv[0] ? argv[0] : p->name,
+	    .vm = p->vm,
+	    .why = p->load_error,
+	    .why_len = sizeof(p->load_error),
+	};
+
+	return exec_image_load(&x, f);
+}
+
+/* --- execve --- */
+
+/* Interpreters in a row (a script run by a script...): Linux's limit. */
+#define EXEC_SCRIPT_DEPTH 4
+/* The bytes of a file looked at for "#!" and its line (BINPRM_BUF_SIZE). */
+#define EXEC_HEAD 256
+#define EXEC_FILE_MAX (64UL << 20)
+#define EXEC_VEC_ROOM (EXEC_ARGS_COUNT + 2 * EXEC_SCRIPT_DEPTH + 2)
+#define MSR_FS_BASE 0xc0000100
+
+/* The arguments and environment, copied in before anything changes. */
+struct exec_args {
+	char *strings; /* EXEC_ARGS_MAX bytes */
+	size_t used;
+	const char **argv, **envp; /* EXEC_VEC_ROOM each */
+	unsigned argc, envc;
+};
+
+static const char *args_add(struct exec_args *a, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *at = a->strings + a->used;
+
+	if (n > EXEC_ARGS_MAX - a->used)
+		return NULL;
+	memcpy(at, s, n);
+	a->used += n;
+	return at;
+}
+
+static long copy_vector(struct exec_args *a, uint64_t uv, const char **out, unsigned *n)
+{
+	for (*n = 0; uv; (*n)++) {
+		uint64_t ptr;
+		long len;
+
+		if (copy_from_user(&ptr, uv + 8 * *n, sizeof(ptr)))
+			return -EFAULT;
+		if (!ptr)
+			break;
+		if (*n >= EXEC_ARGS_COUNT)
+			return -E2BIG;
+		len = strncpy_from_user(a->strings + a->used, ptr, EXEC_ARGS_MAX - a->used);
+		if (len < 0)
+			return len == -ENAMETOOLONG ? -E2BIG : len;
+		out[*n] = a->strings + a->used;
+		a->used += (size_t)len + 1;
+	}
+	out[*n] = NULL;
+	return 0;
+}
+
+static void args_free(struct exec_args *a)
+{
+	kfree(a->strings);
+	kfree(a->argv);
+	kfree(a->envp);
+}
+
+static long args_copy(struct exec_args *a, uint64_t uargv, uint64_t uenvp)
+{
+	long rc;
+
+	a->strings = kmalloc(EXEC_ARGS_MAX);
+	a->argv = kmalloc(EXEC_VEC_ROOM * sizeof(char *));
+	a->envp = kmalloc(EXEC_VEC_ROOM * sizeof(char *));
+	if (!a->strings || !a->argv || !a->envp)
+		return -ENOMEM;
+	if ((rc = copy_vector(a, uargv, a->argv, &a->argc)))
+		return rc;
+	return copy_vector(a, uenvp, a->envp, &a->envc);
+}
+
+/* The file at path, whole, if it may be run: 0 or -errno. */
+static long read_program(const char *path, uint8_t **out, size_t *len)
+{
+	struct inode *ip;
+	struct fs_stat st;
+	long rc = fs_lookup(NULL, path, 0, &ip);
+
+	if (rc)
+		return rc;
+	fs_stat(ip, &st);
+	if (!S_ISREG(st.mode) || !(st.mode & 0111))
+		rc = -EACCES;
+	else if (st.size > EXEC_FILE_MAX)
+		rc = -ENOMEM;
+	else if (!st.size)
+		rc = -ENOEXEC;
+	else if (!(*out = kmalloc_aligned(st.size, 16)))
+		rc = -ENOMEM;
+	else if ((rc = fs_read(ip, 0, *out, st.size)) >= 0) {
+		*len = (size_t)rc;
+		rc = 0;
+	}
+	inode_put(ip);
+	return rc;
+}
+
+static bool blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* "#!interp [arg]": argv becomes interp, [arg,] path, argv[1..]; the
+ * path to run is interp's.  -ENOEXEC when there is no interpreter. */
+static long script_args(struct exec_args *a, const uint8_t *img, size_t len, const char **path)
+{
+	char line[EXEC_HEAD];
+	size_t n = MIN(len, sizeof(line) - 1);
+	char *interp, *arg = NULL, *end;
+	unsigned shift;
+	const char *s_interp, *s_arg = NULL, *s_path;
+
+	memcpy(line, img + 2, n - 2);
+	line[n - 2] = 0;
+	if ((end = strchr(line, '\n')))
+		*end = 0;
+	for (interp = line; blank(*interp); interp++)
+		;
+	for (end = interp; *end && !blank(*end); end++)
+		;
+	if (end == interp)
+		return -ENOEXEC;
+	if (*end) {
+		*end++ = 0;
+		while (blank(*end))
+			end++;
+		arg = *end ? end : NULL;
+		for (char *t = end + strlen(end); arg && t > arg && blank(t[-1]); t--)
+			t[-1] = 0;
+	}
+	s_interp = args_add(a, interp);
+	s_arg = arg ? args_add(a, arg) : NULL;
+	s_path = args_add(a, *path);
+	if (!s_interp || (arg && !s_arg) || !s_path || a->argc + 3 > EXEC_VEC_ROOM - 1)
+		return -E2BIG;
+	shift = arg ? 3 : 2;
+	/* argv[0] goes: the path takes its place, after the interpreter's. */
+	if (a->argc)
+		memmove(a->argv + shift, a->argv + 1, a->argc * sizeof(char *));
+	else
+		a->argv[shift] = NULL;
+	a->argv[0] = s_interp;
+	if (arg)
+		a->argv[1] = s_arg;
+	a->argv[shift - 1] = s_path;
+	a->argc = a->argc ? a->argc + shift - 1 : shift;
+	*path = s_interp;
+	return 0;
+}
+
+/* The image to run for path, through its "#!" lines. */
+static long find_image(struct exec_args *a, const char *path, uint8_t **img, size_t *len)
+{
+	for (int depth = 0;; depth++) {
+		long rc = read_program(path, img, len);
+
+		if (rc)
+			return rc;
+		if (*len < 2 || (*img)[0] != '#' || (*img)[1] != '!')
+			return 0;
+		rc = depth == EXEC_SCRIPT_DEPTH ? -ELOOP : script_args(a, *img, *len, &path);
+		kfree(*img);
+		*img = NULL;
+		if (rc)
+			return rc;
+	}
+}
+
+/* The new image is in: the old space goes, and with it what the old
+ * program had set up for itself. */
+static void exec_commit(struct process *p, struct vm *vm, const char *path,
+			const struct trap_frame *nf)
+{
+	struct vm *old = p->vm;
+	const char *base = path;
+	unsigned long flags = local_irq_save();
+
+	p->vm = vm;
+	vm_activate(vm);
+	p->fs_base = 0;
+	wrmsr(MSR_FS_BASE, 0);
+	fpu_init_state(p->fpu);
+	__asm__ __volatile__("fxrstorq %0" : : "m"(p->fpu));
+	local_irq_restore(flags);
+	vm_destroy(old);
+	for (const char *c = path; *c; c++)
+		if (*c == '/')
+			base = c + 1;
+	signal_exec_reset(p);
+	p->clear_child_tid = p->robust_list = 0;
+	strlcpy(p->name, base, sizeof(p->name));
+	p->did_exec = true;
+	process_files_exec(p);
+	*user_frame() = *nf;
+}
+
+static long exec_path(struct process *p, struct exec_args *a, const char *path)
+{
+	char why[160];
+	uint8_t *img = NULL;
+	size_t len = 0;
+	struct trap_frame nf;
+	struct exec_image x = {
+	    .argv = a->argv, .envp = a->envp, .execfn = path, .why = why, .why_len = sizeof(why)};
+	long rc = find_image(a, path, &img, &len);
+
+	if (rc)
+		return rc;
+	x.image = img;
+	x.len = len;
+	x.argv = a->argv;
+	if (!(x.vm = vm_create())) {
+		kfree(img);
+		return -ENOMEM;
+	}
+	rc = exec_image_load(&x, &nf);
+	kfree(img);
+	if (rc) {
+		vm_destroy(x.vm);
+		return rc;
+	}
+	exec_commit(p, x.vm, path, &nf);
+	return 0;
+}
+
+long sys_execve(const struct sysargs *sa)
+{
+	struct exec_args a = {0};
+	char *path = kmalloc(FS_PATH_MAX);
+	long rc = path ? strncpy_from_user(path, sa->a[0], FS_PATH_MAX) : -ENOMEM;
+
+	if (rc >= 0 && !path[0])
+		rc = -ENOENT;
+	if (rc >= 0)
+		rc = args_copy(&a, sa->a[1], sa->a[2]);
+	if (rc >= 0)
+		rc = exec_path(current_process(), &a, path);
+	args_free(&a);
+	kfree(path);
+	return rc;
 }

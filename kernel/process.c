@@ -9,10 +9,19 @@
  * the hook that loads the process's address space and FS base when it is
  * switched to.
  *
+ * fork makes a new thread whose first act is to enter user mode through a
+ * copy of the parent's frame with rax 0, in a copy-on-write copy of the
+ * parent's address space (mm/vm.c).  exit drops the address space at
+ * once and leaves the struct as a zombie for the parent's wait4, which
+ * frees it; the children go to the tree's reaper (the program the kernel
+ * started), or, when that one is gone too, are reaped by the kernel as
+ * they end.  A process the kernel started is waited for by the kernel
+ * (process_wait) and freed by it (process_free).
+ *
  * Exceptions in user mode are the process's: a page fault in one of its
- * regions populates the page, anything else ends it with the signal Linux
- * would send (the default action of each is to terminate), and its status
- * is what wait4 would report, the signal's number in the low 7 bits.
+ * regions populates the page, anything else raises the signal Linux
+ * would send (kernel/signal.c): its handler runs, or the process ends,
+ * with the signal's number in the low 7 bits of its status.
  */
 #include <amphi/errno.h>
 #include <amphi/file.h>
@@ -21,6 +30,7 @@
 #include <amphi/printk.h>
 #include <amphi/process.h>
 #include <amphi/string.h>
+#include <amphi/uaccess.h>
 #include <amphi/vm.h>
 #include <asm/paravirt.h>
 #include <asm/user.h>
@@ -29,15 +39,34 @@
 #define RLIM_INFINITY (~0ULL)
 #define RLIMIT_STACK 3
 #define RLIMIT_NOFILE 7
+#define CLD_EXITED 1
+#define CLD_KILLED 2
 
 int nr_processes;
 static int next_pid = 1;
+static struct spinlock proc_lock = SPINLOCK_INIT;
+static struct process *all_procs;
+
+unsigned long proc_lock_irqsave(void)
+{
+	return spin_lock_irqsave(&proc_lock);
+}
+
+void proc_unlock_irqrestore(unsigned long flags)
+{
+	spin_unlock_irqrestore(&proc_lock, flags);
+}
 
 struct process *current_process(void)
 {
 	struct thread *t = thread_current();
 
 	return t ? thread_process_of(t) : NULL;
+}
+
+struct trap_frame *user_frame(void)
+{
+	return (struct trap_frame *)(thread_stack_top() - sizeof(struct trap_frame));
 }
 
 /* A program's x87 and SSE registers are its own, saved and loaded at
@@ -57,39 +86,12 @@ void process_switch(struct process *prev, struct process *next)
 
 /* What a program starts with: x87 as FNINIT leaves it, SSE exceptions
  * masked (MXCSR 0x1f80), every register zero. */
-static void fpu_init_state(uint8_t *fpu)
+void fpu_init_state(uint8_t *fpu)
 {
 	memset(fpu, 0, 512);
 	fpu[0] = 0x7f, fpu[1] = 0x03;	  /* FCW 0x037f */
 	*(uint32_t *)(fpu + 24) = 0x1f80; /* MXCSR */
 	*(uint32_t *)(fpu + 28) = 0xffff; /* MXCSR_MASK: what fxrstor accepts */
-}
-
-void user_return_work(void)
-{
-	local_irq_disable();
-	if (this_cpu()->need_resched)
-		schedule();
-}
-
-static const char *signal_name(int sig)
-{
-	switch (sig) {
-	case SIGILL:
-		return "SIGILL";
-	case SIGTRAP:
-		return "SIGTRAP";
-	case SIGBUS:
-		return "SIGBUS";
-	case SIGFPE:
-		return "SIGFPE";
-	case SIGKILL:
-		return "SIGKILL";
-	case SIGSEGV:
-		return "SIGSEGV";
-	default:
-		return "?";
-	}
 }
 
 void process_status_str(int status, char *buf, size_t len)
@@ -101,23 +103,31 @@ void process_status_str(int status, char *buf, size_t len)
 			 signal_name(status & 0x7f));
 }
 
-/* Linux's signal for an exception in user mode (arch/x86/kernel/traps.c). */
-static int trap_signal(uint64_t vector)
+/* Linux's signal for an exception in user mode (arch/x86/kernel/traps.c),
+ * and its si_code. */
+static int trap_signal(uint64_t vector, int *code)
 {
 	switch (vector) {
 	case 0:
+		*code = 1; /* FPE_INTDIV */
+		return SIGFPE;
 	case 16:
 	case 19:
+		*code = 0;
 		return SIGFPE;
 	case 1:
 	case 3:
+		*code = 0x80; /* SI_KERNEL */
 		return SIGTRAP;
 	case 6:
+		*code = 2; /* ILL_ILLOPN */
 		return SIGILL;
 	case 12:
 	case 17:
+		*code = 2; /* BUS_ADRALN */
 		return SIGBUS;
 	default:
+		*code = 0x80;
 		return SIGSEGV;
 	}
 }
@@ -125,7 +135,7 @@ static int trap_signal(uint64_t vector)
 void user_trap(struct trap_frame *f, uint64_t cr2)
 {
 	struct process *p = current_process();
-	int sig = trap_signal(f->vector);
+	int code, sig = trap_signal(f->vector, &code);
 
 	local_irq_enable();
 	if (f->vector == 14 && !vm_fault(p->vm, cr2, f->error_code & 2, f->error_code & 16)) {
@@ -138,12 +148,133 @@ void user_trap(struct trap_frame *f, uint64_t cr2)
 	else
 		pr_info("user: pid %d (%s): %s at rip %#lx, error code %#lx: %s\n", p->pid, p->name,
 			trap_name(f->vector), f->rip, f->error_code, signal_name(sig));
-	process_exit(sig);
+	if (f->vector == 14)
+		code = (f->error_code & 1) ? 2 : 1; /* SEGV_ACCERR, SEGV_MAPERR */
+	signal_force(sig, code, f->vector == 14 ? cr2 : f->rip);
+	user_return_work();
 }
 
-void process_exit(int status)
+/* --- the tree --- */
+
+static void link_all(struct process *p)
 {
-	struct process *p = current_process();
+	p->next_all = all_procs;
+	all_procs = p;
+}
+
+static void unlink_all(struct process *p)
+{
+	for (struct process **q = &all_procs; *q; q = &(*q)->next_all)
+		if (*q == p) {
+			*q = p->next_all;
+			return;
+		}
+}
+
+static void unlink_child(struct process *p)
+{
+	if (!p->parent)
+		return;
+	for (struct process **q = &p->parent->children; *q; q = &(*q)->sibling)
+		if (*q == p) {
+			*q = p->sibling;
+			break;
+		}
+	p->parent = NULL;
+	p->sibling = NULL;
+}
+
+static void link_child(struct process *parent, struct process *c)
+{
+	c->parent = parent;
+	c->ppid = parent ? parent->pid : 0;
+	if (!parent)
+		return;
+	c->sibling = parent->children;
+	parent->children = c;
+	parent->child_events++;
+}
+
+struct process *process_find_locked(int pid)
+{
+	for (struct process *p = all_procs; p; p = p->next_all)
+		if (p->pid == pid)
+			return p;
+	return NULL;
+}
+
+int process_for_each_locked(int (*fn)(struct process *p, void *arg), void *arg)
+{
+	int rc = 0;
+
+	for (struct process *p = all_procs; p && !rc; p = p->next_all)
+		rc = fn(p, arg);
+	return rc;
+}
+
+/* Who takes p's children: its tree's reaper while that one lives. */
+static struct process *reaper_of(struct process *p)
+{
+	while (p && !p->reaper)
+		p = p->parent;
+	return p && !p->exiting ? p : NULL;
+}
+
+static void free_process(struct process *p)
+{
+	kfree(p->out);
+	kfree(p);
+}
+
+/* p's children to the reaper; those that ended and have no one left
+ * are put on *dead to be freed once the lock is dropped. */
+static void reparent_locked(struct process *p, struct process **dead)
+{
+	struct process *to = reaper_of(p);
+
+	while (p->children) {
+		struct process *c = p->children;
+
+		p->children = c->sibling;
+		c->sibling = NULL;
+		c->parent = NULL;
+		if (to) {
+			link_child(to, c);
+			wq_wake_all(&to->wq);
+		} else if (c->state == PROC_ZOMBIE) {
+			unlink_all(c);
+			c->sibling = *dead;
+			*dead = c;
+		} else {
+			c->ppid = 0;
+		}
+	}
+}
+
+/* Tells the parent; true when p is to be freed now (no one will wait). */
+static bool notify_parent_locked(struct process *p)
+{
+	struct process *parent = p->parent;
+	struct ksiginfo info = {.signo = SIGCHLD, .pid = p->pid};
+
+	if (!parent)
+		return !p->reaper;
+	if (parent->sigaction[SIGCHLD - 1].handler == 1 /* SIG_IGN */ ||
+	    (parent->sigaction[SIGCHLD - 1].flags & 2 /* SA_NOCLDWAIT */)) {
+		unlink_child(p);
+		return true;
+	}
+	info.code = (p->status & 0x7f) ? CLD_KILLED : CLD_EXITED;
+	info.status = (p->status & 0x7f) ? (p->status & 0x7f) : (p->status >> 8) & 0xff;
+	if (p->exit_signal)
+		signal_send_locked(parent, p->exit_signal, &info);
+	parent->child_events++;
+	wq_wake_all(&parent->wq);
+	return false;
+}
+
+static void drop_vm(struct process *p)
+{
 	struct vm *vm = p->vm;
 	unsigned long flags = local_irq_save();
 
@@ -153,14 +284,45 @@ void process_exit(int status)
 	local_irq_restore(flags);
 	if (vm)
 		vm_destroy(vm);
+}
+
+void process_exit(int status)
+{
+	struct process *p = current_process(), *dead = NULL;
+	unsigned long flags;
+	bool free_now;
+
+	signal_alarm_stop(p);
+	if (p->clear_child_tid) {
+		static const uint32_t zero;
+		copy_to_user(p->clear_child_tid, &zero, sizeof(zero));
+	}
 	process_files_exit(p);
-	p->status = status;
+	drop_vm(p);
 	thread_set_process(NULL);
+	flags = proc_lock_irqsave();
+	p->exiting = true;
+	p->status = status;
+	reparent_locked(p, &dead);
+	p->state = PROC_ZOMBIE;
+	free_now = notify_parent_locked(p);
+	if (free_now)
+		unlink_all(p);
 	__atomic_fetch_sub(&nr_processes, 1, __ATOMIC_RELAXED);
 	p->exited = true;
 	wq_wake_all(&p->exit_wq);
+	proc_unlock_irqrestore(flags);
+	while (dead) {
+		struct process *d = dead;
+		dead = d->sibling;
+		free_process(d);
+	}
+	if (free_now)
+		free_process(p);
 	thread_exit();
 }
+
+/* --- starting programs --- */
 
 static void process_main(void *arg)
 {
@@ -169,6 +331,7 @@ static void process_main(void *arg)
 
 	if (!(p->vm = vm_create())) {
 		strlcpy(p->load_error, "out of memory for an address space", sizeof(p->load_error));
+		thread_set_process(p);
 		process_exit(127 << 8);
 	}
 	thread_set_process(p); /* its root on this CPU now */
@@ -188,6 +351,37 @@ static void process_defaults(struct process *p)
 	p->rlim[RLIMIT_NOFILE].cur = 1024;
 	p->rlim[RLIMIT_NOFILE].max = 4096;
 	p->exit_wq = (struct wait_queue)WAIT_QUEUE_INIT;
+	p->wq = (struct wait_queue)WAIT_QUEUE_INIT;
+	p->exit_signal = SIGCHLD;
+}
+
+/* A pid, the process counted and on the list; -EAGAIN past PROC_MAX. */
+static int process_register(struct process *p, struct process *parent)
+{
+	unsigned long flags = proc_lock_irqsave();
+
+	if (nr_processes >= PROC_MAX || (parent && parent->exiting)) {
+		proc_unlock_irqrestore(flags);
+		return -EAGAIN;
+	}
+	p->pid = next_pid++;
+	nr_processes++;
+	link_all(p);
+	link_child(parent, p);
+	if (!parent)
+		p->pgid = p->sid = p->pid;
+	proc_unlock_irqrestore(flags);
+	return 0;
+}
+
+static void process_unregister(struct process *p)
+{
+	unsigned long flags = proc_lock_irqsave();
+
+	unlink_child(p);
+	unlink_all(p);
+	nr_processes--;
+	proc_unlock_irqrestore(flags);
 }
 
 struct process *process_spawn(const struct process_spec *spec)
@@ -201,20 +395,19 @@ struct process *process_spawn(const struct process_spec *spec)
 	fpu_init_state(p->fpu);
 	p->spec = *spec;
 	process_defaults(p);
-	if ((spec->capture && !(p->out = kmalloc(spec->capture))) || process_files_init(p)) {
-		kfree(p->out);
-		kfree(p);
+	p->reaper = true;
+	if ((spec->capture && !(p->out = kmalloc(spec->capture))) || process_files_init(p) ||
+	    process_register(p, NULL)) {
+		process_files_exit(p);
+		free_process(p);
 		return NULL;
 	}
 	strlcpy(p->name, spec->name, sizeof(p->name));
 	p->cpus = where;
-	p->pid = __atomic_fetch_add(&next_pid, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&nr_processes, 1, __ATOMIC_RELAXED);
 	if (!thread_create_on(p->name, process_main, p, where)) {
-		__atomic_fetch_sub(&nr_processes, 1, __ATOMIC_RELAXED);
+		process_unregister(p);
 		process_files_exit(p);
-		kfree(p->out);
-		kfree(p);
+		free_process(p);
 		return NULL;
 	}
 	return p;
@@ -228,6 +421,151 @@ int process_wait(struct process *p)
 
 void process_free(struct process *p)
 {
-	kfree(p->out);
-	kfree(p);
+	unsigned long flags = proc_lock_irqsave();
+
+	unlink_all(p);
+	proc_unlock_irqrestore(flags);
+	free_process(p);
+}
+
+/* --- fork --- */
+
+static void fork_child_main(void *arg)
+{
+	struct process *c = arg;
+
+	thread_set_process(c);
+	if (c->set_child_tid)
+		copy_to_user(c->set_child_tid, &c->pid, sizeof(c->pid));
+	local_irq_disable();
+	user_enter(&c->fork_frame, thread_stack_top());
+}
+
+/* The child's copy of what the parent is, but its memory. */
+static void fork_copy(struct process *c, const struct process *p, const struct trap_frame *f)
+{
+	__asm__ __volatile__("fxsaveq %0" : "=m"(c->fpu)); /* the parent's, live */
+	memcpy(c->name, p->name, sizeof(c->name));
+	c->spec = p->spec;
+	c->spec.capture = 0; /* what it writes is shown, or dropped when quiet */
+	c->cpus = p->cpus;
+	c->fs_base = p->fs_base;
+	memcpy(c->sigaction, p->sigaction, sizeof(c->sigaction));
+	c->sigmask = p->sigmask;
+	memcpy(c->rlim, p->rlim, sizeof(c->rlim));
+	c->pgid = p->pgid;
+	c->sid = p->sid;
+	c->fork_frame = *f;
+	c->fork_frame.rax = 0;
+}
+
+long process_fork(struct trap_frame *f, uint64_t flags, uint64_t newsp, uint64_t parent_tid,
+		  uint64_t child_tid, uint64_t tls)
+{
+	struct process *p = current_process();
+	struct process *c = kmalloc_aligned(sizeof(*c), 16);
+	int rc;
+
+	if (!c)
+		return -ENOMEM;
+	memset(c, 0, sizeof(*c));
+	process_defaults(c);
+	fork_copy(c, p, f);
+	c->exit_signal = flags & 0xff;
+	if (newsp)
+		c->fork_frame.rsp = newsp;
+	if (flags & 0x00080000) /* CLONE_SETTLS */
+		c->fs_base = tls;
+	if (flags & 0x01000000) /* CLONE_CHILD_SETTID */
+		c->set_child_tid = child_tid;
+	if (flags & 0x00200000) /* CLONE_CHILD_CLEARTID */
+		c->clear_child_tid = child_tid;
+	if (!(c->vm = vm_fork(p->vm))) {
+		free_process(c);
+		return -ENOMEM;
+	}
+	if ((rc = process_files_fork(p, c))) {
+		vm_destroy(c->vm);
+		free_process(c);
+		return rc;
+	}
+	if ((rc = process_register(c, p))) {
+		process_files_exit(c);
+		vm_destroy(c->vm);
+		free_process(c);
+		return rc;
+	}
+	if (flags & 0x00100000) /* CLONE_PARENT_SETTID; a bad address is ignored, as Linux does */
+		(void)copy_to_user(parent_tid, &c->pid, sizeof(c->pid));
+	rc = c->pid;
+	if (!thread_create_on(c->name, fork_child_main, c, c->cpus)) {
+		process_files_exit(c);
+		process_unregister(c);
+		vm_destroy(c->vm);
+		free_process(c);
+		return -ENOMEM;
+	}
+	return rc;
+}
+
+/* --- wait --- */
+
+static bool wait_match(const struct process *c, int which, int id)
+{
+	switch (which) {
+	case WAIT_PID:
+		return c->pid == id;
+	case WAIT_PGID:
+		return c->pgid == id;
+	default:
+		return true;
+	}
+}
+
+/* A child that ended, or NULL; *any says whether any child matched. */
+static struct process *find_zombie_locked(struct process *p, int which, int id, bool *any)
+{
+	*any = false;
+	for (struct process *c = p->children; c; c = c->sibling) {
+		if (!wait_match(c, which, id))
+			continue;
+		*any = true;
+		if (c->state == PROC_ZOMBIE)
+			return c;
+	}
+	return NULL;
+}
+
+long process_wait_child(int which, int id, bool nohang, bool nowait, int *status)
+{
+	struct process *p = current_process();
+
+	for (;;) {
+		unsigned long flags = proc_lock_irqsave();
+		uint64_t seen = p->child_events;
+		bool any;
+		struct process *z = find_zombie_locked(p, which, id, &any);
+		int pid = z ? z->pid : 0;
+
+		if (z) {
+			*status = z->status;
+			if (!nowait) {
+				unlink_child(z);
+				unlink_all(z);
+			}
+		}
+		proc_unlock_irqrestore(flags);
+		if (z) {
+			if (!nowait)
+				free_process(z);
+			return pid;
+		}
+		if (!any)
+			return -ECHILD;
+		if (nohang)
+			return 0;
+		wait_event(&p->wq, p->child_events != seen || signal_pending(p));
+		if (signal_pending(p))
+			return -ERESTARTSYS;
+	}
 }

@@ -1,9 +1,9 @@
 /*
  * The process's own state: exit, ids, the FS base (arch_prctl), what
  * glibc's start-up records (set_tid_address, set_robust_list, limits),
- * signal actions and mask (recorded; signals are delivered later), its
- * CPUs, and uname, the clock, sleeping and random bytes.  A sleep cannot
- * be cut short yet (no signal can arrive), so its remainder is 0.
+ * its CPUs, and uname, the clock, sleeping and random bytes.  A sleep is
+ * cut short by a signal to deliver: -EINTR, and what was left of it in
+ * the remainder (signals: kernel/sys_signal.c).
  *
  * uname says "Linux" with release 6.1.0: glibc and programs look at the
  * system name, and a static glibc refuses a kernel older than the one it
@@ -28,10 +28,6 @@
 #define ARCH_GET_FS 0x1003
 #define ARCH_GET_GS 0x1004
 #define MSR_FS_BASE 0xc0000100
-#define SIG_BLOCK 0
-#define SIG_UNBLOCK 1
-#define SIG_SETMASK 2
-#define SIGKILL_STOP_MASK ((1ULL << (9 - 1)) | (1ULL << (19 - 1)))
 #define ROBUST_LIST_HEAD_SIZE 24
 #define GRND_NONBLOCK 1
 #define GRND_RANDOM 2
@@ -97,49 +93,6 @@ long sys_set_robust_list(const struct sysargs *a)
 	if (a->a[1] != ROBUST_LIST_HEAD_SIZE)
 		return -EINVAL;
 	current_process()->robust_list = a->a[0];
-	return 0;
-}
-
-long sys_rt_sigaction(const struct sysargs *a)
-{
-	struct process *p = current_process();
-	uint64_t sig = a->a[0];
-	struct k_sigaction act;
-
-	if (a->a[3] != 8 || sig < 1 || sig > NSIG)
-		return -EINVAL;
-	if (a->a[1] && (sig == 9 || sig == 19))
-		return -EINVAL; /* SIGKILL and SIGSTOP keep their actions */
-	if (a->a[1] && copy_from_user(&act, a->a[1], sizeof(act)))
-		return -EFAULT;
-	if (a->a[2] && copy_to_user(a->a[2], &p->sigaction[sig - 1], sizeof(act)))
-		return -EFAULT;
-	if (a->a[1])
-		p->sigaction[sig - 1] = act;
-	return 0;
-}
-
-long sys_rt_sigprocmask(const struct sysargs *a)
-{
-	struct process *p = current_process();
-	uint64_t set, old = p->sigmask;
-
-	if (a->a[3] != 8)
-		return -EINVAL;
-	if (a->a[1]) {
-		if (copy_from_user(&set, a->a[1], sizeof(set)))
-			return -EFAULT;
-		if (a->a[0] == SIG_BLOCK)
-			set |= old;
-		else if (a->a[0] == SIG_UNBLOCK)
-			set = old & ~set;
-		else if (a->a[0] != SIG_SETMASK)
-			return -EINVAL;
-	}
-	if (a->a[2] && copy_to_user(a->a[2], &old, sizeof(old)))
-		return -EFAULT;
-	if (a->a[1])
-		p->sigmask = set & ~SIGKILL_STOP_MASK;
 	return 0;
 }
 
@@ -248,18 +201,35 @@ static uint64_t timespec_ns(const struct k_timespec *t)
 	return (uint64_t)t->sec * 1000000000ULL + (uint64_t)t->nsec;
 }
 
-/* No signal can interrupt a sleep yet, so the remainder is always 0. */
+/* Sleeps until the deadline (sched_clock) or a signal: 0, or the time
+ * left when a signal came. */
+static uint64_t sleep_until(uint64_t until)
+{
+	struct process *p = current_process();
+	uint64_t now;
+
+	wait_event_deadline(&p->wq, signal_pending(p), until);
+	now = sched_clock();
+	return signal_pending(p) && now < until ? until - now : 0;
+}
+
 static long sleep_for(uint64_t req, uint64_t rem)
 {
-	static const struct k_timespec zero;
-	struct k_timespec t;
+	struct k_timespec t, left;
+	uint64_t ns, now = sched_clock(), until;
 
 	if (copy_from_user(&t, req, sizeof(t)))
 		return -EFAULT;
 	if (!timespec_ok(&t))
 		return -EINVAL;
-	sleep_ns(timespec_ns(&t));
-	return rem ? copy_to_user(rem, &zero, sizeof(zero)) : 0;
+	ns = timespec_ns(&t);
+	until = ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
+	if (!(ns = sleep_until(until)))
+		return 0;
+	left = (struct k_timespec){(int64_t)(ns / 1000000000ULL), (int64_t)(ns % 1000000000ULL)};
+	if (rem && copy_to_user(rem, &left, sizeof(left)))
+		return -EFAULT;
+	return -EINTR;
 }
 
 long sys_nanosleep(const struct sysargs *a)
@@ -283,8 +253,8 @@ long sys_clock_nanosleep(const struct sysargs *a)
 	if (!timespec_ok(&t))
 		return -EINVAL;
 	until = timespec_ns(&t);
-	if (until > now)
-		sleep_ns(until - now);
+	if (until > now && sleep_until(until))
+		return -EINTR;
 	return 0;
 }
 

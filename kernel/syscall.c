@@ -29,12 +29,23 @@ static const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 	SYS(brk, sys_brk),
 	SYS(rt_sigaction, sys_rt_sigaction),
 	SYS(rt_sigprocmask, sys_rt_sigprocmask),
+	SYS(rt_sigreturn, sys_rt_sigreturn),
 	SYS(ioctl, sys_ioctl),
 	SYS(writev, sys_writev),
 	SYS(sched_yield, sys_sched_yield),
+	SYS(pause, sys_pause),
 	SYS(nanosleep, sys_nanosleep),
+	SYS(getitimer, sys_getitimer),
+	SYS(alarm, sys_alarm),
+	SYS(setitimer, sys_setitimer),
 	SYS(getpid, sys_getpid),
+	SYS(clone, sys_clone),
+	SYS(fork, sys_fork),
+	SYS(vfork, sys_fork),
+	SYS(execve, sys_execve),
 	SYS(exit, sys_exit),
+	SYS(wait4, sys_wait4),
+	SYS(kill, sys_kill),
 	SYS(uname, sys_uname),
 	SYS(readlink, sys_readlink),
 	SYS(gettimeofday, sys_gettimeofday),
@@ -43,15 +54,26 @@ static const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 	SYS(getgid, sys_getid0),
 	SYS(geteuid, sys_getid0),
 	SYS(getegid, sys_getid0),
+	SYS(setpgid, sys_setpgid),
 	SYS(getppid, sys_getppid),
+	SYS(getpgrp, sys_getpgrp),
+	SYS(setsid, sys_setsid),
+	SYS(getpgid, sys_getpgid),
+	SYS(getsid, sys_getsid),
+	SYS(rt_sigpending, sys_rt_sigpending),
+	SYS(rt_sigsuspend, sys_rt_sigsuspend),
+	SYS(sigaltstack, sys_sigaltstack),
 	SYS(arch_prctl, sys_arch_prctl),
 	SYS(gettid, sys_getpid),
+	SYS(tkill, sys_tkill),
 	SYS(time, sys_time),
 	SYS(sched_getaffinity, sys_sched_getaffinity),
 	SYS(set_tid_address, sys_set_tid_address),
 	SYS(clock_gettime, sys_clock_gettime),
 	SYS(clock_nanosleep, sys_clock_nanosleep),
 	SYS(exit_group, sys_exit),
+	SYS(tgkill, sys_tgkill),
+	SYS(waitid, sys_waitid),
 	SYS(newfstatat, sys_newfstatat),
 	SYS(readlinkat, sys_readlinkat),
 	SYS(set_robust_list, sys_set_robust_list),
@@ -113,26 +135,9 @@ static const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 /* Names of calls not in the table yet, for the console's line: the ones
  * Debian's busybox and glibc's start-up make (design.md, section 6). */
 static const char *const unknown_names[NR_SYSCALLS] = {
-    [15] = "rt_sigreturn",
-    [37] = "alarm",
-    [38] = "setitimer",
-    [56] = "clone",
-    [57] = "fork",
-    [58] = "vfork",
-    [59] = "execve",
-    [61] = "wait4",
-    [62] = "kill",
     [99] = "sysinfo",
-    [109] = "setpgid",
-    [111] = "getpgrp",
-    [112] = "setsid",
-    [121] = "getpgid",
-    [124] = "getsid",
-    [130] = "rt_sigsuspend",
     [157] = "prctl",
     [169] = "reboot",
-    [234] = "tgkill",
-    [247] = "waitid",
     [334] = "rseq",
 };
 
@@ -159,10 +164,12 @@ void syscall_dispatch(struct trap_frame *f)
 {
 	uint64_t nr = f->rax;
 	const struct sysargs a = {{f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9}};
+	struct process *p = current_process();
 
 	local_irq_enable();
 	__atomic_fetch_add(&syscalls_made, 1, __ATOMIC_RELAXED);
-	current_process()->nr_syscalls++;
+	p->nr_syscalls++;
+	p->in_syscall = nr + 1; /* for a restart after a signal */
 	if (nr < NR_SYSCALLS && syscall_table[nr].fn)
 		f->rax = (uint64_t)syscall_table[nr].fn(&a);
 	else

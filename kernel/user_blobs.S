@@ -30,6 +30,7 @@ user_progs:
 	USER_PROG sysfuzz
 	USER_PROG hello_glibc
 	USER_PROG files
+	USER_PROG procs
 	.globl nr_user_progs
 nr_user_progs:
 	.long (nr_user_progs - user_progs) / 24

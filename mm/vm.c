@@ -15,6 +15,15 @@
  * vm->lock is a mutex: the shootdown waits for other CPUs with interrupts
  * on, and a page fault may sleep for it.  Lock order: vm->lock, then the
  * frame allocator (amphi/spinlock.h).
+ *
+ * fork copies nothing but the page tables: every page present in the
+ * parent is mapped in the child too, both read-only, and the frame's
+ * count of sharers (frame_refs, one word per frame of the allocator, 0
+ * for a frame with a single user) goes up.  A write fault on such a page
+ * copies it when others still share the frame, or takes it back writable
+ * when it is the last user; a frame goes back to the allocator only when
+ * its last user lets go.  The counts are atomic: two spaces sharing a
+ * frame hold different locks.
  */
 #include <amphi/cpu.h>
 #include <amphi/errno.h>
@@ -31,9 +40,51 @@
 
 int64_t vm_pages_in_use;
 
+/* Other users of each frame than the first (fork's sharing). */
+static uint32_t *frame_refs;
+static uint64_t frame_refs_n;
+
 int vm_init(void)
 {
+	frame_refs_n = frames.nframes;
+	if (!(frame_refs = kmalloc(frame_refs_n * sizeof(*frame_refs))))
+		return -ENOMEM;
+	memset(frame_refs, 0, frame_refs_n * sizeof(*frame_refs));
 	return uvm_kernel_prepare();
+}
+
+static uint32_t *refs_of(void *page)
+{
+	uint64_t pfn = (uintptr_t)page >> PAGE_SHIFT;
+
+	return pfn < frame_refs_n ? &frame_refs[pfn] : NULL;
+}
+
+static bool page_shared(void *page)
+{
+	uint32_t *r = refs_of(page);
+
+	return r && __atomic_load_n(r, __ATOMIC_ACQUIRE);
+}
+
+/* One more user of the frame; false if it has no count (never here). */
+static bool page_share(void *page)
+{
+	uint32_t *r = refs_of(page);
+
+	if (!r)
+		return false;
+	__atomic_fetch_add(r, 1, __ATOMIC_ACQ_REL);
+	return true;
+}
+
+uint64_t vm_shared_frames(void)
+{
+	uint64_t n = 0;
+
+	for (uint64_t i = 0; i < frame_refs_n; i++)
+		n += __atomic_load_n(&frame_refs[i], __ATOMIC_RELAXED) != 0;
+	return n;
 }
 
 struct vm *vm_create(void)
@@ -51,8 +102,16 @@ struct vm *vm_create(void)
 	return vm;
 }
 
+/* A user lets go of the frame: freed when it was the last one. */
 static void free_user_page(void *page)
 {
+	uint32_t *r = refs_of(page);
+	uint32_t old = r ? __atomic_load_n(r, __ATOMIC_ACQUIRE) : 0;
+
+	while (old)
+		if (__atomic_compare_exchange_n(r, &old, old - 1, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			return;
 	mm_page_free(page);
 	vm_count_pages(-1);
 }
@@ -263,9 +322,15 @@ static void protect_locked(struct vm *vm, uint64_t start, uint64_t end, unsigned
 		if (r->end <= start)
 			continue;
 		r->prot = prot;
-		for (uint64_t va = r->start; va < r->end; va += PAGE_SIZE)
-			if (uvm_protect(vm->root, va, prot))
+		for (uint64_t va = r->start; va < r->end; va += PAGE_SIZE) {
+			void *page = uvm_lookup(vm->root, va, NULL);
+
+			/* A frame fork shares stays read-only: its write
+			 * fault copies it. */
+			if (page && uvm_protect(vm->root, va,
+						page_shared(page) ? prot & ~PROT_WRITE : prot))
 				vm_flush_add(&f, va, NULL);
+		}
 	}
 	vm_flush_batch(&f);
 }
@@ -287,6 +352,37 @@ static void *page_get(struct vm *vm, uint64_t va, unsigned prot)
 	return page;
 }
 
+/* A write to the present page at va that its entry refuses, in a region
+ * that allows it: a copy of a frame others share, or the frame itself
+ * back writable when no one else has it (vm->lock held). */
+static void *cow_break(struct vm *vm, uint64_t va, void *page, unsigned prot)
+{
+	struct vm_flush f = {.vm = vm};
+	void *copy = page;
+
+	if (page_shared(page)) {
+		if (!(copy = mm_page_alloc()))
+			return NULL;
+		vm_count_pages(1);
+		memcpy(copy, page, PAGE_SIZE);
+		uvm_map(vm->root, va, copy, prot); /* the tables are there */
+		vm_flush_add(&f, va, page);	   /* dropped after the shootdown */
+	} else {
+		uvm_protect(vm->root, va, prot);
+		vm_flush_add(&f, va, NULL);
+	}
+	vm_flush_batch(&f);
+	return copy;
+}
+
+/* The page at va for a write by the kernel (the loader): its own. */
+static void *page_get_private(struct vm *vm, uint64_t va, unsigned prot)
+{
+	void *page = page_get(vm, va, prot);
+
+	return page && page_shared(page) ? cow_break(vm, va, page, prot) : page;
+}
+
 int vm_write(struct vm *vm, uint64_t va, const void *src, size_t len)
 {
 	const uint8_t *s = src;
@@ -296,7 +392,7 @@ int vm_write(struct vm *vm, uint64_t va, const void *src, size_t len)
 	while (len && !rc) {
 		struct vm_region *r = region_find(vm, va);
 		size_t off = va & (PAGE_SIZE - 1), n = MIN(len, PAGE_SIZE - off);
-		uint8_t *page = r ? page_get(vm, va & ~(PAGE_SIZE - 1), r->prot) : NULL;
+		uint8_t *page = r ? page_get_private(vm, va & ~(PAGE_SIZE - 1), r->prot) : NULL;
 
 		if (!page) {
 			rc = r ? -ENOMEM : -EFAULT;
@@ -328,8 +424,17 @@ int vm_fault(struct vm *vm, uint64_t addr, bool write, bool exec)
 	mutex_lock(&vm->lock);
 	r = region_find(vm, addr);
 	if (r && access_ok(r->prot, write, exec)) {
-		/* Present already: another thread's fault, or a stale entry. */
-		if (page_get(vm, addr & ~(PAGE_SIZE - 1), r->prot)) {
+		uint64_t va = addr & ~(PAGE_SIZE - 1);
+		unsigned now = 0;
+		void *page = uvm_lookup(vm->root, va, &now);
+
+		/* Present already: copy-on-write, another thread's fault, or
+		 * a stale entry. */
+		if (page && write && !(now & PROT_WRITE))
+			page = cow_break(vm, va, page, r->prot);
+		else
+			page = page_get(vm, va, r->prot);
+		if (page) {
 			flush_tlb_one(addr);
 			rc = 0;
 		} else {
@@ -480,4 +585,86 @@ long vm_mprotect(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot)
 		protect_locked(vm, addr, addr + len, prot);
 	mutex_unlock(&vm->lock);
 	return rc;
+}
+
+/* --- fork --- */
+
+static void flush_all_ipi(void *arg)
+{
+	if (this_cpu()->active_vm == arg)
+		flush_tlb_local();
+}
+
+/* Every entry of the space out of every TLB that may hold it. */
+static void vm_flush_all(struct vm *vm)
+{
+	unsigned long flags = local_irq_save();
+	cpumask_t others = vm->cpus & cpumask_online_others();
+
+	if (this_cpu()->active_vm == vm)
+		flush_tlb_local();
+	local_irq_restore(flags);
+	if (others)
+		smp_call_function_many(others, flush_all_ipi, vm);
+}
+
+static int copy_regions(struct vm *src, struct vm *dst)
+{
+	struct vm_region **tail = &dst->regions;
+
+	for (struct vm_region *r = src->regions; r; r = r->next) {
+		struct vm_region *n = kmalloc(sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		*n = (struct vm_region){r->start, r->end, r->prot, NULL};
+		*tail = n;
+		tail = &n->next;
+	}
+	return 0;
+}
+
+/* The region's present pages shared with dst, read-only in both. */
+static int share_region(struct vm *src, struct vm *dst, const struct vm_region *r)
+{
+	for (uint64_t va = r->start; va < r->end; va += PAGE_SIZE) {
+		unsigned now = 0;
+		void *page = uvm_lookup(src->root, va, &now);
+
+		if (!page)
+			continue;
+		if (!page_share(page))
+			return -ENOMEM;
+		if (uvm_map(dst->root, va, page, r->prot & ~PROT_WRITE)) {
+			free_user_page(page);
+			return -ENOMEM;
+		}
+		if (now & PROT_WRITE)
+			uvm_protect(src->root, va, r->prot & ~PROT_WRITE);
+	}
+	return 0;
+}
+
+struct vm *vm_fork(struct vm *src)
+{
+	struct vm *dst = vm_create();
+	int rc;
+
+	if (!dst)
+		return NULL;
+	mutex_lock(&src->lock);
+	dst->brk_start = src->brk_start;
+	dst->brk = src->brk;
+	rc = copy_regions(src, dst);
+	for (struct vm_region *r = src->regions; r && !rc; r = r->next)
+		rc = share_region(src, dst, r);
+	/* The parent's pages went read-only: no CPU may keep a writable
+	 * entry of them. */
+	vm_flush_all(src);
+	mutex_unlock(&src->lock);
+	if (rc) {
+		vm_destroy(dst);
+		return NULL;
+	}
+	return dst;
 }

@@ -7,12 +7,14 @@
  * and are followed by irq_exit(), where the scheduler may switch threads.
  */
 #include <amphi/printk.h>
+#include <amphi/process.h>
 #include <amphi/shell.h>
 #include <asm/apic.h>
 #include <asm/desc.h>
 #include <asm/irq.h>
 #include <asm/paravirt.h>
 #include <asm/trap.h>
+#include <asm/user.h>
 
 /* From arch/x86/traps.c: the IDT the exception gates are in. */
 
@@ -135,6 +137,10 @@ void irq_dispatch(struct trap_frame *f)
 		irq_unhandled(vector);
 	irq_depth--;
 	irq_exit();
+	/* Back to a program: signals it has to take are delivered now (a
+	 * program that never makes a system call takes them at the tick). */
+	if (user_mode(f) && signal_pending(current_process()))
+		user_return_work();
 }
 
 static bool irq_is_pic(unsigned int v)

@@ -17,12 +17,16 @@
  * The way out: sysretq when the frame still says what sysret can restore
  * (the user's code segment and a canonical rip: sysretq with a
  * non-canonical rcx faults in ring 0 on the user's stack on Intel CPUs),
- * else iretq.  Both are paravirt ops, jump sites (usergs_sysret, and the
+ * else iretq; and iretq too when rcx and r11 are not the rip and rflags
+ * sysret would make of them.  Both are paravirt ops, jump sites (usergs_sysret, and the
  * swapgs op before iret), so that Xen PV replaces them with HYPERVISOR_iret.
  */
 #include <asm/desc.h>
 #include <asm/entry.h>
 #include <asm/paravirt.h>
+
+#define TF_R11 (4 * 8)
+#define TF_RCX (12 * 8)
 	.text
 	.balign 16
 	.globl syscall_entry_native
@@ -63,6 +67,14 @@ user_return:
 	cmpq $USER_CS, TF_CS(%rsp)
 	jne user_return_iret
 	cmpq $USER_DS, TF_SS(%rsp)
+	jne user_return_iret
+	/* sysret returns rcx and r11 as rip and rflags: a frame whose rcx
+	 * and r11 say otherwise (a signal handler's return, a child's first
+	 * return) needs iret to come back whole. */
+	cmpq %rcx, TF_RCX(%rsp)
+	jne user_return_iret
+	movq TF_RFLAGS(%rsp), %r11
+	cmpq %r11, TF_R11(%rsp)
 	jne user_return_iret
 	RESTORE_REGS
 	movq (%rsp), %rcx		/* rip */

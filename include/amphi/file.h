@@ -122,9 +122,8 @@ struct file *console_file_new(void);
 int pipe_create(unsigned int flags, struct file **rd, struct file **wr);
 /* The pipe's fstat: a FIFO with an inode number of its own. */
 void pipe_stat(struct pipe *p, struct fs_stat *st);
-/* A write found no reader: where SIGPIPE is to be sent to the writer.
- * It does nothing yet: signals are not delivered (the signal work wires
- * it); the write still fails with -EPIPE as Linux's does. */
+/* A write found no reader: SIGPIPE to the writer (kernel/signal.c); the
+ * write still fails with -EPIPE, as Linux's does. */
 void file_sigpipe(void);
 
 /* poll and select sleep here; whatever may change a file's readiness

@@ -1,26 +1,63 @@
 /*
  * Processes: a program running in user mode with the Linux x86-64 ABI, on
  * a kernel thread of its own that enters user mode and comes back for
- * every system call, exception and interrupt (kernel/process.c).  For now
- * one thread per process and no fork: the kernel starts a program from an
- * image in memory (kernel/exec.c) and waits for it to end, as the selftests
- * and the shell's `run` do.
+ * every system call, exception and interrupt (kernel/process.c).  One
+ * thread per process.  The kernel starts a program from an image in
+ * memory (kernel/exec.c) and waits for it to end, as the selftests and
+ * the shell's `run` do; that program may fork (copy-on-write, mm/vm.c),
+ * execve files of the VFS, wait for its children and send and take
+ * signals (kernel/signal.c).
+ *
+ * The tree: every process but the ones the kernel starts has a parent;
+ * a program the kernel starts is the reaper of its tree, as PID 1 is on
+ * Linux (the first one is PID 1): the children of a process that ends go
+ * to it.  A process whose tree has no reaper any more is reaped by the
+ * kernel when it ends.  One lock (proc_lock, kernel/process.c) guards the
+ * tree, the states and the pending signals.
  */
 #ifndef AMPHI_PROCESS_H
 #define AMPHI_PROCESS_H
 #include <amphi/sched.h>
 #include <amphi/smp.h>
+#include <amphi/time.h>
 #include <amphi/types.h>
 #include <asm/trap.h>
 
+#define SIGHUP 1
+#define SIGINT 2
+#define SIGQUIT 3
 #define SIGILL 4
 #define SIGTRAP 5
+#define SIGABRT 6
 #define SIGBUS 7
 #define SIGFPE 8
 #define SIGKILL 9
+#define SIGUSR1 10
 #define SIGSEGV 11
+#define SIGUSR2 12
+#define SIGPIPE 13
+#define SIGALRM 14
+#define SIGTERM 15
+#define SIGCHLD 17
+#define SIGCONT 18
+#define SIGSTOP 19
+#define SIGTSTP 20
+#define SIGTTIN 21
+#define SIGTTOU 22
+#define SIGURG 23
+#define SIGWINCH 28
 #define NSIG 64
+#define SIGBIT(sig) (1ULL << ((sig)-1))
 #define RLIM_NLIMITS 16
+/* Processes at once, all trees together: fork says -EAGAIN past it, as
+ * Linux does past its threads-max. */
+#define PROC_MAX 256
+
+/* Restart codes a system call returns when a signal cut it short; the
+ * way back to user mode turns them into -EINTR or a restart (Linux's). */
+#define ERESTARTSYS 512
+#define ERESTARTNOINTR 513
+#define ERESTARTNOHAND 514
 
 /* What to run; the strings and image must outlive the process's start
  * (the spawner waits for it). */
@@ -38,6 +75,14 @@ struct process_spec {
 struct k_sigaction {
 	uint64_t handler, flags, restorer, mask;
 };
+
+/* What a pending signal says about itself (siginfo's kernel side). */
+struct ksiginfo {
+	int signo, code, pid, status;
+	uint64_t addr;
+};
+
+enum process_state { PROC_LIVE, PROC_ZOMBIE };
 
 struct process {
 	uint8_t fpu[512] __aligned(16); /* fxsave's image of its x87 and SSE state */
@@ -60,9 +105,37 @@ struct process {
 	struct inode *cwd;     /* its working directory, held */
 	uint32_t umask;
 	char load_error[160]; /* why its image was refused, or "" */
-	int status;	     /* as wait4 reports it */
+	int status;	      /* as wait4 reports it */
 	volatile bool exited;
 	struct wait_queue exit_wq;
+
+	/* The tree and the groups (proc_lock). */
+	struct process *parent, *children, *sibling, *next_all;
+	int pgid, sid;
+	bool reaper;	 /* started by the kernel: its tree's init */
+	bool exiting;	 /* its children may no longer be given to it */
+	bool did_exec;	 /* setpgid on it from its parent: -EACCES */
+	int exit_signal; /* sent to the parent when it ends (SIGCHLD) */
+	enum process_state state;
+	volatile uint64_t child_events; /* a child ended or was adopted */
+	struct wait_queue wq;		/* its interruptible sleeps wait here */
+
+	/* Signals: pending bits and their info (proc_lock), and its own. */
+	volatile uint64_t pending;
+	struct ksiginfo info[NSIG];
+	uint64_t saved_mask; /* rt_sigsuspend's mask to restore */
+	bool restore_mask;
+	uint64_t in_syscall; /* the call's number + 1 while one returns */
+	struct {
+		uint64_t sp, size;
+		int flags;
+	} altstack;
+	struct timer alarm; /* ITIMER_REAL */
+	uint64_t alarm_at, alarm_interval;
+	volatile bool alarm_armed;
+
+	uint64_t set_child_tid;	      /* CLONE_CHILD_SETTID, written by the child */
+	struct trap_frame fork_frame; /* the child's first return to user mode */
 };
 
 /* Starts a program; NULL without memory.  Its image is checked and loaded
@@ -80,15 +153,71 @@ void process_exit(int status) __noreturn;
  * runs a program: prev's FPU and SSE registers saved, next's address
  * space, FS base and FPU registers loaded (each may be NULL). */
 void process_switch(struct process *prev, struct process *next);
-/* Before a return to user mode, interrupts off on return: switch if the
- * tick asked. */
+/* Before a return to user mode (the frame at the top of the thread's
+ * stack): switch if the tick asked, deliver pending signals, settle a
+ * system call a signal cut short.  Interrupts off on return. */
 void user_return_work(void);
+/* The frame of the calling process's way back to user mode. */
+struct trap_frame *user_frame(void);
 /* "exited with 3", "killed by signal 11 (SIGSEGV)". */
 void process_status_str(int status, char *buf, size_t len);
 /* exec (kernel/exec.c): loads spec's image into p's empty address space
  * and fills the frame of its first entry to user mode; 0 or -errno with
  * p->load_error set. */
 int exec_load(struct process *p, struct trap_frame *f);
+
+/* fork (kernel/process.c): a copy of the caller, returning 0 in it
+ * through a copy of frame f; the child's pid or -errno. */
+long process_fork(struct trap_frame *f, uint64_t flags, uint64_t newsp, uint64_t parent_tid,
+		  uint64_t child_tid, uint64_t tls);
+/* wait4 and waitid's work: a child matching (which, id) that ended, its
+ * pid and status (the struct freed unless nowait), 0 for WNOHANG,
+ * -ECHILD, -ERESTARTSYS when a signal came. */
+#define WAIT_ANY 0
+#define WAIT_PID 1
+#define WAIT_PGID 2
+long process_wait_child(int which, int id, bool nohang, bool nowait, int *status);
+/* A process by pid (proc_lock held), NULL if none. */
+struct process *process_find_locked(int pid);
+/* For each process, proc_lock held: fn's nonzero result stops the walk. */
+int process_for_each_locked(int (*fn)(struct process *p, void *arg), void *arg);
+unsigned long proc_lock_irqsave(void);
+void proc_unlock_irqrestore(unsigned long flags);
+
+/* The file table's hooks, empty until the file system calls arrive. */
+int process_files_fork(struct process *parent, struct process *child);
+void process_files_exit(struct process *p);
+void process_files_exec(struct process *p);
+
+/* Signals (kernel/signal.c). */
+/* Queues sig (1..NSIG) for p with info; proc_lock held or not. */
+void signal_send(struct process *p, int sig, const struct ksiginfo *info);
+void signal_send_locked(struct process *p, int sig, const struct ksiginfo *info);
+/* An exception's signal from user mode: to its handler if it has one it
+ * does not block, else the end of the process. */
+void signal_force(int sig, int code, uint64_t addr);
+/* Something to deliver now: unblocked pending signals. */
+static inline bool signal_pending(const struct process *p)
+{
+	return p && (p->pending & ~p->sigmask);
+}
+/* Does sig's action do nothing (ignored, or ignored by default)? */
+bool signal_ignored(const struct process *p, int sig);
+/* At exec: caught signals back to their default action. */
+void signal_exec_reset(struct process *p);
+const char *signal_name(int sig);
+/* The alarm's (ITIMER_REAL) timer and its end at exit. */
+void signal_alarm_set(struct process *p, uint64_t value_ns, uint64_t interval_ns);
+void signal_alarm_stop(struct process *p);
+
+/* The signal frame on the user's stack (arch/x86/signal.c): 0, or
+ * -EFAULT when it cannot be written. */
+int arch_signal_setup(struct process *p, struct trap_frame *f, int sig, const struct ksiginfo *info,
+		      const struct k_sigaction *ka, uint64_t oldmask);
+/* rt_sigreturn: the frame back from the stack; -EFAULT if unreadable. */
+int arch_signal_return(struct process *p, struct trap_frame *f);
+/* The FPU and SSE registers as a program starts with them. */
+void fpu_init_state(uint8_t *fpu);
 
 /* Processes alive now, for the leak checks. */
 extern int nr_processes;

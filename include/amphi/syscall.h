@@ -26,6 +26,7 @@ struct sysargs {
 #define NR_brk 12
 #define NR_rt_sigaction 13
 #define NR_rt_sigprocmask 14
+#define NR_rt_sigreturn 15
 #define NR_ioctl 16
 #define NR_pread64 17
 #define NR_pwrite64 18
@@ -37,10 +38,20 @@ struct sysargs {
 #define NR_sched_yield 24
 #define NR_dup 32
 #define NR_dup2 33
+#define NR_pause 34
 #define NR_nanosleep 35
+#define NR_getitimer 36
+#define NR_alarm 37
+#define NR_setitimer 38
 #define NR_getpid 39
 #define NR_sendfile 40
+#define NR_clone 56
+#define NR_fork 57
+#define NR_vfork 58
+#define NR_execve 59
 #define NR_exit 60
+#define NR_wait4 61
+#define NR_kill 62
 #define NR_uname 63
 #define NR_fcntl 72
 #define NR_truncate 76
@@ -68,9 +79,18 @@ struct sysargs {
 #define NR_getgid 104
 #define NR_geteuid 107
 #define NR_getegid 108
+#define NR_setpgid 109
 #define NR_getppid 110
+#define NR_getpgrp 111
+#define NR_setsid 112
+#define NR_getpgid 121
+#define NR_getsid 124
+#define NR_rt_sigpending 127
+#define NR_rt_sigsuspend 130
+#define NR_sigaltstack 131
 #define NR_arch_prctl 158
 #define NR_gettid 186
+#define NR_tkill 200
 #define NR_time 201
 #define NR_sched_getaffinity 204
 #define NR_getdents64 217
@@ -78,6 +98,8 @@ struct sysargs {
 #define NR_clock_gettime 228
 #define NR_clock_nanosleep 230
 #define NR_exit_group 231
+#define NR_tgkill 234
+#define NR_waitid 247
 #define NR_openat 257
 #define NR_mkdirat 258
 #define NR_fchownat 260
@@ -165,6 +187,27 @@ long sys_mprotect(const struct sysargs *a);
 long sys_munmap(const struct sysargs *a);
 long sys_brk(const struct sysargs *a);
 long sys_rt_sigaction(const struct sysargs *a);
+long sys_rt_sigreturn(const struct sysargs *a);
+long sys_pause(const struct sysargs *a);
+long sys_getitimer(const struct sysargs *a);
+long sys_alarm(const struct sysargs *a);
+long sys_setitimer(const struct sysargs *a);
+long sys_clone(const struct sysargs *a);
+long sys_fork(const struct sysargs *a);
+long sys_execve(const struct sysargs *a);
+long sys_wait4(const struct sysargs *a);
+long sys_kill(const struct sysargs *a);
+long sys_setpgid(const struct sysargs *a);
+long sys_getpgrp(const struct sysargs *a);
+long sys_setsid(const struct sysargs *a);
+long sys_getpgid(const struct sysargs *a);
+long sys_getsid(const struct sysargs *a);
+long sys_rt_sigpending(const struct sysargs *a);
+long sys_rt_sigsuspend(const struct sysargs *a);
+long sys_sigaltstack(const struct sysargs *a);
+long sys_tkill(const struct sysargs *a);
+long sys_tgkill(const struct sysargs *a);
+long sys_waitid(const struct sysargs *a);
 long sys_rt_sigprocmask(const struct sysargs *a);
 long sys_sched_yield(const struct sysargs *a);
 long sys_getpid(const struct sysargs *a);

@@ -5,6 +5,7 @@
  * zeroes (demand zero).  brk and anonymous mmap/munmap/mprotect work on
  * the list; a change to a page that was mapped is shot down on every CPU
  * the address space is live on.  Every frame is freed with the space.
+ * fork shares the pages copy-on-write (vm_fork).
  */
 #ifndef AMPHI_VM_H
 #define AMPHI_VM_H
@@ -67,6 +68,13 @@ int vm_write(struct vm *vm, uint64_t va, const void *src, size_t len);
  * with a protection that allows the access, -EFAULT when the process has
  * no right to it. */
 int vm_fault(struct vm *vm, uint64_t addr, bool write, bool exec);
+
+/* fork's copy: the regions copied, every present page shared
+ * read-only by both spaces (copied on the first write), src's stale
+ * writable entries shot down; NULL without memory. */
+struct vm *vm_fork(struct vm *src);
+/* Frames shared by more than one space now, for the tests. */
+uint64_t vm_shared_frames(void);
 
 /* The system calls' work, with Linux's results. */
 long vm_brk(struct vm *vm, uint64_t want);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the test initramfs, a newc cpio, from the tree tests/initramfs/
-# and Debian's busybox-static.  Usage: mkinitramfs.sh OUT.cpio
+# and Debian's busybox-static.  Usage: mkinitramfs.sh OUT.cpio [PROCS]
 #
 # What the kernel's initramfs selftest (fs/initramfs_selftest.c) checks:
 #   testdir/            mode 0750
@@ -14,10 +14,16 @@
 #   bin/cat             applet symlinks to busybox, as busybox installs them
 #   testdir/busybox.sha256  the digest of bin/busybox, for the kernel to
 #                       compare with its own
+# and, when PROCS (tests/user/procs.c built) is given, what the process
+# selftests (kernel/proc_selftest.c) execve:
+#   bin/procs           that program
+#   testdir/procs.sh    "#!/bin/procs script-check", mode 0755
+#   testdir/not-elf     mode 0755, neither ELF nor "#!": -ENOEXEC
 # The entries are sorted, with fixed times and owners, so that one tree
 # makes the same archive every time.
 set -euo pipefail
 out=$1
+procs=${2:-}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 busybox=/bin/busybox
 for tool in cpio sha256sum; do
@@ -34,6 +40,12 @@ ln -s hello.txt "$stage/testdir/hello-sym"
 : >"$stage/testdir/empty"
 cp "$busybox" "$stage/bin/busybox"
 for applet in sh ls cat; do ln -s busybox "$stage/bin/$applet"; done
+if [ -n "$procs" ]; then
+	cp "$procs" "$stage/bin/procs"
+	printf '#!/bin/procs script-check\n' >"$stage/testdir/procs.sh"
+	printf 'just text, no program\n' >"$stage/testdir/not-elf"
+	chmod 0755 "$stage/bin/procs" "$stage/testdir/procs.sh" "$stage/testdir/not-elf"
+fi
 sha256sum <"$busybox" | cut -d' ' -f1 >"$stage/testdir/busybox.sha256"
 chmod 0750 "$stage/testdir"
 chmod 0644 "$stage/testdir/hello.txt" "$stage/testdir/empty" "$stage/testdir/busybox.sha256"

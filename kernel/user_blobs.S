@@ -28,6 +28,7 @@ user_prog_\name\()_name:
 user_progs:
 	USER_PROG utest
 	USER_PROG hello_glibc
+	USER_PROG hello_static
 	.globl nr_user_progs
 nr_user_progs:
 	.long (nr_user_progs - user_progs) / 24

@@ -20,7 +20,7 @@ log_has() { # LOG REGEX
 # runs: every SELFTEST in the ELF.  A test added or removed changes this
 # number and the skip lists below in the same change, on purpose: the
 # runner then knows what each platform must show.
-SELFTESTS_ALL=104
+SELFTESTS_ALL=105
 
 # The selftests each platform skips in a full run, for the reason each
 # prints (no IDT natively on Xen PV, no Xen natively, no xenstore for
@@ -39,7 +39,7 @@ declare -A SELFTEST_SKIPS=(
 		lapic_timer lapic_timer_early netfront_connect tsc_clock xen_console_ring
 		xen_control_sysrq xen_control_unknown xenbus_hotplug xs_perms xs_read xs_smp xs_timeout
 		xs_transaction xs_watch xs_write
-		user_brk user_cpu_offline user_efault user_elf_refused user_exit_status user_faults user_glibc user_hello user_mmap
+		user_brk user_cpu_offline user_efault user_elf_refused user_exit_status user_faults user_glibc user_glibc_static user_hello user_mmap
 		user_preempt user_smp user_syscalls user_tlb_shootdown"
 	[xen-pvh-dom0]="initramfs balloon balloon_release_clears balloon_smp blkfront_offers blkfront_ro blkfront_rw blkfront_smp gnttab_in_use lapic_timer
 		lapic_timer_early netfront_connect tsc_clock xen_console_ring xen_control_sysrq
@@ -47,7 +47,7 @@ declare -A SELFTEST_SKIPS=(
 		xs_timeout xs_transaction xs_watch xs_write"
 	[xen-pv-domu]="pvclock_rtc blkfront_ro blkfront_rw blkfront_smp irq_unhandled irq_vector lapic_timer
 		lapic_timer_early tsc_clock
-		user_brk user_cpu_offline user_efault user_elf_refused user_exit_status user_faults user_glibc user_hello user_mmap
+		user_brk user_cpu_offline user_efault user_elf_refused user_exit_status user_faults user_glibc user_glibc_static user_hello user_mmap
 		user_preempt user_smp user_syscalls user_tlb_shootdown"
 	[xen-pvh-domu]="pvclock_rtc blkfront_ro blkfront_rw blkfront_smp gnttab_in_use lapic_timer lapic_timer_early
 		tsc_clock xen_pv_halt xen_pv_p2m_tree"

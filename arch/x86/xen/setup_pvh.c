@@ -49,7 +49,7 @@ static void *param_page(uint32_t pfn_param, uint32_t evtchn_param, uint32_t *evt
 	if (xen_hvm_get_param(pfn_param, &pfn) || xen_hvm_get_param(evtchn_param, &port) || !pfn)
 		return NULL;
 	*evtchn = (uint32_t)port;
-	return (void *)(uintptr_t)(pfn << PAGE_SHIFT);
+	return pfn_to_virt(pfn);
 }
 
 /* A domU's console and store pages and ports, from the HVM params: at

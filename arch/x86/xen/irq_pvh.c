@@ -27,7 +27,7 @@ static bool xen_pvh_has_feature(unsigned int feature)
 
 /* A frame from the allocator becomes the shared info page: Xen swaps its
  * own page in at that guest frame, so the frame must be ours and mapped
- * (PVH identity-maps the first 4 GiB). */
+ * (the direct map covers the first 4 GiB). */
 static void xen_pvh_map_shared_info(void)
 {
 	int64_t pfn = xen_pvh_place_xen_frame(XENMAPSPACE_shared_info, 0);

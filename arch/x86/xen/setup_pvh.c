@@ -41,7 +41,7 @@ static void xen_pvh_memory_setup(struct boot_info *bi)
 	native_memory_setup(bi);
 }
 
-/* The page an HVM param names, identity-mapped like all low memory. */
+/* The page an HVM param names, in the direct map like all low memory. */
 static void *param_page(uint32_t pfn_param, uint32_t evtchn_param, uint32_t *evtchn)
 {
 	uint64_t pfn = 0, port = 0;

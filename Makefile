@@ -21,8 +21,12 @@ B       := build
 XEN_INC := /usr/include/xen
 
 # The kernel is freestanding C: no red zone (interrupts land on the stack we
-# are using), no SSE or x87 (we never save that state), and no PIC: it is
-# linked at its load address, which is also its virtual address.
+# are using), no SSE or x87 (we never save that state).  It is linked in the
+# upper half at PAGE_OFFSET + 1 MiB (include/asm/page.h), outside the top
+# 2 GiB that -mcmodel=kernel needs: compiled -fpie, every reference is
+# RIP-relative, and it is still linked as a static executable at that one
+# address: a 32-bit absolute reference to a kernel symbol cannot reach it, and
+# the link fails on one (assembly takes `lea sym(%rip)` or `movabs`).
 # PARAVIRT=0 builds the comparison kernel of make bench: native only, every
 # paravirt wrapper compiled to the native instruction or a direct call.
 PARAVIRT ?= 1
@@ -30,7 +34,7 @@ KCFLAGS := -DCONFIG_PARAVIRT=$(PARAVIRT) -std=gnu11 -O2 -g -ffreestanding -fno-b
 	-isystem $(shell $(CC) -print-file-name=include) -I$(B)/sysinc -Iinclude \
 	-D__XEN_INTERFACE_VERSION__=0x00040e00 \
 	-mno-red-zone -mno-sse -mno-sse2 -mno-mmx -mno-80387 -mgeneral-regs-only \
-	-fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer \
+	-fpie -include include/asm/hidden.h -fno-stack-protector -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -fno-strict-aliasing \
 	-Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
 KASFLAGS := $(filter-out -std=gnu11,$(KCFLAGS)) -D__ASSEMBLY__
@@ -99,15 +103,18 @@ $(B)/k/%.o: %.S | $(B)/sysinc/xen
 # The user-mode programs the kernel carries for its selftests and the
 # shell's `run` (kernel/user_blobs.S), until the initramfs brings files:
 # built by the host's gcc whatever CC is.  utest is freestanding (no C
-# library: it tests the system calls one by one) and linked in the user
-# range (amphi/uaccess.h); hello_glibc and files (the file system calls)
-# are Debian's glibc, static-pie.
+# library: it tests the system calls one by one) and linked where Linux
+# puts a non-PIE program, 0x400000, and so is sysfuzz (system calls with
+# hostile arguments); hello_glibc, files (the file system calls) and
+# procs (fork, exec, signals) are Debian's glibc, static-pie, and
+# hello_static the same source as hello_glibc as a plain `gcc -static`
+# program (non-PIE, at 0x400000).
 USER_CC     := gcc
-USER_CFLAGS := -ffreestanding -fno-builtin -fpie -fno-stack-protector -O2 -Wall -Wextra -Werror \
-	-nostdlib -static -no-pie -e _start -Wl,-Ttext-segment=0x600000400000 \
+USER_CFLAGS := -ffreestanding -fno-builtin -fpie -include include/asm/hidden.h -fno-stack-protector -O2 -Wall -Wextra -Werror \
+	-nostdlib -static -no-pie -e _start -Wl,-Ttext-segment=0x400000 \
 	-Wl,--build-id=none -Wl,-z,noexecstack
 USER_PROGS  := $(B)/user/utest $(B)/user/sysfuzz $(B)/user/hello_glibc $(B)/user/files \
-	$(B)/user/procs
+	$(B)/user/procs $(B)/user/hello_static
 
 $(B)/user/utest $(B)/user/sysfuzz: $(B)/user/%: tests/user/%.c tests/user/ulib.h Makefile
 	@mkdir -p $(dir $@)
@@ -123,6 +130,11 @@ $(B)/user/files $(B)/user/procs: $(B)/user/%: tests/user/%.c Makefile
 	@mkdir -p $(dir $@)
 	@echo "  USERCC  $@"
 	@$(USER_CC) -static-pie -O2 -Wall -Wextra -Werror -o $@ $<
+
+$(B)/user/hello_static: tests/user/hello_glibc.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  USERCC  $@"
+	@$(USER_CC) -static -no-pie -O2 -Wall -Wextra -Werror -o $@ $<
 
 $(B)/k/kernel/user_blobs.o: EXTRA_CFLAGS := -DUSER_DIR=$(B)/user
 $(B)/k/kernel/user_blobs.o: $(USER_PROGS)

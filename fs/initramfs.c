@@ -254,7 +254,7 @@ void initramfs_init(struct boot_info *bi)
 	} else if (mod->len) {
 		initramfs_stats.given = true;
 		initramfs_stats.bytes = mod->len;
-		unpack((const uint8_t *)(uintptr_t)mod->paddr, mod->len);
+		unpack(__va(mod->paddr), mod->len);
 		initramfs_stats.frames_freed = mm_release_module(bi);
 		initramfs_report();
 	} else {

@@ -281,8 +281,7 @@ static int exec_image_load(struct exec_image *p, struct trap_frame *f)
 		bias = VM_DYN_BASE - info.lo;
 	if (info.lo + bias < USER_BASE || info.hi + bias > VM_MMAP_BASE)
 		return load_fail(p, -ENOEXEC,
-				 "its segments (%#lx-%#lx) are outside the user range %#lx-%#lx "
-				 "(the kernel is mapped below it)",
+				 "its segments (%#lx-%#lx) are outside the user range %#lx-%#lx",
 				 info.lo, info.hi, USER_BASE, VM_MMAP_BASE);
 	if ((rc = load_segments(p, &info, bias)) || (rc = build_stack(p, &info, bias, &rsp)))
 		return rc;

@@ -31,6 +31,7 @@ user_progs:
 	USER_PROG hello_glibc
 	USER_PROG files
 	USER_PROG procs
+	USER_PROG hello_static
 	.globl nr_user_progs
 nr_user_progs:
 	.long (nr_user_progs - user_progs) / 24

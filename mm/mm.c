@@ -83,7 +83,7 @@ void *mm_page_alloc(void)
 		mm_frame_free((uint64_t)pfn);
 		return NULL;
 	}
-	return (void *)(uintptr_t)pa;
+	return __va(pa);
 }
 
 void *mm_page_alloc_zeroed(void)
@@ -97,7 +97,7 @@ void *mm_page_alloc_zeroed(void)
 
 void mm_page_free(void *page)
 {
-	mm_frame_free((uintptr_t)page >> PAGE_SHIFT);
+	mm_frame_free(virt_to_pfn(page));
 }
 
 bool mm_is_mapped(uint64_t pa, uint64_t len)
@@ -154,7 +154,7 @@ static void frames_init(struct memmap *m)
 	if (!at)
 		panic("mm: no mapped RAM for a %zu-byte frame bitmap", bytes);
 	memmap_mark(m, at, bytes, MEMMAP_KERNEL);
-	frame_init(&frames, (uint64_t *)(uintptr_t)at, nframes);
+	frame_init(&frames, __va(at), nframes);
 	for (unsigned i = 0; i < m->n; i++) {
 		const struct memmap_entry *e = &m->e[i];
 		/* The low 1 MiB stays out of use: BIOS data, the real-mode
@@ -181,7 +181,7 @@ static bool heap_grow(size_t need)
 	spin_unlock_irqrestore(&frames_lock, flags);
 	if (pfn < 0)
 		return false;
-	heap_add_region(&kheap, (void *)(uintptr_t)((uint64_t)pfn << PAGE_SHIFT), bytes);
+	heap_add_region(&kheap, pfn_to_virt((uint64_t)pfn), bytes);
 	return true;
 }
 
@@ -221,7 +221,7 @@ void kfree(void *p)
 static void mm_reserve_module(struct boot_info *bi)
 {
 	struct boot_module *mod = &bi->module;
-	const char *why = boot_module_check(bi, (uintptr_t)_kernel_start, (uintptr_t)_kernel_end);
+	const char *why = boot_module_check(bi, __pa(_kernel_start), __pa(_kernel_end));
 	uint64_t first;
 
 	if (!mod->len)
@@ -256,7 +256,7 @@ void mm_init(struct boot_info *bi)
 	struct memmap *m = &bi->memmap;
 
 	mapped_limit = bi->mapped_limit;
-	memmap_mark(m, (uintptr_t)_kernel_start, (uintptr_t)_kernel_end - (uintptr_t)_kernel_start,
+	memmap_mark(m, __pa(_kernel_start), (uintptr_t)_kernel_end - (uintptr_t)_kernel_start,
 		    MEMMAP_KERNEL);
 	mm_reserve_module(bi);
 	pr_info("memory map (from %s):\n", bi->memmap_source ? bi->memmap_source : "nowhere");

@@ -10,7 +10,7 @@
 SELFTEST(memmap)
 {
 	const struct memmap *m = &boot_info.memmap;
-	uint64_t k = (uintptr_t)_kernel_start;
+	uint64_t k = __pa(_kernel_start);
 	bool kernel_covered = false;
 
 	for (unsigned i = 0; i < m->n; i++) {
@@ -56,12 +56,12 @@ SELFTEST(frames)
 			if (got[j] == got[i])
 				return selftest_fail(ctx, "frame %#lx handed out twice", got[i]);
 		if (mm_is_mapped((uint64_t)got[i] << PAGE_SHIFT, PAGE_SIZE)) {
-			memset((void *)(uintptr_t)(got[i] << PAGE_SHIFT), i, PAGE_SIZE);
+			memset(pfn_to_virt((uint64_t)got[i]), i, PAGE_SIZE);
 			written++;
 		}
 	}
 	for (int i = 0; i < NFRAMES; i++) {
-		const uint8_t *p = (const void *)(uintptr_t)(got[i] << PAGE_SHIFT);
+		const uint8_t *p = pfn_to_virt((uint64_t)got[i]);
 		if (mm_is_mapped((uint64_t)got[i] << PAGE_SHIFT, PAGE_SIZE) &&
 		    (p[0] != i || p[PAGE_SIZE - 1] != i))
 			return selftest_fail(ctx, "frame %#lx lost its pattern", got[i]);

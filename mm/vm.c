@@ -32,6 +32,7 @@
 #include <amphi/string.h>
 #include <amphi/uaccess.h>
 #include <amphi/vm.h>
+#include <asm/page.h>
 #include <asm/paravirt.h>
 #include <asm/user.h>
 
@@ -55,7 +56,7 @@ int vm_init(void)
 
 static uint32_t *refs_of(void *page)
 {
-	uint64_t pfn = (uintptr_t)page >> PAGE_SHIFT;
+	uint64_t pfn = virt_to_pfn(page);
 
 	return pfn < frame_refs_n ? &frame_refs[pfn] : NULL;
 }

@@ -159,7 +159,7 @@ static struct {
 static void probe_cpu(void *unused)
 {
 	probe.no_vm = !this_cpu()->active_vm;
-	probe.kernel_root = (read_cr3() & PTE_ADDR) == (uintptr_t)uvm_kernel_root;
+	probe.kernel_root = (read_cr3() & PTE_ADDR) == __pa(uvm_kernel_root);
 }
 
 static void load_vm(void *vm)

@@ -22,7 +22,7 @@
 /* The bytes at pa, when all len of them are mapped. */
 static const void *acpi_bytes(uint64_t pa, size_t len)
 {
-	return pa && mm_is_mapped(pa, len) ? (const void *)(uintptr_t)pa : NULL;
+	return pa && mm_is_mapped(pa, len) ? __va(pa) : NULL;
 }
 
 static int acpi_rsdp_at(uint64_t pa, size_t len, struct acpi_rsdp_info *r, const char **why)

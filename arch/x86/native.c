@@ -25,7 +25,7 @@ int native_detect(const struct boot_info *bi)
 
 void native_memory_setup(struct boot_info *bi)
 {
-	/* head32.S mapped the first 4 GiB one to one. */
+	/* head32.S mapped the first 4 GiB at PAGE_OFFSET. */
 	bi->mapped_limit = 4ULL << 30;
 }
 

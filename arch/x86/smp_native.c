@@ -38,13 +38,14 @@
 #include <asm/apic.h>
 #include <asm/irq.h>
 #include <asm/paravirt.h>
+#include <asm/pgtable.h>
 
 #define INIT_DELAY_US 10000
 #define SIPI_DELAY_US 200
 #define ONLINE_WAIT_NS (5 * NSEC_PER_SEC)
 
 extern const uint8_t ap_trampoline_start[], ap_trampoline_end[], ap_tr_gdt[], ap_tr_gdt_ptr[],
-    ap_tr_pm32[], ap_tr_pm32_ptr[];
+    ap_tr_pm32[], ap_tr_pm32_ptr[], ap_tr_lm64[], ap_tr_lm64_ptr[], ap_tr_cr3[];
 void ap_main(void) __noreturn;
 
 /* What trampoline.S's ap_start64 loads, in this order. */
@@ -90,21 +91,51 @@ static void native_smp_enumerate(char *how, size_t len)
 		 apic_mode == APIC_MODE_X2APIC ? "x2APIC" : "xAPIC");
 }
 
+/*
+ * The root the trampoline turns paging on with (its physical address
+ * must fit the 32-bit mov to cr3): its own page one to one, writable (the
+ * CPU sets the accessed bits of the GDT in it) and executable, and the
+ * kernel's upper-half slots, shared, where it jumps next.  The kernel's
+ * root has no lower half to lend it: that is user space.
+ */
+static int trampoline_root(uint32_t *cr3)
+{
+	pteval_t *root = pgtable_alloc_table(4), *kernel = pgtable_root();
+
+	if (!root || __pa(root) >= (1ULL << 32) ||
+	    pgtable_map_page(root, trampoline_pa, trampoline_pa, PTE_P | PTE_W))
+		return -ENOMEM;
+	for (unsigned i = L4_KERNEL_FIRST; i < 512; i++)
+		set_p4d(&root[i], kernel[i]);
+	*cr3 = (uint32_t)__pa(root);
+	return 0;
+}
+
+static void trampoline_patch(uint8_t *page, const uint8_t *at, uint32_t value)
+{
+	memcpy(page + (at - ap_trampoline_start), &value, sizeof(value));
+}
+
 /* The trampoline in a page below 1 MiB, kept for good (CPUs brought
  * online later start there too), with its own addresses patched in. */
 static int trampoline_install(void)
 {
 	size_t len = (size_t)(ap_trampoline_end - ap_trampoline_start);
+	uint32_t cr3;
 
-	if (!(trampoline_pa = mm_reserve_low_page()) || !mm_is_mapped(trampoline_pa, PAGE_SIZE))
+	if (!(trampoline_pa = mm_reserve_low_page()) || !mm_is_mapped(trampoline_pa, PAGE_SIZE) ||
+	    trampoline_root(&cr3))
 		return -ENOMEM;
-	uint8_t *page = (uint8_t *)(uintptr_t)trampoline_pa;
-	uint32_t gdt = (uint32_t)(trampoline_pa + (ap_tr_gdt - ap_trampoline_start));
-	uint32_t pm32 = (uint32_t)(trampoline_pa + (ap_tr_pm32 - ap_trampoline_start));
+	uint8_t *page = __va(trampoline_pa);
 
 	memcpy(page, ap_trampoline_start, len);
-	memcpy(page + (ap_tr_gdt_ptr - ap_trampoline_start) + 2, &gdt, sizeof(gdt));
-	memcpy(page + (ap_tr_pm32_ptr - ap_trampoline_start), &pm32, sizeof(pm32));
+	trampoline_patch(page, ap_tr_gdt_ptr + 2,
+			 (uint32_t)(trampoline_pa + (ap_tr_gdt - ap_trampoline_start)));
+	trampoline_patch(page, ap_tr_pm32_ptr,
+			 (uint32_t)(trampoline_pa + (ap_tr_pm32 - ap_trampoline_start)));
+	trampoline_patch(page, ap_tr_lm64_ptr,
+			 (uint32_t)(trampoline_pa + (ap_tr_lm64 - ap_trampoline_start)));
+	trampoline_patch(page, ap_tr_cr3, cr3);
 	return 0;
 }
 

@@ -117,7 +117,7 @@ static unsigned long balloon_pv_release(uint64_t pfn)
 {
 	unsigned long mfn = xen_pv_pfn_to_mfn(pfn);
 
-	pgtable_unmap_page(pgtable_root(), pfn << PAGE_SHIFT);
+	pgtable_unmap_page(pgtable_root(), (uintptr_t)pfn_to_virt(pfn));
 	xen_pv_set_p2m(pfn, BALLOON_INVALID_MFN);
 	return mfn;
 }
@@ -128,7 +128,7 @@ static int balloon_pv_restore(uint64_t pfn, unsigned long mfn)
 	int rc = xen_pv_set_p2m(pfn, mfn);
 
 	if (!rc)
-		rc = pgtable_map_page(pgtable_root(), pfn << PAGE_SHIFT, pfn << PAGE_SHIFT,
+		rc = pgtable_map_page(pgtable_root(), (uintptr_t)pfn_to_virt(pfn), pfn << PAGE_SHIFT,
 				      PAGE_KERNEL_RW);
 	return rc;
 }
@@ -154,7 +154,7 @@ static void balloon_count_error(void)
 
 uint64_t balloon_frame_release(uint64_t pfn)
 {
-	void *page = (void *)(uintptr_t)(pfn << PAGE_SHIFT);
+	void *page = pfn_to_virt(pfn);
 
 	if (mm_is_mapped(pfn << PAGE_SHIFT, PAGE_SIZE))
 		memset(page, 0, PAGE_SIZE);
@@ -243,7 +243,7 @@ static long balloon_grow(unsigned n)
 			continue;
 		}
 		/* Whatever the frame held before is not ours to show. */
-		memset((void *)(uintptr_t)(pfns[i] << PAGE_SHIFT), 0, PAGE_SIZE);
+		memset(pfn_to_virt(pfns[i]), 0, PAGE_SIZE);
 		out_set(pfns[i], false);
 		balloon_count(-1); /* counted before the allocator may hand it out */
 		mm_frame_free(pfns[i]);

@@ -38,7 +38,7 @@ static uint64_t pattern(uint64_t pfn, unsigned i)
 static void kept_fill(void)
 {
 	for (unsigned k = 0; k < KEPT; k++) {
-		uint64_t *p = (uint64_t *)(uintptr_t)(kept[k] << PAGE_SHIFT);
+		uint64_t *p = (uint64_t *)pfn_to_virt(kept[k]);
 
 		for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
 			p[i] = pattern(kept[k], i);
@@ -48,7 +48,7 @@ static void kept_fill(void)
 static bool kept_intact(void)
 {
 	for (unsigned k = 0; k < KEPT; k++) {
-		const uint64_t *p = (const uint64_t *)(uintptr_t)(kept[k] << PAGE_SHIFT);
+		const uint64_t *p = (const uint64_t *)pfn_to_virt(kept[k]);
 
 		for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
 			if (p[i] != pattern(kept[k], i))
@@ -122,7 +122,7 @@ static bool frame_gone(uint64_t pfn, const char **why)
 		return t == HVMMEM_mmio_dm;
 	}
 	*why = "its direct-map pte is still present";
-	if (pgtable_lookup(pgtable_root(), pfn << PAGE_SHIFT, &level) & PTE_P)
+	if (pgtable_lookup(pgtable_root(), (uintptr_t)pfn_to_virt(pfn), &level) & PTE_P)
 		return false;
 	*why = "its P2M entry still names a machine frame";
 	return xen_pv_pfn_to_mfn(pfn) == INVALID_MFN;
@@ -185,7 +185,7 @@ static enum selftest_result balloon_move(struct selftest_ctx *ctx, uint64_t kib,
 static bool frame_back(uint64_t pfn)
 {
 	int level;
-	pteval_t e = pgtable_lookup(pgtable_root(), pfn << PAGE_SHIFT, &level);
+	pteval_t e = pgtable_lookup(pgtable_root(), (uintptr_t)pfn_to_virt(pfn), &level);
 
 	if (balloon_is_out(pfn))
 		return false;
@@ -281,7 +281,7 @@ SELFTEST(balloon_release_clears)
 			mm_frame_free(pfn);
 		return selftest_error(ctx, "no mapped frame to try");
 	}
-	memset((void *)(uintptr_t)(pfn << PAGE_SHIFT), GNTTAB_DIRTY_BYTE, PAGE_SIZE);
+	memset((void *)pfn_to_virt(pfn), GNTTAB_DIRTY_BYTE, PAGE_SIZE);
 	uint64_t frame = balloon_frame_release(pfn);
 	r = gnttab_expect_zero_frame(ctx, "a frame filled, then made ready to go", frame);
 	if ((rc = balloon_frame_restore(pfn, frame)))

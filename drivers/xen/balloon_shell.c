@@ -31,7 +31,7 @@ static int balloon_shell_fill(void)
 		shell_pages[shell_npages++] = pfn;
 	}
 	for (unsigned k = 0; k < shell_npages; k++) {
-		uint64_t *p = (uint64_t *)(uintptr_t)(shell_pages[k] << PAGE_SHIFT);
+		uint64_t *p = (uint64_t *)pfn_to_virt(shell_pages[k]);
 
 		for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
 			p[i] = shell_word(shell_pages[k], i);
@@ -45,7 +45,7 @@ static int balloon_shell_check(void)
 	unsigned bad = 0;
 
 	for (unsigned k = 0; k < shell_npages; k++) {
-		const uint64_t *p = (const uint64_t *)(uintptr_t)(shell_pages[k] << PAGE_SHIFT);
+		const uint64_t *p = (const uint64_t *)pfn_to_virt(shell_pages[k]);
 
 		for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
 			if (p[i] != shell_word(shell_pages[k], i)) {

@@ -62,7 +62,7 @@ static unsigned int bm_take(struct bm_worker *w, unsigned int idx)
 		w->pfn[n] = (uint64_t)pfn;
 		if (balloon_is_out((uint64_t)pfn))
 			bm_note(w, "the allocator handed out a frame given back to Xen", pfn);
-		uint64_t *p = (uint64_t *)(uintptr_t)((uint64_t)pfn << PAGE_SHIFT);
+		uint64_t *p = (uint64_t *)pfn_to_virt((uint64_t)pfn);
 		for (unsigned int i = 0; i < PAGE_SIZE / 8; i++)
 			p[i] = bm_word(idx, (uint64_t)pfn, i);
 	}
@@ -73,7 +73,7 @@ static unsigned int bm_take(struct bm_worker *w, unsigned int idx)
 static void bm_give(struct bm_worker *w, unsigned int idx, unsigned int n)
 {
 	while (n--) {
-		const uint64_t *p = (const uint64_t *)(uintptr_t)(w->pfn[n] << PAGE_SHIFT);
+		const uint64_t *p = (const uint64_t *)pfn_to_virt(w->pfn[n]);
 
 		for (unsigned int i = 0; i < PAGE_SIZE / 8; i++)
 			if (p[i] != bm_word(idx, w->pfn[n], i)) {

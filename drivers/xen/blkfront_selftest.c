@@ -72,7 +72,7 @@ SELFTEST(blkfront_fresh_zero)
 	struct blkfront_gpage *g = blkfront_gpage_new((uint16_t)domid, false);
 	if (!g)
 		return selftest_error(ctx, "blkfront_gpage_new failed");
-	uint64_t pfn = (uintptr_t)g->page >> PAGE_SHIFT;
+	uint64_t pfn = virt_to_pfn(g->page);
 	grant_ref_t ref = g->gref;
 	r = gnttab_expect_zero(ctx, "blkfront_gpage_new", g->page, ref, domid, dirty, n);
 	blkfront_gpage_free(g);

@@ -246,7 +246,7 @@ static void free_page(void *page)
 {
 	if (!page)
 		return;
-	int rc = mm_frame_free((uintptr_t)page >> PAGE_SHIFT);
+	int rc = mm_frame_free(virt_to_pfn(page));
 	if (rc)
 		pr_err("gnttab: page %p was not an allocated frame: not freed\n", page);
 }

@@ -36,7 +36,7 @@ static enum selftest_result need_gnttab(struct selftest_ctx *ctx)
 
 static bool frame_free_now(const void *p)
 {
-	return frame_is_free(&frames, (uintptr_t)p >> PAGE_SHIFT);
+	return frame_is_free(&frames, virt_to_pfn(p));
 }
 
 static bool entry_is(grant_ref_t ref, uint64_t frame, uint16_t domid, uint16_t flags)
@@ -230,11 +230,11 @@ static void *dirty_then_granted(grant_ref_t *ref, int *err, bool *same)
 	void *page = NULL;
 
 	if (pfn >= 0 && mm_is_mapped((uint64_t)pfn << PAGE_SHIFT, PAGE_SIZE)) {
-		memset((void *)(uintptr_t)((uint64_t)pfn << PAGE_SHIFT), 0xa5, PAGE_SIZE);
+		memset((void *)pfn_to_virt((uint64_t)pfn), 0xa5, PAGE_SIZE);
 		mm_frame_free((uint64_t)pfn);
 		frames.hint = (uint64_t)pfn;
 		page = gnttab_alloc_granted_page(0, false, ref, err);
-		*same = page == (void *)(uintptr_t)((uint64_t)pfn << PAGE_SHIFT);
+		*same = page == (void *)pfn_to_virt((uint64_t)pfn);
 	} else if (pfn >= 0) {
 		mm_frame_free((uint64_t)pfn);
 	}

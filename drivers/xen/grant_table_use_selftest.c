@@ -73,7 +73,7 @@ unsigned gnttab_dirty_frames(uint64_t *pfns, unsigned n)
 
 	while (got < n && got < GNTTAB_DIRTY_MAX && (pages[got] = mm_page_alloc())) {
 		memset(pages[got], GNTTAB_DIRTY_BYTE, PAGE_SIZE);
-		pfns[got] = (uintptr_t)pages[got] >> PAGE_SHIFT;
+		pfns[got] = virt_to_pfn(pages[got]);
 		got++;
 	}
 	for (unsigned i = got; i-- > 0;)
@@ -131,7 +131,7 @@ enum selftest_result gnttab_expect_zero(struct selftest_ctx *ctx, const char *wh
 					const void *page, grant_ref_t ref, int domid,
 					const uint64_t *dirty, unsigned ndirty)
 {
-	uint64_t pfn = (uintptr_t)page >> PAGE_SHIFT;
+	uint64_t pfn = virt_to_pfn(page);
 	char how[96];
 
 	if (!in_list(pfn, dirty, ndirty))
@@ -249,7 +249,7 @@ static long wait_freed_us(const void *page, unsigned deferred, uint64_t ns)
 	uint64_t t0 = time_now_ns();
 
 	while (time_now_ns() - t0 < ns) {
-		if (frame_is_free(&frames, (uintptr_t)page >> PAGE_SHIFT) &&
+		if (frame_is_free(&frames, virt_to_pfn(page)) &&
 		    gnttab_deferred_count() <= deferred)
 			return (long)((time_now_ns() - t0) / NSEC_PER_USEC);
 		sleep_ns(NSEC_PER_MSEC);
@@ -278,7 +278,7 @@ static enum selftest_result while_mapped(struct selftest_ctx *ctx, grant_ref_t r
 	*handed_over = true;
 	sleep_ns(300 * NSEC_PER_MSEC); /* the thread retries three times meanwhile */
 	if (gnttab_deferred_count() != deferred0 + 1 ||
-	    frame_is_free(&frames, (uintptr_t)page >> PAGE_SHIFT))
+	    frame_is_free(&frames, virt_to_pfn(page)))
 		return selftest_fail(ctx,
 				     "deferred end of mapped grant %u let go of the page "
 				     "(%u deferred)",
@@ -351,5 +351,5 @@ SELFTEST(gnttab_fresh_zero)
 	return selftest_pass(ctx,
 			     "frame %#lx, filled with %#x and freed, granted again: "
 			     "4096 zero bytes through grant %u",
-			     (uintptr_t)page >> PAGE_SHIFT, GNTTAB_DIRTY_BYTE, ref);
+			     virt_to_pfn(page), GNTTAB_DIRTY_BYTE, ref);
 }

@@ -36,7 +36,7 @@ struct boot_info {
 	bool cmdline_truncated;
 	struct memmap memmap;
 	const char *memmap_source; /* "multiboot2", "pvh", "xen", "start_info" */
-	/* Physical memory below this is mapped at the same virtual address. */
+	/* Physical memory below this is in the direct map, at __va(pa). */
 	uint64_t mapped_limit;
 	char loader[64]; /* multiboot2 boot loader name, if given */
 	uint64_t rsdp;	 /* ACPI RSDP physical address, 0 if none was given */

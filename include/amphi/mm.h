@@ -4,6 +4,7 @@
 #include <amphi/boot.h>
 #include <amphi/frame.h>
 #include <amphi/heap.h>
+#include <asm/page.h>
 
 extern struct frame_allocator frames;
 extern struct heap kheap;
@@ -33,14 +34,14 @@ void *mm_page_alloc(void);
  * page walker will read, so that nothing the frame held before shows. */
 void *mm_page_alloc_zeroed(void);
 void mm_page_free(void *page);
-/* Is [pa, pa+len) mapped at the same virtual address? */
+/* Is [pa, pa+len) in the direct map (at __va(pa))? */
 bool mm_is_mapped(uint64_t pa, uint64_t len);
 /* A page of RAM below 1 MiB (never page 0), which the frame allocator
  * leaves alone, marked as the kernel's in the memory map: for the real-mode
  * code other CPUs start in.  0 when there is none. */
 uint64_t mm_reserve_low_page(void);
-/* Maps device memory (uncached) and returns its virtual address; NULL
- * when it cannot be mapped. */
+/* Maps device memory (uncached) and returns its virtual address, the
+ * direct map's __va(pa); NULL when it cannot be mapped. */
 void *ioremap(uint64_t pa, size_t size);
 void *kmalloc(size_t size);
 void *kmalloc_aligned(size_t size, size_t align);

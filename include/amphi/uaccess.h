@@ -8,18 +8,17 @@
  * in the program itself.  With SMAP the copies open user memory with stac
  * and close it with clac, and nothing else in the kernel can read it.
  *
- * The user range: the kernel is linked at 1 MiB with its direct map of RAM
- * at the same addresses and its fixed ranges up to 0x5080'0000'0000
- * (asm/pgtable.h), so programs live above, in the top quarter of the lower
- * half (L4 slots 192-255).  Linux puts a non-PIE program at 0x400000,
- * which is the kernel's here: such programs cannot run until the kernel
- * moves to the upper half.
+ * The user range is Linux's: the whole lower half (L4 slots 0-255), the
+ * kernel and its direct map of RAM being in the upper half (asm/page.h),
+ * from 64 KiB (Linux's default mmap_min_addr: a NULL pointer, or one a
+ * little above it, still faults) to TASK_SIZE, so that a non-PIE program
+ * linked at 0x400000 (any `gcc -static` one) runs unmodified.
  */
 #ifndef AMPHI_UACCESS_H
 #define AMPHI_UACCESS_H
 #include <amphi/types.h>
 
-#define USER_BASE 0x600000000000UL
+#define USER_BASE 0x10000UL /* Linux's mmap_min_addr */
 #define USER_TOP 0x7ffffffff000UL /* Linux's TASK_SIZE */
 
 /* Set when the CPUs run with SMAP (arch/x86/syscall_native.c). */

@@ -17,14 +17,16 @@
 #define EFER_LME (1 << 8)
 #define EFER_NXE (1 << 11)
 
-/* From 32-bit protected mode: PAE, the boot page tables of head32.S,
- * EFER's long-mode bit (and whatever else the caller asks for), then
- * paging.  A far jump to a 64-bit code segment must follow. */
-.macro enter_long_mode efer_bits
+/* From 32-bit protected mode: PAE, the page tables whose physical
+ * address `root` gives (an operand: head32.S's boot_pml4, the trampoline's
+ * own root), EFER's long-mode bit (and whatever else the caller asks for),
+ * then paging.  A far jump to a 64-bit code segment must follow.  Clobbers
+ * eax, ecx and edx. */
+.macro enter_long_mode efer_bits, root
 	mov %cr4, %eax
 	or $CR4_PAE, %eax
 	mov %eax, %cr4
-	mov $boot_pml4, %eax
+	mov \root, %eax
 	mov %eax, %cr3
 	mov $MSR_EFER, %ecx
 	rdmsr

@@ -1,12 +1,14 @@
 /*
  * x86-64 4-level page tables, reached only through the paravirt MMU ops so
  * that the same code edits native tables and Xen PV's hypervisor-checked
- * ones (arch/x86/mm/pgtable.c).  Addresses are the kernel's: virtual ==
- * pseudo-physical in the direct map.
+ * ones (arch/x86/mm/pgtable.c).  A table entry holds a (pseudo-)physical
+ * address; the walker reaches the next table through the direct map,
+ * __va(entry & PTE_ADDR) (asm/page.h).
  */
 #ifndef ASM_PGTABLE_H
 #define ASM_PGTABLE_H
 #include <amphi/types.h>
+#include <asm/page.h>
 #include <asm/paravirt.h>
 
 #define PTE_P (1ULL << 0)
@@ -30,17 +32,30 @@
 #define LARGE_PAGE_SIZE (1ULL << 21)
 
 /*
- * The kernel's fixed virtual ranges outside the direct map (which covers
- * physical memory one to one from 0), kept in one list so they cannot
- * collide.  Each is 1 TiB apart, far above any RAM a guest here has.
+ * The upper half, by L4 slot (512 GiB each).  Slots 256-271 are Xen PV's
+ * own (its M2P table, its direct map): a PV guest cannot map there, so the
+ * kernel never does.  The direct map (and the kernel image in it) starts
+ * at PAGE_OFFSET, slot 273, and may grow over the 128 slots Linux gives
+ * it; the kernel's fixed virtual ranges outside it come after, each in
+ * its own slot, kept in one list so they cannot collide (where Linux has
+ * its vmalloc area).  The whole lower half is user space
+ * (amphi/uaccess.h).
  */
-#define VA_NEVER_MAPPED 0x0000100000000000UL  /* exception selftest: must fault */
-#define VA_PAGING_TEST 0x0000200000000000UL   /* paging selftest */
-#define VA_BENCH_PTE 0x0000300000000000UL     /* make bench's pte update */
-#define VA_GRANT_TABLE 0x0000400000000000UL   /* Xen PV grant table frames */
-#define VA_GRANT_TEST 0x0000400100000000UL    /* grant in-use selftest */
-#define VA_PGTABLE_SMP 0x0000500000000000UL   /* walker's SMP selftest, 512 GiB */
-/* From 0x0000600000000000 up: user space (amphi/uaccess.h). */
+#define L4_SHIFT 39
+#define L4_SLOT(va) ((unsigned)(((va) >> L4_SHIFT) & 511))
+#define L4_XEN_FIRST 256 /* Xen PV's slots: 256 .. 271 */
+#define L4_KERNEL_FIRST 272
+#define L4_DIRECT_MAP L4_SLOT(PAGE_OFFSET)
+#define DIRECT_MAP_SIZE (128ULL << L4_SHIFT) /* 64 TiB */
+#define VA_FIXED_BASE 0xffffc90000000000UL
+#define VA_FIXED(n) (VA_FIXED_BASE + ((unsigned long)(n) << L4_SHIFT))
+#define VA_NEVER_MAPPED VA_FIXED(0)		  /* exception selftest: must fault */
+#define VA_PAGING_TEST VA_FIXED(1)		  /* paging selftest */
+#define VA_BENCH_PTE VA_FIXED(2)		  /* make bench's pte update */
+#define VA_GRANT_TABLE VA_FIXED(3)		  /* Xen PV grant table frames */
+#define VA_GRANT_TEST (VA_FIXED(3) + (4UL << 30)) /* grant in-use selftest */
+#define VA_PGTABLE_SMP VA_FIXED(4)		  /* walker's SMP selftest, 512 GiB */
+#define VA_FIXED_END VA_FIXED(5)
 
 /* Maps one 4 KiB page at va, splitting a large page if one covers it;
  * 0, or -1 when a page-table page cannot be had. */
@@ -89,7 +104,7 @@ struct wx_scan {
 	pteval_t first_flags;	 /* its effective P, W, U and NX */
 	pteval_t first_entry;	 /* the entry that mapped it, as pte_val reads it */
 };
-/* Walks L4 slots 0-255 of root; only reads. */
+/* Walks every L4 slot of root but Xen PV's; only reads. */
 void paging_wx_walk(const pteval_t *root, struct wx_scan *s);
 /* "r-x" and so on for effective flags (without NX everything is x). */
 const char *paging_wx_flags(pteval_t eff);

@@ -10,13 +10,13 @@
 #include <asm/pgtable.h>
 #include <asm/trap.h>
 
-/* The L4 slots of the user range (amphi/uaccess.h). */
-#define USER_L4_FIRST 192
+/* The L4 slots of the user range (amphi/uaccess.h): the lower half. */
+#define USER_L4_FIRST 0
 #define USER_L4_END 256
 
-/* Every kernel L4 slot below the user range gets its table now, so that
- * roots made later, which share those tables, see every kernel mapping
- * made later too.  0 or -ENOMEM. */
+/* Every L4 slot the kernel maps in (the direct map's, the fixed ranges')
+ * gets its table now, so that roots made later, which share those tables,
+ * see every kernel mapping made later too.  0 or -ENOMEM. */
 int uvm_kernel_prepare(void);
 /* A root: the kernel's slots shared, the user range empty.  NULL without
  * memory. */

@@ -2,8 +2,9 @@
  * A trivial program against Debian's glibc, linked -static-pie by the
  * host's gcc: its start-up (TLS through arch_prctl, IRELATIVE relocations,
  * malloc's brk and mmap, stdio on a tty) is what the kernel must get
- * right for real programs.  Built as static-pie, not plain -static: a
- * non-PIE static program sits at 0x400000, which is the kernel's here.
+ * right for real programs.  Built twice: as static-pie (hello_glibc,
+ * placed at VM_DYN_BASE) and as plain -static (hello_static), a non-PIE
+ * program linked at 0x400000 as any `gcc -static` one is.
  */
 #include <stdio.h>
 #include <stdlib.h>

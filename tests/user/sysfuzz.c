@@ -118,6 +118,7 @@ static int is_read_call(u64 nr)
 
 static unsigned char *scratch;
 static s64 zero_fd = -1;
+static u64 brk0; /* the break the program started with */
 
 /* Somewhere no program has or may have. */
 static u64 bad_pointer(void)
@@ -185,6 +186,12 @@ static u64 kernel_pointer(void)
 	return k[rnd() % (sizeof(k) / sizeof(k[0]))];
 }
 
+/* An address for a memory call that no program may have. */
+static u64 memory_arg_bad(void)
+{
+	return rnd() % 4 ? kernel_pointer() + rnd() % 2 : 0;
+}
+
 /* A memory call's address and length: in the arena, running at most a
  * little past it, or in the kernel with any length. */
 static void memory_args(u64 *addr, u64 *len)
@@ -214,6 +221,10 @@ static void tame(u64 nr, u64 *a)
 		memory_args(&a[0], &a[1]);
 		if (nr == 25) /* mremap: old length, new length, flags, new address */
 			memory_args(&a[4], &a[2]);
+		if (nr == 12) /* brk: a little above where it began, or nonsense;
+			       * never over gigabytes, where a read of /dev/zero
+			       * would then take all memory */
+			a[0] = rnd() % 2 ? brk0 + (rnd() % 64) * 4096 + rnd() % 2 : memory_arg_bad();
 	}
 	if (is_read_call(nr))
 		a[0] = rnd() % 2 && zero_fd >= 0 ? (u64)zero_fd : 1000 + rnd() % 64;
@@ -227,7 +238,7 @@ static void tame(u64 nr, u64 *a)
 		a[2] = 0;
 	if (nr == 302) /* prlimit64: reads a new limit only from where it cannot */
 		a[2] = rnd() % 2 ? 0 : kernel_pointer();
-	if (nr == 13 && a[1] >= (u64)scratch && a[1] + 8 <= (u64)scratch + SCRATCH_LEN)
+	if (nr == 13 && a[1] >= (u64)scratch && a[1] - (u64)scratch <= SCRATCH_LEN - 8)
 		*(u64 *)a[1] = 1; /* rt_sigaction: SIG_IGN */
 }
 
@@ -235,8 +246,13 @@ static u64 drawn_nr(void)
 {
 	u64 nr;
 
+	static const u64 far[] = {NR_MAX, 511, 512, 1000, 0x40000000, 0x40000001, 0x7fffffff,
+				  0x80000000, 0xffffffff, 1UL << 32, ~0UL};
+
+	if (rnd() % 16 == 0) /* past every table: the x32 bit, negative, 64-bit */
+		return far[rnd() % (sizeof(far) / sizeof(far[0]))];
 	do
-		nr = rnd() % 8 == 0 ? rnd() % 1000 : rnd() % NR_MAX;
+		nr = rnd() % NR_MAX;
 	while (forbidden(nr));
 	return nr;
 }
@@ -296,7 +312,22 @@ static int sandbox(u64 seed)
 	return 1;
 }
 
-static int fuzz(u64 seed, u64 count)
+/* The call about to be made, for `sysfuzz SEED COUNT v`: what a failing
+ * seed is taken apart with. */
+static void say_call(u64 i, u64 nr, const u64 *a)
+{
+	puts1("sysfuzz: #");
+	putnum((s64)i);
+	puts1(" call ");
+	putnum((s64)nr);
+	for (int k = 0; k < 6; k++) {
+		puts1(" ");
+		puthex(a[k]);
+	}
+	puts1("\n");
+}
+
+static int fuzz(u64 seed, u64 count, int verbose)
 {
 	u64 values = 0, wrong = 0;
 
@@ -310,6 +341,7 @@ static int fuzz(u64 seed, u64 count)
 		scratch[i] = (unsigned char)(rnd() % 4 ? 'a' + rnd() % 26 : 0);
 	if (sandbox(seed))
 		return 1;
+	brk0 = (u64)sys1(12, 0);
 	zero_fd = sys3(2, "/dev/zero", 0, 0);
 	for (u64 i = 0; i < count; i++) {
 		u64 nr = drawn_nr(), a[6];
@@ -318,6 +350,8 @@ static int fuzz(u64 seed, u64 count)
 		for (int k = 0; k < 6; k++)
 			a[k] = any_arg();
 		tame(nr, a);
+		if (verbose)
+			say_call(i, nr, a);
 		r = sys6((s64)nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 		if (r >= 0)
 			values++;
@@ -342,10 +376,10 @@ __attribute__((used)) static void start_c(u64 *sp)
 	int argc = (int)sp[0];
 
 	if (argc < 3) {
-		puts1("usage: sysfuzz SEED COUNT\n");
+		puts1("usage: sysfuzz SEED COUNT [v]\n");
 		uexit(2);
 	}
-	uexit(fuzz(atou(argv[1]), atou(argv[2])));
+	uexit(fuzz(atou(argv[1]), atou(argv[2]), argc > 3));
 }
 
 __attribute__((naked)) void _start(void)

@@ -14,7 +14,9 @@ set --
 	if ! command -v xenctx >/dev/null 2>&1; then
 		echo "xenctx is not in this dom0: no registers to show"
 	else
-		# The kernel runs at low addresses: all of them are the kernel's.
+		# -k 0: every address counts as the kernel's; the kernel is in the
+		# upper half, and a PVH program's user addresses are named by
+		# nothing in the map anyway.
 		xenctx -a -C -S -k 0 -l 16 "$@" "$domid" 2>&1
 	fi
 } | sed 's/^/context: /'

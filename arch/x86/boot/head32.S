@@ -3,15 +3,25 @@
  * cloud-hypervisor) and multiboot2 (GRUB).  Both start us in flat 32-bit
  * protected mode with paging off; multiboot2 says so with its magic in %eax,
  * PVH with the magic at the start of the structure %ebx points to, and the C
- * code tells them apart.  Here we only clear the BSS, identity-map the first
- * 4 GiB with 2 MiB pages (which covers the kernel, the boot structures and
- * the Xen console and xenstore pages) and switch to long mode.
+ * code tells them apart.
+ *
+ * The kernel is linked in the upper half (include/asm/page.h) but loaded at
+ * 1 MiB, and this code runs before paging, at physical addresses: every
+ * symbol is taken as PHYS(sym).  Here we only clear the BSS, map the first
+ * 4 GiB with 2 MiB pages twice, one to one (for the instructions that turn
+ * paging on) and at PAGE_OFFSET (the direct map, which covers the kernel,
+ * the boot structures and the Xen console and xenstore pages), switch to
+ * long mode and jump to the kernel's own address.  There the one-to-one
+ * half is dropped at once: the lower half is user space.
  */
 #include <asm/cpu_start.h>
+#include <asm/page.h>
 #define PTE_P 0x1
 #define PTE_W 0x2
 #define PTE_PS 0x80
 #define COM1 0x3f8
+#define PHYS(sym) ((sym) - PAGE_OFFSET)
+#define L4_DIRECT ((PAGE_OFFSET >> 39) & 511)
 
 	.section .text.boot, "ax"
 	.code32
@@ -22,12 +32,12 @@ entry32:
 	mov %eax, %ebp			/* multiboot2 magic, or nothing (PVH) */
 	mov %ebx, %esi			/* boot information */
 
-	mov $__bss_start, %edi
-	mov $__bss_end, %ecx
+	mov $PHYS(__bss_start), %edi
+	mov $PHYS(__bss_end), %ecx
 	sub %edi, %ecx
 	xor %eax, %eax
 	rep stosb
-	mov $boot_stack_top, %esp
+	mov $PHYS(boot_stack_top), %esp
 
 	mov $0x80000000, %eax
 	cpuid
@@ -38,13 +48,15 @@ entry32:
 	bt $29, %edx
 	jnc no_long_mode
 
-	/* PML4[0] -> PDPT; PDPT[0..3] -> four page directories of 2 MiB pages. */
-	movl $boot_pdpt + PTE_P + PTE_W, boot_pml4
+	/* PML4[0] and PML4[L4_DIRECT] -> one PDPT; PDPT[0..3] -> four page
+	 * directories of 2 MiB pages. */
+	movl $PHYS(boot_pdpt) + PTE_P + PTE_W, PHYS(boot_pml4)
+	movl $PHYS(boot_pdpt) + PTE_P + PTE_W, PHYS(boot_pml4) + 8 * L4_DIRECT
 	xor %ecx, %ecx
 1:	mov %ecx, %edx
 	shl $12, %edx
-	lea boot_pd + PTE_P + PTE_W(%edx), %eax
-	mov %eax, boot_pdpt(,%ecx,8)
+	lea PHYS(boot_pd) + PTE_P + PTE_W(%edx), %eax
+	mov %eax, PHYS(boot_pdpt)(,%ecx,8)
 	inc %ecx
 	cmp $4, %ecx
 	jb 1b
@@ -52,19 +64,19 @@ entry32:
 2:	mov %ecx, %eax
 	shl $21, %eax
 	or $PTE_P + PTE_W + PTE_PS, %eax
-	mov %eax, boot_pd(,%ecx,8)
+	mov %eax, PHYS(boot_pd)(,%ecx,8)
 	inc %ecx
 	cmp $2048, %ecx
 	jb 2b
 
-	enter_long_mode EFER_LME
-	lgdt boot_gdt_ptr
-	ljmp $0x08, $entry64
+	enter_long_mode EFER_LME, $PHYS(boot_pml4)
+	lgdt PHYS(boot_gdt_ptr32)
+	ljmp $0x08, $PHYS(entry64_low)
 
 	/* No long mode: say so on the first serial port (harmless where there
 	 * is none) rather than fault, then stop. */
 no_long_mode:
-	mov $no_lm_msg, %esi
+	mov $PHYS(no_lm_msg), %esi
 3:	lodsb
 	test %al, %al
 	jz 4f
@@ -75,12 +87,20 @@ no_long_mode:
 	jmp 4b
 
 	.code64
+entry64_low:
+	movabs $entry64, %rax
+	jmp *%rax
+
 entry64:
+	lgdt boot_gdt_ptr(%rip)		/* the GDT at its kernel address */
 	load_flat_segments
+	movq $0, boot_pml4(%rip)	/* no one-to-one map from here on */
+	mov %cr3, %rax
+	mov %rax, %cr3
 	/* The GS base: the boot CPU's struct cpu (include/amphi/cpu.h). */
-	mov $cpus, %eax
+	lea cpus(%rip), %rax
 	write_gs_base_rax
-	mov $boot_stack_top, %rsp
+	lea boot_stack_top(%rip), %rsp
 	mov %ebp, %edi			/* zero-extends: upper halves are undefined */
 	mov %esi, %esi
 	xor %ebp, %ebp
@@ -101,6 +121,10 @@ boot_gdt_end:
 boot_gdt_ptr:
 	.short boot_gdt_end - boot_gdt - 1
 	.quad boot_gdt
+	/* The same GDT for lgdt in 32-bit mode, at its physical address. */
+boot_gdt_ptr32:
+	.short boot_gdt_end - boot_gdt - 1
+	.long PHYS(boot_gdt)
 
 	.section .bss
 	.balign 4096

@@ -4,14 +4,18 @@
  * 256, IP = 0), so the first part, from ap_trampoline_start to
  * ap_trampoline_end, is copied by arch/x86/smp_native.c to a page below
  * 1 MiB and patched there with its own address: the linear addresses of
- * its GDT and of its 32-bit part.  It loads that GDT, enters protected
- * mode, turns on PAE, long mode and NX with the boot page tables of
- * head32.S (which map the first 4 GiB, this page included, and are never
- * changed after the boot), and jumps to ap_start64 in the kernel's text.
- * That loads the control registers and the stack the boot CPU left in
- * ap_boot (the kernel's own page tables among them), this CPU's struct
- * cpu into the GS base, and calls ap_main().  The boot CPU starts one
- * CPU at a time, so one ap_boot serves them all.
+ * its GDT, of its 32-bit and 64-bit parts, and the physical address of the
+ * page tables it turns paging on with.  Those are a root of their own
+ * (smp_native.c), not the kernel's: the kernel's root maps nothing in the
+ * lower half, which is user space, and this page must be mapped where it
+ * runs, one to one, while paging comes on; the trampoline's root maps it
+ * so and shares the kernel's upper-half slots.  The trampoline loads its
+ * GDT, enters protected mode, turns on PAE, long mode and NX, and from
+ * its 64-bit part here jumps to ap_start64 at the kernel's address.  That
+ * loads the control registers and the stack the boot CPU left in ap_boot
+ * (the kernel's own page tables among them), this CPU's struct cpu into
+ * the GS base, and calls ap_main().  The boot CPU starts one CPU at a
+ * time, so one ap_boot serves them all.
  */
 #include <asm/cpu_start.h>
 
@@ -25,6 +29,9 @@ ap_trampoline_start:
 	mov %cs, %ax
 	mov %ax, %ds
 	lgdtl ap_tr_gdt_ptr - ap_trampoline_start
+	movl ap_tr_cr3 - ap_trampoline_start, %edi
+	movzwl %ax, %ebx
+	shl $4, %ebx			/* this page's linear address */
 	mov %cr0, %eax
 	or $CR0_PE, %eax
 	mov %eax, %cr0
@@ -37,8 +44,13 @@ ap_tr_pm32:
 	mov %eax, %ds
 	mov %eax, %es
 	mov %eax, %ss
-	enter_long_mode EFER_LME + EFER_NXE
-	ljmp $0x08, $ap_start64
+	enter_long_mode EFER_LME + EFER_NXE, %edi
+	ljmpl *(ap_tr_lm64_ptr - ap_trampoline_start)(%ebx)
+
+	.code64
+	.globl ap_tr_lm64
+ap_tr_lm64:
+	jmp *ap_tr_start64(%rip)	/* copied with the page: position-free */
 
 	.balign 8
 	.globl ap_tr_gdt
@@ -54,6 +66,16 @@ ap_tr_gdt_ptr:
 ap_tr_pm32_ptr:
 	.long 0				/* patched: this page + ap_tr_pm32's offset */
 	.short 0x18
+	.globl ap_tr_lm64_ptr
+ap_tr_lm64_ptr:
+	.long 0				/* patched: this page + ap_tr_lm64's offset */
+	.short 0x08
+	.globl ap_tr_cr3
+ap_tr_cr3:
+	.long 0				/* patched: the trampoline's root */
+	.balign 8
+ap_tr_start64:
+	.quad ap_start64
 	.globl ap_trampoline_end
 ap_trampoline_end:
 

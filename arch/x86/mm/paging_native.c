@@ -1,15 +1,19 @@
 /*
  * The kernel's own page tables on bare hardware and PVH (where paging is
- * native).  The boot tables from head32.S map 4 GiB read-write-execute;
- * these replace them with:
+ * native).  The boot tables from head32.S map 4 GiB read-write-execute at
+ * PAGE_OFFSET; these replace them with, all in the upper half (the lower
+ * half, user space, maps nothing here):
  *   - the kernel image W^X: text read-only and executable, rodata
- *     read-only and not executable, data and BSS writable and not executable;
- *   - page 0 unmapped, so a NULL dereference faults;
- *   - everything else below 4 GiB mapped one to one, not executable: RAM,
+ *     read-only and not executable, data and BSS writable and not
+ *     executable (the image is part of the direct map: these are its
+ *     frames' only mapping);
+ *   - the direct map's page 0 unmapped;
+ *   - everything else below 4 GiB in the direct map, not executable: RAM,
  *     ACPI and NVS write-back, the rest (reserved ranges, holes where PCI
  *     devices and the LAPIC live) uncached;
- *   - RAM above 4 GiB, write-back.
- * ioremap then has nothing to do below 4 GiB.
+ *   - RAM above 4 GiB, write-back, in the direct map too.
+ * ioremap then has nothing to do below 4 GiB, and above it maps device
+ * memory at its direct-map address, uncached.
  */
 #include <asm/pgtable.h>
 #include <amphi/mm.h>
@@ -38,16 +42,17 @@ static int map_low(pteval_t *root, const struct memmap *m)
 		if (base >= end)
 			continue;
 		if (base > cursor &&
-		    pgtable_map_range(root, cursor, cursor, base - cursor, PAGE_KERNEL_IO))
+		    pgtable_map_range(root, (uintptr_t)__va(cursor), cursor, base - cursor,
+				      PAGE_KERNEL_IO))
 			return -1;
 		end = ALIGN_UP(end, PAGE_SIZE);
 		pteval_t flags = cacheable(e->type) ? PAGE_KERNEL_RW : PAGE_KERNEL_IO;
-		if (pgtable_map_range(root, base, base, end - base, flags))
+		if (pgtable_map_range(root, (uintptr_t)__va(base), base, end - base, flags))
 			return -1;
 		cursor = end;
 	}
 	if (cursor < FOUR_GIB)
-		return pgtable_map_range(root, cursor, cursor, FOUR_GIB - cursor,
+		return pgtable_map_range(root, (uintptr_t)__va(cursor), cursor, FOUR_GIB - cursor,
 					 PAGE_KERNEL_IO);
 	return 0;
 }
@@ -60,7 +65,7 @@ static int map_high_ram(pteval_t *root, const struct memmap *m)
 		uint64_t end = ALIGN_DOWN(e->base + e->len, PAGE_SIZE);
 
 		if (e->type == MEMMAP_RAM && end > base &&
-		    pgtable_map_range(root, base, base, end - base, PAGE_KERNEL_RW))
+		    pgtable_map_range(root, (uintptr_t)__va(base), base, end - base, PAGE_KERNEL_RW))
 			return -1;
 	}
 	return 0;
@@ -72,7 +77,7 @@ static int map_section(pteval_t *root, const void *start, const void *end, pteva
 	uintptr_t e = ALIGN_UP((uintptr_t)end, PAGE_SIZE);
 
 	for (uintptr_t va = s; va < e; va += PAGE_SIZE)
-		if (pgtable_map_page(root, va, va, flags))
+		if (pgtable_map_page(root, va, __pa((void *)va), flags))
 			return -1;
 	return 0;
 }
@@ -107,9 +112,9 @@ void native_paging_init(struct boot_info *bi)
 	enable_nx();
 	root = pgtable_alloc_table(4);
 	if (!root || map_low(root, &bi->memmap) || map_high_ram(root, &bi->memmap) ||
-	    paging_map_kernel(root) || pgtable_unmap_page(root, 0))
+	    paging_map_kernel(root) || pgtable_unmap_page(root, (uintptr_t)__va(0)))
 		panic("paging: out of memory for page tables");
-	write_cr3((uintptr_t)root);
+	write_cr3(__pa(root));
 	mm_set_mapped_limit(MAX(FOUR_GIB, memmap_end(&bi->memmap, MEMMAP_RAM)));
 	pr_info("paging: kernel W^X (text r-x, rodata r--, data rw-)%s, page 0 unmapped, "
 		"%lu page-table pages\n",
@@ -118,11 +123,13 @@ void native_paging_init(struct boot_info *bi)
 
 void *ioremap(uint64_t pa, size_t size)
 {
+	uint64_t base = ALIGN_DOWN(pa, PAGE_SIZE);
+
 	if (pa + size <= FOUR_GIB)
-		return (void *)(uintptr_t)pa;
-	if (pgtable_map_range(pgtable_root(), ALIGN_DOWN(pa, PAGE_SIZE), ALIGN_DOWN(pa, PAGE_SIZE),
-			      ALIGN_UP(pa + size, PAGE_SIZE) - ALIGN_DOWN(pa, PAGE_SIZE),
-			      PAGE_KERNEL_IO))
+		return __va(pa);
+	if (pa + size < pa || pa + size > DIRECT_MAP_SIZE ||
+	    pgtable_map_range(pgtable_root(), (uintptr_t)__va(base), base,
+			      ALIGN_UP(pa + size, PAGE_SIZE) - base, PAGE_KERNEL_IO))
 		return NULL;
-	return (void *)(uintptr_t)pa;
+	return __va(pa);
 }

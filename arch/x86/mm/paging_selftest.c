@@ -59,7 +59,7 @@ SELFTEST(paging_map_unmap)
 	if (pgtable_map_page(pgtable_root(), TEST_VA, pa, PAGE_KERNEL_RW))
 		return selftest_error(ctx, "could not map %#lx", TEST_VA);
 	*(volatile uint64_t *)(TEST_VA + 8) = 0xfeedface;
-	bool seen = mm_is_mapped(pa, PAGE_SIZE) ? *(volatile uint64_t *)(pa + 8) == 0xfeedface : true;
+	bool seen = mm_is_mapped(pa, PAGE_SIZE) ? ((volatile uint64_t *)__va(pa))[1] == 0xfeedface : true;
 	int level;
 	pteval_t pte = pgtable_lookup(pgtable_root(), TEST_VA, &level);
 	pgtable_unmap_page(pgtable_root(), TEST_VA);
@@ -107,13 +107,13 @@ SELFTEST(paging_cr3_switch)
 	for (int i = 0; i < 512; i++)
 		if (pmd_val(old[i]) & PTE_P)
 			set_p4d(&copy[i], old[i]);
-	uint64_t pfn = (uintptr_t)copy >> PAGE_SHIFT;
+	uint64_t pfn = virt_to_pfn(copy);
 	paravirt_pin_pt(pfn, 4);
-	write_cr3((uintptr_t)copy);
+	write_cr3(__pa(copy));
 	bool switched = (pgtable_root() == copy);
 	probe++;
 	bool works = probe == 0x1235;
-	write_cr3((uintptr_t)old);
+	write_cr3(__pa(old));
 	paravirt_release_pt(pfn, 4);
 	mm_frame_free(pfn);
 	if (!switched)

@@ -112,7 +112,7 @@ static void entry_set(int level, pteval_t *p, pteval_t v)
 
 pteval_t *pgtable_root(void)
 {
-	return (pteval_t *)(uintptr_t)(read_cr3() & PTE_ADDR);
+	return __va(read_cr3() & PTE_ADDR);
 }
 
 pteval_t *pgtable_alloc_table(int level)
@@ -121,7 +121,7 @@ pteval_t *pgtable_alloc_table(int level)
 
 	if (t) {
 		count_table();
-		paravirt_alloc_pt((uintptr_t)t >> PAGE_SHIFT, level);
+		paravirt_alloc_pt(virt_to_pfn(t), level);
 	}
 	return t;
 }
@@ -138,8 +138,8 @@ static pteval_t *split_large(pteval_t *e, pteval_t v, struct pt_after *after)
 	count_table();
 	for (unsigned i = 0; i < 512; i++)
 		t[i] = make_pte(((v & PTE_ADDR) + i * PAGE_SIZE) | flags);
-	paravirt_alloc_pt((uintptr_t)t >> PAGE_SHIFT, 1);
-	entry_set(2, e, entry_make(2, (uintptr_t)t | PTE_P | PTE_W));
+	paravirt_alloc_pt(virt_to_pfn(t), 1);
+	entry_set(2, e, entry_make(2, __pa(t) | PTE_P | PTE_W));
 	note_flush(after, TLB_FLUSH_ALL);
 	return t;
 }
@@ -157,13 +157,13 @@ static pteval_t *walk(pteval_t *root, unsigned long va, int level, struct pt_aft
 			pteval_t *t = pgtable_alloc_table(l - 1);
 			if (!t)
 				return NULL;
-			entry_set(l, e, entry_make(l, (uintptr_t)t | PTE_P | PTE_W));
+			entry_set(l, e, entry_make(l, __pa(t) | PTE_P | PTE_W));
 			table = t;
 		} else if (v & PTE_PS) {
 			if (l != 2 || !(table = split_large(e, v, after)))
 				return NULL;
 		} else {
-			table = (pteval_t *)(uintptr_t)(v & PTE_ADDR);
+			table = __va(v & PTE_ADDR);
 		}
 	}
 	return &table[idx(va, level)];
@@ -282,7 +282,7 @@ int pgtable_fill_top(pteval_t *root, unsigned first, unsigned end)
 		if (!t)
 			rc = -1;
 		else
-			entry_set(4, &root[i], entry_make(4, (uintptr_t)t | PTE_P | PTE_W));
+			entry_set(4, &root[i], entry_make(4, __pa(t) | PTE_P | PTE_W));
 	}
 	pgtable_lock_give(lock, &after);
 	return rc;
@@ -301,7 +301,7 @@ pteval_t pgtable_lookup(pteval_t *root, unsigned long va, int *level)
 			*level = l;
 			return v;
 		}
-		table = (pteval_t *)(uintptr_t)(v & PTE_ADDR);
+		table = __va(v & PTE_ADDR);
 	}
 	return 0;
 }

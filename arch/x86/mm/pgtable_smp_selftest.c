@@ -120,7 +120,7 @@ static void pts_check(struct pts *s, unsigned int idx, unsigned int round)
 		}
 		*(volatile uint64_t *)va = mark;
 		/* The direct map reaches the same frame. */
-		if (*(volatile uint64_t *)(uintptr_t)pa != mark)
+		if (*(volatile uint64_t *)__va(pa) != mark)
 			pts_count(&s->wrong);
 	}
 }
@@ -165,7 +165,7 @@ static pteval_t *pts_next_table(pteval_t *table, unsigned int i)
 {
 	pteval_t v = pmd_val(table[i]);
 
-	return (v & PTE_P) && !(v & PTE_PS) ? (pteval_t *)(uintptr_t)(v & PTE_ADDR) : NULL;
+	return (v & PTE_P) && !(v & PTE_PS) ? (pteval_t *)__va(v & PTE_ADDR) : NULL;
 }
 
 /* The tables under VA_PGTABLE_SMP's root entry, that one included. */

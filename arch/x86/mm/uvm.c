@@ -1,10 +1,14 @@
 /*
  * The user half of a process's page tables.  Each process has its own root
- * whose kernel slots (0 .. USER_L4_FIRST-1) point at the kernel's own L3
- * tables, shared, so a kernel mapping made in any of them is seen in every
- * root; uvm_kernel_prepare gives each of those slots its table at boot so
- * that no new kernel L4 entry is ever needed later.  The user slots hold
- * tables of this root alone, with the user bit at every level.
+ * whose upper-half slots (from L4_KERNEL_FIRST: the direct map's and the
+ * fixed ranges', asm/pgtable.h) point at the kernel's own L3 tables,
+ * shared, so a kernel mapping made in any of them is seen in every root;
+ * uvm_kernel_prepare gives each slot the kernel uses its table at boot so
+ * that no new kernel L4 entry is ever needed later.  Xen PV's slots
+ * (256-271) are left empty: Xen fills them in every root it validates.
+ * The user slots, the lower half, hold tables of this root alone, with the
+ * user bit at every level.  Entries hold physical addresses; tables and
+ * user pages are reached through the direct map.
  *
  * Every entry is written through the paravirt MMU ops, as in pgtable.c, so
  * that Xen PV can take these tables over later.  The caller (mm/vm.c) holds
@@ -36,13 +40,18 @@ static void set_entry(int level, pteval_t *e, pteval_t v)
 
 static pteval_t *table_of(pteval_t stored)
 {
-	return (pteval_t *)(uintptr_t)(pmd_val(stored) & PTE_ADDR);
+	return __va(pmd_val(stored) & PTE_ADDR);
 }
 
 int uvm_kernel_prepare(void)
 {
+	unsigned direct_end = L4_SLOT((uint64_t)__va(MAX(boot_info.mapped_limit, 1) - 1)) + 1;
+
 	uvm_kernel_root = pgtable_root();
-	return pgtable_fill_top(uvm_kernel_root, 0, USER_L4_FIRST) ? -ENOMEM : 0;
+	if (pgtable_fill_top(uvm_kernel_root, L4_DIRECT_MAP, direct_end) ||
+	    pgtable_fill_top(uvm_kernel_root, L4_SLOT(VA_FIXED_BASE), L4_SLOT(VA_FIXED_END)))
+		return -ENOMEM;
+	return 0;
 }
 
 pteval_t *uvm_root_alloc(void)
@@ -53,14 +62,15 @@ pteval_t *uvm_root_alloc(void)
 		return NULL;
 	vm_count_pages(1);
 	/* Not yet a page table: plain stores, before it is announced. */
-	memcpy(root, uvm_kernel_root, USER_L4_FIRST * sizeof(pteval_t));
-	paravirt_alloc_pt((uintptr_t)root >> PAGE_SHIFT, 4);
+	memcpy(root + L4_KERNEL_FIRST, uvm_kernel_root + L4_KERNEL_FIRST,
+	       (512 - L4_KERNEL_FIRST) * sizeof(pteval_t));
+	paravirt_alloc_pt(virt_to_pfn(root), 4);
 	return root;
 }
 
 static void free_table(pteval_t *t, int level)
 {
-	paravirt_release_pt((uintptr_t)t >> PAGE_SHIFT, level);
+	paravirt_release_pt(virt_to_pfn(t), level);
 	mm_page_free(t);
 	vm_count_pages(-1);
 }
@@ -73,7 +83,7 @@ static void free_level(pteval_t *t, int level, void (*free_page)(void *page))
 		if (!(v & PTE_P))
 			continue;
 		if (level == 1)
-			free_page((void *)(uintptr_t)(v & PTE_ADDR));
+			free_page(__va(v & PTE_ADDR));
 		else
 			free_level(table_of(t[i]), level - 1, free_page);
 	}
@@ -106,8 +116,8 @@ static pteval_t *walk(pteval_t *root, uint64_t va, bool make)
 		if (!n)
 			return NULL;
 		vm_count_pages(1);
-		paravirt_alloc_pt((uintptr_t)n >> PAGE_SHIFT, l - 1);
-		set_entry(l, e, (uintptr_t)n | PTE_P | PTE_W | PTE_U);
+		paravirt_alloc_pt(virt_to_pfn(n), l - 1);
+		set_entry(l, e, __pa(n) | PTE_P | PTE_W | PTE_U);
 		t = n;
 	}
 	return &t[idx(va, 1)];
@@ -130,7 +140,7 @@ int uvm_map(pteval_t *root, uint64_t va, void *page, unsigned prot)
 
 	if (!e)
 		return -ENOMEM;
-	set_pte(e, make_pte((uintptr_t)page | pte_flags(prot)));
+	set_pte(e, make_pte(__pa(page) | pte_flags(prot)));
 	return 0;
 }
 
@@ -143,7 +153,7 @@ void *uvm_lookup(pteval_t *root, uint64_t va, unsigned *prot)
 		return NULL;
 	if (prot)
 		*prot = PROT_READ | (v & PTE_W ? PROT_WRITE : 0) | (v & PTE_NX ? 0 : PROT_EXEC);
-	return (void *)(uintptr_t)(v & PTE_ADDR);
+	return __va(v & PTE_ADDR);
 }
 
 void *uvm_unmap(pteval_t *root, uint64_t va)
@@ -154,7 +164,7 @@ void *uvm_unmap(pteval_t *root, uint64_t va)
 	if (!(v & PTE_P))
 		return NULL;
 	set_pte(e, make_pte(0));
-	return (void *)(uintptr_t)(v & PTE_ADDR);
+	return __va(v & PTE_ADDR);
 }
 
 void *uvm_protect(pteval_t *root, uint64_t va, unsigned prot)
@@ -165,10 +175,10 @@ void *uvm_protect(pteval_t *root, uint64_t va, unsigned prot)
 	if (!(v & PTE_P))
 		return NULL;
 	set_pte(e, make_pte((v & PTE_ADDR) | pte_flags(prot)));
-	return (void *)(uintptr_t)(v & PTE_ADDR);
+	return __va(v & PTE_ADDR);
 }
 
 void uvm_load(pteval_t *root)
 {
-	write_cr3((uintptr_t)root);
+	write_cr3(__pa(root));
 }

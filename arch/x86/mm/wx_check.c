@@ -8,9 +8,11 @@
  *
  * The walk only reads, and reads entries only through pte_val/pmd_val, so
  * natively it sees the entries themselves and on Xen PV the machine frames
- * turned back into ours.  Only the lower half (L4 slots 0-255) is walked:
- * it is all the kernel maps, and on Xen PV the upper half holds Xen's own
- * slots, whose tables are Xen's frames.  A table is descended into only
+ * turned back into ours.  Every L4 slot is walked but Xen PV's own
+ * (256-271, asm/pgtable.h), whose tables are Xen's frames: the kernel and
+ * its direct map in the upper half, and the lower half, user space, which
+ * a root the kernel walks here maps only for its programs (with PTE_U, as
+ * such).  A table is descended into only
  * when its frame is ours and mapped; on Xen PV pmd_val leaves a foreign
  * frame untranslated, and make_pmd does not give back the same entry.
  */
@@ -18,7 +20,6 @@
 #include <amphi/mm.h>
 #include <amphi/printk.h>
 
-#define KERNEL_HALF_SLOTS 256
 
 static bool executable(pteval_t eff)
 {
@@ -76,20 +77,22 @@ static const pteval_t *own_table(pteval_t stored, pteval_t v)
 
 	if (((make_pmd(v) ^ stored) & PTE_ADDR) || !mm_is_mapped(pa, PAGE_SIZE))
 		return NULL;
-	return (const pteval_t *)(uintptr_t)pa;
+	return __va(pa);
 }
 
 static void walk(struct wx_scan *s, const pteval_t *table, int level, unsigned long base,
 		 pteval_t eff)
 {
-	unsigned n = level == 4 ? KERNEL_HALF_SLOTS : 512;
-
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < 512; i++) {
 		pteval_t stored = table[i];
 		pteval_t v = level == 1 ? pte_val(stored) : pmd_val(stored);
 		unsigned long va = base + ((unsigned long)i << (PAGE_SHIFT + 9 * (level - 1)));
 		const pteval_t *next;
 
+		if (level == 4 && i >= L4_XEN_FIRST && i < L4_KERNEL_FIRST)
+			continue;
+		if (level == 4 && i >= 256)
+			va |= 0xffff000000000000UL; /* canonical: the upper half */
 		if (!(v & PTE_P))
 			continue;
 		if (level == 1 || (level <= 3 && (v & PTE_PS)))

@@ -109,7 +109,7 @@ static uint64_t pv_frame_of(const void *p)
 {
 	uint64_t mfn;
 
-	if (!mm_is_mapped((uintptr_t)p, 1))
+	if (!mm_is_mapped(__pa(p), 1))
 		return GNTTAB_NO_FRAME;
 	/* xen_pv_virt_to_machine gives an all-ones frame for a pfn without
 	 * a machine frame. */

@@ -21,7 +21,7 @@ static int pvh_map_one(unsigned int idx, grant_entry_v1_t **va)
 
 	if (pfn < 0)
 		return (int)pfn;
-	*va = (grant_entry_v1_t *)(uintptr_t)((uint64_t)pfn << PAGE_SHIFT);
+	*va = pfn_to_virt((uint64_t)pfn);
 	return 0;
 }
 
@@ -44,7 +44,7 @@ static int pvh_remap(unsigned int n, grant_entry_v1_t **va)
 {
 	for (unsigned int i = 0; i < n; i++) {
 		int rc = xen_pvh_put_xen_frame(XENMAPSPACE_grant_table, i,
-					       (uintptr_t)va[i] >> PAGE_SHIFT);
+					       virt_to_pfn(va[i]));
 
 		if (rc)
 			return rc;
@@ -54,9 +54,9 @@ static int pvh_remap(unsigned int n, grant_entry_v1_t **va)
 
 static uint64_t pvh_frame_of(const void *p)
 {
-	if (!mm_is_mapped((uintptr_t)p, 1))
+	if (!mm_is_mapped(__pa(p), 1))
 		return GNTTAB_NO_FRAME;
-	return (uintptr_t)p >> PAGE_SHIFT;
+	return virt_to_pfn(p);
 }
 
 const struct gnttab_frame_ops gnttab_pvh_frame_ops = {

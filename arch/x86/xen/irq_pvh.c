@@ -27,14 +27,14 @@ static bool xen_pvh_has_feature(unsigned int feature)
 
 /* A frame from the allocator becomes the shared info page: Xen swaps its
  * own page in at that guest frame, so the frame must be ours and mapped
- * (PVH identity-maps the first 4 GiB). */
+ * (the direct map covers the first 4 GiB). */
 static void xen_pvh_map_shared_info(void)
 {
 	int64_t pfn = xen_pvh_place_xen_frame(XENMAPSPACE_shared_info, 0);
 
 	if (pfn < 0)
 		panic("xen-pvh: cannot place the shared info page (%ld)", (long)pfn);
-	xen_shared_info = (struct shared_info *)(uintptr_t)((uint64_t)pfn << PAGE_SHIFT);
+	xen_shared_info = pfn_to_virt((uint64_t)pfn);
 	xen_vcpu_info_from_shared();
 	xen_pvh_vcpu_info_register(this_cpu());
 }
@@ -44,7 +44,7 @@ static void xen_pvh_map_shared_info(void)
 int xen_pvh_vcpu_info_register(struct cpu *c)
 {
 	void *area = c->xen_vcpu_area;
-	int rc = xen_vcpu_info_register(c, (uintptr_t)area >> PAGE_SHIFT);
+	int rc = xen_vcpu_info_register(c, virt_to_pfn(area));
 
 	if (!rc)
 		return 0;
@@ -84,7 +84,7 @@ int xen_pvh_irq_resume(void)
 {
 	struct cpu *c = this_cpu();
 	int rc = xen_pvh_put_xen_frame(XENMAPSPACE_shared_info, 0,
-				       (uintptr_t)xen_shared_info >> PAGE_SHIFT);
+				       virt_to_pfn(xen_shared_info));
 
 	if (rc)
 		return rc;

@@ -108,7 +108,7 @@ unsigned long xen_pv_mfn_to_pfn(unsigned long mfn)
 
 uint64_t xen_pv_virt_to_machine(const void *va)
 {
-	uintptr_t pa = (uintptr_t)va;
+	uint64_t pa = __pa(va);
 	return ((uint64_t)pfn_to_mfn(pa >> PAGE_SHIFT) << PAGE_SHIFT) | (pa & (PAGE_SIZE - 1));
 }
 
@@ -294,7 +294,7 @@ static void set_frame_writable(uint64_t pfn, bool writable)
 
 	flush_own_queue();
 	stat_add(&stats.hypercalls);
-	if (hypercall_update_va_mapping(pa, paging_nx ? pte : pte & ~PTE_NX,
+	if (hypercall_update_va_mapping((uintptr_t)__va(pa), paging_nx ? pte : pte & ~PTE_NX,
 					UVMF_INVLPG | UVMF_ALL)) {
 		stat_add(&stats.errors);
 		pr_err("xen-pv mmu: cannot make frame %#lx %s\n", pfn,
@@ -304,7 +304,7 @@ static void set_frame_writable(uint64_t pfn, bool writable)
 
 void xen_pv_set_page_writable(const void *va, bool writable)
 {
-	set_frame_writable((uintptr_t)va >> PAGE_SHIFT, writable);
+	set_frame_writable(virt_to_pfn(va), writable);
 }
 
 static void xen_alloc_pt(uint64_t pfn, int level)
@@ -366,7 +366,7 @@ void xen_pv_mmu_ops_init(void)
 	p2m_size = si->nr_pages;
 	max_mfn =
 	    hypercall_memory_op(XENMEM_machphys_mapping, &mapping) == 0 ? mapping.max_mfn : ~0UL;
-	xen_cr3 = si->pt_base;
+	xen_cr3 = __pa((const void *)si->pt_base); /* a virtual address, as Xen gives it */
 	pv_ops.mmu = (struct pv_mmu_ops){
 	    .set_pte = (void *)xen_set_pte_thunk,
 	    .set_pmd = xen_set_pxd,
@@ -392,8 +392,10 @@ void xen_pv_mmu_ops_init(void)
 }
 
 /*
- * Xen's domain builder mapped everything below mapped_limit writable and
- * executable, but for the page-table frames, read-only as Xen requires.
+ * Xen's domain builder mapped everything below mapped_limit, at
+ * VIRT_BASE = PAGE_OFFSET (the direct map), writable and executable, but
+ * for the page-table frames, read-only as Xen requires (and that mapping
+ * is their only one: the kernel keeps no other alias of RAM).
  * Outside the kernel image (which paging_map_kernel maps W^X) it is all
  * data: the low 1 MiB, start_info, the P2M list, Xen's page tables and
  * stack, the console and xenstore pages, and free frames the allocator
@@ -405,7 +407,8 @@ static unsigned long xen_pv_nx_boot_region(pteval_t *root, uint64_t limit)
 {
 	unsigned long changed = 0;
 
-	for (uint64_t va = PAGE_SIZE; va < limit; va += PAGE_SIZE) {
+	for (uint64_t pa = PAGE_SIZE; pa < limit; pa += PAGE_SIZE) {
+		uintptr_t va = (uintptr_t)__va(pa);
 		pteval_t *e;
 
 		if (va >= (uintptr_t)_kernel_start && va < (uintptr_t)_kernel_end)
@@ -428,12 +431,13 @@ void xen_pv_paging_init(struct boot_info *bi)
 	pgtable_large_pages = false;
 	paging_nx = pv_cpuid(0x80000001, 0).edx & (1u << 20);
 	arch_enter_lazy_mmu_mode();
-	int rc = pgtable_map_range(root, from, from, ram_end - from, PAGE_KERNEL_RW);
+	int rc = pgtable_map_range(root, (uintptr_t)__va(from), from, ram_end - from,
+				   PAGE_KERNEL_RW);
 	rc |= paging_map_kernel(root);
 	if (paging_nx)
 		made_nx = xen_pv_nx_boot_region(root, from);
 	arch_leave_lazy_mmu_mode();
-	if (rc || pgtable_unmap_page(root, 0))
+	if (rc || pgtable_unmap_page(root, (uintptr_t)__va(0)))
 		panic("xen-pv: could not build the kernel's mappings");
 	/* paging_map_kernel remapped the BSS page the shared info sits on. */
 	xen_pv_map_shared_info();

@@ -11,6 +11,7 @@
 #include <amphi/selftest.h>
 #include <asm/xen/hypercall.h>
 #include <asm/xen/xen.h>
+#include <asm/page.h>
 
 #define PER_PAGE (PAGE_SIZE / sizeof(unsigned long))
 
@@ -19,7 +20,7 @@ static const unsigned long *p2m_page_of(unsigned long mfn)
 {
 	unsigned long pfn = xen_pv_mfn_to_pfn(mfn);
 
-	return pfn == ~0UL ? NULL : (const unsigned long *)(pfn << PAGE_SHIFT);
+	return pfn == ~0UL ? NULL : (const unsigned long *)pfn_to_virt(pfn);
 }
 
 /* The tree against the P2M, entry by entry: NULL, or what is wrong. */

@@ -42,7 +42,7 @@ int64_t xen_pvh_place_xen_frame(unsigned int space, unsigned long idx)
 		mm_frame_free((uint64_t)pfn);
 		return -ENOMEM;
 	}
-	memset((void *)(uintptr_t)((uint64_t)pfn << PAGE_SHIFT), 0, PAGE_SIZE);
+	memset(pfn_to_virt((uint64_t)pfn), 0, PAGE_SIZE);
 	if (xen_pvh_put_xen_frame(space, idx, (uint64_t)pfn)) {
 		/* Xen left our RAM page where it was: the frame is still ours. */
 		mm_frame_free((uint64_t)pfn);

@@ -2,9 +2,12 @@
  * Xen PV: the kernel runs in ring 3 on page tables Xen built and owns.
  * start_info tells us everything: the memory size, the P2M list, where the
  * bootstrap region (kernel, P2M, start_info, page tables, console and
- * xenstore pages) ends, and the console.  Our virtual addresses equal
- * pseudo-physical ones (VIRT_BASE 0), and Xen's read-only M2P table turns a
- * machine frame back into a pseudo-physical one.
+ * xenstore pages) ends, and the console.  Xen maps the bootstrap region
+ * at VIRT_BASE = PAGE_OFFSET, which is the kernel's direct map
+ * (asm/page.h), so start_info's addresses (pt_base, mfn_list, mod_start)
+ * are kernel pointers, PAGE_OFFSET above their pseudo-physical
+ * addresses; Xen's read-only M2P table turns a machine frame back into a
+ * pseudo-physical one.
  */
 #include <amphi/platform.h>
 #include <amphi/printk.h>
@@ -17,6 +20,7 @@
 #include <drivers/xen/console.h>
 #include <drivers/xen/init.h>
 #include <asm/trap.h>
+#include <asm/page.h>
 
 #define M2P ((const unsigned long *)MACH2PHYS_VIRT_START)
 #define PTE_PRESENT 0x1ULL
@@ -30,7 +34,21 @@ struct shared_info *xen_shared_info;
 
 static void *mfn_to_virt(uint64_t mfn)
 {
-	return (void *)(uintptr_t)(M2P[mfn] << PAGE_SHIFT);
+	return pfn_to_virt(M2P[mfn]);
+}
+
+/* start_info with its addresses made pseudo-physical, as the pure code of
+ * start_info.c takes them (a module given by frame number stays one). */
+static const start_info_t *pv_start_info_phys(const start_info_t *si)
+{
+	static start_info_t phys;
+
+	phys = *si;
+	phys.pt_base = __pa((const void *)si->pt_base);
+	phys.mfn_list = __pa((const void *)si->mfn_list);
+	if (si->mod_start && !(si->flags & SIF_MOD_START_PFN))
+		phys.mod_start = __pa((const void *)si->mod_start);
+	return &phys;
 }
 
 void xen_pv_boot(void *start_info)
@@ -40,7 +58,7 @@ void xen_pv_boot(void *start_info)
 	xen_start_info = si;
 	boot_info.entry = BOOT_ENTRY_XEN_PV;
 	boot_info.xen_start_info = si;
-	xen_pv_start_info_parse(si, &boot_info);
+	xen_pv_start_info_parse(pv_start_info_phys(si), &boot_info);
 	kmain(&boot_info);
 }
 
@@ -49,20 +67,22 @@ int xen_pv_detect(const struct boot_info *bi)
 	return bi->entry == BOOT_ENTRY_XEN_PV ? 10 : 0;
 }
 
-/* One past the last page mapped contiguously from the kernel's start, found
- * by walking Xen's bootstrap page tables (first 1 GiB only). */
+/* One past the (pseudo-physical) last page mapped contiguously from the
+ * kernel's start, found by walking Xen's bootstrap page tables (the direct
+ * map's first 1 GiB only). */
 static uint64_t pv_mapped_limit(void)
 {
 	const uint64_t *l4 = (const uint64_t *)xen_start_info->pt_base;
+	uint64_t l4e = l4[(PAGE_OFFSET >> 39) & 511];
 	uint64_t va = (uintptr_t)_kernel_start;
 
-	if (!(l4[0] & PTE_PRESENT))
+	if (!(l4e & PTE_PRESENT))
 		return 0;
-	const uint64_t *l3 = mfn_to_virt((l4[0] & PTE_ADDR) >> PAGE_SHIFT);
-	if (!(l3[0] & PTE_PRESENT))
+	const uint64_t *l3 = mfn_to_virt((l4e & PTE_ADDR) >> PAGE_SHIFT);
+	if (!(l3[(PAGE_OFFSET >> 30) & 511] & PTE_PRESENT))
 		return 0;
-	const uint64_t *l2 = mfn_to_virt((l3[0] & PTE_ADDR) >> PAGE_SHIFT);
-	for (; va < (1ULL << 30); va += PAGE_SIZE) {
+	const uint64_t *l2 = mfn_to_virt((l3[(PAGE_OFFSET >> 30) & 511] & PTE_ADDR) >> PAGE_SHIFT);
+	for (; va < PAGE_OFFSET + (1ULL << 30); va += PAGE_SIZE) {
 		uint64_t l2e = l2[(va >> 21) & 511];
 		if (!(l2e & PTE_PRESENT))
 			break;
@@ -70,7 +90,7 @@ static uint64_t pv_mapped_limit(void)
 		if (!(l1[(va >> 12) & 511] & PTE_PRESENT))
 			break;
 	}
-	return va;
+	return __pa((const void *)va);
 }
 
 /* Every P2M entry must name a machine frame whose M2P entry points back. */
@@ -96,7 +116,8 @@ static uint64_t pv_bootstrap_end(void)
 	const start_info_t *si = xen_start_info;
 	bool domu = !(si->flags & SIF_INITDOMAIN);
 	const char *why;
-	uint64_t end = xen_pv_bootstrap_end(si, (uintptr_t)si, domu ? M2P[si->console.domU.mfn] : 0,
+	uint64_t end = xen_pv_bootstrap_end(pv_start_info_phys(si), __pa(si),
+					    domu ? M2P[si->console.domU.mfn] : 0,
 					    domu ? M2P[si->store_mfn] : 0, &why);
 
 	if (why)

@@ -41,7 +41,7 @@ static void xen_pvh_memory_setup(struct boot_info *bi)
 	native_memory_setup(bi);
 }
 
-/* The page an HVM param names, identity-mapped like all low memory. */
+/* The page an HVM param names, in the direct map like all low memory. */
 static void *param_page(uint32_t pfn_param, uint32_t evtchn_param, uint32_t *evtchn)
 {
 	uint64_t pfn = 0, port = 0;
@@ -49,7 +49,7 @@ static void *param_page(uint32_t pfn_param, uint32_t evtchn_param, uint32_t *evt
 	if (xen_hvm_get_param(pfn_param, &pfn) || xen_hvm_get_param(evtchn_param, &port) || !pfn)
 		return NULL;
 	*evtchn = (uint32_t)port;
-	return (void *)(uintptr_t)(pfn << PAGE_SHIFT);
+	return pfn_to_virt(pfn);
 }
 
 /* A domU's console and store pages and ports, from the HVM params: at

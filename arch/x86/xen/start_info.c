@@ -3,7 +3,9 @@
  * boot memory, the module (xl's ramdisk=: the initramfs), and how far Xen's bootstrap region (page
  * tables, P2M list, start_info, module, console and xenstore pages) reaches.
  *
- * Pure code (the host fuzzes it, tests/fuzz/fuzz_start_info.c).  Xen
+ * Pure code (the host fuzzes it, tests/fuzz/fuzz_start_info.c), given
+ * start_info with its addresses pseudo-physical (setup_pv.c converts
+ * Xen's virtual ones).  Xen
  * fills start_info, but a number in it that cannot be right (a page count
  * beyond the address space, a region whose end wraps) must not become a
  * wrong memory map in silence: such a field is refused, noted in
@@ -21,9 +23,10 @@ static const char *const pv_module_why[3] = {
     "start_info: the module's end wraps: ignored",
 };
 
-/* mod_start is a virtual address in Xen's initial mapping, which is the
- * pseudo-physical one here (VIRT_BASE 0), or a frame number when Xen says
- * so (SIF_MOD_START_PFN). */
+/* mod_start is an address in Xen's initial mapping, given here made
+ * pseudo-physical by the caller (arch/x86/xen/setup_pv.c: Xen's is the
+ * virtual one, at VIRT_BASE), or a frame number when Xen says so
+ * (SIF_MOD_START_PFN). */
 static void pv_module(const start_info_t *si, struct boot_info *bi)
 {
 	uint64_t paddr = si->mod_start;

@@ -414,9 +414,11 @@ static int signals(void)
 		setitimer(ITIMER_REAL, &it, NULL);
 		CHECK(nanosleep(&t, &t) == -1 && errno == EINTR && t.tv_sec >= 4,
 		      "nanosleep EINTR");
+		/* The child outlives both 30 ms timers by far, even on a
+		 * loaded host where the parent runs late. */
 		pid = xfork();
 		if (!pid) {
-			sleep_ms(150);
+			sleep_ms(1500);
 			_exit(3);
 		}
 		setitimer(ITIMER_REAL, &it, NULL);

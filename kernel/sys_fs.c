@@ -269,6 +269,28 @@ long sys_creat(const struct sysargs *a)
 
 /* --- stat and access --- */
 
+/* AT_EMPTY_PATH with "": the open file itself, whatever it is (a pipe
+ * too); 1 when the path is not empty. */
+static long stat_empty(uint64_t dirfd, uint64_t upath, uint64_t ubuf)
+{
+	struct fs_stat st;
+	struct file *f;
+	char c[2];
+	long n = strncpy_from_user(c, upath, sizeof(c));
+
+	if (n == -EFAULT || n > 0 || n == -ENAMETOOLONG)
+		return n == -EFAULT ? n : 1;
+	if ((int)dirfd == AT_FDCWD) {
+		fs_stat(current_process()->cwd, &st);
+		return stat_to_user(&st, ubuf);
+	}
+	if (!(f = sys_fd_get(dirfd)))
+		return -EBADF;
+	file_stat(f, &st);
+	file_put(f);
+	return stat_to_user(&st, ubuf);
+}
+
 static long stat_at(uint64_t dirfd, uint64_t upath, uint64_t ubuf, uint64_t flags)
 {
 	struct inode *ip;
@@ -277,18 +299,9 @@ static long stat_at(uint64_t dirfd, uint64_t upath, uint64_t ubuf, uint64_t flag
 
 	if (flags & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
 		return -EINVAL;
-	r = at_lookup(dirfd, upath, flags & AT_SYMLINK_NOFOLLOW ? FS_NOFOLLOW : 0,
-		      flags & AT_EMPTY_PATH, &ip);
-	if (r == -ENOTDIR && (flags & AT_EMPTY_PATH)) {
-		/* dirfd is a pipe or the console without its node */
-		struct file *f = sys_fd_get(dirfd);
-
-		if (!f)
-			return r;
-		file_stat(f, &st);
-		file_put(f);
-		return stat_to_user(&st, ubuf);
-	}
+	if ((flags & AT_EMPTY_PATH) && (r = stat_empty(dirfd, upath, ubuf)) != 1)
+		return r;
+	r = at_lookup(dirfd, upath, flags & AT_SYMLINK_NOFOLLOW ? FS_NOFOLLOW : 0, false, &ip);
 	if (r)
 		return r;
 	fs_stat(ip, &st);

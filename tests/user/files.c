@@ -235,6 +235,8 @@ static void test_stat(void)
 	IS("fstat", syscall(SYS_fstat, fd, &s2), 0);
 	check("both name the file", s.st_ino == s2.st_ino && s2.st_size == 8 &&
 					s2.st_blksize == 4096 && s2.st_nlink == 1, 0);
+	check_err("newfstatat AT_EMPTY_PATH of a bad path under a file: ENOTDIR",
+		  syscall(SYS_newfstatat, fd, "x/y", &s, AT_EMPTY_PATH), ENOTDIR);
 	check_err("newfstatat of \"\" without AT_EMPTY_PATH: ENOENT",
 		  syscall(SYS_newfstatat, fd, "", &s, 0), ENOENT);
 	check_err("fstat of a bad fd: EBADF", syscall(SYS_fstat, 42, &s), EBADF);
@@ -620,6 +622,8 @@ static void test_pipes(void)
 	IS("read takes what there is", syscall(SYS_read, p[0], buf, sizeof(buf)), 3);
 	syscall(SYS_fstat, p[0], &s);
 	check("fstat: a FIFO", S_ISFIFO(s.st_mode), 0);
+	IS("newfstatat AT_EMPTY_PATH of a pipe",
+	   syscall(SYS_newfstatat, p[1], "", &s, AT_EMPTY_PATH) == 0 && S_ISFIFO(s.st_mode), 1);
 	check_err("lseek of a pipe: ESPIPE", syscall(SYS_lseek, p[0], 0, SEEK_SET), ESPIPE);
 	check_err("pread64 of a pipe: ESPIPE", syscall(SYS_pread64, p[0], buf, 1, 0), ESPIPE);
 	check_err("read of the write end: EBADF", syscall(SYS_read, p[1], buf, 1), EBADF);

@@ -267,6 +267,11 @@ static int t_mmap(void)
 	CHECK(98, sys2(11, p + 1, PAGE) == -EINVAL);
 	CHECK(99, sys3(10, p + 4 * PAGE, PAGE, 1) == -ENOMEM);		/* the hole */
 	CHECK(100, sys6(9, 0, 0, 3, 0x22, -1, 0) == -EINVAL);
+	/* PROT_NONE on a page already there: the kernel may not read it
+	 * either, and its bytes come back with the access. */
+	CHECK(102, sys3(10, p + 14 * PAGE, PAGE, 0) == 0);
+	CHECK(103, sys3(1, 1, p + 14 * PAGE, 1) == -EFAULT);
+	CHECK(104, sys3(10, p + 14 * PAGE, PAGE, 3) == 0 && p[14 * PAGE] == 15);
 	puts1("mmap: ok before the read-only write\n");
 	p[9 * PAGE] = 1;						/* SIGSEGV */
 	puts1("mmap: the write to a read-only page went through\n");

@@ -75,12 +75,24 @@ static void free_table(pteval_t *t, int level)
 	vm_count_pages(-1);
 }
 
+/* A page mapped PROT_NONE keeps its frame in an entry that is not
+ * present, marked with a bit the MMU leaves to software, as Linux's
+ * _PAGE_PROTNONE: every access faults, the kernel's copies included, and
+ * a later mprotect finds the frame and its bytes again. */
+#define PTE_PROTNONE (1ULL << 9)
+
+/* The entry holds a frame of the space, accessible or not. */
+static bool pte_has_page(pteval_t v)
+{
+	return v & (PTE_P | PTE_PROTNONE);
+}
+
 static void free_level(pteval_t *t, int level, void (*free_page)(void *page))
 {
 	for (unsigned i = 0; i < 512; i++) {
 		pteval_t v = level == 1 ? pte_val(t[i]) : pmd_val(t[i]);
 
-		if (!(v & PTE_P))
+		if (level == 1 ? !pte_has_page(v) : !(v & PTE_P))
 			continue;
 		if (level == 1)
 			free_page(__va(v & PTE_ADDR));
@@ -127,6 +139,9 @@ static pteval_t pte_flags(unsigned prot)
 {
 	pteval_t f = PTE_P | PTE_U;
 
+	if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+		return PTE_PROTNONE;
+
 	if (prot & PROT_WRITE)
 		f |= PTE_W;
 	if (!(prot & PROT_EXEC) && paging_nx)
@@ -149,10 +164,12 @@ void *uvm_lookup(pteval_t *root, uint64_t va, unsigned *prot)
 	pteval_t *e = walk(root, va, false);
 	pteval_t v = e ? pte_val(*e) : 0;
 
-	if (!(v & PTE_P))
+	if (!pte_has_page(v))
 		return NULL;
 	if (prot)
-		*prot = PROT_READ | (v & PTE_W ? PROT_WRITE : 0) | (v & PTE_NX ? 0 : PROT_EXEC);
+		*prot = !(v & PTE_P) ? 0
+				     : PROT_READ | (v & PTE_W ? PROT_WRITE : 0) |
+					   (v & PTE_NX ? 0 : PROT_EXEC);
 	return __va(v & PTE_ADDR);
 }
 
@@ -161,7 +178,7 @@ void *uvm_unmap(pteval_t *root, uint64_t va)
 	pteval_t *e = walk(root, va, false);
 	pteval_t v = e ? pte_val(*e) : 0;
 
-	if (!(v & PTE_P))
+	if (!pte_has_page(v))
 		return NULL;
 	set_pte(e, make_pte(0));
 	return __va(v & PTE_ADDR);
@@ -172,7 +189,7 @@ void *uvm_protect(pteval_t *root, uint64_t va, unsigned prot)
 	pteval_t *e = walk(root, va, false);
 	pteval_t v = e ? pte_val(*e) : 0;
 
-	if (!(v & PTE_P))
+	if (!pte_has_page(v))
 		return NULL;
 	set_pte(e, make_pte((v & PTE_ADDR) | pte_flags(prot)));
 	return __va(v & PTE_ADDR);

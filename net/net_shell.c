@@ -113,7 +113,7 @@ static void print_xfer(const char *what, const char *verb, const struct net_xfer
 
 static int net_usage(void)
 {
-	kprintf("usage: net [show] | ping ADDR [COUNT] | sink PORT | "
+	kprintf("usage: net [show] | ping ADDR [COUNT] | sink PORT [STALL] | "
 		"source ADDR PORT BYTES [SEED]\n");
 	return 1;
 }
@@ -141,15 +141,20 @@ static int cmd_ping(int argc, char **argv)
 	return n ? 0 : 1;
 }
 
+/* STALL, when given, is how many seconds without data the sink waits
+ * before it gives up: more than the default for a transfer that must
+ * outlast the sender's TCP backing off, as across a save of the domain,
+ * where the sender's retransmissions drift up to two minutes apart. */
 static int cmd_sink(int argc, char **argv)
 {
-	uint64_t port;
+	uint64_t port, stall_s = STALL_MS / 1000;
 	struct netconn *l;
 	struct net_xfer x;
 	const char *why;
 
-	if (argc != 3 || !num_arg(argv[2], 65535, &port) || !port) {
-		kprintf("net: sink: PORT must be 1 to 65535\n");
+	if (argc < 3 || argc > 4 || !num_arg(argv[2], 65535, &port) || !port ||
+	    (argc == 4 && (!num_arg(argv[3], 3600, &stall_s) || !stall_s))) {
+		kprintf("net: sink: PORT must be 1 to 65535, STALL 1 to 3600 seconds\n");
 		return 1;
 	}
 	if (!(l = net_sink_listen((uint16_t)port, &why))) {
@@ -157,7 +162,7 @@ static int cmd_sink(int argc, char **argv)
 		return 1;
 	}
 	kprintf("net: sink: listening on port %llu\n", (unsigned long long)port);
-	if (net_sink_serve(l, SINK_ACCEPT_MS, STALL_MS, &x, &why)) {
+	if (net_sink_serve(l, SINK_ACCEPT_MS, (uint32_t)(stall_s * 1000), &x, &why)) {
 		kprintf("net: sink: failed after %llu bytes: %s\n", (unsigned long long)x.bytes,
 			why);
 		return 1;
@@ -189,7 +194,7 @@ static int cmd_source(int argc, char **argv)
 	return 0;
 }
 
-SHELL_CMD(net, "network: net [show] | ping ADDR [N] | sink PORT | source ADDR PORT BYTES [SEED]")
+SHELL_CMD(net, "network: net [show] | ping ADDR [N] | sink PORT [STALL] | source ADDR PORT BYTES [SEED]")
 {
 	if (argc < 2 || !strcmp(argv[1], "show"))
 		return argc > 2 ? net_usage() : net_show();

@@ -10,9 +10,12 @@
  * empty table always succeeds, so every page comes back), and the device
  * follows the new backend's handshake from Initialising, its receive
  * buffers posted afresh.  The network device stays registered through
- * it all, so the stack keeps its addresses and connections.
+ * it all, so the stack keeps its addresses and connections, and its link
+ * stays up: to lwIP a link that is down is no route, which ends every
+ * TCP connection that sends meanwhile ("no route to host"), while a frame
+ * the device refuses is only a loss that TCP repairs.  The new backend's
+ * carrier, read once it connects, says what the link is from then on.
  */
-#include <amphi/netdev.h>
 #include <amphi/printk.h>
 #include "netfront.h"
 
@@ -46,8 +49,6 @@ void netfront_resume(struct xenbus_device *dev, bool new_domain)
 		return;
 	}
 	info->suspended = false;
-	if (info->registered)
-		netdev_set_link(&info->ndev, false);
 	if (info->rings_ready) {
 		netfront_stop(info);
 		netfront_forget_rings(info);

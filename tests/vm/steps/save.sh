@@ -1,14 +1,16 @@
 # shellcheck shell=dash disable=SC2034
-# `xl save`, `xl restore` and `xl save -c` against Amphi, as a person at
-# the host would do them; run by tests/vm/xl-steps.sh after
+# `xl save`, `xl restore`, `xl save -c` and `xl migrate` against Amphi, as
+# a person at the host would do them; run by tests/vm/xl-steps.sh after
 # xl-dom0-lib.sh's functions:
 #   create:     xl creates the domain and waits for the shell's prompt;
 #   fill:       `balloon fill` writes a pattern in pages the guest keeps,
-#               `uptime` says where its clock stands, and a block job
-#               starts writing a pattern over its disk xvda (a loop device
-#               on an image in dom0), passes enough for about 30 s (1 min
-#               before a PV live migration); and dom0 starts sending BYTES
-#               over TCP to the guest's `net sink`, a second job;
+#               `uptime` says where its clock stands, a block job starts
+#               writing a pattern over its disk xvda (a loop device on an
+#               image in dom0), passes enough for about 30 s (1 min before
+#               a PV live migration); and two TCP streams start, BYTES each
+#               way: dom0's random bytes to the guest's `net sink`, and the
+#               guest's `net source` pattern to dom0's nc, both hashed by
+#               dom0 as they go (nothing of them kept in its memory);
 #   save:       xl save to a file while the job writes and the bytes flow:
 #               xl must say the domain was saved, and the domain must be
 #               gone;
@@ -16,34 +18,57 @@
 #               resumed in a new domain, answers on its (new) console,
 #               has every vCPU online again (its `cpus` and xl vcpu-list
 #               agree), finds its pattern intact, keeps its balloon
-#               target, and whose clock went on
-#               from where it stood (never back; the time away is not
-#               counted, so that no timeout running at the save fires); the block job, connected
-#               to the new backend, ends well and its pattern reads back
-#               whole (`blk verify`); dom0 pings it through its vif,
-#               connected to the new backend too, and the TCP transfer
-#               cut by the save ends whole (the guest's sha256 is dom0's);
+#               target, and whose clock went on from where it stood (never
+#               back; the time away is not counted, so that no timeout
+#               running at the save fires); the block job, connected to
+#               the new backend, ends well and its pattern reads back whole
+#               (`blk verify`); dom0 pings it through its vif, connected to
+#               the new backend too, and both TCP streams cut by the save
+#               end whole (the SHA-256 of each equal at both ends);
 #   checkpoint: xl save -c: the guest says the suspend was cancelled and
 #               goes on in place, all vCPUs online, the pattern intact,
 #               dom0's pings answered;
+#   migrate-fail: xl migrate whose receiver fails after the whole stream
+#               came, so after the guest suspended: given the guest's
+#               config as a plain xl config (-C), the receiver cannot plug
+#               its devices in (the block hotplug script refuses
+#               /dev/loop4, which the domain at the source holds writable;
+#               the vif names a bridge dom0 lacks), the new domain is torn
+#               down, and xl resumes the guest at the source, cancelled
+#               (SCHEDOP_shutdown answers 1); the guest must say so, keep
+#               its domain id, and go on: all vCPUs, pattern, console, a
+#               block job writing across the attempt ends well and reads
+#               back whole, dom0's pings answered;
 #   migrate:    xl migrate to this same host (xl runs the receiver itself
-#               when -s is empty): the domain moves, live, to a new domain
-#               id; the guest says it resumed in a new domain, all vCPUs
-#               online, the pattern intact, dom0's pings answered;
+#               when -s is empty), live, with a block job writing and both
+#               TCP streams flowing (started afresh here when the save's
+#               have ended): a new domain id; the guest says it resumed in
+#               a new domain, all vCPUs online, the pattern intact, dom0's
+#               pings answered, the job's pattern whole, both streams whole;
+#   target:     xl mem-set to half the boot memory: the balloon's target
+#               (TARGET_MB) the cycles that follow must keep, and which
+#               makes each of them move half the memory;
+#   saves:      SAVES save/restore cycles in a row, then
+#   migrations: MIGRATIONS live migrations in a row: after each the guest
+#               resumed in the new domain with every vCPU, its pattern,
+#               its balloon target (and xl list the same memory and
+#               vCPUs), its clock never back, its console answering;
 #   shutdown:   xl shutdown -w, a clean power off.  The xl that watched the
 #               domain exits when it sees it suspended, even for xl save -c
 #               (xl's own way), so xl shutdown -w's word is the record
 #               here, and the domain left shut down is destroyed.
+# The runner may put SAVES= and MIGRATIONS= in /guest/save-counts (its
+# SAVE_CYCLES and MIGRATE_CYCLES); a count below 10, the issue's, is said
+# on the step's line with the reason the runner gave (COUNT_WHY).
 # PV live migration needs log-dirty mode, which for a PV guest needs a Xen
 # built with shadow paging; Debian's is not ("Failed to enable logdirty:
-# 95" for every PV guest, Linux's included).  So a PV guest skips migrate
-# on Debian's Xen, and xen_pv_migrate runs it on Xen rebuilt with shadow
-# paging (tools/xen-shadow.sh; XEN=shadow in /guest/params): create, fill,
-# then a live migrate with the block job writing, whose pattern must read
-# back whole after it, and shutdown.
-STEPS='create fill save restore checkpoint migrate shutdown'
-STEPS_pv='create fill save restore checkpoint shutdown'
-STEPS_pv_shadow='create fill migrate shutdown'
+# 95" for every PV guest, Linux's included).  So a PV guest skips every
+# migration on Debian's Xen, and xen_pv_migrate runs them on Xen rebuilt
+# with shadow paging (tools/xen-shadow.sh; XEN=shadow in /guest/params),
+# where the fill's block job and streams cross the migration instead.
+STEPS='create fill save restore checkpoint migrate-fail migrate target saves migrations shutdown'
+STEPS_pv='create fill save restore checkpoint target saves shutdown'
+STEPS_pv_shadow='create fill migrate migrate-fail target migrations shutdown'
 if [ "$(sed -n 's/^type = "\(.*\)"/\1/p' /guest/domu.cfg)" = pv ]; then
 	if [ "${XEN:-}" = shadow ]; then
 		STEPS=$STEPS_pv_shadow
@@ -52,21 +77,32 @@ if [ "$(sed -n 's/^type = "\(.*\)"/\1/p' /guest/domu.cfg)" = pv ]; then
 		BLK_CS=6000
 	else
 		STEPS=$STEPS_pv
-		NOTE="migrate not run: PV live migration needs a Xen with shadow paging, which Debian's 4.17 is built without (xen_pv_migrate runs it on one)"
+		NOTE="migrate-fail, migrate and migrations not run: PV live migration needs a Xen with shadow paging, which Debian's 4.17 is built without (xen_pv_migrate runs them on one)"
 	fi
 fi
-JOB_VERIFIED=0 # the block job's end and pattern checked
+SAVES=10
+MIGRATIONS=10
+COUNT_WHY=''
+[ ! -r /guest/save-counts ] || . /guest/save-counts
+IO_LIVE=0 # the block job and the streams are running, not yet checked
 OLD_LOGS='' # console logs of the guest's earlier domains
 SAVE=/tmp/domain.save
 VCPUS_ALL=$(sed -n 's/^vcpus = \([0-9]*\)/\1/p' /guest/domu.cfg)
-UP_BEFORE=0 # the guest's uptime before the save, in ms
+UP_LAST=0 # the guest's uptime at its last reading, in ms
+TARGET_MB='' # the balloon target the target step set, in MiB
 BLK_SECTORS=32768 # 16 MiB
 BLK_SEED=2718281828
 BLK_PASSES=2
 BLK_CS=${BLK_CS:-3000} # how long the block job writes, in centiseconds
+BLK_JOB=''
 GUEST=169.254.0.2
-BYTES=8388608
-NC_PID=''
+DOM0=169.254.0.1
+BYTES=8388608 # each way (see the README for 64 MiB)
+NET_SEED=1618033988 # the guest's `net source` pattern
+# How long the sink waits for data, in s: dom0's TCP, sending into a
+# domain that was saved, backs off up to 2 minutes between its tries.
+SINK_STALL=180
+SINK_JOB='' SOURCE_JOB='' NC_PID='' IN_SHA_PID='' OUT_PID=''
 
 # dom0 pings the guest: 3 of 3 answered.
 pings() {
@@ -92,24 +128,19 @@ uptime_ms() {
 	sed -n 's/.*up \([0-9]*\)\.\([0-9][0-9][0-9]\) s.*/\1\2/p' /tmp/after | head -n 1 | sed 's/^0*//;s/^$/0/'
 }
 
+# The guest's clock never went back since its last reading (UP_LAST), and
+# that reading moves on; $up is the new one.
+clock_on() {
+	up=$(uptime_ms) || { why="uptime: $why"; return 1; }
+	[ "$up" -ge "$UP_LAST" ] || { why="the guest's clock went back: up $up ms, $UP_LAST ms before"; return 1; }
+	UP_LAST=$up
+}
+
 # The guest's disk: a loop device on an image in dom0, made before xl
 # create reads the config that names it.
 disk_setup() {
 	dd if=/dev/zero of=/guest/save-disk.img bs=1M count=32 2>/dev/null &&
 		losetup /dev/loop4 /guest/save-disk.img
-}
-
-# One pass timed in the foreground, then as many as take about BLK_CS (30
-# s, 3 passes at least; 1 min before a PV live migration, so that it
-# outlasts the migration) as a job beside the shell ("[2] blk: started";
-# "[2] blk: done" at its end).
-blk_measure() {
-	blk_time_passes "$BLK_CS" 3
-}
-
-blk_job_start() {
-	type_command "blk write xvda 0 $BLK_SECTORS $BLK_SEED $BLK_PASSES &" 15 &&
-		grep -q '^\[2\] blk: started' /tmp/after || { why="the block job did not start: $(last_line "$CMD_OFF")"; return 1; }
 }
 
 # The guest said TEXT, on its console now or in an earlier domain's log
@@ -121,7 +152,35 @@ job_said() { # TEXT
 	return 1
 }
 
-blk_job_ended() { job_said "[2] blk: done" || job_said "[2] blk: failed"; }
+# The last line, from TEXT on, holding TEXT in any of the guest's logs.
+said() { # TEXT
+	# shellcheck disable=SC2086
+	cat $OLD_LOGS "$LOG" 2>/dev/null | tr -d '\r' | grep -a -o "$1.*" | tail -n 1
+}
+
+# Types CMD as a job beside the shell; JOB is its number, from the
+# shell's "[N] WORD: started".
+job_start() { # CMD
+	type_command "$1 &" 15 || return 1
+	JOB=$(tr -d '\r' </tmp/after | sed -n 's/^\[\([0-9]*\)\] [a-z]*: started$/\1/p' | head -n 1)
+	[ -n "$JOB" ] || { why="'$1 &' started no job: $(last_line "$CMD_OFF")"; return 1; }
+}
+
+job_ended() { job_said "[$1] $2: done" || job_said "[$1] $2: failed"; } # ID WORD
+
+# One pass timed in the foreground, then as many as take about BLK_CS (30
+# s, 3 passes at least; 1 min before a PV live migration, so that it
+# outlasts the migration) as a job beside the shell.
+blk_measure() {
+	blk_time_passes "$BLK_CS" 3
+}
+
+blk_job_start() {
+	job_start "blk write xvda 0 $BLK_SECTORS $BLK_SEED $BLK_PASSES" || { why="the block job: $why"; return 1; }
+	BLK_JOB=$JOB
+}
+
+blk_job_ended() { job_ended "$BLK_JOB" blk; }
 
 # The block job, which ran across a save or a migration (WHEN), ends well
 # and its pattern reads back whole.
@@ -131,37 +190,121 @@ blk_job_verify() { # WHEN SECONDS
 		why="the block job did not end within $2 s of the $1"
 		return 1
 	fi
-	job_said "[2] blk: done" || { why="the block job failed: $(tr -d '\r' <"$LOG" | grep -a -m2 '^blk: ' | tr '\n' ' ')"; return 1; }
+	job_said "[$BLK_JOB] blk: done" || { why="the block job failed: $(tr -d '\r' <"$LOG" | grep -a -m2 '^blk: ' | tr '\n' ' ')"; return 1; }
 	type_command "blk verify xvda 0 $BLK_SECTORS $BLK_SEED" 180 >/dev/null || { why="blk verify: $why"; return 1; }
-	JOB_VERIFIED=1
 }
 
-# The guest's first line holding TEXT, from TEXT on.
-said() { # TEXT
-	tr -d '\r' <"$LOG" | grep -a -m1 -o "$1.*"
+# --- the two TCP streams ---
+
+pid_gone() { ! kill -0 "$1" 2>/dev/null; }
+# dom0 listens on port 5002 (/proc/net/tcp or tcp6, busybox nc's: 0x138A,
+# state 0A).
+listening() { grep -qE ':138A [0-9A-F]+:0000 0A' /proc/net/tcp /proc/net/tcp6 2>/dev/null; }
+
+# dom0 -> guest: the guest's sink as a job, then dom0's random bytes,
+# hashed through a fifo as nc sends them.
+net_in_start() {
+	local off
+	off=$(log_size)
+	job_start "net sink 5001 $SINK_STALL" || { why="the sink: $why"; return 1; }
+	SINK_JOB=$JOB
+	poll 20 has_text "$off" "net: sink: listening on port 5001" ||
+		{ why="the sink did not say it listens within 20 s: $(last_line "$off")"; return 1; }
+	rm -f /tmp/in.fifo /tmp/in.sha
+	mkfifo /tmp/in.fifo
+	sha256sum </tmp/in.fifo >/tmp/in.sha &
+	IN_SHA_PID=$!
+	(head -c "$BYTES" /dev/urandom | tee /tmp/in.fifo | nc "$GUEST" 5001 2>/tmp/nc-in) &
+	NC_PID=$!
 }
 
-# The TCP transfer: the guest's sink as job 1, dom0's sender in the
-# background.
-net_start() {
-	type_command "net sink 5001 &" 15 && grep -q '^\[1\] net: started' /tmp/after ||
-		{ why="the sink job did not start: $(last_line "$CMD_OFF")"; return 1; }
-	net_send
+# guest -> dom0: dom0's nc listens (its stdin a fifo that never ends, as
+# busybox nc quits at the end of its stdin), hashing what comes; then the
+# guest's source as a job.
+net_out_start() {
+	rm -f /tmp/out.sha
+	[ -p /tmp/hold ] || mkfifo /tmp/hold
+	(nc -l -p 5002 <>/tmp/hold 2>/tmp/nc-out | sha256sum >/tmp/out.sha) &
+	OUT_PID=$!
+	poll 20 listening || { why="dom0's nc did not listen on port 5002 within 20 s"; return 1; }
+	job_start "net source $DOM0 5002 $BYTES $NET_SEED" || { why="the source: $why"; return 1; }
+	SOURCE_JOB=$JOB
 }
 
-sink_ended() { job_said "[1] net: done" || job_said "[1] net: failed"; }
+streams_ended() {
+	job_ended "$SINK_JOB" net && { why="the transfer to the guest"; return 0; }
+	job_ended "$SOURCE_JOB" net && { why="the transfer from the guest"; return 0; }
+	return 1
+}
 
-# After the restore or the migration: nc done, the sink's job done, the
-# digests equal.
+# The guest's digest, from its line "net: WORD: VERB N bytes sha256 X".
+guest_sha() { # WORD
+	said "net: $1: " | sed -n 's/.* sha256 \([0-9a-f]\{64\}\) .*/\1/p'
+}
+
+net_in_end() {
+	local got want
+	poll 300 pid_gone "$NC_PID" || { why="dom0's nc still sending 300 s after"; return 1; }
+	wait "$NC_PID" || { why="dom0's nc could not send: $(cat /tmp/nc-in)"; return 1; }
+	poll 120 job_ended "$SINK_JOB" net || { why="the sink job did not end within 120 s of dom0's nc"; return 1; }
+	job_said "[$SINK_JOB] net: done" || { why="the sink failed: $(said 'net: sink: failed')"; return 1; }
+	wait "$IN_SHA_PID"
+	read -r want _ </tmp/in.sha
+	got=$(guest_sha sink)
+	[ -n "$want" ] && [ "$got" = "$want" ] || { why="sha256 differs: dom0 sent ${want:-none}, the guest got ${got:-none}"; return 1; }
+}
+
+net_out_end() {
+	local got want
+	poll 300 job_ended "$SOURCE_JOB" net || { why="the source job did not end within 300 s"; return 1; }
+	job_said "[$SOURCE_JOB] net: done" || { why="the guest's source failed: $(said 'net: source: ')"; return 1; }
+	poll 30 pid_gone "$OUT_PID" || { why="dom0's nc did not see the guest close within 30 s"; return 1; }
+	read -r got _ </tmp/out.sha
+	want=$(guest_sha source)
+	[ -n "$want" ] && [ "$got" = "$want" ] || { why="sha256 differs: the guest sent ${want:-none}, dom0 got ${got:-none}"; return 1; }
+}
+
+# On a failure the guest's counters and threads go on the record.
 net_end() {
-	local got
-	wait "$NC_PID" || { why="nc could not send: $(cat /tmp/nc-in)"; return 1; }
-	poll 120 sink_ended || { why="the sink job did not end within 120 s of dom0's nc"; return 1; }
-	job_said "[1] net: done" || { why="the sink failed: $(said 'net: sink: failed')"; return 1; }
-	got=$(cat $OLD_LOGS "$LOG" 2>/dev/null | tr -d '\r' | grep -a -m1 -o 'net: sink: received.*' |
-		sed -n 's/.*sha256 \([0-9a-f]\{64\}\).*/\1/p')
-	[ "$got" = "$WANT" ] || { why="sha256 differs: dom0 sent $WANT, the guest got ${got:-none}"; return 1; }
+	local ok=1
+	if ! net_in_end; then
+		why="dom0 -> guest: $why"
+	elif ! net_out_end; then
+		why="guest -> dom0: $why"
+	else
+		ok=0
+	fi
+	if [ $ok = 1 ]; then
+		local saved=$why
+		type_command net 15
+		type_command ps 15
+		why=$saved
+	fi
+	return $ok
 }
+
+# A block job and both streams, to run across what comes next.
+io_start() {
+	blk_job_start && net_in_start && net_out_start || return 1
+	IO_LIVE=1
+}
+
+# They are still running: what comes next is crossed by them.
+io_running() { # WHAT
+	if blk_job_ended; then why="the block job had ended before the $1: no block I/O across it"; return 1; fi
+	if streams_ended; then why="$why had ended before the $1: no network I/O across it"; return 1; fi
+}
+
+# After WHEN: the block job ends well and reads back whole, dom0 pings the
+# guest, both streams end whole.
+io_end() { # WHEN
+	IO_LIVE=0
+	blk_job_verify "$1" 300 || return 1
+	poll 20 pings || return 1
+	net_end
+}
+
+IO_SAID="the block job went on and its pattern reads back whole; ping 3/3; $BYTES bytes each way over TCP whole (sha256 equal at both ends)"
 
 # The new domain $DOMID's guest, after the console's OFFSET: it says it
 # resumed in a new domain, answers on its console, has every vCPU online
@@ -176,14 +319,103 @@ resumed_new() { # OFFSET
 	expect "balloon check" "pattern intact"
 }
 
+# The balloon's target is still TARGET_MB, in the guest's eyes and xl
+# list's, which shows the vCPUs too.
+target_kept() {
+	local mem vcpus
+	expect balloon "target $((TARGET_MB * 1024)) KiB" || { why="the balloon's target: $why"; return 1; }
+	xl list "$NAME" >/tmp/xl-list 2>&1
+	mem=$(awk 'NR == 2 { print $3 }' /tmp/xl-list)
+	vcpus=$(awk 'NR == 2 { print $4 }' /tmp/xl-list)
+	[ "$mem" = "$TARGET_MB" ] && [ "$vcpus" = "$VCPUS_ALL" ] ||
+		{ why="xl list shows ${mem:-?} MiB and ${vcpus:-?} vCPUs, not $TARGET_MB and $VCPUS_ALL"; return 1; }
+}
+
+# xl save, then xl restore of that file: the new domain's guest resumed.
+# Without a TARGET_MB, the checks are the restore step's.
+save_restore() {
+	local off
+	off=$(log_size)
+	rm -f "$SAVE"
+	if ! timeout "$(budget 120)" xl save "$NAME" "$SAVE" >/tmp/xl-save 2>&1; then
+		show "xl save" /tmp/xl-save
+		why="xl save failed: $(first_error /tmp/xl-save); the guest said: '$(last_line "$off")'"
+		return 1
+	fi
+	poll 10 gone || { why="domain $DOMID still in xl list after xl save"; return 1; }
+	console_close
+	note_logs
+	if ! timeout "$(budget 120)" xl restore "$SAVE" >/tmp/xl-restore 2>&1; then
+		show "xl restore" /tmp/xl-restore
+		why="xl restore failed: $(first_error /tmp/xl-restore)"
+		return 1
+	fi
+	DOMID=$(xl domid "$NAME" 2>/dev/null)
+	[ -n "$DOMID" ] || { why="no domain $NAME after xl restore"; return 1; }
+	follow_log "$MAIN_LOG" "$OFF_MAIN"
+	resumed_new "$off" && target_kept && clock_on
+}
+
+# xl migrate to this host, to RECEIVER (with xl's further ARGS before the
+# domain): 0 when xl says it migrated, with $old the domain it left.
+xl_migrate() { # ARGS...
+	old=$DOMID
+	timeout "$(budget 300)" xl migrate "$@" -s "" "$NAME" "xl migrate-receive" >/tmp/xl-migrate 2>&1
+}
+
+# The console logs a new domain prints to: xl restore's, named as the
+# domain; a migration's, under the name the receiver first gave it
+# (NAME--incoming, renamed once it runs).  xenconsoled appends to them.
+MAIN_LOG=$LOG
+IN_LOG=/var/log/xen/console/guest-$NAME--incoming.log
+size_of() { if [ -f "$1" ]; then stat -c %s "$1"; else echo 0; fi; }
+# Their sizes before the new domain prints.
+note_logs() { OFF_MAIN=$(size_of "$MAIN_LOG") OFF_IN=$(size_of "$IN_LOG"); }
+
+# The new domain prints to FILE, from OFFSET: LOG follows it (the one it
+# leaves kept in OLD_LOGS, once), and $off is where to look from.
+follow_log() { # FILE OFFSET
+	off=$2
+	[ "$LOG" != "$1" ] || return 0
+	case " $OLD_LOGS " in *" $LOG "*) ;; *) OLD_LOGS="$OLD_LOGS $LOG" ;; esac
+	LOG=$1
+}
+
+# After a migration that xl says worked: the new domain's guest resumed.
+migrated() {
+	local off
+	console_close
+	DOMID=$(xl domid "$NAME" 2>/dev/null)
+	[ -n "$DOMID" ] && [ "$DOMID" != "$old" ] || { why="no new domain $NAME after xl migrate (domid '${DOMID:-none}')"; return 1; }
+	follow_log "$IN_LOG" "$OFF_IN"
+	resumed_new "$off"
+}
+
+# Before finish, which shows LOG: the console of the guest's earlier
+# domains, for the record and for the runner's check of error reports.
+dump_old_logs() {
+	local l
+	for l in $OLD_LOGS; do
+		[ "$l" != "$LOG" ] || continue
+		echo "==== domU console of earlier domains ($l) begin ===="
+		tr -d '\r' <"$l"
+		echo
+		echo "==== domU console of earlier domains end ===="
+	done
+}
+
+# A count below the issue's 10 says so, and why.
+count_note() { # N
+	[ "$1" -ge 10 ] || echo " (not 10: ${COUNT_WHY:-no reason given})"
+}
+
 step_fill() {
 	expect "balloon fill" "pattern written in 64 pages" || { bad fill "$why"; return 1; }
 	all_up || { bad fill "$why"; return 1; }
-	UP_BEFORE=$(uptime_ms) || { bad fill "uptime: $why"; return 1; }
+	clock_on || { bad fill "$why"; return 1; }
 	blk_measure || { bad fill "$why"; return 1; }
-	net_start || { bad fill "$why"; return 1; }
-	blk_job_start || { bad fill "$why"; return 1; }
-	ok fill "64 pages hold a pattern; all $VCPUS_ALL vCPUs online; up $UP_BEFORE ms; a block job writing $BLK_PASSES passes of $((BLK_SECTORS / 2048)) MiB; $BYTES bytes on their way over TCP"
+	io_start || { bad fill "$why"; return 1; }
+	ok fill "64 pages hold a pattern; all $VCPUS_ALL vCPUs online; up $UP_LAST ms; a block job writing $BLK_PASSES passes of $((BLK_SECTORS / 2048)) MiB; $BYTES bytes on their way over TCP each way"
 }
 
 step_save() {
@@ -191,14 +423,7 @@ step_save() {
 	off=$(log_size)
 	clock
 	t0=$CLOCK
-	if blk_job_ended; then
-		bad save "the block job had ended before the save: no block I/O across it"
-		return 1
-	fi
-	if sink_ended; then
-		bad save "the TCP transfer had ended before the save: no network I/O across it"
-		return 1
-	fi
+	io_running save || { bad save "$why"; return 1; }
 	if ! timeout "$(budget 120)" xl save "$NAME" "$SAVE" >/tmp/xl-save 2>&1; then
 		show "xl save" /tmp/xl-save
 		bad save "xl save failed: $(first_error /tmp/xl-save); the guest said: '$(last_line "$off")'"
@@ -211,7 +436,7 @@ step_save() {
 }
 
 step_restore() {
-	local t0 off old=$DOMID up
+	local t0 off old=$DOMID before=$UP_LAST up
 	off=$(log_size)
 	clock
 	t0=$CLOCK
@@ -225,12 +450,10 @@ step_restore() {
 	[ -n "$DOMID" ] || { bad restore "no domain $NAME after xl restore"; return 1; }
 	resumed_new "$off" || { bad restore "$why"; return 1; }
 	expect balloon "target $((MEMORY * 1024)) KiB" || { bad restore "the balloon's target: $why"; return 1; }
-	up=$(uptime_ms) || { bad restore "uptime: $why"; return 1; }
-	[ "$up" -ge "$UP_BEFORE" ] || { bad restore "the guest's clock went back: up $up ms, $UP_BEFORE ms before the save"; return 1; }
-	blk_job_verify restore 180 || { bad restore "$why"; return 1; }
-	poll 20 pings || { bad restore "$why"; return 1; }
-	net_end || { bad restore "the TCP transfer: $why"; return 1; }
-	ok restore "domid $old -> $DOMID in $(since "$t0") s; all $VCPUS_ALL vCPUs online; pattern intact; balloon target kept; up $UP_BEFORE -> $up ms; the block job went on and its pattern reads back whole; ping 3/3; the $BYTES bytes cut by the save arrived whole (sha256 equal); $(said 'reconnected after the restore'); $(said 'xen: resume: the clock goes on')"
+	clock_on || { bad restore "$why"; return 1; }
+	io_end restore || { bad restore "$why"; return 1; }
+	rm -f "$SAVE"
+	ok restore "domid $old -> $DOMID in $(since "$t0") s; all $VCPUS_ALL vCPUs online; pattern intact; balloon target kept; up $before -> $up ms; $IO_SAID; $(said 'reconnected after the restore'); $(said 'xen: resume: the clock goes on')"
 }
 
 step_checkpoint() {
@@ -252,48 +475,108 @@ step_checkpoint() {
 	expect "balloon check" "pattern intact" || { bad checkpoint "$why"; return 1; }
 	poll 20 pings || { bad checkpoint "$why"; return 1; }
 	ok checkpoint "xl save -c in $(since "$t0") s ($(stat -c %s "$SAVE.ck") bytes); went on in place, all $VCPUS_ALL vCPUs online, pattern intact, ping 3/3"
+	rm -f "$SAVE.ck"
 }
 
-step_migrate() {
-	local t0 off old=$DOMID job=''
+# The receiver's config: the guest's own as a plain xl config, with which
+# the receiver's block hotplug script refuses the disk the domain at the
+# source holds writable, and with its vif on a bridge dom0 does not have:
+# the receiver finds either only when it plugs the devices in, after the
+# whole stream came and the guest at the source suspended.
+FAIL_CFG=/tmp/receiver-fails.cfg
+step_migrate_fail() {
+	local t0 off
+	sed 's/bridge=xenbr0/bridge=nosuchbr/' /guest/domu.cfg >"$FAIL_CFG"
+	grep -q 'bridge=nosuchbr' "$FAIL_CFG" || { bad migrate-fail "no vif bridge in the config to break"; return 1; }
+	blk_job_start || { bad migrate-fail "$why"; return 1; }
 	off=$(log_size)
 	clock
 	t0=$CLOCK
-	# With no save before it, the block job is still writing: it must be,
-	# so that the migration carries pages and requests in flight.
-	if [ "$JOB_VERIFIED" = 0 ]; then
-		blk_job_ended && { bad migrate "the block job had ended before the migration: no block I/O across it"; return 1; }
-		job=1
+	if xl_migrate -C "$FAIL_CFG"; then
+		show "xl migrate" /tmp/xl-migrate
+		bad migrate-fail "xl migrate to a receiver that cannot plug the vif in succeeded"
+		return 1
 	fi
-	if ! timeout "$(budget 180)" xl migrate -s "" "$NAME" "xl migrate-receive" >/tmp/xl-migrate 2>&1; then
+	show "xl migrate" /tmp/xl-migrate
+	grep -q 'migration target: Domain creation failed' /tmp/xl-migrate ||
+		{ bad migrate-fail "the receiver did not fail where it should, after the stream: $(first_error /tmp/xl-migrate)"; return 1; }
+	grep -q 'Migration failed, resuming at sender' /tmp/xl-migrate ||
+		{ bad migrate-fail "xl did not resume the guest at the sender: $(tail -n 1 /tmp/xl-migrate)"; return 1; }
+	[ "$(xl domid "$NAME" 2>/dev/null)" = "$DOMID" ] || { bad migrate-fail "domain $NAME is no longer $DOMID"; return 1; }
+	if ! poll 30 has_text "$off" "suspend: cancelled"; then
+		bad migrate-fail "the guest never said the suspend was cancelled (last console line: '$(last_line "$off")')"
+		return 1
+	fi
+	poll 20 all_up || { bad migrate-fail "$why"; return 1; }
+	expect "balloon check" "pattern intact" || { bad migrate-fail "$why"; return 1; }
+	clock_on || { bad migrate-fail "$why"; return 1; }
+	blk_job_verify "failed migration" 300 || { bad migrate-fail "$why"; return 1; }
+	poll 20 pings || { bad migrate-fail "$why"; return 1; }
+	ok migrate-fail "xl gave up after $(since "$t0") s: '$(grep -m1 -o 'script: .*' /tmp/xl-migrate)', '$(grep -m1 -o 'migration target: Domain creation failed[^.]*' /tmp/xl-migrate)', 'Migration failed, resuming at sender'; $(said 'xen: suspend: cancelled'); domid $DOMID kept, all $VCPUS_ALL vCPUs online, pattern intact, up $UP_LAST ms; a block job writing across it went on and reads back whole; ping 3/3"
+}
+
+step_migrate() {
+	local t0 old
+	# The fill's block job and streams cross this one when no save came
+	# first; else fresh ones.
+	if [ "$IO_LIVE" = 0 ]; then
+		io_start || { bad migrate "$why"; return 1; }
+	fi
+	io_running migration || { bad migrate "$why"; return 1; }
+	note_logs
+	clock
+	t0=$CLOCK
+	if ! xl_migrate; then
 		show "xl migrate" /tmp/xl-migrate
 		bad migrate "xl migrate failed: $(first_error /tmp/xl-migrate)"
 		return 1
 	fi
 	show "xl migrate" /tmp/xl-migrate
-	console_close
-	DOMID=$(xl domid "$NAME" 2>/dev/null)
-	[ -n "$DOMID" ] && [ "$DOMID" != "$old" ] || { bad migrate "no new domain $NAME after xl migrate (domid '${DOMID:-none}')"; return 1; }
-	# The receiver created the domain as NAME--incoming and renamed it once
-	# it ran: xenconsoled logs its console under the first name.
-	if [ -f "/var/log/xen/console/guest-$NAME--incoming.log" ]; then
-		OLD_LOGS="$OLD_LOGS $LOG"
-		LOG=/var/log/xen/console/guest-$NAME--incoming.log
-		off=0
+	migrated || { bad migrate "$why"; return 1; }
+	clock_on || { bad migrate "$why"; return 1; }
+	io_end migration || { bad migrate "$why"; return 1; }
+	ok migrate "domid $old -> $DOMID in $(since "$t0") s, live; all $VCPUS_ALL vCPUs online, pattern intact, up $UP_LAST ms; $IO_SAID"
+}
+
+# The balloon's target, below the boot memory, that the cycles keep.
+step_target() {
+	TARGET_MB=$((MEMORY / 2))
+	if ! xl mem-set "$NAME" "${TARGET_MB}m" >/tmp/xl-memset 2>&1; then
+		show "xl mem-set" /tmp/xl-memset
+		bad target "xl mem-set $NAME ${TARGET_MB}m failed: $(tail -n 1 /tmp/xl-memset)"
+		return 1
 	fi
-	resumed_new "$off" || { bad migrate "$why"; return 1; }
-	poll 20 pings || { bad migrate "$why"; return 1; }
-	if [ -n "$job" ]; then
-		# Where the job ended: before the last pass of the migration
-		# (its end in the old domain's log) or in the new domain.
-		blk_job_verify migration 300 || { bad migrate "$why"; return 1; }
-		job="ended in the old domain, before the switch"
-		has_text 0 "[2] blk: done" && job="went on in the new domain"
-		job="; the block job wrote while it ran, $job; its pattern reads back whole"
-		net_end || { bad migrate "the TCP transfer: $why"; return 1; }
-		job="$job; the $BYTES bytes sent over TCP during it arrived whole, sha256 equal"
-	fi
-	ok migrate "domid $old -> $DOMID in $(since "$t0") s, live; all $VCPUS_ALL vCPUs online, pattern intact, ping 3/3$job"
+	poll 30 expect balloon "current $((TARGET_MB * 1024)) KiB" || { bad target "$why"; return 1; }
+	target_kept || { bad target "$why"; return 1; }
+	ok target "xl mem-set ${TARGET_MB}m: the guest holds $((TARGET_MB * 1024)) KiB, xl list $TARGET_MB MiB"
+}
+
+step_saves() {
+	local t0 i=0 first=$DOMID up0=$UP_LAST
+	clock
+	t0=$CLOCK
+	while [ $i -lt "$SAVES" ]; do
+		i=$((i + 1))
+		save_restore || { bad saves "cycle $i of $SAVES: $why"; return 1; }
+	done
+	ok saves "$SAVES save/restore cycles in a row in $(since "$t0") s$(count_note "$SAVES"): domid $first -> $DOMID; after each all $VCPUS_ALL vCPUs online, pattern intact, balloon target ${TARGET_MB} MiB kept (xl list alike), clock on (up $up0 -> $UP_LAST ms)"
+}
+
+step_migrations() {
+	local t0 i=0 first=$DOMID up0=$UP_LAST old
+	clock
+	t0=$CLOCK
+	while [ $i -lt "$MIGRATIONS" ]; do
+		i=$((i + 1))
+		note_logs
+		if ! xl_migrate; then
+			show "xl migrate" /tmp/xl-migrate
+			bad migrations "migration $i of $MIGRATIONS: xl migrate failed: $(first_error /tmp/xl-migrate)"
+			return 1
+		fi
+		{ migrated && target_kept && clock_on; } || { bad migrations "migration $i of $MIGRATIONS: $why"; return 1; }
+	done
+	ok migrations "$MIGRATIONS live migrations in a row in $(since "$t0") s$(count_note "$MIGRATIONS"): domid $first -> $DOMID; after each all $VCPUS_ALL vCPUs online, pattern intact, balloon target ${TARGET_MB} MiB kept (xl list alike), clock on (up $up0 -> $UP_LAST ms)"
 }
 
 step_shutdown_unwatched() {
@@ -311,29 +594,37 @@ step_shutdown_unwatched() {
 	DOMID=''
 }
 
+# Runs STEP; after a failure the steps left are not run (each needs the
+# guest as the steps before left it), and say why.
+STOP=''
+run_step() { # STEP
+	local rc=0
+	[ -z "$STOP" ] || { bad "$1" "not run: $STOP"; return; }
+	case $1 in
+	create) step_create || rc=1 ;;
+	fill) step_fill || rc=1 ;;
+	save) step_save || rc=1 ;;
+	restore) step_restore || rc=1 ;;
+	checkpoint) step_checkpoint || rc=1 ;;
+	migrate-fail) step_migrate_fail || rc=1 ;;
+	migrate) step_migrate || rc=1 ;;
+	target) step_target || rc=1 ;;
+	saves) step_saves || rc=1 ;;
+	migrations) step_migrations || rc=1 ;;
+	shutdown) step_shutdown_unwatched || rc=1 ;;
+	*) bad "$1" "no such step" ;;
+	esac
+	[ $rc = 0 ] || STOP="step $1 failed"
+}
+
 main() {
+	local s
 	echo "==== session begin ===="
 	echo "session: steps: $STEPS"
 	[ -z "${NOTE:-}" ] || echo "session: note: $NOTE"
+	echo "session: counts: $SAVES save/restore cycles, $MIGRATIONS migrations${COUNT_WHY:+ ($COUNT_WHY)}"
 	disk_setup || echo "session: could not make the disk image and /dev/loop4 in dom0"
-	# Made before the guest runs: this emulated dom0 takes seconds over
-	# 8 MiB of urandom and its sha256.
-	net_data
-	if ! step_create; then
-		skip_rest "the domain did not come up" ${STEPS#create }
-	elif ! step_fill; then
-		skip_rest "no pattern to check" ${STEPS#*fill }
-	elif [ "${STEPS#*save}" = "$STEPS" ]; then
-		step_migrate
-		step_shutdown_unwatched
-	elif ! step_save; then
-		skip_rest "the save failed" ${STEPS#*save }
-	elif ! step_restore; then
-		skip_rest "the restore failed" ${STEPS#*restore }
-	else
-		step_checkpoint
-		case $STEPS in *migrate*) step_migrate ;; esac
-		step_shutdown_unwatched
-	fi
+	for s in $STEPS; do run_step "$s"; done
+	dump_old_logs
 	finish
 }

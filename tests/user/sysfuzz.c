@@ -257,15 +257,6 @@ static u64 drawn_nr(void)
 	return nr;
 }
 
-static u64 atou(const char *s)
-{
-	u64 v = 0;
-
-	while (*s >= '0' && *s <= '9')
-		v = v * 10 + (u64)(*s++ - '0');
-	return v;
-}
-
 static u64 by_errno[ERRNO_MAX + 1];
 
 static void report(u64 calls, u64 values, u64 wrong)
@@ -370,7 +361,7 @@ static int fuzz(u64 seed, u64 count, int verbose)
 	return wrong ? 1 : 0;
 }
 
-__attribute__((used)) static void start_c(u64 *sp)
+static void start_c(u64 *sp)
 {
 	char **argv = (char **)(sp + 1);
 	int argc = (int)sp[0];
@@ -380,13 +371,4 @@ __attribute__((used)) static void start_c(u64 *sp)
 		uexit(2);
 	}
 	uexit(fuzz(atou(argv[1]), atou(argv[2]), argc > 3));
-}
-
-__attribute__((naked)) void _start(void)
-{
-	__asm__ __volatile__("xor %ebp, %ebp\n\t"
-			     "mov %rsp, %rdi\n\t"
-			     "and $-16, %rsp\n\t"
-			     "call start_c\n\t"
-			     "ud2");
 }

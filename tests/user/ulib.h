@@ -81,4 +81,26 @@ static inline void __attribute__((noreturn)) uexit(int code)
 		;
 }
 
+static inline u64 atou(const char *s)
+{
+	u64 v = 0;
+
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (u64)(*s++ - '0');
+	return v;
+}
+
+/* The entry: the program defines start_c, which gets the stack as the
+ * kernel laid it out (argc, argv, envp, auxv) and must not return. */
+__attribute__((used)) static void start_c(u64 *sp);
+
+__attribute__((naked)) void _start(void)
+{
+	__asm__ __volatile__("xor %ebp, %ebp\n\t"
+			     "mov %rsp, %rdi\n\t"
+			     "and $-16, %rsp\n\t"
+			     "call start_c\n\t"
+			     "ud2");
+}
+
 #endif

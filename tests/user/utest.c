@@ -64,7 +64,6 @@ struct utsname {
 	char sysname[65], nodename[65], release[65], version[65], machine[65], domain[65];
 };
 
-void _start(void);
 
 static int t_aux(void)
 {
@@ -368,14 +367,6 @@ static int t_getpid(u64 n)
 	return 0;
 }
 
-static u64 atou(const char *s)
-{
-	u64 v = 0;
-	while (*s >= '0' && *s <= '9')
-		v = v * 10 + (u64)(*s++ - '0');
-	return v;
-}
-
 static int dispatch(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -412,17 +403,8 @@ static int dispatch(int argc, char **argv)
 	return 2;
 }
 
-__attribute__((used)) static void start_c(u64 *sp)
+static void start_c(u64 *sp)
 {
 	stack_at_start = sp;
 	uexit(dispatch((int)sp[0], (char **)(sp + 1)));
-}
-
-__attribute__((naked)) void _start(void)
-{
-	__asm__ __volatile__("xor %ebp, %ebp\n\t"
-			     "mov %rsp, %rdi\n\t"
-			     "and $-16, %rsp\n\t"
-			     "call start_c\n\t"
-			     "ud2");
 }

@@ -45,12 +45,15 @@ since() { # CLOCK-THEN
 
 # Runs COMMAND until it succeeds, for at most LIMIT seconds and never past
 # the run's deadline; $late says when the deadline ended a wait.
-late=''
+# POLL_GUARD, when set, names a command asked every 10 s that ends the
+# wait early when it succeeds (see poll_guest).
+late='' POLL_GUARD=''
 poll() { # LIMIT COMMAND...
-	local end limit=$1 capped=''
+	local end limit=$1 capped='' guard_at
 	shift
 	clock
 	end=$((CLOCK + limit * 100))
+	guard_at=$((CLOCK + 1000))
 	if [ "$end" -ge $((DEADLINE * 100)) ]; then
 		end=$((DEADLINE * 100))
 		capped=1
@@ -61,8 +64,37 @@ poll() { # LIMIT COMMAND...
 			late=$capped
 			return 1
 		fi
+		if [ -n "$POLL_GUARD" ] && [ "$CLOCK" -ge "$guard_at" ]; then
+			"$POLL_GUARD" && return 1
+			clock
+			guard_at=$((CLOCK + 1000))
+		fi
 		sleep 0.1
 	done
+}
+
+# Is the domain down (crashed, shut down, or gone from xl list)?  Sets
+# $down to say so.  Not for the moments a step takes it down itself.
+dom_down() {
+	local state
+	state=$(xl list -v "$NAME" 2>/dev/null | awk 'NR == 2 { print $5 }')
+	case $state in
+	*s* | *c*) down="domain ${DOMID:-?} went down (state $state) while the step waited on it" ;;
+	'') down="domain ${DOMID:-?} left xl list while the step waited on it" ;;
+	*) return 1 ;;
+	esac
+}
+
+# poll, for the long waits on what the guest does (its jobs, the streams to
+# and from it): a guest that died is seen within 10 s, not at the limit,
+# and $down says so (empty when the wait ended otherwise).
+down=''
+poll_guest() { # LIMIT COMMAND...
+	local rc=0
+	down='' POLL_GUARD=dom_down
+	poll "$@" || rc=1
+	POLL_GUARD=''
+	return $rc
 }
 
 # LIMIT, or the seconds left before the deadline if fewer (at least 1): for

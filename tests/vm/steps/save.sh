@@ -185,7 +185,8 @@ blk_job_ended() { job_ended "$BLK_JOB" blk; }
 # The block job, which ran across a save or a migration (WHEN), ends well
 # and its pattern reads back whole.
 blk_job_verify() { # WHEN SECONDS
-	if ! poll "$2" blk_job_ended; then
+	if ! poll_guest "$2" blk_job_ended; then
+		[ -n "$down" ] && { why=$down; return 1; }
 		type_command ps 15 >/dev/null
 		why="the block job did not end within $2 s of the $1"
 		return 1
@@ -244,9 +245,9 @@ guest_sha() { # WORD
 
 net_in_end() {
 	local got want
-	poll 300 pid_gone "$NC_PID" || { why="dom0's nc still sending 300 s after"; return 1; }
+	poll_guest 300 pid_gone "$NC_PID" || { why=${down:-"dom0's nc still sending 300 s after"}; return 1; }
 	wait "$NC_PID" || { why="dom0's nc could not send: $(cat /tmp/nc-in)"; return 1; }
-	poll 120 job_ended "$SINK_JOB" net || { why="the sink job did not end within 120 s of dom0's nc"; return 1; }
+	poll_guest 120 job_ended "$SINK_JOB" net || { why=${down:-"the sink job did not end within 120 s of dom0's nc"}; return 1; }
 	job_said "[$SINK_JOB] net: done" || { why="the sink failed: $(said 'net: sink: failed')"; return 1; }
 	wait "$IN_SHA_PID"
 	read -r want _ </tmp/in.sha
@@ -256,7 +257,7 @@ net_in_end() {
 
 net_out_end() {
 	local got want
-	poll 300 job_ended "$SOURCE_JOB" net || { why="the source job did not end within 300 s"; return 1; }
+	poll_guest 300 job_ended "$SOURCE_JOB" net || { why=${down:-"the source job did not end within 300 s"}; return 1; }
 	job_said "[$SOURCE_JOB] net: done" || { why="the guest's source failed: $(said 'net: source: ')"; return 1; }
 	poll 30 pid_gone "$OUT_PID" || { why="dom0's nc did not see the guest close within 30 s"; return 1; }
 	read -r got _ </tmp/out.sha

@@ -97,7 +97,8 @@ blk_job_ended() { # OFFSET
 }
 
 blk_job_end() { # OFFSET
-	if ! poll 180 blk_job_ended "$1"; then
+	if ! poll_guest 180 blk_job_ended "$1"; then
+		[ -n "$down" ] && { why=$down; return 1; }
 		type_command ps 15 # where the job is, for the log
 		why="the block write did not end within 180 s"
 		return 1

@@ -163,13 +163,16 @@ console_close() {
 }
 
 # Prints the answer in /tmp/after between markers, and puts what was wrong
-# with it, if anything, in /tmp/why.  Line 1 is the shell's echo of what
-# was typed; the answer ends at the next prompt.  One awk does it all: in
+# with it, if anything, in /tmp/why.  The shell's echo of what was typed
+# is the first line equal to it: a message the kernel prints on its own
+# (a link coming up, say) may come between the prompt and the echo.  The
+# answer ends at the next prompt.  One awk does it all: in
 # this emulated PV dom0 every process started costs a good part of a second.
 answer() { # CMD WHY-SO-FAR SECONDS
 	awk -v cmd="$1" -v why="$2" -v took="$3" -v p="$PROMPT" '
 		{ sub(/\r$/, "") }
-		NR == 1 { echoed = $0; next }
+		!echo_seen && $0 == cmd { echo_seen = 1; echoed = $0; next }
+		!echo_seen { if (echoed == "" && $0 != "") echoed = $0; early[++e] = $0; next }
 		done { next }
 		index($0, p) == 1 { done = 1; next }
 		{ ans[++n] = $0 }
@@ -178,9 +181,11 @@ answer() { # CMD WHY-SO-FAR SECONDS
 		BEGIN { word = cmd; sub(/ .*/, "", word) }
 		END {
 			print "==== command begin: " cmd " ===="
+			for (i = 1; i <= e; i++)
+				print (echo_seen ? "(printed before the echo) " : "") early[i]
 			for (i = 1; i <= n; i++)
 				print ans[i]
-			if (why == "" && echoed != cmd)
+			if (why == "" && !echo_seen)
 				why = "typed \047" cmd "\047, the shell echoed \047" echoed "\047"
 			else if (why == "" && nosuch)
 				why = "no such command"
@@ -208,7 +213,7 @@ start_command() { # CMD
 # Waits for the prompt after start_command's CMD; on failure returns 1
 # with $why set.  The answer is in /tmp/after.
 end_command() { # CMD LIMIT
-	poll "$2" has_text "$CMD_OFF" "$PROMPT" || why="no prompt within $2 s after typing it"
+	poll_guest "$2" has_text "$CMD_OFF" "$PROMPT" || why=${down:-"no prompt within $2 s after typing it"}
 	echo "the answer could not be read" >/tmp/why
 	answer "$1" "$why" "$(since "$CMD_T0")"
 	read -r why </tmp/why

@@ -193,11 +193,36 @@ tier_cases() {
 	expect pass "tier: a summary with failures" tier_says 2 t sh -c 'echo "t: 1 passed, 2 failed"; exit 1'
 }
 
+# --- tests/vm/xl-dom0-lib.sh: reading a command's answer off the console ---
+
+# answer() as dom0 runs it (busybox's awk where the host has busybox; its
+# files in $T), on a made-up console after the typing: 0 when it finds the answer good.
+answer_says() { # CONSOLE CMD
+	local PROMPT='amphi> '
+	eval "$(sed -n '/^answer() {/,/^}/p' "$ROOT/tests/vm/xl-dom0-lib.sh" | sed "s#/tmp/#$T/#g")"
+	printf '%b' "$1" >"$T/after"
+	if command -v busybox >/dev/null; then awk() { busybox awk "$@"; }; fi
+	answer "$2" "" 1 >/dev/null
+	unset -f awk
+	read -r why <"$T/why"
+	[ -z "$why" ]
+}
+
+answer_cases() {
+	expect pass "answer: the echo, then the answer" answer_says 'info\r\nup 1 s\r\namphi> ' info
+	expect pass "answer: a kernel message before the echo" \
+		answer_says 'net: eth0: link up\r\nballoon fill\r\npattern written\r\namphi> ' 'balloon fill'
+	expect fail "answer: no echo of what was typed" answer_says 'net: eth0: link up\r\nup 1 s\r\namphi> ' info
+	expect fail "answer: no such command" answer_says 'frob\r\nfrob: no such command\r\namphi> ' frob
+	expect fail "answer: the command failed" answer_says 'blk verify\r\nblk: failed: I/O error\r\namphi> ' 'blk verify'
+}
+
 make_elf
 selftest_cases
 report_cases
 version_cases
 host_cases
 tier_cases
+answer_cases
 echo "runner: $passed passed, $failed failed"
 [ "$failed" = 0 ]

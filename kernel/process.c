@@ -335,6 +335,7 @@ static void process_main(void *arg)
 		process_exit(127 << 8);
 	}
 	thread_set_process(p); /* its root on this CPU now */
+	__atomic_store_n(&p->thread, thread_current(), __ATOMIC_RELEASE);
 	if (exec_load(p, &f)) {
 		pr_info("user: pid %d (%s): %s\n", p->pid, p->name, p->load_error);
 		process_exit(127 << 8);
@@ -435,6 +436,7 @@ static void fork_child_main(void *arg)
 	struct process *c = arg;
 
 	thread_set_process(c);
+	__atomic_store_n(&c->thread, thread_current(), __ATOMIC_RELEASE);
 	if (c->set_child_tid)
 		copy_to_user(c->set_child_tid, &c->pid, sizeof(c->pid));
 	local_irq_disable();
@@ -564,8 +566,7 @@ long process_wait_child(int which, int id, bool nohang, bool nowait, int *status
 			return -ECHILD;
 		if (nohang)
 			return 0;
-		wait_event(&p->wq, p->child_events != seen || signal_pending(p));
-		if (signal_pending(p))
+		if (wait_event_interruptible(&p->wq, p->child_events != seen) < 0)
 			return -ERESTARTSYS;
 	}
 }

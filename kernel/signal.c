@@ -89,6 +89,9 @@ void signal_send_locked(struct process *p, int sig, const struct ksiginfo *info)
 	}
 	__atomic_fetch_or(&p->pending, bit, __ATOMIC_SEQ_CST);
 	wq_wake_all(&p->wq);
+	/* Wherever it waits, or on whichever CPU it runs in user mode. */
+	if (p->thread && !(p->sigmask & bit))
+		thread_kick(p->thread);
 }
 
 void signal_send(struct process *p, int sig, const struct ksiginfo *info)

@@ -118,7 +118,8 @@ struct process {
 	int exit_signal; /* sent to the parent when it ends (SIGCHLD) */
 	enum process_state state;
 	volatile uint64_t child_events; /* a child ended or was adopted */
-	struct wait_queue wq;		/* its interruptible sleeps wait here */
+	struct wait_queue wq;		/* its own waits (children, pause, sleep) */
+	struct thread *thread;		/* its thread, kicked by a new signal */
 
 	/* Signals: pending bits and their info (proc_lock), and its own. */
 	volatile uint64_t pending;
@@ -201,6 +202,49 @@ static inline bool signal_pending(const struct process *p)
 {
 	return p && (p->pending & ~p->sigmask);
 }
+/* The calling process has a signal to take (false for a kernel thread). */
+static inline bool signal_pending_current(void)
+{
+	return signal_pending(current_process());
+}
+
+/* The one interruptible wait every blocking system call uses: as
+ * wait_event_deadline (amphi/sched.h; deadline 0 for none), but it also
+ * ends when the calling process has a signal to take, which the sender
+ * wakes it for (thread_kick).  1 when cond held, 0 when the deadline
+ * passed, -ERESTARTSYS when a signal came; the caller returns that (or
+ * -ERESTARTNOHAND, or -EINTR) and the way back to user mode decides,
+ * under SA_RESTART, between -EINTR and doing the call again. */
+#define wait_event_interruptible_deadline(wq, cond, deadline_ns)                                   \
+	({                                                                                         \
+		struct wq_deadline __d = {0};                                                      \
+		uint64_t __dl = (deadline_ns);                                                     \
+		int __r;                                                                           \
+		if (__dl)                                                                          \
+			wq_deadline_start(&__d, (wq), __dl);                                       \
+		for (;;) {                                                                         \
+			wq_prepare(wq);                                                            \
+			if (cond) {                                                                \
+				__r = 1;                                                           \
+				break;                                                             \
+			}                                                                          \
+			if (signal_pending_current()) {                                            \
+				__r = -ERESTARTSYS;                                                \
+				break;                                                             \
+			}                                                                          \
+			if (__d.expired) {                                                         \
+				__r = 0;                                                           \
+				break;                                                             \
+			}                                                                          \
+			schedule();                                                                \
+		}                                                                                  \
+		wq_finish(wq);                                                                     \
+		if (__dl)                                                                          \
+			wq_deadline_stop(&__d);                                                    \
+		__r;                                                                               \
+	})
+#define wait_event_interruptible(wq, cond) wait_event_interruptible_deadline(wq, cond, 0)
+
 /* Does sig's action do nothing (ignored, or ignored by default)? */
 bool signal_ignored(const struct process *p, int sig);
 /* At exec: caught signals back to their default action. */

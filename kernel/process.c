@@ -29,6 +29,7 @@
 #include <amphi/printf.h>
 #include <amphi/printk.h>
 #include <amphi/process.h>
+#include <amphi/tty.h>
 #include <amphi/string.h>
 #include <amphi/uaccess.h>
 #include <amphi/vm.h>
@@ -336,6 +337,8 @@ static void process_main(void *arg)
 	}
 	thread_set_process(p); /* its root on this CPU now */
 	__atomic_store_n(&p->thread, thread_current(), __ATOMIC_RELEASE);
+	if (p->spec.console)
+		tty_start(p->sid, p->pgid);
 	if (exec_load(p, &f)) {
 		pr_info("user: pid %d (%s): %s\n", p->pid, p->name, p->load_error);
 		process_exit(127 << 8);

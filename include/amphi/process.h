@@ -70,6 +70,8 @@ struct process_spec {
 	size_t capture;		 /* bytes of its fd 1 and 2 output to keep */
 	bool quiet;		 /* its output is kept, not shown */
 	cpumask_t cpus;		 /* where it may run; 0: the spawner's CPU */
+	const char *path;	 /* instead of image: a file of the VFS ("#!" too) */
+	bool console;		 /* the console its session's terminal (PID 1) */
 };
 
 struct k_sigaction {

@@ -70,7 +70,7 @@ LWIP_CFLAGS := $(NET_INC) -Inet/include/compat
 
 .DELETE_ON_ERROR:
 .PHONY: all run iso test host-test vm-test bench deps deps-initramfs clean format
-all: $(B)/amphi.elf $(B)/initramfs-test.cpio
+all: $(B)/amphi.elf $(B)/initramfs-test.cpio $(B)/initramfs-run.cpio
 
 $(B)/sysinc/xen:
 	@test -d $(XEN_INC) || { echo "error: $(XEN_INC) missing: run 'make deps' (Debian libxen-dev)"; exit 1; }
@@ -195,7 +195,7 @@ $(B)/blkbench: tools/dom0/blkbench.c
 test: deps
 	tools/test-all.sh
 
-vm-test: $(B)/amphi.elf $(B)/initramfs-test.cpio
+vm-test: $(B)/amphi.elf $(B)/initramfs-test.cpio $(B)/initramfs-run.cpio
 	tests/vm/run
 
 bench: deps

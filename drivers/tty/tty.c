@@ -25,6 +25,7 @@
 #include <amphi/console.h>
 #include <amphi/errno.h>
 #include <amphi/file.h>
+#include <amphi/mm.h>
 #include <amphi/mutex.h>
 #include <amphi/n_tty.h>
 #include <amphi/printk.h>
@@ -159,6 +160,33 @@ struct tty *tty_console(void)
 	return tty_get();
 }
 
+struct tty *tty_alloc(int pgrp)
+{
+	struct tty *t = kmalloc(sizeof(*t));
+
+	if (!t)
+		return NULL;
+	memset(t, 0, sizeof(*t));
+	t->lock = (struct mutex)MUTEX_INIT;
+	t->read_wq = (struct wait_queue)WAIT_QUEUE_INIT;
+	n_tty_init(&t->ldisc, NULL, NULL);
+	t->pgrp = pgrp;
+	t->started = true;
+	return t;
+}
+
+void tty_free(struct tty *t)
+{
+	kfree(t);
+}
+
+void tty_get_termios(struct tty *t, struct kernel_termios *tio)
+{
+	mutex_lock(&t->lock);
+	*tio = t->ldisc.tio;
+	mutex_unlock(&t->lock);
+}
+
 /* --- reading --- */
 
 /* What a read may take now, taken (0 with *eof for an end of file). */
@@ -211,17 +239,19 @@ static long tty_read_raw(struct tty *t, uint8_t *buf, size_t n, bool nonblock)
 	}
 }
 
-static long tty_read(struct file *f, void *buf, size_t n, uint64_t *pos, bool nonblock)
+long tty_read_kernel(struct tty *t, void *buf, size_t n, bool nonblock)
 {
-	struct tty *t = tty_get();
-
-	(void)pos;
 	if (!__atomic_load_n(&t->started, __ATOMIC_ACQUIRE))
 		return 0; /* the built-in shell owns the input */
-	nonblock |= (f->flags & O_NONBLOCK) != 0;
 	if (t->ldisc.tio.c_lflag & ICANON)
 		return tty_read_canon(t, buf, n, nonblock);
 	return tty_read_raw(t, buf, n, nonblock);
+}
+
+static long tty_read(struct file *f, void *buf, size_t n, uint64_t *pos, bool nonblock)
+{
+	(void)pos;
+	return tty_read_kernel(tty_get(), buf, n, nonblock || (f->flags & O_NONBLOCK));
 }
 
 /* Writes go to the console, and to the writing process's capture buffer
@@ -277,19 +307,24 @@ static bool group_in_session(int pgrp, int sid)
 	return found;
 }
 
+void tty_set_termios_kernel(struct tty *t, const struct kernel_termios *tio, bool flush)
+{
+	mutex_lock(&t->lock);
+	if (flush)
+		n_tty_flush(&t->ldisc);
+	n_tty_set_termios(&t->ldisc, tio);
+	mutex_unlock(&t->lock);
+	wq_wake_all(&t->read_wq);
+	file_poll_wake();
+}
+
 static long tty_set_termios(struct tty *t, unsigned int cmd, uint64_t arg)
 {
 	struct kernel_termios tio;
 
 	if (copy_from_user(&tio, arg, sizeof(tio)))
 		return -EFAULT;
-	mutex_lock(&t->lock);
-	if (cmd == TCSETSF)
-		n_tty_flush(&t->ldisc);
-	n_tty_set_termios(&t->ldisc, &tio);
-	mutex_unlock(&t->lock);
-	wq_wake_all(&t->read_wq);
-	file_poll_wake();
+	tty_set_termios_kernel(t, &tio, cmd == TCSETSF);
 	return 0;
 }
 

@@ -17,4 +17,14 @@ void tty_start(int sid, int pgrp);
 int tty_receive(struct tty *t, const uint8_t *s, size_t n);
 struct tty *tty_console(void);
 
+/* For the selftests (drivers/tty/tty_selftest.c): a terminal of their
+ * own, started, echoing nowhere, with group pgrp in the foreground; its
+ * read (as a file's, nonblock as O_NONBLOCK) and its settings. */
+struct kernel_termios;
+struct tty *tty_alloc(int pgrp);
+void tty_free(struct tty *t);
+long tty_read_kernel(struct tty *t, void *buf, size_t n, bool nonblock);
+void tty_set_termios_kernel(struct tty *t, const struct kernel_termios *tio, bool flush);
+void tty_get_termios(struct tty *t, struct kernel_termios *tio);
+
 #endif

@@ -6,7 +6,8 @@
  * `procs NAME`; it prints "procs NAME: ok ..." and exits 0, or says what
  * went wrong and exits 1.  Exit 77 means "skipped" (no file to execve:
  * the test initramfs, which has /bin/procs, was not given).  The other
- * names are what the scenarios execve.
+ * names are what the scenarios execve, and `pause` waits for a signal
+ * to end it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -798,6 +799,9 @@ int main(int argc, char **argv)
 		return script_check(argc, argv);
 	if (!strcmp(argv[1], "exit-code"))
 		return 33;
+	if (!strcmp(argv[1], "pause")) /* until a signal ends it (the tty's selftest) */
+		for (;;)
+			pause();
 	for (unsigned i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
 		if (!strcmp(argv[1], scenarios[i].name))
 			return scenarios[i].fn();

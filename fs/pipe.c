@@ -148,7 +148,7 @@ static long pipe_write(struct file *f, const void *buf, size_t n, uint64_t *pos,
 		if (f->flags & O_NONBLOCK)
 			return done ? (long)done : -EAGAIN;
 		if (wait_event_interruptible(&p->wq, PIPE_SIZE - ld(&p->ring.len) >= need ||
-							     !ldu(&p->readers)) < 0)
+							 !ldu(&p->readers)) < 0)
 			return done ? (long)done : -ERESTARTSYS;
 	}
 	return (long)done;

@@ -73,8 +73,12 @@ void init_run(void)
 	static const char *const envp[] = {"HOME=/", "TERM=linux", NULL};
 	const char *path = init_choose();
 	const char *argv[] = {path, NULL};
-	struct process_spec spec = {
-	    .name = path, .path = path, .argv = argv, .envp = envp, .cpus = CPUMASK_ALL, .console = true};
+	struct process_spec spec = {.name = path,
+				    .path = path,
+				    .argv = argv,
+				    .envp = envp,
+				    .cpus = CPUMASK_ALL,
+				    .console = true};
 	struct process *p;
 	int status;
 

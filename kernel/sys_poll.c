@@ -81,12 +81,14 @@ static long do_poll_until(uint64_t ufds, uint64_t n, long wait, uint64_t dl)
 		return -EFAULT;
 	}
 	ready = poll_scan(fds, n);
-	if (!ready && wait &&
-	    wait_event_interruptible_deadline(&file_poll_wq, (ready = poll_scan(fds, n)) != 0,
-					      dl) < 0) {
+	if (!ready && wait)
+		r = wait_event_interruptible_deadline(&file_poll_wq,
+						      (ready = poll_scan(fds, n)) != 0, dl);
+	if (r < 0) {
 		kfree(fds); /* nothing was ready: no revents to give */
 		return -ERESTARTNOHAND;
 	}
+	r = 0;
 	for (size_t i = 0; i < n && !r; i++)
 		r = copy_to_user(ufds + i * sizeof(*fds) + 6, &fds[i].revents, 2);
 	kfree(fds);

@@ -31,8 +31,8 @@
 void n_tty_default_termios(struct kernel_termios *tio)
 {
 	static const uint8_t cc[NCCS] = {
-	    [VINTR] = 3,     [VQUIT] = 28,   [VERASE] = 127, [VKILL] = 21,    [VEOF] = 4,
-	    [VTIME] = 0,     [VMIN] = 1,     [VSTART] = 17,  [VSTOP] = 19,    [VSUSP] = 26,
+	    [VINTR] = 3,     [VQUIT] = 28,    [VERASE] = 127, [VKILL] = 21,  [VEOF] = 4,
+	    [VTIME] = 0,     [VMIN] = 1,      [VSTART] = 17,  [VSTOP] = 19,  [VSUSP] = 26,
 	    [VREPRINT] = 18, [VDISCARD] = 15, [VWERASE] = 23, [VLNEXT] = 22,
 	};
 

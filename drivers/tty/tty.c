@@ -229,9 +229,9 @@ static long tty_read_raw(struct tty *t, uint8_t *buf, size_t n, bool nonblock)
 		if (got >= want || nonblock || (!vmin && !vtime))
 			return got || !nonblock ? (long)got : -EAGAIN;
 		/* VTIME: from the read's start with VMIN 0, else between bytes. */
-		w = wait_event_interruptible_deadline(&t->read_wq, n_tty_readable(&t->ldisc),
-						      (vtime && (got || !vmin)) ? sched_clock() + vtime
-										: 0);
+		w = wait_event_interruptible_deadline(
+		    &t->read_wq, n_tty_readable(&t->ldisc),
+		    (vtime && (got || !vmin)) ? sched_clock() + vtime : 0);
 		if (w < 0)
 			return got ? (long)got : -ERESTARTSYS;
 		if (!w)

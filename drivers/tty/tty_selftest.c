@@ -51,7 +51,10 @@ static void typist_join(struct typist *ty)
 
 static enum selftest_result canon_checks(struct selftest_ctx *ctx, struct tty *t)
 {
-	struct typist ty = {t, "abd\x7f" "c def\x17", "ghi\r", false};
+	struct typist ty = {t,
+			    "abd\x7f"
+			    "c def\x17",
+			    "ghi\r", false};
 	char buf[64] = {0};
 	long n;
 
@@ -135,8 +138,9 @@ SELFTEST(tty_raw)
 	tty_free(t);
 	if (r != SELFTEST_SUCCESS)
 		return r;
-	return selftest_pass(ctx, "VMIN 0 VTIME 0 at once, VTIME 2 after %lu ms, VMIN 3 across two "
-				  "bursts",
+	return selftest_pass(ctx,
+			     "VMIN 0 VTIME 0 at once, VTIME 2 after %lu ms, VMIN 3 across two "
+			     "bursts",
 			     waited);
 }
 
@@ -169,8 +173,9 @@ SELFTEST(tty_intr)
 	process_free(p);
 	tty_free(t);
 	if (sig != SIGINT || status != SIGINT)
-		return selftest_fail(ctx, "^C raised %d; the program ended with status %#x, not "
-					  "killed by SIGINT",
+		return selftest_fail(ctx,
+				     "^C raised %d; the program ended with status %#x, not "
+				     "killed by SIGINT",
 				     sig, status);
 	return selftest_pass(ctx, "^C sent SIGINT to the foreground group: its program ended");
 }

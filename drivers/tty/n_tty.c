@@ -204,9 +204,10 @@ static bool ends_line(const struct n_tty *t, uint8_t c)
 	return c == '\n' || is_cc(t, c, VEOL) || (lflag(t, IEXTEN) && is_cc(t, c, VEOL2));
 }
 
-static void canon_add(struct n_tty *t, uint8_t c)
+/* A character for the line; literal (after ^V) never ends it. */
+static void canon_add(struct n_tty *t, uint8_t c, bool literal)
 {
-	if (ends_line(t, c)) {
+	if (!literal && ends_line(t, c)) {
 		if (t->line_len < N_TTY_LINE)
 			t->line[t->line_len++] = c;
 		if (lflag(t, ECHO) || (c == '\n' && lflag(t, ECHONL)))
@@ -276,8 +277,9 @@ static int signal_of(const struct n_tty *t, uint8_t c)
 int n_tty_receive(struct n_tty *t, uint8_t raw)
 {
 	int c = input_map(t, raw), sig;
+	bool literal = t->lnext;
 
-	if (t->lnext) { /* taken as it is, after ^V */
+	if (literal) { /* taken as it is, after ^V */
 		t->lnext = false;
 		c = raw;
 	} else if (c < 0) {
@@ -291,7 +293,7 @@ int n_tty_receive(struct n_tty *t, uint8_t raw)
 		return 0;
 	}
 	if (lflag(t, ICANON)) {
-		canon_add(t, (uint8_t)c);
+		canon_add(t, (uint8_t)c, literal);
 	} else {
 		rbuf_put(t, (uint8_t)c);
 		echo_if(t, (uint8_t)c);

@@ -371,6 +371,23 @@ static long tty_ioctl_session(struct tty *t, struct process *p, unsigned int cmd
 	return 0;
 }
 
+/* SIGWINCH to the foreground group when the size changes, as Linux. */
+static long tty_set_winsize(struct tty *t, uint64_t arg)
+{
+	struct winsize ws;
+	bool changed;
+
+	if (copy_from_user(&ws, arg, sizeof(ws)))
+		return -EFAULT;
+	mutex_lock(&t->lock);
+	changed = memcmp(&ws, &t->winsize, sizeof(ws)) != 0;
+	t->winsize = ws;
+	mutex_unlock(&t->lock);
+	if (changed)
+		tty_signal_group(t->pgrp, SIGWINCH);
+	return 0;
+}
+
 static long tty_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
 {
 	struct tty *t = tty_get();
@@ -399,10 +416,7 @@ static long tty_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
 	case TIOCGWINSZ:
 		return copy_to_user(arg, &t->winsize, sizeof(t->winsize));
 	case TIOCSWINSZ:
-		if (copy_from_user(&t->winsize, arg, sizeof(t->winsize)))
-			return -EFAULT;
-		tty_signal_group(t->pgrp, SIGWINCH);
-		return 0;
+		return tty_set_winsize(t, arg);
 	case FIONREAD:
 		n = (int)n_tty_pending(&t->ldisc);
 		return copy_to_user(arg, &n, sizeof(n));

@@ -181,6 +181,11 @@ static void test_lnext_and_crnl(void **state)
 		"b\n");
 	assert_string_equal(take(t, 100, &eof), "a\x7f"
 						"b\n");
+	/* A literal newline does not end the line; ^V's echo is "^\b". */
+	t = fresh();
+	type(t, "x\x16\ny\n");
+	assert_string_equal(take(t, 100, &eof), "x\ny\n");
+	assert_string_equal(echoed, "x^\b\ny\n");
 	t = fresh();
 	t->tio.c_iflag &= ~ICRNL;
 	type(t, "a\rb\n");

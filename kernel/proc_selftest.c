@@ -175,6 +175,12 @@ SELFTEST(user_eintr)
 	return procs_test(ctx, "eintr", true);
 }
 
+/* Job control: the default action of the stop signals, and SIGCONT. */
+SELFTEST(user_stop)
+{
+	return procs_test(ctx, "stop", true);
+}
+
 SELFTEST(user_alarm)
 {
 	return procs_test(ctx, "alarm", false);

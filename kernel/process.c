@@ -527,31 +527,61 @@ static bool wait_match(const struct process *c, int which, int id)
 	}
 }
 
-/* A child that ended, or NULL; *any says whether any child matched. */
-static struct process *find_zombie_locked(struct process *p, int which, int id, bool *any)
+/* A stop or a continue of c to tell, its status taken (unless
+ * WAIT_NOWAIT): true if there was one. */
+static bool job_event_locked(struct process *c, unsigned int opts, int *status)
+{
+	if ((opts & WAIT_STOPPED) && c->stopped && c->stop_unreported) {
+		*status = (c->stop_sig << 8) | 0x7f;
+		c->stop_unreported = (opts & WAIT_NOWAIT) != 0;
+		return true;
+	}
+	if ((opts & WAIT_CONTINUED) && c->cont_unreported) {
+		*status = 0xffff;
+		c->cont_unreported = (opts & WAIT_NOWAIT) != 0;
+		return true;
+	}
+	return false;
+}
+
+/* A child that ended, or NULL; *any says whether any child matched;
+ * *job a live one with a stop or continue to tell (status in *status). */
+static struct process *find_zombie_locked(struct process *p, int which, int id, bool *any,
+					  unsigned int opts, struct process **job, int *status)
 {
 	*any = false;
+	*job = NULL;
 	for (struct process *c = p->children; c; c = c->sibling) {
 		if (!wait_match(c, which, id))
 			continue;
 		*any = true;
 		if (c->state == PROC_ZOMBIE)
 			return c;
+		if (c->state == PROC_LIVE && job_event_locked(c, opts, status)) {
+			*job = c;
+			return NULL;
+		}
 	}
 	return NULL;
 }
 
-long process_wait_child(int which, int id, bool nohang, bool nowait, int *status)
+long process_wait_child(int which, int id, unsigned int opts, int *status)
 {
 	struct process *p = current_process();
+	bool nowait = opts & WAIT_NOWAIT;
 
 	for (;;) {
 		unsigned long flags = proc_lock_irqsave();
 		uint64_t seen = p->child_events;
 		bool any;
-		struct process *z = find_zombie_locked(p, which, id, &any);
-		int pid = z ? z->pid : 0;
+		struct process *job;
+		struct process *z = find_zombie_locked(p, which, id, &any, opts, &job, status);
+		int pid = z ? z->pid : job ? job->pid : 0;
 
+		if (job) {
+			proc_unlock_irqrestore(flags);
+			return pid;
+		}
 		if (z) {
 			*status = z->status;
 			if (!nowait) {
@@ -567,7 +597,7 @@ long process_wait_child(int which, int id, bool nohang, bool nowait, int *status
 		}
 		if (!any)
 			return -ECHILD;
-		if (nohang)
+		if (opts & WAIT_NOHANG)
 			return 0;
 		if (wait_event_interruptible(&p->wq, p->child_events != seen) < 0)
 			return -ERESTARTSYS;

@@ -137,6 +137,12 @@ struct process {
 	uint64_t alarm_at, alarm_interval;
 	volatile bool alarm_armed;
 
+	/* Job control (proc_lock): stopped by SIGSTOP, SIGTSTP, SIGTTIN or
+	 * SIGTTOU until SIGCONT, and what its parent's wait4 was not told. */
+	volatile bool stopped;
+	int stop_sig;
+	bool stop_unreported, cont_unreported;
+
 	uint64_t set_child_tid;	      /* CLONE_CHILD_SETTID, written by the child */
 	struct trap_frame fork_frame; /* the child's first return to user mode */
 };
@@ -174,12 +180,18 @@ int exec_load(struct process *p, struct trap_frame *f);
 long process_fork(struct trap_frame *f, uint64_t flags, uint64_t newsp, uint64_t parent_tid,
 		  uint64_t child_tid, uint64_t tls);
 /* wait4 and waitid's work: a child matching (which, id) that ended, its
- * pid and status (the struct freed unless nowait), 0 for WNOHANG,
+ * pid and status (the struct freed unless WAIT_NOWAIT), or with
+ * WAIT_STOPPED / WAIT_CONTINUED one that stopped or went on since the
+ * last wait said so ((sig << 8) | 0x7f, 0xffff); 0 for WAIT_NOHANG,
  * -ECHILD, -ERESTARTSYS when a signal came. */
 #define WAIT_ANY 0
 #define WAIT_PID 1
 #define WAIT_PGID 2
-long process_wait_child(int which, int id, bool nohang, bool nowait, int *status);
+#define WAIT_NOHANG 1
+#define WAIT_NOWAIT 2
+#define WAIT_STOPPED 4
+#define WAIT_CONTINUED 8
+long process_wait_child(int which, int id, unsigned int opts, int *status);
 /* A process by pid (proc_lock held), NULL if none. */
 struct process *process_find_locked(int pid);
 /* For each process, proc_lock held: fn's nonzero result stops the walk. */

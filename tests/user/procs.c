@@ -722,6 +722,49 @@ static int interrupted_waits(void)
 	return 0;
 }
 
+/* --- job control: stop and continue --- */
+
+static int stop_continue(void)
+{
+	int p[2], st;
+	pid_t pid;
+	char c;
+
+	pid = xfork();
+	if (!pid) {
+		for (;;)
+			pause();
+	}
+	kill(pid, SIGTSTP);
+	CHECK(waitpid(pid, &st, WUNTRACED) == pid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGTSTP,
+	      "SIGTSTP stops: %#x", st);
+	CHECK(waitpid(pid, &st, WUNTRACED | WNOHANG) == 0, "a stop is told once");
+	kill(pid, SIGCONT);
+	CHECK(waitpid(pid, &st, WCONTINUED) == pid && WIFCONTINUED(st), "SIGCONT: %#x", st);
+	kill(pid, SIGSTOP);
+	CHECK(waitpid(pid, &st, WUNTRACED) == pid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP,
+	      "SIGSTOP stops: %#x", st);
+	kill(pid, SIGKILL);
+	CHECK(wait_for(pid) == SIGKILL, "SIGKILL ends a stopped child");
+	/* A read a stop cut short goes on after SIGCONT. */
+	CHECK(pipe(p) == 0, "pipe");
+	pid = xfork();
+	if (!pid) {
+		close(p[1]);
+		_exit(read(p[0], &c, 1) == 1 && c == 'g' ? 0 : 1);
+	}
+	usleep(100000);
+	kill(pid, SIGTSTP);
+	CHECK(waitpid(pid, &st, WUNTRACED) == pid && WIFSTOPPED(st), "the reader stopped: %#x", st);
+	kill(pid, SIGCONT);
+	CHECK(write(p[1], "g", 1) == 1, "write");
+	st = wait_for(pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the reader's read went on: %#x", st);
+	printf("procs stop: ok, SIGTSTP and SIGSTOP stop, SIGCONT continues (WUNTRACED, "
+	       "WCONTINUED), SIGKILL ends a stopped child, a stopped read goes on\n");
+	return 0;
+}
+
 /* --- many processes --- */
 
 static int fork_limit(void)
@@ -788,6 +831,7 @@ int main(int argc, char **argv)
 	    {"signal", signals},      {"segv", faults},	       {"pgrp", groups},
 	    {"orphan", orphans},      {"alarm", alarms},       {"forklimit", fork_limit},
 	    {"loop", fork_exec_loop}, {"eintr", interrupted_waits},
+	    {"stop", stop_continue},
 	};
 
 	setvbuf(stdout, NULL, _IONBF, 0);

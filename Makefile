@@ -42,7 +42,7 @@ KLDFLAGS := -nostdlib -static -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
 	-Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -T arch/x86/boot/amphi.ld
 
 # Every directory of kernel code; each .c and .S in them is part of the kernel.
-KDIRS := arch/x86/boot arch/x86 arch/x86/mm arch/x86/xen kernel mm fs drivers drivers/xen drivers/xen/xenbus lib net
+KDIRS := arch/x86/boot arch/x86 arch/x86/mm arch/x86/xen kernel mm fs drivers drivers/tty drivers/xen drivers/xen/xenbus lib net
 KSRC  := $(filter-out $(KEXCLUDE),$(foreach d,$(KDIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S)))
 KOBJ  := $(patsubst %,$(B)/k/%.o,$(basename $(KSRC)))
 
@@ -70,7 +70,7 @@ LWIP_CFLAGS := $(NET_INC) -Inet/include/compat
 
 .DELETE_ON_ERROR:
 .PHONY: all run iso test host-test vm-test bench deps deps-initramfs clean format
-all: $(B)/amphi.elf $(B)/initramfs-test.cpio
+all: $(B)/amphi.elf $(B)/initramfs-test.cpio $(B)/initramfs-run.cpio
 
 $(B)/sysinc/xen:
 	@test -d $(XEN_INC) || { echo "error: $(XEN_INC) missing: run 'make deps' (Debian libxen-dev)"; exit 1; }
@@ -153,8 +153,15 @@ iso: $(B)/amphi.iso
 $(B)/amphi.iso: $(B)/amphi.elf tools/mkiso.sh
 	tools/mkiso.sh $< $@
 
-run: deps-run $(B)/amphi.elf
-	tools/run.sh $(B)/amphi.elf
+run: deps-run $(B)/amphi.elf $(B)/initramfs-run.cpio
+	tools/run.sh $(B)/amphi.elf $(B)/initramfs-run.cpio
+
+# make run's initramfs: Debian's busybox-static with its applets and an
+# /init that execs its sh (tools/mkinitramfs-run.sh).
+$(B)/initramfs-run.cpio: tools/mkinitramfs-run.sh | deps-initramfs
+	@mkdir -p $(B)
+	@echo "  CPIO    $@"
+	@tools/mkinitramfs-run.sh $@
 
 deps:
 	tools/deps.sh all
@@ -188,7 +195,7 @@ $(B)/blkbench: tools/dom0/blkbench.c
 test: deps
 	tools/test-all.sh
 
-vm-test: $(B)/amphi.elf $(B)/initramfs-test.cpio
+vm-test: $(B)/amphi.elf $(B)/initramfs-test.cpio $(B)/initramfs-run.cpio
 	tests/vm/run
 
 bench: deps

@@ -8,7 +8,9 @@
  * writes of that size from several writers never interleave; a larger
  * write goes in as room comes.  With no reader left a write fails with
  * -EPIPE after file_sigpipe().  O_NONBLOCK turns each wait into -EAGAIN
- * (or a short count when some bytes moved).
+ * (or a short count when some bytes moved), and a signal turns it into
+ * -ERESTARTSYS (or the short count): the call is restarted under
+ * SA_RESTART, else fails with -EINTR, as Linux's.
  *
  * The mutex orders the readers and writers; the waits are on one wait
  * queue per pipe, whose conditions read the ring's length and the ends'
@@ -109,7 +111,8 @@ static long pipe_read(struct file *f, void *buf, size_t n, uint64_t *pos, bool n
 		mutex_unlock(&p->lock);
 		if (nonblock || (f->flags & O_NONBLOCK))
 			return -EAGAIN;
-		wait_event(&p->wq, ld(&p->ring.len) || !ldu(&p->writers));
+		if (wait_event_interruptible(&p->wq, ld(&p->ring.len) || !ldu(&p->writers)) < 0)
+			return -ERESTARTSYS;
 	}
 	mutex_unlock(&p->lock);
 	if (got)
@@ -144,7 +147,9 @@ static long pipe_write(struct file *f, const void *buf, size_t n, uint64_t *pos,
 		}
 		if (f->flags & O_NONBLOCK)
 			return done ? (long)done : -EAGAIN;
-		wait_event(&p->wq, PIPE_SIZE - ld(&p->ring.len) >= need || !ldu(&p->readers));
+		if (wait_event_interruptible(&p->wq, PIPE_SIZE - ld(&p->ring.len) >= need ||
+							 !ldu(&p->readers)) < 0)
+			return done ? (long)done : -ERESTARTSYS;
 	}
 	return (long)done;
 }

@@ -289,6 +289,8 @@ static int exec_image_load(struct exec_image *p, struct trap_frame *f)
 	return 0;
 }
 
+static long exec_load_path(struct process *p, struct trap_frame *f);
+
 int exec_load(struct process *p, struct trap_frame *f)
 {
 	const char *const *argv = p->spec.argv;
@@ -303,6 +305,8 @@ int exec_load(struct process *p, struct trap_frame *f)
 	    .why_len = sizeof(p->load_error),
 	};
 
+	if (p->spec.path)
+		return (int)exec_load_path(p, f);
 	return exec_image_load(&x, f);
 }
 
@@ -531,6 +535,47 @@ static long exec_path(struct process *p, struct exec_args *a, const char *path)
 	}
 	exec_commit(p, x.vm, path, &nf);
 	return 0;
+}
+
+/* The kernel's own vector (NULL-terminated, or NULL) into a. */
+static long args_vector(struct exec_args *a, const char *const *v, const char **out, unsigned *n)
+{
+	for (*n = 0; v && v[*n]; (*n)++) {
+		if (*n >= EXEC_ARGS_COUNT || !(out[*n] = args_add(a, v[*n])))
+			return -E2BIG;
+	}
+	out[*n] = NULL;
+	return 0;
+}
+
+/* A program the kernel starts by its path (PID 1): its file, through
+ * "#!" lines, into p's empty address space. */
+static long exec_load_path(struct process *p, struct trap_frame *f)
+{
+	struct exec_args a = {0};
+	struct exec_image x = {.vm = p->vm, .why = p->load_error, .why_len = sizeof(p->load_error)};
+	uint8_t *img = NULL;
+	long rc = -ENOMEM;
+
+	a.strings = kmalloc(EXEC_ARGS_MAX);
+	a.argv = kmalloc(EXEC_VEC_ROOM * sizeof(char *));
+	a.envp = kmalloc(EXEC_VEC_ROOM * sizeof(char *));
+	if (a.strings && a.argv && a.envp && !(rc = args_vector(&a, p->spec.argv, a.argv, &a.argc)))
+		rc = args_vector(&a, p->spec.envp, a.envp, &a.envc);
+	if (!rc)
+		rc = find_image(&a, p->spec.path, &img, &x.len);
+	if (!rc) {
+		x.image = img;
+		x.argv = a.argv;
+		x.envp = a.envp;
+		x.execfn = p->spec.path;
+		rc = exec_image_load(&x, f);
+	} else {
+		snprintf(p->load_error, sizeof(p->load_error), "%s: error %ld", p->spec.path, rc);
+	}
+	kfree(img);
+	args_free(&a);
+	return rc;
 }
 
 long sys_execve(const struct sysargs *sa)

@@ -8,6 +8,7 @@
 #include <amphi/boot.h>
 #include <amphi/console.h>
 #include <amphi/fs.h>
+#include <amphi/init.h>
 #include <amphi/mm.h>
 #include <amphi/net.h>
 #include <amphi/params.h>
@@ -47,5 +48,6 @@ void kmain(struct boot_info *bi)
 		power_off(selftest_run() ? POWER_SUCCESS : POWER_FAILURE);
 	if (param_bench)		     /* bench on the command line */
 		power_off(bench_run() ? POWER_SUCCESS : POWER_FAILURE);
-	shell_run();			     /* the console shell */
+	init_run();			     /* PID 1 from the initramfs, if any */
+	shell_run();			     /* else the built-in console shell */
 }

@@ -1,7 +1,7 @@
 /*
  * The options Amphi understands on its command line, in the manner of
  * Linux: console=, earlyprintk=xen, loglevel=, quiet, debug, nopvpatch, bench[=lhp|smp],
- * selftest[=a,b], ip=, maxcpus= and nopvspin.
+ * selftest[=a,b], ip=, maxcpus=, nopvspin, rdinit=, init= and shell.
  * The words are parsed by lib/cmdline.c; this file says what each means.
  * Anything unknown or malformed is reported at boot, never silently dropped.
  */
@@ -18,6 +18,9 @@ bool param_nopvspin;
 enum bench_kind param_bench;
 unsigned int param_maxcpus;
 struct ipconfig param_ip;
+const char *param_rdinit;
+const char *param_init;
+bool param_shell;
 
 /* Values are copied here: the handlers get pointers into the line. */
 static char console_buf[32];
@@ -141,7 +144,52 @@ static int opt_ip(const char *v, size_t n, const char **why)
 	return 0;
 }
 
+/* rdinit= and init=: a path, or (rdinit= alone) none. */
+static int opt_path(char *buf, size_t size, const char **param, const char *v, size_t n,
+		    const char **why)
+{
+	if (v && n >= size) {
+		*why = "path too long";
+		return -1;
+	}
+	if (v)
+		memcpy(buf, v, n);
+	buf[v ? n : 0] = '\0';
+	*param = buf;
+	return 0;
+}
+
+static int opt_rdinit(const char *v, size_t n, const char **why)
+{
+	static char buf[256];
+
+	return opt_path(buf, sizeof(buf), &param_rdinit, v, n, why);
+}
+
+static int opt_init(const char *v, size_t n, const char **why)
+{
+	static char buf[256];
+
+	if (!v || !n) {
+		*why = "expects the path of a program";
+		return -1;
+	}
+	return opt_path(buf, sizeof(buf), &param_init, v, n, why);
+}
+
+static int opt_shell(const char *v, size_t n, const char **why)
+{
+	if (v) {
+		*why = "takes no value";
+		return -1;
+	}
+	param_shell = true;
+	return 0;
+}
+
 static const struct cmdline_option options[] = {
+	{"rdinit", opt_rdinit},	    {"init", opt_init},
+	{"shell", opt_shell},
 	{"console", opt_console},   {"earlyprintk", opt_earlyprintk},
 	{"loglevel", opt_loglevel}, {"quiet", opt_quiet},
 	{"debug", opt_debug},	    {"selftest", opt_selftest},

@@ -168,6 +168,19 @@ SELFTEST(user_orphans)
 	return procs_test(ctx, "orphan", false);
 }
 
+/* Blocking calls a signal ends: on every CPU, so that the spinning
+ * child is on another CPU than its parent where there is one. */
+SELFTEST(user_eintr)
+{
+	return procs_test(ctx, "eintr", true);
+}
+
+/* Job control: the default action of the stop signals, and SIGCONT. */
+SELFTEST(user_stop)
+{
+	return procs_test(ctx, "stop", true);
+}
+
 SELFTEST(user_alarm)
 {
 	return procs_test(ctx, "alarm", false);

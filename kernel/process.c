@@ -29,6 +29,7 @@
 #include <amphi/printf.h>
 #include <amphi/printk.h>
 #include <amphi/process.h>
+#include <amphi/tty.h>
 #include <amphi/string.h>
 #include <amphi/uaccess.h>
 #include <amphi/vm.h>
@@ -335,6 +336,9 @@ static void process_main(void *arg)
 		process_exit(127 << 8);
 	}
 	thread_set_process(p); /* its root on this CPU now */
+	__atomic_store_n(&p->thread, thread_current(), __ATOMIC_RELEASE);
+	if (p->spec.console)
+		tty_start(p->sid, p->pgid);
 	if (exec_load(p, &f)) {
 		pr_info("user: pid %d (%s): %s\n", p->pid, p->name, p->load_error);
 		process_exit(127 << 8);
@@ -435,6 +439,7 @@ static void fork_child_main(void *arg)
 	struct process *c = arg;
 
 	thread_set_process(c);
+	__atomic_store_n(&c->thread, thread_current(), __ATOMIC_RELEASE);
 	if (c->set_child_tid)
 		copy_to_user(c->set_child_tid, &c->pid, sizeof(c->pid));
 	local_irq_disable();
@@ -522,31 +527,61 @@ static bool wait_match(const struct process *c, int which, int id)
 	}
 }
 
-/* A child that ended, or NULL; *any says whether any child matched. */
-static struct process *find_zombie_locked(struct process *p, int which, int id, bool *any)
+/* A stop or a continue of c to tell, its status taken (unless
+ * WAIT_NOWAIT): true if there was one. */
+static bool job_event_locked(struct process *c, unsigned int opts, int *status)
+{
+	if ((opts & WAIT_STOPPED) && c->stopped && c->stop_unreported) {
+		*status = (c->stop_sig << 8) | 0x7f;
+		c->stop_unreported = (opts & WAIT_NOWAIT) != 0;
+		return true;
+	}
+	if ((opts & WAIT_CONTINUED) && c->cont_unreported) {
+		*status = 0xffff;
+		c->cont_unreported = (opts & WAIT_NOWAIT) != 0;
+		return true;
+	}
+	return false;
+}
+
+/* A child that ended, or NULL; *any says whether any child matched;
+ * *job a live one with a stop or continue to tell (status in *status). */
+static struct process *find_zombie_locked(struct process *p, int which, int id, bool *any,
+					  unsigned int opts, struct process **job, int *status)
 {
 	*any = false;
+	*job = NULL;
 	for (struct process *c = p->children; c; c = c->sibling) {
 		if (!wait_match(c, which, id))
 			continue;
 		*any = true;
 		if (c->state == PROC_ZOMBIE)
 			return c;
+		if (c->state == PROC_LIVE && job_event_locked(c, opts, status)) {
+			*job = c;
+			return NULL;
+		}
 	}
 	return NULL;
 }
 
-long process_wait_child(int which, int id, bool nohang, bool nowait, int *status)
+long process_wait_child(int which, int id, unsigned int opts, int *status)
 {
 	struct process *p = current_process();
+	bool nowait = opts & WAIT_NOWAIT;
 
 	for (;;) {
 		unsigned long flags = proc_lock_irqsave();
 		uint64_t seen = p->child_events;
 		bool any;
-		struct process *z = find_zombie_locked(p, which, id, &any);
-		int pid = z ? z->pid : 0;
+		struct process *job;
+		struct process *z = find_zombie_locked(p, which, id, &any, opts, &job, status);
+		int pid = z ? z->pid : job ? job->pid : 0;
 
+		if (job) {
+			proc_unlock_irqrestore(flags);
+			return pid;
+		}
 		if (z) {
 			*status = z->status;
 			if (!nowait) {
@@ -562,10 +597,9 @@ long process_wait_child(int which, int id, bool nohang, bool nowait, int *status
 		}
 		if (!any)
 			return -ECHILD;
-		if (nohang)
+		if (opts & WAIT_NOHANG)
 			return 0;
-		wait_event(&p->wq, p->child_events != seen || signal_pending(p));
-		if (signal_pending(p))
+		if (wait_event_interruptible(&p->wq, p->child_events != seen) < 0)
 			return -ERESTARTSYS;
 	}
 }

@@ -227,12 +227,12 @@ static void resched_cpu(struct cpu *c)
 /* Interrupts off.  Makes a sleeping or waiting thread runnable: queued on
  * its CPU or an idle one, unless it is still running (on its way into
  * schedule), where it simply keeps the CPU. */
-static void thread_wake(struct thread *t)
+static void thread_wake_as(struct thread *t, bool sleeper_too)
 {
 	struct cpu *c = rq_lock_thread(t), *to;
 	bool kick;
 
-	if (t->state != THREAD_SLEEPING && t->state != THREAD_WAITING) {
+	if (t->state != THREAD_WAITING && (!sleeper_too || t->state != THREAD_SLEEPING)) {
 		spin_unlock(&c->rq_lock);
 		return;
 	}
@@ -252,6 +252,31 @@ static void thread_wake(struct thread *t)
 	spin_unlock(&to->rq_lock);
 	if (kick)
 		resched_cpu(to);
+}
+
+static void thread_wake(struct thread *t)
+{
+	thread_wake_as(t, true);
+}
+
+/* A thread waiting on a queue wakes (its wait_event loop tests again,
+ * and wq_finish takes it off the queue); one running on another CPU is
+ * sent a reschedule IPI, whose way back to user mode delivers a signal.
+ * A thread in sleep_ns is left to its timer. */
+void thread_kick(struct thread *t)
+{
+	unsigned long flags = local_irq_save();
+	struct cpu *c = rq_lock_thread(t);
+	bool waiting = t->state == THREAD_WAITING;
+	bool remote = c->current == t && c != this_cpu();
+	unsigned int id = c->id;
+
+	spin_unlock(&c->rq_lock);
+	if (waiting)
+		thread_wake_as(t, false);
+	else if (remote)
+		smp_send_reschedule(id);
+	local_irq_restore(flags);
 }
 
 /* With c's lock held: a queued thread of another CPU that may run on c.

@@ -7,9 +7,14 @@
  * tick at the latest.
  *
  * Default actions: terminate (core-dump signals too, without a core and
- * without the 0x80 bit), or ignore (SIGCHLD, SIGURG, SIGWINCH, SIGCONT).
- * Stopping is not done yet: SIGSTOP, SIGTSTP, SIGTTIN and SIGTTOU are
- * ignored by default, said here rather than pretended.
+ * without the 0x80 bit), ignore (SIGCHLD, SIGURG, SIGWINCH, SIGCONT), or
+ * stop (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU): the process waits, telling
+ * its parent (SIGCHLD with CLD_STOPPED unless SA_NOCLDSTOP, and wait4's
+ * WUNTRACED), until SIGCONT (whatever its action: it resumes the process
+ * and drops pending stops, as a stop drops a pending SIGCONT; WCONTINUED)
+ * or SIGKILL; a system call it was in is then restarted as after a
+ * handler-less signal.  Not done: orphaned process groups keeping their
+ * stop signals, and waitid's WSTOPPED and WCONTINUED.
  *
  * A system call cut short by a signal returns one of the restart codes;
  * here it becomes -EINTR when a handler runs, or the call again (rip back
@@ -54,14 +59,64 @@ static bool default_ignored(int sig)
 	case SIGURG:
 	case SIGWINCH:
 	case SIGCONT:
-	case SIGSTOP: /* stopping is not done yet */
-	case SIGTSTP:
-	case SIGTTIN:
-	case SIGTTOU:
 		return true;
 	default:
 		return false;
 	}
+}
+
+#define STOP_SIGNALS (SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU))
+#define SA_NOCLDSTOP 1
+#define CLD_STOPPED 5
+#define CLD_CONTINUED 6
+
+/* p stopped or went on (proc_lock held): its parent is told. */
+static void job_notify_locked(struct process *p, int code, int sig)
+{
+	struct process *parent = p->parent;
+	struct ksiginfo info = {.signo = SIGCHLD, .code = code, .pid = p->pid, .status = sig};
+
+	if (!parent)
+		return;
+	if (!(parent->sigaction[SIGCHLD - 1].flags & SA_NOCLDSTOP))
+		signal_send_locked(parent, SIGCHLD, &info);
+	parent->child_events++;
+	wq_wake_all(&parent->wq);
+}
+
+/* SIGCONT's effect, whatever its action; a stop drops a pending SIGCONT. */
+static void job_control_locked(struct process *p, int sig)
+{
+	if (sig != SIGCONT) {
+		if (SIGBIT(sig) & STOP_SIGNALS)
+			__atomic_fetch_and(&p->pending, ~SIGBIT(SIGCONT), __ATOMIC_SEQ_CST);
+		return;
+	}
+	__atomic_fetch_and(&p->pending, ~STOP_SIGNALS, __ATOMIC_SEQ_CST);
+	if (!p->stopped)
+		return;
+	p->stopped = false;
+	p->stop_unreported = false;
+	p->cont_unreported = true;
+	job_notify_locked(p, CLD_CONTINUED, SIGCONT);
+	wq_wake_all(&p->wq);
+}
+
+/* The default action of a stop signal: wait for SIGCONT or SIGKILL. */
+static void job_stop(struct process *p, int sig)
+{
+	unsigned long flags = proc_lock_irqsave();
+
+	p->stopped = true;
+	p->stop_sig = sig;
+	p->stop_unreported = true;
+	p->cont_unreported = false;
+	job_notify_locked(p, CLD_STOPPED, sig);
+	proc_unlock_irqrestore(flags);
+	wait_event(&p->wq, !p->stopped || (p->pending & SIGBIT(SIGKILL)));
+	flags = proc_lock_irqsave();
+	p->stopped = false;
+	proc_unlock_irqrestore(flags);
 }
 
 bool signal_ignored(const struct process *p, int sig)
@@ -79,6 +134,7 @@ void signal_send_locked(struct process *p, int sig, const struct ksiginfo *info)
 
 	if (p->state != PROC_LIVE || p->exiting)
 		return;
+	job_control_locked(p, sig);
 	/* An ignored signal is dropped, unless blocked: it may be caught by
 	 * the time it is unblocked. */
 	if (signal_ignored(p, sig) && !(p->sigmask & bit))
@@ -89,6 +145,9 @@ void signal_send_locked(struct process *p, int sig, const struct ksiginfo *info)
 	}
 	__atomic_fetch_or(&p->pending, bit, __ATOMIC_SEQ_CST);
 	wq_wake_all(&p->wq);
+	/* Wherever it waits, or on whichever CPU it runs in user mode. */
+	if (p->thread && !(p->sigmask & bit))
+		thread_kick(p->thread);
 }
 
 void signal_send(struct process *p, int sig, const struct ksiginfo *info)
@@ -171,6 +230,10 @@ static void deliver_one(struct process *p, struct trap_frame *f)
 	ka = p->sigaction[sig - 1];
 	if (ka.handler == SIG_IGN || (ka.handler == SIG_DFL && default_ignored(sig)))
 		return;
+	if (ka.handler == SIG_DFL && (SIGBIT(sig) & STOP_SIGNALS)) {
+		job_stop(p, sig);
+		return;
+	}
 	if (ka.handler == SIG_DFL)
 		process_exit(sig);
 	syscall_settle(p, f, &ka);

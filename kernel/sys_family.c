@@ -85,7 +85,11 @@ long sys_wait4(const struct sysargs *a)
 		which = WAIT_PGID;
 		id = pid ? -pid : current_process()->pgid;
 	}
-	rc = process_wait_child(which, id, a->a[2] & WNOHANG, false, &status);
+	rc = process_wait_child(which, id,
+				(a->a[2] & WNOHANG ? WAIT_NOHANG : 0) |
+				    (a->a[2] & WUNTRACED ? WAIT_STOPPED : 0) |
+				    (a->a[2] & WCONTINUED ? WAIT_CONTINUED : 0),
+				&status);
 	if (rc <= 0)
 		return rc;
 	if (a->a[1] && copy_to_user(a->a[1], &status, sizeof(status)))
@@ -105,6 +109,7 @@ long sys_waitid(const struct sysargs *a)
 	uint64_t idtype = a->a[0], opt = a->a[3];
 	int id = (int)a->a[1], status = 0, which;
 	struct k_siginfo_chld si;
+	unsigned int opts;
 	long rc;
 
 	if (opt & ~(uint64_t)(WNOHANG | WEXITED | WSTOPPED | WCONTINUED | WNOWAIT | W_LINUX))
@@ -120,7 +125,8 @@ long sys_waitid(const struct sysargs *a)
 		id = id ? id : current_process()->pgid;
 	} else
 		return -EINVAL;
-	rc = process_wait_child(which, id, opt & WNOHANG, opt & WNOWAIT, &status);
+	opts = (opt & WNOHANG ? WAIT_NOHANG : 0) | (opt & WNOWAIT ? WAIT_NOWAIT : 0);
+	rc = process_wait_child(which, id, opts, &status);
 	if (rc < 0)
 		return rc;
 	memset(&si, 0, sizeof(si));

@@ -208,7 +208,7 @@ static uint64_t sleep_until(uint64_t until)
 	struct process *p = current_process();
 	uint64_t now;
 
-	wait_event_deadline(&p->wq, signal_pending(p), until);
+	wait_event_interruptible_deadline(&p->wq, false, until);
 	now = sched_clock();
 	return signal_pending(p) && now < until ? until - now : 0;
 }

@@ -178,7 +178,7 @@ long sys_rt_sigpending(const struct sysargs *a)
 
 static long wait_for_signal(struct process *p)
 {
-	wait_event(&p->wq, signal_pending(p));
+	wait_event_interruptible(&p->wq, false);
 	return -ERESTARTNOHAND;
 }
 

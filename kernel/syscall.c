@@ -91,6 +91,8 @@ static const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 	SYS(access, sys_access),
 	SYS(pipe, sys_pipe),
 	SYS(select, sys_select),
+	SYS(pselect6, sys_pselect6),
+	SYS(ppoll, sys_ppoll),
 	SYS(dup, sys_dup),
 	SYS(dup2, sys_dup2),
 	SYS(sendfile, sys_sendfile),

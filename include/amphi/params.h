@@ -30,6 +30,13 @@ extern enum bench_kind param_bench;
  * one network device (param_ip.configured false when not given). */
 extern struct ipconfig param_ip;
 
+/* rdinit=PATH: PID 1 from the initramfs (NULL when not given: /init;
+ * "" when given empty: none, the built-in shell); init=PATH: Linux's
+ * next choice; shell: the built-in shell even with an initramfs. */
+extern const char *param_rdinit;
+extern const char *param_init;
+extern bool param_shell;
+
 /* Parses the boot command line, reporting every problem. */
 void params_parse(const char *cmdline);
 

@@ -70,6 +70,8 @@ struct process_spec {
 	size_t capture;		 /* bytes of its fd 1 and 2 output to keep */
 	bool quiet;		 /* its output is kept, not shown */
 	cpumask_t cpus;		 /* where it may run; 0: the spawner's CPU */
+	const char *path;	 /* instead of image: a file of the VFS ("#!" too) */
+	bool console;		 /* the console its session's terminal (PID 1) */
 };
 
 struct k_sigaction {
@@ -118,7 +120,8 @@ struct process {
 	int exit_signal; /* sent to the parent when it ends (SIGCHLD) */
 	enum process_state state;
 	volatile uint64_t child_events; /* a child ended or was adopted */
-	struct wait_queue wq;		/* its interruptible sleeps wait here */
+	struct wait_queue wq;		/* its own waits (children, pause, sleep) */
+	struct thread *thread;		/* its thread, kicked by a new signal */
 
 	/* Signals: pending bits and their info (proc_lock), and its own. */
 	volatile uint64_t pending;
@@ -133,6 +136,12 @@ struct process {
 	struct timer alarm; /* ITIMER_REAL */
 	uint64_t alarm_at, alarm_interval;
 	volatile bool alarm_armed;
+
+	/* Job control (proc_lock): stopped by SIGSTOP, SIGTSTP, SIGTTIN or
+	 * SIGTTOU until SIGCONT, and what its parent's wait4 was not told. */
+	volatile bool stopped;
+	int stop_sig;
+	bool stop_unreported, cont_unreported;
 
 	uint64_t set_child_tid;	      /* CLONE_CHILD_SETTID, written by the child */
 	struct trap_frame fork_frame; /* the child's first return to user mode */
@@ -171,12 +180,18 @@ int exec_load(struct process *p, struct trap_frame *f);
 long process_fork(struct trap_frame *f, uint64_t flags, uint64_t newsp, uint64_t parent_tid,
 		  uint64_t child_tid, uint64_t tls);
 /* wait4 and waitid's work: a child matching (which, id) that ended, its
- * pid and status (the struct freed unless nowait), 0 for WNOHANG,
+ * pid and status (the struct freed unless WAIT_NOWAIT), or with
+ * WAIT_STOPPED / WAIT_CONTINUED one that stopped or went on since the
+ * last wait said so ((sig << 8) | 0x7f, 0xffff); 0 for WAIT_NOHANG,
  * -ECHILD, -ERESTARTSYS when a signal came. */
 #define WAIT_ANY 0
 #define WAIT_PID 1
 #define WAIT_PGID 2
-long process_wait_child(int which, int id, bool nohang, bool nowait, int *status);
+#define WAIT_NOHANG 1
+#define WAIT_NOWAIT 2
+#define WAIT_STOPPED 4
+#define WAIT_CONTINUED 8
+long process_wait_child(int which, int id, unsigned int opts, int *status);
 /* A process by pid (proc_lock held), NULL if none. */
 struct process *process_find_locked(int pid);
 /* For each process, proc_lock held: fn's nonzero result stops the walk. */
@@ -201,6 +216,49 @@ static inline bool signal_pending(const struct process *p)
 {
 	return p && (p->pending & ~p->sigmask);
 }
+/* The calling process has a signal to take (false for a kernel thread). */
+static inline bool signal_pending_current(void)
+{
+	return signal_pending(current_process());
+}
+
+/* The one interruptible wait every blocking system call uses: as
+ * wait_event_deadline (amphi/sched.h; deadline 0 for none), but it also
+ * ends when the calling process has a signal to take, which the sender
+ * wakes it for (thread_kick).  1 when cond held, 0 when the deadline
+ * passed, -ERESTARTSYS when a signal came; the caller returns that (or
+ * -ERESTARTNOHAND, or -EINTR) and the way back to user mode decides,
+ * under SA_RESTART, between -EINTR and doing the call again. */
+#define wait_event_interruptible_deadline(wq, cond, deadline_ns)                                   \
+	({                                                                                         \
+		struct wq_deadline __d = {0};                                                      \
+		uint64_t __dl = (deadline_ns);                                                     \
+		int __r;                                                                           \
+		if (__dl)                                                                          \
+			wq_deadline_start(&__d, (wq), __dl);                                       \
+		for (;;) {                                                                         \
+			wq_prepare(wq);                                                            \
+			if (cond) {                                                                \
+				__r = 1;                                                           \
+				break;                                                             \
+			}                                                                          \
+			if (signal_pending_current()) {                                            \
+				__r = -ERESTARTSYS;                                                \
+				break;                                                             \
+			}                                                                          \
+			if (__d.expired) {                                                         \
+				__r = 0;                                                           \
+				break;                                                             \
+			}                                                                          \
+			schedule();                                                                \
+		}                                                                                  \
+		wq_finish(wq);                                                                     \
+		if (__dl)                                                                          \
+			wq_deadline_stop(&__d);                                                    \
+		__r;                                                                               \
+	})
+#define wait_event_interruptible(wq, cond) wait_event_interruptible_deadline(wq, cond, 0)
+
 /* Does sig's action do nothing (ignored, or ignored by default)? */
 bool signal_ignored(const struct process *p, int sig);
 /* At exec: caught signals back to their default action. */

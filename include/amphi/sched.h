@@ -54,6 +54,9 @@ struct thread *thread_current(void);
  * (process_switch). */
 struct process;
 void thread_set_process(struct process *p);
+/* For a signal to t's process: wakes t if it waits on a queue, or sends
+ * an IPI to the CPU it runs on (kernel/signal.c's signal_send). */
+void thread_kick(struct thread *t);
 struct process *thread_process_of(const struct thread *t);
 /* The top of the running thread's kernel stack, where user mode's entries
  * build their frames. */

@@ -35,6 +35,8 @@ struct sysargs {
 #define NR_access 21
 #define NR_pipe 22
 #define NR_select 23
+#define NR_pselect6 270
+#define NR_ppoll 271
 #define NR_sched_yield 24
 #define NR_dup 32
 #define NR_dup2 33
@@ -173,6 +175,8 @@ long sys_renameat(const struct sysargs *a);
 long sys_renameat2(const struct sysargs *a);
 long sys_rmdir(const struct sysargs *a);
 long sys_select(const struct sysargs *a);
+long sys_pselect6(const struct sysargs *a);
+long sys_ppoll(const struct sysargs *a);
 long sys_sendfile(const struct sysargs *a);
 long sys_stat(const struct sysargs *a);
 long sys_symlink(const struct sysargs *a);

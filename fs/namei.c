@@ -16,6 +16,8 @@ static int link_locked(struct fs_parent *pa, struct inode *ip)
 {
 	struct fs_dirent *d;
 
+	if (pa->dir->dyn) /* its names are made, not kept */
+		return -EACCES;
 	if (pa->len == 0 || vfs_is_dot(pa->name, pa->len) || vfs_is_dotdot(pa->name, pa->len) ||
 	    vfs_dir_find(pa->dir, pa->name, pa->len))
 		return -EEXIST;

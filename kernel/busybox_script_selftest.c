@@ -21,7 +21,6 @@
 #include <amphi/printk.h>
 #include <amphi/process.h>
 #include <amphi/selftest.h>
-#include <amphi/smp.h>
 #include <amphi/string.h>
 #include <amphi/time.h>
 #include <amphi/user.h>
@@ -66,8 +65,7 @@ static char *run_script(const char *command, size_t *len, const char **why)
 	char *cmd = kmalloc(strlen(command) + 32), *out = NULL, *got = NULL;
 	const char *argv[] = {"/bin/busybox", "sh", "-c", cmd, NULL};
 	struct process_spec spec = {.name = "busybox", .argv = argv, .envp = envp, .exe = "/bin/busybox",
-				    .capture = 512, .quiet = true,
-				    .cpus = cpumask_online_others() | cpumask_of(smp_processor_id())};
+				    .capture = 512, .quiet = true};
 	struct process *p;
 	size_t img_len, out_len = 0;
 	int status;

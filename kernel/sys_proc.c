@@ -75,10 +75,10 @@ long sys_prctl(const struct sysargs *a)
 	long rc;
 
 	switch (a->a[0]) {
-	case PR_SET_NAME:
+	case PR_SET_NAME: /* a longer name is cut to 15 bytes, not refused */
 		memset(name, 0, sizeof(name));
-		rc = strncpy_from_user(name, a->a[1], sizeof(name) - 1);
-		if (rc < 0)
+		rc = strncpy_from_user(name, a->a[1], sizeof(name));
+		if (rc < 0 && rc != -ENAMETOOLONG)
 			return rc;
 		memcpy(p->name, name, sizeof(name));
 		return 0;

@@ -126,8 +126,7 @@ static long dir_path_locked(struct inode *dir, char *buf, size_t size)
 /* The parent's path, then the last component: a directory by its own
  * path, a symlink by its target's (from the parent), anything else by
  * the parent's path and its name. */
-static long realpath_locked(struct inode *dir, const char *path, char *buf, size_t size,
-			    int *links)
+static long realpath_locked(struct inode *dir, const char *path, char *buf, size_t size, int *links)
 {
 	struct fs_parent pa;
 	struct inode *ip;
@@ -140,8 +139,9 @@ static long realpath_locked(struct inode *dir, const char *path, char *buf, size
 	if (!ip)
 		n = -ENOENT;
 	else if (S_ISLNK(ip->mode))
-		n = ++*links > FS_SYMLINK_MAX ? -ELOOP
-					      : realpath_locked(pa.dir, ip->target, buf, size, links);
+		n = ++*links > FS_SYMLINK_MAX
+			? -ELOOP
+			: realpath_locked(pa.dir, ip->target, buf, size, links);
 	else if (S_ISDIR(ip->mode))
 		n = dir_path_locked(ip, buf, size);
 	else if ((n = dir_path_locked(pa.dir, buf, size)) > 0) {

@@ -204,7 +204,8 @@ static const struct {
 
 static void gen_meminfo(struct pbuf *b)
 {
-	uint64_t total = frames.nframes * (PAGE_SIZE / 1024), free = frames.nfree * (PAGE_SIZE / 1024);
+	uint64_t total = frames.nframes * (PAGE_SIZE / 1024),
+		 free = frames.nfree * (PAGE_SIZE / 1024);
 
 	pb_printf(b, "MemTotal:       %8lu kB\nMemFree:        %8lu kB\n", total, free);
 	pb_printf(b, "MemAvailable:   %8lu kB\nBuffers:        %8lu kB\n", free, 0UL);
@@ -214,20 +215,24 @@ static void gen_meminfo(struct pbuf *b)
 
 /* CPUID's feature bits by Linux's names (leaf 1 EDX, ECX; 0x80000001 EDX, ECX). */
 static const char *const flags_1d[32] = {
-    "fpu", "vme", "de", "pse", "tsc", "msr", "pae", "mce", "cx8", "apic", NULL, "sep",
-    "mtrr", "pge", "mca", "cmov", "pat", "pse36", "pn", "clflush", NULL, "dts", "acpi", "mmx",
-    "fxsr", "sse", "sse2", "ss", "ht", "tm", "ia64", "pbe"};
+    "fpu",  "vme",  "de",   "pse", "tsc",  "msr", "pae",   "mce", "cx8",     "apic", NULL,
+    "sep",  "mtrr", "pge",  "mca", "cmov", "pat", "pse36", "pn",  "clflush", NULL,   "dts",
+    "acpi", "mmx",  "fxsr", "sse", "sse2", "ss",  "ht",	   "tm",  "ia64",    "pbe"};
 static const char *const flags_1c[32] = {
-    "pni", "pclmulqdq", "dtes64", "monitor", "ds_cpl", "vmx", "smx", "est", "tm2", "ssse3",
-    "cid", "sdbg", "fma", "cx16", "xtpr", "pdcm", NULL, "pcid", "dca", "sse4_1", "sse4_2",
-    "x2apic", "movbe", "popcnt", "tsc_deadline_timer", "aes", "xsave", NULL, "avx", "f16c",
+    "pni",    "pclmulqdq", "dtes64", "monitor", "ds_cpl",
+    "vmx",    "smx",	   "est",    "tm2",	"ssse3",
+    "cid",    "sdbg",	   "fma",    "cx16",	"xtpr",
+    "pdcm",   NULL,	   "pcid",   "dca",	"sse4_1",
+    "sse4_2", "x2apic",	   "movbe",  "popcnt",	"tsc_deadline_timer",
+    "aes",    "xsave",	   NULL,     "avx",	"f16c",
     "rdrand", "hypervisor"};
 static const char *const flags_81d[32] = {
-    [11] = "syscall", [20] = "nx", [22] = "mmxext", [25] = "fxsr_opt", [26] = "pdpe1gb",
-    [27] = "rdtscp", [29] = "lm", [30] = "3dnowext", [31] = "3dnow"};
+    [11] = "syscall", [20] = "nx", [22] = "mmxext",   [25] = "fxsr_opt", [26] = "pdpe1gb",
+    [27] = "rdtscp",  [29] = "lm", [30] = "3dnowext", [31] = "3dnow"};
 static const char *const flags_81c[32] = {
-    [0] = "lahf_lm", [1] = "cmp_legacy", [2] = "svm", [3] = "extapic", [4] = "cr8_legacy",
-    [5] = "abm", [6] = "sse4a", [7] = "misalignsse", [8] = "3dnowprefetch"};
+    [0] = "lahf_lm", [1] = "cmp_legacy",  [2] = "svm",
+    [3] = "extapic", [4] = "cr8_legacy",  [5] = "abm",
+    [6] = "sse4a",   [7] = "misalignsse", [8] = "3dnowprefetch"};
 
 static void gen_flags(struct pbuf *b, uint32_t bits, const char *const names[32])
 {
@@ -475,8 +480,8 @@ static const char *const root_names[] = {"self", "cpuinfo", "meminfo", "uptime"}
 static const uint32_t root_modes[] = {S_IFLNK | 0777, S_IFREG | 0444, S_IFREG | 0444,
 				      S_IFREG | 0444};
 static const char *const pid_names[] = {"cmdline", "comm", "exe", "stat", "status"};
-static const uint32_t pid_modes[] = {S_IFREG | 0444, S_IFREG | 0444, S_IFLNK | 0777,
-				     S_IFREG | 0444, S_IFREG | 0444};
+static const uint32_t pid_modes[] = {S_IFREG | 0444, S_IFREG | 0444, S_IFLNK | 0777, S_IFREG | 0444,
+				     S_IFREG | 0444};
 
 static long root_readdir(struct inode *dir, uint64_t pos, fs_filldir_fn fn, void *arg)
 {
@@ -488,8 +493,7 @@ static long root_readdir(struct inode *dir, uint64_t pos, fs_filldir_fn fn, void
 
 static long pid_readdir(struct inode *dir, uint64_t pos, fs_filldir_fn fn, void *arg)
 {
-	struct listing l = {dir->ino << 16, pid_names, pid_modes, ARRAY_SIZE(pid_names),
-			    NULL};
+	struct listing l = {dir->ino << 16, pid_names, pid_modes, ARRAY_SIZE(pid_names), NULL};
 
 	return list_names(&l, pos, fn, arg);
 }

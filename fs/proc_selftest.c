@@ -91,7 +91,8 @@ static const char *check_others(char *buf, size_t size)
 		return "no /proc";
 	fs_readdir(ip, 0, count_fixed, &seen);
 	inode_put(ip);
-	return seen.names == 4 ? NULL : "the listing of /proc lacks self, cpuinfo, meminfo or uptime";
+	return seen.names == 4 ? NULL
+			       : "the listing of /proc lacks self, cpuinfo, meminfo or uptime";
 }
 
 SELFTEST(proc_files)
@@ -107,7 +108,8 @@ SELFTEST(proc_files)
 	kfree(buf);
 	if (why)
 		return selftest_fail(ctx, "%s", why);
-	return selftest_pass(ctx, "meminfo (the frame counts), cpuinfo (%u CPUs), uptime; no self "
-				  "for a kernel thread, no dir for a dead pid, nothing made in it",
+	return selftest_pass(ctx,
+			     "meminfo (the frame counts), cpuinfo (%u CPUs), uptime; no self "
+			     "for a kernel thread, no dir for a dead pid, nothing made in it",
 			     nr_cpus_online());
 }

@@ -64,8 +64,12 @@ static char *run_script(const char *command, size_t *len, const char **why)
 	static const char *const envp[] = {"PATH=/bin", NULL};
 	char *cmd = kmalloc(strlen(command) + 32), *out = NULL, *got = NULL;
 	const char *argv[] = {"/bin/busybox", "sh", "-c", cmd, NULL};
-	struct process_spec spec = {.name = "busybox", .argv = argv, .envp = envp, .exe = "/bin/busybox",
-				    .capture = 512, .quiet = true};
+	struct process_spec spec = {.name = "busybox",
+				    .argv = argv,
+				    .envp = envp,
+				    .exe = "/bin/busybox",
+				    .capture = 512,
+				    .quiet = true};
 	struct process *p;
 	size_t img_len, out_len = 0;
 	int status;
@@ -84,11 +88,11 @@ static char *run_script(const char *command, size_t *len, const char **why)
 		kprintf("busybox_script: the outer sh wrote: %.*s\n", (int)p->out_len, p->out);
 	process_free(p);
 	*why = "no " BB_DIR "/output: the script did not run";
-	if (!(out = read_whole(BB_DIR "/output", &out_len)) ||
-	    !(got = kmalloc(out_len + 32)))
+	if (!(out = read_whole(BB_DIR "/output", &out_len)) || !(got = kmalloc(out_len + 32)))
 		goto out;
 	memcpy(got, out, out_len);
-	*len = out_len + (size_t)snprintf(got + out_len, 32, "exit status: %d\n", shell_status(status));
+	*len = out_len +
+	       (size_t)snprintf(got + out_len, 32, "exit status: %d\n", shell_status(status));
 out:
 	kfree(out);
 	kfree((void *)spec.image);
@@ -119,8 +123,7 @@ static void print_output(const char *s, size_t len)
 }
 
 /* The first line where a and b differ (1 on); 0 when they are equal. */
-static size_t first_difference(const char *a, size_t alen, const char *b, size_t blen,
-			       size_t *at)
+static size_t first_difference(const char *a, size_t alen, const char *b, size_t blen, size_t *at)
 {
 	size_t line = 1, i = 0, start = 0;
 
@@ -160,14 +163,15 @@ SELFTEST(busybox_script)
 	print_output(got, got_len);
 	line = first_difference(got, got_len, want, want_len, &at);
 	if (line) {
-		selftest_fail(ctx, "line %zu differs from the host's: \"%.*s\", the host's \"%.*s\"", line,
-			      line_len(got, got_len, at), got + at, line_len(want, want_len, at),
-			      want + at);
+		selftest_fail(
+		    ctx, "line %zu differs from the host's: \"%.*s\", the host's \"%.*s\"", line,
+		    line_len(got, got_len, at), got + at, line_len(want, want_len, at), want + at);
 	}
 	kfree(got);
 	kfree(want);
 	if (line)
 		return SELFTEST_FAILURE;
-	return selftest_pass(ctx, "%zu bytes of output, equal to the host's run of the same busybox; %lu ms",
-			     want_len, ms);
+	return selftest_pass(
+	    ctx, "%zu bytes of output, equal to the host's run of the same busybox; %lu ms",
+	    want_len, ms);
 }

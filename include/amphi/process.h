@@ -113,7 +113,7 @@ struct process {
 	char *cmdline;
 	size_t cmdline_len;
 	uint64_t start_ns;
-	int status;	      /* as wait4 reports it */
+	int status; /* as wait4 reports it */
 	volatile bool exited;
 	struct wait_queue exit_wq;
 

@@ -547,6 +547,11 @@ static void test_dyn_dir(void **state)
 	assert_int_equal(fs_readdir(d, 0, count_names, &names), 1);
 	assert_int_equal(names, 1);
 	assert_int_equal(allocs, before);
+	assert_int_equal(fs_rmdir(NULL, "/dyn"), -EBUSY);
+	assert_int_equal(fs_rename(NULL, "/dyn", NULL, "/dyn2"), -EBUSY);
+	assert_int_equal(fs_mknod(NULL, "/dyn3", S_IFDIR | 0755, 0, 0, NULL), 0);
+	assert_int_equal(fs_rename(NULL, "/dyn3", NULL, "/dyn"), -EBUSY);
+	assert_int_equal(fs_rmdir(NULL, "/dyn3"), 0);
 	d->dyn = NULL;
 	inode_put(d);
 	assert_int_equal(fs_rmdir(NULL, "/dyn"), 0);

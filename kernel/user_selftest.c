@@ -141,7 +141,8 @@ SELFTEST(user_syscalls)
 		return SELFTEST_FAILURE;
 	return selftest_pass(ctx,
 			     "auxv, ids, uname, clock, getrandom, signals, limits, tty, "
-			     "arch_prctl FS, prctl's name, sysinfo: %lu calls as Linux answers them",
+			     "arch_prctl FS, prctl's name, sysinfo: %lu calls as Linux "
+			     "answers them",
 			     r.syscalls);
 }
 

@@ -169,9 +169,10 @@ deps-initramfs:
 	@tools/deps.sh initramfs
 
 # The test initramfs the VM scenarios boot with (QEMU's -initrd, GRUB's
-# module2, xl's ramdisk=): a small tree, Debian's busybox-static, and the
-# process tests' program (tests/user/procs.c) for execve.
-$(B)/initramfs-test.cpio: tests/initramfs/mkinitramfs.sh $(shell find tests/initramfs -type f) $(B)/user/procs | deps-initramfs
+# module2, xl's ramdisk=): a small tree, Debian's busybox-static, the
+# process tests' program (tests/user/procs.c) for execve, and the busybox
+# script with its output on this host (tests/busybox/).
+$(B)/initramfs-test.cpio: tests/initramfs/mkinitramfs.sh $(shell find tests/initramfs tests/busybox -type f) $(B)/user/procs | deps-initramfs
 	@mkdir -p $(B)
 	@echo "  CPIO    $@"
 	@tests/initramfs/mkinitramfs.sh $@ $(B)/user/procs

@@ -262,4 +262,5 @@ void initramfs_init(struct boot_info *bi)
 			bi->nmodules ? "the boot module was refused" : "no boot module");
 	}
 	make_dev_nodes();
+	proc_init();
 }

@@ -123,6 +123,56 @@ static long dir_path_locked(struct inode *dir, char *buf, size_t size)
 	return (long)(size - at);
 }
 
+/* The parent's path, then the last component: a directory by its own
+ * path, a symlink by its target's (from the parent), anything else by
+ * the parent's path and its name. */
+static long realpath_locked(struct inode *dir, const char *path, char *buf, size_t size, int *links)
+{
+	struct fs_parent pa;
+	struct inode *ip;
+	long n;
+	int rc = vfs_parent_locked(dir, path, &pa);
+
+	if (rc)
+		return rc;
+	ip = pa.len ? vfs_dir_step(pa.dir, pa.name, pa.len) : (vfs_iget(pa.dir), pa.dir);
+	if (!ip)
+		n = -ENOENT;
+	else if (S_ISLNK(ip->mode))
+		n = ++*links > FS_SYMLINK_MAX
+			? -ELOOP
+			: realpath_locked(pa.dir, ip->target, buf, size, links);
+	else if (S_ISDIR(ip->mode))
+		n = dir_path_locked(ip, buf, size);
+	else if ((n = dir_path_locked(pa.dir, buf, size)) > 0) {
+		size_t at = (size_t)n - 1 - (n == 2); /* after "/" or "/dir" */
+
+		if (at + 1 + pa.len + 1 > size)
+			n = -ERANGE;
+		else {
+			buf[at] = '/';
+			memcpy(buf + at + 1, pa.name, pa.len);
+			buf[at + 1 + pa.len] = '\0';
+			n = (long)(at + 1 + pa.len + 1);
+		}
+	}
+	if (ip)
+		vfs_iput(ip);
+	vfs_iput(pa.dir);
+	return n;
+}
+
+long fs_realpath(struct inode *dir, const char *path, char *buf, size_t size)
+{
+	int links = 0;
+	long n;
+
+	fs_lock();
+	n = realpath_locked(dir, path, buf, size, &links);
+	fs_unlock();
+	return n;
+}
+
 long fs_dir_path(struct inode *dir, char *buf, size_t size)
 {
 	long r;
@@ -206,6 +256,8 @@ long fs_readdir(struct inode *dir, uint64_t pos, fs_filldir_fn fn, void *arg)
 
 	if (!S_ISDIR(dir->mode))
 		return -ENOTDIR;
+	if (dir->dyn)
+		return dir->dyn->readdir(dir, pos, fn, arg);
 	if (!(c = kmalloc(sizeof(*c))))
 		return -ENOMEM;
 	while (more) {

@@ -2,7 +2,7 @@
  * The name operations of the file system core: creating (mknod, mkdir,
  * symlink), linking, removing and renaming names, with Linux's answers to
  * what cannot be done (EEXIST, ENOTEMPTY, EISDIR, ENOTDIR, EINVAL for a
- * directory moved under itself, EBUSY for the root).  Each resolves the
+ * directory moved under itself, EBUSY for the root and /proc).  Each resolves the
  * path's last component with vfs_parent_locked and changes the directory
  * under the fs lock.  Pure like vfs.c, tested and fuzzed with it.
  */
@@ -16,6 +16,8 @@ static int link_locked(struct fs_parent *pa, struct inode *ip)
 {
 	struct fs_dirent *d;
 
+	if (pa->dir->dyn) /* its names are made, not kept */
+		return -EACCES;
 	if (pa->len == 0 || vfs_is_dot(pa->name, pa->len) || vfs_is_dotdot(pa->name, pa->len) ||
 	    vfs_dir_find(pa->dir, pa->name, pa->len))
 		return -EEXIST;
@@ -132,6 +134,8 @@ static int remove_locked(struct inode *dir, const char *path, bool want_dir)
 		rc = -ENOTDIR;
 	else if (want_dir && ip->dir.entries)
 		rc = -ENOTEMPTY;
+	else if (ip->dyn) /* /proc stays, as a mount point does */
+		rc = -EBUSY;
 	else
 		vfs_dir_remove(pa.dir, pp);
 	vfs_iput(pa.dir);
@@ -199,6 +203,8 @@ static int rename_locked(struct fs_parent *from, struct fs_parent *to)
 	if (from->trailing && !S_ISDIR(ip->mode))
 		return -ENOTDIR;
 	dst = vfs_dir_find(to->dir, to->name, to->len);
+	if (ip->dyn || (dst && (*dst)->inode->dyn))
+		return -EBUSY; /* /proc, moved or replaced */
 	if (dst && (*dst)->inode == ip)
 		return 0; /* two names of one inode: nothing to do */
 	if ((rc = rename_check(ip, dst ? (*dst)->inode : NULL, to)))

@@ -110,17 +110,34 @@ struct fs_dirent **vfs_dir_find(struct inode *dir, const char *name, size_t len)
 	return NULL;
 }
 
-/* One step from dir: ".", "..", or an entry; NULL when there is none. */
-static struct inode *dir_step(struct inode *dir, const char *name, size_t len)
+struct inode *fs_inode_new_locked(uint32_t mode)
+{
+	return vfs_inode_new(mode);
+}
+
+void fs_inode_put_locked(struct inode *ip)
+{
+	vfs_iput(ip);
+}
+
+/* One step from dir: ".", "..", or an entry (a made-up one in a dyn
+ * directory), held; NULL when there is none. */
+struct inode *vfs_dir_step(struct inode *dir, const char *name, size_t len)
 {
 	struct fs_dirent **pp;
+	struct inode *ip = NULL;
 
 	if (vfs_is_dot(name, len))
-		return dir;
-	if (vfs_is_dotdot(name, len))
-		return dir->dir.parent;
-	pp = vfs_dir_find(dir, name, len);
-	return pp ? (*pp)->inode : NULL;
+		ip = dir;
+	else if (vfs_is_dotdot(name, len))
+		ip = dir->dir.parent;
+	else if (dir->dyn)
+		return dir->dyn->lookup(dir, name, len);
+	else if ((pp = vfs_dir_find(dir, name, len)))
+		ip = (*pp)->inode;
+	if (ip)
+		vfs_iget(ip);
+	return ip;
 }
 
 struct fs_dirent *vfs_dirent_new(const char *name, size_t len, struct inode *ip)
@@ -218,14 +235,12 @@ static int step(struct inode *cur, const char *name, size_t len, bool follow_it,
 		return -ENAMETOOLONG;
 	if (!S_ISDIR(cur->mode))
 		return -ENOTDIR;
-	if (!(ip = dir_step(cur, name, len)))
+	if (!(ip = vfs_dir_step(cur, name, len)))
 		return -ENOENT;
 	if (!S_ISLNK(ip->mode) || !follow_it) {
-		vfs_iget(ip);
 		*next = ip;
 		return 0;
 	}
-	vfs_iget(ip);
 	rc = follow(cur, ip, links, next);
 	vfs_iput(ip);
 	return rc;

@@ -20,6 +20,9 @@ bool vfs_is_dot(const char *name, size_t len);
 bool vfs_is_dotdot(const char *name, size_t len);
 /* The link to dir's entry of that name, NULL if none. */
 struct fs_dirent **vfs_dir_find(struct inode *dir, const char *name, size_t len);
+/* One step from dir: ".", "..", an entry or a dyn directory's made-up
+ * name: the inode, held, or NULL. */
+struct inode *vfs_dir_step(struct inode *dir, const char *name, size_t len);
 struct fs_dirent *vfs_dirent_new(const char *name, size_t len, struct inode *ip);
 /* Appends an entry to dir and counts the links it makes. */
 void vfs_dir_insert(struct inode *dir, struct fs_dirent *d);

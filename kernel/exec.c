@@ -462,14 +462,17 @@ static long script_args(struct exec_args *a, const uint8_t *img, size_t len, con
 	return 0;
 }
 
-/* The image to run for path, through its "#!" lines. */
-static long find_image(struct exec_args *a, const char *path, uint8_t **img, size_t *len)
+/* The image to run for path, through its "#!" lines; *run is the path
+ * of the file it came from. */
+static long find_image(struct exec_args *a, const char *path, uint8_t **img, size_t *len,
+		       const char **run)
 {
 	for (int depth = 0;; depth++) {
 		long rc = read_program(path, img, len);
 
 		if (rc)
 			return rc;
+		*run = path;
 		if (*len < 2 || (*img)[0] != '#' || (*img)[1] != '!')
 			return 0;
 		rc = depth == EXEC_SCRIPT_DEPTH ? -ELOOP : script_args(a, *img, *len, &path);
@@ -508,6 +511,21 @@ static void exec_commit(struct process *p, struct vm *vm, const char *path,
 	*user_frame() = *nf;
 }
 
+/* /proc's view of the new program: the file's absolute path, every
+ * symlink followed, as Linux's /proc/PID/exe gives it (so that busybox's
+ * execve of /proc/self/exe finds the file itself), and its arguments.
+ * Set before the old image goes: it is the last step that can fail. */
+static long exec_image_info(struct process *p, const char *run, const char *const *argv)
+{
+	char *real = kmalloc(FS_PATH_MAX);
+	long rc = real ? fs_realpath(NULL, run, real, FS_PATH_MAX) : -ENOMEM;
+
+	if (rc > 0)
+		rc = process_set_image_info(p, real, argv);
+	kfree(real);
+	return rc;
+}
+
 static long exec_path(struct process *p, struct exec_args *a, const char *path)
 {
 	char why[160];
@@ -516,7 +534,8 @@ static long exec_path(struct process *p, struct exec_args *a, const char *path)
 	struct trap_frame nf;
 	struct exec_image x = {
 	    .argv = a->argv, .envp = a->envp, .execfn = path, .why = why, .why_len = sizeof(why)};
-	long rc = find_image(a, path, &img, &len);
+	const char *run = path;
+	long rc = find_image(a, path, &img, &len, &run);
 
 	if (rc)
 		return rc;
@@ -529,6 +548,8 @@ static long exec_path(struct process *p, struct exec_args *a, const char *path)
 	}
 	rc = exec_image_load(&x, &nf);
 	kfree(img);
+	if (!rc)
+		rc = exec_image_info(p, run, a->argv);
 	if (rc) {
 		vm_destroy(x.vm);
 		return rc;

@@ -223,6 +223,8 @@ static struct process *reaper_of(struct process *p)
 
 static void free_process(struct process *p)
 {
+	kfree(p->exe);
+	kfree(p->cmdline);
 	kfree(p->out);
 	kfree(p);
 }
@@ -347,6 +349,34 @@ static void process_main(void *arg)
 	user_enter(&f, thread_stack_top());
 }
 
+int process_set_image_info(struct process *p, const char *exe, const char *const *argv)
+{
+	size_t len = 0, n;
+	char *e = NULL, *c;
+
+	for (int i = 0; argv && argv[i] && len < PROC_CMDLINE_MAX; i++)
+		len += strlen(argv[i]) + 1;
+	len = MIN(len, PROC_CMDLINE_MAX);
+	if (exe && !(e = kmalloc(strlen(exe) + 1)))
+		return -ENOMEM;
+	if (!(c = kmalloc(len ? len : 1))) {
+		kfree(e);
+		return -ENOMEM;
+	}
+	if (e)
+		memcpy(e, exe, strlen(exe) + 1);
+	for (size_t at = 0, i = 0; at < len; at += n, i++) {
+		n = MIN(strlen(argv[i]) + 1, len - at);
+		memcpy(c + at, argv[i], n);
+	}
+	kfree(p->exe);
+	kfree(p->cmdline);
+	p->exe = e;
+	p->cmdline = c;
+	p->cmdline_len = len;
+	return 0;
+}
+
 static void process_defaults(struct process *p)
 {
 	for (int i = 0; i < RLIM_NLIMITS; i++)
@@ -357,6 +387,7 @@ static void process_defaults(struct process *p)
 	p->exit_wq = (struct wait_queue)WAIT_QUEUE_INIT;
 	p->wq = (struct wait_queue)WAIT_QUEUE_INIT;
 	p->exit_signal = SIGCHLD;
+	p->start_ns = sched_clock();
 }
 
 /* A pid, the process counted and on the list; -EAGAIN past PROC_MAX. */
@@ -400,7 +431,8 @@ struct process *process_spawn(const struct process_spec *spec)
 	p->spec = *spec;
 	process_defaults(p);
 	p->reaper = true;
-	if ((spec->capture && !(p->out = kmalloc(spec->capture))) || process_files_init(p) ||
+	if ((spec->capture && !(p->out = kmalloc(spec->capture))) ||
+	    process_set_image_info(p, spec->exe, spec->argv) || process_files_init(p) ||
 	    process_register(p, NULL)) {
 		process_files_exit(p);
 		free_process(p);
@@ -485,10 +517,16 @@ long process_fork(struct trap_frame *f, uint64_t flags, uint64_t newsp, uint64_t
 		c->set_child_tid = child_tid;
 	if (flags & 0x00200000) /* CLONE_CHILD_CLEARTID */
 		c->clear_child_tid = child_tid;
-	if (!(c->vm = vm_fork(p->vm))) {
+	if ((p->exe && !(c->exe = kmalloc(strlen(p->exe) + 1))) ||
+	    !(c->cmdline = kmalloc(p->cmdline_len ? p->cmdline_len : 1)) ||
+	    !(c->vm = vm_fork(p->vm))) {
 		free_process(c);
 		return -ENOMEM;
 	}
+	if (p->exe)
+		memcpy(c->exe, p->exe, strlen(p->exe) + 1);
+	memcpy(c->cmdline, p->cmdline, p->cmdline_len);
+	c->cmdline_len = p->cmdline_len;
 	if ((rc = process_files_fork(p, c))) {
 		vm_destroy(c->vm);
 		free_process(c);

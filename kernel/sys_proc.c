@@ -16,6 +16,7 @@
  * and the clock: not cryptographic, said here and nowhere hidden.
  */
 #include <amphi/errno.h>
+#include <amphi/mm.h>
 #include <amphi/process.h>
 #include <amphi/string.h>
 #include <amphi/syscall.h>
@@ -58,6 +59,62 @@ long sys_sched_yield(const struct sysargs *a)
 {
 	yield();
 	return 0;
+}
+
+/* prctl: the thread's name (what /proc/PID/stat and comm show, 16 bytes
+ * with the NUL, TASK_COMM_LEN), which busybox sets to the applet's after
+ * it runs itself again through /proc/self/exe.  Every other option is
+ * -EINVAL, as Linux answers one it does not know. */
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+
+long sys_prctl(const struct sysargs *a)
+{
+	struct process *p = current_process();
+	char name[sizeof(p->name)];
+	long rc;
+
+	switch (a->a[0]) {
+	case PR_SET_NAME: /* a longer name is cut to 15 bytes, not refused */
+		memset(name, 0, sizeof(name));
+		rc = strncpy_from_user(name, a->a[1], sizeof(name));
+		if (rc < 0 && rc != -ENAMETOOLONG)
+			return rc;
+		memcpy(p->name, name, sizeof(name));
+		return 0;
+	case PR_GET_NAME:
+		memcpy(name, p->name, sizeof(name));
+		name[sizeof(name) - 1] = 0;
+		return copy_to_user(a->a[1], name, sizeof(name));
+	default:
+		return -EINVAL;
+	}
+}
+
+/* sysinfo: uptime, memory in pages (mem_unit), the number of processes.
+ * Load averages are not kept: 0, as on a machine that has been idle. */
+struct linux_sysinfo {
+	int64_t uptime;
+	uint64_t loads[3];
+	uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	uint16_t procs, pad;
+	uint64_t totalhigh, freehigh;
+	uint32_t mem_unit;
+	char reserved[4];
+};
+
+long sys_sysinfo(const struct sysargs *a)
+{
+	struct linux_sysinfo si;
+
+	_Static_assert(sizeof(si) == 112, "struct sysinfo is 112 bytes on x86-64");
+	memset(&si, 0, sizeof(si));
+	si.uptime = (int64_t)(sched_clock() / 1000000000);
+	si.totalram = frames.nframes;
+	si.freeram = frames.nfree;
+	si.procs = (uint16_t)nr_processes;
+	si.mem_unit = PAGE_SIZE;
+	return copy_to_user(a->a[0], &si, sizeof(si));
 }
 
 long sys_arch_prctl(const struct sysargs *a)

@@ -64,6 +64,8 @@ static const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 	SYS(rt_sigsuspend, sys_rt_sigsuspend),
 	SYS(sigaltstack, sys_sigaltstack),
 	SYS(arch_prctl, sys_arch_prctl),
+	SYS(prctl, sys_prctl),
+	SYS(sysinfo, sys_sysinfo),
 	SYS(gettid, sys_getpid),
 	SYS(tkill, sys_tkill),
 	SYS(time, sys_time),
@@ -137,8 +139,6 @@ static const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 /* Names of calls not in the table yet, for the console's line: the ones
  * Debian's busybox and glibc's start-up make (design.md, section 6). */
 static const char *const unknown_names[NR_SYSCALLS] = {
-    [99] = "sysinfo",
-    [157] = "prctl",
     [169] = "reboot",
     [334] = "rseq",
 };

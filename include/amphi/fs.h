@@ -53,6 +53,17 @@ struct fs_dirent {
 	char name[]; /* NUL-terminated too */
 };
 
+/* A directory whose names are made when looked up rather than kept in a
+ * list (/proc, fs/proc.c).  lookup runs with the fs lock held and returns
+ * a new inode with one reference and no name (freed when it is put), or
+ * NULL when there is no such name; readdir, without the lock, gives the
+ * names from position pos on as fs_readdir does, "." and ".." included. */
+typedef bool (*fs_filldir_fn)(void *arg, const char *name, size_t len, uint64_t ino, uint32_t mode);
+struct fs_dyn_dir {
+	struct inode *(*lookup)(struct inode *dir, const char *name, size_t len);
+	long (*readdir)(struct inode *dir, uint64_t pos, fs_filldir_fn fn, void *arg);
+};
+
 struct inode {
 	uint64_t ino;
 	uint32_t mode, uid, gid, nlink;
@@ -61,6 +72,8 @@ struct inode {
 	uint32_t mtime_nsec, atime_nsec;
 	uint64_t size; /* regular file: bytes; symlink: the target's length */
 	unsigned int refs;
+	const struct fs_dyn_dir *dyn; /* a directory of made-up names, or NULL */
+	int dyn_id;		      /* what it is about (/proc/PID: the pid) */
 	union {
 		struct {
 			struct fs_dirent *entries;
@@ -110,6 +123,10 @@ void fs_chown(struct inode *ip, uint32_t uid, uint32_t gid);
 /* utimensat: times[0] atime, times[1] mtime, as seconds and nanoseconds;
  * a NULL side stays as it is. */
 void fs_set_times(struct inode *ip, const uint64_t *atime, const uint64_t *mtime);
+/* The absolute path of what path names from dir, every symlink followed,
+ * into buf, NUL-terminated (realpath(3)): its length with the NUL, or an
+ * error (-ERANGE if size is short). */
+long fs_realpath(struct inode *dir, const char *path, char *buf, size_t size);
 /* The absolute path of a directory into buf, NUL-terminated: its length
  * with the NUL, -ENOENT once it is removed, -ERANGE if size is short. */
 long fs_dir_path(struct inode *dir, char *buf, size_t size);
@@ -123,7 +140,6 @@ int fs_truncate(struct inode *ip, uint64_t size);
  * entries): fn is called for each until it returns false (not under the
  * fs lock: the names are copied first).  The position after the last one
  * given, or an error. */
-typedef bool (*fs_filldir_fn)(void *arg, const char *name, size_t len, uint64_t ino, uint32_t mode);
 long fs_readdir(struct inode *dir, uint64_t pos, fs_filldir_fn fn, void *arg);
 
 /* What the core needs from around it (fs/fs_glue.c in the kernel, the
@@ -133,6 +149,12 @@ void fs_lock(void);
 void fs_unlock(void);
 void *fs_page_alloc(void);
 void fs_page_free(void *page);
+/* A new inode with one reference and no name, for a dyn directory's
+ * lookup (fs lock held); a regular file gets its data with ramfs_write. */
+struct inode *fs_inode_new_locked(uint32_t mode);
+void fs_inode_put_locked(struct inode *ip);
+/* fs/proc.c: /proc, made (or taken from the initramfs) and marked. */
+void proc_init(void);
 
 /* fs/ramfs_data.c, called with the fs lock held (by inode_ops.c). */
 long ramfs_read(struct inode *ip, uint64_t off, void *buf, size_t len);

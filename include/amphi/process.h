@@ -69,6 +69,7 @@ struct process_spec {
 	const char *const *envp; /* NULL-terminated, or NULL for none */
 	size_t capture;		 /* bytes of its fd 1 and 2 output to keep */
 	bool quiet;		 /* its output is kept, not shown */
+	const char *exe;	 /* the file image came from (/proc/PID/exe), or NULL */
 	cpumask_t cpus;		 /* where it may run; 0: the spawner's CPU */
 	const char *path;	 /* instead of image: a file of the VFS ("#!" too) */
 	bool console;		 /* the console its session's terminal (PID 1) */
@@ -107,7 +108,14 @@ struct process {
 	struct inode *cwd;     /* its working directory, held */
 	uint32_t umask;
 	char load_error[160]; /* why its image was refused, or "" */
-	int status;	      /* as wait4 reports it */
+	/* What /proc shows of it (fs/proc.c): the absolute path of the
+	 * program it runs (NULL if it came from no file), its arguments as
+	 * /proc/PID/cmdline gives them (each with its NUL), when it started. */
+	char *exe;
+	char *cmdline;
+	size_t cmdline_len;
+	uint64_t start_ns;
+	int status; /* as wait4 reports it */
 	volatile bool exited;
 	struct wait_queue exit_wq;
 
@@ -276,6 +284,12 @@ int arch_signal_setup(struct process *p, struct trap_frame *f, int sig, const st
 int arch_signal_return(struct process *p, struct trap_frame *f);
 /* The FPU and SSE registers as a program starts with them. */
 void fpu_init_state(uint8_t *fpu);
+
+/* Sets p's exe (a copy of path, or none) and cmdline (argv's strings,
+ * each with its NUL, up to PROC_CMDLINE_MAX bytes): -ENOMEM, and p as
+ * it was, without memory. */
+#define PROC_CMDLINE_MAX 4096
+int process_set_image_info(struct process *p, const char *exe, const char *const *argv);
 
 /* Processes alive now, for the leak checks. */
 extern int nr_processes;

@@ -90,6 +90,8 @@ struct sysargs {
 #define NR_rt_sigpending 127
 #define NR_rt_sigsuspend 130
 #define NR_sigaltstack 131
+#define NR_sysinfo 99
+#define NR_prctl 157
 #define NR_arch_prctl 158
 #define NR_gettid 186
 #define NR_tkill 200
@@ -220,6 +222,8 @@ long sys_getid0(const struct sysargs *a);
 long sys_exit(const struct sysargs *a);
 long sys_uname(const struct sysargs *a);
 long sys_arch_prctl(const struct sysargs *a);
+long sys_prctl(const struct sysargs *a);
+long sys_sysinfo(const struct sysargs *a);
 long sys_set_tid_address(const struct sysargs *a);
 long sys_clock_gettime(const struct sysargs *a);
 long sys_clock_nanosleep(const struct sysargs *a);

@@ -460,6 +460,103 @@ static void test_dir_path(void **state)
 	assert_int_equal(fs_rmdir(NULL, "/p"), 0);
 }
 
+/* realpath: every symlink followed, in the middle and at the end, a
+ * relative target from the link's directory, "." and "..", a file's
+ * path as its directory's and its name; -ENOENT, -ELOOP and -ERANGE. */
+static void test_realpath(void **state)
+{
+	char buf[32];
+
+	assert_int_equal(fs_mknod(NULL, "/rp", S_IFDIR | 0755, 0, 0, NULL), 0);
+	mkfile("/rp/busybox", "x");
+	assert_int_equal(fs_symlink(NULL, "busybox", "/rp/sh"), 0);
+	assert_int_equal(fs_symlink(NULL, "/rp", "/rpl"), 0);
+	assert_int_equal(fs_symlink(NULL, "self", "/rp/self"), 0);
+	assert_int_equal(fs_realpath(NULL, "/rpl/sh", buf, sizeof(buf)), 12);
+	assert_string_equal(buf, "/rp/busybox");
+	assert_int_equal(fs_realpath(NULL, "rpl/./../rp/busybox", buf, sizeof(buf)), 12);
+	assert_string_equal(buf, "/rp/busybox");
+	assert_int_equal(fs_realpath(NULL, "/rpl", buf, sizeof(buf)), 4);
+	assert_string_equal(buf, "/rp");
+	assert_int_equal(fs_realpath(NULL, "/", buf, sizeof(buf)), 2);
+	assert_string_equal(buf, "/");
+	assert_int_equal(fs_realpath(NULL, "/rpl/sh", buf, 12), 12);
+	assert_int_equal(fs_realpath(NULL, "/rpl/sh", buf, 11), -ERANGE);
+	assert_int_equal(fs_realpath(NULL, "/rpl/none", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(fs_realpath(NULL, "/rp/self", buf, sizeof(buf)), -ELOOP);
+	assert_int_equal(fs_unlink(NULL, "/rp/self"), 0);
+	assert_int_equal(fs_unlink(NULL, "/rpl"), 0);
+	assert_int_equal(fs_unlink(NULL, "/rp/sh"), 0);
+	assert_int_equal(fs_unlink(NULL, "/rp/busybox"), 0);
+	assert_int_equal(fs_rmdir(NULL, "/rp"), 0);
+}
+
+/* A directory whose names are made on lookup (/proc's kind): "f" is a
+ * file made then, "l" a symlink to it; what lookup made is freed when it
+ * is put; nothing can be made in it; readdir is its own. */
+static struct inode *dyn_lookup(struct inode *dir, const char *name, size_t len)
+{
+	struct inode *ip = NULL;
+
+	if (len == 1 && name[0] == 'f' && (ip = fs_inode_new_locked(S_IFREG | 0444)))
+		assert_int_equal(ramfs_write(ip, 0, "made", 4), 4);
+	if (len == 1 && name[0] == 'l' && (ip = fs_inode_new_locked(S_IFLNK | 0777))) {
+		ip->target = kmalloc(2);
+		memcpy(ip->target, "f", 2);
+		ip->size = 1;
+	}
+	return ip;
+}
+
+static long dyn_readdir(struct inode *dir, uint64_t pos, fs_filldir_fn fn, void *arg)
+{
+	if (pos == 0 && fn(arg, "f", 1, 1, S_IFREG))
+		pos++;
+	return (long)pos;
+}
+
+static const struct fs_dyn_dir dyn_ops = {dyn_lookup, dyn_readdir};
+
+static bool count_names(void *arg, const char *name, size_t len, uint64_t ino, uint32_t mode)
+{
+	++*(int *)arg;
+	return true;
+}
+
+static void test_dyn_dir(void **state)
+{
+	struct inode *d, *f, *g;
+	char buf[8] = {0};
+	int before, names = 0;
+
+	assert_int_equal(fs_mknod(NULL, "/dyn", S_IFDIR | 0555, 0, 0, &d), 0);
+	d->dyn = &dyn_ops;
+	before = allocs;
+	assert_int_equal(fs_lookup(NULL, "/dyn/l", 0, &f), 0);
+	assert_int_equal(fs_read(f, 0, buf, sizeof(buf)), 4);
+	assert_string_equal(buf, "made");
+	assert_int_equal(fs_lookup(NULL, "/dyn/f", 0, &g), 0);
+	assert_ptr_not_equal(f, g); /* a fresh one each time */
+	inode_put(f);
+	inode_put(g);
+	assert_int_equal(allocs, before);
+	assert_int_equal(fs_lookup(NULL, "/dyn/x", 0, &f), -ENOENT);
+	assert_int_equal(fs_lookup(NULL, "/dyn/f/..", 0, &f), -ENOTDIR);
+	assert_int_equal(fs_mknod(NULL, "/dyn/new", S_IFREG | 0644, 0, 0, NULL), -EACCES);
+	assert_int_equal(fs_symlink(NULL, "f", "/dyn/s"), -EACCES);
+	assert_int_equal(fs_readdir(d, 0, count_names, &names), 1);
+	assert_int_equal(names, 1);
+	assert_int_equal(allocs, before);
+	assert_int_equal(fs_rmdir(NULL, "/dyn"), -EBUSY);
+	assert_int_equal(fs_rename(NULL, "/dyn", NULL, "/dyn2"), -EBUSY);
+	assert_int_equal(fs_mknod(NULL, "/dyn3", S_IFDIR | 0755, 0, 0, NULL), 0);
+	assert_int_equal(fs_rename(NULL, "/dyn3", NULL, "/dyn"), -EBUSY);
+	assert_int_equal(fs_rmdir(NULL, "/dyn3"), 0);
+	d->dyn = NULL;
+	inode_put(d);
+	assert_int_equal(fs_rmdir(NULL, "/dyn"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -469,7 +566,8 @@ int main(void)
 	    cmocka_unit_test(test_unlink_held),	  cmocka_unit_test(test_rmdir),
 	    cmocka_unit_test(test_rename),	  cmocka_unit_test(test_file_data),
 	    cmocka_unit_test(test_readdir),	  cmocka_unit_test(test_truncate_grows),
-	    cmocka_unit_test(test_dir_path),
+	    cmocka_unit_test(test_dir_path),	  cmocka_unit_test(test_realpath),
+	    cmocka_unit_test(test_dyn_dir),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -19,6 +19,12 @@
 #   bin/procs           that program
 #   testdir/procs.sh    "#!/bin/procs script-check", mode 0755
 #   testdir/not-elf     mode 0755, neither ELF nor "#!": -ENOEXEC
+# and for the busybox script comparison (kernel/busybox_script_selftest.c):
+#   bbtest/script.sh    tests/busybox/script.sh
+#   bbtest/command      the sh -c command that runs it (tests/busybox/command)
+#   bbtest/expected     what that command printed here, run by this same
+#                       busybox on the host (tests/busybox/host-run.sh),
+#                       with its exit status as a last line
 # The entries are sorted, with fixed times and owners, so that one tree
 # makes the same archive every time.
 set -euo pipefail
@@ -46,10 +52,15 @@ if [ -n "$procs" ]; then
 	printf 'just text, no program\n' >"$stage/testdir/not-elf"
 	chmod 0755 "$stage/bin/procs" "$stage/testdir/procs.sh" "$stage/testdir/not-elf"
 fi
+mkdir "$stage/bbtest"
+cp "$here/../busybox/script.sh" "$here/../busybox/command" "$stage/bbtest/"
+"$here/../busybox/host-run.sh" "$here/../busybox/script.sh" "$stage/bbtest/expected"
+cp "$stage/bbtest/expected" "${out%.cpio}.busybox-expected" # for the runner's diff
+chmod 0644 "$stage/bbtest/script.sh" "$stage/bbtest/command" "$stage/bbtest/expected"
 sha256sum <"$busybox" | cut -d' ' -f1 >"$stage/testdir/busybox.sha256"
 chmod 0750 "$stage/testdir"
 chmod 0644 "$stage/testdir/hello.txt" "$stage/testdir/empty" "$stage/testdir/busybox.sha256"
-chmod 0755 "$stage/bin" "$stage/bin/busybox" "$stage"
+chmod 0755 "$stage/bin" "$stage/bin/busybox" "$stage/bbtest" "$stage"
 find "$stage" -exec touch -h -d @1700000000 {} +
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 --renumber-inodes --ignore-devno) >"$out.tmp"
 mv "$out.tmp" "$out"

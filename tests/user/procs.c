@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -147,6 +148,23 @@ static int wait_statuses(void)
 
 /* --- execve --- */
 
+/* /proc/self/NAME (a symlink's target or a file's text) is want[0..n),
+ * NULs included. */
+static int proc_self_is(const char *name, const char *want, size_t n)
+{
+	char path[64], buf[128];
+	ssize_t got;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/%s", name);
+	got = readlink(path, buf, sizeof(buf));
+	if (got < 0 && errno == EINVAL && (fd = open(path, O_RDONLY)) >= 0) {
+		got = read(fd, buf, sizeof(buf));
+		close(fd);
+	}
+	return got == (ssize_t)n && !memcmp(buf, want, n);
+}
+
 static int argv_check(int argc, char **argv)
 {
 	const char *fn = (const char *)getauxval(AT_EXECFN);
@@ -158,6 +176,10 @@ static int argv_check(int argc, char **argv)
 		return 3;
 	if (!fn || strcmp(fn, "/bin/procs"))
 		return 4;
+	if (!proc_self_is("exe", "/bin/procs", 10))
+		return 5;
+	if (!proc_self_is("cmdline", "procs\0argv-check\0one\0two words", 31))
+		return 6;
 	return 42;
 }
 
@@ -167,6 +189,8 @@ static int script_check(int argc, char **argv)
 	if (argc != 4 || strcmp(argv[0], "/bin/procs") || strcmp(argv[1], "script-check") ||
 	    strcmp(argv[2], "/testdir/procs.sh") || strcmp(argv[3], "arg1"))
 		return 2;
+	if (!proc_self_is("exe", "/bin/procs", 10)) /* the interpreter, not the script */
+		return 3;
 	return 43;
 }
 
@@ -193,8 +217,8 @@ static int exec_files(void)
 		printf("procs exec: skip, no /bin/procs\n");
 		return 77;
 	}
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 42, "argv/envp/AT_EXECFN seen wrong: status %#x",
-	      st);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 42,
+	      "argv/envp/AT_EXECFN or /proc/self seen wrong: status %#x", st);
 	/* Refused files leave the caller running. */
 	CHECK(execve("/no/such/file", argv, envp) < 0 && errno == ENOENT, "ENOENT");
 	CHECK(execve("/testdir/hello.txt", argv, envp) < 0 && errno == EACCES, "EACCES");

@@ -42,6 +42,14 @@ static inline int ustreq(const char *a, const char *b)
 	return *a == *b;
 }
 
+static inline int ustreq_n(const char *a, const char *b, u64 n)
+{
+	for (u64 i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
 static inline void puts1(const char *s)
 {
 	sys3(1, 1, s, ustrlen(s));

@@ -182,18 +182,203 @@ static int t_io(void)
 	return 0;
 }
 
+/* prctl's name (what /proc/self/stat shows) and sysinfo. */
+struct sysinfo {
+	s64 uptime;
+	u64 loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	unsigned short procs, pad;
+	u64 totalhigh, freehigh;
+	unsigned mem_unit;
+	char f[4];
+};
+
+static int t_prctl_sysinfo(void)
+{
+	char name[16] = {0}, stat[64];
+	struct sysinfo si;
+	s64 fd, n;
+
+	CHECK(120, sys2(157, 15, "a-name-longer-than-15") == 0);	/* PR_SET_NAME */
+	CHECK(121, sys2(157, 16, name) == 0 && ustreq(name, "a-name-longer-t"));
+	CHECK(122, sys2(157, 15, 0x650000000000UL) == -EFAULT);
+	CHECK(123, sys2(157, 16, 0xffff888000100000UL) == -EFAULT);
+	CHECK(124, sys2(157, 9999, 0) == -EINVAL);
+	fd = sys3(2, "/proc/self/stat", 0, 0);
+	CHECK(125, fd >= 0 && (n = sys3(0, fd, stat, sizeof(stat) - 1)) > 0 && sys1(3, fd) == 0);
+	stat[n] = 0;
+	for (n = 0; stat[n] && stat[n] != '('; n++)
+		;
+	CHECK(126, stat[n] && ustreq_n(stat + n, "(a-name-longer-t) R ", 20));
+	CHECK(127, sys1(99, &si) == 0 && si.mem_unit == 4096 && si.totalram >= si.freeram);
+	CHECK(128, si.freeram > 0 && si.procs >= 1 && si.uptime >= 0 && si.totalswap == 0);
+	CHECK(129, sys1(99, 0x650000000000UL) == -EFAULT);
+	return 0;
+}
+
 static int t_calls(void)
 {
 	int r;
 
 	if ((r = t_aux()) || (r = t_ids()) || (r = t_time_random()) ||
-	    (r = t_signals_limits()) || (r = t_io()))
+	    (r = t_signals_limits()) || (r = t_io()) || (r = t_prctl_sysinfo()))
 		return r;
 	puts1("calls: ok\n");
 	return 0;
 }
 
 /* --- efault: bad pointers give -EFAULT, never a kernel fault --- */
+
+/* Every system call of the kernel's table that takes a pointer, that
+ * pointer made bad in turn: BAD stands for it, the other arguments are
+ * good.  Each must say -EFAULT, as Linux does, for page 0, the kernel's
+ * half and unmapped user memory.  Left out: the memory calls (their
+ * addresses are not read through), set_tid_address and set_robust_list
+ * (Linux keeps the pointer without reading it), wait4 and waitid (with
+ * no child they say ECHILD first), and the calls that would not come
+ * back (rt_sigreturn, exit, fork and its kin). */
+#define BAD 0xbadbadbadUL
+#define FD_ZERO_ 0xf0000001UL
+#define FD_NULL 0xf0000002UL
+#define FD_ROOT 0xf0000003UL
+#define AT_CWD ((u64)-100)
+
+struct efault_call {
+	unsigned short nr;
+	u64 a[6];
+};
+
+static const struct efault_call efault_calls[] = {
+    {0, {FD_ZERO_, BAD, 8}},		/* read */
+    {1, {1, BAD, 4}},			/* write */
+    {2, {BAD, 0}},			/* open */
+    {4, {BAD, 0}},			/* stat: the path */
+    {4, {(u64)"/", BAD}},		/* stat: the buffer */
+    {5, {1, BAD}},			/* fstat */
+    {6, {BAD, 0}},			/* lstat */
+    {6, {(u64)"/", BAD}},		/* lstat */
+    {7, {BAD, 1, 0}},			/* poll */
+    {13, {2, BAD, 0, 8}},		/* rt_sigaction: the new action */
+    {13, {2, 0, BAD, 8}},		/* rt_sigaction: the old one */
+    {14, {0, BAD, 0, 8}},		/* rt_sigprocmask: the set */
+    {14, {0, 0, BAD, 8}},		/* rt_sigprocmask: the old set */
+    {16, {1, 0x5401, BAD}},		/* ioctl TCGETS */
+    {17, {FD_ZERO_, BAD, 8, 0}},	/* pread64 */
+    {18, {FD_NULL, BAD, 8, 0}},		/* pwrite64 */
+    {19, {FD_ZERO_, BAD, 1}},		/* readv */
+    {20, {1, BAD, 1}},			/* writev */
+    {21, {BAD, 0}},			/* access */
+    {22, {BAD}},			/* pipe */
+    {23, {1, BAD, 0, 0, 0}},		/* select: the set (a bad timeout below) */
+    {35, {BAD, 0}},			/* nanosleep */
+    {36, {0, BAD}},			/* getitimer */
+    {38, {0, BAD, 0}},			/* setitimer */
+    {40, {FD_NULL, FD_ZERO_, BAD, 8}},	/* sendfile: the offset */
+    {59, {BAD, 0, 0}},			/* execve */
+    {63, {BAD}},			/* uname */
+    {76, {BAD, 0}},			/* truncate */
+    {79, {BAD, 100}},			/* getcwd */
+    {80, {BAD}},			/* chdir */
+    {82, {BAD, (u64)"x"}},		/* rename */
+    {82, {(u64)"/no-such-name", BAD}},	/* rename: the new name */
+    {83, {BAD, 0755}},			/* mkdir */
+    {84, {BAD}},			/* rmdir */
+    {85, {BAD, 0644}},			/* creat */
+    {86, {BAD, (u64)"x"}},		/* link */
+    {86, {(u64)"/", BAD}},		/* link: the new name */
+    {87, {BAD}},			/* unlink */
+    {88, {BAD, (u64)"x"}},		/* symlink */
+    {88, {(u64)"a", BAD}},		/* symlink: the new name */
+    {89, {BAD, 0, 8}},			/* readlink: the path (buffer below) */
+    {89, {(u64)"/proc/self", BAD, 8}},	/* readlink: the buffer */
+    {90, {BAD, 0644}},			/* chmod */
+    {92, {BAD, 0, 0}},			/* chown */
+    {94, {BAD, 0, 0}},			/* lchown */
+    {96, {BAD, 0}},			/* gettimeofday */
+    {97, {0, BAD}},			/* getrlimit */
+    {99, {BAD}},			/* sysinfo */
+    {127, {BAD, 8}},			/* rt_sigpending */
+    {130, {BAD, 8}},			/* rt_sigsuspend */
+    {131, {BAD, 0}},			/* sigaltstack: the new stack */
+    {131, {0, BAD}},			/* sigaltstack: the old one */
+    {157, {15, BAD}},			/* prctl PR_SET_NAME */
+    {157, {16, BAD}},			/* prctl PR_GET_NAME */
+    {158, {0x1003, BAD}},		/* arch_prctl ARCH_GET_FS */
+    {201, {BAD}},			/* time */
+    {204, {0, 8, BAD}},			/* sched_getaffinity */
+    {217, {FD_ROOT, BAD, 4096}},	/* getdents64 */
+    {228, {1, BAD}},			/* clock_gettime */
+    {230, {1, 0, BAD, 0}},		/* clock_nanosleep */
+    {257, {AT_CWD, BAD, 0}},		/* openat */
+    {258, {AT_CWD, BAD, 0755}},		/* mkdirat */
+    {262, {AT_CWD, BAD, 0, 0}},		/* newfstatat: the path (buffer below) */
+    {262, {AT_CWD, (u64)"/", BAD, 0}},	/* newfstatat: the buffer */
+    {263, {AT_CWD, BAD, 0}},		/* unlinkat */
+    {264, {AT_CWD, BAD, AT_CWD, (u64)"x"}}, /* renameat */
+    {265, {AT_CWD, BAD, AT_CWD, (u64)"x", 0}}, /* linkat */
+    {266, {BAD, AT_CWD, (u64)"x"}},	/* symlinkat */
+    {267, {AT_CWD, BAD, 0, 8}},		/* readlinkat */
+    {267, {AT_CWD, (u64)"/proc/self", BAD, 8}}, /* readlinkat: the buffer */
+    {268, {AT_CWD, BAD, 0644}},		/* fchmodat */
+    {269, {AT_CWD, BAD, 0}},		/* faccessat */
+    {280, {AT_CWD, (u64)"/", BAD, 0}},	/* utimensat: the times */
+    {293, {BAD, 0}},			/* pipe2 */
+    {302, {0, 3, BAD, 0}},		/* prlimit64: the new limit */
+    {302, {0, 3, 0, BAD}},		/* prlimit64: the old one */
+    {316, {AT_CWD, BAD, AT_CWD, (u64)"x", 0}}, /* renameat2 */
+    {318, {BAD, 8, 0}},			/* getrandom */
+    {439, {AT_CWD, BAD, 0, 0}},		/* faccessat2 */
+};
+
+/* An argument of the table: the bad pointer, a descriptor, or as it is. */
+static u64 efault_arg(u64 v, u64 bad, const u64 fds[3])
+{
+	if (v == BAD)
+		return bad;
+	if (v >= FD_ZERO_ && v <= FD_ROOT)
+		return fds[v - FD_ZERO_];
+	return v;
+}
+
+static int t_efault_each(void)
+{
+	static const u64 bads[] = {1, 0xffff888000000000UL, 0x650000000000UL};
+	static const char *const names[] = {"page 0", "the kernel's half", "unmapped memory"};
+	u64 fds[3] = {sys2(2, "/dev/zero", 0), sys2(2, "/dev/null", 1), sys2(2, "/", 0x10000)};
+	u64 set = 1;
+	int failed = 0;
+
+	if ((s64)fds[0] < 0 || (s64)fds[1] < 0 || (s64)fds[2] < 0)
+		return 1;
+	for (u64 b = 0; b < sizeof(bads) / sizeof(bads[0]); b++) {
+		for (u64 i = 0; i < sizeof(efault_calls) / sizeof(efault_calls[0]); i++) {
+			const struct efault_call *c = &efault_calls[i];
+			u64 a[6];
+			s64 r;
+
+			for (int k = 0; k < 6; k++)
+				a[k] = efault_arg(c->a[k], bads[b], fds);
+			r = sys6(c->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+			if (r != -EFAULT) {
+				puts1("efault: system call ");
+				putnum(c->nr);
+				puts1(" (entry ");
+				putnum((s64)i);
+				puts1(") with ");
+				puts1(names[b]);
+				puts1(" said ");
+				putnum(r);
+				puts1("\n");
+				failed++;
+			}
+		}
+		if (sys6(23, 1, (u64)&set, 0, 0, bads[b], 0) != -EFAULT) { /* select's timeout */
+			puts1("efault: select's timeout not refused\n");
+			failed++;
+		}
+	}
+	sys1(3, fds[0]), sys1(3, fds[1]), sys1(3, fds[2]);
+	return failed;
+}
 
 static int t_efault(void)
 {
@@ -219,6 +404,7 @@ static int t_efault(void)
 	CHECK(74, sys3(1, 1, ro, 0) == 0);
 	CHECK(75, sys3(1, 1, ts, -1L) == -EINVAL);			/* negative as a ssize_t */
 	CHECK(76, sys3(0, 0, kernel, 8) == -EFAULT);			/* read */
+	CHECK(77, t_efault_each() == 0);
 	puts1("efault: ok\n");
 	return 0;
 }

@@ -126,6 +126,21 @@ report_cases() {
 	expect fail "no end seen" check_domu_poweroff "$l"
 }
 
+# --- tests/vm/checks.sh: the busybox script's output against the host's ---
+
+busybox_cases() {
+	local l=$T/boot.log w=$T/want
+	printf 'one\n  two  \nexit status: 0\n' >"$w"
+	printf 'x\r\n==== busybox script output begin ====\r\nbbscript| one\r\nnet: noise\r\nbbscript|   two  \r\nbbscript| exit status: 0\r\n==== busybox script output end ====\r\n' >"$l"
+	expect pass "busybox output equal (CRLF, a line of other output between)" check_busybox_script "$l" "$w"
+	printf '==== busybox script output begin ====\nbbscript| one\nbbscript| two\nbbscript| exit status: 0\n==== busybox script output end ====\n' >"$l"
+	expect fail "busybox output differing in spaces" check_busybox_script "$l" "$w"
+	printf '==== busybox script output begin ====\nbbscript| one\nbbscript|   two  \n==== busybox script output end ====\n' >"$l"
+	expect fail "busybox output cut short" check_busybox_script "$l" "$w"
+	printf 'Test result: SKIP busybox_script: no initramfs\n' >"$l"
+	expect pass "no busybox output (the test skipped: its skip list decides)" check_busybox_script "$l" "$w"
+}
+
 # --- tests/vm/checks.sh: the Xen version, against the toolstack ---
 
 version_cases() {
@@ -220,6 +235,7 @@ answer_cases() {
 make_elf
 selftest_cases
 report_cases
+busybox_cases
 version_cases
 host_cases
 tier_cases

@@ -20,7 +20,7 @@ log_has() { # LOG REGEX
 # runs: every SELFTEST in the ELF.  A test added or removed changes this
 # number and the skip lists below in the same change, on purpose: the
 # runner then knows what each platform must show.
-SELFTESTS_ALL=124
+SELFTESTS_ALL=126
 
 # The selftests each platform skips in a full run, for the reason each
 # prints (no IDT natively on Xen PV, no Xen natively, no xenstore for
@@ -39,16 +39,16 @@ declare -A SELFTEST_SKIPS=(
 		lapic_timer lapic_timer_early netfront_connect tsc_clock xen_console_ring
 		xen_control_sysrq xen_control_unknown xenbus_hotplug xs_perms xs_read xs_smp xs_timeout
 		xs_transaction xs_watch xs_write
-		user_brk user_cpu_offline user_efault user_elf_refused user_exit_status user_busybox user_faults user_files user_glibc user_glibc_static user_hello user_mmap
+		user_brk user_cpu_offline user_efault user_elf_refused user_exit_status user_busybox busybox_script user_faults user_files user_glibc user_glibc_static user_hello user_mmap
 		user_preempt user_smp user_syscalls user_sysfuzz user_tlb_shootdown
 		user_fork user_wait user_exec user_signals user_signal_fault user_pgrp user_orphans user_alarm user_eintr user_stop user_fork_limit user_fork_exec_loop tty_intr"
-	[xen-pvh-dom0]="initramfs user_busybox balloon balloon_release_clears balloon_smp blkfront_offers blkfront_ro blkfront_rw blkfront_smp gnttab_in_use lapic_timer
+	[xen-pvh-dom0]="initramfs user_busybox busybox_script balloon balloon_release_clears balloon_smp blkfront_offers blkfront_ro blkfront_rw blkfront_smp gnttab_in_use lapic_timer
 		lapic_timer_early netfront_connect tsc_clock user_exec xen_console_ring xen_control_sysrq
 		xen_control_unknown xen_pv_halt xen_pv_p2m_tree xenbus_hotplug xs_perms xs_read xs_smp
 		xs_timeout xs_transaction xs_watch xs_write"
 	[xen-pv-domu]="pvclock_rtc blkfront_ro blkfront_rw blkfront_smp irq_unhandled irq_vector lapic_timer
 		lapic_timer_early tsc_clock
-		user_brk user_cpu_offline user_efault user_elf_refused user_exit_status user_busybox user_faults user_files user_glibc user_glibc_static user_hello user_mmap
+		user_brk user_cpu_offline user_efault user_elf_refused user_exit_status user_busybox busybox_script user_faults user_files user_glibc user_glibc_static user_hello user_mmap
 		user_preempt user_smp user_syscalls user_sysfuzz user_tlb_shootdown
 		user_fork user_wait user_exec user_signals user_signal_fault user_pgrp user_orphans user_alarm user_eintr user_stop user_fork_limit user_fork_exec_loop tty_intr"
 	[xen-pvh-domu]="pvclock_rtc blkfront_ro blkfront_rw blkfront_smp gnttab_in_use lapic_timer lapic_timer_early
@@ -56,9 +56,9 @@ declare -A SELFTEST_SKIPS=(
 )
 # Native scenarios boot with the test initramfs (native_pvh, native_grub)
 # or without it (the others): its test, user_exec that runs its
-# /bin/procs and user_busybox that runs its /bin/busybox are the skips
-# between them.
-SELFTEST_SKIPS[native]="${SELFTEST_SKIPS[native-initramfs]} initramfs user_exec user_busybox"
+# /bin/procs, user_busybox that runs its /bin/busybox and busybox_script
+# that runs its /bbtest/script.sh are the skips between them.
+SELFTEST_SKIPS[native]="${SELFTEST_SKIPS[native-initramfs]} initramfs user_exec user_busybox busybox_script"
 
 # The SELFTEST entries of an ELF, sorted; SELFTEST_EXPLICIT ones (which
 # run only when named) have another symbol prefix and are left out.
@@ -143,6 +143,26 @@ check_skips() { # SKIPS WANT-SKIPS
 	[ -z "$odd" ] || { why="unexpected SKIP: $odd (see the reason in the log)"; return 1; }
 	odd=$(only_in "$2" "$1")
 	[ -z "$odd" ] || { why="expected to SKIP but ran: $odd (update SELFTEST_SKIPS)"; return 1; }
+}
+
+# The busybox script's output (the busybox_script selftest prints it
+# between markers, each line behind "bbscript| ") against what the same
+# busybox printed running the same script on the host when the initramfs
+# was built (tests/busybox/host-run.sh; make keeps a copy beside the
+# cpio): a difference fails with the diff, kept in LOG.busybox.diff.  A
+# boot where the test skipped (no initramfs, no user mode yet) printed no
+# output and passes this check; its skip list decides.
+check_busybox_script() { # LOG EXPECTED
+	local got d
+	log_has "$1" '^==== busybox script output begin ====$' || return 0
+	got=$(tr -d '\r' <"$1" | awk '/^==== busybox script output end ====$/ { on = 0 }
+		on && sub(/^bbscript\| /, "") { print } /^==== busybox script output begin ====$/ { on = 1 }')
+	if ! d=$(diff <(printf '%s\n' "$got") "$2"); then
+		printf '%s\n' "$d" >"$1.busybox.diff"
+		why="the busybox script's output differs from the host's (< Amphi, > host): $(head -c 400 <<<"$d" | tr '\n' '|')"
+		return 1
+	fi
+	summary+="; busybox script output equal to the host's"
 }
 
 # The kernel's own complaints: an error report (printk marks each

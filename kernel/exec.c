@@ -576,6 +576,7 @@ static long exec_load_path(struct process *p, struct trap_frame *f)
 	struct exec_args a = {0};
 	struct exec_image x = {.vm = p->vm, .why = p->load_error, .why_len = sizeof(p->load_error)};
 	uint8_t *img = NULL;
+	const char *run = p->spec.path;
 	long rc = -ENOMEM;
 
 	a.strings = kmalloc(EXEC_ARGS_MAX);
@@ -584,13 +585,15 @@ static long exec_load_path(struct process *p, struct trap_frame *f)
 	if (a.strings && a.argv && a.envp && !(rc = args_vector(&a, p->spec.argv, a.argv, &a.argc)))
 		rc = args_vector(&a, p->spec.envp, a.envp, &a.envc);
 	if (!rc)
-		rc = find_image(&a, p->spec.path, &img, &x.len);
+		rc = find_image(&a, p->spec.path, &img, &x.len, &run);
 	if (!rc) {
 		x.image = img;
 		x.argv = a.argv;
 		x.envp = a.envp;
 		x.execfn = p->spec.path;
 		rc = exec_image_load(&x, f);
+		if (!rc)
+			rc = exec_image_info(p, run, a.argv);
 	} else {
 		snprintf(p->load_error, sizeof(p->load_error), "%s: error %ld", p->spec.path, rc);
 	}

@@ -112,7 +112,7 @@ echo "bench: I/O, Amphi beside Linux as Xen PV domUs (one QEMU run, a few minute
 tools/bench-io.sh --out "$LOGS/io.log" || { echo "bench: the I/O bench failed (log: $LOGS/io.log)"; fail=1; }
 
 echo
-echo "bench: migration, Amphi beside Linux as Xen PV and PVH domUs (two QEMU runs, some minutes)..."
+echo "bench: migration, Amphi beside Linux as Xen PV and PVH domUs (two QEMU runs, about 20 minutes)..."
 tools/bench-migrate.sh --out "$LOGS/migrate.log" ||
 	{ echo "bench: the migration bench failed (log: $LOGS/migrate.log)"; fail=1; }
 exit $fail

@@ -182,14 +182,11 @@ deps-run:
 include tests/host/host.mk
 include tests/fuzz/fuzz.mk
 
-# A tool the network scenarios run in the test dom0 (static: the dom0 has
-# only busybox's libraries).
-$(B)/udpcheck: tools/dom0/udpcheck.c
-	@mkdir -p $(B)
-	$(HOST_CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
-
-# What the Linux guest of make bench runs (static, as udpcheck).
-$(B)/blkbench: tools/dom0/blkbench.c
+# Tools for the test dom0 (udpcheck, for the network scenarios; pinger,
+# for make bench) and the
+# Linux guest of make bench (blkbench, ticker); static: each has only
+# busybox's libraries.
+$(B)/udpcheck $(B)/blkbench $(B)/ticker $(B)/pinger: $(B)/%: tools/dom0/%.c
 	@mkdir -p $(B)
 	$(HOST_CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
 

@@ -35,42 +35,16 @@ ME=bench-io
 # shellcheck source=tests/vm/xl-lib.sh
 . "$ROOT/tests/vm/xl-lib.sh"
 
-# Xen's command line of the tests, with the credit scheduler.  Under this
-# emulation Xen's default, credit2, was seen to take some 30 ms to run a
-# vCPU that an event woke, for dom0's backends and the guests alike: each
-# read cost about that much whichever guest made it, which measures the
-# scheduler, not the frontends.  BENCH_XEN_ARGS adds to it (sched=credit2
-# to see that for yourself).
-XL_XEN_EXTRA="sched=credit ${BENCH_XEN_ARGS:-}"
+xl_bench_xen
 
 usage() { xl_usage 2; }
 
 parse_args() {
-	while [ $# -gt 0 ]; do
-		[ $# -ge 2 ] || usage
-		case $1 in
-		--kernel) KERNEL=$2 ;;
-		--out) OUT=$2 ;;
-		--net-mib) NET_MIB=$2 ;;
-		--rounds) ROUNDS=$2 ;;
-		--timeout) TIMEOUT=$2 ;;
-		*) usage ;;
-		esac
-		shift 2
-	done
+	xl_options "--kernel KERNEL --out OUT --net-mib NET_MIB --rounds ROUNDS --timeout TIMEOUT" "$@"
 	xl_want_number --net-mib "$NET_MIB" MiB 1
 	xl_want_number --rounds "$ROUNDS" rounds 1 9
 	xl_want_number --timeout "$TIMEOUT" seconds 120
 	xl_want_out
-	[ -z "$KERNEL" ] || [ -r "$KERNEL" ] || die "kernel $KERNEL not found"
-}
-
-# The guests and what the dom0 needs besides its own image.
-build_inputs() {
-	make -s -C "$ROOT" build/amphi.elf build/blkbench >/dev/null ||
-		die "cannot build the kernel or tools/dom0/blkbench.c"
-	KERNEL=${KERNEL:-$XL_BUILD/amphi.elf}
-	"$ROOT/tools/dom0/mkdomu-linux.sh" "$XL_BUILD/domu-linux" "$XL_BUILD/blkbench" || exit 2
 }
 
 # The same disk and bridge for both guests; only the MAC differs.
@@ -108,20 +82,7 @@ EOF
 }
 
 make_initrd() {
-	local run=$WORK/run
-	mkdir -p "$run/guest"
-	cp "$KERNEL" "$run/guest/kernel"
-	cp "$(dom0_kernel)" "$run/guest/vmlinux"
-	cp "$XL_BUILD/domu-linux/domu.cpio.gz" "$run/guest/"
-	write_configs "$run/guest"
-	# The dom0 stops waiting 25 s before QEMU's timeout, so its report is
-	# always printed in full.
-	printf 'NAME=amphi\nMEMORY=128\nDEADLINE=%s\n' "$((TIMEOUT - 25))" >"$run/guest/params"
-	printf 'BYTES=%s\nROUNDS=%s\n' "$((NET_MIB << 20))" "$ROUNDS" >"$run/guest/bench-params"
-	{ cat "$ROOT/tests/vm/xl-dom0-lib.sh"; echo; cat "$ROOT/tools/dom0/bench-io-dom0.sh"
-		echo main; } >"$run/scenario.sh"
-	chmod 0755 "$run/scenario.sh"
-	xl_pack_initrd "$run" "$WORK/initrd"
+	xl_bench_initrd "$ROOT/tools/dom0/bench-io-dom0.sh" "BYTES=$((NET_MIB << 20))" "ROUNDS=$ROUNDS"
 }
 
 watch_run() {
@@ -209,7 +170,7 @@ main() {
 	local trouble r
 	parse_args "$@"
 	xl_check_host
-	build_inputs
+	xl_bench_guests
 	xl_run "$ME"
 	xl_extract bench >"$OUT"
 	trouble=$(xl_dom0_trouble)

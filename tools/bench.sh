@@ -18,6 +18,9 @@
 # Then tools/bench-io.sh: Amphi's Xen block and network frontends beside
 # Linux's, both as PV domUs on the same dom0 backends in one run, as
 # ratios.  Its failure is reported after the table above, never instead.
+# Then tools/bench-migrate.sh: a live xl migrate of Amphi and of Linux,
+# PV and PVH domUs of the same size, timed in dom0, with the downtime the
+# guest's 1 ms ticker and dom0's 10 ms pings see, as ratios; the same.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 B=build
@@ -107,4 +110,9 @@ echo "(instructions per operation, of both CPUs, loop overhead included)"
 echo
 echo "bench: I/O, Amphi beside Linux as Xen PV domUs (one QEMU run, a few minutes)..."
 tools/bench-io.sh --out "$LOGS/io.log" || { echo "bench: the I/O bench failed (log: $LOGS/io.log)"; fail=1; }
+
+echo
+echo "bench: migration, Amphi beside Linux as Xen PV and PVH domUs (two QEMU runs, about 20 minutes)..."
+tools/bench-migrate.sh --out "$LOGS/migrate.log" ||
+	{ echo "bench: the migration bench failed (log: $LOGS/migrate.log)"; fail=1; }
 exit $fail

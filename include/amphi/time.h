@@ -102,6 +102,13 @@ uint64_t clock_test_raw(void);
 /* Forgets what was said, so that the next event is reported again. */
 void clock_reports_rearm(void);
 
+/* The boot clock (kernel/boot_clock.c): sched_clock plus the time the
+ * domain spent suspended, which the platform reports on each resume with
+ * time_note_away(); `*mono` (if not NULL) gets the sched_clock reading in
+ * it. */
+void time_note_away(uint64_t ns);
+uint64_t time_boot_ns(uint64_t *mono);
+
 /* Busy-wait (calibration, short device delays): needs only sched_clock. */
 void udelay(uint64_t usec);
 

@@ -24,6 +24,9 @@ PROMPT='amphi> '
 # How long xl reboot and xl shutdown -w may take: the guest takes a request
 # in well under a second; xl itself would wait a minute for it.
 XL_WAIT=20
+# How long step_create waits for the guest's prompt (a bench's Linux PVH
+# guest takes minutes to boot here).
+CREATE_WAIT=60
 BANNER='), entered through '
 failed=''
 DOMID=''
@@ -296,8 +299,8 @@ step_create() {
 	fi
 	show "xl create" /tmp/xl-create
 	DOMID=$(xl domid "$NAME" 2>/dev/null)
-	if ! poll 60 has_boot 0; then
-		bad create "domain ${DOMID:-?}: no banner and prompt within 60 s (last console line: '$(last_line 0)')"
+	if ! poll "$CREATE_WAIT" has_boot 0; then
+		bad create "domain ${DOMID:-?}: no banner and prompt within $CREATE_WAIT s (last console line: '$(last_line 0)')"
 		return 1
 	fi
 	if ! console_open "$DOMID"; then

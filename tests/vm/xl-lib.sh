@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Sourced by tests/vm/xl-domu.sh, xl-steps.sh and tools/bench-io.sh: the host side they share.
+# Sourced by tests/vm/xl-domu.sh, xl-steps.sh, tools/bench-io.sh and
+# tools/bench-migrate.sh: the host side they share.
 # All boot Debian's Xen in QEMU (TCG, no KVM here) with the
 # Linux dom0 of tools/dom0/mkdom0.sh, hand the dom0 one extra cpio with the
 # guest and a /scenario.sh (the kernel unpacks concatenated archives), and
@@ -34,13 +35,29 @@ xl_check_host() {
 # Makes XEN_ELF, the ELF of XL_XEN's Xen; the tool that cannot says why.
 xl_xen_elf() {
 	case $XL_XEN in
-	debian) "$ROOT/tools/xen-elf.sh" "$XEN_ELF" ;;
+	debian)
+		XEN_ELF=$XL_BUILD/xen.elf
+		"$ROOT/tools/xen-elf.sh" "$XEN_ELF"
+		;;
 	shadow)
 		XEN_ELF=$XL_BUILD/xen-shadow/xen.elf
 		"$ROOT/tools/xen-shadow.sh" "$XEN_ELF"
 		;;
 	*) die "--xen must be debian or shadow, not '$XL_XEN'" ;;
 	esac
+}
+
+# A bench's guests: Amphi ($KERNEL, by default build/amphi.elf, built) and
+# the Linux domU of make bench (tools/dom0/mkdomu-linux.sh) in
+# $XL_BUILD/domu-linux, with the tools it runs (tools/dom0/blkbench.c,
+# ticker.c); exits 2 when one cannot be had.
+xl_bench_guests() {
+	[ -z "$KERNEL" ] || [ -r "$KERNEL" ] || die "kernel $KERNEL not found"
+	make -s -C "$ROOT" build/amphi.elf build/blkbench build/ticker >/dev/null ||
+		die "cannot build the kernel, tools/dom0/blkbench.c or tools/dom0/ticker.c"
+	KERNEL=${KERNEL:-$XL_BUILD/amphi.elf}
+	"$ROOT/tools/dom0/mkdomu-linux.sh" "$XL_BUILD/domu-linux" "$XL_BUILD/blkbench" "$XL_BUILD/ticker" ||
+		exit 2
 }
 
 # Messages under the harness's name, ME, which it sets before sourcing
@@ -67,6 +84,29 @@ xl_want_number() { # OPTION VALUE UNIT MIN [MAX]
 	[ -n "$max" ] || die "$1 wants a number of $3, at least $4"
 	die "$1 wants a number of $3 from $4 to $max"
 }
+# Parses --OPTION VALUE pairs into variables, as SPEC ("--option VAR
+# ...") names them; anything else calls the harness's usage.
+xl_options() { # SPEC ARGS...
+	local spec=" $1 " var
+	shift
+	while [ $# -gt 0 ]; do
+		[ $# -ge 2 ] && [[ $spec == *" $1 "* ]] || usage
+		var=${spec#*" $1 "}
+		printf -v "${var%% *}" '%s' "$2"
+		shift 2
+	done
+}
+
+# The benches' Xen (tools/bench-io.sh, tools/bench-migrate.sh): the tests'
+# command line with the credit scheduler.  Under this emulation Xen's
+# default, credit2, was seen to take some 30 ms to run a vCPU that an
+# event woke, for dom0's backends and the guests alike: each block read
+# cost about that much whichever guest made it, and a 1 ms ticker would
+# show it with no migration; that measures the scheduler, not the
+# guests.  BENCH_XEN_ARGS adds to it (sched=credit2 to see that for
+# yourself).
+xl_bench_xen() { XL_XEN_EXTRA="sched=credit ${BENCH_XEN_ARGS:-}"; }
+
 xl_want_type() { case $TYPE in pv | pvh) ;; *) die "--type must be pv or pvh, not '$TYPE'" ;; esac; }
 xl_want_out() { [[ $OUT != *[,:]* ]] || die "--out may not contain commas or colons (QEMU options)"; }
 xl_want_cmdline() { [[ $CMDLINE != *[\"\\]* ]] || die "--cmdline may not contain \" or \\"; }
@@ -83,6 +123,27 @@ xl_pack_initrd() { # RUNDIR OUT
 	cp "$DOM0_DIR/dom0.cpio.gz" "$out"
 	(cd "$run" && find . -mindepth 1 | LC_ALL=C sort |
 		cpio --quiet -o -H newc -R 0:0) | gzip -1n >>"$out"
+}
+
+# The initrd of a bench (tools/bench-io.sh, tools/bench-migrate.sh): Amphi
+# and the Linux domU (xl_bench_guests), the configs the harness's
+# write_configs DIR writes, its dom0 half SCRIPT after xl-dom0-lib.sh,
+# and each PARAM as a line of /guest/bench-params.
+xl_bench_initrd() { # SCRIPT PARAM...
+	local run=$WORK/run script=$1
+	shift
+	mkdir -p "$run/guest"
+	cp "$KERNEL" "$run/guest/kernel"
+	cp "$(dom0_kernel)" "$run/guest/vmlinux"
+	cp "$XL_BUILD/domu-linux/domu.cpio.gz" "$run/guest/"
+	write_configs "$run/guest"
+	# The dom0 stops waiting 25 s before QEMU's timeout, so its report is
+	# always printed in full.
+	printf 'NAME=amphi\nMEMORY=128\nDEADLINE=%s\n' "$((TIMEOUT - 25))" >"$run/guest/params"
+	printf '%s\n' "$@" >"$run/guest/bench-params"
+	{ cat "$ROOT/tests/vm/xl-dom0-lib.sh"; echo; cat "$script"; echo main; } >"$run/scenario.sh"
+	chmod 0755 "$run/scenario.sh"
+	xl_pack_initrd "$run" "$WORK/initrd"
 }
 
 # XL_XEN_EXTRA: more of Xen's options, from a harness that needs them.

@@ -18,10 +18,11 @@
  * Xen kept for us survived: in order, the mode's frames and callback
  * (shared info, vcpu_info, the event callback, the store and console
  * ports re-read), the clock (going on from its reading; the time away
- * is reported, not counted), the event channels (all forgotten, then this CPU's IPI, kick and
- * timer ports bound again), the timer armed, and only then, interrupts
- * on, the drivers (grant frames, store, console, devices) and the other
- * CPUs, started afresh.
+ * is reported and added to the boot clock, not counted in sched_clock),
+ * the event channels (all forgotten, then this CPU's IPI, kick and timer
+ * ports bound again), the timer armed, and only then, interrupts on, the
+ * drivers (grant frames, store, console, devices) and the other CPUs,
+ * started afresh.
  */
 #include <amphi/cpu.h>
 #include <amphi/errno.h>
@@ -88,6 +89,7 @@ static int xen_resume_cpu_state(void)
 	if ((rc = xen_suspend_mode->new_domain()))
 		return rc;
 	xen_suspend_stats.away_ns = xen_time_resume_clock();
+	time_note_away(xen_suspend_stats.away_ns);
 	evtchn_resume_forget();
 	if ((rc = xen_smp_resume_new()))
 		return rc;

@@ -90,6 +90,14 @@ void netdev_set_link(struct netdev *dev, bool up)
 	mutex_unlock(&netdev_mutex);
 }
 
+void netdev_notify_peers(struct netdev *dev)
+{
+	mutex_lock(&netdev_mutex);
+	if (dev->link_up && listener && listener->notify_peers)
+		listener->notify_peers(dev);
+	mutex_unlock(&netdev_mutex);
+}
+
 void netdev_rx(struct netdev *dev, const struct netdev_frame *f)
 {
 	void (*rx)(struct netdev *, const struct netdev_frame *) =

@@ -197,8 +197,8 @@ long sys_uname(const struct sysargs *a)
 
 long sys_clock_gettime(const struct sysargs *a)
 {
-	uint64_t ns = sched_clock();
-	int64_t ts[2] = {(int64_t)(ns / 1000000000ULL), (int64_t)(ns % 1000000000ULL)};
+	uint64_t ns;
+	int64_t ts[2];
 
 	switch (a->a[0]) {
 	case 0: /* REALTIME: since boot, no wall clock yet */
@@ -206,11 +206,17 @@ long sys_clock_gettime(const struct sysargs *a)
 	case 4: /* MONOTONIC_RAW */
 	case 5: /* REALTIME_COARSE */
 	case 6: /* MONOTONIC_COARSE */
-	case 7: /* BOOTTIME */
-		return copy_to_user(a->a[1], ts, sizeof(ts));
+		ns = sched_clock();
+		break;
+	case 7: /* BOOTTIME: with the time a save or migration kept us stopped */
+		ns = time_boot_ns(NULL);
+		break;
 	default:
 		return -EINVAL;
 	}
+	ts[0] = (int64_t)(ns / 1000000000ULL);
+	ts[1] = (int64_t)(ns % 1000000000ULL);
+	return copy_to_user(a->a[1], ts, sizeof(ts));
 }
 
 uint64_t random_next(uint64_t *x)

@@ -327,10 +327,26 @@ static void glue_link_changed(struct netdev *dev)
 	UNLOCK_TCPIP_CORE();
 }
 
+/* A gratuitous ARP, so that the switch in front of the device and its
+ * peers learn where the address went (lwIP sends one itself only when the
+ * link comes up, and a reconnect keeps it up). */
+static void glue_notify_peers(struct netdev *dev)
+{
+	struct net_if *ni = dev->stack_priv;
+
+	if (!ni)
+		return;
+	LOCK_TCPIP_CORE();
+	if (netif_is_up(&ni->netif) && !ip4_addr_isany_val(*netif_ip4_addr(&ni->netif)))
+		etharp_gratuitous(&ni->netif);
+	UNLOCK_TCPIP_CORE();
+}
+
 static const struct netdev_listener glue_listener = {
     .added = glue_added,
     .removed = glue_removed,
     .link_changed = glue_link_changed,
+    .notify_peers = glue_notify_peers,
 };
 
 void net_glue_start(void)

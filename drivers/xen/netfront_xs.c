@@ -185,6 +185,7 @@ fail:
 static void netfront_connected(struct netfront_info *info)
 {
 	struct netdev *nd = &info->ndev;
+	bool reconnect = info->registered;
 	int rc;
 
 	if (!info->rings_ready)
@@ -213,6 +214,10 @@ static void netfront_connected(struct netfront_info *info)
 	}
 	/* A garbled carrier is taken as none written: the link is up. */
 	netdev_set_link(nd, netfront_be_flag(info, "carrier", true, true));
+	/* Still registered: a restore or migration brought it back behind
+	 * another backend, whose bridge port nobody has sent to yet. */
+	if (reconnect)
+		netdev_notify_peers(nd);
 }
 
 /* Stops I/O and takes the device away (backend closing, or remove); the

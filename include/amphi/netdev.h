@@ -108,8 +108,13 @@ struct netdev_listener {
 	void (*added)(struct netdev *dev);
 	void (*removed)(struct netdev *dev);
 	void (*link_changed)(struct netdev *dev);
+	void (*notify_peers)(struct netdev *dev);
 };
 void netdev_listen(const struct netdev_listener *l);
+/* The device came back behind another switch port (a restore or a
+ * migration reconnected it): the stack tells its peers where it is now
+ * (a gratuitous ARP), as Linux's netif_notify_peers.  Thread context. */
+void netdev_notify_peers(struct netdev *dev);
 
 /* The device named `name`, or NULL.  Thread context. */
 struct netdev *netdev_find(const char *name);

@@ -92,6 +92,9 @@ struct cpu {
 	 * struct mmuext_op. */
 	bool xen_pv_lazy;
 	unsigned long xen_pv_lazy_flags;
+	/* Xen PV: the root this vCPU has loaded (pseudo-physical), which
+	 * read_cr3 answers. */
+	unsigned long xen_pv_cr3;
 	unsigned int xen_pv_mmu_n, xen_pv_ext_n;
 	uint64_t xen_pv_mmu_queue[XEN_PV_MMU_BATCH][2];
 	uint64_t xen_pv_ext_queue[XEN_PV_MMU_BATCH][3];

@@ -44,7 +44,9 @@ static long register_syscall_callback(uint16_t type, void *entry)
 	return hypercall_callback_op(CALLBACKOP_register, &cb);
 }
 
-void xen_pv_user_init_cpu(void)
+/* A saved vCPU's context keeps the 64-bit syscall callback but not the
+ * 32-bit one, so a restored domain registers both again. */
+void xen_pv_user_callbacks(void)
 {
 	long rc = register_syscall_callback(CALLBACKTYPE_syscall, xen_pv_syscall);
 
@@ -54,6 +56,11 @@ void xen_pv_user_init_cpu(void)
 	if (rc)
 		pr_warn("xen-pv: the 32-bit syscall callback was refused (%ld): a 32-bit "
 			"syscall would reach the 64-bit entry\n", rc);
+}
+
+void xen_pv_user_init_cpu(void)
+{
+	xen_pv_user_callbacks();
 	wrmsr(MSR_KERNEL_GS_BASE, 0); /* SEGBASE_GS_USER: programs start with 0 */
 	/* Programs use SSE and x87; Xen owns cr4 (OSFXSR is on for PV
 	 * guests), the guest only cr0.TS. */

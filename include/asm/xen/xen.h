@@ -103,6 +103,7 @@ unsigned long xen_pv_kernel_cr3(void);
  * vCPU's own callbacks and user GS base. */
 void xen_pv_user_init(void);
 void xen_pv_user_init_cpu(void);
+void xen_pv_user_callbacks(void);
 /* Xen PV's P2M, for the balloon (arch/x86/xen/mmu_pv.c). */
 unsigned long xen_pv_pfn_to_mfn(unsigned long pfn);
 int xen_pv_set_p2m(unsigned long pfn, unsigned long mfn);

@@ -10,9 +10,8 @@
  * has written start_info afresh (machine frames again, new ports, the
  * new shared info page's frame): that page is mapped at the same
  * address, vCPU 0's vcpu_info and syscall callbacks registered again,
- * and the P2M's tree,
- * which names the list's pages by their old machine frames, built and
- * published again for the next save.
+ * and the P2M's tree, which names the list's pages by their old machine
+ * frames, built and published again for the next save.
  */
 #include <amphi/cpu.h>
 #include <asm/xen/hypercall.h>

@@ -51,9 +51,14 @@ xen_pv_iret:
  * and r11 (its rflags) on top of a frame of rip, cs, rflags, rsp and ss:
  * the native entry's frame once those two are taken off.  The cs and ss
  * Xen writes are its guesses; the frame says the selectors user mode runs
- * on, as every other frame of user mode does.  The way back is the common
- * one (user_return): its sysret test fails on Xen's selectors, so it ends
- * in the iret op, HYPERVISOR_iret.
+ * on, as every other frame of user mode does.
+ *
+ * The way back is HYPERVISOR_iret.  When rcx and r11 in the frame are
+ * the rip and rflags the program returns with, as after any plain system
+ * call, the iret says VGCF_in_syscall: Xen then need not restore them and
+ * may leave by sysret.  Otherwise (a signal handler entered or returned
+ * from, a child's first return) the common path, user_return, whose
+ * sysret test fails on Xen's selectors, takes the full iret.
  */
 #include <asm/entry.h>
 	.text
@@ -65,7 +70,25 @@ xen_pv_syscall:
 	pop %r11
 	movq $FLAT_USER_CS64, 8(%rsp)
 	movq $FLAT_USER_SS64, 32(%rsp)
-	jmp syscall_common
+	pushq $0			/* error code */
+	pushq $TRAP_SYSCALL		/* vector */
+	SAVE_REGS
+	movq %rsp, %rdi
+	call syscall_dispatch		/* returns with events masked */
+	movq TF_RIP(%rsp), %rcx
+	cmpq %rcx, TF_RCX(%rsp)
+	jne user_return
+	movq TF_RFLAGS(%rsp), %r11
+	cmpq %r11, TF_R11(%rsp)
+	jne user_return
+	RESTORE_REGS
+	pushq $VGCF_in_syscall
+	push %rcx
+	push %r11
+	push %rax
+	mov $__HYPERVISOR_iret, %eax
+	syscall
+	ud2
 	.size xen_pv_syscall, . - xen_pv_syscall
 
 /*

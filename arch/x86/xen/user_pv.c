@@ -55,7 +55,8 @@ void xen_pv_user_callbacks(void)
 	rc = register_syscall_callback(CALLBACKTYPE_syscall32, xen_pv_syscall32);
 	if (rc)
 		pr_warn("xen-pv: the 32-bit syscall callback was refused (%ld): a 32-bit "
-			"syscall would reach the 64-bit entry\n", rc);
+			"syscall would reach the 64-bit entry\n",
+			rc);
 }
 
 void xen_pv_user_init_cpu(void)

@@ -196,6 +196,15 @@ static void mmu_update_one(uint64_t maddr, pteval_t val)
 	mmu_queue(c)[c->xen_pv_mmu_n++] = (struct mmu_update){maddr | MMU_NORMAL_PT_UPDATE, val};
 }
 
+static void mmuext_now(struct mmuext_op op)
+{
+	stat_add(&stats.hypercalls);
+	if (hypercall_mmuext_op(&op, 1, NULL, DOMID_SELF)) {
+		stat_add(&stats.errors);
+		pr_err("xen-pv mmu: mmuext op %u refused\n", op.cmd);
+	}
+}
+
 static void mmuext(struct mmuext_op op)
 {
 	struct cpu *c = lazy_cpu();
@@ -206,11 +215,7 @@ static void mmuext(struct mmuext_op op)
 		ext_queue(c)[c->xen_pv_ext_n++] = op;
 		return;
 	}
-	stat_add(&stats.hypercalls);
-	if (hypercall_mmuext_op(&op, 1, NULL, DOMID_SELF)) {
-		stat_add(&stats.errors);
-		pr_err("xen-pv mmu: mmuext op %u refused\n", op.cmd);
-	}
+	mmuext_now(op);
 }
 
 /* Whatever this CPU queued goes first (nothing, outside lazy mode). */
@@ -300,11 +305,23 @@ static void xen_pgd_pin(pteval_t *root)
 	pin(user_root_of(root), MMUEXT_PIN_L4_TABLE);
 }
 
+/* Dropping a table's last type reference devalidates the tree below
+ * it, which Xen may cut short and leave to this vCPU's next mmuext_op or
+ * mmu_update (its old_guest_table): until then the tables below are
+ * still page tables and cannot be made writable.  So each unpin is a
+ * hypercall of its own, and a last op (a local flush) completes what the
+ * second left, all on this vCPU, with events masked. */
 static void xen_pgd_unpin(pteval_t *root)
 {
-	pin(root, MMUEXT_UNPIN_TABLE);
-	pin(user_root_of(root), MMUEXT_UNPIN_TABLE);
+	unsigned long flags = local_irq_save();
+
 	flush_own_queue();
+	mmuext_now((struct mmuext_op){.cmd = MMUEXT_UNPIN_TABLE,
+				      .arg1.mfn = pfn_to_mfn(virt_to_pfn(root))});
+	mmuext_now((struct mmuext_op){.cmd = MMUEXT_UNPIN_TABLE,
+				      .arg1.mfn = pfn_to_mfn(virt_to_pfn(user_root_of(root)))});
+	mmuext_now((struct mmuext_op){.cmd = MMUEXT_TLB_FLUSH_LOCAL});
+	local_irq_restore(flags);
 }
 
 static void xen_pgd_free(pteval_t *root)

@@ -262,10 +262,10 @@ static void first_frame(struct trap_frame *f, uint64_t rip, uint64_t rsp)
 {
 	memset(f, 0, sizeof(*f));
 	f->rip = rip;
-	f->cs = USER_CS;
+	f->cs = user_cs;
 	f->rflags = X86_EFLAGS_IF | 0x2;
 	f->rsp = rsp;
-	f->ss = USER_DS;
+	f->ss = user_ss;
 }
 
 static int exec_image_load(struct exec_image *p, struct trap_frame *f)

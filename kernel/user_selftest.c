@@ -189,6 +189,7 @@ static const struct {
 } fault_cases[] = {
     {"null", SIGSEGV}, {"munmap", SIGSEGV}, {"div0", SIGFPE},
     {"ud2", SIGILL},   {"hlt", SIGSEGV},    {"execstack", SIGSEGV},
+    {"kread", SIGSEGV},
 };
 
 SELFTEST(user_faults)
@@ -204,8 +205,9 @@ SELFTEST(user_faults)
 			return selftest_fail(ctx, "%s: %s", fault_cases[i].arg, why);
 		}
 	}
-	return selftest_pass(ctx, "NULL and unmapped access, execution on the stack and hlt: "
-				  "SIGSEGV; division by zero: SIGFPE; ud2: SIGILL");
+	return selftest_pass(ctx, "NULL and unmapped access, a read of the kernel's text, "
+				  "execution on the stack and hlt: SIGSEGV; division by zero: "
+				  "SIGFPE; ud2: SIGILL");
 }
 
 SELFTEST(user_exit_status)

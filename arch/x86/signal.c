@@ -21,6 +21,7 @@
 #include <amphi/string.h>
 #include <amphi/uaccess.h>
 #include <asm/desc.h>
+#include <asm/user.h>
 
 #define FLAG_CF 0x1
 #define FLAG_PF 0x4
@@ -176,8 +177,8 @@ int arch_signal_setup(struct process *p, struct trap_frame *f, int sig, const st
 	f->rip = ka->handler;
 	f->rsp = sp;
 	f->rflags &= ~(uint64_t)(FLAG_TF | FLAG_DF | FLAG_RF | FLAG_AC);
-	f->cs = USER_CS;
-	f->ss = USER_DS;
+	f->cs = user_cs;
+	f->ss = user_ss;
 	fpu_init_state(fpu);
 	__asm__ __volatile__("fxrstorq %0" : : "m"(fpu));
 	return 0;
@@ -231,8 +232,8 @@ int arch_signal_return(struct process *p, struct trap_frame *f)
 	f->rdx = mc->rdx, f->rax = mc->rax, f->rcx = mc->rcx, f->rsp = mc->rsp;
 	f->rip = mc->rip;
 	f->rflags = (f->rflags & ~(uint64_t)USER_FLAGS) | (mc->eflags & USER_FLAGS);
-	f->cs = USER_CS;
-	f->ss = USER_DS;
+	f->cs = user_cs;
+	f->ss = user_ss;
 	p->sigmask = uc.sigmask & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
 	restore_fpu(mc->fpstate);
 	return 0;

@@ -11,8 +11,9 @@
  * trap_frame every exception and interrupt builds, so that exit, signals
  * and a debugger see one layout.  The swapgs here is the instruction, not
  * the paravirt op: it runs on the user's stack, where no call may push, and
- * Xen PV never comes here (its syscall callback arrives with GS and the
- * stack already switched, and will join at syscall_common).
+ * Xen PV never comes here (its syscall callback, arch/x86/xen/entry_pv.S,
+ * arrives with GS and the stack already switched and joins at
+ * syscall_common).
  *
  * The way out: sysretq when the frame still says what sysret can restore
  * (the user's code segment and a canonical rip: sysretq with a
@@ -25,8 +26,6 @@
 #include <asm/entry.h>
 #include <asm/paravirt.h>
 
-#define TF_R11 (4 * 8)
-#define TF_RCX (12 * 8)
 	.text
 	.balign 16
 	.globl syscall_entry_native

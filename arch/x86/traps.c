@@ -45,6 +45,7 @@ static uint8_t boot_fatal_stack[FATAL_STACK_SIZE] __aligned(16);
 /* Each CPU's, by id: the boot CPU's above, the others' from the heap. */
 static struct cpu_desc *cpu_descs[NR_CPUS] = {&boot_desc};
 struct trap_expect trap_expect = {.vector = -1};
+uint16_t user_cs = USER_CS, user_ss = USER_DS;
 
 static const char *const trap_names[32] = {
 	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",

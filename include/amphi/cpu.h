@@ -1,8 +1,9 @@
 /*
  * Per-CPU state: one struct cpu for each CPU, reached through the GS base
  * (xv6's struct cpu, Plan 9's Mach).  The GS base holds the kernel's own
- * pointer; when user space comes, entries from it will swap it in
- * (swapgs), so the user's GS base lives in the other slot.  %gs:0 is the
+ * pointer; entries from user mode swap it in (swapgs natively and on
+ * PVH; on Xen PV, Xen swaps the two bases itself), so the user's GS base
+ * lives in the other slot.  %gs:0 is the
  * struct's own address, so this_cpu() is one load and a field is one
  * %gs-relative access.
  *
@@ -92,6 +93,9 @@ struct cpu {
 	 * struct mmuext_op. */
 	bool xen_pv_lazy;
 	unsigned long xen_pv_lazy_flags;
+	/* Xen PV: the root this vCPU has loaded (pseudo-physical), which
+	 * read_cr3 answers. */
+	unsigned long xen_pv_cr3;
 	unsigned int xen_pv_mmu_n, xen_pv_ext_n;
 	uint64_t xen_pv_mmu_queue[XEN_PV_MMU_BATCH][2];
 	uint64_t xen_pv_ext_queue[XEN_PV_MMU_BATCH][3];

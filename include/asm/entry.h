@@ -13,8 +13,11 @@
 #define CPU_ENTRY_USER_RSP 8
 #define CPU_ENTRY_SP0 16
 
-/* struct trap_frame (asm/trap.h): the hardware part, from the bottom of
- * the general registers. */
+/* struct trap_frame (asm/trap.h): the two registers sysret takes rip and
+ * rflags from, and the hardware part, from the bottom of the general
+ * registers. */
+#define TF_R11 (4 * 8)
+#define TF_RCX (12 * 8)
 #define TF_RIP (17 * 8)
 #define TF_CS (18 * 8)
 #define TF_RFLAGS (19 * 8)

@@ -286,6 +286,30 @@ static inline void paravirt_pin_pt(uint64_t pfn, int level)
 	PV_CALL2(mmu.pin_pt, native_pt_nop, pfn, level);
 }
 
+static inline pteval_t *paravirt_pgd_alloc(void)
+{
+	return (pteval_t *)PV_CALL0(mmu.pgd_alloc, native_pgd_alloc);
+}
+static inline void paravirt_pgd_pin(pteval_t *root)
+{
+	PV_CALL1(mmu.pgd_pin, native_root_nop, root);
+}
+static inline void paravirt_pgd_unpin(pteval_t *root)
+{
+	PV_CALL1(mmu.pgd_unpin, native_root_nop, root);
+}
+static inline void paravirt_pgd_free(pteval_t *root)
+{
+	PV_CALL1(mmu.pgd_free, native_pgd_free, root);
+}
+static inline void set_p4d_user(pteval_t *p, pteval_t val)
+{
+	PV_CALL2(mmu.set_p4d_user, native_set_pxd, p, val);
+}
+static inline void paravirt_load_user_root(pteval_t *root)
+{
+	PV_CALL1(mmu.load_user_root, native_root_nop, root);
+}
 static inline void flush_tlb_local(void)
 {
 	PV_CALL0(mmu.flush_tlb_local, native_flush_tlb_local);

@@ -91,6 +91,22 @@ struct pv_mmu_ops {
 	void (*lazy_mmu_enter)(void);
 	void (*lazy_mmu_leave)(void);
 	void (*lazy_mmu_flush)(void);
+	/* A process's top-level table (arch/x86/mm/uvm.c), zeroed; NULL
+	 * without memory.  Natively one page; Xen PV takes two, the second
+	 * the root user mode runs on (no kernel mapping in it). */
+	pteval_t *(*pgd_alloc)(void);
+	/* Its kernel slots are copied: Xen PV makes both tables read-only
+	 * and pins them.  unpin: before the user half's tables are freed,
+	 * the root loaded on no CPU.  free: after. */
+	void (*pgd_pin)(pteval_t *root);
+	void (*pgd_unpin)(pteval_t *root);
+	void (*pgd_free)(pteval_t *root);
+	/* An entry of a process root's user half (Xen PV: written in the
+	 * user-mode root too, which shares the tables below). */
+	void (*set_p4d_user)(pteval_t *p4dp, pteval_t val);
+	/* After write_cr3 of a process's root (NULL: the kernel's own): the
+	 * root user mode runs on (Xen PV: MMUEXT_NEW_USER_BASEPTR). */
+	void (*load_user_root)(pteval_t *root);
 };
 
 struct pv_time_ops {
@@ -242,6 +258,8 @@ void native_wbinvd(void);
 void native_halt(void);
 void native_safe_halt(void);
 void native_set_pxd(pteval_t *p, pteval_t val);
+pteval_t *native_pgd_alloc(void);
+void native_pgd_free(pteval_t *root);
 void native_flush_tlb_local(void);
 void native_flush_tlb_global(void);
 void native_flush_tlb_others(uint64_t mask, unsigned long addr);
@@ -261,6 +279,11 @@ static inline void native_lock_nop(struct spinlock *lock, unsigned int ticket)
 
 /* Natively a frame needs nothing to become a page table. */
 static inline void native_pt_nop(uint64_t pfn, int level)
+{
+}
+
+/* Natively a process root needs no pinning and user mode runs on it. */
+static inline void native_root_nop(pteval_t *root)
 {
 }
 

@@ -46,9 +46,17 @@ void native_user_arch_init(void);
 /* An exception in user mode (arch/x86/traps.c sends it; kernel/proc.c). */
 void user_trap(struct trap_frame *f, uint64_t cr2);
 
+/* The selectors programs run on: USER_CS and USER_DS of the kernel's GDT,
+ * or on Xen PV, which loads no GDT, Xen's flat ring-3 ones (set by the
+ * platform's user_init). */
+extern uint16_t user_cs, user_ss;
+
+/* A frame of user mode: its cs has RPL 3.  The kernel's is RPL 0
+ * natively, and on Xen PV too, where the kernel runs in ring 3 but Xen
+ * writes RPL 0 into the frames of the guest's kernel mode. */
 static inline bool user_mode(const struct trap_frame *f)
 {
-	return (uint16_t)f->cs == USER_CS;
+	return (f->cs & 3) == 3;
 }
 
 #endif

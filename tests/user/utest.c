@@ -507,6 +507,15 @@ static int t_exec_stack(void)
 	return 1;
 }
 
+/* The kernel's own text, where every platform maps it: no program may
+ * read it (on Xen PV, where every mapping is user-accessible, only the
+ * user-mode root, which maps no kernel page, keeps it out). */
+static int t_kernel_read(void)
+{
+	puts1("kread: reading the kernel's text\n");
+	return *(volatile unsigned char *)0xffff888000100000UL;
+}
+
 /* --- spin: loop with no system call until told to stop --- */
 
 static u64 rdtsc(void)
@@ -579,13 +588,15 @@ static int dispatch(int argc, char **argv)
 		return t_hlt();
 	if (ustreq(c, "execstack"))
 		return t_exec_stack();
+	if (ustreq(c, "kread"))
+		return t_kernel_read();
 	if (ustreq(c, "spin"))
 		return t_spin();
 	if (ustreq(c, "getpid"))
 		return t_getpid(argc > 2 ? atou(argv[2]) : 1000);
 	if (ustreq(c, "exit"))
 		return (int)(argc > 2 ? atou(argv[2]) : 0);
-	puts1("usage: utest hello|calls|efault|brk|mmap|null|munmap|div0|ud2|hlt|execstack|spin|getpid [N]|exit [N]\n");
+	puts1("usage: utest hello|calls|efault|brk|mmap|null|munmap|div0|ud2|hlt|execstack|kread|spin|getpid [N]|exit [N]\n");
 	return 2;
 }
 

@@ -38,19 +38,13 @@ declare -A SELFTEST_SKIPS=(
 	[xen-pv-dom0]="initramfs balloon balloon_release_clears balloon_smp blkfront_offers blkfront_ro blkfront_rw blkfront_smp irq_unhandled irq_vector
 		lapic_timer lapic_timer_early netfront_connect tsc_clock xen_console_ring
 		xen_control_sysrq xen_control_unknown xenbus_hotplug xs_perms xs_read xs_smp xs_timeout
-		xs_transaction xs_watch xs_write
-		user_brk user_cpu_offline user_efault user_elf_refused user_exit_status user_busybox busybox_script user_faults user_files user_glibc user_glibc_static user_hello user_mmap
-		user_preempt user_smp user_syscalls user_sysfuzz user_tlb_shootdown
-		user_fork user_wait user_exec user_signals user_signal_fault user_pgrp user_orphans user_alarm user_eintr user_stop user_fork_limit user_fork_exec_loop tty_intr"
+		xs_transaction xs_watch xs_write user_busybox user_exec busybox_script"
 	[xen-pvh-dom0]="initramfs user_busybox busybox_script balloon balloon_release_clears balloon_smp blkfront_offers blkfront_ro blkfront_rw blkfront_smp gnttab_in_use lapic_timer
 		lapic_timer_early netfront_connect tsc_clock user_exec xen_console_ring xen_control_sysrq
 		xen_control_unknown xen_pv_halt xen_pv_p2m_tree xenbus_hotplug xs_perms xs_read xs_smp
 		xs_timeout xs_transaction xs_watch xs_write"
 	[xen-pv-domu]="pvclock_rtc blkfront_ro blkfront_rw blkfront_smp irq_unhandled irq_vector lapic_timer
-		lapic_timer_early tsc_clock
-		user_brk user_cpu_offline user_efault user_elf_refused user_exit_status user_busybox busybox_script user_faults user_files user_glibc user_glibc_static user_hello user_mmap
-		user_preempt user_smp user_syscalls user_sysfuzz user_tlb_shootdown
-		user_fork user_wait user_exec user_signals user_signal_fault user_pgrp user_orphans user_alarm user_eintr user_stop user_fork_limit user_fork_exec_loop tty_intr"
+		lapic_timer_early tsc_clock"
 	[xen-pvh-domu]="pvclock_rtc blkfront_ro blkfront_rw blkfront_smp gnttab_in_use lapic_timer lapic_timer_early
 		tsc_clock xen_pv_halt xen_pv_p2m_tree"
 )

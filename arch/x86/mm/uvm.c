@@ -11,7 +11,11 @@
  * user pages are reached through the direct map.
  *
  * Every entry is written through the paravirt MMU ops, as in pgtable.c, so
- * that Xen PV can take these tables over later.  The caller (mm/vm.c) holds
+ * that Xen PV can check them.  On Xen PV the kernel and its programs both
+ * run in ring 3 and every mapping is user-accessible, so a process has a
+ * second root for user mode holding only the user half (the pgd ops below,
+ * arch/x86/xen/mmu_pv.c): its L4 entries mirror this root's, sharing the
+ * tables beneath.  The caller (mm/vm.c) holds
  * its address space's lock; nothing here is shared between processes, so
  * the kernel's pgtable_lock is not needed.
  */
@@ -31,7 +35,7 @@ static unsigned idx(uint64_t va, int level)
 static void set_entry(int level, pteval_t *e, pteval_t v)
 {
 	if (level == 4)
-		set_p4d(e, make_pmd(v));
+		set_p4d_user(e, make_pmd(v));
 	else if (level == 3)
 		set_pud(e, make_pmd(v));
 	else
@@ -54,9 +58,19 @@ int uvm_kernel_prepare(void)
 	return 0;
 }
 
+pteval_t *native_pgd_alloc(void)
+{
+	return mm_page_alloc_zeroed();
+}
+
+void native_pgd_free(pteval_t *root)
+{
+	mm_page_free(root);
+}
+
 pteval_t *uvm_root_alloc(void)
 {
-	pteval_t *root = mm_page_alloc_zeroed();
+	pteval_t *root = paravirt_pgd_alloc();
 
 	if (!root)
 		return NULL;
@@ -64,7 +78,7 @@ pteval_t *uvm_root_alloc(void)
 	/* Not yet a page table: plain stores, before it is announced. */
 	memcpy(root + L4_KERNEL_FIRST, uvm_kernel_root + L4_KERNEL_FIRST,
 	       (512 - L4_KERNEL_FIRST) * sizeof(pteval_t));
-	paravirt_alloc_pt(virt_to_pfn(root), 4);
+	paravirt_pgd_pin(root);
 	return root;
 }
 
@@ -104,10 +118,12 @@ static void free_level(pteval_t *t, int level, void (*free_page)(void *page))
 
 void uvm_root_free(pteval_t *root, void (*free_page)(void *page))
 {
+	paravirt_pgd_unpin(root); /* its tables may become plain pages now */
 	for (unsigned i = USER_L4_FIRST; i < USER_L4_END; i++)
 		if (pmd_val(root[i]) & PTE_P)
 			free_level(table_of(root[i]), 3, free_page);
-	free_table(root, 4);
+	paravirt_pgd_free(root);
+	vm_count_pages(-1);
 }
 
 /* The level-1 entry of va, making the tables on the way if `make`. */
@@ -198,4 +214,5 @@ void *uvm_protect(pteval_t *root, uint64_t va, unsigned prot)
 void uvm_load(pteval_t *root)
 {
 	write_cr3(__pa(root));
+	paravirt_load_user_root(root == uvm_kernel_root ? NULL : root);
 }

@@ -108,9 +108,14 @@ static void xen_load_idt(const struct desc_ptr *p)
 		/* Xen keeps NMI and double fault; only our own stubs translate. */
 		if (!(g->type & 0x80) || v == 2 || v == 8 || a != trap_stub_table[v])
 			continue;
+		/* An interrupt gate masks events on entry, as it clears IF
+		 * natively (TI_SET_IF): a handler reads cr2 from the
+		 * vcpu_info before any event can switch to a thread whose own
+		 * fault would overwrite it. */
 		table[n++] = (struct trap_info){
 			.vector = (uint8_t)v,
-			.flags = (v == 3 || v == 4) ? 3 : 0, /* int3/into from any ring */
+			.flags = ((v == 3 || v == 4) ? 3 : 0) /* int3/into from any ring */
+				 | ((g->type & 0xf) == 0xe ? 4 : 0),
 			.cs = FLAT_KERNEL_CS,
 			.address = xen_pv_trap_table_addrs[v],
 		};

@@ -15,6 +15,8 @@
 #include <amphi/printk.h>
 #include <asm/paravirt.h>
 #include <asm/trap.h>
+#include <asm/user.h>
+#include <amphi/process.h>
 #include <asm/xen/hypercall.h>
 #include <asm/xen/pvclock.h>
 #include <asm/xen/xen.h>
@@ -123,6 +125,9 @@ void xen_pv_upcall_dispatch(struct trap_frame *f)
 	evtchn_do_upcall();
 	irq_depth--;
 	irq_exit();
+	/* Back to a program: the signals it has to take, as irq_dispatch. */
+	if (user_mode(f) && signal_pending(current_process()))
+		user_return_work();
 }
 
 void xen_pv_failsafe_report(const uint64_t *frame)

@@ -43,7 +43,7 @@ static const unsigned long *volatile p2m;
 static volatile unsigned long p2m_size;
 static unsigned long max_mfn;
 static struct spinlock p2m_lock = SPINLOCK_INIT;
-static unsigned long xen_cr3; /* pseudo-physical, as the kernel sees it */
+static unsigned long kernel_cr3; /* the kernel's own root, pseudo-physical */
 
 static struct {
 	uint64_t updates, multicalls, hypercalls, errors;
@@ -196,6 +196,15 @@ static void mmu_update_one(uint64_t maddr, pteval_t val)
 	mmu_queue(c)[c->xen_pv_mmu_n++] = (struct mmu_update){maddr | MMU_NORMAL_PT_UPDATE, val};
 }
 
+static void mmuext_now(struct mmuext_op op)
+{
+	stat_add(&stats.hypercalls);
+	if (hypercall_mmuext_op(&op, 1, NULL, DOMID_SELF)) {
+		stat_add(&stats.errors);
+		pr_err("xen-pv mmu: mmuext op %u refused\n", op.cmd);
+	}
+}
+
 static void mmuext(struct mmuext_op op)
 {
 	struct cpu *c = lazy_cpu();
@@ -206,11 +215,7 @@ static void mmuext(struct mmuext_op op)
 		ext_queue(c)[c->xen_pv_ext_n++] = op;
 		return;
 	}
-	stat_add(&stats.hypercalls);
-	if (hypercall_mmuext_op(&op, 1, NULL, DOMID_SELF)) {
-		stat_add(&stats.errors);
-		pr_err("xen-pv mmu: mmuext op %u refused\n", op.cmd);
-	}
+	mmuext_now(op);
 }
 
 /* Whatever this CPU queued goes first (nothing, outside lazy mode). */
@@ -239,7 +244,7 @@ static void xen_set_pxd(pteval_t *p, pteval_t val)
 
 unsigned long xen_read_cr3(void)
 {
-	return xen_cr3;
+	return this_cpu()->xen_pv_cr3;
 }
 PV_CALLEE_SAVE_THUNK(xen_read_cr3);
 
@@ -248,9 +253,99 @@ void xen_write_cr3(unsigned long val)
 	flush_own_queue(); /* the new tables must see every queued update */
 	mmuext((struct mmuext_op){.cmd = MMUEXT_NEW_BASEPTR,
 				  .arg1.mfn = pfn_to_mfn((val & PTE_ADDR) >> PAGE_SHIFT)});
-	xen_cr3 = val & PTE_ADDR;
+	this_cpu()->xen_pv_cr3 = val & PTE_ADDR;
 }
 PV_CALLEE_SAVE_THUNK_VOID(xen_write_cr3);
+
+unsigned long xen_pv_kernel_cr3(void)
+{
+	return kernel_cr3;
+}
+
+/*
+ * A process's roots.  In ring 3 the page tables cannot tell the kernel's
+ * pages from the program's, so Xen keeps two roots per vCPU and switches
+ * them with the GS bases on every kernel/user transition: the kernel's
+ * (MMUEXT_NEW_BASEPTR: kernel and user halves) and user mode's
+ * (MMUEXT_NEW_USER_BASEPTR: the user half only, so a program finds no
+ * kernel page).  The pair is two frames side by side, the user root
+ * second, so one finds the other with no table of its own.  Both are
+ * pinned, so that loading them costs no revalidation; each user-half L4
+ * entry is written in both, and the L3 tables and all below are shared.
+ */
+static void set_frame_writable(uint64_t pfn, bool writable);
+
+static pteval_t *user_root_of(pteval_t *root)
+{
+	return root + PAGE_SIZE / sizeof(pteval_t);
+}
+
+static pteval_t *xen_pgd_alloc(void)
+{
+	int64_t pfn = mm_frames_alloc_contig(2, 1);
+	pteval_t *root;
+
+	if (pfn < 0)
+		return NULL;
+	root = __va((uint64_t)pfn << PAGE_SHIFT);
+	memset(root, 0, 2 * PAGE_SIZE);
+	return root;
+}
+
+static void pin(pteval_t *table, unsigned cmd)
+{
+	mmuext((struct mmuext_op){.cmd = cmd, .arg1.mfn = pfn_to_mfn(virt_to_pfn(table))});
+}
+
+static void xen_pgd_pin(pteval_t *root)
+{
+	set_frame_writable(virt_to_pfn(root), false);
+	set_frame_writable(virt_to_pfn(user_root_of(root)), false);
+	pin(root, MMUEXT_PIN_L4_TABLE);
+	pin(user_root_of(root), MMUEXT_PIN_L4_TABLE);
+}
+
+/* Dropping a table's last type reference devalidates the tree below
+ * it, which Xen may cut short and leave to this vCPU's next mmuext_op or
+ * mmu_update (its old_guest_table): until then the tables below are
+ * still page tables and cannot be made writable.  So each unpin is a
+ * hypercall of its own, and a last op (a local flush) completes what the
+ * second left, all on this vCPU, with events masked. */
+static void xen_pgd_unpin(pteval_t *root)
+{
+	unsigned long flags = local_irq_save();
+
+	flush_own_queue();
+	mmuext_now((struct mmuext_op){.cmd = MMUEXT_UNPIN_TABLE,
+				      .arg1.mfn = pfn_to_mfn(virt_to_pfn(root))});
+	mmuext_now((struct mmuext_op){.cmd = MMUEXT_UNPIN_TABLE,
+				      .arg1.mfn = pfn_to_mfn(virt_to_pfn(user_root_of(root)))});
+	mmuext_now((struct mmuext_op){.cmd = MMUEXT_TLB_FLUSH_LOCAL});
+	local_irq_restore(flags);
+}
+
+static void xen_pgd_free(pteval_t *root)
+{
+	set_frame_writable(virt_to_pfn(root), true);
+	set_frame_writable(virt_to_pfn(user_root_of(root)), true);
+	mm_frames_free_range(virt_to_pfn(root), 2);
+}
+
+/* Only process roots have user-half entries (the kernel's has none). */
+static void xen_set_p4d_user(pteval_t *p, pteval_t val)
+{
+	pteval_t *root = (pteval_t *)((uintptr_t)p & ~(uintptr_t)(PAGE_SIZE - 1));
+
+	xen_set_pxd(p, val);
+	xen_set_pxd(user_root_of(root) + (p - root), val);
+}
+
+static void xen_load_user_root(pteval_t *root)
+{
+	unsigned long mfn = root ? pfn_to_mfn(virt_to_pfn(user_root_of(root))) : 0;
+
+	mmuext((struct mmuext_op){.cmd = MMUEXT_NEW_USER_BASEPTR, .arg1.mfn = mfn});
+}
 
 void xen_flush_tlb_one(unsigned long addr)
 {
@@ -366,7 +461,8 @@ void xen_pv_mmu_ops_init(void)
 	p2m_size = si->nr_pages;
 	max_mfn =
 	    hypercall_memory_op(XENMEM_machphys_mapping, &mapping) == 0 ? mapping.max_mfn : ~0UL;
-	xen_cr3 = __pa((const void *)si->pt_base); /* a virtual address, as Xen gives it */
+	kernel_cr3 = __pa((const void *)si->pt_base); /* a virtual address, as Xen gives it */
+	this_cpu()->xen_pv_cr3 = kernel_cr3;
 	pv_ops.mmu = (struct pv_mmu_ops){
 	    .set_pte = (void *)xen_set_pte_thunk,
 	    .set_pmd = xen_set_pxd,
@@ -386,6 +482,12 @@ void xen_pv_mmu_ops_init(void)
 	    .lazy_mmu_enter = xen_lazy_enter,
 	    .lazy_mmu_leave = xen_lazy_leave,
 	    .lazy_mmu_flush = xen_lazy_flush,
+	    .pgd_alloc = xen_pgd_alloc,
+	    .pgd_pin = xen_pgd_pin,
+	    .pgd_unpin = xen_pgd_unpin,
+	    .pgd_free = xen_pgd_free,
+	    .set_p4d_user = xen_set_p4d_user,
+	    .load_user_root = xen_load_user_root,
 	};
 	pv_ops.cpu.read_cr3 = (void *)xen_read_cr3_thunk;
 	pv_ops.cpu.write_cr3 = (void *)xen_write_cr3_thunk;
@@ -456,7 +558,7 @@ SHELL_CMD(xenmmu, "Xen PV MMU statistics")
 {
 	kprintf("updates %lu, multicalls %lu, single hypercalls %lu, errors %lu, cr3 %#lx\n",
 		stat(&stats.updates), stat(&stats.multicalls), stat(&stats.hypercalls),
-		stat(&stats.errors), xen_cr3);
+		stat(&stats.errors), this_cpu()->xen_pv_cr3);
 	return 0;
 }
 

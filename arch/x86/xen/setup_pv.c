@@ -276,8 +276,7 @@ void xen_pv_setup(struct boot_info *bi)
 		.cpu_die = xen_cpu_die,
 		.cpu_revive = xen_cpu_revive,
 		.bus_init = xen_drivers_init,
-		.user_unsupported = "Xen PV user mode needs the user page-table root and the "
-				    "syscall callback: not built yet",
+		.user_init = xen_pv_user_init,
 		.report = xen_pv_report,
 		.power_off = xen_power_off,
 		.restart = xen_restart,

@@ -2,7 +2,8 @@
  * Starting the other vCPUs of a Xen PV guest.  A PV vCPU starts in the
  * state VCPUOP_initialise gives it (a vcpu_guest_context): already in the
  * kernel, on the kernel's pinned page tables (cr3 as a machine frame),
- * with the boot vCPU's trap table and event and failsafe callbacks, no
+ * with the boot vCPU's trap table and event, failsafe and syscall
+ * callbacks (its own 32-bit syscall one it registers itself), no
  * GDT of its own (Xen's flat selectors need none), its stack on its idle
  * thread and the kernel GS base naming its struct cpu.  At xen_pv_ap_start
  * it masks events in its vcpu_info, takes its timer from Xen, says it is
@@ -21,7 +22,7 @@
 
 void xen_pv_ap_start(void);
 void xen_pv_ap_main(void) __noreturn;
-extern uint8_t xen_pv_upcall[], xen_pv_failsafe[];
+extern uint8_t xen_pv_upcall[], xen_pv_failsafe[], xen_pv_syscall[];
 
 /* Too big for a stack; vCPUs are started one at a time. */
 static struct vcpu_guest_context xen_pv_ap_ctxt;
@@ -29,6 +30,7 @@ static struct vcpu_guest_context xen_pv_ap_ctxt;
 void xen_pv_ap_main(void)
 {
 	local_irq_disable();
+	xen_pv_user_init_cpu();
 	xen_time_init_cpu();
 	cpu_set_online();
 	sched_start_cpu();
@@ -43,7 +45,7 @@ static void xen_pv_ap_traps(struct vcpu_guest_context *ctx)
 static int xen_pv_cpu_up(struct cpu *c)
 {
 	struct vcpu_guest_context *ctx = &xen_pv_ap_ctxt;
-	uint64_t root_mfn = xen_pv_pfn_to_mfn(read_cr3() >> PAGE_SHIFT);
+	uint64_t root_mfn = xen_pv_pfn_to_mfn(xen_pv_kernel_cr3() >> PAGE_SHIFT);
 	uintptr_t stack;
 	long rc;
 
@@ -54,7 +56,7 @@ static int xen_pv_cpu_up(struct cpu *c)
 	if ((rc = xen_time_prepare_cpu(c)))
 		return (int)rc;
 	memset(ctx, 0, sizeof(*ctx));
-	ctx->flags = VGCF_in_kernel | VGCF_failsafe_disables_events;
+	ctx->flags = VGCF_in_kernel | VGCF_failsafe_disables_events | VGCF_syscall_disables_events;
 	ctx->user_regs.rip = (uintptr_t)xen_pv_ap_start;
 	ctx->user_regs.rsp = stack;
 	ctx->user_regs.cs = FLAT_KERNEL_CS;
@@ -64,7 +66,10 @@ static int xen_pv_cpu_up(struct cpu *c)
 	ctx->ctrlreg[3] = root_mfn << PAGE_SHIFT; /* xen_pfn_to_cr3 on x86-64 */
 	ctx->event_callback_eip = (uintptr_t)xen_pv_upcall;
 	ctx->failsafe_callback_eip = (uintptr_t)xen_pv_failsafe;
+	ctx->syscall_callback_eip = (uintptr_t)xen_pv_syscall;
 	ctx->gs_base_kernel = (uintptr_t)c;
+	ctx->gs_base_user = 0; /* programs start with 0 */
+	c->xen_pv_cr3 = xen_pv_kernel_cr3();
 	xen_pv_ap_traps(ctx);
 	rc = hypercall_vcpu_op(VCPUOP_initialise, c->xen_vcpu_id, ctx);
 	/* A restored domain may have kept the vCPU as it was when it went

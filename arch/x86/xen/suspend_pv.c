@@ -9,9 +9,9 @@
  * frame.  Cancelled, all of it is undone.  In a new domain the restore
  * has written start_info afresh (machine frames again, new ports, the
  * new shared info page's frame): that page is mapped at the same
- * address, vCPU 0's vcpu_info registered again, and the P2M's tree,
- * which names the list's pages by their old machine frames, built and
- * published again for the next save.
+ * address, vCPU 0's vcpu_info and syscall callbacks registered again,
+ * and the P2M's tree, which names the list's pages by their old machine
+ * frames, built and published again for the next save.
  */
 #include <amphi/cpu.h>
 #include <asm/xen/hypercall.h>
@@ -59,6 +59,7 @@ static int xen_pv_resume_new(void)
 		return rc;
 	xen_pv_p2m_republish();
 	xen_pv_read_start_info();
+	xen_pv_user_callbacks();
 	return 0;
 }
 

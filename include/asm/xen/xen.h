@@ -95,8 +95,15 @@ void xen_pv_gnttab_unmap(void);
 int xen_pv_gnttab_remap(void);
 void xen_pv_read_start_info(void);
 void xen_pv_p2m_republish(void);
-/* The PV MMU (arch/x86/xen/mmu_pv.c). */
+/* The PV MMU (arch/x86/xen/mmu_pv.c); the kernel's own root
+ * (pseudo-physical), which every vCPU starts on. */
 void xen_pv_mmu_ops_init(void);
+unsigned long xen_pv_kernel_cr3(void);
+/* PV user mode (arch/x86/xen/user_pv.c): the boot vCPU's setup, and each
+ * vCPU's own callbacks and user GS base. */
+void xen_pv_user_init(void);
+void xen_pv_user_init_cpu(void);
+void xen_pv_user_callbacks(void);
 /* Xen PV's P2M, for the balloon (arch/x86/xen/mmu_pv.c). */
 unsigned long xen_pv_pfn_to_mfn(unsigned long pfn);
 int xen_pv_set_p2m(unsigned long pfn, unsigned long mfn);

@@ -17,7 +17,8 @@
 #   restore:    xl restore of that file: a new domain, whose guest says it
 #               resumed in a new domain, answers on its (new) console,
 #               has every vCPU online again (its `cpus` and xl vcpu-list
-#               agree), finds its pattern intact, keeps its balloon
+#               agree), finds its pattern intact, runs a program (`run
+#               utest hello`: system calls work again), keeps its balloon
 #               target, and whose clock went on from where it stood (never
 #               back; the time away is not counted, so that no timeout
 #               running at the save fires); the block job, connected to
@@ -308,8 +309,8 @@ io_end() { # WHEN
 IO_SAID="the block job went on and its pattern reads back whole; ping 3/3; $BYTES bytes each way over TCP whole (sha256 equal at both ends)"
 
 # The new domain $DOMID's guest, after the console's OFFSET: it says it
-# resumed in a new domain, answers on its console, has every vCPU online
-# and its memory pattern intact.
+# resumed in a new domain, answers on its console, has every vCPU online,
+# its memory pattern intact, and runs a program.
 resumed_new() { # OFFSET
 	if ! poll 30 has_text "$1" "resumed in a new domain"; then
 		why="domain $DOMID: the guest never said it resumed (last console line: '$(last_line "$1")')"
@@ -317,7 +318,10 @@ resumed_new() { # OFFSET
 	fi
 	console_open "$DOMID" || return 1
 	poll 20 all_up || return 1
-	expect "balloon check" "pattern intact"
+	expect "balloon check" "pattern intact" || return 1
+	# A program runs: system calls reach the kernel again (on PV through
+	# the syscall callbacks the resume registered anew).
+	expect "run utest hello" "hello from user mode" "exited with 0" || { why="a program after the resume: $why"; return 1; }
 }
 
 # The balloon's target is still TARGET_MB, in the guest's eyes and xl

@@ -205,9 +205,16 @@ SELFTEST(user_faults)
 			return selftest_fail(ctx, "%s: %s", fault_cases[i].arg, why);
 		}
 	}
-	return selftest_pass(ctx, "NULL and unmapped access, a read of the kernel's text, "
-				  "execution on the stack and hlt: SIGSEGV; division by zero: "
-				  "SIGFPE; ud2: SIGILL");
+	/* -ENOSYS, or SIGILL from a CPU that refuses it (Intel's #UD). */
+	RUN("utest", UTEST("syscall32"), &r);
+	if (verdict(ctx, &r, r.status == SIGILL ? SIGILL : 0, NULL)) {
+		char why[sizeof(ctx->reason)];
+		strlcpy(why, ctx->reason, sizeof(why));
+		return selftest_fail(ctx, "syscall32: %s", why);
+	}
+	return selftest_pass(ctx, "NULL, unmapped, kernel text read, stack run, hlt: SIGSEGV; "
+				  "x/0: SIGFPE; ud2: SIGILL; 32-bit syscall: %s",
+			    r.status ? "SIGILL" : "-ENOSYS");
 }
 
 SELFTEST(user_exit_status)

@@ -51,6 +51,21 @@ syscall_common:
 	.size syscall_entry_native, . - syscall_entry_native
 
 /*
+ * `syscall` from 32-bit code (CSTAR; AMD CPUs take it, Intel's raise #UD):
+ * there is no 32-bit system call table, so the answer is -ENOSYS straight
+ * back, as Linux's without ia32 emulation.  Nothing else is touched: GS is
+ * still the user's and rsp the user's stack.  sysretl returns to the
+ * 32-bit code at ecx with r11's flags, as the syscall left them.
+ */
+	.balign 16
+	.globl syscall32_entry_native
+	.type syscall32_entry_native, @function
+syscall32_entry_native:
+	movl $-38, %eax			/* -ENOSYS */
+	sysretl
+	.size syscall32_entry_native, . - syscall32_entry_native
+
+/*
  * void user_return(void), jumped to with %rsp at a struct trap_frame of
  * a return to user mode and interrupts off.
  */

@@ -1,7 +1,8 @@
 /*
  * The CPU's side of user mode natively and on Xen PVH, set on every CPU as
  * it loads its GDT (arch/x86/traps.c): `syscall` enabled (EFER.SCE), its
- * entry (LSTAR), the selectors syscall and sysret load (STAR, matching the
+ * entry (LSTAR) and 32-bit code's (CSTAR, refused), the selectors syscall
+ * and sysret load (STAR, matching the
  * GDT in asm/desc.h) and the flags syscall clears (SFMASK: interrupts,
  * single-step, direction, alignment check and nested task, as Linux
  * clears them), and SMEP and SMAP where CPUID offers them.
@@ -23,6 +24,7 @@
 #define EFER_NXE (1ULL << 11)
 #define MSR_STAR 0xc0000081
 #define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083
 #define MSR_SYSCALL_MASK 0xc0000084
 #define MSR_KERNEL_GS_BASE 0xc0000102
 #define CR0_MP (1UL << 1)
@@ -38,6 +40,7 @@
 #define SYSCALL_MASK 0x47700ULL
 
 void syscall_entry_native(void);
+void syscall32_entry_native(void);
 
 static bool smep_smap_on; /* user_arch_init ran: CPUs that start now enable them */
 static bool cpu_smep, cpu_smap;
@@ -70,6 +73,7 @@ void native_syscall_init_cpu(void)
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 	wrmsr(MSR_STAR, ((uint64_t)USER32_CS << 48) | ((uint64_t)KERNEL_CS << 32));
 	wrmsr(MSR_LSTAR, (uintptr_t)syscall_entry_native);
+	wrmsr(MSR_CSTAR, (uintptr_t)syscall32_entry_native); /* left 0, it entered at 0 */
 	wrmsr(MSR_SYSCALL_MASK, SYSCALL_MASK);
 	wrmsr(MSR_KERNEL_GS_BASE, 0); /* the user's GS base: programs start with 0 */
 	if (smep_smap_on)

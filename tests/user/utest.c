@@ -516,6 +516,58 @@ static int t_kernel_read(void)
 	return *(volatile unsigned char *)0xffff888000100000UL;
 }
 
+/* --- syscall32: `syscall` from 32-bit code, which Linux without ia32
+ * emulation answers -ENOSYS (an Intel CPU refuses it with #UD: SIGILL).
+ * The far jumps go through pointers in memory, not the stack: in 32-bit
+ * code only the low half of rsp is the stack pointer.  utest lies below
+ * 4 GiB, so its addresses fit the 32-bit offsets.  The 32-bit code segment
+ * is 16 below the 64-bit one in Amphi's GDT (0x2b, 0x3b) as in Xen's for
+ * PV guests (FLAT_RING3_CS32 0xe023, CS64 0xe033).  Back in 64-bit mode
+ * the registers' upper halves are not to be trusted (Xen PV's way back
+ * from 32-bit code clears them): rsp and rbp come back from memory, and
+ * every other register is given up. --- */
+
+struct far_ptr {
+	unsigned int off;
+	unsigned short sel;
+} __attribute__((packed));
+
+static int t_syscall32(void)
+{
+	static struct far_ptr to32, to64;
+	static u64 saved_sp[2];
+	struct far_ptr *p64 = &to64;
+	u64 *psp = saved_sp;
+	unsigned short cs;
+	long ret;
+
+	__asm__ __volatile__("mov %%cs, %0" : "=r"(cs));
+	to64.sel = cs;
+	to32.sel = (unsigned short)(cs - 16);
+	__asm__ __volatile__("leaq 1f(%%rip), %%rax\n\t"
+			     "movl %%eax, %[t32]\n\t"
+			     "leaq 2f(%%rip), %%rax\n\t"
+			     "movl %%eax, (%%rbx)\n\t"
+			     "movq %%rsp, (%%rdi)\n\t"
+			     "movq %%rbp, 8(%%rdi)\n\t"
+			     "movl $20, %%eax\n\t" /* i386's getpid */
+			     "ljmpl *%[t32]\n\t"
+			     ".code32\n"
+			     "1: syscall\n\t"
+			     "ljmpl *(%%ebx)\n\t"
+			     ".code64\n"
+			     "2: movq 8+%[sp], %%rbp\n\t"
+			     "movq %[sp], %%rsp"
+			     : "=a"(ret), [t32] "+m"(to32), [sp] "+m"(saved_sp), "+b"(p64), "+D"(psp)
+			     :
+			     : "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "r12", "r13", "r14",
+			       "r15", "memory");
+	puts1("syscall32: the kernel said ");
+	putnum((int)ret);
+	puts1("\n");
+	return (int)ret == -38 ? 0 : 1;
+}
+
 /* --- spin: loop with no system call until told to stop --- */
 
 static u64 rdtsc(void)
@@ -590,13 +642,15 @@ static int dispatch(int argc, char **argv)
 		return t_exec_stack();
 	if (ustreq(c, "kread"))
 		return t_kernel_read();
+	if (ustreq(c, "syscall32"))
+		return t_syscall32();
 	if (ustreq(c, "spin"))
 		return t_spin();
 	if (ustreq(c, "getpid"))
 		return t_getpid(argc > 2 ? atou(argv[2]) : 1000);
 	if (ustreq(c, "exit"))
 		return (int)(argc > 2 ? atou(argv[2]) : 0);
-	puts1("usage: utest hello|calls|efault|brk|mmap|null|munmap|div0|ud2|hlt|execstack|kread|spin|getpid [N]|exit [N]\n");
+	puts1("usage: utest hello|calls|efault|brk|mmap|null|munmap|div0|ud2|hlt|execstack|kread|syscall32|spin|getpid [N]|exit [N]\n");
 	return 2;
 }
 

@@ -223,6 +223,26 @@ answer_says() { # CONSOLE CMD
 	[ -z "$why" ]
 }
 
+# dom_down() on a made-up `xl list -v` line whose state is STATE (none:
+# the domain is not listed): 0 when it takes the domain for down.
+dom_down_says() { # STATE
+	local NAME=amphi DOMID=3 down='' xl_state=$1
+	eval "$(sed -n '/^dom_down() {/,/^}/p' "$ROOT/tests/vm/xl-dom0-lib.sh")"
+	xl() { [ -z "$xl_state" ] || printf 'Name ID Mem VCPUs State Time(s) UUID\namphi 3 128 2 %s 1.0 x\n' "$xl_state"; }
+	dom_down
+	local rc=$?
+	unset -f xl
+	return $rc
+}
+
+dom_down_cases() {
+	expect fail "dom_down: running" dom_down_says '-b----'
+	expect fail "dom_down: a cancelled suspend runs on" dom_down_says '---sr-'
+	expect pass "dom_down: crashed" dom_down_says '---sc-'
+	expect pass "dom_down: shut down" dom_down_says '---s--'
+	expect pass "dom_down: gone from xl list" dom_down_says ''
+}
+
 answer_cases() {
 	expect pass "answer: the echo, then the answer" answer_says 'info\r\nup 1 s\r\namphi> ' info
 	expect pass "answer: a kernel message before the echo" \
@@ -240,5 +260,6 @@ version_cases
 host_cases
 tier_cases
 answer_cases
+dom_down_cases
 echo "runner: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -76,14 +76,18 @@ poll() { # LIMIT COMMAND...
 	done
 }
 
-# Is the domain down (crashed, shut down, or gone from xl list)?  Sets
-# $down to say so.  Not for the moments a step takes it down itself.
+# Is the domain down (crashed, dying, shut down and not running, or gone
+# from xl list)?  Sets $down to say so.  Not for the moments a step takes
+# it down itself.  A domain whose suspend was cancelled (a failed
+# migration) runs on while xl still shows it shut down: ---sr-.
 dom_down() {
 	local state
 	state=$(xl list -v "$NAME" 2>/dev/null | awk 'NR == 2 { print $5 }')
 	case $state in
-	*s* | *c*) down="domain ${DOMID:-?} went down (state $state) while the step waited on it" ;;
 	'') down="domain ${DOMID:-?} left xl list while the step waited on it" ;;
+	*c* | *d*) down="domain ${DOMID:-?} went down (state $state) while the step waited on it" ;;
+	*r* | *b*) return 1 ;;
+	*s*) down="domain ${DOMID:-?} went down (state $state) while the step waited on it" ;;
 	*) return 1 ;;
 	esac
 }

@@ -32,16 +32,23 @@ xen_pv_trap_table_addrs:
  * on top of the frame and returns there itself.
  */
 #include <xen/xen.h>
-	.text
-	.globl xen_pv_iret
-xen_pv_iret:
-	pushq $0
+
+/* HYPERVISOR_iret with FLAGS: the iret_context's rax, r11, rcx and flags
+ * pushed on top of the frame, then the hypercall, which never returns. */
+.macro xen_pv_hypervisor_iret flags
+	pushq \flags
 	push %rcx
 	push %r11
 	push %rax
 	mov $__HYPERVISOR_iret, %eax
 	syscall
 	ud2
+.endm
+
+	.text
+	.globl xen_pv_iret
+xen_pv_iret:
+	xen_pv_hypervisor_iret $0
 
 /*
  * The system call callbacks (registered by arch/x86/xen/user_pv.c).  A
@@ -82,13 +89,7 @@ xen_pv_syscall:
 	cmpq %r11, TF_R11(%rsp)
 	jne user_return
 	RESTORE_REGS
-	pushq $VGCF_in_syscall
-	push %rcx
-	push %r11
-	push %rax
-	mov $__HYPERVISOR_iret, %eax
-	syscall
-	ud2
+	xen_pv_hypervisor_iret $VGCF_in_syscall
 	.size xen_pv_syscall, . - xen_pv_syscall
 
 /*

@@ -3,12 +3,17 @@
  * Firmware maps overlap, repeat themselves and arrive unsorted, so the map
  * is sanitized by cutting the address space at every entry boundary and
  * giving each elementary piece the highest type number of the entries that
- * cover it; pieces of equal type are then joined.  That is quadratic, but n
- * is at most MEMMAP_MAX, it needs no heap (this runs before there is one)
- * and it is easy to convince oneself it is right.  The working arrays live
- * on the stack: 2 * MEMMAP_MAX boundaries of 8 bytes plus a type byte per
+ * cover it; pieces of equal type are then joined.  The boundaries are
+ * heapsorted and each entry walks the run of pieces it covers, so it is
+ * quadratic only when entries pile on each other; n is at most MEMMAP_MAX,
+ * it needs no heap (this runs before there is one) and it is easy to
+ * convince oneself it is right.  A mark into a table already sanitized is
+ * linear, with no sanitize: the kernel marks its own ranges one after
+ * another, and the fuzzer thousands of times a second.  The working arrays
+ * live on the stack: 2 * MEMMAP_MAX boundaries of 8 bytes plus a type byte per
  * piece, about 2.3 KiB. */
 #include <amphi/memmap.h>
+#include <amphi/string.h>
 
 #define MEMMAP_FIRMWARE_MAX MEMMAP_UNUSABLE
 #define MEMMAP_TYPE_MAX MEMMAP_UNPOPULATED
@@ -52,6 +57,27 @@ static int check_entry(struct memmap *m, uint64_t base, uint64_t len, uint32_t *
 	return 0;
 }
 
+/* A table the sanitizer would leave as it is: no more entries than fit,
+ * each valid and of a known type, sorted, disjoint, and no two neighbours
+ * of one type touching.  Checking that is linear where sanitizing is not,
+ * so a table already in that form is not sanitized again. */
+static bool is_sanitized(const struct memmap *m)
+{
+	if (m->n > MEMMAP_MAX)
+		return false;
+	for (unsigned i = 0; i < m->n; i++) {
+		const struct memmap_entry *e = &m->e[i];
+		const struct memmap_entry *p = i ? e - 1 : NULL;
+
+		if (!range_valid(e->base, e->len) || !type_known(e->type, false))
+			return false;
+		if (p && (p->base + p->len > e->base ||
+			  (p->base + p->len == e->base && p->type == e->type)))
+			return false;
+	}
+	return true;
+}
+
 int memmap_add(struct memmap *m, uint64_t base, uint64_t len, uint32_t type)
 {
 	int ret = check_entry(m, base, len, &type, true);
@@ -60,7 +86,7 @@ int memmap_add(struct memmap *m, uint64_t base, uint64_t len, uint32_t type)
 		return -1;
 	/* A full table may still have mergeable or overlapping entries;
 	 * sanitizing early changes nothing the final sanitize would not. */
-	if (m->n == MEMMAP_MAX)
+	if (m->n == MEMMAP_MAX && !is_sanitized(m))
 		memmap_sanitize(m);
 	if (m->n == MEMMAP_MAX) {
 		m->dropped++;
@@ -72,15 +98,32 @@ int memmap_add(struct memmap *m, uint64_t base, uint64_t len, uint32_t type)
 	return ret;
 }
 
+/* Heapsort: no recursion and no heap, and n log n where the boundaries of
+ * a full table made insertion sort's n squared the sanitizer's main cost. */
+static void sift_down(uint64_t *p, unsigned root, unsigned n)
+{
+	for (unsigned child; (child = 2 * root + 1) < n; root = child) {
+		uint64_t v = p[root];
+
+		if (child + 1 < n && p[child + 1] > p[child])
+			child++;
+		if (v >= p[child])
+			return;
+		p[root] = p[child];
+		p[child] = v;
+	}
+}
+
 static void sort_points(uint64_t *p, unsigned n)
 {
-	for (unsigned i = 1; i < n; i++) {
-		uint64_t v = p[i];
-		unsigned j = i;
+	for (unsigned i = n / 2; i-- > 0;)
+		sift_down(p, i, n);
+	for (unsigned end = n; end-- > 1;) {
+		uint64_t v = p[0];
 
-		for (; j > 0 && p[j - 1] > v; j--)
-			p[j] = p[j - 1];
-		p[j] = v;
+		p[0] = p[end];
+		p[end] = v;
+		sift_down(p, 0, end);
 	}
 }
 
@@ -108,21 +151,37 @@ static unsigned collect_points(struct memmap *m, uint64_t *p)
 	return out;
 }
 
-/* The winning type of the piece [lo, hi), or 0 when nothing covers it.
- * Pieces never straddle an entry boundary, so testing lo is enough. */
-static uint8_t piece_type(const struct memmap *m, uint64_t lo)
+/* The index of v among the sorted points (it is one of them). */
+static unsigned point_index(const uint64_t *p, unsigned npts, uint64_t v)
 {
-	uint32_t best = 0;
+	unsigned lo = 0, hi = npts;
 
+	while (hi - lo > 1) {
+		unsigned mid = lo + (hi - lo) / 2;
+
+		if (p[mid] <= v)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Gives every piece [p[k], p[k+1]) the winning type of the entries over
+ * it, 0 where none is.  Pieces never straddle an entry boundary, so each
+ * entry covers a run of whole pieces, found by its base's index. */
+static void piece_types(const struct memmap *m, const uint64_t *p, unsigned npts, uint8_t *type)
+{
+	memset(type, 0, npts);
 	for (unsigned i = 0; i < m->n; i++) {
 		const struct memmap_entry *e = &m->e[i];
-		uint32_t t = type_known(e->type, false) ? e->type : MEMMAP_RESERVED;
+		uint8_t t = type_known(e->type, false) ? (uint8_t)e->type : MEMMAP_RESERVED;
 
-		if (range_valid(e->base, e->len) && lo >= e->base && lo - e->base < e->len &&
-		    t > best)
-			best = t;
+		if (!range_valid(e->base, e->len))
+			continue;
+		for (unsigned k = point_index(p, npts, e->base); p[k] < e->base + e->len; k++)
+			type[k] = t > type[k] ? t : type[k];
 	}
-	return (uint8_t)best;
 }
 
 /* Rebuilds the table from the pieces, joining neighbours of one type.
@@ -154,77 +213,99 @@ void memmap_sanitize(struct memmap *m)
 	if (m->n > MEMMAP_MAX)
 		m->n = MEMMAP_MAX;
 	npts = collect_points(m, points);
-	for (unsigned i = 0; i + 1 < npts; i++)
-		type[i] = piece_type(m, points[i]);
+	piece_types(m, points, npts, type);
 	emit_pieces(m, points, type, npts);
 }
 
-/* After sanitizing, entries are sorted and disjoint, so cutting a hole
- * removes the entries inside it, trims those at its edges and splits at
- * most one that reaches past both ends.  Returns the number of entries the
- * table holds afterwards, without changing anything. */
-static unsigned count_after_cut(const struct memmap *m, uint64_t lo, uint64_t hi)
+/* Where a mark of [lo, hi) goes in a sanitized table: the entries
+ * [first, last) overlap it; what sticks out of it on either side stays as
+ * the pieces left and right (len 0 when there is none). */
+struct mark_cut {
+	unsigned first, last;
+	struct memmap_entry left, right;
+};
+
+static struct mark_cut mark_cut(const struct memmap *m, uint64_t lo, uint64_t hi)
 {
-	unsigned n = m->n;
+	struct mark_cut c = {0};
+	unsigned i = 0;
 
-	for (unsigned i = 0; i < m->n; i++) {
-		uint64_t b = m->e[i].base, end = b + m->e[i].len;
-
-		if (b >= lo && end <= hi)
-			n--;
-		else if (b < lo && end > hi)
-			n++;
+	while (i < m->n && m->e[i].base + m->e[i].len <= lo)
+		i++;
+	c.first = i;
+	while (i < m->n && m->e[i].base < hi)
+		i++;
+	c.last = i;
+	if (c.first < c.last && m->e[c.first].base < lo) {
+		c.left = m->e[c.first];
+		c.left.len = lo - c.left.base;
 	}
-	return n;
+	if (c.first < c.last && m->e[c.last - 1].base + m->e[c.last - 1].len > hi) {
+		c.right = m->e[c.last - 1];
+		c.right.len = c.right.base + c.right.len - hi;
+		c.right.base = hi;
+	}
+	return c;
 }
 
-/* The caller has checked the room with count_after_cut.  The split entry
- * is appended before the compaction, but a split only happens when one
- * entry holds the whole hole, and then none is removed, so the table never
- * holds more than count_after_cut entries on the way either. */
-static void cut_hole(struct memmap *m, uint64_t lo, uint64_t hi)
+/* The entries the table holds once the mark is in, before joining. */
+static unsigned mark_count(const struct memmap *m, const struct mark_cut *c)
 {
-	unsigned n = m->n;
+	return c->first + (c->left.len != 0) + 1 + (c->right.len != 0) + (m->n - c->last);
+}
 
-	for (unsigned i = 0; i < n; i++) {
-		struct memmap_entry *e = &m->e[i];
-		uint64_t b = e->base, end = b + e->len;
+/* Replaces the overlapping entries by left, the mark and right, in order,
+ * so the table stays sorted; the caller checked mark_count fits. */
+static void mark_insert(struct memmap *m, const struct mark_cut *c, struct memmap_entry mark)
+{
+	unsigned at = c->first;
+	unsigned keep = (c->left.len != 0) + 1 + (c->right.len != 0);
 
-		if (end <= lo || b >= hi)
-			continue;
-		if (b < lo && end > hi)
-			put_entry(m, hi, end - hi, e->type);
-		if (b < lo) {
-			e->len = lo - b;
-		} else if (end > hi) {
-			e->base = hi;
-			e->len = end - hi;
-		} else {
-			e->len = 0; /* inside the hole: removed by the compaction */
-		}
-	}
-	n = 0;
+	memmove(&m->e[c->first + keep], &m->e[c->last], (m->n - c->last) * sizeof(m->e[0]));
+	m->n = c->first + keep + (m->n - c->last);
+	if (c->left.len)
+		m->e[at++] = c->left;
+	m->e[at++] = mark;
+	if (c->right.len)
+		m->e[at] = c->right;
+}
+
+/* Joins touching neighbours of one type, as the sanitizer would. */
+static void join_neighbours(struct memmap *m)
+{
+	unsigned n = 0;
+
 	for (unsigned i = 0; i < m->n; i++) {
-		if (m->e[i].len)
+		struct memmap_entry *last = n ? &m->e[n - 1] : NULL;
+
+		if (last && last->type == m->e[i].type && last->base + last->len == m->e[i].base)
+			last->len += m->e[i].len;
+		else
 			m->e[n++] = m->e[i];
 	}
 	m->n = n;
 }
 
+/* Marking sanitizes first (when the table needs it), then cuts the range
+ * into the sorted table in one linear pass: the result is what a sanitize
+ * after appending the mark would give, since nothing else covers the
+ * range any more, without the quadratic sweep for every mark. */
 int memmap_mark(struct memmap *m, uint64_t base, uint64_t len, uint32_t type)
 {
 	int ret = check_entry(m, base, len, &type, false);
+	struct mark_cut c;
 
 	if (ret > 0)
 		return -1;
-	memmap_sanitize(m);
-	if (count_after_cut(m, base, base + len) + 1 > MEMMAP_MAX) {
+	if (!is_sanitized(m))
+		memmap_sanitize(m);
+	c = mark_cut(m, base, base + len);
+	if (mark_count(m, &c) > MEMMAP_MAX) {
 		m->dropped++;
 		return -1;
 	}
-	cut_hole(m, base, base + len);
-	put_entry(m, base, len, type);
-	memmap_sanitize(m);
+	mark_insert(m, &c, (struct memmap_entry){base, len, type});
+	join_neighbours(m);
 	if (ret)
 		m->dropped++;
 	return ret;

@@ -210,6 +210,66 @@ static void test_sanitize_random(void **state)
 		random_round(1 + round % 60);
 }
 
+/* The form memmap.h promises after a mark: sorted, disjoint, touching
+ * neighbours of different types. */
+static void expect_sanitized(void)
+{
+	for (unsigned i = 1; i < map.n; i++) {
+		const struct memmap_entry *p = &map.e[i - 1], *e = &map.e[i];
+
+		assert_true(p->base + p->len <= e->base);
+		assert_true(p->base + p->len < e->base || p->type != e->type);
+	}
+}
+
+/* Adds and marks in random order against the per-unit model: an add
+ * raises a unit to its type if higher, a mark sets it whatever was there.
+ * Marks into a sanitized table take the linear path, and those after an
+ * add the sanitize first; both must end where the model does. */
+static void random_mark_round(unsigned n)
+{
+	uint8_t model[UNITS] = {0};
+	unsigned k = 0;
+
+	reset(NULL);
+	for (unsigned i = 0; i < n; i++) {
+		unsigned base = (unsigned)rand() % UNITS, len = 1 + (unsigned)rand() % 40;
+		uint32_t type = 1 + (unsigned)rand() % MEMMAP_UNPOPULATED;
+		bool mark = rand() % 2;
+
+		len = MIN(len, UNITS - base);
+		if (!mark && type > MEMMAP_UNUSABLE)
+			type = MEMMAP_RAM;
+		if (mark) {
+			assert_int_equal(memmap_mark(&map, base * 16ULL, len * 16ULL, type), 0);
+			expect_sanitized();
+		} else {
+			assert_int_equal(memmap_add(&map, base * 16ULL, len * 16ULL, type), 0);
+		}
+		for (unsigned u = base; u < base + len; u++)
+			model[u] = mark ? (uint8_t)type : (uint8_t)MAX(model[u], type);
+	}
+	memmap_sanitize(&map);
+	for (unsigned u = 0; u < UNITS;) {
+		unsigned end = u + 1;
+
+		while (end < UNITS && model[end] == model[u])
+			end++;
+		if (model[u])
+			expect_entry(k++, u * 16ULL, (end - u) * 16ULL, model[u]);
+		u = end;
+	}
+	assert_int_equal(map.n, k);
+	assert_int_equal(map.dropped, 0);
+}
+
+static void test_mark_random(void **state)
+{
+	srand(54321);
+	for (unsigned round = 0; round < 2000; round++)
+		random_mark_round(1 + round % 60);
+}
+
 static void test_mark(void **state)
 {
 	memmap_add(&map, 0, 0x9f000, MEMMAP_RAM);
@@ -333,6 +393,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_sanitize_random, reset),
 	    cmocka_unit_test_setup(test_mark, reset),
 	    cmocka_unit_test_setup(test_mark_errors, reset),
+	    cmocka_unit_test_setup(test_mark_random, reset),
 	    cmocka_unit_test_setup(test_mark_full, reset),
 	    cmocka_unit_test_setup(test_covers, reset),
 	    cmocka_unit_test_setup(test_total_end_names, reset),

@@ -24,7 +24,9 @@
 # (this project's build machines: the installed 4.17.7 is a security
 # update, whose source returns 404): then the newest source of the same
 # series the mirror has is built instead, with a warning; its version
-# string says which.  XEN_SHADOW_VERSION=V asks for source version V.
+# string says which, and OUT.for remembers it stands in for the installed
+# version, so later runs ask the mirror no more.  XEN_SHADOW_VERSION=V
+# asks for source version V.
 #
 # Exits 2, saying why, when it cannot build (no network, missing packages
 # as non-root, a failed build): a scenario that needs it fails on that.
@@ -150,9 +152,13 @@ main() {
 		ver=$XEN_SHADOW_VERSION
 	fi
 	want=$(stamp_of "$ver")
-	if [ -s "$out" ] && [ "$(cat "$out.stamp" 2>/dev/null)" = "$want" ]; then
+	# OUT.for names the installed version a fallback build stands in
+	# for, so that a mirror without its source is asked only once.
+	if [ -s "$out" ] && { [ "$(cat "$out.stamp" 2>/dev/null)" = "$want" ] ||
+		[ "$(cat "$out.for" 2>/dev/null)" = "$want" ]; }; then
 		return 0
 	fi
+	local wanted=$want
 	"$ROOT/tools/deps.sh" xen-shadow >&2 || die "cannot install the hypervisor's build dependencies"
 	[ -r "$KEYRING" ] || die "$KEYRING missing: install debian-archive-keyring"
 	mkdir -p "$(dirname "$out")"
@@ -170,6 +176,7 @@ main() {
 		ver=$other
 		want=$(stamp_of "$ver")
 		if [ -s "$out" ] && [ "$(cat "$out.stamp" 2>/dev/null)" = "$want" ]; then
+			echo "$wanted" >"$out.for"
 			return 0
 		fi
 		fetch_source "$dir/apt" "$src" "$ver" "$dir/tree" ||
@@ -184,6 +191,7 @@ main() {
 	chmod 0644 "$out.tmp"
 	mv -f "$out.tmp" "$out"
 	echo "$want" >"$out.stamp"
+	if [ "$want" != "$wanted" ]; then echo "$wanted" >"$out.for"; else rm -f "$out.for"; fi
 	note "$out: Xen $ver with shadow paging"
 }
 

@@ -6,6 +6,7 @@
 #   make test     every test tier: host unit tests, then the in-VM scenarios
 #   make fuzz     every fuzz target for FUZZ_SECONDS (60) each (tests/fuzz/)
 #   make fuzz-cov the lines of each parser the fuzz corpora reach, and the ones they do not
+#   make format   clang-format the kernel's sources; make format-check says which differ
 #   make deps     install what the above need from Debian's packages
 #
 # Xen's public headers come from the system (Debian's libxen-dev).
@@ -69,7 +70,7 @@ NET_INC    := -Inet/include -I$(LWIP_SRC)/include
 LWIP_CFLAGS := $(NET_INC) -Inet/include/compat
 
 .DELETE_ON_ERROR:
-.PHONY: all run iso test host-test vm-test bench deps deps-initramfs clean format
+.PHONY: all run iso test host-test vm-test bench deps deps-initramfs clean format format-check
 all: $(B)/amphi.elf $(B)/initramfs-test.cpio $(B)/initramfs-run.cpio
 
 $(B)/sysinc/xen:
@@ -199,8 +200,16 @@ vm-test: $(B)/amphi.elf $(B)/initramfs-test.cpio $(B)/initramfs-run.cpio
 bench: deps
 	tools/bench.sh
 
+FORMAT_SRC := $(KSRC:%.S=) $(wildcard include/amphi/*.h)
 format:
-	clang-format -i $(KSRC:%.S=) $(wildcard include/amphi/*.h)
+	clang-format -i $(FORMAT_SRC)
+
+# The build tier's check that the tree is as `make format` leaves it.
+format-check:
+	@bad=$$(for f in $(FORMAT_SRC); do clang-format "$$f" | cmp -s - "$$f" || echo "$$f"; done); \
+	if [ -n "$$bad" ]; then \
+		echo "format: clang-format ($$(clang-format --version | sed 's/.*version //')) would change:"; \
+		echo "$$bad" | sed 's/^/  /'; echo "format: run make format"; exit 1; fi
 
 clean:
 	rm -rf $(B)

@@ -11,14 +11,15 @@ set -euo pipefail
 build=(gcc make binutils libxen-dev dpkg-dev)
 # libclang-rt-14-dev: libFuzzer and the sanitizers' runtimes for clang 14
 # (make fuzz), which clang only recommends; llvm-14: llvm-cov and
-# llvm-profdata for make fuzz-cov.
+# llvm-profdata for make fuzz-cov; clang-format: the build tier's check
+# that the tree is as make format leaves it.
 run=(qemu-system-x86)
 # The test initramfs (tests/initramfs/mkinitramfs.sh), which make builds.
 initramfs=(cpio busybox-static)
 # Xen's hypervisor rebuilt with shadow paging (tools/xen-shadow.sh): its
 # source package, and what `make -C xen` runs (flex and bison for its kconfig).
 xen_shadow=(gcc make binutils bison flex python3 dpkg-dev debian-archive-keyring)
-test=(clang libclang-rt-14-dev llvm-14 libcmocka-dev grub-pc-bin grub-common xorriso mtools
+test=(clang clang-format libclang-rt-14-dev llvm-14 libcmocka-dev grub-pc-bin grub-common xorriso mtools
       xen-hypervisor-4.17-amd64 xen-utils-4.17 linux-image-amd64 busybox-static cpio xz-utils)
 
 want=("${build[@]}")

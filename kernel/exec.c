@@ -18,8 +18,10 @@
  * program without an interpreter (static-pie) is placed at VM_DYN_BASE;
  * an ET_EXEC one where it says, which must be inside the user range.
  *
- * execve reads the file through the VFS (the initramfs is there), after
- * copying the arguments and environment in (at most EXEC_ARGS_MAX bytes,
+ * execve reads the file through the VFS (the initramfs is there; a
+ * relative path from the working directory, execveat's from its dirfd,
+ * with AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW), after copying the
+ * arguments and environment in (at most EXEC_ARGS_MAX bytes,
  * else -E2BIG); a "#!" line makes the interpreter the program, with its
  * one optional argument, the script's path and the rest of argv, as
  * Linux does.  The new image is loaded into a new address space and only
@@ -40,6 +42,7 @@
 #include <asm/desc.h>
 #include <asm/paravirt.h>
 #include <asm/user.h>
+#include "sys_fs.h"
 
 #define AT_NULL 0
 #define AT_PHDR 3
@@ -319,6 +322,9 @@ int exec_load(struct process *p, struct trap_frame *f)
 #define EXEC_FILE_MAX (64UL << 20)
 #define EXEC_VEC_ROOM (EXEC_ARGS_COUNT + 2 * EXEC_SCRIPT_DEPTH + 2)
 #define MSR_FS_BASE 0xc0000100
+#define AT_FDCWD (-100)
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_EMPTY_PATH 0x1000
 
 /* The arguments and environment, copied in before anything changes. */
 struct exec_args {
@@ -383,17 +389,38 @@ static long args_copy(struct exec_args *a, uint64_t uargv, uint64_t uenvp)
 	return copy_vector(a, uenvp, a->envp, &a->envc);
 }
 
-/* The file at path, whole, if it may be run: 0 or -errno. */
-static long read_program(const char *path, uint8_t **out, size_t *len)
+/* Where execve finds its file: a path from a directory (the caller's
+ * working directory for execve, dirfd's for execveat), or execveat's
+ * AT_EMPTY_PATH file itself.  The interpreter of a "#!" script is looked
+ * up from the working directory, as Linux opens it. */
+struct exec_at {
+	uint64_t dirfd; /* AT_FDCWD, or execveat's */
+	const char *path;
+	unsigned int fsflags; /* FS_NOFOLLOW for AT_SYMLINK_NOFOLLOW */
+	bool empty_ok;        /* AT_EMPTY_PATH */
+	bool kernel;          /* PID 1's program: from the root */
+};
+
+static long exec_lookup(const struct exec_at *at, struct inode **ip)
+{
+	if (at->kernel)
+		return fs_lookup(NULL, at->path, at->fsflags, ip);
+	return sys_at_lookup_path(at->dirfd, at->path, at->fsflags, at->empty_ok, ip);
+}
+
+/* The file at, whole, if it may be run: 0 or -errno. */
+static long read_program(const struct exec_at *at, uint8_t **out, size_t *len)
 {
 	struct inode *ip;
 	struct fs_stat st;
-	long rc = fs_lookup(NULL, path, 0, &ip);
+	long rc = exec_lookup(at, &ip);
 
 	if (rc)
-		return rc;
+		return rc == -ELOOP && at->fsflags ? -ELOOP : rc;
 	fs_stat(ip, &st);
-	if (!S_ISREG(st.mode) || !(st.mode & 0111))
+	if (S_ISLNK(st.mode))
+		rc = -ELOOP; /* AT_SYMLINK_NOFOLLOW on a symlink */
+	else if (!S_ISREG(st.mode) || !(st.mode & 0111))
 		rc = -EACCES;
 	else if (st.size > EXEC_FILE_MAX)
 		rc = -ENOMEM;
@@ -462,24 +489,26 @@ static long script_args(struct exec_args *a, const uint8_t *img, size_t len, con
 	return 0;
 }
 
-/* The image to run for path, through its "#!" lines; *run is the path
- * of the file it came from. */
-static long find_image(struct exec_args *a, const char *path, uint8_t **img, size_t *len,
-		       const char **run)
+/* The image to run for at, through its "#!" lines; at ends naming the
+ * file it came from. */
+static long find_image(struct exec_args *a, struct exec_at *at, const char *name, uint8_t **img,
+		       size_t *len)
 {
 	for (int depth = 0;; depth++) {
-		long rc = read_program(path, img, len);
+		long rc = read_program(at, img, len);
+		const char *interp = name; /* the script's, for its interpreter's argv */
 
 		if (rc)
 			return rc;
-		*run = path;
 		if (*len < 2 || (*img)[0] != '#' || (*img)[1] != '!')
 			return 0;
-		rc = depth == EXEC_SCRIPT_DEPTH ? -ELOOP : script_args(a, *img, *len, &path);
+		rc = depth == EXEC_SCRIPT_DEPTH ? -ELOOP : script_args(a, *img, *len, &interp);
 		kfree(*img);
 		*img = NULL;
 		if (rc)
 			return rc;
+		*at = (struct exec_at){.dirfd = (uint64_t)AT_FDCWD, .path = interp, .kernel = at->kernel};
+		name = interp;
 	}
 }
 
@@ -514,34 +543,46 @@ static void exec_commit(struct process *p, struct vm *vm, const char *path,
 /* /proc's view of the new program: the file's absolute path, every
  * symlink followed, as Linux's /proc/PID/exe gives it (so that busybox's
  * execve of /proc/self/exe finds the file itself), and its arguments.
- * Set before the old image goes: it is the last step that can fail. */
-static long exec_image_info(struct process *p, const char *run, const char *const *argv)
+ * Set before the old image goes: it is the last step that can fail.  A
+ * file run by descriptor alone (AT_EMPTY_PATH) has no path here: its
+ * AT_EXECFN stands in. */
+static long exec_image_info(struct process *p, const struct exec_at *at, const char *execfn,
+			    const char *const *argv)
 {
 	char *real = kmalloc(FS_PATH_MAX);
-	long rc = real ? fs_realpath(NULL, run, real, FS_PATH_MAX) : -ENOMEM;
+	struct inode *dir = NULL;
+	long rc = real ? 0 : -ENOMEM;
 
+	if (!rc && !at->kernel && !(at->empty_ok && !at->path[0]))
+		rc = sys_at_dir(at->dirfd, at->path, &dir);
+	if (!rc && !at->path[0])
+		rc = (long)strlcpy(real, execfn, FS_PATH_MAX) + 1;
+	else if (!rc)
+		rc = fs_realpath(dir, at->path, real, FS_PATH_MAX);
+	if (dir)
+		inode_put(dir);
 	if (rc > 0)
 		rc = process_set_image_info(p, real, argv);
 	kfree(real);
 	return rc;
 }
 
-static long exec_path(struct process *p, struct exec_args *a, const char *path)
+static long exec_path(struct process *p, struct exec_args *a, struct exec_at *at,
+		      const char *execfn)
 {
 	char why[160];
 	uint8_t *img = NULL;
 	size_t len = 0;
 	struct trap_frame nf;
-	struct exec_image x = {
-	    .argv = a->argv, .envp = a->envp, .execfn = path, .why = why, .why_len = sizeof(why)};
-	const char *run = path;
-	long rc = find_image(a, path, &img, &len, &run);
+	struct exec_image x = {.execfn = execfn, .why = why, .why_len = sizeof(why)};
+	long rc = find_image(a, at, execfn, &img, &len);
 
 	if (rc)
 		return rc;
 	x.image = img;
 	x.len = len;
 	x.argv = a->argv;
+	x.envp = a->envp;
 	if (!(x.vm = vm_create())) {
 		kfree(img);
 		return -ENOMEM;
@@ -549,12 +590,12 @@ static long exec_path(struct process *p, struct exec_args *a, const char *path)
 	rc = exec_image_load(&x, &nf);
 	kfree(img);
 	if (!rc)
-		rc = exec_image_info(p, run, a->argv);
+		rc = exec_image_info(p, at, execfn, a->argv);
 	if (rc) {
 		vm_destroy(x.vm);
 		return rc;
 	}
-	exec_commit(p, x.vm, path, &nf);
+	exec_commit(p, x.vm, execfn, &nf);
 	return 0;
 }
 
@@ -576,7 +617,7 @@ static long exec_load_path(struct process *p, struct trap_frame *f)
 	struct exec_args a = {0};
 	struct exec_image x = {.vm = p->vm, .why = p->load_error, .why_len = sizeof(p->load_error)};
 	uint8_t *img = NULL;
-	const char *run = p->spec.path;
+	struct exec_at at = {.path = p->spec.path, .kernel = true};
 	long rc = -ENOMEM;
 
 	a.strings = kmalloc(EXEC_ARGS_MAX);
@@ -585,7 +626,7 @@ static long exec_load_path(struct process *p, struct trap_frame *f)
 	if (a.strings && a.argv && a.envp && !(rc = args_vector(&a, p->spec.argv, a.argv, &a.argc)))
 		rc = args_vector(&a, p->spec.envp, a.envp, &a.envc);
 	if (!rc)
-		rc = find_image(&a, p->spec.path, &img, &x.len, &run);
+		rc = find_image(&a, &at, p->spec.path, &img, &x.len);
 	if (!rc) {
 		x.image = img;
 		x.argv = a.argv;
@@ -593,7 +634,7 @@ static long exec_load_path(struct process *p, struct trap_frame *f)
 		x.execfn = p->spec.path;
 		rc = exec_image_load(&x, f);
 		if (!rc)
-			rc = exec_image_info(p, run, a.argv);
+			rc = exec_image_info(p, &at, p->spec.path, a.argv);
 	} else {
 		snprintf(p->load_error, sizeof(p->load_error), "%s: error %ld", p->spec.path, rc);
 	}
@@ -602,19 +643,54 @@ static long exec_load_path(struct process *p, struct trap_frame *f)
 	return rc;
 }
 
-long sys_execve(const struct sysargs *sa)
+/* execfn for execveat from a descriptor, as Linux names the file:
+ * "/dev/fd/N" or "/dev/fd/N/path" (an absolute path, or one from the
+ * working directory, is itself). */
+static long execveat_name(uint64_t dirfd, const char *path, char *out)
+{
+	int n;
+
+	if ((int)dirfd == AT_FDCWD || path[0] == '/')
+		n = snprintf(out, FS_PATH_MAX, "%s", path);
+	else if (!path[0])
+		n = snprintf(out, FS_PATH_MAX, "/dev/fd/%d", (int)dirfd);
+	else
+		n = snprintf(out, FS_PATH_MAX, "/dev/fd/%d/%s", (int)dirfd, path);
+	return n < FS_PATH_MAX ? 0 : -ENAMETOOLONG;
+}
+
+static long do_execveat(uint64_t dirfd, uint64_t upath, uint64_t uargv, uint64_t uenvp,
+			uint64_t flags)
 {
 	struct exec_args a = {0};
-	char *path = kmalloc(FS_PATH_MAX);
-	long rc = path ? strncpy_from_user(path, sa->a[0], FS_PATH_MAX) : -ENOMEM;
+	char *path = kmalloc(FS_PATH_MAX), *execfn = kmalloc(FS_PATH_MAX);
+	struct exec_at at = {.dirfd = dirfd, .path = path};
+	long rc = path && execfn ? strncpy_from_user(path, upath, FS_PATH_MAX) : -ENOMEM;
 
-	if (rc >= 0 && !path[0])
+	if (rc >= 0 && (flags & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)))
+		rc = -EINVAL;
+	at.fsflags = flags & AT_SYMLINK_NOFOLLOW ? FS_NOFOLLOW : 0;
+	at.empty_ok = flags & AT_EMPTY_PATH;
+	if (rc >= 0 && !path[0] && !at.empty_ok)
 		rc = -ENOENT;
 	if (rc >= 0)
-		rc = args_copy(&a, sa->a[1], sa->a[2]);
+		rc = execveat_name(dirfd, path, execfn);
 	if (rc >= 0)
-		rc = exec_path(current_process(), &a, path);
+		rc = args_copy(&a, uargv, uenvp);
+	if (rc >= 0)
+		rc = exec_path(current_process(), &a, &at, execfn);
 	args_free(&a);
 	kfree(path);
+	kfree(execfn);
 	return rc;
+}
+
+long sys_execve(const struct sysargs *sa)
+{
+	return do_execveat((uint64_t)AT_FDCWD, sa->a[0], sa->a[1], sa->a[2], 0);
+}
+
+long sys_execveat(const struct sysargs *sa)
+{
+	return do_execveat(sa->a[0], sa->a[1], sa->a[2], sa->a[3], sa->a[4]);
 }

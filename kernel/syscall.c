@@ -81,6 +81,7 @@ static const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 	SYS(set_robust_list, sys_set_robust_list),
 	SYS(prlimit64, sys_prlimit64),
 	SYS(getrandom, sys_getrandom),
+	SYS(execveat, sys_execveat),
 	SYS(open, sys_open),
 	SYS(close, sys_close),
 	SYS(stat, sys_stat),

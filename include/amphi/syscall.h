@@ -122,6 +122,7 @@ struct sysargs {
 #define NR_prlimit64 302
 #define NR_renameat2 316
 #define NR_getrandom 318
+#define NR_execveat 322
 #define NR_rseq 334
 #define NR_faccessat2 439
 #define NR_SYSCALLS 440
@@ -201,6 +202,7 @@ long sys_setitimer(const struct sysargs *a);
 long sys_clone(const struct sysargs *a);
 long sys_fork(const struct sysargs *a);
 long sys_execve(const struct sysargs *a);
+long sys_execveat(const struct sysargs *a);
 long sys_wait4(const struct sysargs *a);
 long sys_kill(const struct sysargs *a);
 long sys_setpgid(const struct sysargs *a);

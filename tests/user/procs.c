@@ -22,6 +22,7 @@
 #include <poll.h>
 #include <sys/mman.h>
 #include <sys/select.h>
+#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/time.h>
@@ -194,6 +195,20 @@ static int script_check(int argc, char **argv)
 	return 43;
 }
 
+/* "procs exe-check EXECFN": run from a relative path or a directory
+ * descriptor, still /bin/procs itself, with EXECFN as its AT_EXECFN ("-":
+ * run by descriptor alone, its /proc/self/exe not checked). */
+static int exe_check(int argc, char **argv)
+{
+	const char *fn = (const char *)getauxval(AT_EXECFN);
+
+	if (argc != 4 || !fn || strcmp(fn, argv[2]))
+		return 2;
+	if (strcmp(argv[3], "-") && !proc_self_is("exe", "/bin/procs", 10))
+		return 3;
+	return 44;
+}
+
 static int run_and_wait(const char *path, char *const argv[], char *const envp[])
 {
 	pid_t pid = xfork();
@@ -203,6 +218,71 @@ static int run_and_wait(const char *path, char *const argv[], char *const envp[]
 		_exit(errno == ENOENT ? 77 : 99);
 	}
 	return wait_for(pid);
+}
+
+/* execveat(dirfd, path, argv, envp, flags) in a child: its status. */
+static int execveat_and_wait(int dirfd, const char *path, char *const argv[], char *const envp[],
+			     int flags)
+{
+	pid_t pid = xfork();
+
+	if (!pid) {
+		syscall(SYS_execveat, dirfd, path, argv, envp, flags);
+		_exit(100 + errno);
+	}
+	return wait_for(pid);
+}
+
+static void exec_relative_cwd(char *const envp[])
+{
+	char *argv1[] = {"procs", "exe-check", "procs", "x", NULL};
+	char *argv2[] = {"procs", "exe-check", "../bin/procs", "x", NULL};
+	int st;
+
+	CHECK(chdir("/bin") == 0, "chdir /bin");
+	st = run_and_wait("procs", argv1, envp);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 44, "execve(\"procs\") in /bin: status %#x",
+	      st);
+	CHECK(chdir("/testdir") == 0, "chdir /testdir");
+	st = run_and_wait("../bin/procs", argv2, envp);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 44,
+	      "execve(\"../bin/procs\") in /testdir: status %#x", st);
+	CHECK(chdir("/") == 0, "chdir /");
+	CHECK(execve("procs", argv1, envp) < 0 && errno == ENOENT, "execve(\"procs\") in /");
+}
+
+static void exec_relative_at(char *const envp[])
+{
+	int dfd = open("/bin", O_RDONLY | O_DIRECTORY), ffd = open("/bin/procs", O_RDONLY);
+	char fn1[32], fn2[32];
+	char *argv1[] = {"procs", "exe-check", fn1, "x", NULL};
+	char *argv2[] = {"procs", "exe-check", fn2, "-", NULL};
+	int st;
+
+	CHECK(dfd >= 0 && ffd >= 0, "open /bin, /bin/procs");
+	snprintf(fn1, sizeof(fn1), "/dev/fd/%d/procs", dfd);
+	snprintf(fn2, sizeof(fn2), "/dev/fd/%d", ffd);
+	st = execveat_and_wait(dfd, "procs", argv1, envp, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 44, "execveat(/bin, \"procs\"): status %#x", st);
+	st = execveat_and_wait(ffd, "", argv2, envp, AT_EMPTY_PATH);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 44, "execveat(fd, \"\", AT_EMPTY_PATH): %#x", st);
+	CHECK(symlink("/bin/procs", "/testdir/procs-link") == 0, "symlink");
+	st = execveat_and_wait(AT_FDCWD, "/testdir/procs-link", argv1, envp, AT_SYMLINK_NOFOLLOW);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 100 + ELOOP, "AT_SYMLINK_NOFOLLOW: %#x", st);
+	st = execveat_and_wait(ffd, "", argv2, envp, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 100 + ENOENT, "\"\" without AT_EMPTY_PATH: %#x",
+	      st);
+	unlink("/testdir/procs-link");
+	close(dfd);
+	close(ffd);
+}
+
+/* A relative path runs from the working directory (execve) or from a
+ * directory descriptor (execveat), as on Linux. */
+static void exec_relative(char *const envp[])
+{
+	exec_relative_cwd(envp);
+	exec_relative_at(envp);
 }
 
 static int exec_files(void)
@@ -240,8 +320,9 @@ static int exec_files(void)
 	}
 	st = run_and_wait("/testdir/procs.sh", sargv, envp);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 43, "#! script: status %#x", st);
+	exec_relative(envp);
 	printf("procs exec: ok, argv, envp and AT_EXECFN; a #! script; ENOENT, EACCES, ENOEXEC, "
-	       "EFAULT, E2BIG kept the caller\n");
+	       "EFAULT, E2BIG kept the caller; relative paths from the cwd; execveat\n");
 	return 0;
 }
 
@@ -866,6 +947,8 @@ int main(int argc, char **argv)
 		return argv_check(argc, argv);
 	if (!strcmp(argv[1], "script-check"))
 		return script_check(argc, argv);
+	if (!strcmp(argv[1], "exe-check"))
+		return exe_check(argc, argv);
 	if (!strcmp(argv[1], "exit-code"))
 		return 33;
 	if (!strcmp(argv[1], "pause")) /* until a signal ends it (the tty's selftest) */

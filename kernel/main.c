@@ -17,6 +17,7 @@
 #include <amphi/sched.h>
 #include <amphi/selftest.h>
 #include <amphi/shell.h>
+#include <amphi/time.h>
 #include <amphi/user.h>
 #include <asm/paravirt.h>
 #include <asm/pgtable.h>
@@ -38,6 +39,7 @@ void kmain(struct boot_info *bi)
 	user_init();			     /* user mode: syscall entry, SMEP/SMAP */
 	platform_ops.irq_init();	     /* LAPIC, or Xen event channels */
 	platform_ops.time_init();	     /* clock and event timer */
+	time_wall_init();		     /* the time of day, from the RTC or Xen */
 	sched_init();			     /* threads: this is now "main" */
 	local_irq_enable();
 	initramfs_init(bi);		     /* the root file system, from the boot module */

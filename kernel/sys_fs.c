@@ -14,8 +14,8 @@
  * readlink has no special case: /proc does not exist yet, so glibc's
  * readlink("/proc/self/exe") (how a static program finds itself, for
  * dl_origin) gets -ENOENT from the lookup, as it did before.  The times
- * are recorded by utimensat; writes do not move mtime (the real-time
- * clock counts from boot, so such a time would mean little).
+ * are recorded by utimensat (UTIME_NOW: the time of day); writes do not
+ * move mtime yet.
  */
 #include <amphi/errno.h>
 #include <amphi/file.h>
@@ -760,7 +760,7 @@ long sys_ftruncate(const struct sysargs *a)
  * UTIME_OMIT; -EINVAL for a bad one. */
 static long utime_side(const int64_t *ts, uint64_t *t, bool *set)
 {
-	uint64_t now = sched_clock();
+	uint64_t now = (uint64_t)time_real_ns();
 
 	*set = true;
 	if (!ts || ts[1] == UTIME_NOW) {

@@ -159,6 +159,19 @@ check_busybox_script() { # LOG EXPECTED
 	summary+="; busybox script output equal to the host's"
 }
 
+# The guest's `date +%s`, printed as "date-epoch N", against the host's
+# time when it was typed: the time of day Amphi read at boot (the RTC,
+# which QEMU keeps at the host's UTC, or Xen's wallclock) must be within
+# a minute.  Sets date_off (guest minus host, seconds).
+check_date_epoch() { # LOG HOST-EPOCH
+	local got
+	got=$(tr -d '\r' <"$1" | sed -n 's/^date-epoch \([0-9][0-9]*\)$/\1/p' | tail -1)
+	[ -n "$got" ] || { why="no 'date-epoch N' line from date +%s"; return 1; }
+	date_off=$((got - $2))
+	[ "${date_off#-}" -le 60 ] ||
+		{ why="date +%s in the guest is $got, the host's $2: $date_off s apart"; return 1; }
+}
+
 # The kernel's own complaints: an error report (printk marks each
 # "error: "; those a selftest provoked on purpose read "expected error: "),
 # a panic, an unexpected exception.  ALLOWED, an extended regex, names

@@ -181,6 +181,13 @@ SELFTEST(user_stop)
 	return procs_test(ctx, "stop", true);
 }
 
+/* /proc/loadavg: its format, counts and a sample, with children
+ * spinning on every CPU. */
+SELFTEST(user_loadavg)
+{
+	return procs_test(ctx, "loadavg", true);
+}
+
 SELFTEST(user_alarm)
 {
 	return procs_test(ctx, "alarm", false);

@@ -45,6 +45,12 @@
 
 int nr_processes;
 static int next_pid = 1;
+
+/* The pid given last (0 before any), /proc/loadavg's last field. */
+int process_last_pid(void)
+{
+	return READ_ONCE(next_pid) - 1;
+}
 static struct spinlock proc_lock = SPINLOCK_INIT;
 static struct process *all_procs;
 

@@ -18,6 +18,7 @@
  * and the clock: not cryptographic, said here and nowhere hidden.
  */
 #include <amphi/errno.h>
+#include <amphi/loadavg.h>
 #include <amphi/mm.h>
 #include <amphi/process.h>
 #include <amphi/string.h>
@@ -93,8 +94,9 @@ long sys_prctl(const struct sysargs *a)
 	}
 }
 
-/* sysinfo: uptime, memory in pages (mem_unit), the number of processes.
- * Load averages are not kept: 0, as on a machine that has been idle. */
+/* sysinfo: uptime, the load averages (16 fractional bits, SI_LOAD_SHIFT,
+ * where the kernel keeps 11), memory in pages (mem_unit), the number of
+ * processes. */
 struct linux_sysinfo {
 	int64_t uptime;
 	uint64_t loads[3];
@@ -112,6 +114,9 @@ long sys_sysinfo(const struct sysargs *a)
 	_Static_assert(sizeof(si) == 112, "struct sysinfo is 112 bytes on x86-64");
 	memset(&si, 0, sizeof(si));
 	si.uptime = (int64_t)(sched_clock() / 1000000000);
+	loadavg_read(si.loads);
+	for (int i = 0; i < 3; i++)
+		si.loads[i] <<= 16 - LOADAVG_FSHIFT;
 	si.totalram = frames.nframes;
 	si.freeram = frames.nfree;
 	si.procs = (uint16_t)nr_processes;

@@ -161,6 +161,8 @@ struct process {
 struct process *process_spawn(const struct process_spec *spec);
 /* Waits for it to end and returns its wait4 status; process_free then. */
 int process_wait(struct process *p);
+/* The pid given last (0 before any process). */
+int process_last_pid(void);
 void process_free(struct process *p);
 /* The calling thread's process (NULL for a kernel thread). */
 struct process *current_process(void);

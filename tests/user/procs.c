@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 #include <sys/select.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/time.h>
@@ -829,6 +830,78 @@ static int interrupted_waits(void)
 
 /* --- job control: stop and continue --- */
 
+/* --- /proc/loadavg --- */
+
+struct loadavg {
+	unsigned long w[3], h[3];
+	unsigned int running, threads;
+	int last_pid;
+};
+
+/* /proc/loadavg read and checked to be exactly Linux's format. */
+static void loadavg_get(struct loadavg *l)
+{
+	char text[128] = {0}, again[128];
+	int fd = open("/proc/loadavg", O_RDONLY);
+	ssize_t n;
+
+	CHECK(fd >= 0, "open /proc/loadavg");
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	CHECK(n > 0, "read /proc/loadavg");
+	CHECK(sscanf(text, "%lu.%lu %lu.%lu %lu.%lu %u/%u %d", &l->w[0], &l->h[0], &l->w[1],
+		     &l->h[1], &l->w[2], &l->h[2], &l->running, &l->threads, &l->last_pid) == 9,
+	      "/proc/loadavg: '%s'", text);
+	snprintf(again, sizeof(again), "%lu.%02lu %lu.%02lu %lu.%02lu %u/%u %d\n", l->w[0], l->h[0],
+		 l->w[1], l->h[1], l->w[2], l->h[2], l->running, l->threads, l->last_pid);
+	CHECK(!strcmp(text, again), "/proc/loadavg '%s' is not in Linux's format", text);
+}
+
+static long hundredths(const struct loadavg *l)
+{
+	return (long)(l->w[0] * 100 + l->h[0]);
+}
+
+/* Its fields: the last pid is the child forked last; three spinning
+ * children are running; and a sample (every 5 s) moves the 1-minute
+ * average toward them by Linux's factor. */
+static int load_average(void)
+{
+	struct loadavg before, during, after;
+	struct sysinfo si;
+	pid_t kids[3], pid = xfork();
+
+	if (!pid)
+		_exit(0);
+	wait_for(pid);
+	loadavg_get(&before);
+	CHECK(before.last_pid == pid, "last pid %d, the child was %d", before.last_pid, pid);
+	for (int i = 0; i < 3; i++)
+		if (!(kids[i] = xfork()))
+			for (;;)
+				;
+	loadavg_get(&during);
+	CHECK(during.running >= 4 && during.threads >= during.running,
+	      "%u/%u running with three children spinning", during.running, during.threads);
+	CHECK(during.last_pid == kids[2], "last pid %d, not %d", during.last_pid, kids[2]);
+	sleep_ms(5200);
+	loadavg_get(&after);
+	CHECK(sysinfo(&si) == 0 && labs((long)(si.loads[0] * 100 >> 16) - hundredths(&after)) <= 30,
+	      "sysinfo's load %lu/65536, /proc/loadavg's %ld/100", si.loads[0], hundredths(&after));
+	for (int i = 0; i < 3; i++) {
+		kill(kids[i], SIGKILL);
+		wait_for(kids[i]);
+	}
+	/* 1884/2048 of the old, 164/2048 of at least 3 tasks: 0.24. */
+	CHECK(hundredths(&after) >= hundredths(&during) * 92 / 100 + 24 - 2,
+	      "1-minute average %ld after 5.2 s of 3 spinning, %ld before", hundredths(&after),
+	      hundredths(&during));
+	printf("procs loadavg: ok, Linux's format; %u/%u running with three spinning; the last "
+	       "pid; 1-minute average %lu.%02lu -> %lu.%02lu in 5.2 s\n",
+	       during.running, during.threads, during.w[0], during.h[0], after.w[0], after.h[0]);
+	return 0;
+}
+
 static int stop_continue(void)
 {
 	int p[2], st;
@@ -936,7 +1009,7 @@ int main(int argc, char **argv)
 	    {"signal", signals},      {"segv", faults},	       {"pgrp", groups},
 	    {"orphan", orphans},      {"alarm", alarms},       {"forklimit", fork_limit},
 	    {"loop", fork_exec_loop}, {"eintr", interrupted_waits},
-	    {"stop", stop_continue},
+	    {"stop", stop_continue},  {"loadavg", load_average},
 	};
 
 	setvbuf(stdout, NULL, _IONBF, 0);

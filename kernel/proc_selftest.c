@@ -188,6 +188,13 @@ SELFTEST(user_loadavg)
 	return procs_test(ctx, "loadavg", true);
 }
 
+/* Job control with the console as this program's terminal: SIGTTIN and
+ * SIGTTOU for its background, orphaned groups, waitid's stops. */
+SELFTEST(user_job_control)
+{
+	return procs_test(ctx, "jobctl", false);
+}
+
 SELFTEST(user_alarm)
 {
 	return procs_test(ctx, "alarm", false);

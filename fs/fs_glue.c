@@ -2,12 +2,14 @@
  * What the file system core needs from the kernel around it: the one fs
  * lock, a sleeping mutex (it is held across page allocations, and the
  * system calls will copy to and from user memory under it), and zeroed
- * pages for file data.  Apart from fs/vfs.c so that the host tests can put
+ * pages for file data, whose sharing with processes that map them
+ * (execve) the frame counts of mm/vm.c keep.  Apart from fs/vfs.c so that the host tests can put
  * their own in its place.
  */
 #include <amphi/fs.h>
 #include <amphi/mm.h>
 #include <amphi/mutex.h>
+#include <amphi/vm.h>
 
 static struct mutex fs_mutex = MUTEX_INIT;
 
@@ -29,5 +31,10 @@ void *fs_page_alloc(void)
 void fs_page_free(void *page)
 {
 	if (page)
-		mm_page_free(page);
+		vm_page_release(page);
+}
+
+bool fs_page_shared(void *page)
+{
+	return vm_page_shared(page);
 }

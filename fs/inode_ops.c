@@ -197,6 +197,19 @@ long fs_read(struct inode *ip, uint64_t off, void *buf, size_t len)
 	return n;
 }
 
+int fs_map_page(struct inode *ip, uint64_t i, int (*map)(void *arg, void *page), void *arg)
+{
+	void *page;
+	int rc = 1;
+
+	fs_lock();
+	if (S_ISREG(ip->mode) && i < (ip->size + PAGE_SIZE - 1) / PAGE_SIZE &&
+	    (page = ramfs_page_at(ip, i)))
+		rc = map(arg, page);
+	fs_unlock();
+	return rc;
+}
+
 long fs_write(struct inode *ip, uint64_t off, const void *buf, size_t len)
 {
 	long n;

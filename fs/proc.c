@@ -1,7 +1,8 @@
 /*
  * /proc, as much of Linux's as busybox's applets read: /proc/self (a
  * symlink to the caller's pid), /proc/PID/{stat,status,cmdline,comm,exe},
- * /proc/meminfo, /proc/cpuinfo and /proc/uptime.  It is always there: the
+ * /proc/meminfo, /proc/cpuinfo, /proc/uptime and /proc/loadavg (Linux's
+ * averages, kernel/time_load.c).  It is always there: the
  * boot makes the directory (or takes the initramfs's) and marks it, and
  * there is no mount(2) to do; busybox's `mount -t proc` is not needed.
  *
@@ -27,6 +28,7 @@
 #include <amphi/cpu.h>
 #include <amphi/errno.h>
 #include <amphi/fs.h>
+#include <amphi/loadavg.h>
 #include <amphi/mm.h>
 #include <amphi/printf.h>
 #include <amphi/printk.h>
@@ -291,6 +293,21 @@ static void gen_uptime(struct pbuf *b)
 	pb_printf(b, "%lu.%02lu %lu.%02lu\n", up / 100, up % 100, idle / 100, idle % 100);
 }
 
+/* Linux's format: the three averages, running/threads, the last pid. */
+static void gen_loadavg(struct pbuf *b)
+{
+	uint64_t avg[3];
+	unsigned long w[3], h[3];
+	unsigned int runnable, live;
+
+	loadavg_read(avg);
+	for (int i = 0; i < 3; i++)
+		loadavg_split(avg[i], &w[i], &h[i]);
+	sched_load_counts(&runnable, &live);
+	pb_printf(b, "%lu.%02lu %lu.%02lu %lu.%02lu %u/%u %d\n", w[0], h[0], w[1], h[1], w[2], h[2],
+		  runnable, live, process_last_pid());
+}
+
 static const struct {
 	const char *name;
 	void (*gen)(struct pbuf *b);
@@ -298,6 +315,7 @@ static const struct {
     {"cpuinfo", gen_cpuinfo},
     {"meminfo", gen_meminfo},
     {"uptime", gen_uptime},
+    {"loadavg", gen_loadavg},
 };
 
 /* --- inodes --- */
@@ -476,9 +494,9 @@ static bool pid_name(size_t i, char *name, size_t size)
 	return true;
 }
 
-static const char *const root_names[] = {"self", "cpuinfo", "meminfo", "uptime"};
+static const char *const root_names[] = {"self", "cpuinfo", "meminfo", "uptime", "loadavg"};
 static const uint32_t root_modes[] = {S_IFLNK | 0777, S_IFREG | 0444, S_IFREG | 0444,
-				      S_IFREG | 0444};
+				      S_IFREG | 0444, S_IFREG | 0444};
 static const char *const pid_names[] = {"cmdline", "comm", "exe", "stat", "status"};
 static const uint32_t pid_modes[] = {S_IFREG | 0444, S_IFREG | 0444, S_IFLNK | 0777, S_IFREG | 0444,
 				     S_IFREG | 0444};

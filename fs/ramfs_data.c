@@ -3,8 +3,9 @@
  * is written, a page left NULL where nothing was ever written (it reads as
  * zeros, as a hole does).  Whole pages rather than one buffer, so that a
  * file of megabytes (busybox is two) never needs that much contiguous
- * memory, and so that mapping a file's pages into a process later is
- * possible.  Called with the fs lock held (fs/vfs.c); pure enough for the
+ * memory, and so that execve can map a program's pages into the process
+ * (fs_map_page): a page a process maps is never written in place, the
+ * file takes a copy of it first (ramfs_page_own).  Called with the fs lock held (fs/vfs.c); pure enough for the
  * host tests (pages come from fs_page_alloc).
  */
 #include <amphi/errno.h>
@@ -62,6 +63,28 @@ long ramfs_read(struct inode *ip, uint64_t off, void *buf, size_t len)
 	return (long)done;
 }
 
+void *ramfs_page_at(struct inode *ip, uint64_t i)
+{
+	return (void *)ramfs_page(ip, i);
+}
+
+/* Page i to write into: made if it was a hole, copied if a process maps
+ * it (the mapping keeps what it had); NULL without memory. */
+static uint8_t *ramfs_page_own(struct inode *ip, uint64_t i)
+{
+	uint8_t **page = &ip->file.pages[i], *copy;
+
+	if (!*page)
+		return *page = fs_page_alloc();
+	if (!fs_page_shared(*page))
+		return *page;
+	if (!(copy = fs_page_alloc()))
+		return NULL;
+	memcpy(copy, *page, PAGE_SIZE);
+	fs_page_free(*page);
+	return *page = copy;
+}
+
 long ramfs_write(struct inode *ip, uint64_t off, const void *buf, size_t len)
 {
 	const uint8_t *in = buf;
@@ -74,11 +97,11 @@ long ramfs_write(struct inode *ip, uint64_t off, const void *buf, size_t len)
 	while (done < len) {
 		uint64_t at = off + done;
 		size_t inpage = at % PAGE_SIZE, n = MIN(len - done, PAGE_SIZE - inpage);
-		uint8_t **page = &ip->file.pages[at / PAGE_SIZE];
+		uint8_t *page = ramfs_page_own(ip, at / PAGE_SIZE);
 
-		if (!*page && !(*page = fs_page_alloc()))
+		if (!page)
 			break;
-		memcpy(*page + inpage, in + done, n);
+		memcpy(page + inpage, in + done, n);
 		done += n;
 		ip->size = MAX(ip->size, at + n);
 	}
@@ -96,9 +119,13 @@ int ramfs_truncate(struct inode *ip, uint64_t size)
 		ip->file.pages[i] = NULL;
 	}
 	/* What lay past the new end reads as zeros if the file grows again. */
-	if (size % PAGE_SIZE && keep <= ip->file.npages && ip->file.pages[keep - 1])
-		memset(ip->file.pages[keep - 1] + size % PAGE_SIZE, 0,
-		       PAGE_SIZE - size % PAGE_SIZE);
+	if (size % PAGE_SIZE && keep <= ip->file.npages && ip->file.pages[keep - 1]) {
+		uint8_t *last = ramfs_page_own(ip, keep - 1);
+
+		if (!last)
+			return -ENOMEM;
+		memset(last + size % PAGE_SIZE, 0, PAGE_SIZE - size % PAGE_SIZE);
+	}
 	ip->size = size;
 	return 0;
 }

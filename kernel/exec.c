@@ -1,7 +1,10 @@
 /*
  * Loading a program (amphi/process.h): the image is judged by lib/elf.c
  * first, then each PT_LOAD becomes a region with its own protection and
- * its file bytes are copied in (the rest of it is demand zero); brk starts
+ * its file bytes go in (the rest of it is demand zero): from a file, each
+ * page the segment fills whole is the file's own page, mapped read-only
+ * and copied on a write (file_segment), the others copied; a built-in
+ * program's bytes are copied from the kernel's image.  brk starts
  * on the page after the last segment; the stack is a region of 8 MiB
  * below VM_STACK_TOP, with nothing mapped below it, and its top is laid
  * out as Linux's execve lays it out for the program's _start:
@@ -18,8 +21,10 @@
  * program without an interpreter (static-pie) is placed at VM_DYN_BASE;
  * an ET_EXEC one where it says, which must be inside the user range.
  *
- * execve reads the file through the VFS (the initramfs is there), after
- * copying the arguments and environment in (at most EXEC_ARGS_MAX bytes,
+ * execve reads the file's headers through the VFS (the initramfs is there; a
+ * relative path from the working directory, execveat's from its dirfd,
+ * with AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW), after copying the
+ * arguments and environment in (at most EXEC_ARGS_MAX bytes,
  * else -E2BIG); a "#!" line makes the interpreter the program, with its
  * one optional argument, the script's path and the rest of argv, as
  * Linux does.  The new image is loaded into a new address space and only
@@ -40,6 +45,7 @@
 #include <asm/desc.h>
 #include <asm/paravirt.h>
 #include <asm/user.h>
+#include "sys_fs.h"
 
 #define AT_NULL 0
 #define AT_PHDR 3
@@ -68,8 +74,9 @@
 /* One load: the image and what goes on the stack, the space it goes
  * into, and where the reason for a refusal is written. */
 struct exec_image {
-	const uint8_t *image;
-	size_t len;
+	const uint8_t *image; /* the whole program, or its headers (file) */
+	size_t len;	      /* the program's length */
+	struct inode *file;   /* the file it is read from, or NULL */
 	const char *const *argv, *const *envp;
 	const char *execfn; /* AT_EXECFN's string */
 	struct vm *vm;
@@ -114,23 +121,95 @@ static int map_segment(struct vm *vm, const struct elf64_phdr *ph, uint64_t bias
 	return rc;
 }
 
+/* --- a segment's bytes from a file --- */
+
+struct file_map {
+	struct vm *vm;
+	uint64_t va;
+};
+
+static int file_map_one(void *arg, void *page)
+{
+	struct file_map *m = arg;
+
+	return vm_map_shared(m->vm, m->va, page);
+}
+
+/* File bytes [off, off + n) to va, through buf (a page). */
+static int file_copy(struct exec_image *p, uint64_t va, uint64_t off, size_t n, uint8_t *buf)
+{
+	long got = fs_read(p->file, off, buf, n);
+
+	if (got < 0)
+		return (int)got;
+	if ((size_t)got < n)
+		return -EIO; /* the file shrank under the loader */
+	return vm_write(p->vm, va, buf, n);
+}
+
+/*
+ * A segment from the program's file: each page the segment's file bytes
+ * fill whole is the file's own page, mapped shared and read-only (a write
+ * to a writable segment's page faults and copies it), so that what a
+ * program never touches is never copied; the rest (a page the segment
+ * starts or ends in part of, the page it shares with the segment before,
+ * a hole in the file) is copied as before.  from: the first address no
+ * earlier segment holds.
+ */
+static int file_segment(struct exec_image *p, const struct elf64_phdr *ph, uint64_t bias,
+			uint64_t from, uint8_t *buf)
+{
+	uint64_t va = ph->p_vaddr + bias, end = va + ph->p_filesz;
+
+	while (va < end) {
+		uint64_t page = va & ~(PAGE_SIZE - 1), next = MIN(page + PAGE_SIZE, end);
+		uint64_t off = ph->p_offset + (va - ph->p_vaddr - bias);
+		struct file_map m = {p->vm, page};
+		int rc = 1;
+
+		if (va == page && next == page + PAGE_SIZE && page >= from)
+			rc = fs_map_page(p->file, off / PAGE_SIZE, file_map_one, &m);
+		if (rc > 0)
+			rc = file_copy(p, va, off, next - va, buf);
+		if (rc)
+			return rc;
+		va = next;
+	}
+	return 0;
+}
+
+static int fill_segment(struct exec_image *p, const struct elf64_phdr *ph, uint64_t bias,
+			uint64_t from, uint8_t *buf)
+{
+	if (!p->file)
+		return vm_write(p->vm, ph->p_vaddr + bias, p->image + ph->p_offset, ph->p_filesz);
+	return file_segment(p, ph, bias, from, buf);
+}
+
 static int load_segments(struct exec_image *p, const struct elf_info *info, uint64_t bias)
 {
 	const uint8_t *img = p->image;
 	uint64_t prev_end = 0;
 	unsigned prev_prot = 0;
+	uint8_t *buf = p->file ? kmalloc(PAGE_SIZE) : NULL;
 
+	if (p->file && !buf)
+		return load_fail(p, -ENOMEM, "no memory to load the program");
 	for (unsigned i = 0; i < info->phnum; i++) {
 		const struct elf64_phdr *ph = elf_phdr(img, i);
+		uint64_t from = prev_end;
 		int rc;
 
 		if (ph->p_type != PT_LOAD)
 			continue;
 		if ((rc = map_segment(p->vm, ph, bias, &prev_end, &prev_prot)) ||
-		    (rc = vm_write(p->vm, ph->p_vaddr + bias, img + ph->p_offset, ph->p_filesz)))
+		    (rc = fill_segment(p, ph, bias, from, buf))) {
+			kfree(buf);
 			return load_fail(p, rc, "cannot map a PT_LOAD at %#lx (%d)",
 					 ph->p_vaddr + bias, rc);
+		}
 	}
+	kfree(buf);
 	p->vm->brk_start = p->vm->brk = info->hi + bias;
 	return 0;
 }
@@ -319,6 +398,9 @@ int exec_load(struct process *p, struct trap_frame *f)
 #define EXEC_FILE_MAX (64UL << 20)
 #define EXEC_VEC_ROOM (EXEC_ARGS_COUNT + 2 * EXEC_SCRIPT_DEPTH + 2)
 #define MSR_FS_BASE 0xc0000100
+#define AT_FDCWD (-100)
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_EMPTY_PATH 0x1000
 
 /* The arguments and environment, copied in before anything changes. */
 struct exec_args {
@@ -383,30 +465,110 @@ static long args_copy(struct exec_args *a, uint64_t uargv, uint64_t uenvp)
 	return copy_vector(a, uenvp, a->envp, &a->envc);
 }
 
-/* The file at path, whole, if it may be run: 0 or -errno. */
-static long read_program(const char *path, uint8_t **out, size_t *len)
+/* A program file being run: its head, read, and the file, held. */
+struct exec_file {
+	uint8_t *head;
+	size_t head_len;
+	uint64_t size;
+	struct inode *file;
+};
+
+/* Where execve finds its file: a path from a directory (the caller's
+ * working directory for execve, dirfd's for execveat), or execveat's
+ * AT_EMPTY_PATH file itself.  The interpreter of a "#!" script is looked
+ * up from the working directory, as Linux opens it. */
+struct exec_at {
+	uint64_t dirfd; /* AT_FDCWD, or execveat's */
+	const char *path;
+	unsigned int fsflags; /* FS_NOFOLLOW for AT_SYMLINK_NOFOLLOW */
+	bool empty_ok;        /* AT_EMPTY_PATH */
+	bool kernel;          /* PID 1's program: from the root */
+};
+
+static long exec_lookup(const struct exec_at *at, struct inode **ip)
+{
+	if (at->kernel)
+		return fs_lookup(NULL, at->path, at->fsflags, ip);
+	return sys_at_lookup_path(at->dirfd, at->path, at->fsflags, at->empty_ok, ip);
+}
+
+/* Of a program file, what is read: its headers (the ELF header and
+ * program headers, or a "#!" line); the segments come later, page by page
+ * (file_segment). */
+#define EXEC_HDR_READ PAGE_SIZE
+#define EXEC_PHDRS_MAX (64 * 1024)
+
+/* The bytes from 0 that hold the program headers, if the ELF header says
+ * they lie further than the first read went (at most EXEC_PHDRS_MAX). */
+static size_t hdr_need(const uint8_t *h, size_t got, size_t size)
+{
+	const struct elf64_ehdr *eh = (const void *)h;
+	uint64_t end;
+
+	if (got < sizeof(*eh) || memcmp(h, "\177ELF", 4))
+		return got;
+	end = eh->e_phoff + (uint64_t)eh->e_phnum * eh->e_phentsize;
+	if (eh->e_phoff > size || end > size)
+		return got; /* lib/elf.c refuses it before it reads them */
+	return MAX(got, (size_t)end);
+}
+
+/* The head of the file at, if it may be run, and the file itself, held:
+ * 0 or -errno. */
+static long read_program(const struct exec_at *at, struct exec_file *ef)
 {
 	struct inode *ip;
 	struct fs_stat st;
-	long rc = fs_lookup(NULL, path, 0, &ip);
+	size_t want;
+	long rc = exec_lookup(at, &ip);
 
 	if (rc)
 		return rc;
 	fs_stat(ip, &st);
-	if (!S_ISREG(st.mode) || !(st.mode & 0111))
+	if (S_ISLNK(st.mode))
+		rc = -ELOOP; /* AT_SYMLINK_NOFOLLOW on a symlink */
+	else if (!S_ISREG(st.mode) || !(st.mode & 0111))
 		rc = -EACCES;
 	else if (st.size > EXEC_FILE_MAX)
 		rc = -ENOMEM;
 	else if (!st.size)
 		rc = -ENOEXEC;
-	else if (!(*out = kmalloc_aligned(st.size, 16)))
-		rc = -ENOMEM;
-	else if ((rc = fs_read(ip, 0, *out, st.size)) >= 0) {
-		*len = (size_t)rc;
-		rc = 0;
+	want = MIN(st.size, EXEC_HDR_READ);
+	for (int tries = 0; !rc && tries < 2; tries++) {
+		if (want > EXEC_PHDRS_MAX) {
+			rc = -ENOEXEC; /* program headers far into the file */
+			break;
+		}
+		kfree(ef->head);
+		if (!(ef->head = kmalloc_aligned(want, 16)))
+			rc = -ENOMEM;
+		else if ((rc = fs_read(ip, 0, ef->head, want)) >= 0) {
+			ef->head_len = (size_t)rc;
+			rc = 0;
+			if ((want = hdr_need(ef->head, ef->head_len, st.size)) <= ef->head_len)
+				break;
+		}
 	}
-	inode_put(ip);
-	return rc;
+	/* The ELF checks read the program headers: they must be in. */
+	if (!rc && hdr_need(ef->head, ef->head_len, st.size) > ef->head_len)
+		rc = -ENOEXEC;
+	if (rc) {
+		kfree(ef->head);
+		ef->head = NULL;
+		inode_put(ip);
+		return rc;
+	}
+	ef->file = ip;
+	ef->size = st.size;
+	return 0;
+}
+
+static void exec_file_put(struct exec_file *ef)
+{
+	kfree(ef->head);
+	if (ef->file)
+		inode_put(ef->file);
+	*ef = (struct exec_file){0};
 }
 
 static bool blank(char c)
@@ -462,24 +624,26 @@ static long script_args(struct exec_args *a, const uint8_t *img, size_t len, con
 	return 0;
 }
 
-/* The image to run for path, through its "#!" lines; *run is the path
- * of the file it came from. */
-static long find_image(struct exec_args *a, const char *path, uint8_t **img, size_t *len,
-		       const char **run)
+/* The program to run for at, through its "#!" lines; at ends naming the
+ * file it came from. */
+static long find_image(struct exec_args *a, struct exec_at *at, const char *name,
+		       struct exec_file *ef)
 {
 	for (int depth = 0;; depth++) {
-		long rc = read_program(path, img, len);
+		long rc = read_program(at, ef);
+		const char *interp = name; /* the script's, for its interpreter's argv */
 
 		if (rc)
 			return rc;
-		*run = path;
-		if (*len < 2 || (*img)[0] != '#' || (*img)[1] != '!')
+		if (ef->head_len < 2 || ef->head[0] != '#' || ef->head[1] != '!')
 			return 0;
-		rc = depth == EXEC_SCRIPT_DEPTH ? -ELOOP : script_args(a, *img, *len, &path);
-		kfree(*img);
-		*img = NULL;
+		rc = depth == EXEC_SCRIPT_DEPTH ? -ELOOP
+						: script_args(a, ef->head, ef->head_len, &interp);
+		exec_file_put(ef);
 		if (rc)
 			return rc;
+		*at = (struct exec_at){.dirfd = (uint64_t)AT_FDCWD, .path = interp, .kernel = at->kernel};
+		name = interp;
 	}
 }
 
@@ -514,47 +678,59 @@ static void exec_commit(struct process *p, struct vm *vm, const char *path,
 /* /proc's view of the new program: the file's absolute path, every
  * symlink followed, as Linux's /proc/PID/exe gives it (so that busybox's
  * execve of /proc/self/exe finds the file itself), and its arguments.
- * Set before the old image goes: it is the last step that can fail. */
-static long exec_image_info(struct process *p, const char *run, const char *const *argv)
+ * Set before the old image goes: it is the last step that can fail.  A
+ * file run by descriptor alone (AT_EMPTY_PATH) has no path here: its
+ * AT_EXECFN stands in. */
+static long exec_image_info(struct process *p, const struct exec_at *at, const char *execfn,
+			    const char *const *argv)
 {
 	char *real = kmalloc(FS_PATH_MAX);
-	long rc = real ? fs_realpath(NULL, run, real, FS_PATH_MAX) : -ENOMEM;
+	struct inode *dir = NULL;
+	long rc = real ? 0 : -ENOMEM;
 
+	if (!rc && !at->kernel && !(at->empty_ok && !at->path[0]))
+		rc = sys_at_dir(at->dirfd, at->path, &dir);
+	if (!rc && !at->path[0])
+		rc = (long)strlcpy(real, execfn, FS_PATH_MAX) + 1;
+	else if (!rc)
+		rc = fs_realpath(dir, at->path, real, FS_PATH_MAX);
+	if (dir)
+		inode_put(dir);
 	if (rc > 0)
 		rc = process_set_image_info(p, real, argv);
 	kfree(real);
 	return rc;
 }
 
-static long exec_path(struct process *p, struct exec_args *a, const char *path)
+static long exec_path(struct process *p, struct exec_args *a, struct exec_at *at,
+		      const char *execfn)
 {
 	char why[160];
-	uint8_t *img = NULL;
-	size_t len = 0;
+	struct exec_file ef = {0};
 	struct trap_frame nf;
-	struct exec_image x = {
-	    .argv = a->argv, .envp = a->envp, .execfn = path, .why = why, .why_len = sizeof(why)};
-	const char *run = path;
-	long rc = find_image(a, path, &img, &len, &run);
+	struct exec_image x = {.execfn = execfn, .why = why, .why_len = sizeof(why)};
+	long rc = find_image(a, at, execfn, &ef);
 
 	if (rc)
 		return rc;
-	x.image = img;
-	x.len = len;
+	x.image = ef.head;
+	x.len = ef.size;
+	x.file = ef.file;
 	x.argv = a->argv;
+	x.envp = a->envp;
 	if (!(x.vm = vm_create())) {
-		kfree(img);
+		exec_file_put(&ef);
 		return -ENOMEM;
 	}
 	rc = exec_image_load(&x, &nf);
-	kfree(img);
+	exec_file_put(&ef);
 	if (!rc)
-		rc = exec_image_info(p, run, a->argv);
+		rc = exec_image_info(p, at, execfn, a->argv);
 	if (rc) {
 		vm_destroy(x.vm);
 		return rc;
 	}
-	exec_commit(p, x.vm, path, &nf);
+	exec_commit(p, x.vm, execfn, &nf);
 	return 0;
 }
 
@@ -575,8 +751,8 @@ static long exec_load_path(struct process *p, struct trap_frame *f)
 {
 	struct exec_args a = {0};
 	struct exec_image x = {.vm = p->vm, .why = p->load_error, .why_len = sizeof(p->load_error)};
-	uint8_t *img = NULL;
-	const char *run = p->spec.path;
+	struct exec_file ef = {0};
+	struct exec_at at = {.path = p->spec.path, .kernel = true};
 	long rc = -ENOMEM;
 
 	a.strings = kmalloc(EXEC_ARGS_MAX);
@@ -585,36 +761,73 @@ static long exec_load_path(struct process *p, struct trap_frame *f)
 	if (a.strings && a.argv && a.envp && !(rc = args_vector(&a, p->spec.argv, a.argv, &a.argc)))
 		rc = args_vector(&a, p->spec.envp, a.envp, &a.envc);
 	if (!rc)
-		rc = find_image(&a, p->spec.path, &img, &x.len, &run);
+		rc = find_image(&a, &at, p->spec.path, &ef);
 	if (!rc) {
-		x.image = img;
+		x.image = ef.head;
+		x.len = ef.size;
+		x.file = ef.file;
 		x.argv = a.argv;
 		x.envp = a.envp;
 		x.execfn = p->spec.path;
 		rc = exec_image_load(&x, f);
 		if (!rc)
-			rc = exec_image_info(p, run, a.argv);
+			rc = exec_image_info(p, &at, p->spec.path, a.argv);
 	} else {
 		snprintf(p->load_error, sizeof(p->load_error), "%s: error %ld", p->spec.path, rc);
 	}
-	kfree(img);
+	exec_file_put(&ef);
 	args_free(&a);
+	return rc;
+}
+
+/* execfn for execveat from a descriptor, as Linux names the file:
+ * "/dev/fd/N" or "/dev/fd/N/path" (an absolute path, or one from the
+ * working directory, is itself). */
+static long execveat_name(uint64_t dirfd, const char *path, char *out)
+{
+	int n;
+
+	if ((int)dirfd == AT_FDCWD || path[0] == '/')
+		n = snprintf(out, FS_PATH_MAX, "%s", path);
+	else if (!path[0])
+		n = snprintf(out, FS_PATH_MAX, "/dev/fd/%d", (int)dirfd);
+	else
+		n = snprintf(out, FS_PATH_MAX, "/dev/fd/%d/%s", (int)dirfd, path);
+	return n < FS_PATH_MAX ? 0 : -ENAMETOOLONG;
+}
+
+static long do_execveat(uint64_t dirfd, uint64_t upath, uint64_t uargv, uint64_t uenvp,
+			uint64_t flags)
+{
+	struct exec_args a = {0};
+	char *path = kmalloc(FS_PATH_MAX), *execfn = kmalloc(FS_PATH_MAX);
+	struct exec_at at = {.dirfd = dirfd, .path = path};
+	long rc = path && execfn ? strncpy_from_user(path, upath, FS_PATH_MAX) : -ENOMEM;
+
+	if (rc >= 0 && (flags & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)))
+		rc = -EINVAL;
+	at.fsflags = flags & AT_SYMLINK_NOFOLLOW ? FS_NOFOLLOW : 0;
+	at.empty_ok = flags & AT_EMPTY_PATH;
+	if (rc >= 0 && !path[0] && !at.empty_ok)
+		rc = -ENOENT;
+	if (rc >= 0)
+		rc = execveat_name(dirfd, path, execfn);
+	if (rc >= 0)
+		rc = args_copy(&a, uargv, uenvp);
+	if (rc >= 0)
+		rc = exec_path(current_process(), &a, &at, execfn);
+	args_free(&a);
+	kfree(path);
+	kfree(execfn);
 	return rc;
 }
 
 long sys_execve(const struct sysargs *sa)
 {
-	struct exec_args a = {0};
-	char *path = kmalloc(FS_PATH_MAX);
-	long rc = path ? strncpy_from_user(path, sa->a[0], FS_PATH_MAX) : -ENOMEM;
+	return do_execveat((uint64_t)AT_FDCWD, sa->a[0], sa->a[1], sa->a[2], 0);
+}
 
-	if (rc >= 0 && !path[0])
-		rc = -ENOENT;
-	if (rc >= 0)
-		rc = args_copy(&a, sa->a[1], sa->a[2]);
-	if (rc >= 0)
-		rc = exec_path(current_process(), &a, path);
-	args_free(&a);
-	kfree(path);
-	return rc;
+long sys_execveat(const struct sysargs *sa)
+{
+	return do_execveat(sa->a[0], sa->a[1], sa->a[2], sa->a[3], sa->a[4]);
 }

@@ -9,6 +9,7 @@
 #include <amphi/console.h>
 #include <amphi/fs.h>
 #include <amphi/init.h>
+#include <amphi/loadavg.h>
 #include <amphi/mm.h>
 #include <amphi/net.h>
 #include <amphi/params.h>
@@ -17,6 +18,7 @@
 #include <amphi/sched.h>
 #include <amphi/selftest.h>
 #include <amphi/shell.h>
+#include <amphi/time.h>
 #include <amphi/user.h>
 #include <asm/paravirt.h>
 #include <asm/pgtable.h>
@@ -38,6 +40,8 @@ void kmain(struct boot_info *bi)
 	user_init();			     /* user mode: syscall entry, SMEP/SMAP */
 	platform_ops.irq_init();	     /* LAPIC, or Xen event channels */
 	platform_ops.time_init();	     /* clock and event timer */
+	time_wall_init();		     /* the time of day, from the RTC or Xen */
+	time_load_init();		     /* the load average's sampling */
 	sched_init();			     /* threads: this is now "main" */
 	local_irq_enable();
 	initramfs_init(bi);		     /* the root file system, from the boot module */

@@ -9,10 +9,12 @@
  * they were, less what the kernel heap took to grow (thread stacks and
  * process structs live there and the heap keeps its memory).
  */
+#include <amphi/errno.h>
 #include <amphi/fs.h>
 #include <amphi/mm.h>
 #include <amphi/printf.h>
 #include <amphi/process.h>
+#include <amphi/sched.h>
 #include <amphi/selftest.h>
 #include <amphi/string.h>
 #include <amphi/user.h>
@@ -148,6 +150,96 @@ SELFTEST(user_exec)
 	return procs_test(ctx, "exec", false);
 }
 
+/* --- execve maps a program's file pages --- */
+
+#define SHARE_WAIT_MS 3000
+
+/* The file's bytes read and written back as they are: every page of it
+ * a process maps becomes the file's own copy (fs/ramfs_data.c). */
+static long rewrite_file(struct inode *ip)
+{
+	struct fs_stat st;
+	uint8_t *page = kmalloc(PAGE_SIZE);
+	long rc = page ? 0 : -ENOMEM;
+
+	fs_stat(ip, &st);
+	for (uint64_t off = 0; !rc && off < st.size; off += PAGE_SIZE) {
+		size_t n = (size_t)MIN((uint64_t)PAGE_SIZE, st.size - off);
+
+		if ((rc = fs_read(ip, off, page, n)) == (long)n)
+			rc = fs_write(ip, off, page, n) == (long)n ? 0 : -EIO;
+		else if (rc >= 0)
+			rc = -EIO;
+	}
+	kfree(page);
+	return rc;
+}
+
+static struct process *spawn_pause(void)
+{
+	static const char *const argv[] = {"procs", "pause", NULL};
+	struct process_spec spec = {
+	    .name = "procs", .argv = argv, .envp = procs_env, .path = "/bin/procs", .quiet = true};
+
+	return process_spawn(&spec);
+}
+
+/* How many frames more than base are shared, once some are (or after
+ * SHARE_WAIT_MS). */
+static uint64_t shared_after(uint64_t base)
+{
+	for (int i = 0; i < SHARE_WAIT_MS / 10; i++) {
+		if (vm_shared_frames() > base)
+			break;
+		sleep_ns(10 * NSEC_PER_MSEC);
+	}
+	return vm_shared_frames() - base;
+}
+
+/* /bin/procs run from the initramfs: its pages are the file's, mapped,
+ * not copies (hundreds of frames shared while it runs); a write to the
+ * file while it runs gives the file copies and leaves the process its
+ * frames; and once it is gone every frame is back. */
+SELFTEST(exec_maps_file)
+{
+	struct inode *ip;
+	struct process *p;
+	uint64_t base = vm_shared_frames(), free_before = frames.nfree, shared, after_write;
+	int64_t pages = __atomic_load_n(&vm_pages_in_use, __ATOMIC_RELAXED);
+	size_t heap = kheap.total;
+	int64_t lost;
+
+	NEED_USER();
+	if (fs_lookup(NULL, "/bin/procs", 0, &ip))
+		return selftest_skip(ctx, "no /bin/procs to run: the test initramfs was not given");
+	if (!(p = spawn_pause())) {
+		inode_put(ip);
+		return selftest_error(ctx, "out of memory to start procs");
+	}
+	shared = shared_after(base);
+	after_write = rewrite_file(ip) ? ~0UL : vm_shared_frames() - base;
+	inode_put(ip);
+	signal_send(p, SIGKILL, &(struct ksiginfo){.signo = SIGKILL});
+	process_wait(p);
+	process_free(p);
+	lost = (int64_t)free_before - (int64_t)frames.nfree - (int64_t)((kheap.total - heap) / PAGE_SIZE);
+	if (shared < 64)
+		return selftest_fail(ctx, "%lu frames shared while /bin/procs ran: its pages were copied",
+				     shared);
+	if (after_write == ~0UL || after_write >= shared)
+		return selftest_fail(ctx, "the file rewritten: %lu of %lu frames still shared",
+				     after_write, shared);
+	if (__atomic_load_n(&vm_pages_in_use, __ATOMIC_RELAXED) != pages || lost ||
+	    vm_shared_frames() != base)
+		return selftest_fail(ctx, "after it: %ld pages in use more, %ld frames lost, %lu shared",
+				     (long)(__atomic_load_n(&vm_pages_in_use, __ATOMIC_RELAXED) - pages),
+				     (long)lost, vm_shared_frames() - base);
+	return selftest_pass(ctx,
+			     "%lu frames of /bin/procs mapped from the file; %lu after the file was "
+			     "rewritten under it; every frame back",
+			     shared, after_write);
+}
+
 SELFTEST(user_signals)
 {
 	return procs_test(ctx, "signal", false);
@@ -179,6 +271,20 @@ SELFTEST(user_eintr)
 SELFTEST(user_stop)
 {
 	return procs_test(ctx, "stop", true);
+}
+
+/* /proc/loadavg: its format, counts and a sample, with children
+ * spinning on every CPU. */
+SELFTEST(user_loadavg)
+{
+	return procs_test(ctx, "loadavg", true);
+}
+
+/* Job control with the console as this program's terminal: SIGTTIN and
+ * SIGTTOU for its background, orphaned groups, waitid's stops. */
+SELFTEST(user_job_control)
+{
+	return procs_test(ctx, "jobctl", false);
 }
 
 SELFTEST(user_alarm)

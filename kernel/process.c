@@ -45,6 +45,12 @@
 
 int nr_processes;
 static int next_pid = 1;
+
+/* The pid given last (0 before any), /proc/loadavg's last field. */
+int process_last_pid(void)
+{
+	return READ_ONCE(next_pid) - 1;
+}
 static struct spinlock proc_lock = SPINLOCK_INIT;
 static struct process *all_procs;
 
@@ -229,8 +235,93 @@ static void free_process(struct process *p)
 	kfree(p);
 }
 
+/* --- orphaned process groups --- */
+
+struct pgrp_walk {
+	int pgid;
+	const struct process *ignored;
+	bool linked, stopped;
+	int sig;
+};
+
+static bool pgrp_member(const struct process *q, const struct pgrp_walk *w)
+{
+	return q->pgid == w->pgid && q->state == PROC_LIVE && !q->exiting && q != w->ignored;
+}
+
+/* A member whose parent ties the group to its session. */
+static int pgrp_link_fn(struct process *q, void *arg)
+{
+	struct pgrp_walk *w = arg;
+	struct process *parent = q->parent;
+
+	if (!pgrp_member(q, w) || !parent)
+		return 0;
+	w->linked = parent->pgid != w->pgid && parent->sid == q->sid;
+	return w->linked;
+}
+
+bool process_pgrp_orphaned_locked(int pgid, const struct process *ignored)
+{
+	struct pgrp_walk w = {.pgid = pgid, .ignored = ignored};
+
+	process_for_each_locked(pgrp_link_fn, &w);
+	return !w.linked;
+}
+
+bool process_pgrp_orphaned(int pgid)
+{
+	unsigned long flags = proc_lock_irqsave();
+	bool orphaned = process_pgrp_orphaned_locked(pgid, NULL);
+
+	proc_unlock_irqrestore(flags);
+	return orphaned;
+}
+
+static int pgrp_stopped_fn(struct process *q, void *arg)
+{
+	struct pgrp_walk *w = arg;
+
+	w->stopped = pgrp_member(q, w) && q->stopped;
+	return w->stopped;
+}
+
+static int pgrp_signal_fn(struct process *q, void *arg)
+{
+	struct pgrp_walk *w = arg;
+	struct ksiginfo info = {.signo = w->sig, .code = 0x80 /* SI_KERNEL */};
+
+	if (pgrp_member(q, w))
+		signal_send_locked(q, w->sig, &info);
+	return 0;
+}
+
+/* Group pgid, which gone's exit may leave orphaned (gone: the process
+ * whose tie ends, or NULL), tied to its session by a process outside it
+ * (parent): if that made it orphaned and it has stopped members, nobody
+ * is left to continue them, so SIGHUP then SIGCONT go to the group (the
+ * rule of POSIX and Linux's kill_orphaned_pgrp). */
+static void pgrp_orphan_check_locked(int pgid, int sid, const struct process *parent,
+				     const struct process *gone)
+{
+	struct pgrp_walk w = {.pgid = pgid};
+
+	if (!parent || parent->pgid == pgid || parent->sid != sid)
+		return;
+	if (!process_pgrp_orphaned_locked(pgid, gone))
+		return;
+	process_for_each_locked(pgrp_stopped_fn, &w);
+	if (!w.stopped)
+		return;
+	w.sig = SIGHUP;
+	process_for_each_locked(pgrp_signal_fn, &w);
+	w.sig = SIGCONT;
+	process_for_each_locked(pgrp_signal_fn, &w);
+}
+
 /* p's children to the reaper; those that ended and have no one left
- * are put on *dead to be freed once the lock is dropped. */
+ * are put on *dead to be freed once the lock is dropped.  A child in
+ * another group of p's session may see its group orphaned by this. */
 static void reparent_locked(struct process *p, struct process **dead)
 {
 	struct process *to = reaper_of(p);
@@ -248,9 +339,12 @@ static void reparent_locked(struct process *p, struct process **dead)
 			unlink_all(c);
 			c->sibling = *dead;
 			*dead = c;
+			continue;
 		} else {
 			c->ppid = 0;
 		}
+		if (c->state == PROC_LIVE)
+			pgrp_orphan_check_locked(c->pgid, c->sid, p, NULL);
 	}
 }
 
@@ -307,6 +401,7 @@ void process_exit(int status)
 	p->exiting = true;
 	p->status = status;
 	reparent_locked(p, &dead);
+	pgrp_orphan_check_locked(p->pgid, p->sid, p->parent, p);
 	p->state = PROC_ZOMBIE;
 	free_now = notify_parent_locked(p);
 	if (free_now)
@@ -593,7 +688,7 @@ static struct process *find_zombie_locked(struct process *p, int which, int id, 
 		if (!wait_match(c, which, id))
 			continue;
 		*any = true;
-		if (c->state == PROC_ZOMBIE)
+		if (c->state == PROC_ZOMBIE && (opts & WAIT_EXITED))
 			return c;
 		if (c->state == PROC_LIVE && job_event_locked(c, opts, status)) {
 			*job = c;

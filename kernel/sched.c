@@ -950,6 +950,20 @@ unsigned int sched_nr_threads(void)
 	return __atomic_load_n(&nr_live, __ATOMIC_RELAXED);
 }
 
+void sched_load_counts(unsigned int *runnable, unsigned int *live)
+{
+	unsigned long flags = spin_lock_irqsave(&threads_lock);
+
+	*runnable = *live = 0;
+	for (struct thread *t = all_threads; t; t = t->all_next) {
+		if (t->state == THREAD_DEAD || t == cpus[READ_ONCE(t->cpu)].idle)
+			continue;
+		(*live)++;
+		*runnable += READ_ONCE(t->state) == THREAD_RUNNABLE;
+	}
+	spin_unlock_irqrestore(&threads_lock, flags);
+}
+
 unsigned int sched_nr_threads_named(const char *name)
 {
 	unsigned long flags = spin_lock_irqsave(&threads_lock);

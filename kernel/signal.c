@@ -13,8 +13,9 @@
  * WUNTRACED), until SIGCONT (whatever its action: it resumes the process
  * and drops pending stops, as a stop drops a pending SIGCONT; WCONTINUED)
  * or SIGKILL; a system call it was in is then restarted as after a
- * handler-less signal.  Not done: orphaned process groups keeping their
- * stop signals, and waitid's WSTOPPED and WCONTINUED.
+ * handler-less signal.  SIGTSTP, SIGTTIN and SIGTTOU do not stop a
+ * process of an orphaned group (kernel/process.c says which are): with
+ * the default action they are dropped when they come to be delivered.
  *
  * A system call cut short by a signal returns one of the restart codes;
  * here it becomes -EINTR when a handler runs, or the call again (rip back
@@ -231,7 +232,10 @@ static void deliver_one(struct process *p, struct trap_frame *f)
 	if (ka.handler == SIG_IGN || (ka.handler == SIG_DFL && default_ignored(sig)))
 		return;
 	if (ka.handler == SIG_DFL && (SIGBIT(sig) & STOP_SIGNALS)) {
-		job_stop(p, sig);
+		/* Nobody could continue an orphaned group: the terminal's
+		 * stops are dropped (SIGSTOP still stops), as Linux does. */
+		if (sig == SIGSTOP || !process_pgrp_orphaned(p->pgid))
+			job_stop(p, sig);
 		return;
 	}
 	if (ka.handler == SIG_DFL)

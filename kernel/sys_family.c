@@ -9,7 +9,8 @@
  * CLONE_THREAD, CLONE_FILES, CLONE_VFORK...) say -EINVAL until a process
  * may have more than one thread.  vfork is a fork: the parent does not
  * wait for the child's exec, which a correct vfork child cannot tell.
- * waitid reports exits only (no process stops yet).
+ * waitid reports exits, stops (WSTOPPED) and continues (WCONTINUED),
+ * with WNOWAIT leaving the child to be waited for again.
  */
 #include <amphi/errno.h>
 #include <amphi/process.h>
@@ -86,7 +87,7 @@ long sys_wait4(const struct sysargs *a)
 		id = pid ? -pid : current_process()->pgid;
 	}
 	rc = process_wait_child(which, id,
-				(a->a[2] & WNOHANG ? WAIT_NOHANG : 0) |
+				WAIT_EXITED | (a->a[2] & WNOHANG ? WAIT_NOHANG : 0) |
 				    (a->a[2] & WUNTRACED ? WAIT_STOPPED : 0) |
 				    (a->a[2] & WCONTINUED ? WAIT_CONTINUED : 0),
 				&status);
@@ -97,25 +98,60 @@ long sys_wait4(const struct sysargs *a)
 	return zero_rusage(a->a[3]) ? -EFAULT : rc;
 }
 
+/* What waitid writes of siginfo_t: Linux fills these fields and leaves
+ * the rest of the caller's structure as it was. */
 struct k_siginfo_chld {
 	int32_t signo, errno_, code, pad;
-	int32_t pid, uid, status, pad2;
-	int64_t utime, stime;
-	uint8_t rest[80];
+	int32_t pid, uid, status;
 };
 
+#define CLD_STOPPED 5
+#define CLD_CONTINUED 6
+
+/* A status as wait4 gives it, as waitid's code and status. */
+static void waitid_info(int pid, int status, struct k_siginfo_chld *si)
+{
+	si->signo = SIGCHLD;
+	si->pid = pid;
+	if (status == 0xffff) {
+		si->code = CLD_CONTINUED;
+		si->status = SIGCONT;
+	} else if ((status & 0xff) == 0x7f) {
+		si->code = CLD_STOPPED;
+		si->status = (status >> 8) & 0xff;
+	} else if (status & 0x7f) {
+		si->code = CLD_KILLED;
+		si->status = status & 0x7f;
+	} else {
+		si->code = CLD_EXITED;
+		si->status = (status >> 8) & 0xff;
+	}
+}
+
+static long waitid_to_user(uint64_t uinfo, const struct k_siginfo_chld *si)
+{
+	if (!uinfo)
+		return 0;
+	if (copy_to_user(uinfo, si, 12) || copy_to_user(uinfo + 16, &si->pid, 12))
+		return -EFAULT;
+	return 0;
+}
+
+/* waitid(idtype, id, infop, options, rusage): P_ALL, P_PID, P_PGID (0:
+ * the caller's group); WEXITED, WSTOPPED, WCONTINUED, at least one;
+ * WNOHANG with nothing to report fills signo and pid with 0. */
 long sys_waitid(const struct sysargs *a)
 {
 	uint64_t idtype = a->a[0], opt = a->a[3];
 	int id = (int)a->a[1], status = 0, which;
-	struct k_siginfo_chld si;
+	struct k_siginfo_chld si = {0};
 	unsigned int opts;
 	long rc;
 
 	if (opt & ~(uint64_t)(WNOHANG | WEXITED | WSTOPPED | WCONTINUED | WNOWAIT | W_LINUX))
 		return -EINVAL;
-	if (!(opt & WEXITED))
-		return -EINVAL; /* stops and continues are not reported yet */
+	if (!(opt & (WEXITED | WSTOPPED | WCONTINUED)))
+		return -EINVAL;
 	if (idtype == P_ALL)
 		which = WAIT_ANY;
 	else if (idtype == P_PID && id > 0)
@@ -125,18 +161,15 @@ long sys_waitid(const struct sysargs *a)
 		id = id ? id : current_process()->pgid;
 	} else
 		return -EINVAL;
-	opts = (opt & WNOHANG ? WAIT_NOHANG : 0) | (opt & WNOWAIT ? WAIT_NOWAIT : 0);
+	opts = (opt & WNOHANG ? WAIT_NOHANG : 0) | (opt & WNOWAIT ? WAIT_NOWAIT : 0) |
+	       (opt & WEXITED ? WAIT_EXITED : 0) | (opt & WSTOPPED ? WAIT_STOPPED : 0) |
+	       (opt & WCONTINUED ? WAIT_CONTINUED : 0);
 	rc = process_wait_child(which, id, opts, &status);
 	if (rc < 0)
 		return rc;
-	memset(&si, 0, sizeof(si));
-	if (rc > 0) {
-		si.signo = SIGCHLD;
-		si.code = (status & 0x7f) ? CLD_KILLED : CLD_EXITED;
-		si.pid = (int)rc;
-		si.status = (status & 0x7f) ? (status & 0x7f) : (status >> 8) & 0xff;
-	}
-	if (a->a[2] && copy_to_user(a->a[2], &si, sizeof(si)))
+	if (rc > 0)
+		waitid_info((int)rc, status, &si);
+	if (waitid_to_user(a->a[2], &si))
 		return -EFAULT;
 	return zero_rusage(a->a[4]) ? -EFAULT : 0;
 }

@@ -14,8 +14,8 @@
  * readlink has no special case: /proc does not exist yet, so glibc's
  * readlink("/proc/self/exe") (how a static program finds itself, for
  * dl_origin) gets -ENOENT from the lookup, as it did before.  The times
- * are recorded by utimensat; writes do not move mtime (the real-time
- * clock counts from boot, so such a time would mean little).
+ * are recorded by utimensat (UTIME_NOW: the time of day); writes do not
+ * move mtime yet.
  */
 #include <amphi/errno.h>
 #include <amphi/file.h>
@@ -104,7 +104,7 @@ static long path_get(uint64_t upath, char **out)
 
 /* The directory a relative path starts from: the working directory for
  * AT_FDCWD, else dirfd's (-EBADF, -ENOTDIR).  Held: at_put it. */
-static long at_dir(uint64_t dirfd, const char *path, struct inode **out)
+long sys_at_dir(uint64_t dirfd, const char *path, struct inode **out)
 {
 	struct process *p = current_process();
 	struct file *f;
@@ -138,7 +138,7 @@ static long at_get(uint64_t dirfd, uint64_t upath, struct at_path *ap)
 	long r = path_get(upath, &ap->path);
 
 	ap->dir = NULL;
-	if (!r && (r = at_dir(dirfd, ap->path, &ap->dir)))
+	if (!r && (r = sys_at_dir(dirfd, ap->path, &ap->dir)))
 		kfree(ap->path);
 	return r;
 }
@@ -150,33 +150,43 @@ static void at_put(struct at_path *ap)
 		inode_put(ap->dir);
 }
 
-/* The inode a path names (AT_EMPTY_PATH: dirfd's own), held. */
-static long at_lookup(uint64_t dirfd, uint64_t upath, unsigned int fsflags, bool empty_ok,
-		      struct inode **out)
+/* The inode a path in kernel memory names from dirfd (AT_EMPTY_PATH:
+ * dirfd's own), held. */
+long sys_at_lookup_path(uint64_t dirfd, const char *path, unsigned int fsflags, bool empty_ok,
+			struct inode **out)
 {
-	struct at_path ap;
+	struct inode *dir;
 	long r;
 
-	if ((r = path_get(upath, &ap.path)))
-		return r;
-	if (!ap.path[0] && empty_ok && (int)dirfd != AT_FDCWD) {
+	if (!path[0] && empty_ok && (int)dirfd != AT_FDCWD) {
 		struct file *f = sys_fd_get(dirfd);
 
-		kfree(ap.path);
 		if (!f)
 			return -EBADF;
 		r = f->inode ? (inode_get(f->inode), *out = f->inode, 0) : -ENOTDIR;
 		file_put(f);
 		return r;
 	}
-	if (!ap.path[0] && empty_ok)
-		strlcpy(ap.path, ".", FS_PATH_MAX);
-	if ((r = at_dir(dirfd, ap.path, &ap.dir))) {
-		kfree(ap.path);
+	if (!path[0] && empty_ok)
+		path = ".";
+	if ((r = sys_at_dir(dirfd, path, &dir)))
 		return r;
-	}
-	r = fs_lookup(ap.dir, ap.path, fsflags, out);
-	at_put(&ap);
+	r = fs_lookup(dir, path, fsflags, out);
+	inode_put(dir);
+	return r;
+}
+
+/* The same for a path in user memory. */
+static long at_lookup(uint64_t dirfd, uint64_t upath, unsigned int fsflags, bool empty_ok,
+		      struct inode **out)
+{
+	char *path;
+	long r;
+
+	if ((r = path_get(upath, &path)))
+		return r;
+	r = sys_at_lookup_path(dirfd, path, fsflags, empty_ok, out);
+	kfree(path);
 	return r;
 }
 
@@ -750,7 +760,7 @@ long sys_ftruncate(const struct sysargs *a)
  * UTIME_OMIT; -EINVAL for a bad one. */
 static long utime_side(const int64_t *ts, uint64_t *t, bool *set)
 {
-	uint64_t now = sched_clock();
+	uint64_t now = (uint64_t)time_real_ns();
 
 	*set = true;
 	if (!ts || ts[1] == UTIME_NOW) {

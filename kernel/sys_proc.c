@@ -11,11 +11,14 @@
  * Debian 12's kernel, whose system-call ABI this follows.  The version
  * field says the kernel is Amphi.
  *
- * CLOCK_REALTIME is the time since boot (from 1970-01-01): no wall clock
- * is read yet.  getrandom's bytes are xorshift output seeded from the TSC
+ * The clocks themselves are read and set in kernel/sys_time.c; an
+ * absolute sleep on CLOCK_REALTIME or CLOCK_BOOTTIME is turned into
+ * sched_clock's terms when it starts (a clock set during it does not
+ * move it, unlike Linux).  getrandom's bytes are xorshift output seeded from the TSC
  * and the clock: not cryptographic, said here and nowhere hidden.
  */
 #include <amphi/errno.h>
+#include <amphi/loadavg.h>
 #include <amphi/mm.h>
 #include <amphi/process.h>
 #include <amphi/string.h>
@@ -91,8 +94,9 @@ long sys_prctl(const struct sysargs *a)
 	}
 }
 
-/* sysinfo: uptime, memory in pages (mem_unit), the number of processes.
- * Load averages are not kept: 0, as on a machine that has been idle. */
+/* sysinfo: uptime, the load averages (16 fractional bits, SI_LOAD_SHIFT,
+ * where the kernel keeps 11), memory in pages (mem_unit), the number of
+ * processes. */
 struct linux_sysinfo {
 	int64_t uptime;
 	uint64_t loads[3];
@@ -110,6 +114,9 @@ long sys_sysinfo(const struct sysargs *a)
 	_Static_assert(sizeof(si) == 112, "struct sysinfo is 112 bytes on x86-64");
 	memset(&si, 0, sizeof(si));
 	si.uptime = (int64_t)(sched_clock() / 1000000000);
+	loadavg_read(si.loads);
+	for (int i = 0; i < 3; i++)
+		si.loads[i] <<= 16 - LOADAVG_FSHIFT;
 	si.totalram = frames.nframes;
 	si.freeram = frames.nfree;
 	si.procs = (uint16_t)nr_processes;
@@ -195,30 +202,6 @@ long sys_uname(const struct sysargs *a)
 	return copy_to_user(a->a[0], &u, sizeof(u));
 }
 
-long sys_clock_gettime(const struct sysargs *a)
-{
-	uint64_t ns;
-	int64_t ts[2];
-
-	switch (a->a[0]) {
-	case 0: /* REALTIME: since boot, no wall clock yet */
-	case 1: /* MONOTONIC */
-	case 4: /* MONOTONIC_RAW */
-	case 5: /* REALTIME_COARSE */
-	case 6: /* MONOTONIC_COARSE */
-		ns = sched_clock();
-		break;
-	case 7: /* BOOTTIME: with the time a save or migration kept us stopped */
-		ns = time_boot_ns(NULL);
-		break;
-	default:
-		return -EINVAL;
-	}
-	ts[0] = (int64_t)(ns / 1000000000ULL);
-	ts[1] = (int64_t)(ns % 1000000000ULL);
-	return copy_to_user(a->a[1], ts, sizeof(ts));
-}
-
 uint64_t random_next(uint64_t *x)
 {
 	*x ^= *x >> 12, *x ^= *x << 25, *x ^= *x >> 27;
@@ -302,6 +285,20 @@ long sys_nanosleep(const struct sysargs *a)
 
 #define TIMER_ABSTIME 1
 
+/* An absolute time on clock clk as a sched_clock deadline (mono: now). */
+static uint64_t clock_deadline_mono(uint64_t clk, uint64_t until, uint64_t mono)
+{
+	int64_t ahead = 0; /* how far clk is ahead of sched_clock */
+
+	if (clk == 0 || clk == 5)
+		ahead = time_real_ns() - (int64_t)mono;
+	else if (clk == 7)
+		ahead = (int64_t)(time_boot_ns(NULL) - mono);
+	if (ahead > 0)
+		return until > (uint64_t)ahead ? until - (uint64_t)ahead : 0;
+	return until > UINT64_MAX + ahead ? UINT64_MAX : until - (uint64_t)ahead;
+}
+
 long sys_clock_nanosleep(const struct sysargs *a)
 {
 	struct k_timespec t;
@@ -315,32 +312,10 @@ long sys_clock_nanosleep(const struct sysargs *a)
 		return -EFAULT;
 	if (!timespec_ok(&t))
 		return -EINVAL;
-	until = timespec_ns(&t);
+	until = clock_deadline_mono(a->a[0], timespec_ns(&t), now);
 	if (until > now && sleep_until(until))
 		return -EINTR;
 	return 0;
-}
-
-long sys_gettimeofday(const struct sysargs *a)
-{
-	uint64_t ns = sched_clock();
-	int64_t tv[2] = {(int64_t)(ns / 1000000000ULL), (int64_t)(ns % 1000000000ULL / 1000)};
-	static const int32_t tz[2]; /* UTC, no DST */
-
-	if (a->a[0] && copy_to_user(a->a[0], tv, sizeof(tv)))
-		return -EFAULT;
-	if (a->a[1] && copy_to_user(a->a[1], tz, sizeof(tz)))
-		return -EFAULT;
-	return 0;
-}
-
-long sys_time(const struct sysargs *a)
-{
-	int64_t t = (int64_t)(sched_clock() / 1000000000ULL);
-
-	if (a->a[0] && copy_to_user(a->a[0], &t, sizeof(t)))
-		return -EFAULT;
-	return t;
 }
 
 long sys_getrlimit(const struct sysargs *a)

@@ -23,7 +23,10 @@
  * copies it when others still share the frame, or takes it back writable
  * when it is the last user; a frame goes back to the allocator only when
  * its last user lets go.  The counts are atomic: two spaces sharing a
- * frame hold different locks.
+ * frame hold different locks.  execve shares a program file's pages the
+ * same way (vm_map_shared): the file is their first user, each space
+ * that maps them one more, and a file that lets go of a page still
+ * mapped hands it to the spaces (vm_page_release).
  */
 #include <amphi/cpu.h>
 #include <amphi/errno.h>
@@ -406,6 +409,44 @@ int vm_write(struct vm *vm, uint64_t va, const void *src, size_t len)
 	}
 	mutex_unlock(&vm->lock);
 	return rc;
+}
+
+int vm_map_shared(struct vm *vm, uint64_t va, void *page)
+{
+	struct vm_region *r;
+	int rc = -EFAULT;
+
+	mutex_lock(&vm->lock);
+	r = region_find(vm, va);
+	if (r && uvm_lookup(vm->root, va, NULL))
+		rc = -EEXIST;
+	else if (r && !page_share(page))
+		rc = -ENOMEM;
+	else if (r && (rc = uvm_map(vm->root, va, page, r->prot & ~PROT_WRITE)))
+		free_user_page(page); /* the share just taken */
+	mutex_unlock(&vm->lock);
+	return rc;
+}
+
+bool vm_page_shared(void *page)
+{
+	return page_shared(page);
+}
+
+/* The owner lets go: with sharers left, the last of them (a space) frees
+ * it, and it is counted with the spaces' pages from now on. */
+void vm_page_release(void *page)
+{
+	uint32_t *r = refs_of(page);
+	uint32_t old = r ? __atomic_load_n(r, __ATOMIC_ACQUIRE) : 0;
+
+	while (old)
+		if (__atomic_compare_exchange_n(r, &old, old - 1, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE)) {
+			vm_count_pages(1);
+			return;
+		}
+	mm_page_free(page);
 }
 
 static bool access_ok(unsigned prot, bool write, bool exec)

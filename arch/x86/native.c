@@ -10,6 +10,7 @@
 #include <amphi/printk.h>
 #include <amphi/console.h>
 #include <amphi/string.h>
+#include <asm/rtc.h>
 #include <asm/x86.h>
 #include <asm/cpuid_hv.h>
 #include <drivers/serial.h>
@@ -75,6 +76,7 @@ void native_setup(struct boot_info *bi)
 		.paging_init = native_paging_init,
 		.irq_init = native_irq_init,
 		.time_init = native_time_init,
+		.wallclock_ns = native_rtc_wallclock_ns,
 		.smp_init = native_smp_init,
 		.send_ipi = native_send_ipi,
 		.cpu_die = native_cpu_die,

@@ -44,7 +44,7 @@ struct rtc_edge {
 	unsigned int second;
 };
 
-static uint8_t cmos_read(uint8_t reg)
+uint8_t cmos_read(uint8_t reg)
 {
 	outb(RTC_INDEX, reg);
 	return inb(RTC_DATA);

@@ -14,8 +14,8 @@
  * and a shell run as init then has no job control and no ^C).
  * TIOCSCTTY, TIOCNOTTY, TIOCGPGRP, TIOCSPGRP and TIOCGSID follow that
  * session; a process of another session gets -ENOTTY for the group
- * calls.  Not done: SIGTTIN/SIGTTOU for background groups, and stopping
- * at SIGTSTP (kernel/signal.c ignores it by default).
+ * calls.  A background group that reads, or writes with TOSTOP, or
+ * changes the terminal gets SIGTTIN or SIGTTOU (tty_job_check).
  *
  * VMIN and VTIME are the reader's here, as Linux's n_tty: with VMIN > 0
  * a read waits for VMIN bytes (at most what it asked for), with VTIME
@@ -100,6 +100,32 @@ static int tty_signal_group(int pgrp, int sig)
 	process_for_each_locked(signal_one, &g);
 	proc_unlock_irqrestore(flags);
 	return g.sent;
+}
+
+/* --- job control --- */
+
+/*
+ * A process of the session this terminal controls, not in its foreground
+ * group, that reads it (SIGTTIN) or writes it with TOSTOP set or changes
+ * its settings (SIGTTOU): its group gets the signal, and the call
+ * -ERESTARTSYS, to run again once the group is continued.  If the signal
+ * is ignored or blocked, a read is refused (-EIO) and the rest go on; a
+ * process of an orphaned group, which no one could continue, gets -EIO.
+ * Linux's __tty_check_change.
+ */
+static long tty_job_check(struct tty *t, int sig)
+{
+	struct process *p = current_process();
+	int fg = READ_ONCE(t->pgrp);
+
+	if (!p || !t->sid || p->sid != t->sid || !fg || p->pgid == fg)
+		return 0;
+	if (p->sigaction[sig - 1].handler == 1 /* SIG_IGN */ || (p->sigmask & SIGBIT(sig)))
+		return sig == SIGTTIN ? -EIO : 0;
+	if (process_pgrp_orphaned(p->pgid))
+		return -EIO;
+	tty_signal_group(p->pgid, sig);
+	return -ERESTARTSYS;
 }
 
 /* --- input --- */
@@ -250,7 +276,11 @@ long tty_read_kernel(struct tty *t, void *buf, size_t n, bool nonblock)
 
 static long tty_read(struct file *f, void *buf, size_t n, uint64_t *pos, bool nonblock)
 {
+	long rc = tty_job_check(tty_get(), SIGTTIN);
+
 	(void)pos;
+	if (rc)
+		return rc;
 	return tty_read_kernel(tty_get(), buf, n, nonblock || (f->flags & O_NONBLOCK));
 }
 
@@ -259,8 +289,12 @@ static long tty_read(struct file *f, void *buf, size_t n, uint64_t *pos, bool no
 static long tty_write(struct file *f, const void *buf, size_t n, uint64_t *pos, bool nonblock)
 {
 	struct process *p = current_process();
+	struct tty *t = tty_get();
+	long rc = (t->ldisc.tio.c_lflag & TOSTOP) ? tty_job_check(t, SIGTTOU) : 0;
 
 	(void)f, (void)pos, (void)nonblock;
+	if (rc)
+		return rc;
 	if (!p || !p->spec.quiet)
 		console_write(buf, n);
 	if (p && p->out && p->out_len < p->spec.capture) {
@@ -393,8 +427,23 @@ static long tty_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
 	struct tty *t = tty_get();
 	struct process *p = current_process();
 	int n;
+	long rc;
 
 	(void)f;
+	switch (cmd) { /* what changes the terminal: from the foreground */
+	case TCSETS:
+	case TCSETSW:
+	case TCSETSF:
+	case TCSBRK:
+	case TCXONC:
+	case TCFLSH:
+	case TIOCSPGRP:
+		if ((rc = tty_job_check(t, SIGTTOU)))
+			return rc;
+		break;
+	default:
+		break;
+	}
 	switch (cmd) {
 	case TCGETS:
 		return copy_to_user(arg, &t->ldisc.tio, sizeof(t->ldisc.tio));

@@ -148,7 +148,13 @@ long fs_readdir(struct inode *dir, uint64_t pos, fs_filldir_fn fn, void *arg);
 void fs_lock(void);
 void fs_unlock(void);
 void *fs_page_alloc(void);
+/* A page the file lets go of: freed, or left to the processes that map
+ * it (fs_page_shared), the last of which frees it. */
 void fs_page_free(void *page);
+/* Is the page mapped by a process too (fs_map_page)?  Then the file does
+ * not write it in place: it takes a copy, and the mappings keep the
+ * bytes they had. */
+bool fs_page_shared(void *page);
 /* A new inode with one reference and no name, for a dyn directory's
  * lookup (fs lock held); a regular file gets its data with ramfs_write. */
 struct inode *fs_inode_new_locked(uint32_t mode);
@@ -161,6 +167,15 @@ long ramfs_read(struct inode *ip, uint64_t off, void *buf, size_t len);
 long ramfs_write(struct inode *ip, uint64_t off, const void *buf, size_t len);
 int ramfs_truncate(struct inode *ip, uint64_t size);
 void ramfs_free_data(struct inode *ip);
+/* The page of a regular file at page index i, NULL for a hole or past
+ * its pages (fs lock held). */
+void *ramfs_page_at(struct inode *ip, uint64_t i);
+
+/* A regular file's page i handed to map (which maps it into a process
+ * and so takes its own share of it), under the fs lock, so that the file
+ * cannot let go of it meanwhile: map's result, or 1 when there is no such
+ * page (a hole, past the end, not a regular file) to map. */
+int fs_map_page(struct inode *ip, uint64_t i, int (*map)(void *arg, void *page), void *arg);
 
 struct boot_info;
 /* fs/initramfs.c: the root, filled from the boot module if there is one,

@@ -37,6 +37,10 @@ struct platform_ops {
 	void (*irq_init)(void);
 	/* Start the clock (sched_clock) and register the event timer. */
 	void (*time_init)(void);
+	/* The time of day now, in ns since the epoch (UTC), read once at
+	 * boot (kernel/time_wall.c): the CMOS RTC natively, the shared info
+	 * page's wallclock on Xen.  0 when the platform cannot tell. */
+	uint64_t (*wallclock_ns)(void);
 	/* Find the other CPUs and bring them up; ends with smp_report(). */
 	void (*smp_init)(void);
 	/* Interrupt CPU `id` (online, not this one) with an IPI of that

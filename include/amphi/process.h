@@ -161,6 +161,8 @@ struct process {
 struct process *process_spawn(const struct process_spec *spec);
 /* Waits for it to end and returns its wait4 status; process_free then. */
 int process_wait(struct process *p);
+/* The pid given last (0 before any process). */
+int process_last_pid(void);
 void process_free(struct process *p);
 /* The calling thread's process (NULL for a kernel thread). */
 struct process *current_process(void);
@@ -188,7 +190,7 @@ int exec_load(struct process *p, struct trap_frame *f);
 long process_fork(struct trap_frame *f, uint64_t flags, uint64_t newsp, uint64_t parent_tid,
 		  uint64_t child_tid, uint64_t tls);
 /* wait4 and waitid's work: a child matching (which, id) that ended, its
- * pid and status (the struct freed unless WAIT_NOWAIT), or with
+ * pid and status (the struct freed unless WAIT_NOWAIT) with WAIT_EXITED, or with
  * WAIT_STOPPED / WAIT_CONTINUED one that stopped or went on since the
  * last wait said so ((sig << 8) | 0x7f, 0xffff); 0 for WAIT_NOHANG,
  * -ECHILD, -ERESTARTSYS when a signal came. */
@@ -199,7 +201,15 @@ long process_fork(struct trap_frame *f, uint64_t flags, uint64_t newsp, uint64_t
 #define WAIT_NOWAIT 2
 #define WAIT_STOPPED 4
 #define WAIT_CONTINUED 8
+#define WAIT_EXITED 16 /* ended children too (wait4 always; waitid's WEXITED) */
 long process_wait_child(int which, int id, unsigned int opts, int *status);
+/* Is group pgid orphaned (proc_lock held): no member, ignored aside, has
+ * a parent outside the group but in its session, as POSIX defines it.
+ * Linux does not count a parent that is PID 1; here PID 1 is given the
+ * console's session (drivers/tty/tty.c), a shell as PID 1 is that
+ * session's job-control shell, and its jobs are not orphans. */
+bool process_pgrp_orphaned_locked(int pgid, const struct process *ignored);
+bool process_pgrp_orphaned(int pgid);
 /* A process by pid (proc_lock held), NULL if none. */
 struct process *process_find_locked(int pid);
 /* For each process, proc_lock held: fn's nonzero result stops the walk. */

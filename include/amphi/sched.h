@@ -67,6 +67,10 @@ unsigned int thread_cpu(const struct thread *t);
 uint64_t thread_migrations(const struct thread *t);
 /* Threads that have not exited, idle and main included. */
 unsigned int sched_nr_threads(void);
+/* For the load average (kernel/time_load.c): the threads running or
+ * queued to run, and those that have not exited, idle threads left out
+ * of both.  Any context. */
+void sched_load_counts(unsigned int *runnable, unsigned int *live);
 /* Of them, those called `name`. */
 unsigned int sched_nr_threads_named(const char *name);
 

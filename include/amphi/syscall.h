@@ -93,13 +93,16 @@ struct sysargs {
 #define NR_sysinfo 99
 #define NR_prctl 157
 #define NR_arch_prctl 158
+#define NR_settimeofday 164
 #define NR_gettid 186
 #define NR_tkill 200
 #define NR_time 201
 #define NR_sched_getaffinity 204
 #define NR_getdents64 217
 #define NR_set_tid_address 218
+#define NR_clock_settime 227
 #define NR_clock_gettime 228
+#define NR_clock_getres 229
 #define NR_clock_nanosleep 230
 #define NR_exit_group 231
 #define NR_tgkill 234
@@ -122,6 +125,7 @@ struct sysargs {
 #define NR_prlimit64 302
 #define NR_renameat2 316
 #define NR_getrandom 318
+#define NR_execveat 322
 #define NR_rseq 334
 #define NR_faccessat2 439
 #define NR_SYSCALLS 440
@@ -201,6 +205,7 @@ long sys_setitimer(const struct sysargs *a);
 long sys_clone(const struct sysargs *a);
 long sys_fork(const struct sysargs *a);
 long sys_execve(const struct sysargs *a);
+long sys_execveat(const struct sysargs *a);
 long sys_wait4(const struct sysargs *a);
 long sys_kill(const struct sysargs *a);
 long sys_setpgid(const struct sysargs *a);
@@ -229,6 +234,9 @@ long sys_clock_gettime(const struct sysargs *a);
 long sys_clock_nanosleep(const struct sysargs *a);
 long sys_nanosleep(const struct sysargs *a);
 long sys_gettimeofday(const struct sysargs *a);
+long sys_settimeofday(const struct sysargs *a);
+long sys_clock_settime(const struct sysargs *a);
+long sys_clock_getres(const struct sysargs *a);
 long sys_time(const struct sysargs *a);
 long sys_getrlimit(const struct sysargs *a);
 long sys_sched_getaffinity(const struct sysargs *a);

@@ -109,6 +109,18 @@ void clock_reports_rearm(void);
 void time_note_away(uint64_t ns);
 uint64_t time_boot_ns(uint64_t *mono);
 
+/* The real-time clock, Linux's CLOCK_REALTIME (kernel/time_wall.c): the
+ * boot clock plus an offset, taken once at boot from the platform's
+ * wallclock and moved only by clock_settime or settimeofday.  Being on
+ * the boot clock, it counts a save or migration's time away as it
+ * passed.  ns since the epoch. */
+void time_wall_init(void);
+int64_t time_real_ns(void);
+void time_real_set(int64_t ns);
+/* What the boot reading was: the platform's wallclock in seconds (0 if it
+ * had none). */
+int64_t time_wall_boot_seconds(void);
+
 /* Busy-wait (calibration, short device delays): needs only sched_clock. */
 void udelay(uint64_t usec);
 

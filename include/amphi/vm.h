@@ -64,6 +64,16 @@ int vm_region_add(struct vm *vm, uint64_t start, uint64_t len, unsigned prot);
 /* Copies bytes into the space, populating pages as needed, whatever the
  * regions' protection (the loader's way of filling text). */
 int vm_write(struct vm *vm, uint64_t va, const void *src, size_t len);
+/* Maps a frame another owner keeps (a file's page, for execve) at va, in
+ * a region there, read-only whatever the region allows: a write faults
+ * and copies it, as after fork.  The space takes a share of the frame.
+ * 0; -EEXIST if a page is there already, -EFAULT outside a region,
+ * -ENOMEM. */
+int vm_map_shared(struct vm *vm, uint64_t va, void *page);
+/* For the owner of such a frame: does a space map it too?  And the owner
+ * lets go: the frame is freed, or is the spaces' from now on. */
+bool vm_page_shared(void *page);
+void vm_page_release(void *page);
 /* A fault at addr (write/exec as the CPU said): 0 once the page is there
  * with a protection that allows the access, -EFAULT when the process has
  * no right to it. */

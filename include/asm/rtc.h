@@ -44,6 +44,14 @@ enum rtc_status {
  * off. */
 enum rtc_status rtc_compare(uint64_t (*clock)(void), int64_t tol_ppm, struct rtc_span *span);
 
+/* A CMOS register (port 0x70 index, 0x71 data), NMIs left enabled. */
+uint8_t cmos_read(uint8_t reg);
+
+/* platform_ops.wallclock_ns natively (arch/x86/rtc_clock.c): the RTC's
+ * date and time in ns since the epoch, whole seconds; 0 without an RTC
+ * or with a date that does not decode. */
+uint64_t native_rtc_wallclock_ns(void);
+
 /* What a status means, in a few words. */
 const char *rtc_status_name(enum rtc_status s);
 

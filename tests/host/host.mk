@@ -16,12 +16,12 @@ HOST_SANITIZE ?= -fsanitize=address,undefined -fno-sanitize-recover=all
 HOST_CFLAGS   := -std=gnu11 -g -O1 -fno-omit-frame-pointer -fno-strict-aliasing \
 	-Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Iinclude $(HOST_SANITIZE)
 HOST_KFLAGS   := -fno-builtin -include tests/host/host_rename.h
-HOST_LIBS     := -lcmocka
+HOST_LIBS     := -lcmocka -lm
 HOST_DIR      := $(B)/host
 
 # Each test and the kernel sources it exercises.
 HOST_TESTS        := string printf cmdline memmap frame heap pvpatch pvsites xs_wire sha256 ipconfig net_pattern acpi ticket \
-	multiboot2 pvh start_info blkif_check cpio fs clock_guard netif_check console_ring_check xenbus_state elf pipe_ring n_tty
+	multiboot2 pvh start_info blkif_check cpio fs clock_guard netif_check console_ring_check xenbus_state elf pipe_ring n_tty rtc_time loadavg
 HOST_KSRC_string  := lib/string.c
 HOST_KSRC_printf  := lib/vsnprintf.c lib/string.c
 HOST_KSRC_cmdline := lib/cmdline.c lib/string.c
@@ -46,6 +46,8 @@ HOST_KSRC_xenbus_state := drivers/xen/xenbus/xenbus_state.c
 HOST_KSRC_elf     := lib/elf.c lib/string.c
 HOST_KSRC_pipe_ring := fs/pipe_ring.c fs/fdbits.c
 HOST_KSRC_n_tty    := drivers/tty/n_tty.c lib/string.c
+HOST_KSRC_rtc_time := lib/rtc_time.c
+HOST_KSRC_loadavg := lib/loadavg.c
 # Header only (include/amphi/ticket.h).
 HOST_KSRC_ticket  :=
 HOST_KSRC_net_pattern := lib/net_pattern.c lib/sha256.c lib/string.c

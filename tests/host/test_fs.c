@@ -54,6 +54,12 @@ void fs_page_free(void *p)
 	free(p);
 }
 
+/* No process maps a page here. */
+bool fs_page_shared(void *p)
+{
+	return false;
+}
+
 static struct inode *R;
 
 static int setup(void **state)

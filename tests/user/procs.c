@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,13 +23,17 @@
 #include <poll.h>
 #include <sys/mman.h>
 #include <sys/select.h>
+#include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <sched.h>
 #include <ucontext.h>
+#include <termios.h>
 #include <time.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 static const char *scenario = "?";
@@ -194,6 +199,20 @@ static int script_check(int argc, char **argv)
 	return 43;
 }
 
+/* "procs exe-check EXECFN": run from a relative path or a directory
+ * descriptor, still /bin/procs itself, with EXECFN as its AT_EXECFN ("-":
+ * run by descriptor alone, its /proc/self/exe not checked). */
+static int exe_check(int argc, char **argv)
+{
+	const char *fn = (const char *)getauxval(AT_EXECFN);
+
+	if (argc != 4 || !fn || strcmp(fn, argv[2]))
+		return 2;
+	if (strcmp(argv[3], "-") && !proc_self_is("exe", "/bin/procs", 10))
+		return 3;
+	return 44;
+}
+
 static int run_and_wait(const char *path, char *const argv[], char *const envp[])
 {
 	pid_t pid = xfork();
@@ -203,6 +222,71 @@ static int run_and_wait(const char *path, char *const argv[], char *const envp[]
 		_exit(errno == ENOENT ? 77 : 99);
 	}
 	return wait_for(pid);
+}
+
+/* execveat(dirfd, path, argv, envp, flags) in a child: its status. */
+static int execveat_and_wait(int dirfd, const char *path, char *const argv[], char *const envp[],
+			     int flags)
+{
+	pid_t pid = xfork();
+
+	if (!pid) {
+		syscall(SYS_execveat, dirfd, path, argv, envp, flags);
+		_exit(100 + errno);
+	}
+	return wait_for(pid);
+}
+
+static void exec_relative_cwd(char *const envp[])
+{
+	char *argv1[] = {"procs", "exe-check", "procs", "x", NULL};
+	char *argv2[] = {"procs", "exe-check", "../bin/procs", "x", NULL};
+	int st;
+
+	CHECK(chdir("/bin") == 0, "chdir /bin");
+	st = run_and_wait("procs", argv1, envp);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 44, "execve(\"procs\") in /bin: status %#x",
+	      st);
+	CHECK(chdir("/testdir") == 0, "chdir /testdir");
+	st = run_and_wait("../bin/procs", argv2, envp);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 44,
+	      "execve(\"../bin/procs\") in /testdir: status %#x", st);
+	CHECK(chdir("/") == 0, "chdir /");
+	CHECK(execve("procs", argv1, envp) < 0 && errno == ENOENT, "execve(\"procs\") in /");
+}
+
+static void exec_relative_at(char *const envp[])
+{
+	int dfd = open("/bin", O_RDONLY | O_DIRECTORY), ffd = open("/bin/procs", O_RDONLY);
+	char fn1[32], fn2[32];
+	char *argv1[] = {"procs", "exe-check", fn1, "x", NULL};
+	char *argv2[] = {"procs", "exe-check", fn2, "-", NULL};
+	int st;
+
+	CHECK(dfd >= 0 && ffd >= 0, "open /bin, /bin/procs");
+	snprintf(fn1, sizeof(fn1), "/dev/fd/%d/procs", dfd);
+	snprintf(fn2, sizeof(fn2), "/dev/fd/%d", ffd);
+	st = execveat_and_wait(dfd, "procs", argv1, envp, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 44, "execveat(/bin, \"procs\"): status %#x", st);
+	st = execveat_and_wait(ffd, "", argv2, envp, AT_EMPTY_PATH);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 44, "execveat(fd, \"\", AT_EMPTY_PATH): %#x", st);
+	CHECK(symlink("/bin/procs", "/testdir/procs-link") == 0, "symlink");
+	st = execveat_and_wait(AT_FDCWD, "/testdir/procs-link", argv1, envp, AT_SYMLINK_NOFOLLOW);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 100 + ELOOP, "AT_SYMLINK_NOFOLLOW: %#x", st);
+	st = execveat_and_wait(ffd, "", argv2, envp, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 100 + ENOENT, "\"\" without AT_EMPTY_PATH: %#x",
+	      st);
+	unlink("/testdir/procs-link");
+	close(dfd);
+	close(ffd);
+}
+
+/* A relative path runs from the working directory (execve) or from a
+ * directory descriptor (execveat), as on Linux. */
+static void exec_relative(char *const envp[])
+{
+	exec_relative_cwd(envp);
+	exec_relative_at(envp);
 }
 
 static int exec_files(void)
@@ -240,8 +324,9 @@ static int exec_files(void)
 	}
 	st = run_and_wait("/testdir/procs.sh", sargv, envp);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 43, "#! script: status %#x", st);
+	exec_relative(envp);
 	printf("procs exec: ok, argv, envp and AT_EXECFN; a #! script; ENOENT, EACCES, ENOEXEC, "
-	       "EFAULT, E2BIG kept the caller\n");
+	       "EFAULT, E2BIG kept the caller; relative paths from the cwd; execveat\n");
 	return 0;
 }
 
@@ -748,17 +833,377 @@ static int interrupted_waits(void)
 
 /* --- job control: stop and continue --- */
 
+/* --- job control: the terminal's background, orphaned groups, waitid --- */
+
+enum bg_act { BG_READ, BG_WRITE, BG_TCSETATTR, BG_TCSETPGRP };
+enum bg_how { BG_DEFAULT, BG_IGNORE, BG_BLOCK, BG_HANDLER };
+
+static volatile sig_atomic_t job_handled;
+
+static void on_job_signal(int sig)
+{
+	(void)sig;
+	job_handled++;
+}
+
+static void bg_prepare(int sig, enum bg_how how)
+{
+	struct sigaction sa = {.sa_handler = on_job_signal}; /* no SA_RESTART */
+	sigset_t set;
+
+	if (how == BG_IGNORE)
+		signal(sig, SIG_IGN);
+	if (how == BG_HANDLER)
+		sigaction(sig, &sa, NULL);
+	if (how == BG_BLOCK) {
+		sigemptyset(&set);
+		sigaddset(&set, sig);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+	}
+}
+
+/* In the child: the act, its result as the exit status: 10 + errno for
+ * a refusal (EIO 15, EINTR 14), 1 when it went through. */
+static int bg_do(enum bg_act act)
+{
+	struct termios tio;
+	char c;
+	long r;
+
+	switch (act) {
+	case BG_READ:
+		r = read(0, &c, 1);
+		break;
+	case BG_WRITE:
+		r = write(1, "\n", 1);
+		break;
+	case BG_TCSETATTR:
+		r = tcgetattr(0, &tio) ? -1 : tcsetattr(0, TCSANOW, &tio);
+		break;
+	default:
+		r = tcsetpgrp(0, getpgrp());
+		break;
+	}
+	if (r < 0)
+		return 10 + errno;
+	return job_handled ? 2 : 1;
+}
+
+/* A child in a group of its own, so in the background, doing act with
+ * the signal sig treated as how: its wait status (a stopped one is
+ * killed and reaped after). */
+static int bg_run(enum bg_act act, int sig, enum bg_how how)
+{
+	pid_t pid = xfork();
+	int st;
+
+	if (!pid) {
+		setpgid(0, 0);
+		bg_prepare(sig, how);
+		_exit(bg_do(act));
+	}
+	setpgid(pid, pid);
+	CHECK(waitpid(pid, &st, WUNTRACED) == pid, "waitpid");
+	if (WIFSTOPPED(st)) {
+		kill(pid, SIGKILL);
+		wait_for(pid);
+	}
+	return st;
+}
+
+static void set_tostop(bool on)
+{
+	struct termios tio;
+
+	CHECK(tcgetattr(0, &tio) == 0, "tcgetattr");
+	tio.c_lflag = on ? tio.c_lflag | TOSTOP : tio.c_lflag & ~TOSTOP;
+	CHECK(tcsetattr(0, TCSANOW, &tio) == 0, "tcsetattr");
+}
+
+#define STOPPED_BY(st, sig) (WIFSTOPPED(st) && WSTOPSIG(st) == (sig))
+#define EXITED_WITH(st, code) (WIFEXITED(st) && WEXITSTATUS(st) == (code))
+
+static void job_tty_background(void)
+{
+	int st;
+
+	st = bg_run(BG_READ, SIGTTIN, BG_DEFAULT);
+	CHECK(STOPPED_BY(st, SIGTTIN), "a background read: %#x, not stopped by SIGTTIN", st);
+	st = bg_run(BG_READ, SIGTTIN, BG_IGNORE);
+	CHECK(EXITED_WITH(st, 10 + EIO), "a background read, SIGTTIN ignored: %#x, not EIO", st);
+	st = bg_run(BG_READ, SIGTTIN, BG_BLOCK);
+	CHECK(EXITED_WITH(st, 10 + EIO), "a background read, SIGTTIN blocked: %#x, not EIO", st);
+	st = bg_run(BG_READ, SIGTTIN, BG_HANDLER);
+	CHECK(EXITED_WITH(st, 10 + EINTR), "a background read, SIGTTIN caught: %#x, not EINTR", st);
+	st = bg_run(BG_WRITE, SIGTTOU, BG_DEFAULT);
+	CHECK(EXITED_WITH(st, 1), "a background write without TOSTOP: %#x", st);
+	set_tostop(true);
+	st = bg_run(BG_WRITE, SIGTTOU, BG_DEFAULT);
+	CHECK(STOPPED_BY(st, SIGTTOU), "a background write with TOSTOP: %#x, not stopped", st);
+	st = bg_run(BG_WRITE, SIGTTOU, BG_IGNORE);
+	CHECK(EXITED_WITH(st, 1), "a write with TOSTOP, SIGTTOU ignored: %#x, not written", st);
+	set_tostop(false);
+	st = bg_run(BG_TCSETATTR, SIGTTOU, BG_DEFAULT);
+	CHECK(STOPPED_BY(st, SIGTTOU), "a background tcsetattr: %#x, not stopped", st);
+	st = bg_run(BG_TCSETATTR, SIGTTOU, BG_IGNORE);
+	CHECK(EXITED_WITH(st, 1), "a tcsetattr, SIGTTOU ignored: %#x", st);
+	st = bg_run(BG_TCSETPGRP, SIGTTOU, BG_DEFAULT);
+	CHECK(STOPPED_BY(st, SIGTTOU), "a background tcsetpgrp: %#x, not stopped", st);
+	st = bg_run(BG_TCSETPGRP, SIGTTOU, BG_BLOCK);
+	CHECK(EXITED_WITH(st, 1), "a tcsetpgrp, SIGTTOU blocked: %#x", st);
+	/* That child took the terminal's foreground: back, as a shell does. */
+	signal(SIGTTOU, SIG_IGN);
+	CHECK(tcsetpgrp(0, getpgrp()) == 0, "tcsetpgrp back");
+	signal(SIGTTOU, SIG_DFL);
+	CHECK(tcgetpgrp(0) == getpgrp(), "the foreground back");
+}
+
+static int orphan_pipe[2];
+
+static void on_orphan_hup(int sig)
+{
+	(void)sig;
+	CHECK(write(orphan_pipe[1], "H", 1) == 1, "write");
+}
+
+/* The grandchild, in the group its parent made: stopped, it waits for
+ * the SIGHUP and SIGCONT its group's orphaning brings; else, once
+ * orphaned, it checks that the terminal's stops pass it by. */
+static void orphan_grandchild(bool stopped, pid_t parent)
+{
+	struct termios tio;
+	char ch;
+
+	signal(SIGHUP, on_orphan_hup);
+	if (stopped) {
+		kill(getpid(), SIGSTOP);
+		_exit(write(orphan_pipe[1], "C", 1) == 1 ? 0 : 1);
+	}
+	while (getppid() == parent) /* until its group is orphaned */
+		usleep(10000);
+	kill(getpid(), SIGTSTP);
+	write(orphan_pipe[1], "T", 1);
+	if (read(0, &ch, 1) < 0 && errno == EIO)
+		write(orphan_pipe[1], "I", 1);
+	if (tcgetattr(0, &tio) == 0 && tcsetattr(0, TCSANOW, &tio) < 0 && errno == EIO)
+		write(orphan_pipe[1], "O", 1);
+	_exit(0);
+}
+
+/* In a session of its own with the terminal (this program's tree's
+ * reaper, which takes orphans, stays outside it): a child makes a group
+ * with a grandchild in it and exits, which leaves that group orphaned.
+ * Waits on `done` before it goes. */
+static void orphan_session(bool stopped, int done)
+{
+	pid_t c;
+	int st;
+	char ch;
+
+	CHECK(setsid() > 0 && ioctl(0, TIOCSCTTY, 0) == 0, "setsid, TIOCSCTTY");
+	c = xfork();
+	if (!c) {
+		pid_t me = getpid();
+
+		setpgid(0, 0);
+		if (!xfork())
+			orphan_grandchild(stopped, me);
+		if (stopped)
+			CHECK(waitpid(-1, &st, WUNTRACED) > 0 && WIFSTOPPED(st), "not stopped: %#x", st);
+		_exit(0);
+	}
+	st = wait_for(c);
+	CHECK(EXITED_WITH(st, 0), "the child: %#x", st);
+	read(done, &ch, 1);
+	signal(SIGHUP, SIG_IGN);
+	ioctl(0, TIOCNOTTY);
+	_exit(0);
+}
+
+/* What the grandchild writes to the pipe, within 5 s (if not, its
+ * session is killed). */
+static void orphan_case(bool stopped, const char *want)
+{
+	int done[2], st;
+	char got[8] = {0};
+	size_t n = 0, len = strlen(want);
+	struct pollfd pfd;
+	pid_t sess;
+
+	CHECK(pipe(orphan_pipe) == 0 && pipe(done) == 0, "pipe");
+	if (!(sess = xfork()))
+		orphan_session(stopped, done[0]);
+	pfd = (struct pollfd){orphan_pipe[0], POLLIN, 0};
+	while (n < len && poll(&pfd, 1, 5000) == 1 && read(orphan_pipe[0], got + n, 1) == 1)
+		n++;
+	if (n < len)
+		kill(-sess, SIGKILL);
+	CHECK(write(done[1], "x", 1) == 1, "write");
+	CHECK(n == len && !memcmp(got, want, len),
+	      "the orphaned group's process wrote '%s', not '%s'", got, want);
+	st = wait_for(sess);
+	CHECK(EXITED_WITH(st, 0), "the session: %#x", st);
+	/* The grandchild came to this program, its tree's reaper. */
+	CHECK(waitpid(-1, &st, 0) > 0 && EXITED_WITH(st, 0), "the grandchild: %#x", st);
+	close(orphan_pipe[0]);
+	close(orphan_pipe[1]);
+	close(done[0]);
+	close(done[1]);
+}
+
+static void job_waitid(void)
+{
+	siginfo_t si;
+	pid_t pid = xfork();
+
+	if (!pid)
+		for (;;)
+			pause();
+	kill(pid, SIGSTOP);
+	for (int i = 0; i < 2; i++) { /* WNOWAIT leaves it to be told again */
+		memset(&si, 0xa5, sizeof(si));
+		CHECK(waitid(P_PID, pid, &si, WSTOPPED | (i ? 0 : WNOWAIT)) == 0, "waitid WSTOPPED");
+		CHECK(si.si_signo == SIGCHLD && si.si_code == CLD_STOPPED && si.si_pid == pid &&
+			  si.si_status == SIGSTOP && si.si_errno == 0 && si.si_uid == 0,
+		      "WSTOPPED: signo %d code %d pid %d status %d", si.si_signo, si.si_code,
+		      si.si_pid, si.si_status);
+	}
+	memset(&si, 0xa5, sizeof(si));
+	CHECK(waitid(P_ALL, 0, &si, WSTOPPED | WNOHANG) == 0 && si.si_pid == 0 && si.si_signo == 0,
+	      "a stop told once: pid %d", si.si_pid);
+	kill(pid, SIGCONT);
+	CHECK(waitid(P_PGID, 0, &si, WCONTINUED) == 0 && si.si_code == CLD_CONTINUED &&
+		  si.si_status == SIGCONT && si.si_pid == pid,
+	      "WCONTINUED by P_PGID 0: code %d status %d", si.si_code, si.si_status);
+	kill(pid, SIGKILL);
+	CHECK(waitid(P_PGID, getpgrp(), &si, WEXITED | WNOWAIT) == 0 && si.si_code == CLD_KILLED &&
+		  si.si_status == SIGKILL && si.si_pid == pid,
+	      "WEXITED|WNOWAIT: code %d status %d", si.si_code, si.si_status);
+	memset(&si, 0xa5, sizeof(si));
+	CHECK(waitid(P_ALL, 0, &si, WSTOPPED | WCONTINUED | WNOHANG) == 0 && si.si_pid == 0,
+	      "an ended child is not reaped without WEXITED");
+	CHECK(waitid(P_ALL, 0, &si, WEXITED) == 0 && si.si_code == CLD_KILLED && si.si_pid == pid,
+	      "reaped by WEXITED");
+	CHECK(waitid(P_ALL, 0, &si, WEXITED | WNOHANG) < 0 && errno == ECHILD, "ECHILD");
+	pid = xfork();
+	if (!pid)
+		_exit(7);
+	CHECK(waitid(P_PID, pid, &si, WEXITED) == 0 && si.si_code == CLD_EXITED &&
+		  si.si_status == 7,
+	      "CLD_EXITED 7: code %d status %d", si.si_code, si.si_status);
+	CHECK(waitid(P_ALL, 0, &si, 0) < 0 && errno == EINVAL, "no event asked: EINVAL");
+	CHECK(waitid(P_PID, 0, &si, WEXITED) < 0 && errno == EINVAL, "P_PID 0: EINVAL");
+}
+
+static int job_control(void)
+{
+	/* The terminal, controlling this program's session (it leads one):
+	 * the kernel's console, nobody's while the selftests run. */
+	CHECK(ioctl(0, TIOCSCTTY, 0) == 0, "TIOCSCTTY");
+	CHECK(tcgetpgrp(0) == getpgrp(), "in the foreground");
+	job_tty_background();
+	signal(SIGHUP, SIG_IGN); /* TIOCNOTTY hangs up the foreground: this program */
+	CHECK(ioctl(0, TIOCNOTTY) == 0, "TIOCNOTTY");
+	signal(SIGHUP, SIG_DFL);
+	orphan_case(true, "HC");
+	orphan_case(false, "TIO");
+	job_waitid();
+	printf("procs jobctl: ok, background read (SIGTTIN; EIO ignored or blocked; EINTR "
+	       "caught), write with TOSTOP, tcsetattr and tcsetpgrp (SIGTTOU; go on ignored or "
+	       "blocked); an orphaned group with a stopped member gets SIGHUP and SIGCONT; one "
+	       "keeps no terminal stop (EIO instead); waitid WSTOPPED, WCONTINUED, WNOWAIT, "
+	       "P_PGID, P_ALL\n");
+	return 0;
+}
+
+/* --- /proc/loadavg --- */
+
+struct loadavg {
+	unsigned long w[3], h[3];
+	unsigned int running, threads;
+	int last_pid;
+};
+
+/* /proc/loadavg read and checked to be exactly Linux's format. */
+static void loadavg_get(struct loadavg *l)
+{
+	char text[128] = {0}, again[128];
+	int fd = open("/proc/loadavg", O_RDONLY);
+	ssize_t n;
+
+	CHECK(fd >= 0, "open /proc/loadavg");
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	CHECK(n > 0, "read /proc/loadavg");
+	CHECK(sscanf(text, "%lu.%lu %lu.%lu %lu.%lu %u/%u %d", &l->w[0], &l->h[0], &l->w[1],
+		     &l->h[1], &l->w[2], &l->h[2], &l->running, &l->threads, &l->last_pid) == 9,
+	      "/proc/loadavg: '%s'", text);
+	snprintf(again, sizeof(again), "%lu.%02lu %lu.%02lu %lu.%02lu %u/%u %d\n", l->w[0], l->h[0],
+		 l->w[1], l->h[1], l->w[2], l->h[2], l->running, l->threads, l->last_pid);
+	CHECK(!strcmp(text, again), "/proc/loadavg '%s' is not in Linux's format", text);
+}
+
+static long hundredths(const struct loadavg *l)
+{
+	return (long)(l->w[0] * 100 + l->h[0]);
+}
+
+/* Its fields: the last pid is the child forked last; three spinning
+ * children are running; and a sample (every 5 s) moves the 1-minute
+ * average toward them by Linux's factor. */
+static int load_average(void)
+{
+	struct loadavg before, during, after;
+	struct sysinfo si;
+	pid_t kids[3], pid = xfork();
+
+	if (!pid)
+		_exit(0);
+	wait_for(pid);
+	loadavg_get(&before);
+	CHECK(before.last_pid == pid, "last pid %d, the child was %d", before.last_pid, pid);
+	for (int i = 0; i < 3; i++)
+		if (!(kids[i] = xfork()))
+			for (;;)
+				;
+	loadavg_get(&during);
+	CHECK(during.running >= 4 && during.threads >= during.running,
+	      "%u/%u running with three children spinning", during.running, during.threads);
+	CHECK(during.last_pid == kids[2], "last pid %d, not %d", during.last_pid, kids[2]);
+	sleep_ms(5200);
+	loadavg_get(&after);
+	CHECK(sysinfo(&si) == 0 && labs((long)(si.loads[0] * 100 >> 16) - hundredths(&after)) <= 30,
+	      "sysinfo's load %lu/65536, /proc/loadavg's %ld/100", si.loads[0], hundredths(&after));
+	for (int i = 0; i < 3; i++) {
+		kill(kids[i], SIGKILL);
+		wait_for(kids[i]);
+	}
+	/* 1884/2048 of the old, 164/2048 of at least 3 tasks: 0.24. */
+	CHECK(hundredths(&after) >= hundredths(&during) * 92 / 100 + 24 - 2,
+	      "1-minute average %ld after 5.2 s of 3 spinning, %ld before", hundredths(&after),
+	      hundredths(&during));
+	printf("procs loadavg: ok, Linux's format; %u/%u running with three spinning; the last "
+	       "pid; 1-minute average %lu.%02lu -> %lu.%02lu in 5.2 s\n",
+	       during.running, during.threads, during.w[0], during.h[0], after.w[0], after.h[0]);
+	return 0;
+}
+
 static int stop_continue(void)
 {
 	int p[2], st;
 	pid_t pid;
 	char c;
 
+	/* Each child in a group of its own, as a shell puts a job: this
+	 * program leads its session, so its own group is orphaned, and
+	 * SIGTSTP does not stop a process there (POSIX, Linux). */
 	pid = xfork();
 	if (!pid) {
+		setpgid(0, 0);
 		for (;;)
 			pause();
 	}
+	setpgid(pid, pid);
 	kill(pid, SIGTSTP);
 	CHECK(waitpid(pid, &st, WUNTRACED) == pid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGTSTP,
 	      "SIGTSTP stops: %#x", st);
@@ -774,9 +1219,11 @@ static int stop_continue(void)
 	CHECK(pipe(p) == 0, "pipe");
 	pid = xfork();
 	if (!pid) {
+		setpgid(0, 0);
 		close(p[1]);
 		_exit(read(p[0], &c, 1) == 1 && c == 'g' ? 0 : 1);
 	}
+	setpgid(pid, pid);
 	usleep(100000);
 	kill(pid, SIGTSTP);
 	CHECK(waitpid(pid, &st, WUNTRACED) == pid && WIFSTOPPED(st), "the reader stopped: %#x", st);
@@ -855,7 +1302,7 @@ int main(int argc, char **argv)
 	    {"signal", signals},      {"segv", faults},	       {"pgrp", groups},
 	    {"orphan", orphans},      {"alarm", alarms},       {"forklimit", fork_limit},
 	    {"loop", fork_exec_loop}, {"eintr", interrupted_waits},
-	    {"stop", stop_continue},
+	    {"stop", stop_continue},  {"loadavg", load_average},   {"jobctl", job_control},
 	};
 
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -866,6 +1313,8 @@ int main(int argc, char **argv)
 		return argv_check(argc, argv);
 	if (!strcmp(argv[1], "script-check"))
 		return script_check(argc, argv);
+	if (!strcmp(argv[1], "exe-check"))
+		return exe_check(argc, argv);
 	if (!strcmp(argv[1], "exit-code"))
 		return 33;
 	if (!strcmp(argv[1], "pause")) /* until a signal ends it (the tty's selftest) */

@@ -14,7 +14,8 @@
  *
  * Some calls would end the program or stop it for good however the kernel
  * behaves (exit, execve, a signal to itself, a sleep, a wait with no
- * timeout): those are never drawn.  Calls that map, unmap or change memory
+ * timeout), and those that set the time of day the rest of the boot reads:
+ * those are never drawn.  Calls that map, unmap or change memory
  * get addresses only from an arena of their own or from where no program
  * may be, never the program's text, data or stack.  Descriptors 0, 1 and 2
  * are neither closed, overwritten, written to nor read from (the report at
@@ -66,10 +67,12 @@ static int forbidden(u64 nr)
 	    130, /* rt_sigsuspend */
 	    160, /* setrlimit: a CPU limit ends it */
 	    161, /* chroot */
+	    164, /* settimeofday: the tests after it read the time */
 	    169, /* reboot */
 	    200, /* tkill */
 	    202, /* futex: a wait with no timeout */
 	    222, /* timer_create: a timer's signal ends it */
+	    227, /* clock_settime: as settimeofday */
 	    230, /* clock_nanosleep */
 	    231, /* exit_group */
 	    232, /* epoll_wait */

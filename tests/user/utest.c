@@ -123,6 +123,51 @@ static int t_sleep(void)
 	return 0;
 }
 
+static s64 ts_ns(const s64 *t)
+{
+	return t[0] * 1000000000 + t[1];
+}
+
+/* The time of day: read at boot (so after 2020), set by clock_settime and
+ * settimeofday as root may on Linux, MONOTONIC untouched by either; and
+ * what Linux refuses.  The time is put back as it was. */
+static int t_settime(void)
+{
+	s64 r[2], m[2], r2[2], m2[2], res[2], t = 0, tv[2], tz[2] = {60, 0}, tz2[2] = {0, 0};
+	s64 set[2], bad[2] = {1, 1000000000}, neg[2] = {-1, 0};
+
+	CHECK(140, sys2(228, 0, r) == 0 && sys2(228, 1, m) == 0);
+	CHECK(141, r[0] > 1577836800); /* 2020-01-01: the wall clock was read */
+	set[0] = r[0] + 100000, set[1] = r[1];
+	CHECK(142, sys2(227, 0, set) == 0 && sys2(228, 0, r2) == 0 && sys2(228, 1, m2) == 0);
+	CHECK(143, ts_ns(r2) - ts_ns(set) >= 0 && ts_ns(r2) - ts_ns(set) < 5000000000);
+	CHECK(144, ts_ns(m2) - ts_ns(m) >= 0 && ts_ns(m2) - ts_ns(m) < 5000000000);
+	CHECK(145, sys1(201, &t) == t && t >= set[0] && t < set[0] + 5);
+	CHECK(146, sys2(96, tv, 0) == 0 && tv[0] >= set[0] && tv[0] < set[0] + 5);
+	CHECK(147, sys2(227, 1, set) == -EINVAL && sys2(227, 0, bad) == -EINVAL &&
+		       sys2(227, 0, neg) == -EINVAL && sys2(227, 0, 0x100000) == -EFAULT);
+	/* settimeofday: back to the real time, and a zone kept and given back. */
+	sys2(228, 1, m2);
+	tv[0] = r[0] + (ts_ns(m2) - ts_ns(m)) / 1000000000, tv[1] = 0;
+	CHECK(148, sys2(164, tv, tz) == 0 && sys2(96, r2, tz2) == 0 && tz2[0] == 60);
+	CHECK(149, r2[0] >= tv[0] && r2[0] < tv[0] + 5);
+	tv[1] = 1000000;
+	CHECK(150, sys2(164, tv, 0) == -EINVAL && sys2(164, 0, 0) == 0);
+	tz[0] = 16 * 60;
+	CHECK(151, sys2(164, 0, tz) == -EINVAL);
+	tz[0] = 0;
+	CHECK(152, sys2(164, 0, tz) == 0 && sys2(96, 0, tz2) == 0 && tz2[0] == 0);
+	CHECK(153, sys2(229, 0, res) == 0 && res[0] == 0 && res[1] > 0 && sys2(229, 99, res) == -EINVAL);
+	/* An absolute sleep on CLOCK_REALTIME, 20 ms ahead. */
+	CHECK(154, sys2(228, 0, r) == 0 && sys2(228, 1, m) == 0);
+	r[1] += 20000000;
+	if (r[1] >= 1000000000)
+		r[0]++, r[1] -= 1000000000;
+	CHECK(155, sys4(230, 0, 1, r, 0) == 0 && sys2(228, 1, m2) == 0);
+	CHECK(156, ts_ns(m2) - ts_ns(m) >= 15000000 && ts_ns(m2) - ts_ns(m) < 5000000000);
+	return 0;
+}
+
 static int t_time_random(void)
 {
 	s64 a[2], b[2];
@@ -138,6 +183,8 @@ static int t_time_random(void)
 		nonzero += r[i] != 0;
 	CHECK(35, nonzero > 8);
 	CHECK(36, sys3(318, r, 4, 0x80) == -EINVAL);
+	if (t_settime())
+		return 1;
 	return t_sleep();
 }
 

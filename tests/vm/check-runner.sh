@@ -141,6 +141,20 @@ busybox_cases() {
 	expect pass "no busybox output (the test skipped: its skip list decides)" check_busybox_script "$l" "$w"
 }
 
+# --- tests/vm/checks.sh: the guest's date against the host's ---
+
+date_cases() {
+	local l=$T/boot.log
+	printf '/root # echo "date-epoch $(date +%%s)"\r\ndate-epoch 1796637280\r\n' >"$l"
+	expect pass "date 20 s ahead of the host" check_date_epoch "$l" 1796637260
+	expect pass "date 60 s behind the host" check_date_epoch "$l" 1796637340
+	expect fail "date 61 s behind the host" check_date_epoch "$l" 1796637341
+	printf 'date-epoch 3\n' >"$l"
+	expect fail "date counting from boot (1970)" check_date_epoch "$l" 1796637280
+	printf '/root # echo "date-epoch $(date +%%s)"\ndate-epoch \n' >"$l"
+	expect fail "no number (only the command's echo)" check_date_epoch "$l" 1796637280
+}
+
 # --- tests/vm/checks.sh: the Xen version, against the toolstack ---
 
 version_cases() {
@@ -256,6 +270,7 @@ make_elf
 selftest_cases
 report_cases
 busybox_cases
+date_cases
 version_cases
 host_cases
 tier_cases

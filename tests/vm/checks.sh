@@ -20,7 +20,7 @@ log_has() { # LOG REGEX
 # runs: every SELFTEST in the ELF.  A test added or removed changes this
 # number and the skip lists below in the same change, on purpose: the
 # runner then knows what each platform must show.
-SELFTESTS_ALL=126
+SELFTESTS_ALL=129
 
 # The selftests each platform skips in a full run, for the reason each
 # prints (no IDT natively on Xen PV, no Xen natively, no xenstore for
@@ -38,8 +38,8 @@ declare -A SELFTEST_SKIPS=(
 	[xen-pv-dom0]="initramfs balloon balloon_release_clears balloon_smp blkfront_offers blkfront_ro blkfront_rw blkfront_smp irq_unhandled irq_vector
 		lapic_timer lapic_timer_early netfront_connect tsc_clock xen_console_ring
 		xen_control_sysrq xen_control_unknown xenbus_hotplug xs_perms xs_read xs_smp xs_timeout
-		xs_transaction xs_watch xs_write user_busybox user_exec busybox_script"
-	[xen-pvh-dom0]="initramfs user_busybox busybox_script balloon balloon_release_clears balloon_smp blkfront_offers blkfront_ro blkfront_rw blkfront_smp gnttab_in_use lapic_timer
+		xs_transaction xs_watch xs_write user_busybox user_exec busybox_script exec_maps_file"
+	[xen-pvh-dom0]="initramfs user_busybox busybox_script exec_maps_file balloon balloon_release_clears balloon_smp blkfront_offers blkfront_ro blkfront_rw blkfront_smp gnttab_in_use lapic_timer
 		lapic_timer_early netfront_connect tsc_clock user_exec xen_console_ring xen_control_sysrq
 		xen_control_unknown xen_pv_halt xen_pv_p2m_tree xenbus_hotplug xs_perms xs_read xs_smp
 		xs_timeout xs_transaction xs_watch xs_write"
@@ -50,9 +50,10 @@ declare -A SELFTEST_SKIPS=(
 )
 # Native scenarios boot with the test initramfs (native_pvh, native_grub)
 # or without it (the others): its test, user_exec that runs its
-# /bin/procs, user_busybox that runs its /bin/busybox and busybox_script
-# that runs its /bbtest/script.sh are the skips between them.
-SELFTEST_SKIPS[native]="${SELFTEST_SKIPS[native-initramfs]} initramfs user_exec user_busybox busybox_script"
+# /bin/procs, user_busybox that runs its /bin/busybox, busybox_script
+# that runs its /bbtest/script.sh and exec_maps_file that runs /bin/procs
+# are the skips between them.
+SELFTEST_SKIPS[native]="${SELFTEST_SKIPS[native-initramfs]} initramfs user_exec user_busybox busybox_script exec_maps_file"
 
 # The SELFTEST entries of an ELF, sorted; SELFTEST_EXPLICIT ones (which
 # run only when named) have another symbol prefix and are left out.
@@ -157,6 +158,19 @@ check_busybox_script() { # LOG EXPECTED
 		return 1
 	fi
 	summary+="; busybox script output equal to the host's"
+}
+
+# The guest's `date +%s`, printed as "date-epoch N", against the host's
+# time when it was typed: the time of day Amphi read at boot (the RTC,
+# which QEMU keeps at the host's UTC, or Xen's wallclock) must be within
+# a minute.  Sets date_off (guest minus host, seconds).
+check_date_epoch() { # LOG HOST-EPOCH
+	local got
+	got=$(tr -d '\r' <"$1" | sed -n 's/^date-epoch \([0-9][0-9]*\)$/\1/p' | tail -1)
+	[ -n "$got" ] || { why="no 'date-epoch N' line from date +%s"; return 1; }
+	date_off=$((got - $2))
+	[ "${date_off#-}" -le 60 ] ||
+		{ why="date +%s in the guest is $got, the host's $2: $date_off s apart"; return 1; }
 }
 
 # The kernel's own complaints: an error report (printk marks each

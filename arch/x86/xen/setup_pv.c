@@ -271,6 +271,7 @@ void xen_pv_setup(struct boot_info *bi)
 		.paging_init = xen_pv_paging_init,
 		.irq_init = xen_pv_irq_init,
 		.time_init = xen_time_init,
+		.wallclock_ns = xen_wallclock_ns,
 		.smp_init = xen_pv_smp_init,
 		.send_ipi = xen_send_ipi,
 		.cpu_die = xen_cpu_die,

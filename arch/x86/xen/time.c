@@ -174,7 +174,7 @@ static void xen_runstate_register(void)
 
 /* Xen's wallclock now, in ns since the epoch: the shared info page's
  * time of system time 0, plus system time. */
-static uint64_t xen_wallclock_ns(void)
+uint64_t xen_wallclock_ns(void)
 {
 	const volatile struct shared_info *s = xen_shared_info;
 

@@ -161,6 +161,9 @@ void xen_time_init_cpu(void);
  * again. */
 void xen_time_suspend(void);
 uint64_t xen_time_resume_clock(void);
+/* Xen's wallclock now, ns since the epoch (platform_ops.wallclock_ns):
+ * shared info's wc_sec/wc_nsec, read under wc_version, plus system time. */
+uint64_t xen_wallclock_ns(void);
 /* Spinlocks (arch/x86/xen/spinlock.c): the poll/kick slow path installed
  * before the call sites are patched, unless nopvspin; then, on the boot
  * CPU before vCPU c->xen_vcpu_id starts (and for vCPU 0), its kick port

@@ -7,12 +7,15 @@
 #   edit:   a line edited with the left arrow (busybox's raw mode) and one
 #           of `read` edited with backspace and ^W (the kernel's
 #           canonical mode on hvc0) give the edited text;
+#   date:   `date +%s` in the domain is within a minute of dom0's (both
+#           from Xen: the time of day Amphi reads from shared info's
+#           wallclock, which Xen took from QEMU's RTC, the host's UTC);
 #   ctrlc:  ^C ends `sleep 100`: the prompt is back within 20 s (a loaded
 #           host's emulated dom0 took 4 s to see it; the sleep is 100), and the
 #           next command says the sleep ended by SIGINT (status 130);
 #   exit:   `exit 3`: the kernel says PID 1 exited with status 3, and xl
 #           sees the domain go down with the platform's failure (crash).
-STEPS='create edit ctrlc exit'
+STEPS='create edit date ctrlc exit'
 PROMPT='/root # '
 
 # Does the console, after OFFSET, hold a line that is exactly TEXT?
@@ -49,6 +52,26 @@ step_edit() {
 	ok edit "the left arrow in busybox's editor; backspace and ^W in the kernel's canonical mode"
 }
 
+# Does the console, after OFFSET, hold a line "date-epoch N"?
+has_epoch() { # OFFSET
+	log_after "$1"
+	tr -d '\r' </tmp/after | grep -qE '^date-epoch [0-9]+$'
+}
+
+step_date() {
+	local off got now
+	off=$(log_size)
+	printf 'echo "date-epoch $(date +%%s)"\r' >&3 || { bad date "cannot write to the console pty $TTY"; return 1; }
+	poll 15 has_epoch "$off" || { bad date "no 'date-epoch N' within 15 s"; return 1; }
+	now=$(date +%s)
+	log_after "$off"
+	got=$(tr -d '\r' </tmp/after | sed -n 's/^date-epoch \([0-9][0-9]*\)$/\1/p' | tail -1)
+	[ -n "$got" ] || { bad date "no 'date-epoch N' line"; return 1; }
+	[ "$got" -ge $((now - 60)) ] && [ "$got" -le $((now + 60)) ] ||
+		{ bad date "date +%s in the domain is $got, dom0's $now"; return 1; }
+	ok date "date +%s $got, dom0's $now"
+}
+
 step_ctrlc() {
 	local t0
 	printf 'sleep 100\r' >&3
@@ -79,10 +102,11 @@ main() {
 	echo "session: steps: $STEPS"
 	if step_create; then
 		step_edit
+		step_date
 		step_ctrlc
 		step_exit
 	else
-		skip_rest "the domain did not come up" edit ctrlc exit
+		skip_rest "the domain did not come up" edit date ctrlc exit
 	fi
 	finish
 }

@@ -69,6 +69,8 @@ static const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 	SYS(arch_prctl, sys_arch_prctl),
 	SYS(prctl, sys_prctl),
 	SYS(sysinfo, sys_sysinfo),
+	SYS(sync, sys_sync),
+	SYS(reboot, sys_reboot),
 	SYS(gettid, sys_getpid),
 	SYS(tkill, sys_tkill),
 	SYS(time, sys_time),

@@ -93,7 +93,9 @@ struct sysargs {
 #define NR_sysinfo 99
 #define NR_prctl 157
 #define NR_arch_prctl 158
+#define NR_sync 162
 #define NR_settimeofday 164
+#define NR_reboot 169
 #define NR_gettid 186
 #define NR_tkill 200
 #define NR_time 201
@@ -229,6 +231,8 @@ long sys_uname(const struct sysargs *a);
 long sys_arch_prctl(const struct sysargs *a);
 long sys_prctl(const struct sysargs *a);
 long sys_sysinfo(const struct sysargs *a);
+long sys_sync(const struct sysargs *a);
+long sys_reboot(const struct sysargs *a);
 long sys_set_tid_address(const struct sysargs *a);
 long sys_clock_gettime(const struct sysargs *a);
 long sys_clock_nanosleep(const struct sysargs *a);

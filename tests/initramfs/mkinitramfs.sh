@@ -9,6 +9,7 @@
 #                       keeps no hard links
 #   testdir/hello-sym   a symlink to hello.txt
 #   testdir/empty       an empty file
+#   testdir/poweroff.sh busybox poweroff -f, as init= for native_init
 #   bin/busybox         Debian's /bin/busybox (busybox-static), unmodified
 #   bin/sh, bin/ls,
 #   bin/cat             applet symlinks to busybox, as busybox installs them
@@ -46,6 +47,15 @@ ln -s hello.txt "$stage/testdir/hello-sym"
 : >"$stage/testdir/empty"
 cp "$busybox" "$stage/bin/busybox"
 for applet in sh ls cat; do ln -s busybox "$stage/bin/$applet"; done
+# init=/testdir/poweroff.sh (tests/vm/run's native_init): busybox's
+# poweroff -f, which syncs and calls reboot(2), as PID 1's child.
+cat >"$stage/testdir/poweroff.sh" <<'SCRIPT'
+#!/bin/sh
+echo "poweroff.sh: busybox poweroff -f"
+busybox poweroff -f
+echo "poweroff.sh: poweroff -f returned $?"
+SCRIPT
+chmod 0755 "$stage/testdir/poweroff.sh"
 if [ -n "$procs" ]; then
 	cp "$procs" "$stage/bin/procs"
 	printf '#!/bin/procs script-check\n' >"$stage/testdir/procs.sh"

@@ -168,6 +168,22 @@ static int t_settime(void)
 	return 0;
 }
 
+/* reboot's refusals and the commands that change nothing for good
+ * (the ones that do are run by tests/vm/run's native_init); sync. */
+static int t_reboot_sync(void)
+{
+	u64 m1 = 0xfee1dead, m2 = 672274793;
+
+	CHECK(160, sys4(169, 0, m2, 0x4321fedc, 0) == -EINVAL);	/* wrong first magic */
+	CHECK(161, sys4(169, m1, 1, 0x4321fedc, 0) == -EINVAL);	/* wrong second magic */
+	CHECK(162, sys4(169, m1, m2, 0x12345678, 0) == -EINVAL);	/* no such command */
+	CHECK(163, sys4(169, m1, 85072278, 0, 0) == 0 &&		/* CAD_OFF, CAD_ON */
+		       sys4(169, m1, m2, 0x89abcdef, 0) == 0);
+	CHECK(164, sys4(169, m1, m2, 0x45584543, 0) == -ENOSYS);	/* no kexec */
+	CHECK(165, sys1(162, 0) == 0);
+	return 0;
+}
+
 static int t_time_random(void)
 {
 	s64 a[2], b[2];
@@ -183,7 +199,7 @@ static int t_time_random(void)
 		nonzero += r[i] != 0;
 	CHECK(35, nonzero > 8);
 	CHECK(36, sys3(318, r, 4, 0x80) == -EINVAL);
-	if (t_settime())
+	if (t_settime() || t_reboot_sync())
 		return 1;
 	return t_sleep();
 }

@@ -249,13 +249,15 @@ static bool pgrp_member(const struct process *q, const struct pgrp_walk *w)
 	return q->pgid == w->pgid && q->state == PROC_LIVE && !q->exiting && q != w->ignored;
 }
 
-/* A member whose parent ties the group to its session. */
+/* A member whose parent ties the group to its session.  PID 1 ties
+ * nothing, as in Linux (will_become_orphaned_pgrp): a shell that is to
+ * stop its jobs runs as init's child, as make run's /init starts it. */
 static int pgrp_link_fn(struct process *q, void *arg)
 {
 	struct pgrp_walk *w = arg;
 	struct process *parent = q->parent;
 
-	if (!pgrp_member(q, w) || !parent)
+	if (!pgrp_member(q, w) || !parent || parent->pid == 1)
 		return 0;
 	w->linked = parent->pgid != w->pgid && parent->sid == q->sid;
 	return w->linked;

@@ -2,8 +2,8 @@
 # Builds the initramfs of `make run`, a newc cpio: Debian's busybox-static
 # (the same /bin/busybox the test initramfs takes), a symlink for each of
 # its applets where `busybox --list-full` puts it, and /init, a script
-# that execs busybox's interactive sh on the console (the kernel runs it
-# as PID 1: kernel/init.c).  Usage: mkinitramfs-run.sh OUT.cpio
+# that runs busybox's interactive sh on the console as its child and ends
+# with its status (the kernel runs /init as PID 1: kernel/init.c).  Usage: mkinitramfs-run.sh OUT.cpio
 set -euo pipefail
 out=$1
 busybox=/bin/busybox
@@ -23,11 +23,13 @@ for applet in $("$busybox" --list-full); do
 done
 cat >"$stage/init" <<'INIT'
 #!/bin/sh
-# PID 1 of make run: busybox's interactive shell on the console.
+# PID 1 of make run: busybox's interactive shell on the console, as its child.
 export HOME=/root PATH=/sbin:/usr/sbin:/bin:/usr/bin
 cd /root
-echo "Amphi: busybox sh as PID 1 ('exit' powers off; boot with 'shell' for the built-in shell)"
-exec /bin/sh -l
+echo "Amphi: busybox sh ('exit' powers off; boot with 'shell' for the built-in shell)"
+# A child, not exec'd: the jobs of a shell that is PID 1 are in orphaned
+# groups, as on Linux, and ^Z would not stop them.
+/bin/sh -l
 INIT
 chmod 0755 "$stage/init" "$stage/bin/busybox"
 chmod 1777 "$stage/tmp"

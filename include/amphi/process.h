@@ -204,10 +204,8 @@ long process_fork(struct trap_frame *f, uint64_t flags, uint64_t newsp, uint64_t
 #define WAIT_EXITED 16 /* ended children too (wait4 always; waitid's WEXITED) */
 long process_wait_child(int which, int id, unsigned int opts, int *status);
 /* Is group pgid orphaned (proc_lock held): no member, ignored aside, has
- * a parent outside the group but in its session, as POSIX defines it.
- * Linux does not count a parent that is PID 1; here PID 1 is given the
- * console's session (drivers/tty/tty.c), a shell as PID 1 is that
- * session's job-control shell, and its jobs are not orphans. */
+ * a parent outside the group but in its session, as POSIX defines it;
+ * a parent that is PID 1 does not count, as in Linux. */
 bool process_pgrp_orphaned_locked(int pgid, const struct process *ignored);
 bool process_pgrp_orphaned(int pgid);
 /* A process by pid (proc_lock held), NULL if none. */

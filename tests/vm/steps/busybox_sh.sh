@@ -1,5 +1,5 @@
 # shellcheck shell=dash disable=SC2034
-# Debian's busybox sh as Amphi's PID 1 (make run's initramfs as xl's
+# Debian's busybox sh, the child of Amphi's PID 1 (make run's initramfs as xl's
 # ramdisk=), typed into through the domain's console pty as a person at
 # `xl console` would; run by tests/vm/xl-steps.sh after xl-dom0-lib.sh's
 # functions:

@@ -121,7 +121,7 @@ tools/bench-migrate.sh --out "$LOGS/migrate.log" ||
 	{ echo "bench: the migration bench failed (log: $LOGS/migrate.log)"; fail=1; }
 
 echo
-echo "bench: lmbench-style, Amphi beside Linux natively and as Xen PV and PVH domUs (three QEMU runs, about 15 minutes)..."
+echo "bench: lmbench-style, Amphi beside Linux natively and as Xen PV and PVH domUs (three QEMU runs, about 8 minutes)..."
 tools/bench-lm.sh --out "$LOGS/lm.log" ||
 	{ echo "bench: the lmbench bench failed (log: $LOGS/lm.log)"; fail=1; }
 exit $fail

@@ -240,7 +240,7 @@ ratio() {
 }
 
 print_native() {
-	local t a l
+	local t a l r above=()
 	echo
 	printf '%-14s %14s %14s %12s\n' "native" Amphi Linux Amphi/Linux
 	for t in "${TESTS[@]}"; do
@@ -248,12 +248,19 @@ print_native() {
 		a=$CELL
 		cell native linux "$t"
 		l=$CELL
-		printf '%-14s %14s %14s %12s\n' "$t" "$a" "$l" "$(ratio "$a" "$l")"
+		r=$(ratio "$a" "$l")
+		printf '%-14s %14s %14s %12s\n' "$t" "$a" "$l" "$r"
+		if [ "$r" != - ] && awk -v r="$r" 'BEGIN { exit !(r > 1) }'; then above+=("$t"); fi
 	done
 	echo
 	echo "(instructions per operation, the program's included: QEMU TCG with -icount shift=0,"
 	echo " one CPU, qemu64; Linux $(kernel_version) with a busybox initramfs, Amphi"
 	echo " with the same; each the best of 3 runs)"
+	if [ ${#above[@]} -gt 0 ]; then
+		echo "bench-lm: target missed: Amphi above Linux natively on ${above[*]}"
+	else
+		echo "bench-lm: target met: Amphi at or below Linux natively on every line measured"
+	fi
 }
 
 print_xen() {

@@ -47,7 +47,6 @@ TYPES="native pv pvh"
 SCALE=10
 LINUX_ARGS=
 TIMEOUT=1500
-TYPE=
 WORK=
 ME=bench-lm
 TESTS=(null_syscall read_zero fork_exit fork_exec pipe_rt page_fault mmap_munmap)
@@ -299,7 +298,7 @@ print_xen() {
 kernel_version() { sed -n 's/^kernel \([^ ]*\).*/\1/p' "$DOM0_DIR/stamp" 2>/dev/null | head -1; }
 
 main() {
-	local t rc=0
+	local t
 	parse_args "$@"
 	build_inputs
 	mkdir -p "$(dirname "$REPORT")"
@@ -316,7 +315,6 @@ main() {
 	[ -z "$XEN_TYPES" ] || print_xen
 	for t in "${REASONS[@]}"; do echo "  $t"; done
 	[ ${#REASONS[@]} -eq 0 ] || fail "not every number was measured (see $REPORT)"
-	return $rc
 }
 
 main "$@"

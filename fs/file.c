@@ -181,7 +181,8 @@ static void fd_close_one(struct fdtable *t, unsigned int fd)
 
 /* Closes every descriptor whose bit is set in which[] (NULL: all): the
  * open ones only, found a word of the bitmap at a time (a sweep of all
- * 1024 slots, each under the lock, was a third of an exit's cost). */
+ * 1024 slots, each under the lock, was 5 % of a fork+exit's
+ * instructions). */
 static void fdtable_close_these(struct fdtable *t, const uint64_t *which)
 {
 	for (unsigned int w = 0; w < FD_WORDS; w++) {

@@ -132,6 +132,14 @@ $(B)/user/files $(B)/user/procs: $(B)/user/%: tests/user/%.c Makefile
 	@echo "  USERCC  $@"
 	@$(USER_CC) -static-pie -O2 -Wall -Wextra -Werror -o $@ $<
 
+# make bench's lmbench-style program (tools/bench-lm.sh), the same binary
+# on Amphi and on Linux: not carried by the kernel, but put into the
+# initramfs each bench run boots.
+$(B)/user/lmbench: tests/user/lmbench.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  USERCC  $@"
+	@$(USER_CC) -static-pie -O2 -Wall -Wextra -Werror -o $@ $<
+
 $(B)/user/hello_static: tests/user/hello_glibc.c Makefile
 	@mkdir -p $(dir $@)
 	@echo "  USERCC  $@"
@@ -171,12 +179,13 @@ deps-initramfs:
 
 # The test initramfs the VM scenarios boot with (QEMU's -initrd, GRUB's
 # module2, xl's ramdisk=): a small tree, Debian's busybox-static, the
-# process tests' program (tests/user/procs.c) for execve, and the busybox
-# script with its output on this host (tests/busybox/).
-$(B)/initramfs-test.cpio: tests/initramfs/mkinitramfs.sh $(shell find tests/initramfs tests/busybox -type f) $(B)/user/procs | deps-initramfs
+# process tests' program (tests/user/procs.c) for execve, make bench's
+# lmbench program (run once with tiny counts by procs' exec scenario), and
+# the busybox script with its output on this host (tests/busybox/).
+$(B)/initramfs-test.cpio: tests/initramfs/mkinitramfs.sh $(shell find tests/initramfs tests/busybox -type f) $(B)/user/procs $(B)/user/lmbench | deps-initramfs
 	@mkdir -p $(B)
 	@echo "  CPIO    $@"
-	@tests/initramfs/mkinitramfs.sh $@ $(B)/user/procs
+	@tests/initramfs/mkinitramfs.sh $@ $(B)/user/procs $(B)/user/lmbench
 deps-run:
 	@tools/deps.sh run
 

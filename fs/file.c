@@ -169,18 +169,29 @@ static struct file *fd_take_locked(struct fdtable *t, unsigned int fd)
 	return f;
 }
 
-/* Closes every descriptor whose bit is set in which[] (NULL: all). */
+static void fd_close_one(struct fdtable *t, unsigned int fd)
+{
+	unsigned long flags = spin_lock_irqsave(&t->lock);
+	struct file *f = t->fd[fd] ? fd_take_locked(t, fd) : NULL;
+
+	spin_unlock_irqrestore(&t->lock, flags);
+	if (f)
+		file_put(f);
+}
+
+/* Closes every descriptor whose bit is set in which[] (NULL: all): the
+ * open ones only, found a word of the bitmap at a time (a sweep of all
+ * 1024 slots, each under the lock, was 5 % of a fork+exit's
+ * instructions). */
 static void fdtable_close_these(struct fdtable *t, const uint64_t *which)
 {
-	for (unsigned int fd = 0; fd < FDTABLE_SIZE; fd++) {
+	for (unsigned int w = 0; w < FD_WORDS; w++) {
 		unsigned long flags = spin_lock_irqsave(&t->lock);
-		struct file *f = NULL;
+		uint64_t bits = t->open[w] & (which ? which[w] : ~0ULL);
 
-		if (t->fd[fd] && (!which || fdbits_test(which, fd)))
-			f = fd_take_locked(t, fd);
 		spin_unlock_irqrestore(&t->lock, flags);
-		if (f)
-			file_put(f);
+		for (; bits; bits &= bits - 1)
+			fd_close_one(t, w * 64 + (unsigned int)__builtin_ctzll(bits));
 	}
 }
 

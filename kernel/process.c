@@ -64,13 +64,6 @@ void proc_unlock_irqrestore(unsigned long flags)
 	spin_unlock_irqrestore(&proc_lock, flags);
 }
 
-struct process *current_process(void)
-{
-	struct thread *t = thread_current();
-
-	return t ? thread_process_of(t) : NULL;
-}
-
 struct trap_frame *user_frame(void)
 {
 	return (struct trap_frame *)(thread_stack_top() - sizeof(struct trap_frame));

@@ -312,6 +312,7 @@ static void check_stack(const struct thread *t)
  * test of the two pointers. */
 static void __attribute__((noinline)) switch_process(struct thread *prev, struct thread *next)
 {
+	this_cpu()->process = next->process;
 	process_switch(prev->process, next->process);
 }
 
@@ -898,6 +899,7 @@ void sched_start_cpu(void)
 
 	spin_lock(&this_cpu()->rq_lock);
 	current_thread = idle;
+	this_cpu()->process = NULL;
 	idle->ran_since = sched_clock();
 	idle->switches++;
 	load_sp0(idle->stack_top);
@@ -910,6 +912,7 @@ void thread_set_process(struct process *p)
 	unsigned long flags = local_irq_save();
 
 	current_thread->process = p;
+	this_cpu()->process = p;
 	if (p)
 		process_switch(NULL, p);
 	local_irq_restore(flags);

@@ -5,7 +5,10 @@
  * open files and descriptor tables).  Bytes go between user memory and
  * the file through a kernel buffer of FILE_CHUNK bytes, one operation per
  * chunk: a read stops at the first short chunk (a pipe's or the console's
- * short read), and only the first chunk may wait.  What each call checks
+ * short read), and only the first chunk may wait.  A transfer of at most
+ * RW_SMALL bytes (a pipe's byte, a word of /dev/zero) uses a buffer on
+ * the stack instead: the heap's allocation and free cost more than half
+ * of such a read.  What each call checks
  * comes in Linux's order: the descriptor, then the count, then the buffer;
  * a fault part-way reports the bytes already moved, as Linux does.
  */
@@ -19,6 +22,7 @@
 #include "sys_fs.h"
 
 #define IOV_MAX 1024
+#define RW_SMALL 128
 /* Linux's most bytes in one read or write; a length that is negative as
  * a ssize_t is refused. */
 #define MAX_RW_COUNT 0x7ffff000UL
@@ -68,13 +72,14 @@ static void rw_pos_done(struct file *f, const uint64_t *ppos)
 		mutex_unlock(&f->lock);
 }
 
-/* n bytes of f into user memory at ubuf, through buf. */
-static long read_chunks(struct file *f, uint8_t *buf, uint64_t ubuf, size_t n, uint64_t *pos)
+/* n bytes of f into user memory at ubuf, through buf of chunk bytes. */
+static long read_chunks(struct file *f, uint8_t *buf, size_t chunk, uint64_t ubuf, size_t n,
+			uint64_t *pos)
 {
 	size_t done = 0;
 
 	while (done < n) {
-		size_t k = MIN(n - done, FILE_CHUNK);
+		size_t k = MIN(n - done, chunk);
 		long r = f->ops->read(f, buf, k, pos, done > 0);
 
 		if (r <= 0)
@@ -88,12 +93,13 @@ static long read_chunks(struct file *f, uint8_t *buf, uint64_t ubuf, size_t n, u
 	return (long)done;
 }
 
-static long write_chunks(struct file *f, uint8_t *buf, uint64_t ubuf, size_t n, uint64_t *pos)
+static long write_chunks(struct file *f, uint8_t *buf, size_t chunk, uint64_t ubuf, size_t n,
+			 uint64_t *pos)
 {
 	size_t done = 0;
 
 	while (done < n) {
-		size_t k = MIN(n - done, FILE_CHUNK);
+		size_t k = MIN(n - done, chunk);
 		long r;
 
 		if (copy_from_user(buf, ubuf + done, k))
@@ -107,21 +113,32 @@ static long write_chunks(struct file *f, uint8_t *buf, uint64_t ubuf, size_t n, 
 	return (long)done;
 }
 
+static long rw_through(struct file *f, bool write, uint8_t *buf, size_t chunk, uint64_t ubuf,
+		       size_t n, uint64_t *ppos)
+{
+	uint64_t *pos = rw_pos(f, ppos);
+	long r = write ? write_chunks(f, buf, chunk, ubuf, n, pos)
+		       : read_chunks(f, buf, chunk, ubuf, n, pos);
+
+	rw_pos_done(f, ppos);
+	return r;
+}
+
 long file_rw_user(struct file *f, bool write, uint64_t ubuf, size_t n, uint64_t *ppos)
 {
+	uint8_t small[RW_SMALL];
 	uint8_t *buf;
-	uint64_t *pos;
 	long r;
 
 	if (write ? !file_writable(f) : !file_readable(f))
 		return -EBADF;
 	if (!n)
 		return 0;
+	if (n <= RW_SMALL)
+		return rw_through(f, write, small, RW_SMALL, ubuf, n, ppos);
 	if (!(buf = kmalloc(FILE_CHUNK)))
 		return -ENOMEM;
-	pos = rw_pos(f, ppos);
-	r = write ? write_chunks(f, buf, ubuf, n, pos) : read_chunks(f, buf, ubuf, n, pos);
-	rw_pos_done(f, ppos);
+	r = rw_through(f, write, buf, FILE_CHUNK, ubuf, n, ppos);
 	kfree(buf);
 	return r;
 }

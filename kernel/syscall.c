@@ -182,5 +182,9 @@ void syscall_dispatch(struct trap_frame *f)
 		f->rax = (uint64_t)syscall_table[nr].fn(&a);
 	else
 		f->rax = (uint64_t)unknown(nr);
-	user_return_work();
+	if (!syscall_restart_code((long)f->rax))
+		p->in_syscall = 0;
+	local_irq_disable();
+	if (user_return_work_due(p))
+		user_return_work();
 }

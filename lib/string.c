@@ -3,8 +3,12 @@
  * The compiler emits calls to memcpy, memmove, memset and memcmp on its own
  * (structure copies, large initialisers), so the kernel has to provide them.
  * They are plain C so the same file runs in the host unit tests; the copy
- * and fill loops move a word at a time once both pointers are aligned, which
- * is all the speed a kernel of this size needs.  GCC would recognise those
+ * and fill loops move a word at a time once both pointers are aligned, and
+ * a long run of words (a page, a program's segment) goes by one `rep movsq`
+ * or `rep stosq`, as Linux's memcpy and clear_page without ERMS: the CPU's
+ * string engine on hardware, and a quarter of the loop's instructions
+ * under QEMU's instruction count (execve copies a program's whole file
+ * twice and clears its pages).  GCC would recognise those
  * loops as memcpy/memset idioms and turn them into calls to the very
  * function being defined, so that transformation is switched off here. */
 #include <amphi/string.h>
@@ -25,15 +29,31 @@ static bool both_aligned(const void *a, const void *b)
 	return (((uintptr_t)a | (uintptr_t)b) & (WORD_SIZE - 1)) == 0;
 }
 
+/* Runs of at least this many bytes go by the string instructions. */
+#define STRING_INSN_MIN 256
+
+/* n / WORD_SIZE words from *s to *d, both aligned, the pointers moved
+ * past them; returns what is left of n. */
+NO_IDIOMS static size_t copy_words(unsigned char **d, const unsigned char **s, size_t n)
+{
+	size_t words = n / WORD_SIZE;
+
+	if (n >= STRING_INSN_MIN) {
+		__asm__ __volatile__("rep movsq" : "+D"(*d), "+S"(*s), "+c"(words) : : "memory");
+		return n % WORD_SIZE;
+	}
+	for (; n >= WORD_SIZE; n -= WORD_SIZE, *d += WORD_SIZE, *s += WORD_SIZE)
+		*(word_t *)*d = *(const word_t *)*s;
+	return n;
+}
+
 NO_IDIOMS void *memcpy(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
 
-	if (both_aligned(d, s)) {
-		for (; n >= WORD_SIZE; n -= WORD_SIZE, d += WORD_SIZE, s += WORD_SIZE)
-			*(word_t *)d = *(const word_t *)s;
-	}
+	if (both_aligned(d, s))
+		n = copy_words(&d, &s, n);
 	while (n--)
 		*d++ = *s++;
 	return dst;
@@ -77,6 +97,12 @@ NO_IDIOMS void *memset(void *dst, int c, size_t n)
 	while (n && ((uintptr_t)d & (WORD_SIZE - 1))) {
 		*d++ = (unsigned char)c;
 		n--;
+	}
+	if (n >= STRING_INSN_MIN) {
+		size_t words = n / WORD_SIZE;
+
+		__asm__ __volatile__("rep stosq" : "+D"(d), "+c"(words) : "a"(pattern) : "memory");
+		n %= WORD_SIZE;
 	}
 	for (; n >= WORD_SIZE; n -= WORD_SIZE, d += WORD_SIZE)
 		*(word_t *)d = pattern;

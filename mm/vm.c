@@ -667,9 +667,13 @@ static int copy_regions(struct vm *src, struct vm *dst)
 }
 
 /* The region's present pages shared with dst, read-only in both. */
+/* Only the pages mapped are visited (uvm_next_page): a walk from the
+ * root for every page of every region, the stack's untouched megabytes
+ * included, was half of a fork+exit's instructions. */
 static int share_region(struct vm *src, struct vm *dst, const struct vm_region *r)
 {
-	for (uint64_t va = r->start; va < r->end; va += PAGE_SIZE) {
+	for (uint64_t va = r->start; (va = uvm_next_page(src->root, va, r->end)) < r->end;
+	     va += PAGE_SIZE) {
 		unsigned now = 0;
 		void *page = uvm_lookup(src->root, va, &now);
 

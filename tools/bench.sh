@@ -21,6 +21,10 @@
 # Then tools/bench-migrate.sh: a live xl migrate of Amphi and of Linux,
 # PV and PVH domUs of the same size, timed in dom0, with the downtime the
 # guest's 1 ms ticker and dom0's 10 ms pings see, as ratios; the same.
+# Then tools/bench-lm.sh: lmbench-style figures of one static program
+# (tests/user/lmbench.c) on Amphi and on Debian's Linux, natively with
+# -icount (instructions per operation) and as Xen PV and PVH domUs
+# (ratios); the same.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 B=build
@@ -115,4 +119,9 @@ echo
 echo "bench: migration, Amphi beside Linux as Xen PV and PVH domUs (two QEMU runs, about 20 minutes)..."
 tools/bench-migrate.sh --out "$LOGS/migrate.log" ||
 	{ echo "bench: the migration bench failed (log: $LOGS/migrate.log)"; fail=1; }
+
+echo
+echo "bench: lmbench-style, Amphi beside Linux natively and as Xen PV and PVH domUs (three QEMU runs, about 8 minutes)..."
+tools/bench-lm.sh --out "$LOGS/lm.log" ||
+	{ echo "bench: the lmbench bench failed (log: $LOGS/lm.log)"; fail=1; }
 exit $fail

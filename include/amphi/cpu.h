@@ -28,6 +28,7 @@ enum ipi_kind {
 };
 
 struct smp_call;
+struct process;
 struct thread;
 struct timer;
 struct vcpu_info;
@@ -46,6 +47,10 @@ struct cpu {
 	unsigned int id;	    /* 0 .. NR_CPUS-1, the boot CPU 0 */
 	unsigned int irq_depth;	    /* interrupt nesting: nonzero inside a handler */
 	struct thread *current;	    /* the thread running here */
+	/* current's process, NULL for a kernel thread (kernel/sched.c keeps it
+	 * at every switch): current_process() is then one %gs-relative load,
+	 * which every system call asks for more than once. */
+	struct process *process;
 	struct thread *idle;	    /* this CPU's idle thread */
 	volatile bool need_resched; /* switch at the next way out of an interrupt */
 	bool online;		/* takes threads, IPIs and calls (set under rq_lock) */

@@ -164,8 +164,12 @@ int process_wait(struct process *p);
 /* The pid given last (0 before any process). */
 int process_last_pid(void);
 void process_free(struct process *p);
-/* The calling thread's process (NULL for a kernel thread). */
-struct process *current_process(void);
+/* The calling thread's process (NULL for a kernel thread): struct cpu
+ * keeps it beside the running thread. */
+static inline struct process *current_process(void)
+{
+	return this_cpu()->process;
+}
 /* Ends the calling process with a wait4 status; never returns. */
 void process_exit(int status) __noreturn;
 /* switch_to's hook (kernel/sched.c), interrupts off, when either thread
@@ -231,6 +235,21 @@ void signal_force(int sig, int code, uint64_t addr);
 static inline bool signal_pending(const struct process *p)
 {
 	return p && (p->pending & ~p->sigmask);
+}
+/* A system call's result that waits for a signal's verdict on the way
+ * out (kernel/signal.c's syscall_settle); any other result is final. */
+static inline bool syscall_restart_code(long rc)
+{
+	return rc <= -ERESTARTSYS && rc >= -ERESTARTNOHAND;
+}
+/* Whether user_return_work has anything to do for p (not NULL),
+ * interrupts off: a switch the tick asked for, a signal to take, a
+ * system call to settle or a signal mask to restore.  The system call's
+ * way out asks this first: the common call has none of them, and skips
+ * the function. */
+static inline bool user_return_work_due(const struct process *p)
+{
+	return this_cpu()->need_resched || signal_pending(p) || p->in_syscall || p->restore_mask;
 }
 /* The calling process has a signal to take (false for a kernel thread). */
 static inline bool signal_pending_current(void)

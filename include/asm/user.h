@@ -30,6 +30,10 @@ int uvm_map(pteval_t *root, uint64_t va, void *page, unsigned prot);
 /* The page mapped at va (its kernel address) or NULL; unmap clears the
  * entry, protect rewrites it, both returning the page (NULL: none). */
 void *uvm_lookup(pteval_t *root, uint64_t va, unsigned *prot);
+/* The first page-aligned address in [va, end) with a page mapped, or
+ * end: a missing table's whole span is skipped at once, a table's
+ * entries read in turn. */
+uint64_t uvm_next_page(pteval_t *root, uint64_t va, uint64_t end);
 void *uvm_unmap(pteval_t *root, uint64_t va);
 void *uvm_protect(pteval_t *root, uint64_t va, unsigned prot);
 /* Loads root on this CPU (interrupts off); the kernel's own root. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the test initramfs, a newc cpio, from the tree tests/initramfs/
-# and Debian's busybox-static.  Usage: mkinitramfs.sh OUT.cpio [PROCS]
+# and Debian's busybox-static.  Usage: mkinitramfs.sh OUT.cpio [PROCS [LMBENCH]]
 #
 # What the kernel's initramfs selftest (fs/initramfs_selftest.c) checks:
 #   testdir/            mode 0750
@@ -20,6 +20,9 @@
 #   bin/procs           that program
 #   testdir/procs.sh    "#!/bin/procs script-check", mode 0755
 #   testdir/not-elf     mode 0755, neither ELF nor "#!": -ENOEXEC
+# and when LMBENCH (tests/user/lmbench.c built) is given, make bench's
+# program, which the exec scenario runs once with tiny counts:
+#   bin/lmbench
 # and for the busybox script comparison (kernel/busybox_script_selftest.c):
 #   bbtest/script.sh    tests/busybox/script.sh
 #   bbtest/command      the sh -c command that runs it (tests/busybox/command)
@@ -31,6 +34,7 @@
 set -euo pipefail
 out=$1
 procs=${2:-}
+lmbench=${3:-}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 busybox=/bin/busybox
 for tool in cpio sha256sum; do
@@ -61,6 +65,10 @@ if [ -n "$procs" ]; then
 	printf '#!/bin/procs script-check\n' >"$stage/testdir/procs.sh"
 	printf 'just text, no program\n' >"$stage/testdir/not-elf"
 	chmod 0755 "$stage/bin/procs" "$stage/testdir/procs.sh" "$stage/testdir/not-elf"
+fi
+if [ -n "$lmbench" ]; then
+	cp "$lmbench" "$stage/bin/lmbench"
+	chmod 0755 "$stage/bin/lmbench"
 fi
 mkdir "$stage/bbtest"
 cp "$here/../busybox/script.sh" "$here/../busybox/command" "$stage/bbtest/"

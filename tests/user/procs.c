@@ -237,6 +237,26 @@ static int execveat_and_wait(int dirfd, const char *path, char *const argv[], ch
 	return wait_for(pid);
 }
 
+/* make bench's program (tests/user/lmbench.c), when the test initramfs
+ * has it, once with tiny counts and its table thrown away: each of its
+ * tests must work (it exits 1 naming the ones that failed, on stderr). */
+static int run_lmbench(void)
+{
+	char *argv[] = {"/bin/lmbench", "1000", "1", NULL};
+	char *envp[] = {NULL};
+	pid_t pid = xfork();
+
+	if (!pid) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		if (fd < 0 || dup2(fd, 1) < 0)
+			_exit(98);
+		execve(argv[0], argv, envp);
+		_exit(errno == ENOENT ? 77 : 99);
+	}
+	return wait_for(pid);
+}
+
 static void exec_relative_cwd(char *const envp[])
 {
 	char *argv1[] = {"procs", "exe-check", "procs", "x", NULL};
@@ -325,8 +345,12 @@ static int exec_files(void)
 	st = run_and_wait("/testdir/procs.sh", sargv, envp);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 43, "#! script: status %#x", st);
 	exec_relative(envp);
+	st = run_lmbench();
+	CHECK(WIFEXITED(st) && (WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == 77),
+	      "/bin/lmbench 1000 1: status %#x", st);
 	printf("procs exec: ok, argv, envp and AT_EXECFN; a #! script; ENOENT, EACCES, ENOEXEC, "
-	       "EFAULT, E2BIG kept the caller; relative paths from the cwd; execveat\n");
+	       "EFAULT, E2BIG kept the caller; relative paths from the cwd; execveat; %s\n",
+	       WEXITSTATUS(st) ? "no /bin/lmbench" : "make bench's lmbench ran");
 	return 0;
 }
 

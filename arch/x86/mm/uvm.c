@@ -189,6 +189,43 @@ void *uvm_lookup(pteval_t *root, uint64_t va, unsigned *prot)
 	return __va(v & PTE_ADDR);
 }
 
+/* The level-1 table holding va's entry, or NULL with *next the first
+ * address past the missing table's span. */
+static pteval_t *l1_table(pteval_t *root, uint64_t va, uint64_t *next)
+{
+	pteval_t *t = root;
+
+	for (int l = 4; l > 1; l--) {
+		pteval_t e = pmd_val(t[idx(va, l)]);
+
+		if (!(e & PTE_P)) {
+			uint64_t span = 1ULL << (PAGE_SHIFT + 9 * (l - 1));
+
+			*next = (va + span) & ~(span - 1);
+			return NULL;
+		}
+		t = table_of(t[idx(va, l)]);
+	}
+	return t;
+}
+
+uint64_t uvm_next_page(pteval_t *root, uint64_t va, uint64_t end)
+{
+	while (va < end) {
+		uint64_t next = end;
+		pteval_t *t = l1_table(root, va, &next);
+
+		if (!t) {
+			va = next > va ? next : end; /* past the top: none */
+			continue;
+		}
+		for (unsigned i = idx(va, 1); i < 512 && va < end; i++, va += PAGE_SIZE)
+			if (pte_has_page(pte_val(t[i])))
+				return va;
+	}
+	return end;
+}
+
 void *uvm_unmap(pteval_t *root, uint64_t va)
 {
 	pteval_t *e = walk(root, va, false);

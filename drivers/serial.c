@@ -41,9 +41,9 @@ static int serial_getc(void)
 }
 
 static struct console serial_console = {
-	.name = "ttyS0",
-	.write = serial_write,
-	.getc = serial_getc,
+    .name = "ttyS0",
+    .write = serial_write,
+    .getc = serial_getc,
 };
 
 static bool serial_present(void)

@@ -69,7 +69,7 @@ static const struct {
 	uint32_t major, minor;
 	const struct file_ops *ops;
 } chardevs[] = {
-    {1, 3, &null_ops},	  {1, 5, &zero_ops},	{1, 9, &urandom_ops},
+    {1, 3, &null_ops},	   {1, 5, &zero_ops},	  {1, 9, &urandom_ops},
     {5, 0, &tty_file_ops}, {5, 1, &tty_file_ops},
 };
 

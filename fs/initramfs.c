@@ -208,10 +208,8 @@ static const struct {
 	const char *path;
 	uint32_t mode, major, minor;
 } dev_nodes[] = {
-    {"/dev/console", S_IFCHR | 0600, 5, 1},
-    {"/dev/null", S_IFCHR | 0666, 1, 3},
-    {"/dev/zero", S_IFCHR | 0666, 1, 5},
-    {"/dev/urandom", S_IFCHR | 0666, 1, 9},
+    {"/dev/console", S_IFCHR | 0600, 5, 1}, {"/dev/null", S_IFCHR | 0666, 1, 3},
+    {"/dev/zero", S_IFCHR | 0666, 1, 5},    {"/dev/urandom", S_IFCHR | 0666, 1, 9},
     {"/dev/tty", S_IFCHR | 0666, 5, 0},
 };
 

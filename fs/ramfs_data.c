@@ -5,8 +5,8 @@
  * file of megabytes (busybox is two) never needs that much contiguous
  * memory, and so that execve can map a program's pages into the process
  * (fs_map_page): a page a process maps is never written in place, the
- * file takes a copy of it first (ramfs_page_own).  Called with the fs lock held (fs/vfs.c); pure enough for the
- * host tests (pages come from fs_page_alloc).
+ * file takes a copy of it first (ramfs_page_own).  Called with the fs lock held (fs/vfs.c); pure
+ * enough for the host tests (pages come from fs_page_alloc).
  */
 #include <amphi/errno.h>
 #include <amphi/fs.h>

@@ -50,8 +50,7 @@ static void smp_run_one(const char *name, uint64_t (*loop)(unsigned))
 
 		best = t < best ? t : best;
 	}
-	kprintf("bench: %s %u %lu %lu\n", name, SMP_ITERATIONS, best,
-		best * 1000 / SMP_ITERATIONS);
+	kprintf("bench: %s %u %lu %lu\n", name, SMP_ITERATIONS, best, best * 1000 / SMP_ITERATIONS);
 }
 
 bool bench_smp(void)

@@ -98,9 +98,9 @@ static int blk_bench(struct blkdev *d, int argc, char **argv)
 
 	if (argc != 3 && argc != 5 && argc != 6)
 		return blk_usage();
-	if (argc >= 5 && (!blk_num(argv[3], &kib) || !kib || kib > 1024 ||
-			  !blk_num(argv[4], &depth) || !depth || depth > 32 ||
-			  (argc == 6 && (!blk_num(argv[5], &count) || !count || count > 65536)))) {
+	if (argc >= 5 &&
+	    (!blk_num(argv[3], &kib) || !kib || kib > 1024 || !blk_num(argv[4], &depth) || !depth ||
+	     depth > 32 || (argc == 6 && (!blk_num(argv[5], &count) || !count || count > 65536)))) {
 		kprintf("blk bench: REQ-KIB is 1 to 1024, DEPTH 1 to 32, COUNT 1 to 65536\n");
 		return 1;
 	}
@@ -129,8 +129,9 @@ static int blk_dev_cmd(struct blkdev *d, int argc, char **argv)
 		return blkdev_io_sync(d, BLKDEV_FLUSH, 0, 0, NULL);
 	if (!strcmp(argv[1], "read") && argc == 4 && blk_num(argv[3], &a))
 		return blk_read(d, a);
-	if (!(w || !strcmp(argv[1], "verify")) || (argc != 6 && argc != 7) || !blk_num(argv[3], &a) ||
-	    !blk_num(argv[4], &b) || !blk_num(argv[5], &seed) || seed > 0xffffffffull ||
+	if (!(w || !strcmp(argv[1], "verify")) || (argc != 6 && argc != 7) ||
+	    !blk_num(argv[3], &a) || !blk_num(argv[4], &b) || !blk_num(argv[5], &seed) ||
+	    seed > 0xffffffffull ||
 	    (argc == 7 && (!blk_num(argv[6], &passes) || !passes || passes > 1000)))
 		return blk_usage();
 	/* Passes over the same sectors: traffic that lasts, for tests that

@@ -481,8 +481,8 @@ struct exec_at {
 	uint64_t dirfd; /* AT_FDCWD, or execveat's */
 	const char *path;
 	unsigned int fsflags; /* FS_NOFOLLOW for AT_SYMLINK_NOFOLLOW */
-	bool empty_ok;        /* AT_EMPTY_PATH */
-	bool kernel;          /* PID 1's program: from the root */
+	bool empty_ok;	      /* AT_EMPTY_PATH */
+	bool kernel;	      /* PID 1's program: from the root */
 };
 
 static long exec_lookup(const struct exec_at *at, struct inode **ip)
@@ -642,7 +642,8 @@ static long find_image(struct exec_args *a, struct exec_at *at, const char *name
 		exec_file_put(ef);
 		if (rc)
 			return rc;
-		*at = (struct exec_at){.dirfd = (uint64_t)AT_FDCWD, .path = interp, .kernel = at->kernel};
+		*at = (struct exec_at){
+		    .dirfd = (uint64_t)AT_FDCWD, .path = interp, .kernel = at->kernel};
 		name = interp;
 	}
 }

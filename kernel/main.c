@@ -23,6 +23,8 @@
 #include <asm/paravirt.h>
 #include <asm/pgtable.h>
 
+/* The table of contents keeps its comments in one column. */
+/* clang-format off */
 void kmain(struct boot_info *bi)
 {
 	params_parse(bi->cmdline);	     /* console=, loglevel=, selftest= ... */
@@ -55,3 +57,4 @@ void kmain(struct boot_info *bi)
 	init_run();			     /* PID 1 from the initramfs, if any */
 	shell_run();			     /* else the built-in console shell */
 }
+/* clang-format on */

@@ -77,7 +77,8 @@ SELFTEST(mutex)
 	if (!second)
 		return selftest_fail(ctx, "another thread's trylock took a held mutex");
 	if (mt.most_inside != 1 || mt.entries != MUTEX_THREADS * MUTEX_ROUNDS)
-		return selftest_fail(ctx, "%u threads were inside at once; %u of %u entries counted",
+		return selftest_fail(ctx,
+				     "%u threads were inside at once; %u of %u entries counted",
 				     mt.most_inside, mt.entries, MUTEX_THREADS * MUTEX_ROUNDS);
 	return selftest_pass(ctx, "%u threads took it %u times, sleeping inside, one at a time",
 			     made, mt.entries);

@@ -188,22 +188,28 @@ static int opt_shell(const char *v, size_t n, const char **why)
 }
 
 static const struct cmdline_option options[] = {
-	{"rdinit", opt_rdinit},	    {"init", opt_init},
-	{"shell", opt_shell},
-	{"console", opt_console},   {"earlyprintk", opt_earlyprintk},
-	{"loglevel", opt_loglevel}, {"quiet", opt_quiet},
-	{"debug", opt_debug},	    {"selftest", opt_selftest},
-	{"nopvpatch", opt_nopvpatch}, {"bench", opt_bench},
-	{"ip", opt_ip},		    {"maxcpus", opt_maxcpus},
-	{"nopvspin", opt_nopvspin},
+    {"rdinit", opt_rdinit},
+    {"init", opt_init},
+    {"shell", opt_shell},
+    {"console", opt_console},
+    {"earlyprintk", opt_earlyprintk},
+    {"loglevel", opt_loglevel},
+    {"quiet", opt_quiet},
+    {"debug", opt_debug},
+    {"selftest", opt_selftest},
+    {"nopvpatch", opt_nopvpatch},
+    {"bench", opt_bench},
+    {"ip", opt_ip},
+    {"maxcpus", opt_maxcpus},
+    {"nopvspin", opt_nopvspin},
 };
 
 static void report(enum cmdline_problem what, const char *word, size_t len, const char *why)
 {
 	static const char *const kinds[] = {
-		[CMDLINE_UNKNOWN] = "unknown option",
-		[CMDLINE_MALFORMED] = "malformed option",
-		[CMDLINE_REJECTED] = "bad value for option",
+	    [CMDLINE_UNKNOWN] = "unknown option",
+	    [CMDLINE_MALFORMED] = "malformed option",
+	    [CMDLINE_REJECTED] = "bad value for option",
 	};
 
 	pr_warn("cmdline: %s '%.*s'%s%s%s\n", kinds[what], (int)len, word, why ? " (" : "",

@@ -27,7 +27,7 @@ static char log_buf[32768];
 static bool line_start = true;
 static unsigned expecting;
 static unsigned long reports[2]; /* [0] unexpected, [1] expected */
-static size_t log_len; /* total bytes ever logged; the buffer holds the tail */
+static size_t log_len;		 /* total bytes ever logged; the buffer holds the tail */
 
 static void log_add(const char *s, size_t n)
 {

@@ -222,22 +222,25 @@ SELFTEST(exec_maps_file)
 	signal_send(p, SIGKILL, &(struct ksiginfo){.signo = SIGKILL});
 	process_wait(p);
 	process_free(p);
-	lost = (int64_t)free_before - (int64_t)frames.nfree - (int64_t)((kheap.total - heap) / PAGE_SIZE);
+	lost = (int64_t)free_before - (int64_t)frames.nfree -
+	       (int64_t)((kheap.total - heap) / PAGE_SIZE);
 	if (shared < 64)
-		return selftest_fail(ctx, "%lu frames shared while /bin/procs ran: its pages were copied",
-				     shared);
+		return selftest_fail(
+		    ctx, "%lu frames shared while /bin/procs ran: its pages were copied", shared);
 	if (after_write == ~0UL || after_write >= shared)
 		return selftest_fail(ctx, "the file rewritten: %lu of %lu frames still shared",
 				     after_write, shared);
 	if (__atomic_load_n(&vm_pages_in_use, __ATOMIC_RELAXED) != pages || lost ||
 	    vm_shared_frames() != base)
-		return selftest_fail(ctx, "after it: %ld pages in use more, %ld frames lost, %lu shared",
-				     (long)(__atomic_load_n(&vm_pages_in_use, __ATOMIC_RELAXED) - pages),
-				     (long)lost, vm_shared_frames() - base);
-	return selftest_pass(ctx,
-			     "%lu frames of /bin/procs mapped from the file; %lu after the file was "
-			     "rewritten under it; every frame back",
-			     shared, after_write);
+		return selftest_fail(
+		    ctx, "after it: %ld pages in use more, %ld frames lost, %lu shared",
+		    (long)(__atomic_load_n(&vm_pages_in_use, __ATOMIC_RELAXED) - pages), (long)lost,
+		    vm_shared_frames() - base);
+	return selftest_pass(
+	    ctx,
+	    "%lu frames of /bin/procs mapped from the file; %lu after the file was "
+	    "rewritten under it; every frame back",
+	    shared, after_write);
 }
 
 SELFTEST(user_signals)

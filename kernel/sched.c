@@ -72,11 +72,11 @@ struct thread {
 	struct thread *wq_next;	 /* wait queue: a preempted waiter is on both */
 	struct thread *all_next; /* every thread, for ps */
 	struct timer sleep_timer;
-	bool on_wq;	     /* on a wait queue (guarded by that queue's lock) */
-	uint64_t switches;   /* times switched to */
-	uint64_t migrations; /* times it moved to another CPU */
-	uint64_t runtime_ns; /* time run, up to its last switch out */
-	uint64_t ran_since;  /* sched_clock() at its last switch in */
+	bool on_wq;		 /* on a wait queue (guarded by that queue's lock) */
+	uint64_t switches;	 /* times switched to */
+	uint64_t migrations;	 /* times it moved to another CPU */
+	uint64_t runtime_ns;	 /* time run, up to its last switch out */
+	uint64_t ran_since;	 /* sched_clock() at its last switch in */
 	struct process *process; /* the program it runs in user mode, or NULL */
 };
 
@@ -333,7 +333,10 @@ static void switch_to(struct cpu *c, struct thread *prev, struct thread *next)
 	 * made of the C test took five: it loaded both into argument
 	 * registers first). */
 	__asm__ goto("mov %0, %%rax\n\tor %1, %%rax\n\tjnz %l[programs]"
-		     : : "m"(prev->process), "m"(next->process) : "rax", "cc" : programs);
+		     :
+		     : "m"(prev->process), "m"(next->process)
+		     : "rax", "cc"
+		     : programs);
 switch_now:
 	switch_stacks(&prev->sp, next->sp);
 	return;
@@ -1088,7 +1091,8 @@ void sched_show_threads(void)
 	mutex_lock(&show_lock);
 	n = snapshot(ti, ARRAY_SIZE(ti));
 
-	kprintf("  ID NAME             CPU STATE     SWITCHES MOVES  RUN(ms)  STACK(deepest/size)\n");
+	kprintf(
+	    "  ID NAME             CPU STATE     SWITCHES MOVES  RUN(ms)  STACK(deepest/size)\n");
 	for (unsigned int i = 0; i < n; i++)
 		kprintf("%4u %-16s %3u %-9s %8lu %5lu %8lu  %u/%u KiB\n", ti[i].id, ti[i].name,
 			ti[i].cpu, state_name(&ti[i]), ti[i].switches, ti[i].migrations,

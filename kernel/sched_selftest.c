@@ -127,8 +127,9 @@ SELFTEST(threads)
 	 * that shows up): only these two must be gone. */
 	if (!YIELD_UNTIL(!sched_nr_threads_named("ping-a") && !sched_nr_threads_named("ping-b"),
 			 MAX_YIELDS))
-		return selftest_fail(ctx, "ping-a or ping-b still alive after both finished (%u "
-					  "threads, %u before)",
+		return selftest_fail(ctx,
+				     "ping-a or ping-b still alive after both finished (%u "
+				     "threads, %u before)",
 				     sched_nr_threads(), base);
 	if (switches < 2 * PINGPONG_ROUNDS)
 		return selftest_fail(ctx, "only %lu context switches for %u yields", switches,

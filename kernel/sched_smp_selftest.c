@@ -12,7 +12,7 @@
 #include <asm/paravirt.h>
 
 #define SPREAD_MIN_NS (100 * NSEC_PER_MSEC) /* at least this long */
-#define SPREAD_MAX_NS (2 * NSEC_PER_SEC)   /* until spread and moved, or this */
+#define SPREAD_MAX_NS (2 * NSEC_PER_SEC)    /* until spread and moved, or this */
 #define SPREAD_BUSY_NS (2 * NSEC_PER_MSEC)
 #define SPREAD_WAIT_NS (5 * NSEC_PER_SEC)
 #define MAX_WORKERS (2 * NR_CPUS)
@@ -58,8 +58,8 @@ static unsigned int popcount(cpumask_t m)
 	return (unsigned int)__builtin_popcountll(m);
 }
 
-static enum selftest_result spread_check(struct selftest_ctx *ctx, struct spread *s,
-					 unsigned int n, cpumask_t online)
+static enum selftest_result spread_check(struct selftest_ctx *ctx, struct spread *s, unsigned int n,
+					 cpumask_t online)
 {
 	cpumask_t used = 0;
 	uint64_t sum = 0;
@@ -71,19 +71,26 @@ static enum selftest_result spread_check(struct selftest_ctx *ctx, struct spread
 		moved += popcount(s->w[i].ran_on) > 1;
 	}
 	if (s->counter != sum)
-		return selftest_fail(ctx, "the shared counter reads %lu after %lu increments under "
-					  "its lock", s->counter, sum);
+		return selftest_fail(ctx,
+				     "the shared counter reads %lu after %lu increments under "
+				     "its lock",
+				     s->counter, sum);
 	if (used != online)
-		return selftest_fail(ctx, "the threads ran on CPUs %#lx, not on every online CPU "
-					  "(%#lx)", used, online);
+		return selftest_fail(ctx,
+				     "the threads ran on CPUs %#lx, not on every online CPU "
+				     "(%#lx)",
+				     used, online);
 	if (popcount(online) == 1)
-		return selftest_pass(ctx, "one CPU: %u threads ran there, %lu increments exact; "
-					  "nothing could move", n, sum);
+		return selftest_pass(ctx,
+				     "one CPU: %u threads ran there, %lu increments exact; "
+				     "nothing could move",
+				     n, sum);
 	if (!moved)
 		return selftest_fail(ctx, "no thread ran on more than one CPU in 2 s");
-	return selftest_pass(ctx, "%u threads ran on all %u CPUs, %u of them on several; "
-				  "%lu increments under one lock, exact", n, popcount(online),
-			     moved, sum);
+	return selftest_pass(ctx,
+			     "%u threads ran on all %u CPUs, %u of them on several; "
+			     "%lu increments under one lock, exact",
+			     n, popcount(online), moved, sum);
 }
 
 static bool spread_and_moved(const struct spread *s, unsigned int n, cpumask_t online)
@@ -107,7 +114,8 @@ static bool spread_run(struct spread *s, unsigned int n, cpumask_t online)
 	for (;;) {
 		uint64_t ran = sched_clock() - start;
 
-		if (ran >= SPREAD_MAX_NS || (ran >= SPREAD_MIN_NS && spread_and_moved(s, n, online)))
+		if (ran >= SPREAD_MAX_NS ||
+		    (ran >= SPREAD_MIN_NS && spread_and_moved(s, n, online)))
 			break;
 		sleep_ns(10 * NSEC_PER_MSEC);
 	}
@@ -131,7 +139,8 @@ SELFTEST(sched_spread)
 			break;
 	}
 	if (!spread_run(&s, made, online))
-		return selftest_fail(ctx, "only %u of %u threads finished within 5 s", s.done, made);
+		return selftest_fail(ctx, "only %u of %u threads finished within 5 s", s.done,
+				     made);
 	if (made < n)
 		return selftest_error(ctx, "thread_create_on failed (out of memory?)");
 	return spread_check(ctx, &s, n, online);

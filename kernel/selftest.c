@@ -15,8 +15,8 @@ const char *selftest_request;
 
 static const char *const result_names[] = {"SUCCESS", "SKIP", "ERROR", "FAILURE"};
 
-enum selftest_result selftest_say(struct selftest_ctx *ctx, enum selftest_result r,
-				  const char *fmt, ...)
+enum selftest_result selftest_say(struct selftest_ctx *ctx, enum selftest_result r, const char *fmt,
+				  ...)
 {
 	va_list ap;
 
@@ -77,6 +77,7 @@ bool selftest_run(void)
 	bool ok = run > 0 && !count[SELFTEST_ERROR] && !count[SELFTEST_FAILURE];
 	kprintf("Selftest summary: %u run, %u success, %u skip, %u error, %u failure\n", run,
 		count[0], count[1], count[2], count[3]);
-	kprintf("Overall result: %s\n", ok ? "SUCCESS" : (run ? "FAILURE" : "ERROR (no tests ran)"));
+	kprintf("Overall result: %s\n",
+		ok ? "SUCCESS" : (run ? "FAILURE" : "ERROR (no tests ran)"));
 	return ok;
 }

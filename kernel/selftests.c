@@ -53,7 +53,8 @@ SELFTEST(platform)
 	case BOOT_ENTRY_MULTIBOOT2:
 		if (!strcmp(platform->name, "xen-pv"))
 			return selftest_fail(ctx, "32-bit entry but platform xen-pv");
-		if (!strcmp(platform->name, "xen-pvh") != (boot_info.entry == BOOT_ENTRY_PVH && xen_leaves))
+		if (!strcmp(platform->name, "xen-pvh") !=
+		    (boot_info.entry == BOOT_ENTRY_PVH && xen_leaves))
 			return selftest_fail(ctx, "platform %s does not match the entry and CPUID",
 					     platform->name);
 		break;

@@ -156,7 +156,9 @@ SELFTEST(cpu_hotplug)
 		return r;
 	if (hp.done < made)
 		return selftest_fail(ctx, "%u of %u threads finished", hp.done, made);
-	return selftest_pass(ctx, "CPU %u offline: its pinned and free threads went on elsewhere, "
-				  "no call or timer reached it, bad requests refused; back online "
-				  "it took calls and timer interrupts", hp.target);
+	return selftest_pass(ctx,
+			     "CPU %u offline: its pinned and free threads went on elsewhere, "
+			     "no call or timer reached it, bad requests refused; back online "
+			     "it took calls and timer interrupts",
+			     hp.target);
 }

@@ -85,8 +85,10 @@ SELFTEST(smp_call_function)
 				     nr_cpus_present);
 	for (unsigned int i = 0; i < nr_cpus_present; i++)
 		if (i != smp_processor_id() && cpus[i].online && !resched_reaches(i))
-			return selftest_fail(ctx, "CPU %u took no reschedule IPI in 200 ms beyond "
-						  "its steal time", i);
+			return selftest_fail(ctx,
+					     "CPU %u took no reschedule IPI in 200 ms beyond "
+					     "its steal time",
+					     i);
 	if (online == 1)
 		return selftest_pass(ctx, "one CPU: calls run locally; no IPI to send");
 	return selftest_pass(ctx,

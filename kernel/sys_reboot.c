@@ -44,9 +44,8 @@ long sys_sync(const struct sysargs *a)
 
 static bool reboot_magic_ok(uint32_t magic1, uint32_t magic2)
 {
-	return magic1 == REBOOT_MAGIC1 &&
-	       (magic2 == REBOOT_MAGIC2 || magic2 == REBOOT_MAGIC2A || magic2 == REBOOT_MAGIC2B ||
-		magic2 == REBOOT_MAGIC2C);
+	return magic1 == REBOOT_MAGIC1 && (magic2 == REBOOT_MAGIC2 || magic2 == REBOOT_MAGIC2A ||
+					   magic2 == REBOOT_MAGIC2B || magic2 == REBOOT_MAGIC2C);
 }
 
 long sys_reboot(const struct sysargs *a)

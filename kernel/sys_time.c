@@ -133,7 +133,8 @@ long sys_settimeofday(const struct sysargs *a)
 
 long sys_time(const struct sysargs *a)
 {
-	int64_t ns = time_real_ns(), t = ns / (int64_t)NSEC_PER_SEC - (ns < 0 && ns % (int64_t)NSEC_PER_SEC);
+	int64_t ns = time_real_ns(),
+		t = ns / (int64_t)NSEC_PER_SEC - (ns < 0 && ns % (int64_t)NSEC_PER_SEC);
 
 	if (a->a[0] && copy_to_user(a->a[0], &t, sizeof(t)))
 		return -EFAULT;

@@ -33,9 +33,9 @@ static const struct sysrq_key {
 	const char *what;
 	void (*act)(void);
 } sysrq_keys[] = {
-    {'b', "reboot", sysrq_reboot},	 {'o', "power off", sysrq_poweroff},
-    {'c', "crash", sysrq_crash},	 {'t', "threads", sched_show_threads},
-    {'m', "memory", mm_show},		 {'h', "this help", sysrq_help},
+    {'b', "reboot", sysrq_reboot}, {'o', "power off", sysrq_poweroff},
+    {'c', "crash", sysrq_crash},   {'t', "threads", sched_show_threads},
+    {'m', "memory", mm_show},	   {'h', "this help", sysrq_help},
 };
 
 static const struct sysrq_key *sysrq_find(char key)

@@ -187,9 +187,8 @@ static const struct {
 	const char *arg;
 	int sig;
 } fault_cases[] = {
-    {"null", SIGSEGV}, {"munmap", SIGSEGV}, {"div0", SIGFPE},
-    {"ud2", SIGILL},   {"hlt", SIGSEGV},    {"execstack", SIGSEGV},
-    {"kread", SIGSEGV},
+    {"null", SIGSEGV}, {"munmap", SIGSEGV},    {"div0", SIGFPE},   {"ud2", SIGILL},
+    {"hlt", SIGSEGV},  {"execstack", SIGSEGV}, {"kread", SIGSEGV},
 };
 
 SELFTEST(user_faults)
@@ -212,9 +211,10 @@ SELFTEST(user_faults)
 		strlcpy(why, ctx->reason, sizeof(why));
 		return selftest_fail(ctx, "syscall32: %s", why);
 	}
-	return selftest_pass(ctx, "NULL, unmapped, kernel text read, stack run, hlt: SIGSEGV; "
-				  "x/0: SIGFPE; ud2: SIGILL; 32-bit syscall: %s",
-			    r.status ? "SIGILL" : "-ENOSYS");
+	return selftest_pass(ctx,
+			     "NULL, unmapped, kernel text read, stack run, hlt: SIGSEGV; "
+			     "x/0: SIGFPE; ud2: SIGILL; 32-bit syscall: %s",
+			     r.status ? "SIGILL" : "-ENOSYS");
 }
 
 SELFTEST(user_exit_status)
@@ -283,8 +283,9 @@ SELFTEST(user_elf_refused)
 	if (run_spoiled(ctx, spoil_machine, "not an x86-64 program (e_machine)") ||
 	    run_spoiled(ctx, spoil_low, "are outside the user range"))
 		return SELFTEST_FAILURE;
-	return selftest_pass(ctx, "an i386 image and one linked at %#lx were refused before "
-				  "running, each with its reason",
+	return selftest_pass(ctx,
+			     "an i386 image and one linked at %#lx were refused before "
+			     "running, each with its reason",
 			     LOW_PAGE);
 }
 
@@ -300,8 +301,9 @@ SELFTEST(user_glibc_static)
 	if (!up || elf_check(up->image, up->len, &info))
 		return selftest_error(ctx, "hello_static is not built in, or not a program");
 	if (info.type != ET_EXEC || info.lo != 0x400000)
-		return selftest_error(ctx, "hello_static is not a non-PIE program at 0x400000 "
-					   "(type %u, first address %#lx)",
+		return selftest_error(ctx,
+				      "hello_static is not a non-PIE program at 0x400000 "
+				      "(type %u, first address %#lx)",
 				      info.type, info.lo);
 	RUN("hello_static", ((const char *const[]){"hello_static", "one", NULL}), &r);
 	if (verdict(ctx, &r, 0, "hello from glibc (argc 2, argv[0] hello_static)\n"))

@@ -144,7 +144,8 @@ static int madt_entry(const uint8_t *e, struct acpi_cpu *cpus, unsigned int max,
 	case MADT_X2APIC:
 		if (e[1] < 16)
 			return bad(why, "local x2APIC entry shorter than 16 bytes");
-		madt_cpu((struct acpi_cpu){.apic_id = get32(e + 4), .uid = get32(e + 12),
+		madt_cpu((struct acpi_cpu){.apic_id = get32(e + 4),
+					   .uid = get32(e + 12),
 					   .x2apic = true},
 			 get32(e + 8), cpus, max, info);
 		break;

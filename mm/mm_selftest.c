@@ -17,7 +17,8 @@ SELFTEST(memmap)
 		const struct memmap_entry *e = &m->e[i];
 
 		if (i && e->base < m->e[i - 1].base + m->e[i - 1].len)
-			return selftest_fail(ctx, "entries %u and %u overlap or are unsorted", i - 1, i);
+			return selftest_fail(ctx, "entries %u and %u overlap or are unsorted",
+					     i - 1, i);
 		if (e->type == MEMMAP_KERNEL && k >= e->base && k < e->base + e->len)
 			kernel_covered = true;
 	}
@@ -70,9 +71,10 @@ SELFTEST(frames)
 	if (mm_frame_free((uint64_t)got[0]) == 0)
 		return selftest_fail(ctx, "a double free was accepted");
 	if (frames.nfree != before)
-		return selftest_fail(ctx, "%lu frames free after, %lu before", frames.nfree, before);
-	return selftest_pass(ctx, "%d frames allocated, %u written and checked, all freed",
-			     NFRAMES, written);
+		return selftest_fail(ctx, "%lu frames free after, %lu before", frames.nfree,
+				     before);
+	return selftest_pass(ctx, "%d frames allocated, %u written and checked, all freed", NFRAMES,
+			     written);
 }
 
 #define NALLOCS 200
@@ -88,7 +90,8 @@ SELFTEST(heap)
 		if (!ptrs[i])
 			return selftest_error(ctx, "kmalloc(%zu) failed at %d", size, i);
 		if ((uintptr_t)ptrs[i] & 15)
-			return selftest_fail(ctx, "kmalloc returned misaligned %p", (void *)ptrs[i]);
+			return selftest_fail(ctx, "kmalloc returned misaligned %p",
+					     (void *)ptrs[i]);
 		memset(ptrs[i], i, size);
 	}
 	for (int pass = 0; pass < 2; pass++)
@@ -99,7 +102,8 @@ SELFTEST(heap)
 			kfree(ptrs[i]);
 		}
 	if (kheap.in_use != before)
-		return selftest_fail(ctx, "%zu bytes in use after, %zu before", kheap.in_use, before);
+		return selftest_fail(ctx, "%zu bytes in use after, %zu before", kheap.in_use,
+				     before);
 	if (heap_free(&kheap, ptrs[0]) == 0)
 		return selftest_fail(ctx, "a double free was accepted");
 	return selftest_pass(ctx, "%d allocations written, checked and freed", NALLOCS);

@@ -194,7 +194,8 @@ static int cmd_source(int argc, char **argv)
 	return 0;
 }
 
-SHELL_CMD(net, "network: net [show] | ping ADDR [N] | sink PORT [STALL] | source ADDR PORT BYTES [SEED]")
+SHELL_CMD(net,
+	  "network: net [show] | ping ADDR [N] | sink PORT [STALL] | source ADDR PORT BYTES [SEED]")
 {
 	if (argc < 2 || !strcmp(argv[1], "show"))
 		return argc > 2 ? net_usage() : net_show();

@@ -274,7 +274,9 @@ SELFTEST(net_sys_arch)
 				     "mutex, %u times in SYS_ARCH_PROTECT",
 				     sys.in_sem.overlaps, sys.in_protect.overlaps);
 	if (sys.timeouts || sys.strays)
-		return selftest_fail(ctx, "%u waits timed out after %u ms, no vCPU stolen for half of it; %u unknown messages",
+		return selftest_fail(ctx,
+				     "%u waits timed out after %u ms, no vCPU stolen for half of "
+				     "it; %u unknown messages",
 				     sys.timeouts, SYS_WAIT_MS, sys.strays);
 	if (sys.counter != sys.steps)
 		return selftest_fail(
@@ -287,6 +289,6 @@ SELFTEST(net_sys_arch)
 			     "mailbox, each once; sem as mutex, nested protect never held twice; "
 			     "%llu ms; %u waits past %u ms with a vCPU stolen for half of it",
 			     n, n == 1 ? "" : "s", total, SYS_MBOX_SLOTS,
-			     (unsigned long long)((time_now_ns() - t0) / NSEC_PER_MSEC), sys.stretched,
-			     SYS_WAIT_MS);
+			     (unsigned long long)((time_now_ns() - t0) / NSEC_PER_MSEC),
+			     sys.stretched, SYS_WAIT_MS);
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make test: every tier, in order, each summing up as "TIER: N passed, N
 # failed", and a last line with the totals.
-#   build  the kernel builds warning-free with gcc and with clang
+#   build  the kernel builds warning-free with gcc and with clang, and
+#          its sources are as `make format` (clang-format) leaves them
 #   host   unit tests of the pure code (cmocka)
 #   fuzz   each fuzz target for a few seconds (FUZZ_SECONDS, 3 by
 #          default), so that a crash a change brings turns the run red
@@ -47,6 +48,12 @@ build_tier() {
 			f=$((f + 1))
 		fi
 	done
+	if make -s format-check; then
+		echo "format: the tree is as make format leaves it"
+		p=$((p + 1))
+	else
+		f=$((f + 1))
+	fi
 	echo "build: $p passed, $f failed"
 	[ $f = 0 ]
 }

@@ -14,7 +14,9 @@ static unsigned int gs_read_id(void)
 {
 	unsigned int id;
 
-	__asm__ __volatile__("movl %%gs:%c1, %0" : "=r"(id) : "i"(__builtin_offsetof(struct cpu, id)));
+	__asm__ __volatile__("movl %%gs:%c1, %0"
+			     : "=r"(id)
+			     : "i"(__builtin_offsetof(struct cpu, id)));
 	return id;
 }
 
@@ -33,7 +35,8 @@ SELFTEST(percpu)
 	if (!c->online)
 		return selftest_fail(ctx, "CPU %u runs but is not marked online", c->id);
 	if (c->current != thread_current() || c->irq_depth != 0)
-		return selftest_fail(ctx, "the struct's thread or interrupt depth is not this one's");
+		return selftest_fail(ctx,
+				     "the struct's thread or interrupt depth is not this one's");
 	return selftest_pass(ctx, "CPU %u: %%gs names cpus[%u], running %s", c->id, c->id,
 			     thread_name(c->current));
 }
@@ -50,7 +53,8 @@ SELFTEST(smp_cpus)
 		const struct cpu *c = &cpus[i];
 
 		if (c->self != c || c->id != i || !READ_ONCE(c->online))
-			return selftest_fail(ctx, "CPU %u is not online, or its struct is wrong", i);
+			return selftest_fail(ctx, "CPU %u is not online, or its struct is wrong",
+					     i);
 		if (i && (!c->idle || !c->current))
 			return selftest_fail(ctx, "CPU %u has no idle thread running", i);
 		before[i] = READ_ONCE(c->nr_timer_irqs);
@@ -58,10 +62,13 @@ SELFTEST(smp_cpus)
 	sleep_ns(100 * NSEC_PER_MSEC);
 	for (unsigned int i = 0; i < n; i++)
 		if (!cpu_wait_progress(i, &cpus[i].nr_timer_irqs, before[i], 100 * NSEC_PER_MSEC))
-			return selftest_fail(ctx, "CPU %u took no timer interrupt in 100 ms beyond its "
-						  "steal time", i);
-	return selftest_pass(ctx, "%u CPU%s online, each taking its own timer interrupts (CPU %u: "
-				  "%lu in 100 ms)",
-			     n, n == 1 ? "" : "s", n - 1, READ_ONCE(cpus[n - 1].nr_timer_irqs) -
-							   before[n - 1]);
+			return selftest_fail(ctx,
+					     "CPU %u took no timer interrupt in 100 ms beyond its "
+					     "steal time",
+					     i);
+	return selftest_pass(ctx,
+			     "%u CPU%s online, each taking its own timer interrupts (CPU %u: "
+			     "%lu in 100 ms)",
+			     n, n == 1 ? "" : "s", n - 1,
+			     READ_ONCE(cpus[n - 1].nr_timer_irqs) - before[n - 1]);
 }

@@ -32,11 +32,11 @@ static bool irq_idt_done;
 static struct idt_gate irq_gate(uint64_t addr)
 {
 	return (struct idt_gate){
-		.off_lo = addr & 0xffff,
-		.sel = KERNEL_CS,
-		.type = 0x8e, /* present, DPL 0, interrupt gate: IF cleared */
-		.off_mid = (addr >> 16) & 0xffff,
-		.off_hi = addr >> 32,
+	    .off_lo = addr & 0xffff,
+	    .sel = KERNEL_CS,
+	    .type = 0x8e, /* present, DPL 0, interrupt gate: IF cleared */
+	    .off_mid = (addr >> 16) & 0xffff,
+	    .off_hi = addr >> 32,
 	};
 }
 

@@ -40,7 +40,9 @@ uint64_t native_read_msr(uint32_t msr)
 
 void native_write_msr(uint32_t msr, uint64_t val)
 {
-	__asm__ __volatile__("wrmsr" : : "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32))
+	__asm__ __volatile__("wrmsr"
+			     :
+			     : "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32))
 			     : "memory");
 }
 

@@ -17,8 +17,8 @@
 #include <amphi/string.h>
 
 /* Callee-save natives (paravirt_native.S) and their instruction lengths. */
-#define NATIVE_CS(name)                         \
-	extern uint8_t native_##name[];         \
+#define NATIVE_CS(name)                                                                            \
+	extern uint8_t native_##name[];                                                            \
 	extern const uint8_t native_##name##_insn_len
 NATIVE_CS(save_fl);
 NATIVE_CS(irq_disable);
@@ -42,6 +42,9 @@ _Static_assert(offsetof(struct pv_ops, cpu.usergs_sysret) == PV_OPS_CPU_USERGS_S
 	       "syscall_64.S's sysret site");
 _Static_assert(offsetof(struct pv_ops, cpu.swapgs) == PV_OPS_CPU_SWAPGS, "entry.S's swapgs sites");
 
+/* The tables below keep one entry a line and one level a tab, which
+ * clang-format would not. */
+/* clang-format off */
 struct pv_ops pv_ops = {
 	.cpu = {
 		.save_fl = (void *)native_save_fl,
@@ -106,6 +109,7 @@ struct pv_ops pv_ops = {
 		.unlock_kick = NOP,
 	},
 };
+/* clang-format on */
 
 struct pv_op_desc {
 	uint16_t offset;
@@ -115,6 +119,7 @@ struct pv_op_desc {
 	const char *name;
 };
 
+/* clang-format off */
 #define OP(field, native_fn, len) \
 	{offsetof(struct pv_ops, field), {0}, (const void *)(native_fn), len, #field}
 #define OP_CS(field, name) OP(field, native_##name, &native_##name##_insn_len)
@@ -175,6 +180,7 @@ static const struct pv_op_desc pv_op_descs[] __section(".pv_descs") __used __ali
 	OP(lock.lock_spinning, NOP, NULL),
 	OP(lock.unlock_kick, NOP, NULL),
 };
+/* clang-format on */
 
 #define NOPS ARRAY_SIZE(pv_op_descs)
 
@@ -213,13 +219,12 @@ static void patch_one(const struct pv_site *s)
 	}
 	const struct pv_op_desc *d = &pv_op_descs[i];
 	uint64_t impl = op_impl(s->op_off);
-	enum pv_patch_how how = pv_patch_choose(impl, (uintptr_t)d->native,
-						(uintptr_t)paravirt_nop, d->insn_len != NULL,
-						(enum pv_site_kind)s->kind);
+	enum pv_patch_how how = pv_patch_choose(impl, (uintptr_t)d->native, (uintptr_t)paravirt_nop,
+						d->insn_len != NULL, (enum pv_site_kind)s->kind);
 	pv_stats[i].sites++;
 	pv_stats[i].how = (uint8_t)how;
-	if (pv_patch_site(code, (uintptr_t)code, s->len, (enum pv_site_kind)s->kind, how,
-			  d->native, d->insn_len ? *d->insn_len : 0, impl, &why)) {
+	if (pv_patch_site(code, (uintptr_t)code, s->len, (enum pv_site_kind)s->kind, how, d->native,
+			  d->insn_len ? *d->insn_len : 0, impl, &why)) {
 		pv_stats[i].failed++;
 		pv_first_error = why;
 	}
@@ -267,8 +272,9 @@ void paravirt_report(int level)
 		total += pv_stats[i].sites;
 		failed += pv_stats[i].failed;
 		printk(level, "  %-22s %3u sites -> %-8s (%s %#lx)%s\n", d->name, pv_stats[i].sites,
-		       !pv_stats[i].sites ? "-" : pv_patched ? pv_patch_how_name(pv_stats[i].how)
-							   : "indirect",
+		       !pv_stats[i].sites ? "-"
+		       : pv_patched	  ? pv_patch_how_name(pv_stats[i].how)
+					  : "indirect",
 		       impl_name(impl, d), impl, pv_stats[i].failed ? " PATCH FAILED" : "");
 	}
 	printk(level, "pvops: %u sites, %u failed%s%s, %u of unknown ops\n", total, failed,
@@ -321,5 +327,6 @@ SELFTEST(pvpatch)
 				     indirect, total, pv_unknown_sites);
 	return selftest_pass(ctx, "%u sites: %u inline, %u direct, %u nop", total,
 			     paravirt_count_sites(PV_PATCH_INLINE),
-			     paravirt_count_sites(PV_PATCH_DIRECT), paravirt_count_sites(PV_PATCH_NOP));
+			     paravirt_count_sites(PV_PATCH_DIRECT),
+			     paravirt_count_sites(PV_PATCH_NOP));
 }

@@ -11,10 +11,10 @@
 #include <asm/x86.h>
 
 static const struct platform platforms[] = {
-	{"native", native_detect, native_setup},
-	{"kvm", kvm_detect, kvm_setup},
-	{"xen-pvh", xen_pvh_detect, xen_pvh_setup},
-	{"xen-pv", xen_pv_detect, xen_pv_setup},
+    {"native", native_detect, native_setup},
+    {"kvm", kvm_detect, kvm_setup},
+    {"xen-pvh", xen_pvh_detect, xen_pvh_setup},
+    {"xen-pv", xen_pv_detect, xen_pv_setup},
 };
 
 const struct platform *platform;

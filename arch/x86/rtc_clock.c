@@ -42,9 +42,9 @@ static bool rtc_read_regs(struct rtc_regs *r)
 	for (unsigned long i = 0; i < RTC_UIP_READS && !ok; i++) {
 		flags = local_irq_save();
 		if (!(cmos_read(CMOS_REG_A) & CMOS_A_UIP)) {
-			*r = (struct rtc_regs){cmos_read(CMOS_SEC),  cmos_read(CMOS_MIN),
-					       cmos_read(CMOS_HOUR), cmos_read(CMOS_MDAY),
-					       cmos_read(CMOS_MON),  cmos_read(CMOS_YEAR),
+			*r = (struct rtc_regs){cmos_read(CMOS_SEC),	cmos_read(CMOS_MIN),
+					       cmos_read(CMOS_HOUR),	cmos_read(CMOS_MDAY),
+					       cmos_read(CMOS_MON),	cmos_read(CMOS_YEAR),
 					       cmos_read(CMOS_CENTURY), cmos_read(CMOS_REG_B)};
 			ok = true;
 		}
@@ -55,9 +55,9 @@ static bool rtc_read_regs(struct rtc_regs *r)
 
 static bool rtc_regs_equal(const struct rtc_regs *a, const struct rtc_regs *b)
 {
-	return a->sec == b->sec && a->min == b->min && a->hour == b->hour &&
-	       a->mday == b->mday && a->mon == b->mon && a->year == b->year &&
-	       a->century == b->century && a->reg_b == b->reg_b;
+	return a->sec == b->sec && a->min == b->min && a->hour == b->hour && a->mday == b->mday &&
+	       a->mon == b->mon && a->year == b->year && a->century == b->century &&
+	       a->reg_b == b->reg_b;
 }
 
 uint64_t native_rtc_wallclock_ns(void)

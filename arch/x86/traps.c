@@ -47,6 +47,7 @@ static struct cpu_desc *cpu_descs[NR_CPUS] = {&boot_desc};
 struct trap_expect trap_expect = {.vector = -1};
 uint16_t user_cs = USER_CS, user_ss = USER_DS;
 
+/* clang-format off */
 static const char *const trap_names[32] = {
 	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
 	"invalid opcode", "device not available", "double fault", "coprocessor overrun",
@@ -54,6 +55,7 @@ static const char *const trap_names[32] = {
 	"page fault", "reserved", "x87 error", "alignment check", "machine check",
 	"SIMD error", "virtualization", "control protection",
 };
+/* clang-format on */
 
 const char *trap_name(uint64_t vector)
 {
@@ -77,7 +79,8 @@ static void load_gdt_tss(struct cpu_desc *d)
 	d->gdt[7] = 0x00affa000000ffffULL; /* 64-bit user code */
 	d->tss.iomap_base = sizeof(d->tss);
 	/* Where the syscall entry finds its stack (unaligned, as the TSS is). */
-	this_cpu()->entry_sp0 = (uint64_t *)(void *)((uint8_t *)&d->tss + offsetof(struct tss, rsp));
+	this_cpu()->entry_sp0 =
+	    (uint64_t *)(void *)((uint8_t *)&d->tss + offsetof(struct tss, rsp));
 
 	struct desc_ptr p = {sizeof(d->gdt) - 1, (uintptr_t)d->gdt};
 	load_gdt(&p);
@@ -107,12 +110,12 @@ void idt_init(void)
 		uint64_t a = trap_stub_table[v];
 		bool fatal = v == 2 || v == 8 || v == 18;
 		struct idt_gate g = {
-			.off_lo = a & 0xffff,
-			.sel = KERNEL_CS,
-			.ist = fatal ? IST_FATAL : 0,
-			.type = 0x8e, /* present, DPL 0, interrupt gate */
-			.off_mid = (a >> 16) & 0xffff,
-			.off_hi = a >> 32,
+		    .off_lo = a & 0xffff,
+		    .sel = KERNEL_CS,
+		    .ist = fatal ? IST_FATAL : 0,
+		    .type = 0x8e, /* present, DPL 0, interrupt gate */
+		    .off_mid = (a >> 16) & 0xffff,
+		    .off_hi = a >> 32,
 		};
 		write_idt_entry(idt, v, &g);
 	}
@@ -237,23 +240,23 @@ void trap_dispatch(struct trap_frame *f)
 bool trap_expect_run(int vector, void (*cause)(void))
 {
 	trap_expect = (struct trap_expect){.vector = vector};
-	__asm__ __volatile__("leaq 1f(%%rip), %%rax\n\t"
-			     "movq %%rax, %[resume]\n\t"
-			     "movq %%rsp, %[rsp]\n\t"
-			     "movq %%rbx, %[rbx]\n\t"
-			     "movq %%rbp, %[rbp]\n\t"
-			     "movq %%r12, %[r12]\n\t"
-			     "movq %%r13, %[r13]\n\t"
-			     "movq %%r14, %[r14]\n\t"
-			     "movq %%r15, %[r15]\n\t"
-			     "call *%[cause]\n"
-			     "1:"
-			     : [resume] "=m"(trap_expect.resume), [rsp] "=m"(trap_expect.resume_rsp),
-			       [rbx] "=m"(trap_expect.rbx), [rbp] "=m"(trap_expect.rbp),
-			       [r12] "=m"(trap_expect.r12), [r13] "=m"(trap_expect.r13),
-			       [r14] "=m"(trap_expect.r14), [r15] "=m"(trap_expect.r15)
-			     : [cause] "r"(cause)
-			     : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
+	__asm__ __volatile__(
+	    "leaq 1f(%%rip), %%rax\n\t"
+	    "movq %%rax, %[resume]\n\t"
+	    "movq %%rsp, %[rsp]\n\t"
+	    "movq %%rbx, %[rbx]\n\t"
+	    "movq %%rbp, %[rbp]\n\t"
+	    "movq %%r12, %[r12]\n\t"
+	    "movq %%r13, %[r13]\n\t"
+	    "movq %%r14, %[r14]\n\t"
+	    "movq %%r15, %[r15]\n\t"
+	    "call *%[cause]\n"
+	    "1:"
+	    : [resume] "=m"(trap_expect.resume), [rsp] "=m"(trap_expect.resume_rsp),
+	      [rbx] "=m"(trap_expect.rbx), [rbp] "=m"(trap_expect.rbp), [r12] "=m"(trap_expect.r12),
+	      [r13] "=m"(trap_expect.r13), [r14] "=m"(trap_expect.r14), [r15] "=m"(trap_expect.r15)
+	    : [cause] "r"(cause)
+	    : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
 	trap_expect.vector = -1;
 	return trap_expect.seen;
 }

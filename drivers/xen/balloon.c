@@ -73,9 +73,9 @@ static struct wait_queue settled_wq = WAIT_QUEUE_INIT; /* others, for it to fini
 static long reservation_op(int op, xen_pfn_t *list, unsigned n)
 {
 	struct xen_memory_reservation r = {
-		.nr_extents = n,
-		.extent_order = 0,
-		.domid = DOMID_SELF,
+	    .nr_extents = n,
+	    .extent_order = 0,
+	    .domid = DOMID_SELF,
 	};
 
 	set_xen_guest_handle(r.extent_start, list);
@@ -128,8 +128,8 @@ static int balloon_pv_restore(uint64_t pfn, unsigned long mfn)
 	int rc = xen_pv_set_p2m(pfn, mfn);
 
 	if (!rc)
-		rc = pgtable_map_page(pgtable_root(), (uintptr_t)pfn_to_virt(pfn), pfn << PAGE_SHIFT,
-				      PAGE_KERNEL_RW);
+		rc = pgtable_map_page(pgtable_root(), (uintptr_t)pfn_to_virt(pfn),
+				      pfn << PAGE_SHIFT, PAGE_KERNEL_RW);
 	return rc;
 }
 
@@ -542,8 +542,8 @@ static void balloon_claim_pv_extra(void)
 }
 
 static struct xs_watch balloon_watch = {
-	.path = "memory/target",
-	.callback = balloon_watch_cb,
+    .path = "memory/target",
+    .callback = balloon_watch_cb,
 };
 
 /* Xen's count, static-max and the first target fix the units.  Nothing

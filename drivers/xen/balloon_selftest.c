@@ -194,8 +194,7 @@ static bool frame_back(uint64_t pfn)
 	return (e & PTE_P) && level == 1 && (e & PTE_ADDR) == pfn << PAGE_SHIFT;
 }
 
-static enum selftest_result balloon_round(struct selftest_ctx *ctx, uint64_t base_kib,
-					  long res0)
+static enum selftest_result balloon_round(struct selftest_ctx *ctx, uint64_t base_kib, long res0)
 {
 	enum selftest_result r;
 	int64_t first;
@@ -205,12 +204,14 @@ static enum selftest_result balloon_round(struct selftest_ctx *ctx, uint64_t bas
 	if ((r = balloon_move(ctx, base_kib, res0, "grow", NULL)))
 		return r;
 	if (!frame_back(first))
-		return selftest_fail(ctx, "frame %#lx given back and taken again is not RAM again "
-					  "(PV: mapped at its own address; PVH: RAM in Xen's P2M)",
+		return selftest_fail(ctx,
+				     "frame %#lx given back and taken again is not RAM again "
+				     "(PV: mapped at its own address; PVH: RAM in Xen's P2M)",
 				     first);
 	if (out0 < TEST_PAGES || balloon_xen_max_reservation() < res0 + TEST_PAGES)
-		return selftest_pass(ctx, "-%u pages and back (Xen: %ld); pattern intact, "
-					  "out frames held and %s; no room to grow past boot",
+		return selftest_pass(ctx,
+				     "-%u pages and back (Xen: %ld); pattern intact, "
+				     "out frames held and %s; no room to grow past boot",
 				     TEST_PAGES, res0, GONE);
 	/* Unpopulated RAM (PVH, maxmem above memory): grow into it and back. */
 	if ((r = balloon_move(ctx, base_kib + TEST_PAGES * 4, res0 + TEST_PAGES, "grow above",
@@ -218,8 +219,9 @@ static enum selftest_result balloon_round(struct selftest_ctx *ctx, uint64_t bas
 		return r;
 	if ((r = balloon_move(ctx, base_kib, res0, "back to boot", NULL)))
 		return r;
-	return selftest_pass(ctx, "-%u pages and back, +%u past boot and back (Xen: %ld); "
-				  "pattern intact, out frames held and %s",
+	return selftest_pass(ctx,
+			     "-%u pages and back, +%u past boot and back (Xen: %ld); "
+			     "pattern intact, out frames held and %s",
 			     TEST_PAGES, TEST_PAGES, res0, GONE);
 }
 
@@ -237,8 +239,9 @@ SELFTEST(balloon)
 		return selftest_error(ctx, "the balloon is not at its first target");
 	balloon_get_stats(&s);
 	if (s.current_pages != s.boot_pages)
-		return selftest_skip(ctx, "the toolstack already moved the target (%lu pages, "
-					  "booted with %lu)",
+		return selftest_skip(ctx,
+				     "the toolstack already moved the target (%lu pages, "
+				     "booted with %lu)",
 				     s.current_pages, s.boot_pages);
 	out0 = s.ballooned_pages;
 	long res0 = balloon_xen_reservation();

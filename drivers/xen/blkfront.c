@@ -25,7 +25,6 @@
 #include <drivers/xen/events.h>
 #include "blkfront.h"
 
-
 /* Gives a slot's pages back to the pool; `in_flight` when the backend
  * never answered and may still hold them. */
 static void blkfront_release_slot(struct blkfront_queue *q, struct blkfront_shadow *s,

@@ -52,14 +52,14 @@ static int console_io_getc(void)
 }
 
 static struct console xenboot_console = {
-	.name = "xenboot",
-	.write = console_io_write,
+    .name = "xenboot",
+    .write = console_io_write,
 };
 
 static struct console hvc0_io_console = {
-	.name = "hvc0",
-	.write = console_io_write,
-	.getc = console_io_getc,
+    .name = "hvc0",
+    .write = console_io_write,
+    .getc = console_io_getc,
 };
 
 void xen_console_io_register_early(void)

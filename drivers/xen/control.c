@@ -156,7 +156,8 @@ static bool action_offered(const struct control_action *a)
 static const struct control_action *find_action(const char *req)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(shutdown_actions); i++)
-		if (!strcmp(req, shutdown_actions[i].request) && action_offered(&shutdown_actions[i]))
+		if (!strcmp(req, shutdown_actions[i].request) &&
+		    action_offered(&shutdown_actions[i]))
 			return &shutdown_actions[i];
 	return NULL;
 }
@@ -179,7 +180,7 @@ static void shutdown_changed(struct xs_watch *w, const char *path)
 	}
 	counted(&seen.unknown);
 	pr_warn("control: unknown shutdown request \"%s\" cleared, not acted on\n",
-			printable(req, shown));
+		printable(req, shown));
 	kfree(req);
 }
 
@@ -211,8 +212,7 @@ static void control_advertise(void)
 
 	if ((rc = xs_write(XBT_NIL, "control/feature-poweroff", "1")) ||
 	    (rc = xs_write(XBT_NIL, "control/feature-reboot", "1")) ||
-	    (xen_suspend_supported() &&
-	     (rc = xs_write(XBT_NIL, "control/feature-suspend", "1"))))
+	    (xen_suspend_supported() && (rc = xs_write(XBT_NIL, "control/feature-suspend", "1"))))
 		pr_warn("control: cannot advertise our features (%d): xl may not use the PV "
 			"protocol\n",
 			rc);

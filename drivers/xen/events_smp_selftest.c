@@ -83,7 +83,8 @@ static void es_send_one(struct es_worker *w, int peer)
 	uint64_t before = w->hits;
 
 	evtchn_send((evtchn_port_t)peer);
-	if (!cpu_wait_progress((unsigned int)w->want_cpu, &w->hits, before, ES_WAIT_NS) && !w->err) {
+	if (!cpu_wait_progress((unsigned int)w->want_cpu, &w->hits, before, ES_WAIT_NS) &&
+	    !w->err) {
 		w->err_pending = evtchn_is_pending((evtchn_port_t)w->port);
 		w->err_masked = evtchn_is_masked((evtchn_port_t)w->port);
 		es_note(w, ES_LOST, w->port, w->want_cpu);

@@ -121,8 +121,9 @@ static enum selftest_result expect_zero_from(struct selftest_ctx *ctx, const cha
 	if (st)
 		return selftest_error(ctx, "%s: Xen would not copy the page (%d)", what, st);
 	if (bad)
-		return selftest_fail(ctx, "%s: %u of %u bytes as Xen reads them are not 0 (first at "
-					  "%u: %#x)",
+		return selftest_fail(ctx,
+				     "%s: %u of %u bytes as Xen reads them are not 0 (first at "
+				     "%u: %#x)",
 				     what, bad, (unsigned)PAGE_SIZE, first, b);
 	return SELFTEST_SUCCESS;
 }
@@ -139,8 +140,8 @@ enum selftest_result gnttab_expect_zero(struct selftest_ctx *ctx, const char *wh
 				      "%s got frame %#lx, none of the %u just dirtied: nothing "
 				      "to test",
 				      what, pfn, ndirty);
-	snprintf(how, sizeof(how), "%s: frame %#lx, dirtied, then read through grant %u", what,
-		 pfn, ref);
+	snprintf(how, sizeof(how), "%s: frame %#lx, dirtied, then read through grant %u", what, pfn,
+		 ref);
 	return expect_zero_from(ctx, how, by_ref(ref, domid), GNTCOPY_source_gref);
 }
 
@@ -277,8 +278,7 @@ static enum selftest_result while_mapped(struct selftest_ctx *ctx, grant_ref_t r
 	gnttab_end_access_deferred(ref, page);
 	*handed_over = true;
 	sleep_ns(300 * NSEC_PER_MSEC); /* the thread retries three times meanwhile */
-	if (gnttab_deferred_count() != deferred0 + 1 ||
-	    frame_is_free(&frames, virt_to_pfn(page)))
+	if (gnttab_deferred_count() != deferred0 + 1 || frame_is_free(&frames, virt_to_pfn(page)))
 		return selftest_fail(ctx,
 				     "deferred end of mapped grant %u let go of the page "
 				     "(%u deferred)",

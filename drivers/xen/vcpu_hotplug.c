@@ -63,7 +63,8 @@ static int vcpu_of_path(const char *changed)
 		return -1;
 	if ((id = cpu_of_vcpu(vcpu)) < 0)
 		pr_warn("vcpu: the store names vCPU %lu, which this domain does not have "
-			"(%u present); ignored\n", vcpu, nr_cpus_present);
+			"(%u present); ignored\n",
+			vcpu, nr_cpus_present);
 	return id;
 }
 

@@ -41,9 +41,9 @@ struct acpi_cpu {
 };
 
 struct acpi_madt_info {
-	uint64_t lapic_addr; /* after any address override */
-	unsigned int found;  /* CPU entries seen, enabled or online-capable */
-	unsigned int stored; /* of them kept in the caller's array */
+	uint64_t lapic_addr;  /* after any address override */
+	unsigned int found;   /* CPU entries seen, enabled or online-capable */
+	unsigned int stored;  /* of them kept in the caller's array */
 	unsigned int skipped; /* disabled for good, or a duplicate ID */
 };
 

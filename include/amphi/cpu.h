@@ -35,7 +35,7 @@ struct vcpu_info;
 struct vm;
 
 struct cpu {
-	struct cpu *self;	    /* %gs:0, what this_cpu() reads */
+	struct cpu *self; /* %gs:0, what this_cpu() reads */
 	/* For the syscall entry (arch/x86/syscall_64.S, offsets in
 	 * asm/entry.h): the user's stack pointer while it finds the kernel
 	 * stack, and where this CPU's TSS keeps that stack's top (rsp0). */
@@ -44,19 +44,19 @@ struct cpu {
 	/* The user address space whose root this CPU has loaded (mm/vm.c),
 	 * kept while kernel threads run; NULL for the kernel's own root. */
 	struct vm *active_vm;
-	unsigned int id;	    /* 0 .. NR_CPUS-1, the boot CPU 0 */
-	unsigned int irq_depth;	    /* interrupt nesting: nonzero inside a handler */
-	struct thread *current;	    /* the thread running here */
+	unsigned int id;	/* 0 .. NR_CPUS-1, the boot CPU 0 */
+	unsigned int irq_depth; /* interrupt nesting: nonzero inside a handler */
+	struct thread *current; /* the thread running here */
 	/* current's process, NULL for a kernel thread (kernel/sched.c keeps it
 	 * at every switch): current_process() is then one %gs-relative load,
 	 * which every system call asks for more than once. */
 	struct process *process;
 	struct thread *idle;	    /* this CPU's idle thread */
 	volatile bool need_resched; /* switch at the next way out of an interrupt */
-	bool online;		/* takes threads, IPIs and calls (set under rq_lock) */
-	bool going_down;	/* asked to go offline (kernel/smp_hotplug.c) */
-	bool down;		/* offline: stopped, or parked by the platform */
-	uint64_t online_since; /* sched_clock() when it came online */
+	bool online;		    /* takes threads, IPIs and calls (set under rq_lock) */
+	bool going_down;	    /* asked to go offline (kernel/smp_hotplug.c) */
+	bool down;		    /* offline: stopped, or parked by the platform */
+	uint64_t online_since;	    /* sched_clock() when it came online */
 	/* The scheduler's (kernel/sched.c), under rq_lock: runnable threads
 	 * (nr_movable of them allowed elsewhere too), exited ones whose
 	 * stacks are still to be freed, and counts. */

@@ -10,9 +10,9 @@ struct heap_block;
 
 struct heap {
 	struct heap_block *free_list;
-	size_t total;	 /* bytes handed in through heap_add_region */
-	size_t in_use;	 /* bytes of live allocations, headers included */
-	size_t nallocs;	 /* live allocations */
+	size_t total;	/* bytes handed in through heap_add_region */
+	size_t in_use;	/* bytes of live allocations, headers included */
+	size_t nallocs; /* live allocations */
 };
 
 void heap_init(struct heap *h);

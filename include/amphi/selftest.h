@@ -31,18 +31,18 @@ struct selftest {
 /* The entry's symbol says which kind it is (selftest_entry_NAME or
  * selftest_explicit_NAME), so that the test runner can read from the ELF
  * which tests a full run must show. */
-#define SELFTEST_DEFINE(tname, explicit, kind)                                             \
-	static enum selftest_result selftest_##tname(struct selftest_ctx *ctx);            \
-	static const struct selftest kind##tname __section(".selftests") __used __aligned(8) = \
-	    {#tname, selftest_##tname, explicit};                                          \
+#define SELFTEST_DEFINE(tname, explicit, kind)                                                     \
+	static enum selftest_result selftest_##tname(struct selftest_ctx *ctx);                    \
+	static const struct selftest kind##tname __section(".selftests")                           \
+	    __used __aligned(8) = {#tname, selftest_##tname, explicit};                            \
 	static enum selftest_result selftest_##tname(struct selftest_ctx *ctx)
 
 #define SELFTEST(tname) SELFTEST_DEFINE(tname, false, selftest_entry_)
 #define SELFTEST_EXPLICIT(tname) SELFTEST_DEFINE(tname, true, selftest_explicit_)
 
 /* Set the reason and return the result: `return selftest_fail(ctx, ...)`. */
-enum selftest_result selftest_say(struct selftest_ctx *ctx, enum selftest_result r,
-				  const char *fmt, ...) __printf(3, 4);
+enum selftest_result selftest_say(struct selftest_ctx *ctx, enum selftest_result r, const char *fmt,
+				  ...) __printf(3, 4);
 #define selftest_pass(ctx, ...) selftest_say(ctx, SELFTEST_SUCCESS, __VA_ARGS__)
 #define selftest_skip(ctx, ...) selftest_say(ctx, SELFTEST_SKIP, __VA_ARGS__)
 #define selftest_error(ctx, ...) selftest_say(ctx, SELFTEST_ERROR, __VA_ARGS__)

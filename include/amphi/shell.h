@@ -13,10 +13,10 @@ struct shell_cmd {
 	int (*run)(int argc, char **argv);
 };
 
-#define SHELL_CMD(cname, chelp)                                                            \
-	static int shell_cmd_##cname(int argc, char **argv);                               \
-	static const struct shell_cmd shell_entry_##cname __section(".shell_cmds") __used  \
-	__aligned(8) = {#cname, chelp, shell_cmd_##cname};                                 \
+#define SHELL_CMD(cname, chelp)                                                                    \
+	static int shell_cmd_##cname(int argc, char **argv);                                       \
+	static const struct shell_cmd shell_entry_##cname __section(".shell_cmds")                 \
+	    __used __aligned(8) = {#cname, chelp, shell_cmd_##cname};                              \
 	static int shell_cmd_##cname(int argc, char **argv)
 
 void shell_run(void) __noreturn;

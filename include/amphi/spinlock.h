@@ -114,7 +114,12 @@ struct spinlock {
 	};
 };
 
-#define SPINLOCK_INIT {{0}}
+#define SPINLOCK_INIT                                                                              \
+	{                                                                                          \
+		{                                                                                  \
+			0                                                                          \
+		}                                                                                  \
+	}
 
 /* A locker's turns of spinning between two calls of lock_spinning (Linux's
  * SPIN_THRESHOLD). */

@@ -18,7 +18,7 @@
 #define AMPHI_UACCESS_H
 #include <amphi/types.h>
 
-#define USER_BASE 0x10000UL /* Linux's mmap_min_addr */
+#define USER_BASE 0x10000UL	  /* Linux's mmap_min_addr */
 #define USER_TOP 0x7ffffffff000UL /* Linux's TASK_SIZE */
 
 /* Set when the CPUs run with SMAP (arch/x86/syscall_native.c). */

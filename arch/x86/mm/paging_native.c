@@ -41,9 +41,8 @@ static int map_low(pteval_t *root, const struct memmap *m)
 
 		if (base >= end)
 			continue;
-		if (base > cursor &&
-		    pgtable_map_range(root, (uintptr_t)__va(cursor), cursor, base - cursor,
-				      PAGE_KERNEL_IO))
+		if (base > cursor && pgtable_map_range(root, (uintptr_t)__va(cursor), cursor,
+						       base - cursor, PAGE_KERNEL_IO))
 			return -1;
 		end = ALIGN_UP(end, PAGE_SIZE);
 		pteval_t flags = cacheable(e->type) ? PAGE_KERNEL_RW : PAGE_KERNEL_IO;
@@ -65,7 +64,8 @@ static int map_high_ram(pteval_t *root, const struct memmap *m)
 		uint64_t end = ALIGN_DOWN(e->base + e->len, PAGE_SIZE);
 
 		if (e->type == MEMMAP_RAM && end > base &&
-		    pgtable_map_range(root, (uintptr_t)__va(base), base, end - base, PAGE_KERNEL_RW))
+		    pgtable_map_range(root, (uintptr_t)__va(base), base, end - base,
+				      PAGE_KERNEL_RW))
 			return -1;
 	}
 	return 0;

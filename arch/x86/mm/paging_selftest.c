@@ -59,17 +59,20 @@ SELFTEST(paging_map_unmap)
 	if (pgtable_map_page(pgtable_root(), TEST_VA, pa, PAGE_KERNEL_RW))
 		return selftest_error(ctx, "could not map %#lx", TEST_VA);
 	*(volatile uint64_t *)(TEST_VA + 8) = 0xfeedface;
-	bool seen = mm_is_mapped(pa, PAGE_SIZE) ? ((volatile uint64_t *)__va(pa))[1] == 0xfeedface : true;
+	bool seen =
+	    mm_is_mapped(pa, PAGE_SIZE) ? ((volatile uint64_t *)__va(pa))[1] == 0xfeedface : true;
 	int level;
 	pteval_t pte = pgtable_lookup(pgtable_root(), TEST_VA, &level);
 	pgtable_unmap_page(pgtable_root(), TEST_VA);
 	r = check(ctx, read_target, TEST_VA, 0, "a read of the unmapped page");
 	mm_frame_free((uint64_t)pfn);
 	if (!seen || (pte & PTE_ADDR) != pa || level != 1)
-		return selftest_fail(ctx, "the mapping did not reach frame %#lx (pte %#lx)", pa, pte);
+		return selftest_fail(ctx, "the mapping did not reach frame %#lx (pte %#lx)", pa,
+				     pte);
 	if (r != SELFTEST_SUCCESS)
 		return r;
-	return selftest_pass(ctx, "mapped %#lx -> %#lx, written, unmapped, then faulted", TEST_VA, pa);
+	return selftest_pass(ctx, "mapped %#lx -> %#lx, written, unmapped, then faulted", TEST_VA,
+			     pa);
 }
 
 SELFTEST(paging_wx)

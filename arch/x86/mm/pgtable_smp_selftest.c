@@ -220,8 +220,8 @@ static enum selftest_result pts_verdict(struct selftest_ctx *ctx, const struct p
 			     "%u threads on %u CPU%s, %u rounds of %u pages in new tables, odd "
 			     "threads lazy: none lost, wrong or left; %lu tables taken, all "
 			     "reachable; %lu ms",
-			     s->nthreads, nr_cpus_online(), nr_cpus_online() == 1 ? "" : "s", PTS_ROUNDS, PTS_PAGES, taken,
-			     (sched_clock() - s->start) / 1000000);
+			     s->nthreads, nr_cpus_online(), nr_cpus_online() == 1 ? "" : "s",
+			     PTS_ROUNDS, PTS_PAGES, taken, (sched_clock() - s->start) / 1000000);
 }
 
 SELFTEST(pgtable_smp)

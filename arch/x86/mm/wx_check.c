@@ -20,7 +20,6 @@
 #include <amphi/mm.h>
 #include <amphi/printk.h>
 
-
 static bool executable(pteval_t eff)
 {
 	return !paging_nx || !(eff & PTE_NX);

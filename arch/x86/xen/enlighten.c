@@ -37,8 +37,8 @@ _Static_assert(sizeof(struct vcpu_info) == sizeof(((struct cpu *)0)->xen_vcpu_ar
 int xen_vcpu_info_register(struct cpu *c, uint64_t frame)
 {
 	struct vcpu_info *area = (struct vcpu_info *)c->xen_vcpu_area;
-	struct vcpu_register_vcpu_info r = {.mfn = frame,
-					    .offset = (uint32_t)((uintptr_t)area & (PAGE_SIZE - 1))};
+	struct vcpu_register_vcpu_info r = {
+	    .mfn = frame, .offset = (uint32_t)((uintptr_t)area & (PAGE_SIZE - 1))};
 	long rc;
 
 	if (c->vcpu_info == area)
@@ -77,8 +77,8 @@ void xen_report(void)
 {
 	pr_info("xen: Xen %u.%u%s, %s, hypercalls by %s, CPUID leaves at %#x, %s\n",
 		hypervisor.xen_major, hypervisor.xen_minor, hypervisor.xen_extra,
-		hypervisor.xen_dom0 ? "dom0" : "domU", hypercall_kind_name(),
-		hypervisor.cpuid_base, xen_tsc_report());
+		hypervisor.xen_dom0 ? "dom0" : "domU", hypercall_kind_name(), hypervisor.cpuid_base,
+		xen_tsc_report());
 }
 
 void xen_console_init(const char *want, void *ring, uint32_t evtchn)

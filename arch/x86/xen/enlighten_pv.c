@@ -113,11 +113,11 @@ static void xen_load_idt(const struct desc_ptr *p)
 		 * vcpu_info before any event can switch to a thread whose own
 		 * fault would overwrite it. */
 		table[n++] = (struct trap_info){
-			.vector = (uint8_t)v,
-			.flags = ((v == 3 || v == 4) ? 3 : 0) /* int3/into from any ring */
-				 | ((g->type & 0xf) == 0xe ? 4 : 0),
-			.cs = FLAT_KERNEL_CS,
-			.address = xen_pv_trap_table_addrs[v],
+		    .vector = (uint8_t)v,
+		    .flags = ((v == 3 || v == 4) ? 3 : 0) /* int3/into from any ring */
+			     | ((g->type & 0xf) == 0xe ? 4 : 0),
+		    .cs = FLAT_KERNEL_CS,
+		    .address = xen_pv_trap_table_addrs[v],
 		};
 	}
 	table[n] = (struct trap_info){0};

@@ -43,8 +43,7 @@ static int pvh_map(unsigned int have, unsigned int want, grant_entry_v1_t **va)
 static int pvh_remap(unsigned int n, grant_entry_v1_t **va)
 {
 	for (unsigned int i = 0; i < n; i++) {
-		int rc = xen_pvh_put_xen_frame(XENMAPSPACE_grant_table, i,
-					       virt_to_pfn(va[i]));
+		int rc = xen_pvh_put_xen_frame(XENMAPSPACE_grant_table, i, virt_to_pfn(va[i]));
 
 		if (rc)
 			return rc;

@@ -10,9 +10,9 @@
 extern uint8_t xen_hypercall_insn[];
 
 static const uint8_t hypercall_bytes[][3] = {
-	[HYPERCALL_SYSCALL] = {0x0f, 0x05, 0x90},
-	[HYPERCALL_VMCALL] = {0x0f, 0x01, 0xc1},
-	[HYPERCALL_VMMCALL] = {0x0f, 0x01, 0xd9},
+    [HYPERCALL_SYSCALL] = {0x0f, 0x05, 0x90},
+    [HYPERCALL_VMCALL] = {0x0f, 0x01, 0xc1},
+    [HYPERCALL_VMMCALL] = {0x0f, 0x01, 0xd9},
 };
 static const char *const hypercall_names[] = {"syscall", "vmcall", "vmmcall"};
 static int hypercall_chosen = -1;

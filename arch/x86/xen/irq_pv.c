@@ -33,7 +33,8 @@ extern uint8_t xen_pv_upcall[], xen_pv_failsafe[];
  * moves to another CPU can never touch the CPU it left.  Until vCPU 0's
  * is registered the ops act on that area as a stand-in, which is
  * harmless: no event can arrive before the callbacks are registered. */
-#define PV_MASK_OFF (offsetof(struct cpu, xen_vcpu_area) + offsetof(struct vcpu_info, evtchn_upcall_mask))
+#define PV_MASK_OFF                                                                                \
+	(offsetof(struct cpu, xen_vcpu_area) + offsetof(struct vcpu_info, evtchn_upcall_mask))
 #define PV_PENDING_OFF                                                                             \
 	(offsetof(struct cpu, xen_vcpu_area) + offsetof(struct vcpu_info, evtchn_upcall_pending))
 

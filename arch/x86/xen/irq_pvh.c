@@ -49,7 +49,8 @@ int xen_pvh_vcpu_info_register(struct cpu *c)
 	if (!rc)
 		return 0;
 	if (c->xen_vcpu_id >= XEN_LEGACY_MAX_VCPUS) {
-		pr_err("xen-pvh: Xen refused to place vCPU %u's vcpu_info (%d)\n", c->xen_vcpu_id, rc);
+		pr_err("xen-pvh: Xen refused to place vCPU %u's vcpu_info (%d)\n", c->xen_vcpu_id,
+		       rc);
 		return rc;
 	}
 	pr_warn("xen-pvh: vCPU %u's vcpu_info stays in shared info (%d)\n", c->xen_vcpu_id, rc);
@@ -83,8 +84,7 @@ static int xen_pvh_set_callback(void)
 int xen_pvh_irq_resume(void)
 {
 	struct cpu *c = this_cpu();
-	int rc = xen_pvh_put_xen_frame(XENMAPSPACE_shared_info, 0,
-				       virt_to_pfn(xen_shared_info));
+	int rc = xen_pvh_put_xen_frame(XENMAPSPACE_shared_info, 0, virt_to_pfn(xen_shared_info));
 
 	if (rc)
 		return rc;

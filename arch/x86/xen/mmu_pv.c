@@ -533,8 +533,8 @@ void xen_pv_paging_init(struct boot_info *bi)
 	pgtable_large_pages = false;
 	paging_nx = pv_cpuid(0x80000001, 0).edx & (1u << 20);
 	arch_enter_lazy_mmu_mode();
-	int rc = pgtable_map_range(root, (uintptr_t)__va(from), from, ram_end - from,
-				   PAGE_KERNEL_RW);
+	int rc =
+	    pgtable_map_range(root, (uintptr_t)__va(from), from, ram_end - from, PAGE_KERNEL_RW);
 	rc |= paging_map_kernel(root);
 	if (paging_nx)
 		made_nx = xen_pv_nx_boot_region(root, from);

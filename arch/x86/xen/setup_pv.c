@@ -244,7 +244,8 @@ int xen_pv_vcpu_info_register(struct cpu *c)
 
 	if (rc && c->id == 0)
 		panic("xen-pv: Xen refused to place vCPU 0's vcpu_info (VCPUOP_register_vcpu_info: "
-		      "%d); the event-mask ops need it", rc);
+		      "%d); the event-mask ops need it",
+		      rc);
 	if (!rc)
 		area->evtchn_upcall_mask = 1;
 	return rc;
@@ -264,22 +265,22 @@ void xen_pv_setup(struct boot_info *bi)
 	xen_time_ops_init();
 	xen_spinlock_ops_init();
 	platform_ops = (struct platform_ops){
-		.traps_init = idt_init,
-		.memory_setup = xen_pv_memory_setup,
-		.early_console_init = xen_console_io_register_early,
-		.console_init = xen_pv_console,
-		.paging_init = xen_pv_paging_init,
-		.irq_init = xen_pv_irq_init,
-		.time_init = xen_time_init,
-		.wallclock_ns = xen_wallclock_ns,
-		.smp_init = xen_pv_smp_init,
-		.send_ipi = xen_send_ipi,
-		.cpu_die = xen_cpu_die,
-		.cpu_revive = xen_cpu_revive,
-		.bus_init = xen_drivers_init,
-		.user_init = xen_pv_user_init,
-		.report = xen_pv_report,
-		.power_off = xen_power_off,
-		.restart = xen_restart,
+	    .traps_init = idt_init,
+	    .memory_setup = xen_pv_memory_setup,
+	    .early_console_init = xen_console_io_register_early,
+	    .console_init = xen_pv_console,
+	    .paging_init = xen_pv_paging_init,
+	    .irq_init = xen_pv_irq_init,
+	    .time_init = xen_time_init,
+	    .wallclock_ns = xen_wallclock_ns,
+	    .smp_init = xen_pv_smp_init,
+	    .send_ipi = xen_send_ipi,
+	    .cpu_die = xen_cpu_die,
+	    .cpu_revive = xen_cpu_revive,
+	    .bus_init = xen_drivers_init,
+	    .user_init = xen_pv_user_init,
+	    .report = xen_pv_report,
+	    .power_off = xen_power_off,
+	    .restart = xen_restart,
 	};
 }

@@ -58,8 +58,8 @@ void xen_pvh_read_params(void)
 {
 	if (hypervisor.xen_dom0)
 		return;
-	xen_info.console_ring = param_page(HVM_PARAM_CONSOLE_PFN, HVM_PARAM_CONSOLE_EVTCHN,
-					   &xen_info.console_evtchn);
+	xen_info.console_ring =
+	    param_page(HVM_PARAM_CONSOLE_PFN, HVM_PARAM_CONSOLE_EVTCHN, &xen_info.console_evtchn);
 	xen_info.store_ring =
 	    param_page(HVM_PARAM_STORE_PFN, HVM_PARAM_STORE_EVTCHN, &xen_info.store_evtchn);
 }
@@ -92,22 +92,22 @@ void xen_pvh_setup(struct boot_info *bi)
 	xen_spinlock_ops_init();
 	xen_suspend_mode = &xen_pvh_suspend_mode;
 	platform_ops = (struct platform_ops){
-		.traps_init = native_traps_init,
-		.memory_setup = xen_pvh_memory_setup,
-		.early_console_init = xen_console_io_register_early,
-		.console_init = xen_pvh_console,
-		.paging_init = native_paging_init,
-		.irq_init = xen_pvh_irq_init,
-		.time_init = xen_time_init,
-		.wallclock_ns = xen_wallclock_ns,
-		.smp_init = xen_pvh_smp_init,
-		.send_ipi = xen_send_ipi,
-		.cpu_die = xen_cpu_die,
-		.cpu_revive = xen_cpu_revive,
-		.bus_init = xen_drivers_init,
-		.user_init = native_user_arch_init, /* an HVM guest: the CPU's own syscall */
-		.report = xen_pvh_report,
-		.power_off = xen_power_off,
-		.restart = xen_restart,
+	    .traps_init = native_traps_init,
+	    .memory_setup = xen_pvh_memory_setup,
+	    .early_console_init = xen_console_io_register_early,
+	    .console_init = xen_pvh_console,
+	    .paging_init = native_paging_init,
+	    .irq_init = xen_pvh_irq_init,
+	    .time_init = xen_time_init,
+	    .wallclock_ns = xen_wallclock_ns,
+	    .smp_init = xen_pvh_smp_init,
+	    .send_ipi = xen_send_ipi,
+	    .cpu_die = xen_cpu_die,
+	    .cpu_revive = xen_cpu_revive,
+	    .bus_init = xen_drivers_init,
+	    .user_init = native_user_arch_init, /* an HVM guest: the CPU's own syscall */
+	    .report = xen_pvh_report,
+	    .power_off = xen_power_off,
+	    .restart = xen_restart,
 	};
 }

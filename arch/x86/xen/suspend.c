@@ -115,7 +115,7 @@ static long xen_suspend_here(void)
 
 static const char *xen_suspend_outcome(long rc)
 {
-	return rc == 1 ? "cancelled: going on where we were"
+	return rc == 1	 ? "cancelled: going on where we were"
 	       : rc == 0 ? "resumed in a new domain"
 			 : "refused by Xen";
 }

@@ -186,7 +186,7 @@ blk_job_ended() { job_ended "$BLK_JOB" blk; }
 # The block job, which ran across a save or a migration (WHEN), ends well
 # and its pattern reads back whole.
 blk_job_verify() { # WHEN SECONDS
-	if ! poll_guest "$2" blk_job_ended; then
+	if ! poll_slowly "$2" blk_job_ended; then
 		[ -n "$down" ] && { why=$down; return 1; }
 		type_command ps 15 >/dev/null
 		why="the block job did not end within $2 s of the $1"
@@ -246,9 +246,9 @@ guest_sha() { # WORD
 
 net_in_end() {
 	local got want
-	poll_guest 600 pid_gone "$NC_PID" || { why=${down:-"dom0's nc still sending 600 s after"}; return 1; }
+	poll_slowly 600 pid_gone "$NC_PID" || { why=${down:-"dom0's nc still sending 600 s after"}; return 1; }
 	wait "$NC_PID" || { why="dom0's nc could not send: $(cat /tmp/nc-in)"; return 1; }
-	poll_guest 120 job_ended "$SINK_JOB" net || { why=${down:-"the sink job did not end within 120 s of dom0's nc"}; return 1; }
+	poll_slowly 120 job_ended "$SINK_JOB" net || { why=${down:-"the sink job did not end within 120 s of dom0's nc"}; return 1; }
 	job_said "[$SINK_JOB] net: done" || { why="the sink failed: $(said 'net: sink: failed')"; return 1; }
 	wait "$IN_SHA_PID"
 	read -r want _ </tmp/in.sha
@@ -258,7 +258,7 @@ net_in_end() {
 
 net_out_end() {
 	local got want
-	poll_guest 600 job_ended "$SOURCE_JOB" net || { why=${down:-"the source job did not end within 600 s"}; return 1; }
+	poll_slowly 600 job_ended "$SOURCE_JOB" net || { why=${down:-"the source job did not end within 600 s"}; return 1; }
 	job_said "[$SOURCE_JOB] net: done" || { why="the guest's source failed: $(said 'net: source: ')"; return 1; }
 	poll 30 pid_gone "$OUT_PID" || { why="dom0's nc did not see the guest close within 30 s"; return 1; }
 	read -r got _ </tmp/out.sha
@@ -295,31 +295,36 @@ net_end() {
 # record after the session).
 TRACE=/tmp/net-trace
 TRACE_PID=''
-# Each nc's progress: what the sender wrote into its socket, what the
-# receiver (nc -l) read from its own.
-nc_bytes() { # WHICH: in | out
-	local p field=wchar listen=0
-	[ "$1" = in ] || { field=rchar listen=1; }
+# dom0's nc for the stream WHICH: in (it sends), out (nc -l receives).
+nc_pid() { # in | out
+	local p
 	for p in $(pidof nc); do
 		case "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" in
-		*" -l "*) [ $listen = 1 ] || continue ;;
-		*) [ $listen = 0 ] || continue ;;
+		*" -l "*) [ "$1" = in ] || echo "$p" ;;
+		*) [ "$1" = out ] || echo "$p" ;;
 		esac
-		sed -n "s/^$field: //p" "/proc/$p/io" 2>/dev/null
-		return
 	done
-	echo 0
 }
-trace_sample() {
-	awk -v t="$CLOCK" -v i="$(nc_bytes in)" -v o="$(nc_bytes out)" '
+nc_pids() { NC_IN=$(nc_pid in) && NC_OUT=$(nc_pid out) && [ -n "$NC_IN" ] && [ -n "$NC_OUT" ]; }
+# One fork a sample: what the sending nc wrote into its socket, what
+# nc -l read from its own, from their /proc/PID/io while they last.
+trace_sample() { # IN-IO OUT-IO
+	local f="/proc/net/dev /proc/net/snmp"
+	[ ! -r "$1" ] || f="$f $1"
+	[ ! -r "$2" ] || f="$f $2"
+	# shellcheck disable=SC2086
+	awk -v t="$CLOCK" -v fi="$1" -v fo="$2" '
 		FILENAME == "/proc/net/dev" && $0 ~ /vif/ { gsub(/:/, " "); from += $2; to += $10 }
 		FILENAME == "/proc/net/snmp" && $1 == "Tcp:" && $13 ~ /^[0-9]+$/ { re = $13 }
-		END { print t, from + 0, to + 0, re + 0, i + 0, o + 0 }' /proc/net/dev /proc/net/snmp
+		FILENAME == fi && $1 == "wchar:" { i = $2 }
+		FILENAME == fo && $1 == "rchar:" { o = $2 }
+		END { print t, from + 0, to + 0, re + 0, i + 0, o + 0 }' $f
 }
 trace_start() {
+	poll 5 nc_pids || return 0
 	(while :; do
 		clock
-		trace_sample
+		trace_sample "/proc/$NC_IN/io" "/proc/$NC_OUT/io"
 		sleep 0.5
 	done >>"$TRACE") &
 	TRACE_PID=$!
@@ -327,16 +332,28 @@ trace_start() {
 trace_mark() { clock; echo "# $CLOCK $*" >>"$TRACE"; }
 # Seconds from the trace's MARK to the first sample in which the stream in
 # column COL (5: into the guest, 6: out of it) had moved on from where it
-# stood at the mark; "never" if it did not.
+# stood at the mark; "never" if it did not.  By the samples' own clock: a
+# sample read before the mark may land after it in the file.
 moved_after() { # MARK COL
 	awk -v m="$1" -v c="$2" '
-		$1 == "#" { if (at == "" && substr($0, index($0, $3)) == m) { at = $2; base = last } next }
-		at == "" { last = $c; next }
-		$c > base { printf "%.1f s", ($1 - at) / 100; found = 1; exit }
+		$1 == "#" { if (at == "" && substr($0, index($0, $3)) == m) at = $2; next }
+		at == "" || $1 <= at { base = $c; next }
+		!found && $c > base { printf "%.1f s", ($1 - at) / 100; found = 1 }
 		END { if (!found) print "never" }' "$TRACE"
 }
+# The longest spell, from the trace's MARK on, in which the stream in
+# column COL did not move (ended by a sample in which it did): the save's
+# or the migration's outage and whatever stall followed it.
+longest_still() { # MARK COL
+	awk -v m="$1" -v c="$2" '
+		$1 == "#" { if (at == "" && substr($0, index($0, $3)) == m) at = $2; next }
+		at == "" || $1 <= at { base = $c; next }
+		moved == "" { moved = at }
+		$c > base { if ($1 - moved > max) max = $1 - moved; moved = $1; base = $c }
+		END { printf "%.1f s", max / 100 }' "$TRACE"
+}
 streams_moved() { # MARK
-	echo "the streams moved again $(moved_after "$1" 5) (into the guest) and $(moved_after "$1" 6) (out of it) after the $1 mark"
+	echo "the streams moved again $(moved_after "$1" 5) (into the guest) and $(moved_after "$1" 6) (out of it) after the $1 mark, still at most $(longest_still "$2" 5) and $(longest_still "$2" 6) from the $2 on"
 }
 trace_stop() {
 	[ -z "$TRACE_PID" ] || kill "$TRACE_PID" 2>/dev/null
@@ -352,9 +369,9 @@ trace_dump() {
 
 # A block job and both streams, to run across what comes next.
 io_start() {
-	[ -n "$TRACE_PID" ] || trace_start
 	trace_mark io start
 	blk_job_start && net_in_start && net_out_start || return 1
+	[ -n "$TRACE_PID" ] || trace_start
 	IO_LIVE=1
 }
 
@@ -531,7 +548,7 @@ step_restore() {
 	trace_mark checked
 	io_end restore || { bad restore "$why"; return 1; }
 	rm -f "$SAVE"
-	ok restore "domid $old -> $DOMID in $(since "$t0") s; $(streams_moved restored); all $VCPUS_ALL vCPUs online; pattern intact; balloon target kept; up $before -> $up ms; $IO_SAID; $(said 'reconnected after the restore'); $(said 'xen: resume: the clock goes on')"
+	ok restore "domid $old -> $DOMID in $(since "$t0") s; $(streams_moved restored save); all $VCPUS_ALL vCPUs online; pattern intact; balloon target kept; up $before -> $up ms; $IO_SAID; $(said 'reconnected after the restore'); $(said 'xen: resume: the clock goes on')"
 }
 
 step_checkpoint() {
@@ -616,7 +633,7 @@ step_migrate() {
 	clock_on || { bad migrate "$why"; return 1; }
 	trace_mark checked
 	io_end migration || { bad migrate "$why"; return 1; }
-	ok migrate "domid $old -> $DOMID in $(since "$t0") s, live; $(streams_moved migrated); all $VCPUS_ALL vCPUs online, pattern intact, up $UP_LAST ms; $IO_SAID"
+	ok migrate "domid $old -> $DOMID in $(since "$t0") s, live; $(streams_moved migrated migrate); all $VCPUS_ALL vCPUs online, pattern intact, up $UP_LAST ms; $IO_SAID"
 }
 
 # The balloon's target, below the boot memory, that the cycles keep.

@@ -72,8 +72,21 @@ poll() { # LIMIT COMMAND...
 			clock
 			guard_at=$((CLOCK + 1000))
 		fi
-		sleep 0.1
+		sleep "$POLL_EVERY"
 	done
+}
+# How often poll asks: 0.1 s, for the prompt and what follows a step at
+# once.  A wait of minutes on the guest's jobs and streams asks every
+# second (poll_slowly): each asking forks a grep of the guest's whole
+# console log, CPU that dom0's netback and the streams' hashing need on
+# these two busy cores.
+POLL_EVERY=0.1
+poll_slowly() { # LIMIT COMMAND...
+	local rc=0
+	POLL_EVERY=1
+	poll_guest "$@" || rc=1
+	POLL_EVERY=0.1
+	return $rc
 }
 
 # Is the domain down (crashed, dying, shut down and not running, or gone

@@ -98,7 +98,7 @@ BLK_CS=${BLK_CS:-3000} # how long the block job writes, in centiseconds
 BLK_JOB=''
 GUEST=169.254.0.2
 DOM0=169.254.0.1
-BYTES=8388608 # each way (see the README for 64 MiB)
+BYTES=67108864 # each way, the issue's 64 MiB
 NET_SEED=1618033988 # the guest's `net source` pattern
 # How long the sink waits for data, in s: dom0's TCP, sending into a
 # domain that was saved, backs off up to 2 minutes between its tries.
@@ -186,7 +186,7 @@ blk_job_ended() { job_ended "$BLK_JOB" blk; }
 # The block job, which ran across a save or a migration (WHEN), ends well
 # and its pattern reads back whole.
 blk_job_verify() { # WHEN SECONDS
-	if ! poll_guest "$2" blk_job_ended; then
+	if ! poll_slowly "$2" blk_job_ended; then
 		[ -n "$down" ] && { why=$down; return 1; }
 		type_command ps 15 >/dev/null
 		why="the block job did not end within $2 s of the $1"
@@ -246,9 +246,9 @@ guest_sha() { # WORD
 
 net_in_end() {
 	local got want
-	poll_guest 300 pid_gone "$NC_PID" || { why=${down:-"dom0's nc still sending 300 s after"}; return 1; }
+	poll_slowly 600 pid_gone "$NC_PID" || { why=${down:-"dom0's nc still sending 600 s after"}; return 1; }
 	wait "$NC_PID" || { why="dom0's nc could not send: $(cat /tmp/nc-in)"; return 1; }
-	poll_guest 120 job_ended "$SINK_JOB" net || { why=${down:-"the sink job did not end within 120 s of dom0's nc"}; return 1; }
+	poll_slowly 120 job_ended "$SINK_JOB" net || { why=${down:-"the sink job did not end within 120 s of dom0's nc"}; return 1; }
 	job_said "[$SINK_JOB] net: done" || { why="the sink failed: $(said 'net: sink: failed')"; return 1; }
 	wait "$IN_SHA_PID"
 	read -r want _ </tmp/in.sha
@@ -258,7 +258,7 @@ net_in_end() {
 
 net_out_end() {
 	local got want
-	poll_guest 300 job_ended "$SOURCE_JOB" net || { why=${down:-"the source job did not end within 300 s"}; return 1; }
+	poll_slowly 600 job_ended "$SOURCE_JOB" net || { why=${down:-"the source job did not end within 600 s"}; return 1; }
 	job_said "[$SOURCE_JOB] net: done" || { why="the guest's source failed: $(said 'net: source: ')"; return 1; }
 	poll 30 pid_gone "$OUT_PID" || { why="dom0's nc did not see the guest close within 30 s"; return 1; }
 	read -r got _ </tmp/out.sha
@@ -271,7 +271,7 @@ net_end() {
 	local ok=1
 	if ! net_in_end; then
 		why="dom0 -> guest: $why"
-	elif ! net_out_end; then
+	elif ! { trace_mark in done; net_out_end; }; then
 		why="guest -> dom0: $why"
 	else
 		ok=0
@@ -285,9 +285,93 @@ net_end() {
 	return $ok
 }
 
+# --- a trace of the streams, for the record ---
+# While they run, every half second dom0 notes its clock (cs), the bytes
+# its vifs took from and gave to the guest, its TCP's retransmitted
+# segments, and how far each stream's nc got; the steps mark their events
+# in it.  From it each restore and migration says how soon after it each
+# stream moved again: a stream the restore left stalled, waiting on a
+# sender's backed-off timer, shows there (the whole trace goes on the
+# record after the session).
+TRACE=/tmp/net-trace
+TRACE_PID=''
+# dom0's nc for the stream WHICH: in (it sends), out (nc -l receives).
+nc_pid() { # in | out
+	local p
+	for p in $(pidof nc); do
+		case "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" in
+		*" -l "*) [ "$1" = in ] || echo "$p" ;;
+		*) [ "$1" = out ] || echo "$p" ;;
+		esac
+	done
+}
+nc_pids() { NC_IN=$(nc_pid in) && NC_OUT=$(nc_pid out) && [ -n "$NC_IN" ] && [ -n "$NC_OUT" ]; }
+# One fork a sample: what the sending nc wrote into its socket, what
+# nc -l read from its own, from their /proc/PID/io while they last.
+trace_sample() { # IN-IO OUT-IO
+	local f="/proc/net/dev /proc/net/snmp"
+	[ ! -r "$1" ] || f="$f $1"
+	[ ! -r "$2" ] || f="$f $2"
+	# shellcheck disable=SC2086
+	awk -v t="$CLOCK" -v fi="$1" -v fo="$2" '
+		FILENAME == "/proc/net/dev" && $0 ~ /vif/ { gsub(/:/, " "); from += $2; to += $10 }
+		FILENAME == "/proc/net/snmp" && $1 == "Tcp:" && $13 ~ /^[0-9]+$/ { re = $13 }
+		FILENAME == fi && $1 == "wchar:" { i = $2 }
+		FILENAME == fo && $1 == "rchar:" { o = $2 }
+		END { print t, from + 0, to + 0, re + 0, i + 0, o + 0 }' $f
+}
+trace_start() {
+	poll 5 nc_pids || return 0
+	(while :; do
+		clock
+		trace_sample "/proc/$NC_IN/io" "/proc/$NC_OUT/io"
+		sleep 0.5
+	done >>"$TRACE") &
+	TRACE_PID=$!
+}
+trace_mark() { clock; echo "# $CLOCK $*" >>"$TRACE"; }
+# Seconds from the trace's MARK to the first sample in which the stream in
+# column COL (5: into the guest, 6: out of it) had moved on from where it
+# stood at the mark; "never" if it did not.  By the samples' own clock: a
+# sample read before the mark may land after it in the file.
+moved_after() { # MARK COL
+	awk -v m="$1" -v c="$2" '
+		$1 == "#" { if (at == "" && substr($0, index($0, $3)) == m) at = $2; next }
+		at == "" || $1 <= at { base = $c; next }
+		!found && $c > base { printf "%.1f s", ($1 - at) / 100; found = 1 }
+		END { if (!found) print "never" }' "$TRACE"
+}
+# The longest spell, from the trace's MARK on, in which the stream in
+# column COL did not move (ended by a sample in which it did): the save's
+# or the migration's outage and whatever stall followed it.
+longest_still() { # MARK COL
+	awk -v m="$1" -v c="$2" '
+		$1 == "#" { if (at == "" && substr($0, index($0, $3)) == m) at = $2; next }
+		at == "" || $1 <= at { base = $c; next }
+		moved == "" { moved = at }
+		$c > base { if ($1 - moved > max) max = $1 - moved; moved = $1; base = $c }
+		END { printf "%.1f s", max / 100 }' "$TRACE"
+}
+streams_moved() { # MARK
+	echo "the streams moved again $(moved_after "$1" 5) (into the guest) and $(moved_after "$1" 6) (out of it) after the $1 mark, still at most $(longest_still "$2" 5) and $(longest_still "$2" 6) from the $2 on"
+}
+trace_stop() {
+	[ -z "$TRACE_PID" ] || kill "$TRACE_PID" 2>/dev/null
+	TRACE_PID=''
+}
+trace_dump() {
+	trace_stop
+	[ -s "$TRACE" ] || return 0
+	echo "==== net trace begin ===="
+	cat "$TRACE"
+	echo "==== net trace end ===="
+}
+
 # A block job and both streams, to run across what comes next.
 io_start() {
+	trace_mark io start
 	blk_job_start && net_in_start && net_out_start || return 1
+	[ -n "$TRACE_PID" ] || trace_start
 	IO_LIVE=1
 }
 
@@ -303,7 +387,9 @@ io_end() { # WHEN
 	IO_LIVE=0
 	blk_job_verify "$1" 300 || return 1
 	poll 20 pings || return 1
-	net_end
+	net_end || return 1
+	trace_mark io end
+	trace_stop
 }
 
 IO_SAID="the block job went on and its pattern reads back whole; ping 3/3; $BYTES bytes each way over TCP whole (sha256 equal at both ends)"
@@ -429,11 +515,13 @@ step_save() {
 	clock
 	t0=$CLOCK
 	io_running save || { bad save "$why"; return 1; }
+	trace_mark save
 	if ! timeout "$(budget 120)" xl save "$NAME" "$SAVE" >/tmp/xl-save 2>&1; then
 		show "xl save" /tmp/xl-save
 		bad save "xl save failed: $(first_error /tmp/xl-save); the guest said: '$(last_line "$off")'"
 		return 1
 	fi
+	trace_mark saved
 	show "xl save" /tmp/xl-save
 	poll 10 gone || { bad save "domain $DOMID still in xl list after xl save"; return 1; }
 	console_close
@@ -450,15 +538,17 @@ step_restore() {
 		bad restore "xl restore failed: $(first_error /tmp/xl-restore)"
 		return 1
 	fi
+	trace_mark restored
 	show "xl restore" /tmp/xl-restore
 	DOMID=$(xl domid "$NAME" 2>/dev/null)
 	[ -n "$DOMID" ] || { bad restore "no domain $NAME after xl restore"; return 1; }
 	resumed_new "$off" || { bad restore "$why"; return 1; }
 	expect balloon "target $((MEMORY * 1024)) KiB" || { bad restore "the balloon's target: $why"; return 1; }
 	clock_on || { bad restore "$why"; return 1; }
+	trace_mark checked
 	io_end restore || { bad restore "$why"; return 1; }
 	rm -f "$SAVE"
-	ok restore "domid $old -> $DOMID in $(since "$t0") s; all $VCPUS_ALL vCPUs online; pattern intact; balloon target kept; up $before -> $up ms; $IO_SAID; $(said 'reconnected after the restore'); $(said 'xen: resume: the clock goes on')"
+	ok restore "domid $old -> $DOMID in $(since "$t0") s; $(streams_moved restored save); all $VCPUS_ALL vCPUs online; pattern intact; balloon target kept; up $before -> $up ms; $IO_SAID; $(said 'reconnected after the restore'); $(said 'xen: resume: the clock goes on')"
 }
 
 step_checkpoint() {
@@ -531,16 +621,19 @@ step_migrate() {
 	note_logs
 	clock
 	t0=$CLOCK
+	trace_mark migrate
 	if ! xl_migrate; then
 		show "xl migrate" /tmp/xl-migrate
 		bad migrate "xl migrate failed: $(first_error /tmp/xl-migrate)"
 		return 1
 	fi
+	trace_mark migrated
 	show "xl migrate" /tmp/xl-migrate
 	migrated || { bad migrate "$why"; return 1; }
 	clock_on || { bad migrate "$why"; return 1; }
+	trace_mark checked
 	io_end migration || { bad migrate "$why"; return 1; }
-	ok migrate "domid $old -> $DOMID in $(since "$t0") s, live; all $VCPUS_ALL vCPUs online, pattern intact, up $UP_LAST ms; $IO_SAID"
+	ok migrate "domid $old -> $DOMID in $(since "$t0") s, live; $(streams_moved migrated migrate); all $VCPUS_ALL vCPUs online, pattern intact, up $UP_LAST ms; $IO_SAID"
 }
 
 # The balloon's target, below the boot memory, that the cycles keep.
@@ -630,6 +723,7 @@ main() {
 	echo "session: counts: $SAVES save/restore cycles, $MIGRATIONS migrations${COUNT_WHY:+ ($COUNT_WHY)}"
 	disk_setup || echo "session: could not make the disk image and /dev/loop4 in dom0"
 	for s in $STEPS; do run_step "$s"; done
+	trace_dump
 	dump_old_logs
 	finish
 }

@@ -42,10 +42,10 @@ void kmain(struct boot_info *bi)
 	user_init();			     /* user mode: syscall entry, SMEP/SMAP */
 	platform_ops.irq_init();	     /* LAPIC, or Xen event channels */
 	platform_ops.time_init();	     /* clock and event timer */
-	time_wall_init();		     /* the time of day, from the RTC or Xen */
 	time_load_init();		     /* the load average's sampling */
 	sched_init();			     /* threads: this is now "main" */
 	local_irq_enable();
+	time_wall_init();		     /* the time of day, from the RTC or Xen */
 	initramfs_init(bi);		     /* the root file system, from the boot module */
 	platform_ops.smp_init();	     /* other CPUs */
 	net_init();			     /* TCP/IP: lwIP, loopback, UDP echo */

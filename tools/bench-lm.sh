@@ -180,23 +180,13 @@ watch_run() {
 }
 
 run_xen() {
-	local trouble
 	"$ROOT/tools/dom0/mkdomu-linux.sh" "$XL_BUILD/bench-lm/domu" "$XL_BUILD/user/lmbench" || exit 2
 	note "xen: Xen and the Linux dom0 in QEMU, Amphi then Linux as $XEN_TYPES domUs..."
 	xl_check_host
 	OUT=$REPORT.xen
 	xl_run "$ME"
 	OUT=$REPORT
-	trouble=$(xl_dom0_trouble)
-	if [ -n "$trouble" ]; then
-		echo "bench-lm: xen all FAILED: $trouble (see $REPORT.xen.serial)" >>"$REPORT"
-	elif ! grep -q '^==== bench begin ====$' "$XL_TEXT"; then
-		echo "bench-lm: xen all FAILED: the dom0 never started the bench (see $REPORT.xen.serial)" >>"$REPORT"
-	else
-		xl_extract bench >>"$REPORT"
-	fi
-	[ "$QRC" -ne 124 ] || echo "bench-lm: xen note: timeout: the run took more than $TIMEOUT s" >>"$REPORT"
-	xl_cleanup
+	xl_bench_collect "bench-lm: xen" "$REPORT.xen.serial"
 }
 
 # --- the tables, from the "lmbench: TEST N TICKS NS" lines in REPORT ---

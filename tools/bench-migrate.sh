@@ -110,7 +110,6 @@ watch_run() {
 # report goes into REPORT (or a line saying why there is none), its
 # serial log into REPORT.TYPE.serial.
 run_type() {
-	local trouble
 	case $TYPE in pv) XL_XEN=shadow ;; pvh) XL_XEN=debian ;; esac
 	note "$TYPE: Xen ($XL_XEN) and the Linux dom0 in QEMU, Amphi then Linux as $TYPE domUs..."
 	xl_check_host
@@ -118,16 +117,7 @@ run_type() {
 	xl_run "$ME-$TYPE"
 	OUT=$REPORT
 	echo "==== $TYPE on Xen $XL_XEN ====" >>"$REPORT"
-	trouble=$(xl_dom0_trouble)
-	if [ -n "$trouble" ]; then
-		echo "bench-migrate: $TYPE all FAILED: $trouble (see $REPORT.$TYPE.serial)" >>"$REPORT"
-	elif ! grep -q '^==== bench begin ====$' "$XL_TEXT"; then
-		echo "bench-migrate: $TYPE all FAILED: the dom0 never started the bench (see $REPORT.$TYPE.serial)" >>"$REPORT"
-	else
-		xl_extract bench >>"$REPORT"
-	fi
-	[ "$QRC" -ne 124 ] || echo "bench-migrate: $TYPE note: timeout: the run took more than $TIMEOUT s" >>"$REPORT"
-	xl_cleanup
+	xl_bench_collect "bench-migrate: $TYPE" "$REPORT.$TYPE.serial"
 }
 
 # --- the table, from the "bench-migrate: TYPE GUEST ..." lines in REPORT ---

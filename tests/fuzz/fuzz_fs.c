@@ -75,6 +75,15 @@ void fs_page_free(void *p)
 	kfree(p);
 }
 
+/* Whether a process maps the page, so that a write must copy it first:
+ * here, when its first byte is odd, which the data written decides, so
+ * the copy and its failed allocation are walked too.  Freeing the old
+ * page then stands for dropping the file's reference to it. */
+bool fs_page_shared(void *page)
+{
+	return *(const uint8_t *)page & 1;
+}
+
 #define MAX_INODES 512
 
 static struct inode *seen[MAX_INODES];

@@ -170,11 +170,28 @@ static void test_sanitize_too_many_pieces(void **state)
 
 #define UNITS 200
 
+/* The sanitized map is the per-unit model, run by run, nothing dropped. */
+static void expect_model(const uint8_t *model)
+{
+	unsigned k = 0;
+
+	for (unsigned u = 0; u < UNITS;) {
+		unsigned end = u + 1;
+
+		while (end < UNITS && model[end] == model[u])
+			end++;
+		if (model[u])
+			expect_entry(k++, u * 16ULL, (end - u) * 16ULL, model[u]);
+		u = end;
+	}
+	assert_int_equal(map.n, k);
+	assert_int_equal(map.dropped, 0);
+}
+
 /* Sanitizes a random map and compares it with the per-unit model. */
 static void random_round(unsigned n)
 {
 	uint8_t model[UNITS] = {0};
-	unsigned k = 0;
 
 	reset(NULL);
 	for (unsigned i = 0; i < n; i++) {
@@ -190,17 +207,7 @@ static void random_round(unsigned n)
 			model[u] = (uint8_t)MAX(model[u], type);
 	}
 	memmap_sanitize(&map);
-	for (unsigned u = 0; u < UNITS;) {
-		unsigned end = u + 1;
-
-		while (end < UNITS && model[end] == model[u])
-			end++;
-		if (model[u])
-			expect_entry(k++, u * 16ULL, (end - u) * 16ULL, model[u]);
-		u = end;
-	}
-	assert_int_equal(map.n, k);
-	assert_int_equal(map.dropped, 0);
+	expect_model(model);
 }
 
 static void test_sanitize_random(void **state)
@@ -229,7 +236,6 @@ static void expect_sanitized(void)
 static void random_mark_round(unsigned n)
 {
 	uint8_t model[UNITS] = {0};
-	unsigned k = 0;
 
 	reset(NULL);
 	for (unsigned i = 0; i < n; i++) {
@@ -250,17 +256,7 @@ static void random_mark_round(unsigned n)
 			model[u] = mark ? (uint8_t)type : (uint8_t)MAX(model[u], type);
 	}
 	memmap_sanitize(&map);
-	for (unsigned u = 0; u < UNITS;) {
-		unsigned end = u + 1;
-
-		while (end < UNITS && model[end] == model[u])
-			end++;
-		if (model[u])
-			expect_entry(k++, u * 16ULL, (end - u) * 16ULL, model[u]);
-		u = end;
-	}
-	assert_int_equal(map.n, k);
-	assert_int_equal(map.dropped, 0);
+	expect_model(model);
 }
 
 static void test_mark_random(void **state)

@@ -286,6 +286,23 @@ xl_extract() { # NAME
 		$0 == b { inside = 1 }' "$XL_TEXT"
 }
 
+# A bench's run done: the dom0's report, or why there is none, appended
+# to REPORT as "WHO all FAILED: ..." lines a table reader takes as such,
+# and a timeout noted; then the run's files go.
+xl_bench_collect() { # WHO SERIAL-LOG
+	local trouble
+	trouble=$(xl_dom0_trouble)
+	if [ -n "$trouble" ]; then
+		echo "$1 all FAILED: $trouble (see $2)" >>"$REPORT"
+	elif ! grep -q '^==== bench begin ====$' "$XL_TEXT"; then
+		echo "$1 all FAILED: the dom0 never started the bench (see $2)" >>"$REPORT"
+	else
+		xl_extract bench >>"$REPORT"
+	fi
+	[ "$QRC" -ne 124 ] || echo "$1 note: timeout: the run took more than $TIMEOUT s" >>"$REPORT"
+	xl_cleanup
+}
+
 # --- sessions: a dom0 script reporting "session: step NAME: ok|FAILED..." ---
 
 # Progress as each of STEPS reports.

@@ -27,7 +27,7 @@ FUZZ_DIR      := $(B)/fuzz
 
 # Each target and the kernel sources it exercises.
 FUZZ_ALL          := xs_wire cmdline memmap acpi ipconfig multiboot2 pvh start_info blkif_rsp \
-	blkif_be netif_rsp netif_be console_ring cpio fs elf
+	blkif_be netif_rsp netif_be console_ring cpio fs elf rtc_time
 FUZZ_TARGETS      ?= $(FUZZ_ALL)
 FUZZ_KSRC_xs_wire := drivers/xen/xenbus/xs_wire.c drivers/xen/xenbus/xenbus_state.c lib/string.c
 FUZZ_KSRC_cmdline := lib/cmdline.c lib/string.c
@@ -44,6 +44,7 @@ FUZZ_KSRC_console_ring := drivers/xen/console_ring_check.c
 FUZZ_KSRC_cpio    := lib/cpio.c lib/string.c
 FUZZ_KSRC_fs      := fs/vfs.c fs/namei.c fs/inode_ops.c fs/ramfs_data.c lib/string.c
 FUZZ_KSRC_elf     := lib/elf.c lib/string.c
+FUZZ_KSRC_rtc_time := lib/rtc_time.c
 FUZZ_KSRC_start_info := arch/x86/xen/start_info.c arch/x86/boot/bootinfo.c mm/memmap.c lib/string.c
 
 FUZZ_BINS := $(FUZZ_ALL:%=$(FUZZ_DIR)/fuzz_%)
